@@ -1,0 +1,49 @@
+//! Datapath geometry shared by the RTL, the model and the simulator harness.
+
+/// Bytes per AXI4-Stream beat (512-bit `tdata`, 64-bit `tkeep`).
+pub const BEAT_BYTES: usize = 64;
+/// Bits per beat.
+pub const BEAT_BITS: usize = BEAT_BYTES * 8;
+/// The parse stage looks at the first beat and its successor: headers must end within this window.
+pub const PARSE_WINDOW_BYTES: usize = 2 * BEAT_BYTES;
+/// Largest frame (without FCS) the pipeline counts as well-formed; longer frames pass, counted.
+pub const MAX_FRAME_BYTES: usize = 9216;
+/// Ethernet minimum frame without FCS; shorter frames are runts (passed, flagged, counted).
+pub const MIN_FRAME_BYTES: usize = 60;
+/// Frames shorter than this have no room for the tagged header after the MAC addresses.
+pub const MIN_TAGGABLE_BYTES: usize = 14;
+/// Byte offset where the tagged header is inserted (after destination and source MAC).
+pub const TAG_INSERT_OFFSET: usize = 12;
+/// Most MPLS labels the parser walks before giving up (flag `MPLS_DEEP`).
+pub const MAX_MPLS_LABELS: usize = 4;
+/// Most IPv6 extension headers (hop-by-hop, routing, fragment, destination options) skipped.
+pub const MAX_IPV6_EXT_HEADERS: usize = 3;
+/// Depth of the tag stage's input FIFO, in beats.
+pub const TAG_FIFO_DEPTH: usize = 32;
+/// When this many beats or more wait in the tag FIFO at the start of a frame, the frame passes
+/// untagged (fail-open, counted) so the FIFO can never overflow.
+pub const TAG_BACKLOG_LIMIT: usize = 16;
+/// Datapath clock of the OpenNIC shell's box_322mhz, in Hz.
+pub const DATAPATH_CLOCK_HZ: u64 = 322_265_625;
+/// Control (AXI4-Lite) clock of the OpenNIC shell, in Hz.
+pub const CONTROL_CLOCK_HZ: u64 = 125_000_000;
+
+/// Timestamp increment per datapath cycle as 32.32 fixed-point nanoseconds, rounded to nearest.
+pub const fn default_ts_increment() -> u64 {
+    let num: u128 = 1_000_000_000u128 << 32;
+    let den = DATAPATH_CLOCK_HZ as u128;
+    ((num + den / 2) / den) as u64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn increment_is_one_period() {
+        let inc = default_ts_increment() as f64 / 4294967296.0;
+        let period = 1e9 / DATAPATH_CLOCK_HZ as f64;
+        assert!((inc - period).abs() < 1e-9, "{inc} vs {period}");
+        assert!(TAG_BACKLOG_LIMIT + 2 <= TAG_FIFO_DEPTH);
+    }
+}

@@ -1,0 +1,15 @@
+//! The hardware/software contract of Vantage.
+//!
+//! Everything the RTL generator (`vantage-hdl`), the software model (`vantage-model`) and the host
+//! driver (`vantage-driver`) must agree on is defined here, once: the tagged header (version 1),
+//! the register map with its self-describing blocks, the parse flags and the keyed flow hash.
+
+pub mod axis;
+pub mod datapath;
+pub mod flags;
+pub mod flowhash;
+pub mod header;
+pub mod regs;
+
+pub use flags::ParseFlags;
+pub use header::{FlowInfo, HeaderError, Tag, TaggedHeader};

@@ -1,0 +1,281 @@
+//! The register map: self-describing blocks behind the AXI4-Lite control port.
+//!
+//! Every block starts with the same three registers, so the driver can walk the chain from
+//! address 0 and learn which features this bitstream has (the paper's autodiscovery):
+//!
+//! ```text
+//!  block base + 0x00  TYPE     what the block is (four ASCII characters, e.g. "V-ID")
+//!             + 0x04  VERSION  layout version of this block type
+//!             + 0x08  NEXT     byte address of the next block, 0 at the end of the chain
+//!             + 0x0C  ...      block registers
+//! ```
+//!
+//! Registers are 32 bits wide at 4-byte aligned addresses. 64-bit counters are two registers,
+//! low word first; they read the value latched by the last write of 1 to `id::SNAPSHOT`, which
+//! latches every counter of every block (and the cycle and time counters) in the same cycle, so
+//! a set of counters read after one snapshot is consistent. Unmapped addresses read 0 and ignore
+//! writes; AXI4-Lite responses are always OKAY.
+
+/// Width of the register address space in bits (64 KiB).
+pub const ADDR_BITS: usize = 16;
+/// Offset of TYPE in every block.
+pub const BLOCK_TYPE: u16 = 0x00;
+/// Offset of VERSION in every block.
+pub const BLOCK_VERSION: u16 = 0x04;
+/// Offset of NEXT in every block.
+pub const BLOCK_NEXT: u16 = 0x08;
+
+/// How software may access a register.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// Read-only constant or status.
+    Ro,
+    /// Read/write configuration; reads return what was written.
+    Rw,
+    /// Write-only strobe: a write of 1 to a bit triggers an action; reads return 0.
+    Strobe,
+}
+
+/// One 32-bit register of a block.
+#[derive(Clone, Copy, Debug)]
+pub struct Reg {
+    pub name: &'static str,
+    /// Byte offset from the block base.
+    pub offset: u16,
+    pub access: Access,
+    /// Value after reset.
+    pub reset: u32,
+    pub doc: &'static str,
+}
+
+/// One 64-bit snapshot counter (low word at `offset`, high word at `offset + 4`).
+#[derive(Clone, Copy, Debug)]
+pub struct Counter {
+    pub name: &'static str,
+    /// Byte offset of the low word from the block base.
+    pub offset: u16,
+    pub doc: &'static str,
+}
+
+/// A register block.
+#[derive(Clone, Copy, Debug)]
+pub struct Block {
+    pub name: &'static str,
+    /// Byte address of the block.
+    pub base: u16,
+    /// Value of the TYPE register.
+    pub type_id: u32,
+    /// Value of the VERSION register.
+    pub version: u32,
+    pub regs: &'static [Reg],
+    pub counters: &'static [Counter],
+}
+
+/// Four ASCII characters as a TYPE value.
+pub const fn fourcc(s: &[u8; 4]) -> u32 {
+    u32::from_be_bytes(*s)
+}
+
+/// Feature bits of `id::FEATURES`: one per pipeline stage a bitstream may contain.
+pub mod feature {
+    pub const PARSE: u32 = 1 << 0;
+    pub const TIMESTAMP: u32 = 1 << 1;
+    pub const TAG: u32 = 1 << 2;
+    pub const STATS: u32 = 1 << 3;
+    pub const CONN: u32 = 1 << 4;
+    pub const REASM: u32 = 1 << 5;
+    pub const MATCH: u32 = 1 << 6;
+    /// Every feature bit with its name, in bit order.
+    pub const NAMES: [(u32, &str); 7] = [
+        (PARSE, "parse"),
+        (TIMESTAMP, "timestamp"),
+        (TAG, "tag"),
+        (STATS, "stats"),
+        (CONN, "conn"),
+        (REASM, "reasm"),
+        (MATCH, "match"),
+    ];
+}
+
+/// Design identity, snapshot control and the datapath cycle counter.
+pub mod id {
+    use super::*;
+    pub const BASE: u16 = 0x0000;
+    pub const TYPE: u32 = fourcc(b"V-ID");
+    pub const VERSION: u32 = 1;
+    /// Design version, major << 16 | minor << 8 | patch.
+    pub const DESIGN_VERSION: u16 = 0x0C;
+    /// Build id stamped by the Verilog generator.
+    pub const BUILD_ID: u16 = 0x10;
+    /// Feature bits (see `feature`).
+    pub const FEATURES: u16 = 0x14;
+    /// Datapath width in bits.
+    pub const DATAPATH_BITS: u16 = 0x18;
+    /// Nominal datapath clock in kHz.
+    pub const CLOCK_KHZ: u16 = 0x1C;
+    /// Write 1 to bit 0: latch every counter of every block.
+    pub const SNAPSHOT: u16 = 0x20;
+    /// Free for software (tests the control path).
+    pub const SCRATCH: u16 = 0x24;
+    /// Datapath cycles since reset, latched by SNAPSHOT.
+    pub const CYCLES: u16 = 0x28;
+
+    pub const REGS: &[Reg] = &[
+        Reg { name: "DESIGN_VERSION", offset: DESIGN_VERSION, access: Access::Ro, reset: 0, doc: "design version major<<16|minor<<8|patch" },
+        Reg { name: "BUILD_ID", offset: BUILD_ID, access: Access::Ro, reset: 0, doc: "build id stamped by the generator" },
+        Reg { name: "FEATURES", offset: FEATURES, access: Access::Ro, reset: 0, doc: "feature bits" },
+        Reg { name: "DATAPATH_BITS", offset: DATAPATH_BITS, access: Access::Ro, reset: 512, doc: "datapath width in bits" },
+        Reg { name: "CLOCK_KHZ", offset: CLOCK_KHZ, access: Access::Ro, reset: 322_266, doc: "nominal datapath clock in kHz" },
+        Reg { name: "SNAPSHOT", offset: SNAPSHOT, access: Access::Strobe, reset: 0, doc: "write 1: latch all counters" },
+        Reg { name: "SCRATCH", offset: SCRATCH, access: Access::Rw, reset: 0, doc: "scratch register" },
+    ];
+    pub const COUNTERS: &[Counter] =
+        &[Counter { name: "cycles", offset: CYCLES, doc: "datapath cycles since reset" }];
+}
+
+/// The ns timestamp counter stamped on every frame at ingress.
+pub mod ts {
+    use super::*;
+    pub const BASE: u16 = 0x0100;
+    pub const TYPE: u32 = fourcc(b"V-TS");
+    pub const VERSION: u32 = 1;
+    /// Write 1 to bit 0: load SET_HI:SET_LO into the counter (fraction cleared).
+    pub const CONTROL: u16 = 0x0C;
+    /// Fractional ns added per cycle, in units of 2^-32 ns.
+    pub const INC_FRAC: u16 = 0x10;
+    /// Whole ns added per cycle.
+    pub const INC_NS: u16 = 0x14;
+    /// Value to load, low word.
+    pub const SET_LO: u16 = 0x18;
+    /// Value to load, high word.
+    pub const SET_HI: u16 = 0x1C;
+    /// Fraction of the counter latched by SNAPSHOT (units of 2^-32 ns).
+    pub const NOW_FRAC: u16 = 0x20;
+    /// Counter value in ns latched by SNAPSHOT (64 bits, low word first).
+    pub const NOW: u16 = 0x28;
+    /// Width of the whole-ns increment field.
+    pub const INC_NS_BITS: usize = 8;
+
+    pub const REGS: &[Reg] = &[
+        Reg { name: "CONTROL", offset: CONTROL, access: Access::Strobe, reset: 0, doc: "bit 0: load SET into the counter" },
+        Reg { name: "INC_FRAC", offset: INC_FRAC, access: Access::Rw, reset: crate::datapath::default_ts_increment() as u32, doc: "fraction of ns per cycle (2^-32 ns)" },
+        Reg { name: "INC_NS", offset: INC_NS, access: Access::Rw, reset: (crate::datapath::default_ts_increment() >> 32) as u32, doc: "whole ns per cycle (8 bits)" },
+        Reg { name: "SET_LO", offset: SET_LO, access: Access::Rw, reset: 0, doc: "value to load, low word" },
+        Reg { name: "SET_HI", offset: SET_HI, access: Access::Rw, reset: 0, doc: "value to load, high word" },
+        Reg { name: "NOW_FRAC", offset: NOW_FRAC, access: Access::Ro, reset: 0, doc: "latched fraction" },
+    ];
+    pub const COUNTERS: &[Counter] =
+        &[Counter { name: "now_ns", offset: NOW, doc: "timestamp latched by SNAPSHOT" }];
+}
+
+/// The parse stage: hash key and per-reason counters.
+pub mod parse {
+    use super::*;
+    pub const BASE: u16 = 0x0200;
+    pub const TYPE: u32 = fourcc(b"V-PR");
+    pub const VERSION: u32 = 1;
+    /// First of the ten HASH_KEY registers (key bytes 0..4, big-endian).
+    pub const HASH_KEY: u16 = 0x10;
+    /// First counter.
+    pub const FRAMES: u16 = 0x40;
+
+    pub const REGS: &[Reg] = &[
+        Reg { name: "HASH_KEY0", offset: HASH_KEY, access: Access::Rw, reset: 0x6d5a56da, doc: "flow hash key bytes 0..4 (of 40)" },
+        Reg { name: "HASH_KEY1..9", offset: HASH_KEY + 4, access: Access::Rw, reset: 0x255b0ec2, doc: "flow hash key bytes 4..40, one word per register" },
+    ];
+    pub const COUNTERS: &[Counter] = &[
+        Counter { name: "frames", offset: 0x40, doc: "frames seen" },
+        Counter { name: "bytes", offset: 0x48, doc: "bytes seen (tkeep lanes)" },
+        Counter { name: "malformed", offset: 0x50, doc: "frames truncated, bad IHL, with a tkeep hole, oversize or MAC error" },
+        Counter { name: "flagged", offset: 0x58, doc: "frames with any anomaly parse flag" },
+        Counter { name: "runt", offset: 0x60, doc: "frames shorter than 60 bytes" },
+        Counter { name: "truncated", offset: 0x68, doc: "frames with a header past their end" },
+        Counter { name: "bad_ihl", offset: 0x70, doc: "IPv4 frames with IHL < 5 or wrong IP version" },
+        Counter { name: "keep_hole", offset: 0x78, doc: "frames with a tkeep hole anywhere" },
+        Counter { name: "oversize", offset: 0x80, doc: "frames longer than 9216 bytes" },
+        Counter { name: "mac_error", offset: 0x88, doc: "frames with tuser (MAC error) on the last beat" },
+    ];
+}
+
+/// The tag stage: inserts the tagged header.
+pub mod tag {
+    use super::*;
+    pub const BASE: u16 = 0x0300;
+    pub const TYPE: u32 = fourcc(b"V-TG");
+    pub const VERSION: u32 = 1;
+    /// Bit 0: tagging on (1) or frames pass bit-exact (0).
+    pub const CONTROL: u16 = 0x0C;
+    /// EtherType written at the start of the tagged header.
+    pub const ETHERTYPE: u16 = 0x10;
+    /// Depth of the input FIFO in beats (read-only).
+    pub const FIFO_DEPTH: u16 = 0x14;
+    /// Backlog at which frames pass untagged (read-only).
+    pub const BACKLOG_LIMIT: u16 = 0x18;
+    /// First counter.
+    pub const FRAMES: u16 = 0x40;
+
+    pub const REGS: &[Reg] = &[
+        Reg { name: "CONTROL", offset: CONTROL, access: Access::Rw, reset: 1, doc: "bit 0: tagging enabled" },
+        Reg { name: "ETHERTYPE", offset: ETHERTYPE, access: Access::Rw, reset: crate::header::DEFAULT_ETHERTYPE as u32, doc: "EtherType of the tagged header" },
+        Reg { name: "FIFO_DEPTH", offset: FIFO_DEPTH, access: Access::Ro, reset: crate::datapath::TAG_FIFO_DEPTH as u32, doc: "input FIFO depth, beats" },
+        Reg { name: "BACKLOG_LIMIT", offset: BACKLOG_LIMIT, access: Access::Ro, reset: crate::datapath::TAG_BACKLOG_LIMIT as u32, doc: "backlog (beats) at which frames pass untagged" },
+    ];
+    pub const COUNTERS: &[Counter] = &[
+        Counter { name: "frames", offset: 0x40, doc: "frames out" },
+        Counter { name: "bytes", offset: 0x48, doc: "bytes out, headers included" },
+        Counter { name: "malformed", offset: 0x50, doc: "frames too short (< 14 bytes) to carry a header, passed untagged" },
+        Counter { name: "flagged", offset: 0x58, doc: "frames passed untagged because the output was backlogged (fail-open)" },
+        Counter { name: "tagged", offset: 0x60, doc: "frames that got a header" },
+    ];
+}
+
+/// The block chain in address order; NEXT of each block points at the following one.
+pub const BLOCKS: &[Block] = &[
+    Block { name: "id", base: id::BASE, type_id: id::TYPE, version: id::VERSION, regs: id::REGS, counters: id::COUNTERS },
+    Block { name: "timestamp", base: ts::BASE, type_id: ts::TYPE, version: ts::VERSION, regs: ts::REGS, counters: ts::COUNTERS },
+    Block { name: "parse", base: parse::BASE, type_id: parse::TYPE, version: parse::VERSION, regs: parse::REGS, counters: parse::COUNTERS },
+    Block { name: "tag", base: tag::BASE, type_id: tag::TYPE, version: tag::VERSION, regs: tag::REGS, counters: tag::COUNTERS },
+];
+
+/// Design version this crate describes.
+pub const DESIGN_VERSION: u32 = 0x00_01_00;
+
+/// NEXT value of block `i` in `BLOCKS`.
+pub fn next_of(i: usize) -> u16 {
+    BLOCKS.get(i + 1).map_or(0, |b| b.base)
+}
+
+/// The block whose TYPE is `type_id`.
+pub fn block_by_type(type_id: u32) -> Option<&'static Block> {
+    BLOCKS.iter().find(|b| b.type_id == type_id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blocks_do_not_overlap_and_are_aligned() {
+        for (i, b) in BLOCKS.iter().enumerate() {
+            let end = b
+                .regs
+                .iter()
+                .map(|r| r.offset + 4)
+                .chain(b.counters.iter().map(|c| c.offset + 8))
+                .max()
+                .unwrap_or(0x0C);
+            if let Some(n) = BLOCKS.get(i + 1) {
+                assert!(b.base + end <= n.base, "block {} runs into {}", b.name, n.name);
+            }
+            assert!(b.regs.iter().all(|r| r.offset % 4 == 0 && r.offset >= 0x0C));
+            assert!(b.counters.iter().all(|c| c.offset % 8 == 0));
+        }
+    }
+
+    #[test]
+    fn type_ids_are_readable() {
+        assert_eq!(&id::TYPE.to_be_bytes(), b"V-ID");
+        assert!(block_by_type(tag::TYPE).is_some());
+        assert_eq!(next_of(BLOCKS.len() - 1), 0);
+    }
+}
