@@ -179,9 +179,23 @@ pub mod parse {
     /// First counter.
     pub const FRAMES: u16 = 0x40;
 
+    /// Reset value of HASH_KEY register `i`: word `i` of the default key.
+    pub const fn key_reset(i: usize) -> u32 {
+        let k = &crate::flowhash::DEFAULT_KEY;
+        u32::from_be_bytes([k[4 * i], k[4 * i + 1], k[4 * i + 2], k[4 * i + 3]])
+    }
+
     pub const REGS: &[Reg] = &[
-        Reg { name: "HASH_KEY0", offset: HASH_KEY, access: Access::Rw, reset: 0x6d5a56da, doc: "flow hash key bytes 0..4 (of 40)" },
-        Reg { name: "HASH_KEY1..9", offset: HASH_KEY + 4, access: Access::Rw, reset: 0x255b0ec2, doc: "flow hash key bytes 4..40, one word per register" },
+        Reg { name: "HASH_KEY0", offset: HASH_KEY, access: Access::Rw, reset: key_reset(0), doc: "flow hash key bytes 0..4 (big-endian)" },
+        Reg { name: "HASH_KEY1", offset: HASH_KEY + 4, access: Access::Rw, reset: key_reset(1), doc: "flow hash key bytes 4..8" },
+        Reg { name: "HASH_KEY2", offset: HASH_KEY + 8, access: Access::Rw, reset: key_reset(2), doc: "flow hash key bytes 8..12" },
+        Reg { name: "HASH_KEY3", offset: HASH_KEY + 12, access: Access::Rw, reset: key_reset(3), doc: "flow hash key bytes 12..16" },
+        Reg { name: "HASH_KEY4", offset: HASH_KEY + 16, access: Access::Rw, reset: key_reset(4), doc: "flow hash key bytes 16..20" },
+        Reg { name: "HASH_KEY5", offset: HASH_KEY + 20, access: Access::Rw, reset: key_reset(5), doc: "flow hash key bytes 20..24" },
+        Reg { name: "HASH_KEY6", offset: HASH_KEY + 24, access: Access::Rw, reset: key_reset(6), doc: "flow hash key bytes 24..28" },
+        Reg { name: "HASH_KEY7", offset: HASH_KEY + 28, access: Access::Rw, reset: key_reset(7), doc: "flow hash key bytes 28..32" },
+        Reg { name: "HASH_KEY8", offset: HASH_KEY + 32, access: Access::Rw, reset: key_reset(8), doc: "flow hash key bytes 32..36" },
+        Reg { name: "HASH_KEY9", offset: HASH_KEY + 36, access: Access::Rw, reset: key_reset(9), doc: "flow hash key bytes 36..40" },
     ];
     pub const COUNTERS: &[Counter] = &[
         Counter { name: "frames", offset: 0x40, doc: "frames seen" },
@@ -269,6 +283,16 @@ mod tests {
             }
             assert!(b.regs.iter().all(|r| r.offset % 4 == 0 && r.offset >= 0x0C));
             assert!(b.counters.iter().all(|c| c.offset % 8 == 0));
+        }
+    }
+
+    #[test]
+    fn hash_key_registers_cover_the_key() {
+        let keys: Vec<&Reg> = parse::REGS.iter().filter(|r| r.name.starts_with("HASH_KEY")).collect();
+        assert_eq!(keys.len(), crate::flowhash::KEY_WORDS);
+        for (i, r) in keys.iter().enumerate() {
+            assert_eq!(r.offset, parse::HASH_KEY + 4 * i as u16);
+            assert_eq!(r.reset, crate::flowhash::key_words(&crate::flowhash::DEFAULT_KEY)[i]);
         }
     }
 
