@@ -1,1 +1,96 @@
+//! Register access to a Vantage device and a typed API over its register map.
+//!
+//! ```text
+//!  Device<A>  discover / features / snapshot / set_* / timebase / info   (typed, proto::regs)
+//!     │
+//!  A: RegisterAccess  read32 / write32 at byte addresses of the AXI4-Lite space
+//!     ├── MemBar    in-memory register file (tests)
+//!     ├── SysfsBar  mmap of /sys/bus/pci/devices/<bdf>/resource<N> (or any file)
+//!     ├── VfioBar   VFIO route (see docs/driver.md; reports why the device cannot be opened)
+//!     └── vantage_sim::Sim  the Verilated RTL (implemented in the sim crate)
+//! ```
+//!
+//! Every address comes from `vantage_proto::regs`; block bases are the ones found by walking the
+//! chain, so a bitstream that moves a block still works.
 
+mod device;
+mod membar;
+mod sysfs;
+mod vfio;
+
+pub use device::{known_block_names, time_at, Device, DeviceInfo, Features, FoundBlock, MAX_BLOCKS};
+pub use membar::MemBar;
+pub use sysfs::SysfsBar;
+pub use vfio::VfioBar;
+
+use std::path::PathBuf;
+use thiserror::Error;
+
+/// 32-bit access to the device's control register space (byte addresses, 4-byte aligned).
+pub trait RegisterAccess {
+    fn read32(&mut self, addr: u32) -> Result<u32, DriverError>;
+    fn write32(&mut self, addr: u32, value: u32) -> Result<(), DriverError>;
+}
+
+impl<T: RegisterAccess + ?Sized> RegisterAccess for &mut T {
+    fn read32(&mut self, addr: u32) -> Result<u32, DriverError> {
+        (**self).read32(addr)
+    }
+    fn write32(&mut self, addr: u32, value: u32) -> Result<(), DriverError> {
+        (**self).write32(addr, value)
+    }
+}
+
+impl<T: RegisterAccess + ?Sized> RegisterAccess for Box<T> {
+    fn read32(&mut self, addr: u32) -> Result<u32, DriverError> {
+        (**self).read32(addr)
+    }
+    fn write32(&mut self, addr: u32, value: u32) -> Result<(), DriverError> {
+        (**self).write32(addr, value)
+    }
+}
+
+#[derive(Debug, Error)]
+pub enum DriverError {
+    #[error("register address 0x{addr:x} is outside the {size}-byte register space")]
+    OutOfRange { addr: u32, size: u64 },
+    #[error("register address 0x{addr:x} is not 4-byte aligned")]
+    Unaligned { addr: u32 },
+    #[error("no Vantage register block at address 0: TYPE reads 0x{found:08x}{}", hint_for(*found))]
+    NoDevice { found: u32 },
+    #[error("register block chain loops: block at 0x{from:04x} points back to 0x{to:04x}, already visited")]
+    ChainLoop { from: u32, to: u32 },
+    #[error("register block at 0x{from:04x} has a bad NEXT pointer 0x{next:08x}: {reason}")]
+    BadNext { from: u32, next: u32, reason: &'static str },
+    #[error("register block chain is longer than {0} blocks")]
+    ChainTooLong(usize),
+    #[error("this device has no {0} block (see `vantage info`)")]
+    MissingBlock(&'static str),
+    #[error("cannot open {}: {source}", path.display())]
+    Open { path: PathBuf, source: std::io::Error },
+    #[error("{}: {reason}", path.display())]
+    BadBar { path: PathBuf, reason: String },
+    #[error("device {bdf} is not available through VFIO: {reason}")]
+    VfioUnavailable { bdf: String, reason: String },
+    #[error("register access failed at 0x{addr:x}: {detail}")]
+    Bus { addr: u32, detail: String },
+}
+
+fn hint_for(found: u32) -> &'static str {
+    match found {
+        0xFFFF_FFFF => " (all ones: the device is absent, in reset, or its BAR is disabled)",
+        0 => " (zero: not a Vantage bitstream, or the wrong BAR)",
+        _ => " (expected the V-ID block)",
+    }
+}
+
+/// Check a byte address for a 32-bit access to a space of `size` bytes.
+pub(crate) fn check_addr(addr: u32, size: u64) -> Result<usize, DriverError> {
+    if addr % 4 != 0 {
+        return Err(DriverError::Unaligned { addr });
+    }
+    if u64::from(addr) + 4 > size {
+        return Err(DriverError::OutOfRange { addr, size });
+    }
+    Ok(addr as usize)
+}
