@@ -1,1 +1,149 @@
+//! The Vantage pipeline in plain Rust: the golden reference the RTL is tested against, and the
+//! software fallback for hosts whose bitstream lacks a stage.
+//!
+//! It states the behaviour of `docs/pipeline.md` directly, stage by stage, and does not copy the
+//! RTL's structure:
+//!
+//! ```text
+//!  input beats ──► ingress ──────────► parse ─────────► tag ─────────────► output frames
+//!  (TimedBeat)     frames, timestamps,  Meta per frame   FIFO + decision,   (LaneFrame) and
+//!                  release cycles       (128-lane        header insertion   counters
+//!                                       window)
+//! ```
+//!
+//! Only two things are cycle-faithful, because only they change the output: the lookahead
+//! release rule (when beats enter the tag FIFO) and the tag FIFO's backlog decision. Everything
+//! else is computed per frame. A constant latency between release and the FIFO (the parse
+//! pipeline's depth) shifts every cycle alike and changes nothing, so the model has none.
+//!
+//! ```
+//! use vantage_model::{run, Config};
+//! use vantage_proto::axis::{schedule, LaneFrame, Pacing};
+//!
+//! let frame = LaneFrame::from_bytes(&[0u8; 64]);
+//! let input = schedule(&[(0, frame)], Pacing::BackToBack, 0);
+//! let out = run(&Config::default(), &input);
+//! assert_eq!(out.frames[0].lanes.len(), 64 + 24); // tagged
+//! assert_eq!(out.counters["tag.tagged"], 1);
+//! ```
 
+pub mod counters;
+#[cfg(feature = "gen")]
+pub mod gen;
+pub mod ingress;
+pub mod parse;
+pub mod tag;
+
+pub use counters::Counters;
+pub use ingress::TimeBase;
+pub use parse::{parse, parse_frame, Meta, TcpFields};
+pub use tag::TagDecision;
+
+use vantage_proto::axis::{LaneFrame, TimedBeat};
+use vantage_proto::datapath::default_ts_increment;
+use vantage_proto::flowhash::{DEFAULT_KEY, KEY_BYTES};
+use vantage_proto::header::{FlowInfo, TaggedHeader, DEFAULT_ETHERTYPE};
+
+/// The registers that change the pipeline's output.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Config {
+    /// `tag.CONTROL` bit 0.
+    pub tag_enabled: bool,
+    /// `tag.ETHERTYPE`.
+    pub ethertype: u16,
+    /// `parse.HASH_KEY0..9` as bytes.
+    pub hash_key: [u8; KEY_BYTES],
+    /// The timestamp counter (`ts.*`, known through a snapshot).
+    pub time: TimeBase,
+}
+
+impl Default for Config {
+    /// The register values after reset.
+    fn default() -> Self {
+        Config {
+            tag_enabled: true,
+            ethertype: DEFAULT_ETHERTYPE,
+            hash_key: DEFAULT_KEY,
+            time: TimeBase { cycle: 0, value: 0, inc: default_ts_increment() },
+        }
+    }
+}
+
+/// What the pipeline puts out for an input.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ModelOutput {
+    /// Output frames in order, one per complete input frame.
+    pub frames: Vec<LaneFrame>,
+    /// Every parse and tag counter (0 if never incremented).
+    pub counters: Counters,
+}
+
+/// What happened to each frame, for debugging a mismatch with the RTL.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Trace {
+    pub frames: Vec<FrameTrace>,
+    /// Most beats that waited in the tag FIFO at the start of a cycle (must stay within
+    /// `TAG_FIFO_DEPTH`).
+    pub max_backlog: usize,
+}
+
+/// One frame's path through the model.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FrameTrace {
+    pub meta: Meta,
+    /// Ingress time in ns (the TIMESTAMP tag).
+    pub ingress_ns: u64,
+    pub decision: TagDecision,
+    /// Arrival cycle of each input beat.
+    pub arrival: Vec<u64>,
+    /// Release cycle of each input beat (= push into the tag FIFO).
+    pub release: Vec<u64>,
+    /// Cycle in which each output beat was sent (the RTL adds its constant latency).
+    pub sent: Vec<u64>,
+}
+
+/// Run the pipeline over `input` (sorted by cycle, at most one beat per cycle).
+///
+/// A trailing frame without `tlast` produces no output and is not counted: its last beat is
+/// never released into the parse stage (it waits for a successor). Beats given out of order or
+/// two in one cycle (which the MAC cannot do) are taken in the next free cycle.
+pub fn run(config: &Config, input: &[TimedBeat]) -> ModelOutput {
+    run_traced(config, input).0
+}
+
+/// [`run`], and what happened to each frame.
+pub fn run_traced(config: &Config, input: &[TimedBeat]) -> (ModelOutput, Trace) {
+    let frames = ingress::frames(input);
+    let engine = tag::run_engine(&frames, config.tag_enabled);
+    let mut output = ModelOutput { frames: Vec::with_capacity(frames.len()), counters: counters::zeroed() };
+    let mut trace = Trace { frames: Vec::with_capacity(frames.len()), max_backlog: engine.max_backlog };
+    for (i, frame) in frames.iter().enumerate() {
+        let Some(first) = frame.beats.first() else { continue };
+        let meta = parse(first, frame.lookahead(), &config.hash_key);
+        counters::count_parse(&mut output.counters, &frame.beats, &meta);
+        let ingress_ns = config.time.ns_at(frame.arrival[0]);
+        let decision = engine.decisions[i];
+        let lanes = frame.lane_frame();
+        let out = match decision {
+            TagDecision::Tagged => tag::insert_header(&lanes, &header_bytes(config, ingress_ns, &meta)),
+            _ => lanes,
+        };
+        counters::count_tag(&mut output.counters, &out, decision);
+        output.frames.push(out);
+        trace.frames.push(FrameTrace {
+            meta,
+            ingress_ns,
+            decision,
+            arrival: frame.arrival.clone(),
+            release: frame.release.clone(),
+            sent: engine.sent[i].clone(),
+        });
+    }
+    (output, trace)
+}
+
+/// The version 1 per-frame header the tag stage inserts.
+pub fn header_bytes(config: &Config, ingress_ns: u64, meta: &Meta) -> Vec<u8> {
+    let flow = FlowInfo { hash: meta.hash, flags: meta.flags, l3_offset: meta.l3_offset, ip_proto: meta.ip_proto };
+    TaggedHeader::for_frame(ingress_ns, flow).encode(config.ethertype)
+}

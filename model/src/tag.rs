@@ -1,0 +1,133 @@
+//! Tag: the tag FIFO, the per-frame tagging decision (with the backlog fail-open rule), and
+//! header insertion.
+//!
+//! ```text
+//!  input lanes   0           12                                        L
+//!               +-------------+-----------------------------------------+
+//!               | dst+src MAC | original EtherType, rest of the frame   |
+//!               +-------------+-----------------------------------------+
+//!  tagged lanes  0           12                     36                            L+24
+//!               +-------------+----------------------+-----------------------------------------+
+//!               | dst+src MAC | Vantage header (24 B)| original EtherType, rest of the frame   |
+//!               +-------------+----------------------+-----------------------------------------+
+//!  output beat k = tagged lanes 64k..64k+64. The last input beat's lanes 40..64 (if any are used)
+//!  land in one more output beat, the overflow beat, sent in the cycle after that input beat.
+//! ```
+//!
+//! Timing, the part the spec makes observable: a beat pushed into the FIFO in cycle `c` can be
+//! popped from `c+1`; the backlog seen at a frame's first beat in cycle `c` is the number of beats
+//! pushed before `c` and not popped before `c` (the head included).
+
+use crate::ingress::InFrame;
+use crate::parse::used_lanes;
+use std::collections::VecDeque;
+use vantage_proto::axis::LaneFrame;
+use vantage_proto::datapath::{BEAT_BYTES, MIN_TAGGABLE_BYTES, TAG_BACKLOG_LIMIT, TAG_INSERT_OFFSET};
+use vantage_proto::header::FRAME_HEADER_BYTES;
+
+/// What the tag engine decided for a frame at its first beat.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TagDecision {
+    /// The header was inserted (`tag.tagged`).
+    Tagged,
+    /// Tagging is off (`tag.CONTROL` bit 0 clear): the frame passes unchanged, counted nowhere.
+    Disabled,
+    /// Shorter than `MIN_TAGGABLE_BYTES` lanes: passes unchanged (`tag.malformed`).
+    TooShort,
+    /// The FIFO held `TAG_BACKLOG_LIMIT` beats or more: passes unchanged (`tag.flagged`).
+    Backlog,
+}
+
+/// The engine's run over all frames.
+pub(crate) struct EngineRun {
+    /// Decision per frame.
+    pub decisions: Vec<TagDecision>,
+    /// Cycles in which each frame's output beats were sent.
+    pub sent: Vec<Vec<u64>>,
+    /// Most beats ever waiting in the FIFO at the start of a cycle.
+    pub max_backlog: usize,
+}
+
+/// One beat in the FIFO: which frame, which beat of it.
+#[derive(Clone, Copy)]
+struct Slot {
+    frame: usize,
+    beat: usize,
+}
+
+/// Run the tag engine cycle by cycle over the released beats of `frames`.
+pub(crate) fn run_engine(frames: &[InFrame], enabled: bool) -> EngineRun {
+    let mut run = EngineRun {
+        decisions: vec![TagDecision::Disabled; frames.len()],
+        sent: vec![Vec::new(); frames.len()],
+        max_backlog: 0,
+    };
+    // Release cycles increase strictly along the input, so this is push order.
+    let pushes: Vec<(u64, Slot)> = frames
+        .iter()
+        .enumerate()
+        .flat_map(|(f, fr)| fr.release.iter().enumerate().map(move |(b, &c)| (c, Slot { frame: f, beat: b })))
+        .collect();
+    let mut fifo: VecDeque<Slot> = VecDeque::new();
+    let mut next_push = 0;
+    let mut overflow: Option<usize> = None;
+    let Some(&(first, _)) = pushes.first() else { return run };
+    let mut cycle = first.saturating_add(1);
+    loop {
+        while next_push < pushes.len() && pushes[next_push].0 < cycle {
+            fifo.push_back(pushes[next_push].1);
+            next_push += 1;
+        }
+        run.max_backlog = run.max_backlog.max(fifo.len());
+        if let Some(f) = overflow.take() {
+            run.sent[f].push(cycle);
+        } else if let Some(head) = fifo.front().copied() {
+            let frame = &frames[head.frame];
+            if head.beat == 0 {
+                run.decisions[head.frame] = decide(frame.len_lanes(), enabled, fifo.len());
+            }
+            run.sent[head.frame].push(cycle);
+            let is_last = head.beat + 1 == frame.beats.len();
+            if is_last && run.decisions[head.frame] == TagDecision::Tagged && needs_overflow(frame) {
+                overflow = Some(head.frame);
+            }
+            fifo.pop_front();
+        } else if let Some(&(c, _)) = pushes.get(next_push) {
+            cycle = c.saturating_add(1); // idle until the next beat can be popped
+            continue;
+        } else {
+            break;
+        }
+        cycle = cycle.saturating_add(1);
+    }
+    run
+}
+
+/// The decision at a frame's first beat, with `backlog` beats in the FIFO (head included).
+fn decide(len_lanes: usize, enabled: bool, backlog: usize) -> TagDecision {
+    if !enabled {
+        TagDecision::Disabled
+    } else if len_lanes < MIN_TAGGABLE_BYTES {
+        TagDecision::TooShort
+    } else if backlog >= TAG_BACKLOG_LIMIT {
+        TagDecision::Backlog
+    } else {
+        TagDecision::Tagged
+    }
+}
+
+/// A tagged frame needs an overflow beat when its last input beat uses lanes at or above
+/// `64 - 24 = 40`.
+fn needs_overflow(frame: &InFrame) -> bool {
+    frame.beats.last().is_some_and(|b| used_lanes(b) > BEAT_BYTES - FRAME_HEADER_BYTES)
+}
+
+/// The tagged frame: `header` inserted at lane 12, holes moving with their lanes.
+pub(crate) fn insert_header(frame: &LaneFrame, header: &[u8]) -> LaneFrame {
+    let cut = frame.lanes.len().min(TAG_INSERT_OFFSET);
+    let mut lanes = Vec::with_capacity(frame.lanes.len() + header.len());
+    lanes.extend_from_slice(&frame.lanes[..cut]);
+    lanes.extend(header.iter().map(|b| Some(*b)));
+    lanes.extend_from_slice(&frame.lanes[cut..]);
+    LaneFrame { lanes, user: frame.user }
+}
