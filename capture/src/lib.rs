@@ -95,9 +95,10 @@ pub enum CaptureError {
     )]
     NotCapture { path: PathBuf, magic: String },
     #[error(
-        "{} is damaged: {location}{} is {problem} ({packets_read} packets read before it)",
+        "{} is damaged: {location}{} is {problem} ({packets_read} packet{} read before it)",
         path.display(),
-        if *decompressed { " of the decompressed data" } else { "" }
+        if *decompressed { " of the decompressed data" } else { "" },
+        if *packets_read == 1 { "" } else { "s" }
     )]
     Damaged { path: PathBuf, location: Location, problem: String, packets_read: u64, decompressed: bool },
     #[error("{} is damaged: its gzip stream breaks off after {decompressed_bytes} bytes: {source}", path.display())]
@@ -493,7 +494,7 @@ mod tests {
         assert_eq!(
             e.to_string(),
             "t.pcap is damaged: record 2 at byte offset 100 is truncated: it claims 60 bytes but only 59 \
-             follow its header (1 packets read before it)"
+             follow its header (1 packet read before it)"
         );
         b[20] = 113; // link type 113: Linux cooked
         let e = parse_bytes(&b).unwrap_err();

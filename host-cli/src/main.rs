@@ -1,1 +1,179 @@
-fn main() {}
+//! `vantage`: run captures through the Vantage pipeline (Verilated hardware or software model),
+//! decode the tagged headers it inserts, and inspect a device's register blocks and counters.
+
+mod decode;
+mod devices;
+mod pipeline;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use vantage_proto::axis::Pacing;
+
+const ABOUT: &str = "Vantage: FPGA offload for network monitors.
+
+Runs captures through the pipeline (the Verilated RTL or the software model), decodes the tagged
+headers the pipeline inserts, and inspects a device's register blocks and counters.
+Captures may be pcap or pcapng, gzip-compressed or not, Ethernet or raw IP.
+Logging: RUST_LOG=debug (or info, warn, vantage_driver=trace, ...), to stderr.";
+
+#[derive(Parser, Debug)]
+#[command(name = "vantage", version, about = "Vantage: FPGA offload for network monitors", long_about = ABOUT)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run a capture through the Verilated hardware and write what comes out.
+    ///
+    /// Every frame of IN is driven into the RTL's 512-bit AXI4-Stream input at the cycles the
+    /// pacing gives; the output frames (tagged unless --no-tag) are written to OUT as pcap, each
+    /// with the capture time of its input frame. The device's counters are printed at the end.
+    Sim(RunArgs),
+    /// Run a capture through the software model of the pipeline (same options as `sim`).
+    ///
+    /// The model states the pipeline's behaviour plainly; for the same input it gives the same
+    /// output frames as the hardware.
+    Model(RunArgs),
+    /// Print the tagged headers of a capture written by `sim` or `model`.
+    ///
+    /// One row per frame: frame number, length, ingress timestamp (ns), flow hash, parse flags,
+    /// IP header offset, IP protocol and the frame's original EtherType. Frames without a
+    /// Vantage header are shown as untagged.
+    Decode(DecodeArgs),
+    /// Walk a device's self-describing register blocks and print them with the features found.
+    Info(DeviceArgs),
+    /// Latch and print every 64-bit counter of a device.
+    Counters(CountersArgs),
+    /// Emit the pipeline's Verilog into a directory.
+    Verilog(VerilogArgs),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum PacingArg {
+    /// One beat every cycle, frames back to back (faster than any 100G MAC: the worst case).
+    BackToBack,
+    /// As fast as an Ethernet line of --gbps delivers the frames (preamble, FCS, gap counted).
+    LineRate,
+    /// At the capture's own timestamps, but never faster than --gbps.
+    CaptureTime,
+}
+
+#[derive(Args, Debug)]
+struct RunArgs {
+    /// Input capture (pcap or pcapng, gzip or not, Ethernet or raw IP).
+    input: PathBuf,
+    /// Output capture (pcap, nanosecond timestamps).
+    #[arg(short, long, value_name = "OUT.pcap")]
+    output: PathBuf,
+    /// How frames are spread over datapath cycles (322.27 MHz).
+    #[arg(long, value_enum, default_value_t = PacingArg::BackToBack)]
+    pacing: PacingArg,
+    /// Line rate in Gb/s for --pacing line-rate and capture-time.
+    #[arg(long, default_value_t = 100.0, value_parser = parse_gbps)]
+    gbps: f64,
+    /// Do not insert the tagged header: frames pass unchanged.
+    #[arg(long)]
+    no_tag: bool,
+    /// EtherType of the tagged header (hex with 0x, or decimal).
+    #[arg(long, value_parser = parse_ethertype, default_value = "0x88b5")]
+    ethertype: u16,
+    /// Write a waveform trace of the run (simulator only).
+    #[arg(long, value_name = "FILE.fst")]
+    trace: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+struct DecodeArgs {
+    /// Capture written by `vantage sim` or `vantage model`.
+    input: PathBuf,
+    /// One JSON object per line instead of a table.
+    #[arg(long)]
+    json: bool,
+    /// EtherType that marks the tagged header (hex with 0x, or decimal).
+    #[arg(long, value_parser = parse_ethertype, default_value = "0x88b5")]
+    ethertype: u16,
+}
+
+#[derive(Args, Debug)]
+struct DeviceArgs {
+    /// Device: `sim` (the Verilated RTL), `sysfs:<path>` (a mapped BAR, e.g.
+    /// /sys/bus/pci/devices/0000:3b:00.0/resource0, or a register image file) or `vfio:<bdf>`.
+    #[arg(long, default_value = "sim")]
+    device: String,
+}
+
+#[derive(Args, Debug)]
+struct CountersArgs {
+    #[command(flatten)]
+    device: DeviceArgs,
+    /// One JSON object {"block.counter": value, ...} instead of a table.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args, Debug)]
+struct VerilogArgs {
+    /// Directory to write the Verilog files into (created if missing).
+    #[arg(short, long, value_name = "DIR")]
+    output: PathBuf,
+}
+
+fn parse_ethertype(s: &str) -> Result<u16, String> {
+    let r = match s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
+        Some(hex) => u16::from_str_radix(hex, 16),
+        None => s.parse::<u16>(),
+    };
+    r.map_err(|_| format!("`{s}` is not an EtherType (a 16-bit number such as 0x88b5)"))
+}
+
+fn parse_gbps(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(g) if g.is_finite() && g > 0.0 && g <= 10_000.0 => Ok(g),
+        _ => Err(format!("`{s}` is not a line rate in Gb/s (a number above 0, at most 10000)")),
+    }
+}
+
+impl RunArgs {
+    #[cfg_attr(not(any(feature = "sim", feature = "model")), allow(dead_code))]
+    fn pacing(&self) -> Pacing {
+        match self.pacing {
+            PacingArg::BackToBack => Pacing::BackToBack,
+            PacingArg::LineRate => Pacing::LineRate { gbps: self.gbps },
+            PacingArg::CaptureTime => Pacing::CaptureTime { gbps: self.gbps },
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            // `{:#}` joins the context chain on one line: "reading x.pcap: x.pcap is damaged: ..."
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Sim(a) => pipeline::run_sim(&a),
+        Command::Model(a) => pipeline::run_model(&a),
+        Command::Decode(a) => decode::run(&a.input, a.ethertype, a.json),
+        Command::Info(a) => devices::info(&a.device),
+        Command::Counters(a) => devices::counters(&a.device.device, a.json),
+        Command::Verilog(a) => pipeline::verilog(&a.output),
+    }
+}

@@ -1,0 +1,174 @@
+//! `vantage sim`, `vantage model` and `vantage verilog`: captures in, frames through a pipeline,
+//! captures out.
+
+use std::io::IsTerminal;
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::bail;
+use vantage_capture::Packet;
+use vantage_proto::axis::{LaneFrame, TimedBeat};
+
+use crate::RunArgs;
+
+/// Runs with more beats than this get a spinner (when stderr is a terminal).
+const LONG_RUN_BEATS: usize = 200_000;
+
+/// The frames of a capture with their capture times.
+#[cfg_attr(not(any(feature = "sim", feature = "model")), allow(dead_code))]
+pub fn load_frames(path: &Path) -> anyhow::Result<Vec<(u64, LaneFrame)>> {
+    let packets = vantage_capture::read(path)?;
+    tracing::info!(path = %path.display(), frames = packets.len(), "capture loaded");
+    Ok(packets.into_iter().map(|p| (p.ts_ns, LaneFrame::from_bytes(&p.data))).collect())
+}
+
+/// Write the pipeline's output frames; frame i gets the capture time of input frame i (frames are
+/// never dropped or reordered, so the counts match; extra frames get the last time).
+#[cfg_attr(not(any(feature = "sim", feature = "model")), allow(dead_code))]
+pub fn write_frames(path: &Path, input: &[(u64, LaneFrame)], output: &[LaneFrame]) -> anyhow::Result<()> {
+    let holes = output.iter().filter(|f| f.has_hole()).count();
+    if holes > 0 {
+        tracing::warn!(frames = holes, "frames with tkeep holes: pcap cannot show holes, their empty lanes are left out");
+    }
+    let errors = output.iter().filter(|f| f.user).count();
+    if errors > 0 {
+        tracing::warn!(frames = errors, "frames carry tuser (MAC error), which pcap cannot record");
+    }
+    let last_ts = input.last().map_or(0, |f| f.0);
+    let packets: Vec<Packet> = output
+        .iter()
+        .enumerate()
+        .map(|(i, f)| Packet { ts_ns: input.get(i).map_or(last_ts, |x| x.0), data: f.bytes() })
+        .collect();
+    vantage_capture::write(path, &packets)?;
+    Ok(())
+}
+
+/// A spinner on stderr for long runs, only when stderr is a terminal.
+#[cfg_attr(not(any(feature = "sim", feature = "model")), allow(dead_code))]
+pub fn spinner(beats: usize, what: &str) -> Option<indicatif::ProgressBar> {
+    if beats < LONG_RUN_BEATS || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let pb = indicatif::ProgressBar::new_spinner();
+    pb.set_message(format!("{what} {beats} beats"));
+    pb.enable_steady_tick(Duration::from_millis(120));
+    Some(pb)
+}
+
+#[cfg_attr(not(any(feature = "sim", feature = "model")), allow(dead_code))]
+fn summary(what: &str, args: &RunArgs, frames_in: usize, beats: &[TimedBeat], output: &[LaneFrame], tagged: Option<u64>) {
+    let cycles = match (beats.first(), beats.last()) {
+        (Some(a), Some(b)) => b.cycle - a.cycle + 1,
+        _ => 0,
+    };
+    let tagged = tagged.map(|t| format!(", {t} tagged")).unwrap_or_default();
+    println!(
+        "{what}: {frames_in} frames in ({} beats over {cycles} cycles, {:?}), {} frames out{tagged} -> {}",
+        beats.len(),
+        args.pacing,
+        output.len(),
+        args.output.display()
+    );
+}
+
+/// Collect output beats into frames; an unterminated trailing frame is an error.
+#[cfg_attr(not(any(feature = "sim", feature = "model")), allow(dead_code))]
+fn frames_of(beats: &[TimedBeat]) -> anyhow::Result<Vec<LaneFrame>> {
+    match LaneFrame::from_beats(beats.iter().map(|b| &b.beat)) {
+        Ok(f) => Ok(f),
+        Err(done) => bail!("the pipeline's output ends inside a frame (after {} complete frames)", done.len()),
+    }
+}
+
+#[cfg(feature = "sim")]
+pub fn run_sim(args: &RunArgs) -> anyhow::Result<()> {
+    use anyhow::Context;
+    use vantage_driver::Device;
+    use vantage_sim::Sim;
+
+    let input = load_frames(&args.input)?;
+    let mut sim = match &args.trace {
+        Some(p) => Sim::with_trace(p.as_path())
+            .map_err(|e| anyhow::anyhow!("{e}"))
+            .with_context(|| format!("starting the simulator with a trace to {}", p.display()))?,
+        None => Sim::new().map_err(|e| anyhow::anyhow!("{e}")).context("starting the simulator")?,
+    };
+    {
+        let mut dev = Device::new(&mut sim);
+        dev.discover().context("discovering the simulated device")?;
+        dev.set_tagging(!args.no_tag)?;
+        dev.set_ethertype(args.ethertype)?;
+        // Stamp frames with capture-like times: the counter starts at the first capture time.
+        dev.load_time(input.first().map_or(0, |f| f.0))?;
+    }
+    // Leave a few cycles for the register writes to cross into the datapath clock.
+    let start = sim.cycle() + 16;
+    let beats = vantage_proto::axis::schedule(&input, args.pacing(), start);
+    let pb = spinner(beats.len(), "simulating");
+    let out = sim.run(&beats).map_err(|e| anyhow::anyhow!("{e}")).with_context(|| format!("simulating {} beats", beats.len()))?;
+    if let Some(pb) = pb {
+        pb.finish_and_clear();
+    }
+    let frames = frames_of(&out)?;
+    let counters = Device::new(&mut sim).snapshot().context("reading the simulated device's counters")?;
+    write_frames(&args.output, &input, &frames)?;
+    summary("sim", args, input.len(), &beats, &frames, counters.get("tag.tagged").copied());
+    for (k, v) in &counters {
+        println!("  {k:<20} {v}");
+    }
+    Ok(())
+}
+
+#[cfg(not(feature = "sim"))]
+pub fn run_sim(_args: &RunArgs) -> anyhow::Result<()> {
+    bail!("{}", not_built("sim", "the Verilated hardware"))
+}
+
+#[cfg(feature = "model")]
+pub fn run_model(args: &RunArgs) -> anyhow::Result<()> {
+    if args.trace.is_some() {
+        bail!("--trace needs the simulator: use `vantage sim`");
+    }
+    let input = load_frames(&args.input)?;
+    let mut config = vantage_model::Config::default();
+    config.tagging = !args.no_tag;
+    config.ethertype = args.ethertype;
+    let beats = vantage_proto::axis::schedule(&input, args.pacing(), 0);
+    let pb = spinner(beats.len(), "modelling");
+    let out = vantage_model::run(&config, &beats);
+    if let Some(pb) = pb {
+        pb.finish_and_clear();
+    }
+    write_frames(&args.output, &input, &out.frames)?;
+    summary("model", args, input.len(), &beats, &out.frames, None);
+    Ok(())
+}
+
+#[cfg(not(feature = "model"))]
+pub fn run_model(_args: &RunArgs) -> anyhow::Result<()> {
+    bail!("{}", not_built("model", "the software model"))
+}
+
+#[cfg(feature = "hdl")]
+pub fn verilog(dir: &Path) -> anyhow::Result<()> {
+    use anyhow::Context;
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let files = vantage_hdl::emit_verilog(dir)
+        .map_err(|e| anyhow::anyhow!("{e}"))
+        .with_context(|| format!("emitting Verilog into {}", dir.display()))?;
+    for f in files {
+        println!("{}", f.display());
+    }
+    Ok(())
+}
+
+#[cfg(not(feature = "hdl"))]
+pub fn verilog(_dir: &Path) -> anyhow::Result<()> {
+    bail!("{}", not_built("hdl", "the Verilog generator"))
+}
+
+#[allow(dead_code)]
+fn not_built(feature: &str, what: &str) -> String {
+    format!("this vantage was built without {what}: rebuild with `cargo build -p vantage --features {feature}`")
+}
