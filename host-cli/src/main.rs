@@ -70,7 +70,7 @@ struct RunArgs {
     #[arg(short, long, value_name = "OUT.pcap")]
     output: PathBuf,
     /// How frames are spread over datapath cycles (322.27 MHz).
-    #[arg(long, value_enum, default_value_t = PacingArg::BackToBack)]
+    #[arg(long, value_enum, default_value_t = PacingArg::LineRate)]
     pacing: PacingArg,
     /// Line rate in Gb/s for --pacing line-rate and capture-time.
     #[arg(long, default_value_t = 100.0, value_parser = parse_gbps)]
@@ -138,6 +138,16 @@ fn parse_gbps(s: &str) -> Result<f64, String> {
 }
 
 impl RunArgs {
+    #[cfg_attr(not(any(feature = "sim", feature = "model")), allow(dead_code))]
+    #[cfg_attr(not(any(feature = "sim", feature = "model")), allow(dead_code))]
+    fn pacing_text(&self) -> String {
+        match self.pacing {
+            PacingArg::BackToBack => "back-to-back".to_string(),
+            PacingArg::LineRate => format!("line-rate {} Gb/s", self.gbps),
+            PacingArg::CaptureTime => format!("capture-time, at most {} Gb/s", self.gbps),
+        }
+    }
+
     #[cfg_attr(not(any(feature = "sim", feature = "model")), allow(dead_code))]
     fn pacing(&self) -> Pacing {
         match self.pacing {

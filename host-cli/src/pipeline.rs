@@ -1,6 +1,7 @@
 //! `vantage sim`, `vantage model` and `vantage verilog`: captures in, frames through a pipeline,
 //! captures out.
 
+use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::path::Path;
 use std::time::Duration;
@@ -13,6 +14,9 @@ use crate::RunArgs;
 
 /// Runs with more beats than this get a spinner (when stderr is a terminal).
 const LONG_RUN_BEATS: usize = 200_000;
+/// Warn before simulating more cycles than this (about 3 s of datapath time).
+#[cfg(feature = "sim")]
+const LONG_SIM_CYCLES: u64 = 1_000_000_000;
 
 /// The frames of a capture with their capture times.
 #[cfg_attr(not(any(feature = "sim", feature = "model")), allow(dead_code))]
@@ -57,23 +61,33 @@ pub fn spinner(beats: usize, what: &str) -> Option<indicatif::ProgressBar> {
 }
 
 #[cfg_attr(not(any(feature = "sim", feature = "model")), allow(dead_code))]
-fn summary(what: &str, args: &RunArgs, frames_in: usize, beats: &[TimedBeat], output: &[LaneFrame], tagged: Option<u64>) {
+fn summary(what: &str, args: &RunArgs, frames_in: usize, beats: &[TimedBeat], output: &[LaneFrame], counters: &BTreeMap<String, u64>) {
+    let tagged = counters.get("tag.tagged").copied();
     let cycles = match (beats.first(), beats.last()) {
         (Some(a), Some(b)) => b.cycle - a.cycle + 1,
         _ => 0,
     };
     let tagged = tagged.map(|t| format!(", {t} tagged")).unwrap_or_default();
     println!(
-        "{what}: {frames_in} frames in ({} beats over {cycles} cycles, {:?}), {} frames out{tagged} -> {}",
+        "{what}: {frames_in} frames in ({} beats over {cycles} cycles, {}), {} frames out{tagged} -> {}",
         beats.len(),
-        args.pacing,
+        args.pacing_text(),
         output.len(),
         args.output.display()
     );
+    for (k, v) in counters {
+        println!("  {k:<20} {v}");
+    }
+    if let Some(n) = counters.get("tag.flagged").filter(|n| **n > 0) {
+        println!(
+            "note: {n} frames passed untagged because the tag stage was backlogged (fail-open, by design); \
+             pace the input slower (--pacing line-rate) to see every frame tagged"
+        );
+    }
 }
 
 /// Collect output beats into frames; an unterminated trailing frame is an error.
-#[cfg_attr(not(any(feature = "sim", feature = "model")), allow(dead_code))]
+#[cfg_attr(not(feature = "sim"), allow(dead_code))]
 fn frames_of(beats: &[TimedBeat]) -> anyhow::Result<Vec<LaneFrame>> {
     match LaneFrame::from_beats(beats.iter().map(|b| &b.beat)) {
         Ok(f) => Ok(f),
@@ -105,6 +119,12 @@ pub fn run_sim(args: &RunArgs) -> anyhow::Result<()> {
     // Leave a few cycles for the register writes to cross into the datapath clock.
     let start = sim.cycle() + 16;
     let beats = vantage_proto::axis::schedule(&input, args.pacing(), start);
+    if let (Some(a), Some(b)) = (beats.first(), beats.last()) {
+        let cycles = b.cycle - a.cycle;
+        if cycles > LONG_SIM_CYCLES {
+            tracing::warn!(cycles, "the pacing spreads the input over very many cycles; the simulation may take long");
+        }
+    }
     let pb = spinner(beats.len(), "simulating");
     let out = sim.run(&beats).map_err(|e| anyhow::anyhow!("{e}")).with_context(|| format!("simulating {} beats", beats.len()))?;
     if let Some(pb) = pb {
@@ -113,10 +133,7 @@ pub fn run_sim(args: &RunArgs) -> anyhow::Result<()> {
     let frames = frames_of(&out)?;
     let counters = Device::new(&mut sim).snapshot().context("reading the simulated device's counters")?;
     write_frames(&args.output, &input, &frames)?;
-    summary("sim", args, input.len(), &beats, &frames, counters.get("tag.tagged").copied());
-    for (k, v) in &counters {
-        println!("  {k:<20} {v}");
-    }
+    summary("sim", args, input.len(), &beats, &frames, &counters);
     Ok(())
 }
 
@@ -131,9 +148,18 @@ pub fn run_model(args: &RunArgs) -> anyhow::Result<()> {
         bail!("--trace needs the simulator: use `vantage sim`");
     }
     let input = load_frames(&args.input)?;
-    let mut config = vantage_model::Config::default();
-    config.tagging = !args.no_tag;
-    config.ethertype = args.ethertype;
+    // As `sim` does: the timestamp counter holds the first capture time at cycle 0.
+    let t0 = input.first().map_or(0, |f| f.0);
+    let config = vantage_model::Config {
+        tag_enabled: !args.no_tag,
+        ethertype: args.ethertype,
+        time: vantage_model::TimeBase {
+            cycle: 0,
+            value: u128::from(t0) << 32,
+            inc: vantage_proto::datapath::default_ts_increment(),
+        },
+        ..vantage_model::Config::default()
+    };
     let beats = vantage_proto::axis::schedule(&input, args.pacing(), 0);
     let pb = spinner(beats.len(), "modelling");
     let out = vantage_model::run(&config, &beats);
@@ -141,7 +167,7 @@ pub fn run_model(args: &RunArgs) -> anyhow::Result<()> {
         pb.finish_and_clear();
     }
     write_frames(&args.output, &input, &out.frames)?;
-    summary("model", args, input.len(), &beats, &out.frames, None);
+    summary("model", args, input.len(), &beats, &out.frames, &out.counters);
     Ok(())
 }
 
