@@ -161,7 +161,7 @@ impl<A: RegisterAccess> Device<A> {
             if next == 0 {
                 break;
             }
-            if next % 4 != 0 {
+            if !next.is_multiple_of(4) {
                 return Err(DriverError::BadNext { from: base, next, reason: "not 4-byte aligned" });
             }
             if u64::from(next) + u64::from(regs::BLOCK_NEXT) + 4 > space {

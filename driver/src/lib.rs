@@ -86,7 +86,7 @@ fn hint_for(found: u32) -> &'static str {
 
 /// Check a byte address for a 32-bit access to a space of `size` bytes.
 pub(crate) fn check_addr(addr: u32, size: u64) -> Result<usize, DriverError> {
-    if addr % 4 != 0 {
+    if !addr.is_multiple_of(4) {
         return Err(DriverError::Unaligned { addr });
     }
     if u64::from(addr) + 4 > size {

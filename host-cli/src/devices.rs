@@ -42,7 +42,7 @@ pub fn info(spec: &str) -> anyhow::Result<()> {
     println!("datapath        {} bits at {:.3} MHz", info.datapath_bits, f64::from(info.clock_khz) / 1000.0);
     println!("features        {} (0x{:08x})", info.features, info.features.0);
     println!("blocks:");
-    println!("  {:<8} {:<10} {:<10} {:>7}  {}", "base", "type", "name", "version", "status");
+    println!("  {:<8} {:<10} {:<10} {:>7}  status", "base", "type", "name", "version");
     for b in &info.blocks {
         let status = match b.known {
             None => "unknown to this driver".to_string(),
