@@ -84,8 +84,9 @@ const TCP_BYTES: usize = 20;
 const UDP_BYTES: usize = 8;
 /// Bytes of an ICMP / ICMPv6 header the parser requires (type, code, checksum).
 const ICMP_BYTES: usize = 4;
-/// `len` of a frame that does not end inside the window ("long": at least 129).
-const LONG: usize = PARSE_WINDOW_BYTES + 1;
+/// `len` of a frame that does not end inside the window ("long"). Such a frame is at least 129
+/// lanes long, but how long is unknown: no "needs n" can find it TRUNCATED, only DEEP (n > 128).
+const LONG: usize = usize::MAX;
 
 /// What the parse stage learns about a frame: the metadata beside its first beat.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
