@@ -26,17 +26,12 @@ fn at_cycles(beats: &[Beat], cycles: impl IntoIterator<Item = u64>) -> Vec<Timed
     beats.iter().zip(cycles).map(|(b, c)| TimedBeat { cycle: c, beat: *b }).collect()
 }
 
-/// Lanes that hold a byte, holes as 0 (for `strip`).
-fn filled(f: &LaneFrame) -> Vec<u8> {
-    f.lanes.iter().map(|l| l.unwrap_or(0)).collect()
-}
-
 #[test]
 fn a_tagged_64_byte_frame_is_88_lanes_with_the_header_at_lane_12() {
     let f = udp_frame(64, 1);
     // 1 ns per cycle, S = 1_000_000 ns at cycle 0; the frame's first beat arrives in cycle 7.
     let config = Config { time: TimeBase { cycle: 0, value: 1_000_000 << 32, inc: 1 << 32 }, ..Config::default() };
-    let out = run(&config, &back_to_back(&[f.clone()], 7));
+    let out = run(&config, &back_to_back(std::slice::from_ref(&f), 7));
     assert_eq!(out.frames.len(), 1);
     let o = &out.frames[0];
     assert_eq!(o.lanes.len(), 88);
