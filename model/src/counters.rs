@@ -17,51 +17,107 @@ fn block_name(base: u16) -> &'static str {
     regs::BLOCKS.iter().find(|b| b.base == base).map_or("?", |b| b.name)
 }
 
-/// Every parse and tag counter, at 0.
-pub(crate) fn zeroed() -> Counters {
+/// The parse block's counters.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct ParseCounters {
+    frames: u64,
+    bytes: u64,
+    malformed: u64,
+    flagged: u64,
+    runt: u64,
+    truncated: u64,
+    bad_ihl: u64,
+    keep_hole: u64,
+    oversize: u64,
+    mac_error: u64,
+}
+
+/// The tag block's counters.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct TagCounters {
+    frames: u64,
+    bytes: u64,
+    malformed: u64,
+    flagged: u64,
+    tagged: u64,
+}
+
+impl ParseCounters {
+    /// Count one frame (its beats as they arrived, and what parse found).
+    pub fn count(&mut self, beats: &[Beat], meta: &Meta) {
+        let bytes: u64 = beats.iter().map(|b| b.valid_bytes() as u64).sum();
+        let hole = beats.iter().any(|b| !b.keep_is_contiguous());
+        let oversize = bytes > MAX_FRAME_BYTES as u64;
+        let mac_error = beats.last().is_some_and(|b| b.user);
+        let f = meta.flags;
+        let malformed =
+            f.has(ParseFlags::TRUNCATED) || f.has(ParseFlags::BAD_IHL) || hole || oversize || mac_error;
+        self.frames += 1;
+        self.bytes += bytes;
+        self.malformed += malformed as u64;
+        self.flagged += f.is_flagged() as u64;
+        self.runt += f.has(ParseFlags::RUNT) as u64;
+        self.truncated += f.has(ParseFlags::TRUNCATED) as u64;
+        self.bad_ihl += f.has(ParseFlags::BAD_IHL) as u64;
+        self.keep_hole += hole as u64;
+        self.oversize += oversize as u64;
+        self.mac_error += mac_error as u64;
+    }
+
+    /// The value of the counter `proto::regs::parse::COUNTERS` calls `name`.
+    fn get(&self, name: &str) -> Option<u64> {
+        Some(match name {
+            "frames" => self.frames,
+            "bytes" => self.bytes,
+            "malformed" => self.malformed,
+            "flagged" => self.flagged,
+            "runt" => self.runt,
+            "truncated" => self.truncated,
+            "bad_ihl" => self.bad_ihl,
+            "keep_hole" => self.keep_hole,
+            "oversize" => self.oversize,
+            "mac_error" => self.mac_error,
+            _ => return None,
+        })
+    }
+}
+
+impl TagCounters {
+    /// Count one frame sent.
+    pub fn count(&mut self, out: &LaneFrame, decision: TagDecision) {
+        self.frames += 1;
+        self.bytes += out.lanes.iter().flatten().count() as u64;
+        self.malformed += (decision == TagDecision::TooShort) as u64;
+        self.flagged += (decision == TagDecision::Backlog) as u64;
+        self.tagged += (decision == TagDecision::Tagged) as u64;
+    }
+
+    /// The value of the counter `proto::regs::tag::COUNTERS` calls `name`.
+    fn get(&self, name: &str) -> Option<u64> {
+        Some(match name {
+            "frames" => self.frames,
+            "bytes" => self.bytes,
+            "malformed" => self.malformed,
+            "flagged" => self.flagged,
+            "tagged" => self.tagged,
+            _ => return None,
+        })
+    }
+}
+
+/// Every counter of the parse and tag blocks by `"<block>.<counter>"` (0 for a name the model
+/// does not know, which a test rules out).
+pub(crate) fn to_map(parse: &ParseCounters, tag: &TagCounters) -> Counters {
     let mut c = Counters::new();
-    for (base, list) in [(regs::parse::BASE, regs::parse::COUNTERS), (regs::tag::BASE, regs::tag::COUNTERS)] {
-        for counter in list {
-            c.insert(format!("{}.{}", block_name(base), counter.name), 0);
-        }
+    for counter in regs::parse::COUNTERS {
+        let key = format!("{}.{}", block_name(regs::parse::BASE), counter.name);
+        c.insert(key, parse.get(counter.name).unwrap_or(0));
+    }
+    for counter in regs::tag::COUNTERS {
+        let key = format!("{}.{}", block_name(regs::tag::BASE), counter.name);
+        c.insert(key, tag.get(counter.name).unwrap_or(0));
     }
     c
-}
-
-fn add(c: &mut Counters, base: u16, name: &str, by: u64) {
-    *c.entry(format!("{}.{}", block_name(base), name)).or_default() += by;
-}
-
-/// Parse counters for one frame (its beats as they arrived, and what parse found).
-pub(crate) fn count_parse(c: &mut Counters, beats: &[Beat], meta: &Meta) {
-    let base = regs::parse::BASE;
-    let bytes: u64 = beats.iter().map(|b| b.valid_bytes() as u64).sum();
-    let hole = beats.iter().any(|b| !b.keep_is_contiguous());
-    let oversize = bytes > MAX_FRAME_BYTES as u64;
-    let mac_error = beats.last().is_some_and(|b| b.user);
-    let f = meta.flags;
-    let malformed =
-        f.has(ParseFlags::TRUNCATED) || f.has(ParseFlags::BAD_IHL) || hole || oversize || mac_error;
-    add(c, base, "frames", 1);
-    add(c, base, "bytes", bytes);
-    add(c, base, "malformed", malformed as u64);
-    add(c, base, "flagged", f.is_flagged() as u64);
-    add(c, base, "runt", f.has(ParseFlags::RUNT) as u64);
-    add(c, base, "truncated", f.has(ParseFlags::TRUNCATED) as u64);
-    add(c, base, "bad_ihl", f.has(ParseFlags::BAD_IHL) as u64);
-    add(c, base, "keep_hole", hole as u64);
-    add(c, base, "oversize", oversize as u64);
-    add(c, base, "mac_error", mac_error as u64);
-}
-
-/// Tag counters for one frame sent.
-pub(crate) fn count_tag(c: &mut Counters, out: &LaneFrame, decision: TagDecision) {
-    let base = regs::tag::BASE;
-    add(c, base, "frames", 1);
-    add(c, base, "bytes", out.lanes.iter().flatten().count() as u64);
-    add(c, base, "malformed", (decision == TagDecision::TooShort) as u64);
-    add(c, base, "flagged", (decision == TagDecision::Backlog) as u64);
-    add(c, base, "tagged", (decision == TagDecision::Tagged) as u64);
 }
 
 #[cfg(test)]
@@ -69,20 +125,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_counter_we_bump_is_in_the_register_map() {
-        let mut c = zeroed();
-        let keys: Vec<String> = c.keys().cloned().collect();
-        assert_eq!(keys.len(), regs::parse::COUNTERS.len() + regs::tag::COUNTERS.len());
-        assert!(keys.contains(&"parse.frames".to_string()) && keys.contains(&"tag.tagged".to_string()));
+    fn every_counter_in_the_register_map_is_known_and_counted() {
+        let (mut p, mut t) = (ParseCounters::default(), TagCounters::default());
+        for c in regs::parse::COUNTERS {
+            assert!(p.get(c.name).is_some(), "parse counter {} unknown to the model", c.name);
+        }
+        for c in regs::tag::COUNTERS {
+            assert!(t.get(c.name).is_some(), "tag counter {} unknown to the model", c.name);
+        }
         // 144 full beats and a last beat with a hole: 9218 bytes, oversize, hole, MAC error.
         let mut beats = vec![Beat { keep: u64::MAX, ..Beat::EMPTY }; 144];
         beats.push(Beat { keep: 0b101, last: true, user: true, ..Beat::EMPTY });
-        count_parse(&mut c, &beats, &Meta { flags: ParseFlags(0x3FF), ..Meta::default() });
+        p.count(&beats, &Meta { flags: ParseFlags(0x3FF), ..Meta::default() });
         for d in [TagDecision::Tagged, TagDecision::TooShort, TagDecision::Backlog] {
-            count_tag(&mut c, &LaneFrame::from_bytes(&[0]), d);
+            t.count(&LaneFrame::from_bytes(&[0]), d);
         }
-        let after: Vec<String> = c.keys().cloned().collect();
-        assert_eq!(keys, after, "a counter name not in proto::regs was used");
-        assert!(c.values().all(|v| *v > 0), "some counter is never bumped: {c:?}");
+        let c = to_map(&p, &t);
+        assert_eq!(c.len(), regs::parse::COUNTERS.len() + regs::tag::COUNTERS.len());
+        assert!(c.contains_key("parse.frames") && c.contains_key("tag.tagged"));
+        assert!(c.values().all(|v| *v > 0), "some counter is never counted: {c:?}");
     }
 }

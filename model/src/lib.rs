@@ -115,12 +115,13 @@ pub fn run(config: &Config, input: &[TimedBeat]) -> ModelOutput {
 pub fn run_traced(config: &Config, input: &[TimedBeat]) -> (ModelOutput, Trace) {
     let frames = ingress::frames(input);
     let engine = tag::run_engine(&frames, config.tag_enabled);
-    let mut output = ModelOutput { frames: Vec::with_capacity(frames.len()), counters: counters::zeroed() };
+    let mut output = ModelOutput { frames: Vec::with_capacity(frames.len()), counters: Counters::new() };
+    let (mut parse_counters, mut tag_counters) = (counters::ParseCounters::default(), counters::TagCounters::default());
     let mut trace = Trace { frames: Vec::with_capacity(frames.len()), max_backlog: engine.max_backlog };
     for (i, frame) in frames.iter().enumerate() {
         let Some(first) = frame.beats.first() else { continue };
         let meta = parse(first, frame.lookahead(), &config.hash_key);
-        counters::count_parse(&mut output.counters, &frame.beats, &meta);
+        parse_counters.count(&frame.beats, &meta);
         let ingress_ns = config.time.ns_at(frame.arrival[0]);
         let decision = engine.decisions[i];
         let lanes = frame.lane_frame();
@@ -128,7 +129,7 @@ pub fn run_traced(config: &Config, input: &[TimedBeat]) -> (ModelOutput, Trace) 
             TagDecision::Tagged => tag::insert_header(&lanes, &header_bytes(config, ingress_ns, &meta)),
             _ => lanes,
         };
-        counters::count_tag(&mut output.counters, &out, decision);
+        tag_counters.count(&out, decision);
         output.frames.push(out);
         trace.frames.push(FrameTrace {
             meta,
@@ -139,6 +140,7 @@ pub fn run_traced(config: &Config, input: &[TimedBeat]) -> (ModelOutput, Trace) 
             sent: engine.sent[i].clone(),
         });
     }
+    output.counters = counters::to_map(&parse_counters, &tag_counters);
     (output, trace)
 }
 
