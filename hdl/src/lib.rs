@@ -1,1 +1,48 @@
+//! Vantage RTL, written with rust-hdl and emitted as Verilog.
+//!
+//! One folder per pipeline stage (`ingress`, `parse`, `tag`), the control path (`csr`), shared
+//! leaves (`widgets`) and the OpenNIC `box_322mhz` top (`top`). `emit_verilog` writes the design
+//! for Verilator, Yosys and Vivado.
 
+pub mod csr;
+pub mod ingress;
+pub mod parse;
+pub mod slot;
+pub mod tag;
+pub mod top;
+pub mod widgets;
+
+use rust_hdl::prelude::*;
+use std::path::{Path, PathBuf};
+
+/// Name of the top module in the emitted Verilog.
+pub const TOP_MODULE: &str = "vantage_box_322mhz";
+
+#[derive(Debug, thiserror::Error)]
+pub enum EmitError {
+    #[error("cannot write {path}: {source}")]
+    Write { path: PathBuf, source: std::io::Error },
+}
+
+/// The whole design as one Verilog source, top module named `TOP_MODULE`.
+pub fn top_verilog(build_id: u32) -> String {
+    let mut top = top::Top::new(build_id);
+    top.connect_all();
+    rename_top(&generate_verilog(&top))
+}
+
+/// rust-hdl calls every design's top `top` and submodules `top$path`; give them our name.
+fn rename_top(verilog: &str) -> String {
+    verilog
+        .replace("module top(", &format!("module {TOP_MODULE}("))
+        .replace("endmodule // top\n", &format!("endmodule // {TOP_MODULE}\n"))
+        .replace("top$", &format!("{TOP_MODULE}$"))
+}
+
+/// Write the design to `dir/vantage_box_322mhz.v`; returns the files written.
+pub fn emit_verilog(dir: &Path, build_id: u32) -> Result<Vec<PathBuf>, EmitError> {
+    let path = dir.join(format!("{TOP_MODULE}.v"));
+    std::fs::create_dir_all(dir).map_err(|source| EmitError::Write { path: dir.to_path_buf(), source })?;
+    std::fs::write(&path, top_verilog(build_id)).map_err(|source| EmitError::Write { path: path.clone(), source })?;
+    Ok(vec![path])
+}

@@ -121,11 +121,11 @@ pub mod id {
     pub const CYCLES: u16 = 0x28;
 
     pub const REGS: &[Reg] = &[
-        Reg { name: "DESIGN_VERSION", offset: DESIGN_VERSION, access: Access::Ro, reset: 0, doc: "design version major<<16|minor<<8|patch" },
-        Reg { name: "BUILD_ID", offset: BUILD_ID, access: Access::Ro, reset: 0, doc: "build id stamped by the generator" },
-        Reg { name: "FEATURES", offset: FEATURES, access: Access::Ro, reset: 0, doc: "feature bits" },
-        Reg { name: "DATAPATH_BITS", offset: DATAPATH_BITS, access: Access::Ro, reset: 512, doc: "datapath width in bits" },
-        Reg { name: "CLOCK_KHZ", offset: CLOCK_KHZ, access: Access::Ro, reset: 322_266, doc: "nominal datapath clock in kHz" },
+        Reg { name: "DESIGN_VERSION", offset: DESIGN_VERSION, access: Access::Ro, reset: super::DESIGN_VERSION, doc: "design version major<<16|minor<<8|patch" },
+        Reg { name: "BUILD_ID", offset: BUILD_ID, access: Access::Ro, reset: 0, doc: "build id stamped by the generator (reset value: none)" },
+        Reg { name: "FEATURES", offset: FEATURES, access: Access::Ro, reset: 0, doc: "feature bits of this bitstream (reset value: none)" },
+        Reg { name: "DATAPATH_BITS", offset: DATAPATH_BITS, access: Access::Ro, reset: crate::datapath::BEAT_BITS as u32, doc: "datapath width in bits" },
+        Reg { name: "CLOCK_KHZ", offset: CLOCK_KHZ, access: Access::Ro, reset: ((crate::datapath::DATAPATH_CLOCK_HZ + 500) / 1000) as u32, doc: "nominal datapath clock in kHz" },
         Reg { name: "SNAPSHOT", offset: SNAPSHOT, access: Access::Strobe, reset: 0, doc: "write 1: latch all counters" },
         Reg { name: "SCRATCH", offset: SCRATCH, access: Access::Rw, reset: 0, doc: "scratch register" },
     ];

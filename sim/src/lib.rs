@@ -1,1 +1,375 @@
+//! The Verilated Vantage RTL, driven from Rust.
+//!
+//! Two clocks run as in the OpenNIC shell: the datapath (`cmac_clk`, 322.265625 MHz) and the
+//! control port (`axil_aclk`, 125 MHz), advanced edge by edge in picoseconds. Datapath cycle 0 is
+//! the first cycle after the datapath reset is released, the same numbering as the RTL's cycle
+//! counter (`id.CYCLES`), so `TimedBeat::cycle` means the same thing to the harness, the RTL and
+//! the model.
 
+mod ffi;
+
+use std::path::Path;
+use thiserror::Error;
+use vantage_driver::{DriverError, RegisterAccess};
+use vantage_proto::axis::{Beat, TimedBeat};
+use vantage_proto::datapath::{BEAT_BYTES, CONTROL_CLOCK_HZ, DATAPATH_CLOCK_HZ};
+
+/// Half periods in picoseconds.
+const DP_HALF_PS: u64 = 1_000_000_000_000 / DATAPATH_CLOCK_HZ / 2;
+const CTL_HALF_PS: u64 = 1_000_000_000_000 / CONTROL_CLOCK_HZ / 2;
+/// Control cycles mod_rstn is held low.
+const RESET_CYCLES: u32 = 8;
+/// An AXI-Lite access that takes longer than this many datapath cycles is a hung bus.
+const AXIL_TIMEOUT_CYCLES: u64 = 10_000;
+/// After the last input beat, give up waiting for output after this many quiet cycles.
+pub const DRAIN_QUIET_CYCLES: u64 = 256;
+
+#[derive(Debug, Error)]
+pub enum SimError {
+    #[error("beat for cycle {beat} is in the past (the simulator is at cycle {now})")]
+    PastCycle { beat: u64, now: u64 },
+    #[error("two beats for cycle {0}: the datapath takes one beat per cycle")]
+    SameCycle(u64),
+    #[error("{expected} frames went in but {got} came out after {quiet} quiet cycles")]
+    Lost { expected: usize, got: usize, quiet: u64 },
+    #[error("AXI4-Lite {what} at 0x{addr:04x} got no response in {AXIL_TIMEOUT_CYCLES} cycles")]
+    BusTimeout { what: &'static str, addr: u32 },
+    #[error("cannot open waveform file {0}")]
+    Trace(String),
+}
+
+/// Which clock edge comes next.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Edge {
+    DpRise,
+    DpFall,
+    CtlRise,
+    CtlFall,
+}
+
+/// AXI4-Lite master state.
+#[derive(Clone, Copy, Default, Debug)]
+struct Axil {
+    awvalid: bool,
+    wvalid: bool,
+    arvalid: bool,
+    addr: u32,
+    wdata: u32,
+    done: bool,
+    rdata: u32,
+}
+
+/// The simulated device.
+pub struct Sim {
+    h: *mut ffi::Harness,
+    time_ps: u64,
+    next_dp_ps: u64,
+    next_ctl_ps: u64,
+    dp_high: bool,
+    ctl_high: bool,
+    rstn: bool,
+    cycle: u64,
+    axil: Axil,
+    out: Vec<TimedBeat>,
+}
+
+// The Verilated model is owned by this handle alone.
+unsafe impl Send for Sim {}
+
+impl Drop for Sim {
+    fn drop(&mut self) {
+        // SAFETY: `h` came from vt_new and is freed once.
+        unsafe { ffi::vt_free(self.h) }
+    }
+}
+
+impl Sim {
+    /// A device out of reset, at datapath cycle 0.
+    pub fn new() -> Result<Sim, SimError> {
+        Self::build(None)
+    }
+
+    /// As `new`, dumping every signal to an FST waveform file.
+    pub fn with_trace(path: impl AsRef<Path>) -> Result<Sim, SimError> {
+        Self::build(Some(path.as_ref()))
+    }
+
+    fn build(trace: Option<&Path>) -> Result<Sim, SimError> {
+        // SAFETY: plain constructor.
+        let h = unsafe { ffi::vt_new() };
+        let mut sim = Sim {
+            h,
+            time_ps: 0,
+            next_dp_ps: DP_HALF_PS,
+            next_ctl_ps: CTL_HALF_PS,
+            dp_high: false,
+            ctl_high: false,
+            rstn: false,
+            cycle: 0,
+            axil: Axil::default(),
+            out: Vec::new(),
+        };
+        if let Some(path) = trace {
+            let c = std::ffi::CString::new(path.to_string_lossy().as_bytes())
+                .map_err(|_| SimError::Trace(path.display().to_string()))?;
+            // SAFETY: `c` outlives the call.
+            if unsafe { ffi::vt_trace_open(sim.h, c.as_ptr()) } != 0 {
+                return Err(SimError::Trace(path.display().to_string()));
+            }
+        }
+        sim.apply_idle_inputs();
+        sim.reset();
+        Ok(sim)
+    }
+
+    fn apply_idle_inputs(&mut self) {
+        let zero = [0u32; 16];
+        // SAFETY: `zero` has the 16 words the shim reads.
+        unsafe {
+            ffi::vt_rx(self.h, 0, zero.as_ptr(), 0, 0, 0);
+            ffi::vt_axil_in(self.h, 0, 0, 0, 0, 1, 0, 0, 1);
+        }
+        self.set_clocks();
+    }
+
+    fn set_clocks(&mut self) {
+        // SAFETY: plain setters.
+        unsafe { ffi::vt_clocks(self.h, self.dp_high as u8, self.ctl_high as u8, self.rstn as u8) }
+    }
+
+    /// Hold mod_rstn low, release it just after a datapath edge, and count cycles from the one in
+    /// which the datapath's 2-flop reset synchroniser lets go (the RTL's cycle 0).
+    fn reset(&mut self) {
+        self.rstn = false;
+        let mut ctl_rises = 0;
+        while ctl_rises < RESET_CYCLES {
+            if self.advance() == Edge::CtlRise {
+                ctl_rises += 1;
+            }
+        }
+        while self.advance() != Edge::DpRise {}
+        self.rstn = true;
+        self.set_clocks();
+        self.eval();
+        // Two edges through the synchroniser; the reset is sampled high at the second.
+        let mut rises = 0;
+        while rises < 2 {
+            if self.advance() == Edge::DpRise {
+                rises += 1;
+            }
+        }
+        self.cycle = 0;
+        self.out.clear();
+        // The control side leaves reset a little later; wait for the shell's "done".
+        while self.axil_outputs().0 & 32 == 0 {
+            self.dp_cycle(None);
+        }
+    }
+
+    fn eval(&mut self) {
+        // SAFETY: plain call.
+        unsafe { ffi::vt_eval(self.h, self.time_ps) }
+    }
+
+    fn next_edge(&self) -> Edge {
+        if self.next_dp_ps <= self.next_ctl_ps {
+            if self.dp_high { Edge::DpFall } else { Edge::DpRise }
+        } else if self.ctl_high {
+            Edge::CtlFall
+        } else {
+            Edge::CtlRise
+        }
+    }
+
+    /// Move time to the next clock edge and evaluate.
+    fn advance(&mut self) -> Edge {
+        let edge = self.next_edge();
+        match edge {
+            Edge::DpRise | Edge::DpFall => {
+                self.time_ps = self.next_dp_ps;
+                self.dp_high = !self.dp_high;
+                self.next_dp_ps += DP_HALF_PS;
+            }
+            Edge::CtlRise | Edge::CtlFall => {
+                self.time_ps = self.next_ctl_ps;
+                self.ctl_high = !self.ctl_high;
+                self.next_ctl_ps += CTL_HALF_PS;
+            }
+        }
+        self.set_clocks();
+        self.eval();
+        edge
+    }
+
+    /// The datapath cycle the next beat would be presented in.
+    pub fn cycle(&self) -> u64 {
+        self.cycle
+    }
+
+    /// One datapath cycle with `beat` (or nothing) on the receive port. Control edges that fall
+    /// inside the cycle move the AXI4-Lite master along.
+    fn dp_cycle(&mut self, beat: Option<&Beat>) {
+        self.drive_rx(beat);
+        self.eval();
+        loop {
+            match self.next_edge() {
+                Edge::DpRise => {
+                    self.sample_output();
+                    self.advance();
+                    self.cycle += 1;
+                    return;
+                }
+                Edge::CtlRise => {
+                    let (flags, rdata) = self.axil_outputs();
+                    self.advance();
+                    self.axil_after_edge(flags, rdata);
+                }
+                _ => {
+                    self.advance();
+                }
+            }
+        }
+    }
+
+    fn drive_rx(&mut self, beat: Option<&Beat>) {
+        let mut words = [0u32; 16];
+        match beat {
+            Some(b) => {
+                for (i, w) in words.iter_mut().enumerate() {
+                    *w = u32::from_le_bytes([b.data[4 * i], b.data[4 * i + 1], b.data[4 * i + 2], b.data[4 * i + 3]]);
+                }
+                // SAFETY: 16 words.
+                unsafe { ffi::vt_rx(self.h, 1, words.as_ptr(), b.keep, b.last as u8, b.user as u8) }
+            }
+            // SAFETY: 16 words.
+            None => unsafe { ffi::vt_rx(self.h, 0, words.as_ptr(), 0, 0, 0) },
+        }
+    }
+
+    fn sample_output(&mut self) {
+        let mut words = [0u32; 16];
+        let (mut keep, mut last, mut user) = (0u64, 0u8, 0u8);
+        // SAFETY: out-pointers valid for the call.
+        let valid = unsafe { ffi::vt_out(self.h, words.as_mut_ptr(), &mut keep, &mut last, &mut user) };
+        if valid != 0 {
+            let mut data = [0u8; BEAT_BYTES];
+            for (i, w) in words.iter().enumerate() {
+                data[4 * i..4 * i + 4].copy_from_slice(&w.to_le_bytes());
+            }
+            let beat = Beat { data, keep, last: last != 0, user: user != 0 };
+            self.out.push(TimedBeat { cycle: self.cycle, beat });
+        }
+    }
+
+    /// Drive `input` (beats at their cycles, ascending, one per cycle at most), then run until
+    /// every frame that went in has come out. Returns the output beats with their cycles.
+    pub fn run(&mut self, input: &[TimedBeat]) -> Result<Vec<TimedBeat>, SimError> {
+        let mut prev: Option<u64> = None;
+        for tb in input {
+            if tb.cycle < self.cycle {
+                return Err(if prev == Some(tb.cycle) {
+                    SimError::SameCycle(tb.cycle)
+                } else {
+                    SimError::PastCycle { beat: tb.cycle, now: self.cycle }
+                });
+            }
+            while self.cycle < tb.cycle {
+                self.dp_cycle(None);
+            }
+            self.dp_cycle(Some(&tb.beat));
+            prev = Some(tb.cycle);
+        }
+        let expected = input.iter().filter(|b| b.beat.last).count();
+        let out_frames = |out: &[TimedBeat]| out.iter().filter(|b| b.beat.last).count();
+        let mut quiet = 0;
+        while out_frames(&self.out) < expected && quiet < DRAIN_QUIET_CYCLES {
+            let before = self.out.len();
+            self.dp_cycle(None);
+            quiet = if self.out.len() == before { quiet + 1 } else { 0 };
+        }
+        let out = std::mem::take(&mut self.out);
+        let got = out_frames(&out);
+        if got < expected {
+            return Err(SimError::Lost { expected, got, quiet });
+        }
+        Ok(out)
+    }
+
+    /// Idle datapath cycles (nothing on the receive port); output beats are kept for `run`.
+    pub fn idle(&mut self, cycles: u64) {
+        for _ in 0..cycles {
+            self.dp_cycle(None);
+        }
+    }
+
+    fn axil_outputs(&mut self) -> (u32, u32) {
+        let mut rdata = 0u32;
+        // SAFETY: out-pointer valid for the call.
+        let flags = unsafe { ffi::vt_axil_out(self.h, &mut rdata) };
+        (flags, rdata)
+    }
+
+    /// Update the AXI4-Lite master after a control rising edge, from what the DUT showed before it.
+    fn axil_after_edge(&mut self, flags: u32, rdata: u32) {
+        let (awready, bvalid, arready, rvalid) = (flags & 1 != 0, flags & 4 != 0, flags & 8 != 0, flags & 16 != 0);
+        let a = &mut self.axil;
+        if a.awvalid && awready {
+            a.awvalid = false;
+            a.wvalid = false;
+        } else if !a.awvalid && a.wvalid && bvalid {
+            a.wvalid = false;
+        }
+        if a.arvalid && arready {
+            a.arvalid = false;
+        }
+        if bvalid && !a.awvalid && !a.done {
+            a.done = true;
+        }
+        if rvalid && !a.arvalid && !a.done {
+            a.rdata = rdata;
+            a.done = true;
+        }
+        let a = *a;
+        // SAFETY: plain setter. bready and rready stay high.
+        unsafe { ffi::vt_axil_in(self.h, a.awvalid as u8, a.addr, a.wvalid as u8, a.wdata, 1, a.arvalid as u8, a.addr, 1) }
+    }
+
+    fn axil_access(&mut self, what: &'static str, addr: u32) -> Result<u32, SimError> {
+        let a = self.axil;
+        // SAFETY: plain setter.
+        unsafe { ffi::vt_axil_in(self.h, a.awvalid as u8, a.addr, a.awvalid as u8, a.wdata, 1, a.arvalid as u8, a.addr, 1) }
+        let start = self.cycle;
+        while !self.axil.done {
+            if self.cycle - start > AXIL_TIMEOUT_CYCLES {
+                self.axil = Axil::default();
+                return Err(SimError::BusTimeout { what, addr });
+            }
+            self.dp_cycle(None);
+        }
+        let rdata = self.axil.rdata;
+        self.axil = Axil::default();
+        Ok(rdata)
+    }
+
+    /// AXI4-Lite write.
+    pub fn write32(&mut self, addr: u32, value: u32) -> Result<(), SimError> {
+        self.axil = Axil { awvalid: true, wvalid: true, addr, wdata: value, ..Axil::default() };
+        self.axil_access("write", addr).map(|_| ())
+    }
+
+    /// AXI4-Lite read.
+    pub fn read32(&mut self, addr: u32) -> Result<u32, SimError> {
+        self.axil = Axil { arvalid: true, addr, ..Axil::default() };
+        self.axil_access("read", addr)
+    }
+}
+
+impl RegisterAccess for Sim {
+    fn read32(&mut self, addr: u32) -> Result<u32, DriverError> {
+        Sim::read32(self, addr).map_err(|e| DriverError::Bus { addr, detail: e.to_string() })
+    }
+
+    fn write32(&mut self, addr: u32, value: u32) -> Result<(), DriverError> {
+        Sim::write32(self, addr, value).map_err(|e| DriverError::Bus { addr, detail: e.to_string() })
+    }
+}

@@ -1,0 +1,293 @@
+//! The register file, in the datapath clock domain, generated from the block tables of
+//! `proto::regs`: every block's TYPE/VERSION/NEXT header, its read-only constants, its
+//! read/write configuration registers (reset to the table's values) and its snapshot counters.
+//!
+//! A write of 1 to `id.SNAPSHOT` latches every counter input (and the timestamp fraction) into
+//! shadow registers one cycle later, all in the same cycle; counter reads return the shadows.
+//! A read answers on `rdata` in the cycle after `req`.
+
+use rust_hdl::prelude::*;
+use std::collections::BTreeMap;
+use vantage_proto::regs::{self, Access, BLOCKS};
+
+/// Number of 64-bit counters across all blocks, in `BLOCKS` order.
+pub const NUM_COUNTERS: usize = 17;
+/// Width of the packed counter input.
+pub const COUNTER_BITS: usize = NUM_COUNTERS * 64;
+
+/// Index of counter `block.name` in the packed counter input.
+pub fn counter_index(block: &str, name: &str) -> Option<usize> {
+    BLOCKS
+        .iter()
+        .flat_map(|b| b.counters.iter().map(move |c| (b.name, c.name)))
+        .position(|(b, c)| b == block && c == name)
+}
+
+#[derive(LogicBlock)]
+pub struct RegFile {
+    /// Datapath clock.
+    pub clock: Signal<In, Clock>,
+    /// Synchronous reset: configuration back to reset values.
+    pub reset: Signal<In, Bit>,
+    /// One-cycle access strobe.
+    pub req: Signal<In, Bit>,
+    /// Access is a write.
+    pub we: Signal<In, Bit>,
+    /// Byte address.
+    pub addr: Signal<In, Bits<{ regs::ADDR_BITS }>>,
+    /// Write data.
+    pub wdata: Signal<In, Bits<32>>,
+    /// Read data, valid the cycle after `req`.
+    pub rdata: Signal<Out, Bits<32>>,
+    /// Live counters, 64 bits each, in `BLOCKS` order (see `counter_index`).
+    pub counters: Signal<In, Bits<COUNTER_BITS>>,
+    /// Live timestamp fraction.
+    pub ts_frac: Signal<In, Bits<32>>,
+    /// tag.CONTROL bit 0.
+    pub tag_enable: Signal<Out, Bit>,
+    /// tag.ETHERTYPE.
+    pub ethertype: Signal<Out, Bits<16>>,
+    /// parse.HASH_KEY0..9, key byte 0 in the top bits.
+    pub hash_key: Signal<Out, Bits<320>>,
+    /// ts.INC_NS:INC_FRAC.
+    pub ts_inc: Signal<Out, Bits<40>>,
+    /// ts.SET_HI:SET_LO.
+    pub ts_set: Signal<Out, Bits<64>>,
+    /// One-cycle pulse on a write of 1 to ts.CONTROL bit 0.
+    pub ts_load: Signal<Out, Bit>,
+    /// Values of the read-only registers that depend on the build (FEATURES, BUILD_ID).
+    _build: Box<BTreeMap<u16, u32>>,
+    /// rust-hdl simulation state: register values by address.
+    _sim: Box<BTreeMap<u16, u32>>,
+    _snap: Box<Vec<u64>>,
+    _snap_frac: u32,
+    _snap_pending: bool,
+}
+
+impl RegFile {
+    /// A register file for a bitstream with these features and build id.
+    pub fn new(features: u32, build_id: u32) -> Self {
+        const { assert!(COUNTER_BITS == NUM_COUNTERS * 64) };
+        let total: usize = BLOCKS.iter().map(|b| b.counters.len()).sum();
+        assert_eq!(total, NUM_COUNTERS, "NUM_COUNTERS must match the counters of proto::regs::BLOCKS");
+        let mut build = BTreeMap::new();
+        build.insert(regs::id::BASE + regs::id::FEATURES, features);
+        build.insert(regs::id::BASE + regs::id::BUILD_ID, build_id);
+        let mut rf = Self {
+            clock: Default::default(),
+            reset: Default::default(),
+            req: Default::default(),
+            we: Default::default(),
+            addr: Default::default(),
+            wdata: Default::default(),
+            rdata: Default::default(),
+            counters: Default::default(),
+            ts_frac: Default::default(),
+            tag_enable: Default::default(),
+            ethertype: Default::default(),
+            hash_key: Default::default(),
+            ts_inc: Default::default(),
+            ts_set: Default::default(),
+            ts_load: Default::default(),
+            _build: Box::new(build),
+            _sim: Box::new(BTreeMap::new()),
+            _snap: Box::new(vec![0; NUM_COUNTERS]),
+            _snap_frac: 0,
+            _snap_pending: false,
+        };
+        rf.reset_values();
+        rf
+    }
+
+    fn reset_values(&mut self) {
+        self._sim.clear();
+        for b in BLOCKS {
+            for r in b.regs.iter().filter(|r| r.access == Access::Rw) {
+                self._sim.insert(b.base + r.offset, r.reset);
+            }
+        }
+    }
+
+    /// Every readable address with the Verilog expression that answers it.
+    fn read_map(&self) -> Vec<(u16, String)> {
+        let mut map = Vec::new();
+        let mut counter = 0usize;
+        for (i, b) in BLOCKS.iter().enumerate() {
+            map.push((b.base + regs::BLOCK_TYPE, format!("32'h{:08x}", b.type_id)));
+            map.push((b.base + regs::BLOCK_VERSION, format!("32'h{:08x}", b.version)));
+            map.push((b.base + regs::BLOCK_NEXT, format!("32'h{:08x}", regs::next_of(i))));
+            for r in b.regs {
+                let addr = b.base + r.offset;
+                let value = match r.access {
+                    Access::Rw => reg_name(addr),
+                    Access::Strobe => "32'h0".to_string(),
+                    Access::Ro if addr == regs::ts::BASE + regs::ts::NOW_FRAC => "snap_ts_frac".to_string(),
+                    Access::Ro => format!("32'h{:08x}", self._build.get(&addr).copied().unwrap_or(r.reset)),
+                };
+                map.push((addr, value));
+            }
+            for c in b.counters {
+                map.push((b.base + c.offset, format!("snap[{counter}][31:0]")));
+                map.push((b.base + c.offset + 4, format!("snap[{counter}][63:32]")));
+                counter += 1;
+            }
+        }
+        map
+    }
+
+    fn rw_regs() -> impl Iterator<Item = (u16, u32)> {
+        BLOCKS.iter().flat_map(|b| {
+            b.regs.iter().filter(|r| r.access == Access::Rw).map(move |r| (b.base + r.offset, r.reset))
+        })
+    }
+}
+
+fn reg_name(addr: u16) -> String {
+    format!("r_{addr:04x}")
+}
+
+fn hex16(addr: u16) -> String {
+    format!("16'h{addr:04x}")
+}
+
+/// Verilog expression of the output `name` in terms of the generated registers.
+fn output_assignments() -> String {
+    use regs::{parse, tag, ts};
+    let key = (0..vantage_proto::flowhash::KEY_WORDS)
+        .map(|i| reg_name(parse::BASE + parse::HASH_KEY + 4 * i as u16))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "always @(*) begin\n  tag_enable = {en}[0];\n  ethertype = {et}[15:0];\n  hash_key = {{{key}}};\n  ts_inc = {{{incns}[7:0], {incfrac}}};\n  ts_set = {{{sethi}, {setlo}}};\nend\n",
+        en = reg_name(tag::BASE + tag::CONTROL),
+        et = reg_name(tag::BASE + tag::ETHERTYPE),
+        incns = reg_name(ts::BASE + ts::INC_NS),
+        incfrac = reg_name(ts::BASE + ts::INC_FRAC),
+        sethi = reg_name(ts::BASE + ts::SET_HI),
+        setlo = reg_name(ts::BASE + ts::SET_LO),
+    )
+}
+
+impl Logic for RegFile {
+    fn update(&mut self) {
+        if self.clock.pos_edge() {
+            self.ts_load.next = false;
+            if self._snap_pending {
+                let all = self.counters.val();
+                for i in 0..NUM_COUNTERS {
+                    self._snap[i] = all.get_bits::<64>(64 * i).to_u64();
+                }
+                self._snap_frac = self.ts_frac.val().to_u64() as u32;
+            }
+            self._snap_pending = false;
+            if self.reset.val() {
+                self.reset_values();
+            } else if self.req.val() {
+                let addr = self.addr.val().to_u64() as u16;
+                if self.we.val() {
+                    let data = self.wdata.val().to_u64() as u32;
+                    if self._sim.contains_key(&addr) {
+                        self._sim.insert(addr, data);
+                    } else if addr == regs::id::BASE + regs::id::SNAPSHOT {
+                        self._snap_pending = data & 1 == 1;
+                    } else if addr == regs::ts::BASE + regs::ts::CONTROL {
+                        self.ts_load.next = data & 1 == 1;
+                    }
+                } else {
+                    self.rdata.next = (self.sim_read(addr) as u64).to_bits();
+                }
+            }
+        }
+        let get = |a: u16| self._sim.get(&a).copied().unwrap_or(0) as u64;
+        use regs::{parse, tag, ts};
+        self.tag_enable.next = get(tag::BASE + tag::CONTROL) & 1 == 1;
+        self.ethertype.next = (get(tag::BASE + tag::ETHERTYPE) & 0xFFFF).to_bits();
+        let mut key = Bits::<320>::default();
+        for i in 0..vantage_proto::flowhash::KEY_WORDS {
+            let w: Bits<320> = bit_cast::<320, 32>(get(parse::BASE + parse::HASH_KEY + 4 * i as u16).to_bits());
+            key = key | (w << (288 - 32 * i as u64));
+        }
+        self.hash_key.next = key;
+        self.ts_inc.next = (((get(ts::BASE + ts::INC_NS) & 0xFF) << 32) | get(ts::BASE + ts::INC_FRAC)).to_bits();
+        self.ts_set.next = ((get(ts::BASE + ts::SET_HI) << 32) | get(ts::BASE + ts::SET_LO)).to_bits();
+    }
+
+    fn connect(&mut self) {
+        self.rdata.connect();
+        self.tag_enable.connect();
+        self.ethertype.connect();
+        self.hash_key.connect();
+        self.ts_inc.connect();
+        self.ts_set.connect();
+        self.ts_load.connect();
+    }
+
+    fn hdl(&self) -> Verilog {
+        let mut v = String::new();
+        for (addr, _) in Self::rw_regs() {
+            v += &format!("reg [31:0] {};\n", reg_name(addr));
+        }
+        v += &format!("reg [63:0] snap [0:{}];\nreg [31:0] snap_ts_frac;\nreg snap_now;\ninteger i;\n", NUM_COUNTERS - 1);
+        v += "always @(posedge clock) begin\n  ts_load <= 1'b0;\n  snap_now <= 1'b0;\n";
+        v += "  if (snap_now) begin\n    for (i = 0; i < ";
+        v += &format!("{NUM_COUNTERS}; i = i + 1) snap[i] <= counters[64*i +: 64];\n    snap_ts_frac <= ts_frac;\n  end\n");
+        v += "  if (reset) begin\n";
+        for (addr, reset) in Self::rw_regs() {
+            v += &format!("    {} <= 32'h{reset:08x};\n", reg_name(addr));
+        }
+        v += "  end else if (req && we) begin\n    case (addr)\n";
+        for (addr, _) in Self::rw_regs() {
+            v += &format!("      {}: {} <= wdata;\n", hex16(addr), reg_name(addr));
+        }
+        v += &format!("      {}: snap_now <= wdata[0];\n", hex16(regs::id::BASE + regs::id::SNAPSHOT));
+        v += &format!("      {}: ts_load <= wdata[0];\n", hex16(regs::ts::BASE + regs::ts::CONTROL));
+        v += "      default: ;\n    endcase\n  end else if (req) begin\n    case (addr)\n";
+        for (addr, value) in self.read_map() {
+            v += &format!("      {}: rdata <= {value};\n", hex16(addr));
+        }
+        v += "      default: rdata <= 32'h0;\n    endcase\n  end\nend\n";
+        v += &output_assignments();
+        Verilog::Custom(v)
+    }
+}
+
+impl RegFile {
+    fn sim_read(&self, addr: u16) -> u32 {
+        let counter_words: BTreeMap<u16, (usize, bool)> = {
+            let mut m = BTreeMap::new();
+            let mut n = 0;
+            for b in BLOCKS {
+                for c in b.counters {
+                    m.insert(b.base + c.offset, (n, false));
+                    m.insert(b.base + c.offset + 4, (n, true));
+                    n += 1;
+                }
+            }
+            m
+        };
+        if let Some(v) = self._sim.get(&addr) {
+            return *v;
+        }
+        if let Some((n, hi)) = counter_words.get(&addr) {
+            let v = self._snap[*n];
+            return if *hi { (v >> 32) as u32 } else { v as u32 };
+        }
+        if addr == regs::ts::BASE + regs::ts::NOW_FRAC {
+            return self._snap_frac;
+        }
+        for (i, b) in BLOCKS.iter().enumerate() {
+            match addr.checked_sub(b.base) {
+                Some(regs::BLOCK_TYPE) => return b.type_id,
+                Some(regs::BLOCK_VERSION) => return b.version,
+                Some(regs::BLOCK_NEXT) => return regs::next_of(i) as u32,
+                Some(off) => {
+                    if let Some(r) = b.regs.iter().find(|r| r.offset == off && r.access == Access::Ro) {
+                        return self._build.get(&addr).copied().unwrap_or(r.reset);
+                    }
+                }
+                None => {}
+            }
+        }
+        0
+    }
+}

@@ -1,0 +1,232 @@
+//! Ingress: the cycle counter, the ns timestamp counter, and the one-beat lookahead that gives the
+//! parse stage a frame's first two beats. Accepts one beat every cycle, never waits.
+//!
+//! ```text
+//!  tdata/tkeep/... ──► held beat H ──(released)──► slot { H, window = byte-reverse(X ++ H) }
+//!                        ▲                                       X = input beat continuing H's frame
+//!  H is released when the next beat X arrives, or one cycle after it arrived if it is a last beat.
+//! ```
+//! The timestamp is 64.32 fixed-point ns, `S += INC` every cycle; `S` loads `SET << 32` on a load
+//! strobe. A first beat arriving in cycle `c` is stamped with `S(c) >> 32`.
+
+use crate::slot::{Slot, WIN_BITS};
+use crate::widgets::ByteReverse;
+use rust_hdl::prelude::*;
+use vantage_proto::datapath::MIN_FRAME_BYTES;
+
+/// Width of the timestamp increment (8 whole ns, 32 fraction bits).
+pub const INC_BITS: usize = 8 + 32;
+
+#[derive(LogicBlock)]
+pub struct Ingress {
+    /// Datapath clock.
+    pub clock: Signal<In, Clock>,
+    /// Synchronous reset.
+    pub reset: Signal<In, Bit>,
+    /// AXI-Stream input (no tready: one beat per cycle whenever the MAC has one).
+    pub tvalid: Signal<In, Bit>,
+    pub tdata: Signal<In, Bits<512>>,
+    pub tkeep: Signal<In, Bits<64>>,
+    pub tlast: Signal<In, Bit>,
+    pub tuser: Signal<In, Bit>,
+    /// Timestamp increment per cycle (32.32 ns, 40 bits used).
+    pub ts_inc: Signal<In, Bits<INC_BITS>>,
+    /// Value loaded by `ts_load`, ns.
+    pub ts_set: Signal<In, Bits<64>>,
+    /// Load strobe.
+    pub ts_load: Signal<In, Bit>,
+    /// Timestamp counter `S` (64.32 ns).
+    pub ts_now: Signal<Out, Bits<96>>,
+    /// Cycles since reset.
+    pub cycles: Signal<Out, Bits<64>>,
+    /// Released beats with their window.
+    pub slots: Signal<Out, Slot>,
+    /// Frames shorter than this are runts.
+    min_frame: Constant<Bits<8>>,
+    s: DFF<Bits<96>>,
+    cyc: DFF<Bits<64>>,
+    in_frame: DFF<Bit>,
+    h_valid: DFF<Bit>,
+    h_sof: DFF<Bit>,
+    h_last: DFF<Bit>,
+    h_user: DFF<Bit>,
+    h_keep: DFF<Bits<64>>,
+    h_data: DFF<Bits<512>>,
+    h_ts: DFF<Bits<64>>,
+    out: DFF<Slot>,
+    reverse: ByteReverse<WIN_BITS>,
+    leave: Signal<Local, Bit>,
+    la_in: Signal<Local, Bit>,
+    la_last: Signal<Local, Bit>,
+    la_keep: Signal<Local, Bits<64>>,
+    la_data: Signal<Local, Bits<512>>,
+    hi0: Signal<Local, Bits<8>>,
+    hi1: Signal<Local, Bits<8>>,
+    len: Signal<Local, Bits<8>>,
+    hole0: Signal<Local, Bit>,
+    hole1: Signal<Local, Bit>,
+}
+
+impl Default for Ingress {
+    fn default() -> Self {
+        Self {
+            clock: Default::default(),
+            reset: Default::default(),
+            tvalid: Default::default(),
+            tdata: Default::default(),
+            tkeep: Default::default(),
+            tlast: Default::default(),
+            tuser: Default::default(),
+            ts_inc: Default::default(),
+            ts_set: Default::default(),
+            ts_load: Default::default(),
+            ts_now: Default::default(),
+            cycles: Default::default(),
+            slots: Default::default(),
+            min_frame: Constant::new((MIN_FRAME_BYTES as u64).to_bits()),
+            s: Default::default(),
+            cyc: Default::default(),
+            in_frame: Default::default(),
+            h_valid: Default::default(),
+            h_sof: Default::default(),
+            h_last: Default::default(),
+            h_user: Default::default(),
+            h_keep: Default::default(),
+            h_data: Default::default(),
+            h_ts: Default::default(),
+            out: Default::default(),
+            reverse: Default::default(),
+            leave: Default::default(),
+            la_in: Default::default(),
+            la_last: Default::default(),
+            la_keep: Default::default(),
+            la_data: Default::default(),
+            hi0: Default::default(),
+            hi1: Default::default(),
+            len: Default::default(),
+            hole0: Default::default(),
+            hole1: Default::default(),
+        }
+    }
+}
+
+impl Logic for Ingress {
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(self, clock, s, cyc, in_frame, h_valid, h_sof, h_last, h_user, h_keep, h_data, h_ts, out);
+        // Free-running counters.
+        self.cyc.d.next = self.cyc.q.val() + 1;
+        self.s.d.next = self.s.q.val() + bit_cast::<96, INC_BITS>(self.ts_inc.val());
+        if self.ts_load.val() {
+            self.s.d.next = bit_cast::<96, 64>(self.ts_set.val()) << 32;
+        }
+        self.ts_now.next = self.s.q.val();
+        self.cycles.next = self.cyc.q.val();
+        if self.tvalid.val() {
+            self.in_frame.d.next = !self.tlast.val();
+        }
+        // The held beat leaves when the next beat arrives, or right away if it ends its frame.
+        self.leave.next = self.h_valid.q.val() & (self.tvalid.val() | self.h_last.q.val());
+        self.la_in.next = self.tvalid.val() & !self.h_last.q.val();
+        self.la_data.next = 0.into();
+        self.la_keep.next = 0.into();
+        self.la_last.next = false;
+        if self.la_in.val() {
+            self.la_data.next = self.tdata.val();
+            self.la_keep.next = self.tkeep.val();
+            self.la_last.next = self.tlast.val();
+        }
+        if self.leave.val() {
+            self.h_valid.d.next = false;
+        }
+        if self.tvalid.val() {
+            self.h_valid.d.next = true;
+            self.h_sof.d.next = !self.in_frame.q.val();
+            self.h_last.d.next = self.tlast.val();
+            self.h_user.d.next = self.tuser.val();
+            self.h_keep.d.next = self.tkeep.val();
+            self.h_data.d.next = self.tdata.val();
+            if !self.in_frame.q.val() {
+                self.h_ts.d.next = self.s.q.val().get_bits::<64>(32);
+            }
+        }
+        // Window: the held beat then its successor, in network byte order.
+        self.reverse.a.next =
+            (bit_cast::<WIN_BITS, 512>(self.la_data.val()) << 512) | bit_cast::<WIN_BITS, 512>(self.h_data.q.val());
+        // Frame length in lanes when it ends inside the window: index of the top kept lane + 1.
+        self.hi0.next = 0.into();
+        self.hi1.next = 0.into();
+        for i in 0..64u64 {
+            if ((self.h_keep.q.val() >> i) & 1) == 1 {
+                self.hi0.next = (i + 1).into();
+            }
+            if ((self.la_keep.val() >> i) & 1) == 1 {
+                self.hi1.next = (i + 1).into();
+            }
+        }
+        self.len.next = 255.into();
+        if self.la_in.val() & self.la_last.val() {
+            self.len.next = self.hi1.val() + 64;
+        }
+        if self.h_last.q.val() {
+            self.len.next = self.hi0.val();
+        }
+        // tkeep must be a full beat, or on a last beat a non-empty run from lane 0.
+        self.hole0.next = self.h_keep.q.val() != 0xFFFF_FFFF_FFFF_FFFF_u64;
+        if self.h_last.q.val() {
+            self.hole0.next = (self.h_keep.q.val() == 0)
+                | ((self.h_keep.q.val() & (self.h_keep.q.val() + 1)) != 0);
+        }
+        self.hole1.next = self.la_in.val() & (self.la_keep.val() != 0xFFFF_FFFF_FFFF_FFFF_u64);
+        if self.la_in.val() & self.la_last.val() {
+            self.hole1.next = (self.la_keep.val() == 0) | ((self.la_keep.val() & (self.la_keep.val() + 1)) != 0);
+        }
+        // The released slot, its parse fields cleared.
+        self.out.d.next.valid = self.leave.val();
+        self.out.d.next.sof = self.h_sof.q.val();
+        self.out.d.next.last = self.h_last.q.val();
+        self.out.d.next.user = self.h_user.q.val();
+        self.out.d.next.keep = self.h_keep.q.val();
+        self.out.d.next.data = self.h_data.q.val();
+        self.out.d.next.win = self.reverse.y.val();
+        self.out.d.next.len = self.len.val();
+        self.out.d.next.ts = self.h_ts.q.val();
+        self.out.d.next.f_runt = self.len.val() < self.min_frame.val();
+        self.out.d.next.f_hole = self.hole0.val() | self.hole1.val();
+        self.out.d.next.f_trunc = false;
+        self.out.d.next.f_bad_ihl = false;
+        self.out.d.next.f_l3_unknown = false;
+        self.out.d.next.f_deep = false;
+        self.out.d.next.f_frag = false;
+        self.out.d.next.f_l4_unknown = false;
+        self.out.d.next.f_mpls_deep = false;
+        self.out.d.next.f_ipv4 = false;
+        self.out.d.next.f_ipv6 = false;
+        self.out.d.next.f_ports = false;
+        self.out.d.next.stop = false;
+        self.out.d.next.ip_ok = false;
+        self.out.d.next.l3_off = 0.into();
+        self.out.d.next.proto = 0.into();
+        self.out.d.next.cur = 0.into();
+        self.out.d.next.hdr = 0.into();
+        self.out.d.next.src = 0.into();
+        self.out.d.next.dst = 0.into();
+        self.out.d.next.sport = 0.into();
+        self.out.d.next.dport = 0.into();
+        self.out.d.next.tcp_seq = 0.into();
+        self.out.d.next.tcp_ack = 0.into();
+        self.out.d.next.tcp_flags = 0.into();
+        self.out.d.next.tcp_win = 0.into();
+        self.out.d.next.tcp_doff = 0.into();
+        self.out.d.next.hash_in = 0.into();
+        self.out.d.next.hash = 0.into();
+        self.slots.next = self.out.q.val();
+        if self.reset.val() {
+            self.cyc.d.next = 0.into();
+            self.s.d.next = 0.into();
+            self.in_frame.d.next = false;
+            self.h_valid.d.next = false;
+            self.out.d.next.valid = false;
+        }
+    }
+}

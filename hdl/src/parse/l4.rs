@@ -1,0 +1,101 @@
+//! Transport layer: TCP, UDP, ICMP/ICMPv6 headers (from the header view at `cur`).
+//!
+//! ```text
+//!  TCP:  0       2       4         8         12        13     14       16        20
+//!        | sport | dport | seq     | ack     |doff|res | flags| window | cksum,urg |
+//!  UDP:  | sport | dport | length  | cksum |                          8 bytes
+//!  ICMP: | type  | code  | cksum |                                    4 bytes read
+//! ```
+
+use crate::slot::{Slot, HDR_BITS, OFF_BITS};
+use rust_hdl::prelude::*;
+use vantage_proto::datapath::PARSE_WINDOW_BYTES;
+
+#[derive(LogicBlock)]
+pub struct L4 {
+    /// Datapath clock.
+    pub clock: Signal<In, Clock>,
+    /// Synchronous reset.
+    pub reset: Signal<In, Bit>,
+    pub slot_in: Signal<In, Slot>,
+    pub slot_out: Signal<Out, Slot>,
+    /// Window length in bytes.
+    window: Constant<Bits<OFF_BITS>>,
+    stage: DFF<Slot>,
+    h: Signal<Local, Bits<HDR_BITS>>,
+    tcp: Signal<Local, Bit>,
+    udp: Signal<Local, Bit>,
+    icmp: Signal<Local, Bit>,
+    ext_left: Signal<Local, Bit>,
+    need: Signal<Local, Bits<OFF_BITS>>,
+}
+
+impl Default for L4 {
+    fn default() -> Self {
+        Self {
+            clock: Default::default(),
+            reset: Default::default(),
+            slot_in: Default::default(),
+            slot_out: Default::default(),
+            window: Constant::new((PARSE_WINDOW_BYTES as u64).to_bits()),
+            stage: Default::default(),
+            h: Default::default(),
+            tcp: Default::default(),
+            udp: Default::default(),
+            icmp: Default::default(),
+            ext_left: Default::default(),
+            need: Default::default(),
+        }
+    }
+}
+
+impl Logic for L4 {
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(self, clock, stage);
+        self.stage.d.next = self.slot_in.val();
+        self.slot_out.next = self.stage.q.val();
+        self.h.next = self.slot_in.val().hdr;
+        self.tcp.next = self.slot_in.val().proto == 6;
+        self.udp.next = self.slot_in.val().proto == 17;
+        self.icmp.next = (self.slot_in.val().proto == 1) | (self.slot_in.val().proto == 58);
+        self.ext_left.next = self.slot_in.val().f_ipv6
+            & ((self.slot_in.val().proto == 0)
+                | (self.slot_in.val().proto == 43)
+                | (self.slot_in.val().proto == 44)
+                | (self.slot_in.val().proto == 60));
+        self.need.next = self.slot_in.val().cur + 4;
+        if self.udp.val() {
+            self.need.next = self.slot_in.val().cur + 8;
+        }
+        if self.tcp.val() {
+            self.need.next = self.slot_in.val().cur + 20;
+        }
+        if self.slot_in.val().sof & !self.slot_in.val().stop & self.slot_in.val().ip_ok {
+            if self.ext_left.val() | !(self.tcp.val() | self.udp.val() | self.icmp.val()) {
+                self.stage.d.next.f_l4_unknown = true;
+                self.stage.d.next.stop = true;
+            } else if self.need.val() > bit_cast::<OFF_BITS, 8>(self.slot_in.val().len) {
+                self.stage.d.next.f_trunc = true;
+                self.stage.d.next.stop = true;
+            } else if self.need.val() > self.window.val() {
+                self.stage.d.next.f_deep = true;
+                self.stage.d.next.stop = true;
+            } else if self.tcp.val() | self.udp.val() {
+                self.stage.d.next.f_ports = true;
+                self.stage.d.next.sport = self.h.val().get_bits::<16>(320 - 16);
+                self.stage.d.next.dport = self.h.val().get_bits::<16>(320 - 32);
+                if self.tcp.val() {
+                    self.stage.d.next.tcp_seq = self.h.val().get_bits::<32>(320 - 64);
+                    self.stage.d.next.tcp_ack = self.h.val().get_bits::<32>(320 - 96);
+                    self.stage.d.next.tcp_doff = self.h.val().get_bits::<4>(320 - 100);
+                    self.stage.d.next.tcp_flags = self.h.val().get_bits::<8>(320 - 112);
+                    self.stage.d.next.tcp_win = self.h.val().get_bits::<16>(320 - 128);
+                }
+            }
+        }
+        if self.reset.val() {
+            self.stage.d.next.valid = false;
+        }
+    }
+}

@@ -1,0 +1,34 @@
+//! Header view: the 40 window bytes at the slot's current offset `cur`, brought to the top of
+//! `hdr` with one byte-granular shift. Offsets past the window give zeros (the stage that reads
+//! them has already stopped with TRUNCATED or DEEP).
+
+use crate::slot::{Slot, HDR_BITS, WIN_BITS};
+use rust_hdl::prelude::*;
+
+#[derive(LogicBlock, Default)]
+pub struct HeaderShift {
+    /// Datapath clock.
+    pub clock: Signal<In, Clock>,
+    /// Synchronous reset.
+    pub reset: Signal<In, Bit>,
+    pub slot_in: Signal<In, Slot>,
+    pub slot_out: Signal<Out, Slot>,
+    stage: DFF<Slot>,
+    amount: Signal<Local, Bits<16>>,
+    moved: Signal<Local, Bits<WIN_BITS>>,
+}
+
+impl Logic for HeaderShift {
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(self, clock, stage);
+        self.stage.d.next = self.slot_in.val();
+        self.slot_out.next = self.stage.q.val();
+        self.amount.next = bit_cast::<16, 12>(self.slot_in.val().cur) << 3;
+        self.moved.next = self.slot_in.val().win << self.amount.val();
+        self.stage.d.next.hdr = self.moved.val().get_bits::<HDR_BITS>(1024 - 320);
+        if self.reset.val() {
+            self.stage.d.next.valid = false;
+        }
+    }
+}

@@ -1,0 +1,96 @@
+//! What one pipeline slot carries through the parse stage: a beat, and beside a frame's first
+//! beat its 128-byte window and the metadata parsed so far. Non-first beats use only the beat
+//! fields; the rest is don't-care for them.
+//!
+//! ```text
+//!  window `win` (network byte order, 1024 bits):
+//!   bit 1023                                                              bit 0
+//!   +--------+--------+-----   ...   -----+----------+----------+
+//!   | byte 0 | byte 1 |                   | byte 126 | byte 127 |   frame bytes 0..128
+//!   +--------+--------+-----   ...   -----+----------+----------+
+//!   a field of w bytes at frame offset k is win[1024 - 8*(k+w) +: 8*w], big-endian as on the wire
+//!
+//!  header view `hdr` (320 bits): the 40 window bytes starting at offset `cur`, same order.
+//! ```
+
+use rust_hdl::prelude::*;
+
+/// Bits of the parse window.
+pub const WIN_BITS: usize = 1024;
+/// Bits of the header view (the longest fixed header parsed is IPv6's 40 bytes).
+pub const HDR_BITS: usize = 320;
+/// Bits of a window offset (extension headers can point far past the window; see `stop`).
+pub const OFF_BITS: usize = 12;
+
+#[derive(Clone, Copy, Debug, PartialEq, Default, LogicStruct)]
+pub struct Slot {
+    /// The slot holds a beat.
+    pub valid: Bit,
+    /// First beat of a frame: the parse fields below are meaningful.
+    pub sof: Bit,
+    /// AXI-Stream tlast.
+    pub last: Bit,
+    /// AXI-Stream tuser (MAC error).
+    pub user: Bit,
+    /// AXI-Stream tkeep.
+    pub keep: Bits<64>,
+    /// AXI-Stream tdata, lane order.
+    pub data: Bits<512>,
+    /// First two beats of the frame, network order (see the diagram).
+    pub win: Bits<WIN_BITS>,
+    /// Frame length in lanes when the frame ends inside the window, else 255.
+    pub len: Bits<8>,
+    /// Ingress timestamp, ns.
+    pub ts: Bits<64>,
+    /// Parse flags, one bit each; `FlagPack` packs them as `proto::flags::ParseFlags`.
+    pub f_runt: Bit,
+    pub f_trunc: Bit,
+    pub f_bad_ihl: Bit,
+    pub f_hole: Bit,
+    pub f_l3_unknown: Bit,
+    pub f_deep: Bit,
+    pub f_frag: Bit,
+    pub f_l4_unknown: Bit,
+    pub f_mpls_deep: Bit,
+    pub f_ipv4: Bit,
+    pub f_ipv6: Bit,
+    pub f_ports: Bit,
+    /// Parsing stopped (an anomaly or nothing more to parse).
+    pub stop: Bit,
+    /// IP addresses were parsed: the flow hash is meaningful.
+    pub ip_ok: Bit,
+    /// Offset of the IP header.
+    pub l3_off: Bits<8>,
+    /// Current protocol: IPv4 protocol or IPv6 next header.
+    pub proto: Bits<8>,
+    /// Current header offset (IP header, extension header, transport header).
+    pub cur: Bits<OFF_BITS>,
+    /// The 40 window bytes at `cur`.
+    pub hdr: Bits<HDR_BITS>,
+    /// Source address (IPv4 zero-extended).
+    pub src: Bits<128>,
+    /// Destination address (IPv4 zero-extended).
+    pub dst: Bits<128>,
+    /// Transport source port (0 unless PORTS).
+    pub sport: Bits<16>,
+    /// Transport destination port (0 unless PORTS).
+    pub dport: Bits<16>,
+    /// TCP sequence number.
+    pub tcp_seq: Bits<32>,
+    /// TCP acknowledgment number.
+    pub tcp_ack: Bits<32>,
+    /// TCP flags (CWR..FIN).
+    pub tcp_flags: Bits<8>,
+    /// TCP window.
+    pub tcp_win: Bits<16>,
+    /// TCP data offset in 32-bit words.
+    pub tcp_doff: Bits<4>,
+    /// Canonical flow-hash input (see `proto::flowhash`).
+    pub hash_in: Bits<288>,
+    /// Flow hash (0 when `ip_ok` is clear).
+    pub hash: Bits<32>,
+}
+
+// The stages write window and header offsets as literals inside `#[hdl_gen]` bodies (a Rust
+// constant there would be emitted as an undeclared Verilog identifier): keep them in step.
+const _: () = assert!(WIN_BITS == 1024 && HDR_BITS == 320, "update the literal offsets in parse/");

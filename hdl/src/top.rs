@@ -1,0 +1,248 @@
+//! The top: a drop-in for the OpenNIC shell's `box_322mhz` user plugin with one CMAC port.
+//! Port names follow `plugin/p2p/p2p_322mhz.sv` of the shell (NUM_CMAC_PORT = 1).
+//!
+//! ```text
+//!                     cmac_clk (322 MHz)
+//!  s_axis_cmac_rx_* ─► Ingress ─► Parse ─► Tag ─► m_axis_adap_rx_322mhz_*     (no tready either side)
+//!  s_axis_adap_tx_322mhz_* ─────────────────────► m_axis_cmac_tx_*            (TX passes through)
+//!                     axil_aclk
+//!  s_axil_* ─► AxilBridge ══(toggle handshake)══► RegFile ─► configuration, counter snapshots
+//! ```
+
+use crate::csr::regfile::{counter_index, COUNTER_BITS};
+use crate::csr::{AxilBridge, RegFile};
+use crate::ingress::Ingress;
+use crate::parse::Parse;
+use crate::tag::Tag;
+use rust_hdl::prelude::*;
+use vantage_proto::regs::feature;
+
+/// Features of this bitstream (`id.FEATURES`).
+pub const FEATURES: u32 = feature::PARSE | feature::TIMESTAMP | feature::TAG;
+
+#[derive(LogicBlock)]
+pub struct Top {
+    pub s_axil_awvalid: Signal<In, Bit>,
+    pub s_axil_awaddr: Signal<In, Bits<32>>,
+    pub s_axil_awready: Signal<Out, Bit>,
+    pub s_axil_wvalid: Signal<In, Bit>,
+    pub s_axil_wdata: Signal<In, Bits<32>>,
+    pub s_axil_wready: Signal<Out, Bit>,
+    pub s_axil_bvalid: Signal<Out, Bit>,
+    pub s_axil_bresp: Signal<Out, Bits<2>>,
+    pub s_axil_bready: Signal<In, Bit>,
+    pub s_axil_arvalid: Signal<In, Bit>,
+    pub s_axil_araddr: Signal<In, Bits<32>>,
+    pub s_axil_arready: Signal<Out, Bit>,
+    pub s_axil_rvalid: Signal<Out, Bit>,
+    pub s_axil_rdata: Signal<Out, Bits<32>>,
+    pub s_axil_rresp: Signal<Out, Bits<2>>,
+    pub s_axil_rready: Signal<In, Bit>,
+
+    pub s_axis_adap_tx_322mhz_tvalid: Signal<In, Bit>,
+    pub s_axis_adap_tx_322mhz_tdata: Signal<In, Bits<512>>,
+    pub s_axis_adap_tx_322mhz_tkeep: Signal<In, Bits<64>>,
+    pub s_axis_adap_tx_322mhz_tlast: Signal<In, Bit>,
+    pub s_axis_adap_tx_322mhz_tuser_err: Signal<In, Bit>,
+    pub s_axis_adap_tx_322mhz_tready: Signal<Out, Bit>,
+
+    pub m_axis_adap_rx_322mhz_tvalid: Signal<Out, Bit>,
+    pub m_axis_adap_rx_322mhz_tdata: Signal<Out, Bits<512>>,
+    pub m_axis_adap_rx_322mhz_tkeep: Signal<Out, Bits<64>>,
+    pub m_axis_adap_rx_322mhz_tlast: Signal<Out, Bit>,
+    pub m_axis_adap_rx_322mhz_tuser_err: Signal<Out, Bit>,
+
+    pub m_axis_cmac_tx_tvalid: Signal<Out, Bit>,
+    pub m_axis_cmac_tx_tdata: Signal<Out, Bits<512>>,
+    pub m_axis_cmac_tx_tkeep: Signal<Out, Bits<64>>,
+    pub m_axis_cmac_tx_tlast: Signal<Out, Bit>,
+    pub m_axis_cmac_tx_tuser_err: Signal<Out, Bit>,
+    pub m_axis_cmac_tx_tready: Signal<In, Bit>,
+
+    pub s_axis_cmac_rx_tvalid: Signal<In, Bit>,
+    pub s_axis_cmac_rx_tdata: Signal<In, Bits<512>>,
+    pub s_axis_cmac_rx_tkeep: Signal<In, Bits<64>>,
+    pub s_axis_cmac_rx_tlast: Signal<In, Bit>,
+    pub s_axis_cmac_rx_tuser_err: Signal<In, Bit>,
+
+    /// Active-low module reset from the shell (control clock domain).
+    pub mod_rstn: Signal<In, Bit>,
+    /// High once both clock domains are out of reset.
+    pub mod_rst_done: Signal<Out, Bit>,
+    /// Control clock.
+    pub axil_aclk: Signal<In, Clock>,
+    /// Datapath clock of the CMAC port.
+    pub cmac_clk: Signal<In, Clock>,
+
+    ctl_reset_sync: BitSynchronizer,
+    dp_reset_sync: BitSynchronizer,
+    done_sync: BitSynchronizer,
+    bridge: AxilBridge,
+    regfile: RegFile,
+    ingress: Ingress,
+    parse: Parse,
+    tag: Tag,
+    counters: Signal<Local, Bits<COUNTER_BITS>>,
+    /// Shift amounts placing each counter in the packed vector (from `counter_index`).
+    at_cycles: Constant<Bits<16>>,
+    at_now: Constant<Bits<16>>,
+    at_parse: Constant<Bits<16>>,
+    at_tag: Constant<Bits<16>>,
+}
+
+impl Top {
+    /// The top with a build id stamped into `id.BUILD_ID`.
+    pub fn new(build_id: u32) -> Self {
+        let at = |block: &str, name: &str| {
+            let i = counter_index(block, name).unwrap_or_else(|| panic!("proto has no counter {block}.{name}"));
+            Constant::new(((64 * i) as u64).to_bits())
+        };
+        // The parse and tag counters are packed as contiguous runs in proto's order
+        // (`parse::COUNTER_ORDER`, `tag::COUNTER_ORDER` check the order itself).
+        for (i, c) in vantage_proto::regs::parse::COUNTERS.iter().enumerate() {
+            assert_eq!(counter_index("parse", c.name), counter_index("parse", "frames").map(|f| f + i));
+        }
+        for (i, c) in vantage_proto::regs::tag::COUNTERS.iter().enumerate() {
+            assert_eq!(counter_index("tag", c.name), counter_index("tag", "frames").map(|f| f + i));
+        }
+        Self {
+            s_axil_awvalid: Default::default(),
+            s_axil_awaddr: Default::default(),
+            s_axil_awready: Default::default(),
+            s_axil_wvalid: Default::default(),
+            s_axil_wdata: Default::default(),
+            s_axil_wready: Default::default(),
+            s_axil_bvalid: Default::default(),
+            s_axil_bresp: Default::default(),
+            s_axil_bready: Default::default(),
+            s_axil_arvalid: Default::default(),
+            s_axil_araddr: Default::default(),
+            s_axil_arready: Default::default(),
+            s_axil_rvalid: Default::default(),
+            s_axil_rdata: Default::default(),
+            s_axil_rresp: Default::default(),
+            s_axil_rready: Default::default(),
+            s_axis_adap_tx_322mhz_tvalid: Default::default(),
+            s_axis_adap_tx_322mhz_tdata: Default::default(),
+            s_axis_adap_tx_322mhz_tkeep: Default::default(),
+            s_axis_adap_tx_322mhz_tlast: Default::default(),
+            s_axis_adap_tx_322mhz_tuser_err: Default::default(),
+            s_axis_adap_tx_322mhz_tready: Default::default(),
+            m_axis_adap_rx_322mhz_tvalid: Default::default(),
+            m_axis_adap_rx_322mhz_tdata: Default::default(),
+            m_axis_adap_rx_322mhz_tkeep: Default::default(),
+            m_axis_adap_rx_322mhz_tlast: Default::default(),
+            m_axis_adap_rx_322mhz_tuser_err: Default::default(),
+            m_axis_cmac_tx_tvalid: Default::default(),
+            m_axis_cmac_tx_tdata: Default::default(),
+            m_axis_cmac_tx_tkeep: Default::default(),
+            m_axis_cmac_tx_tlast: Default::default(),
+            m_axis_cmac_tx_tuser_err: Default::default(),
+            m_axis_cmac_tx_tready: Default::default(),
+            s_axis_cmac_rx_tvalid: Default::default(),
+            s_axis_cmac_rx_tdata: Default::default(),
+            s_axis_cmac_rx_tkeep: Default::default(),
+            s_axis_cmac_rx_tlast: Default::default(),
+            s_axis_cmac_rx_tuser_err: Default::default(),
+            mod_rstn: Default::default(),
+            mod_rst_done: Default::default(),
+            axil_aclk: Default::default(),
+            cmac_clk: Default::default(),
+            ctl_reset_sync: Default::default(),
+            dp_reset_sync: Default::default(),
+            done_sync: Default::default(),
+            bridge: Default::default(),
+            regfile: RegFile::new(FEATURES, build_id),
+            ingress: Default::default(),
+            parse: Default::default(),
+            tag: Default::default(),
+            counters: Default::default(),
+            at_cycles: at("id", "cycles"),
+            at_now: at("timestamp", "now_ns"),
+            at_parse: at("parse", "frames"),
+            at_tag: at("tag", "frames"),
+        }
+    }
+}
+
+impl Logic for Top {
+    #[hdl_gen]
+    fn update(&mut self) {
+        // Resets: mod_rstn synchronised into each clock domain.
+        self.ctl_reset_sync.clock.next = self.axil_aclk.val();
+        self.ctl_reset_sync.sig_in.next = !self.mod_rstn.val();
+        self.dp_reset_sync.clock.next = self.cmac_clk.val();
+        self.dp_reset_sync.sig_in.next = !self.mod_rstn.val();
+        self.done_sync.clock.next = self.axil_aclk.val();
+        self.done_sync.sig_in.next = !self.dp_reset_sync.sig_out.val();
+        self.mod_rst_done.next = self.done_sync.sig_out.val() & !self.ctl_reset_sync.sig_out.val();
+        // TX: the shell's host-to-wire path passes through untouched.
+        self.m_axis_cmac_tx_tvalid.next = self.s_axis_adap_tx_322mhz_tvalid.val();
+        self.m_axis_cmac_tx_tdata.next = self.s_axis_adap_tx_322mhz_tdata.val();
+        self.m_axis_cmac_tx_tkeep.next = self.s_axis_adap_tx_322mhz_tkeep.val();
+        self.m_axis_cmac_tx_tlast.next = self.s_axis_adap_tx_322mhz_tlast.val();
+        self.m_axis_cmac_tx_tuser_err.next = self.s_axis_adap_tx_322mhz_tuser_err.val();
+        self.s_axis_adap_tx_322mhz_tready.next = self.m_axis_cmac_tx_tready.val();
+        // Control path.
+        self.bridge.axil_clock.next = self.axil_aclk.val();
+        self.bridge.axil_reset.next = self.ctl_reset_sync.sig_out.val();
+        self.bridge.dp_clock.next = self.cmac_clk.val();
+        self.bridge.dp_reset.next = self.dp_reset_sync.sig_out.val();
+        self.bridge.awvalid.next = self.s_axil_awvalid.val();
+        self.bridge.awaddr.next = self.s_axil_awaddr.val();
+        self.s_axil_awready.next = self.bridge.awready.val();
+        self.bridge.wvalid.next = self.s_axil_wvalid.val();
+        self.bridge.wdata.next = self.s_axil_wdata.val();
+        self.s_axil_wready.next = self.bridge.wready.val();
+        self.s_axil_bvalid.next = self.bridge.bvalid.val();
+        self.s_axil_bresp.next = self.bridge.bresp.val();
+        self.bridge.bready.next = self.s_axil_bready.val();
+        self.bridge.arvalid.next = self.s_axil_arvalid.val();
+        self.bridge.araddr.next = self.s_axil_araddr.val();
+        self.s_axil_arready.next = self.bridge.arready.val();
+        self.s_axil_rvalid.next = self.bridge.rvalid.val();
+        self.s_axil_rdata.next = self.bridge.rdata.val();
+        self.s_axil_rresp.next = self.bridge.rresp.val();
+        self.bridge.rready.next = self.s_axil_rready.val();
+        self.regfile.clock.next = self.cmac_clk.val();
+        self.regfile.reset.next = self.dp_reset_sync.sig_out.val();
+        self.regfile.req.next = self.bridge.req.val();
+        self.regfile.we.next = self.bridge.req_we.val();
+        self.regfile.addr.next = self.bridge.req_addr.val();
+        self.regfile.wdata.next = self.bridge.req_wdata.val();
+        self.bridge.resp_rdata.next = self.regfile.rdata.val();
+        // Datapath.
+        self.ingress.clock.next = self.cmac_clk.val();
+        self.ingress.reset.next = self.dp_reset_sync.sig_out.val();
+        self.ingress.tvalid.next = self.s_axis_cmac_rx_tvalid.val();
+        self.ingress.tdata.next = self.s_axis_cmac_rx_tdata.val();
+        self.ingress.tkeep.next = self.s_axis_cmac_rx_tkeep.val();
+        self.ingress.tlast.next = self.s_axis_cmac_rx_tlast.val();
+        self.ingress.tuser.next = self.s_axis_cmac_rx_tuser_err.val();
+        self.ingress.ts_inc.next = self.regfile.ts_inc.val();
+        self.ingress.ts_set.next = self.regfile.ts_set.val();
+        self.ingress.ts_load.next = self.regfile.ts_load.val();
+        self.parse.clock.next = self.cmac_clk.val();
+        self.parse.reset.next = self.dp_reset_sync.sig_out.val();
+        self.parse.key.next = self.regfile.hash_key.val();
+        self.parse.slot_in.next = self.ingress.slots.val();
+        self.tag.clock.next = self.cmac_clk.val();
+        self.tag.reset.next = self.dp_reset_sync.sig_out.val();
+        self.tag.enable.next = self.regfile.tag_enable.val();
+        self.tag.ethertype.next = self.regfile.ethertype.val();
+        self.tag.slot.next = self.parse.slot_out.val();
+        self.tag.flags.next = self.parse.flags.val();
+        self.m_axis_adap_rx_322mhz_tvalid.next = self.tag.tvalid.val();
+        self.m_axis_adap_rx_322mhz_tdata.next = self.tag.tdata.val();
+        self.m_axis_adap_rx_322mhz_tkeep.next = self.tag.tkeep.val();
+        self.m_axis_adap_rx_322mhz_tlast.next = self.tag.tlast.val();
+        self.m_axis_adap_rx_322mhz_tuser_err.next = self.tag.tuser.val();
+        // Counters into the register file, packed in proto's block order.
+        self.counters.next = (bit_cast::<COUNTER_BITS, 64>(self.ingress.cycles.val()) << self.at_cycles.val())
+            | (bit_cast::<COUNTER_BITS, 64>(self.ingress.ts_now.val().get_bits::<64>(32)) << self.at_now.val())
+            | (bit_cast::<COUNTER_BITS, 640>(self.parse.counter_words.val()) << self.at_parse.val())
+            | (bit_cast::<COUNTER_BITS, 320>(self.tag.counter_words.val()) << self.at_tag.val());
+        self.regfile.counters.next = self.counters.val();
+        self.regfile.ts_frac.next = self.ingress.ts_now.val().get_bits::<32>(0);
+    }
+}

@@ -1,0 +1,79 @@
+//! Emit the RTL as Verilog, verilate it, and compile the C ABI shim the Rust harness calls.
+//! Needs `verilator` on PATH (the Makefile's `setup` installs the Debian package).
+
+use std::env;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn main() {
+    let out = PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
+    let vdir = out.join("verilog");
+    let files = vantage_hdl::emit_verilog(&vdir, build_id()).unwrap_or_else(|e| panic!("emitting Verilog: {e}"));
+    let obj = out.join("obj");
+    verilate(&files[0], &obj);
+    let include = verilator_include();
+    cc::Build::new()
+        .cpp(true)
+        .file("csrc/shim.cpp")
+        .file(include.join("verilated.cpp"))
+        .file(include.join("verilated_fst_c.cpp"))
+        .file(include.join("verilated_threads.cpp"))
+        .include(&obj)
+        .include(&include)
+        .include(include.join("vltstd"))
+        .flag_if_supported("-std=c++17")
+        .flag_if_supported("-Wno-unused-parameter")
+        .flag_if_supported("-Wno-unused-variable")
+        .flag_if_supported("-Wno-sign-compare")
+        .define("VM_TRACE", "1")
+        .define("VM_TRACE_FST", "1")
+        .opt_level(2)
+        .compile("vantage_shim");
+    // Verilator names its archives without the `lib` prefix the linker wants.
+    std::fs::copy(obj.join("Vtop__ALL.a"), obj.join("libvtop_all.a"))
+        .unwrap_or_else(|e| panic!("copying the Verilated model archive: {e}"));
+    println!("cargo:rustc-link-search=native={}", obj.display());
+    println!("cargo:rustc-link-lib=static=vtop_all");
+    println!("cargo:rustc-link-lib=dylib=z");
+    println!("cargo:rustc-link-lib=dylib=stdc++");
+    println!("cargo:rustc-link-lib=dylib=pthread");
+    println!("cargo:rerun-if-changed=csrc/shim.cpp");
+    println!("cargo:rerun-if-changed=build.rs");
+}
+
+/// A build id for id.BUILD_ID: the low 32 bits of the git commit when there is one.
+fn build_id() -> u32 {
+    Command::new("git")
+        .args(["rev-parse", "--short=8", "HEAD"])
+        .output()
+        .ok()
+        .and_then(|o| u32::from_str_radix(String::from_utf8_lossy(&o.stdout).trim(), 16).ok())
+        .unwrap_or(0)
+}
+
+fn verilate(top: &Path, obj: &Path) {
+    let jobs = env::var("NUM_JOBS").unwrap_or_else(|_| "2".into());
+    let status = Command::new("verilator")
+        .args(["--cc", "--build", "-j", &jobs, "--trace-fst", "--prefix", "Vtop"])
+        .args(["--top-module", vantage_hdl::TOP_MODULE])
+        .args(["-Wno-fatal", "-Wno-WIDTH", "-Wno-UNOPTFLAT", "-Wno-lint", "-Wno-style"])
+        .args(["--x-assign", "0", "--x-initial", "0"])
+        .args(["-CFLAGS", "-O1", "-MAKEFLAGS", "OPT_FAST=-O2"])
+        .arg("--Mdir")
+        .arg(obj)
+        .arg(top)
+        .status()
+        .unwrap_or_else(|e| panic!("cannot run verilator ({e}); install it with `make setup` (Debian package verilator)"));
+    assert!(status.success(), "verilator failed on {}", top.display());
+}
+
+fn verilator_include() -> PathBuf {
+    let root = Command::new("verilator")
+        .arg("--getenv")
+        .arg("VERILATOR_ROOT")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_default();
+    let root = if root.is_empty() { "/usr/share/verilator".to_string() } else { root };
+    PathBuf::from(root).join("include")
+}

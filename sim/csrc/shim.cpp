@@ -1,0 +1,86 @@
+// C ABI over the Verilated top, for the Rust harness in sim/src. Wide ports are passed as arrays
+// of 32-bit words, least significant word first (Verilator's own layout).
+#include <cstdint>
+#include <memory>
+#include "Vtop.h"
+#include "verilated.h"
+#include "verilated_fst_c.h"
+
+struct Harness {
+    std::unique_ptr<VerilatedContext> ctx;
+    std::unique_ptr<Vtop> top;
+    std::unique_ptr<VerilatedFstC> trace;
+};
+
+extern "C" {
+
+Harness* vt_new() {
+    auto* h = new Harness;
+    h->ctx = std::make_unique<VerilatedContext>();
+    h->ctx->traceEverOn(true);
+    h->top = std::make_unique<Vtop>(h->ctx.get());
+    return h;
+}
+
+void vt_free(Harness* h) {
+    if (h->trace) h->trace->close();
+    h->top->final();
+    delete h;
+}
+
+void vt_eval(Harness* h, uint64_t time_ps) {
+    h->ctx->time(time_ps);
+    h->top->eval();
+    if (h->trace) h->trace->dump(time_ps);
+}
+
+int vt_trace_open(Harness* h, const char* path) {
+    h->trace = std::make_unique<VerilatedFstC>();
+    h->top->trace(h->trace.get(), 99);
+    h->trace->open(path);
+    return h->trace->isOpen() ? 0 : -1;
+}
+
+void vt_clocks(Harness* h, uint8_t cmac_clk, uint8_t axil_aclk, uint8_t mod_rstn) {
+    h->top->cmac_clk = cmac_clk;
+    h->top->axil_aclk = axil_aclk;
+    h->top->mod_rstn = mod_rstn;
+}
+
+void vt_rx(Harness* h, uint8_t valid, const uint32_t* data, uint64_t keep, uint8_t last, uint8_t user) {
+    h->top->s_axis_cmac_rx_tvalid = valid;
+    for (int i = 0; i < 16; i++) h->top->s_axis_cmac_rx_tdata[i] = data[i];
+    h->top->s_axis_cmac_rx_tkeep = keep;
+    h->top->s_axis_cmac_rx_tlast = last;
+    h->top->s_axis_cmac_rx_tuser_err = user;
+}
+
+uint8_t vt_out(Harness* h, uint32_t* data, uint64_t* keep, uint8_t* last, uint8_t* user) {
+    for (int i = 0; i < 16; i++) data[i] = h->top->m_axis_adap_rx_322mhz_tdata[i];
+    *keep = h->top->m_axis_adap_rx_322mhz_tkeep;
+    *last = h->top->m_axis_adap_rx_322mhz_tlast;
+    *user = h->top->m_axis_adap_rx_322mhz_tuser_err;
+    return h->top->m_axis_adap_rx_322mhz_tvalid;
+}
+
+// AXI4-Lite master side: inputs to the DUT.
+void vt_axil_in(Harness* h, uint8_t awvalid, uint32_t awaddr, uint8_t wvalid, uint32_t wdata, uint8_t bready,
+                uint8_t arvalid, uint32_t araddr, uint8_t rready) {
+    h->top->s_axil_awvalid = awvalid;
+    h->top->s_axil_awaddr = awaddr;
+    h->top->s_axil_wvalid = wvalid;
+    h->top->s_axil_wdata = wdata;
+    h->top->s_axil_bready = bready;
+    h->top->s_axil_arvalid = arvalid;
+    h->top->s_axil_araddr = araddr;
+    h->top->s_axil_rready = rready;
+}
+
+// Outputs of the DUT, packed: bit 0 awready, 1 wready, 2 bvalid, 3 arready, 4 rvalid, 5 mod_rst_done.
+uint32_t vt_axil_out(Harness* h, uint32_t* rdata) {
+    *rdata = h->top->s_axil_rdata;
+    return (h->top->s_axil_awready & 1) | (h->top->s_axil_wready & 1) << 1 | (h->top->s_axil_bvalid & 1) << 2 |
+           (h->top->s_axil_arready & 1) << 3 | (h->top->s_axil_rvalid & 1) << 4 | (h->top->mod_rst_done & 1) << 5;
+}
+
+}  // extern "C"
