@@ -23,7 +23,7 @@
 //!  ICMP/ICMPv6: 0 type  1 code  2-3 checksum
 //! ```
 //!
-//! Every "needs n" in the spec is [`Walker::need`]: `n > len` sets TRUNCATED, `n > 128` sets
+//! Every "needs n" in the spec is `Walker::need`: `n > len` sets TRUNCATED, `n > 128` sets
 //! DEEP, and either stops the walk. The walk is a chain of `Option`-returning steps; `None` means
 //! "stop here", with the reason already recorded in the flags.
 
