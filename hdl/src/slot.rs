@@ -38,7 +38,8 @@ pub struct Slot {
     pub data: Bits<512>,
     /// First two beats of the frame, network order (see the diagram).
     pub win: Bits<WIN_BITS>,
-    /// Frame length in lanes when the frame ends inside the window, else 255.
+    /// Frame length in lanes when the frame ends inside the window (0..=128), else 255: a long
+    /// frame is never TRUNCATED by a header read, only DEEP.
     pub len: Bits<8>,
     /// Ingress timestamp, ns.
     pub ts: Bits<64>,

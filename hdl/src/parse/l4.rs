@@ -75,7 +75,7 @@ impl Logic for L4 {
             if self.ext_left.val() | !(self.tcp.val() | self.udp.val() | self.icmp.val()) {
                 self.stage.d.next.f_l4_unknown = true;
                 self.stage.d.next.stop = true;
-            } else if self.need.val() > bit_cast::<OFF_BITS, 8>(self.slot_in.val().len) {
+            } else if (self.need.val() > bit_cast::<OFF_BITS, 8>(self.slot_in.val().len)) & (self.slot_in.val().len != 255) {
                 self.stage.d.next.f_trunc = true;
                 self.stage.d.next.stop = true;
             } else if self.need.val() > self.window.val() {

@@ -1,0 +1,71 @@
+//! Shared by the RTL tests: run one input through the Verilated RTL and through the model and
+//! compare what comes out.
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use vantage_driver::Device;
+use vantage_model::{Config, ModelOutput};
+use vantage_proto::axis::{LaneFrame, TimedBeat};
+use vantage_sim::Sim;
+
+/// What the RTL put out: frames, counters read through the registers, and the raw beats.
+pub struct RtlOutput {
+    pub frames: Vec<LaneFrame>,
+    pub counters: BTreeMap<String, u64>,
+    pub beats: Vec<TimedBeat>,
+}
+
+/// Run `input` (cycles counted from 0) through a fresh device configured like `config`. Returns
+/// what came out, the input as it was driven (moved to start after configuration) and the model
+/// configuration that matches the device (its timebase read through a snapshot).
+pub fn run_rtl(config: &Config, input: &[TimedBeat]) -> (RtlOutput, Vec<TimedBeat>, Config) {
+    let mut sim = Sim::new().expect("simulator");
+    let mut dev = Device::new(&mut sim);
+    dev.discover().expect("discover");
+    dev.set_tagging(config.tag_enabled).expect("tagging");
+    dev.set_ethertype(config.ethertype).expect("ethertype");
+    dev.set_hash_key(&config.hash_key).expect("key");
+    let (cycle, value, inc) = dev.timebase().expect("timebase");
+    let model_config = Config { time: vantage_model::TimeBase { cycle, value, inc }, ..config.clone() };
+    drop(dev);
+    let start = sim.cycle() + 4;
+    let shifted: Vec<TimedBeat> = input.iter().map(|b| TimedBeat { cycle: b.cycle + start, beat: b.beat }).collect();
+    let beats = sim.run(&shifted).expect("rtl run");
+    let frames = LaneFrame::from_beats(beats.iter().map(|b| &b.beat)).expect("output ends with a whole frame");
+    let counters = Device::new(&mut sim).snapshot().expect("snapshot");
+    (RtlOutput { frames, counters, beats }, shifted, model_config)
+}
+
+/// Compare RTL and model; panics with the first difference.
+pub fn assert_same(input: &[TimedBeat], config: &Config) -> (RtlOutput, ModelOutput) {
+    let (rtl, driven, model_config) = run_rtl(config, input);
+    let model = vantage_model::run(&model_config, &driven);
+    assert_eq!(rtl.frames.len(), model.frames.len(), "frame count");
+    for (i, (r, m)) in rtl.frames.iter().zip(&model.frames).enumerate() {
+        if trim(r) != trim(m) {
+            panic!("frame {i} differs\n rtl:   {}\n model: {}", show(r), show(m));
+        }
+    }
+    for (name, value) in &model.counters {
+        assert_eq!(rtl.counters.get(name), Some(value), "counter {name}");
+    }
+    (rtl, model)
+}
+
+/// Lanes after the last kept lane do not belong to a frame (docs/pipeline.md); drop them.
+fn trim(f: &LaneFrame) -> LaneFrame {
+    let end = f.lanes.iter().rposition(|l| l.is_some()).map_or(0, |i| i + 1);
+    LaneFrame { lanes: f.lanes[..end].to_vec(), user: f.user }
+}
+
+fn show(f: &LaneFrame) -> String {
+    let lanes: Vec<String> = f.lanes.iter().map(|l| l.map_or("__".into(), |b| format!("{b:02x}"))).collect();
+    format!("user={} len={} {}", f.user, f.lanes.len(), lanes.join(""))
+}
+
+/// `../shared/testdata` beside the workspace, if present.
+pub fn shared_testdata() -> Option<PathBuf> {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/testdata");
+    p.is_dir().then_some(p)
+}
