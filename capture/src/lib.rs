@@ -3,8 +3,9 @@
 //! * Formats: classic pcap (µs and ns, either byte order) and pcapng (any number of sections and
 //!   interfaces, per-interface link type and timestamp resolution), each optionally gzip
 //!   compressed. The format is detected from the first bytes, never from the file name.
-//! * Link types: Ethernet (1) as is; raw IP (101, 228 = IPv4, 229 = IPv6) gets a synthetic
-//!   14-byte Ethernet header so the NIC pipeline always sees Ethernet:
+//! * Link types: Ethernet (1) as is; raw IP (101, 228 = IPv4, 229 = IPv6), loopback (0, 108:
+//!   the 4-byte address family dropped) and Linux cooked captures (113, 276: their EtherType
+//!   kept) get a synthetic 14-byte Ethernet header so the NIC pipeline always sees Ethernet:
 //!
 //! ```text
 //!  +-------------------+-------------------+-----------+----------------
@@ -48,8 +49,17 @@ pub const ETHERTYPE_IPV4: u16 = 0x0800;
 pub const ETHERTYPE_IPV6: u16 = 0x86DD;
 
 /// Link types `read` accepts, with their names.
-pub const SUPPORTED_LINK_TYPES: [(u32, &str); 4] =
-    [(1, "Ethernet"), (101, "raw IP"), (228, "raw IPv4"), (229, "raw IPv6")];
+pub const SUPPORTED_LINK_TYPES: [(u32, &str); 8] =
+    [
+        (1, "Ethernet"),
+        (101, "raw IP"),
+        (228, "raw IPv4"),
+        (229, "raw IPv6"),
+        (0, "BSD loopback"),
+        (108, "OpenBSD loopback"),
+        (113, "Linux cooked v1"),
+        (276, "Linux cooked v2"),
+    ];
 
 /// A record bigger than this is taken as corruption (Wireshark's limit for ordinary link types).
 pub const MAX_RECORD_BYTES: u32 = 262_144;
@@ -133,6 +143,14 @@ enum Link {
     RawIp,
     RawIpv4,
     RawIpv6,
+    /// BSD loopback (0, host byte order) and OpenBSD loopback (108, network order): a 4-byte
+    /// address family, then the IP packet. The family's byte order varies with the capturing
+    /// host, so the IP version nibble decides, as for raw IP.
+    Loopback,
+    /// Linux "cooked" capture v1 (113): 16-byte header with the EtherType at bytes 14..16.
+    LinuxSll,
+    /// Linux "cooked" capture v2 (276): 20-byte header with the EtherType at bytes 0..2.
+    LinuxSll2,
 }
 
 fn link_of(n: u32) -> Option<Link> {
@@ -141,16 +159,30 @@ fn link_of(n: u32) -> Option<Link> {
         101 => Some(Link::RawIp),
         228 => Some(Link::RawIpv4),
         229 => Some(Link::RawIpv6),
+        0 | 108 => Some(Link::Loopback),
+        113 => Some(Link::LinuxSll),
+        276 => Some(Link::LinuxSll2),
         _ => None,
     }
 }
 
 fn to_ethernet(link: Link, data: &[u8]) -> Vec<u8> {
+    let data = if link == Link::Loopback { data.get(4..).unwrap_or_default() } else { data };
+    let cooked = |at: usize, len: usize| {
+        let et = data.get(at..at + 2).map_or(0, |b| u16::from_be_bytes([b[0], b[1]]));
+        (et, data.get(len..).unwrap_or_default())
+    };
+    let (ethertype, data) = match link {
+        Link::LinuxSll => cooked(14, 16),
+        Link::LinuxSll2 => cooked(0, 20),
+        _ => (0, data),
+    };
     let ethertype = match link {
+        Link::LinuxSll | Link::LinuxSll2 => ethertype,
         Link::Ethernet => return data.to_vec(),
         Link::RawIpv4 => ETHERTYPE_IPV4,
         Link::RawIpv6 => ETHERTYPE_IPV6,
-        Link::RawIp => match data.first().map(|b| b >> 4) {
+        Link::RawIp | Link::Loopback => match data.first().map(|b| b >> 4) {
             Some(6) => ETHERTYPE_IPV6,
             _ => ETHERTYPE_IPV4,
         },
