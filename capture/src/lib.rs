@@ -528,9 +528,9 @@ mod tests {
             "t.pcap is damaged: record 2 at byte offset 100 is truncated: it claims 60 bytes but only 59 \
              follow its header (1 packet read before it)"
         );
-        b[20] = 113; // link type 113: Linux cooked
+        b[20] = 105; // link type 105: IEEE 802.11
         let e = parse_bytes(&b).unwrap_err();
-        assert!(e.to_string().contains("link type 113 (LINUX_SLL) is not supported; supported: 1 (Ethernet)"), "{e}");
+        assert!(e.to_string().contains("link type 105 (IEEE802_11) is not supported; supported: 1 (Ethernet)"), "{e}");
     }
 
     #[test]
@@ -542,6 +542,22 @@ mod tests {
         assert_eq!(&f[14..], &v6);
         assert_eq!(&to_ethernet(Link::RawIp, &[0x45])[12..14], &[0x08, 0x00]);
         assert_eq!(&to_ethernet(Link::RawIpv6, &[0x45])[12..14], &[0x86, 0xdd]);
+    }
+
+    #[test]
+    fn loopback_and_cooked_get_ethernet() {
+        let ip = [0x45u8, 0, 0, 20];
+        let lo = to_ethernet(Link::Loopback, &[[2u8, 0, 0, 0].as_slice(), &ip].concat());
+        assert_eq!((&lo[12..14], &lo[14..]), (&[0x08u8, 0x00][..], &ip[..]));
+        let mut sll = vec![0u8; 16];
+        sll[14..16].copy_from_slice(&[0x86, 0xdd]);
+        let f = to_ethernet(Link::LinuxSll, &[sll.as_slice(), &ip].concat());
+        assert_eq!((&f[12..14], &f[14..]), (&[0x86u8, 0xdd][..], &ip[..]));
+        let mut sll2 = vec![0u8; 20];
+        sll2[0..2].copy_from_slice(&[0x08, 0x06]);
+        let f = to_ethernet(Link::LinuxSll2, &[sll2.as_slice(), &ip].concat());
+        assert_eq!((&f[12..14], &f[14..]), (&[0x08u8, 0x06][..], &ip[..]));
+        assert_eq!(to_ethernet(Link::LinuxSll, &[1, 2]).len(), 14, "short cooked header: empty payload, no panic");
     }
 
     #[test]
