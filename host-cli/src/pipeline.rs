@@ -176,11 +176,15 @@ pub fn run_model(_args: &RunArgs) -> anyhow::Result<()> {
     bail!("{}", not_built("model", "the software model"))
 }
 
+/// Build id stamped into `id.BUILD_ID` by `vantage verilog` (the Makefile stamps the git commit).
+#[cfg(feature = "hdl")]
+const BUILD_ID: u32 = 0;
+
 #[cfg(feature = "hdl")]
 pub fn verilog(dir: &Path) -> anyhow::Result<()> {
     use anyhow::Context;
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    let files = vantage_hdl::emit_verilog(dir)
+    let files = vantage_hdl::emit_verilog(dir, BUILD_ID)
         .map_err(|e| anyhow::anyhow!("{e}"))
         .with_context(|| format!("emitting Verilog into {}", dir.display()))?;
     for f in files {
