@@ -84,6 +84,10 @@ struct RunArgs {
     /// Write a waveform trace of the run (simulator only).
     #[arg(long, value_name = "FILE.fst")]
     trace: Option<PathBuf>,
+    /// Also run the software model on the same beats with the device's own timebase and require
+    /// the same frames and counters (simulator only).
+    #[arg(long)]
+    compare_model: bool,
 }
 
 #[derive(Args, Debug)]

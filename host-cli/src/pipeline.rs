@@ -108,14 +108,15 @@ pub fn run_sim(args: &RunArgs) -> anyhow::Result<()> {
             .with_context(|| format!("starting the simulator with a trace to {}", p.display()))?,
         None => Sim::new().map_err(|e| anyhow::anyhow!("{e}")).context("starting the simulator")?,
     };
-    {
+    let timebase = {
         let mut dev = Device::new(&mut sim);
         dev.discover().context("discovering the simulated device")?;
         dev.set_tagging(!args.no_tag)?;
         dev.set_ethertype(args.ethertype)?;
         // Stamp frames with capture-like times: the counter starts at the first capture time.
         dev.load_time(input.first().map_or(0, |f| f.0))?;
-    }
+        dev.timebase().context("reading the simulated device's timebase")?
+    };
     // Leave a few cycles for the register writes to cross into the datapath clock.
     let start = sim.cycle() + 16;
     let beats = vantage_proto::axis::schedule(&input, args.pacing(), start);
@@ -134,7 +135,57 @@ pub fn run_sim(args: &RunArgs) -> anyhow::Result<()> {
     let counters = Device::new(&mut sim).snapshot().context("reading the simulated device's counters")?;
     write_frames(&args.output, &input, &frames)?;
     summary("sim", args, input.len(), &beats, &frames, &counters);
+    if args.compare_model {
+        compare_with_model(args, timebase, &beats, &frames, &counters)?;
+    }
     Ok(())
+}
+
+/// Run the model on the beats the simulator got, from the same timebase, and require the same
+/// frames (lane by lane, trailing empty lanes aside) and counters.
+#[cfg(all(feature = "sim", feature = "model"))]
+fn compare_with_model(
+    args: &RunArgs,
+    (cycle, value, inc): (u64, u128, u64),
+    beats: &[TimedBeat],
+    frames: &[LaneFrame],
+    counters: &BTreeMap<String, u64>,
+) -> anyhow::Result<()> {
+    let config = vantage_model::Config {
+        tag_enabled: !args.no_tag,
+        ethertype: args.ethertype,
+        time: vantage_model::TimeBase { cycle, value, inc },
+        ..vantage_model::Config::default()
+    };
+    let model = vantage_model::run(&config, beats);
+    if model.frames.len() != frames.len() {
+        bail!("model gives {} frames, the hardware {}", model.frames.len(), frames.len());
+    }
+    let trim = |f: &LaneFrame| {
+        let end = f.lanes.iter().rposition(|l| l.is_some()).map_or(0, |i| i + 1);
+        (f.lanes[..end].to_vec(), f.user)
+    };
+    if let Some(i) = frames.iter().zip(&model.frames).position(|(a, b)| trim(a) != trim(b)) {
+        bail!("frame {} differs between the hardware and the model", i + 1);
+    }
+    for (name, value) in &model.counters {
+        if counters.get(name) != Some(value) {
+            bail!("counter {name}: hardware {:?}, model {value}", counters.get(name));
+        }
+    }
+    println!("model: the same {} frames and {} counters as the hardware", frames.len(), model.counters.len());
+    Ok(())
+}
+
+#[cfg(all(feature = "sim", not(feature = "model")))]
+fn compare_with_model(
+    _: &RunArgs,
+    _: (u64, u128, u64),
+    _: &[TimedBeat],
+    _: &[LaneFrame],
+    _: &BTreeMap<String, u64>,
+) -> anyhow::Result<()> {
+    bail!("{}", not_built("model", "the software model"))
 }
 
 #[cfg(not(feature = "sim"))]

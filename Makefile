@@ -1,0 +1,64 @@
+# Vantage: FPGA offload for network monitors. `make help` lists the targets.
+SHELL := /bin/bash
+CARGO ?= cargo
+BUILD := build
+VERILOG := $(BUILD)/verilog/vantage_box_322mhz.v
+# id.BUILD_ID: the short git commit (0 outside a git checkout).
+BUILD_ID := $(shell git rev-parse --short=8 HEAD 2>/dev/null || echo 0)
+# Debian packages the build and tests need: Verilator (simulation, lint), Yosys (synthesis
+# report, implicit-declaration gate), zlib (Verilator's FST waveforms), tshark (oracles).
+APT_PACKAGES := verilator yosys zlib1g-dev tshark
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: help setup verilog lint test demo bench synth-report bitstream clean
+
+help:
+	@echo "make setup         install the Debian packages the project needs ($(APT_PACKAGES))"
+	@echo "make test          lint the RTL and run every test (RTL vs model, real captures if ../shared exists)"
+	@echo "make demo          run the bundled capture through the simulated NIC and decode the tags"
+	@echo "make verilog       write the Verilog to $(BUILD)/verilog/"
+	@echo "make lint          verilator --lint-only -Wall (allow-list: hdl/verilator-lint.vlt) and the Yosys gate"
+	@echo "make bench         simulator and model speed, II under back-to-back frames, synthesis figures"
+	@echo "make synth-report  LUT/FF/BRAM and LUT levels from yosys synth_xilinx -family xcup"
+	@echo "make bitstream     Vivado build inside the OpenNIC shell (needs Vivado; see constraints/)"
+
+# Installs only what is missing, so it is cheap to run every time.
+setup:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
+	fi
+	@command -v verilator >/dev/null && command -v yosys >/dev/null
+
+verilog: setup
+	$(CARGO) run -q --release -p vantage-hdl --bin emit -- $(BUILD)/verilog $(BUILD_ID)
+
+lint: verilog
+	verilator --lint-only -Wall --top-module vantage_box_322mhz hdl/verilator-lint.vlt $(VERILOG)
+	bash scripts/synth-report.sh --check-implicit $(VERILOG)
+
+test: setup lint
+	$(CARGO) test --workspace --release
+
+demo: setup
+	$(CARGO) run -q --release -p vantage -- sim testbench-pcaps/model-cases.pcap -o $(BUILD)/demo-out.pcap --compare-model
+	$(CARGO) run -q --release -p vantage -- decode $(BUILD)/demo-out.pcap
+
+bench: setup verilog
+	$(CARGO) run -q --release -p vantage-sim --example bench
+	bash scripts/synth-report.sh $(VERILOG)
+
+synth-report: verilog
+	bash scripts/synth-report.sh $(VERILOG)
+
+bitstream: verilog
+	@if command -v vivado >/dev/null; then \
+	  echo "see constraints/README.md: the OpenNIC shell build with $(VERILOG) as box_322mhz"; \
+	else \
+	  echo "make bitstream needs Vivado (not installed here); constraints/README.md describes the flow"; exit 1; \
+	fi
+
+clean:
+	rm -rf $(BUILD)
+	$(CARGO) clean
