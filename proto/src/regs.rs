@@ -121,7 +121,7 @@ pub mod id {
     pub const CYCLES: u16 = 0x28;
 
     pub const REGS: &[Reg] = &[
-        Reg { name: "DESIGN_VERSION", offset: DESIGN_VERSION, access: Access::Ro, reset: super::DESIGN_VERSION, doc: "design version major<<16|minor<<8|patch" },
+        Reg { name: "DESIGN_VERSION", offset: DESIGN_VERSION, access: Access::Ro, reset: super::DESIGN_VERSION, doc: "design version: major << 16 + minor << 8 + patch" },
         Reg { name: "BUILD_ID", offset: BUILD_ID, access: Access::Ro, reset: 0, doc: "build id stamped by the generator (reset value: none)" },
         Reg { name: "FEATURES", offset: FEATURES, access: Access::Ro, reset: 0, doc: "feature bits of this bitstream (reset value: none)" },
         Reg { name: "DATAPATH_BITS", offset: DATAPATH_BITS, access: Access::Ro, reset: crate::datapath::BEAT_BITS as u32, doc: "datapath width in bits" },
@@ -302,4 +302,41 @@ mod tests {
         assert!(block_by_type(tag::TYPE).is_some());
         assert_eq!(next_of(BLOCKS.len() - 1), 0);
     }
+}
+
+/// The register map as Markdown (docs/registers.md is this text; a test keeps them equal).
+pub fn markdown() -> String {
+    let mut s = String::from(
+        "# Register map\n\nGenerated from `proto/src/regs.rs` by `cargo run -p vantage-proto --example regs_md`; \
+         a test fails when this file and the code disagree.\n\n\
+         Every block starts with TYPE (+0x00), VERSION (+0x04) and NEXT (+0x08, 0 = end of chain). \
+         Registers are 32 bits. Counters are 64 bits (low word first) and read the values latched by \
+         the last write of 1 to `id.SNAPSHOT`, which latches every counter of every block in the same \
+         cycle. Unmapped addresses read 0; writes to them are ignored.\n",
+    );
+    for (i, b) in BLOCKS.iter().enumerate() {
+        let type_str = String::from_utf8_lossy(&b.type_id.to_be_bytes()).into_owned();
+        s += &format!(
+            "\n## {} at 0x{:04x}: TYPE 0x{:08x} (\"{}\"), VERSION {}, NEXT 0x{:04x}\n\n",
+            b.name,
+            b.base,
+            b.type_id,
+            type_str,
+            b.version,
+            next_of(i)
+        );
+        s += "| address | name | access | reset | meaning |\n|---|---|---|---|---|\n";
+        for r in b.regs {
+            let access = match r.access {
+                Access::Ro => "RO",
+                Access::Rw => "RW",
+                Access::Strobe => "W1 strobe",
+            };
+            s += &format!("| 0x{:04x} | {} | {} | 0x{:08x} | {} |\n", b.base + r.offset, r.name, access, r.reset, r.doc);
+        }
+        for c in b.counters {
+            s += &format!("| 0x{:04x} | {} (64-bit) | RO snapshot | 0 | {} |\n", b.base + c.offset, c.name, c.doc);
+        }
+    }
+    s
 }
