@@ -1,0 +1,85 @@
+//! tshark as an outside oracle for tagged output: with tools/wireshark/vantage.lua it must read
+//! the same header fields `vantage decode` reads, and behind the header it must dissect the same
+//! inner packet (addresses, ports, lengths) it dissects in the untagged input.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn tshark_fields(capture: &Path, lua: bool, fields: &[&str]) -> Option<Vec<String>> {
+    let mut cmd = Command::new("tshark");
+    if lua {
+        cmd.arg("-X").arg(format!("lua_script:{}", root().join("tools/wireshark/vantage.lua").display()));
+    }
+    cmd.arg("-r").arg(capture).args(["-T", "fields", "-E", "separator=/t"]);
+    for f in fields {
+        cmd.args(["-e", f]);
+    }
+    let out = cmd.output().ok()?;
+    assert!(out.status.success(), "tshark failed: {}", String::from_utf8_lossy(&out.stderr));
+    Some(String::from_utf8_lossy(&out.stdout).lines().map(str::to_string).collect())
+}
+
+const INNER: [&str; 7] = ["ip.src", "ip.dst", "ipv6.src", "ipv6.dst", "tcp.srcport", "udp.dstport", "ip.len"];
+
+fn check(input: &Path) {
+    let Some(inner_in) = tshark_fields(input, false, &INNER) else {
+        eprintln!("skipped: tshark not installed (make setup installs it)");
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("out.pcap");
+    let run = Command::new(env!("CARGO_BIN_EXE_vantage")).arg("model").arg(input).arg("-o").arg(&out).output().expect("vantage");
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let inner_out = tshark_fields(&out, true, &INNER).expect("tshark");
+    assert_eq!(inner_in, inner_out, "tshark sees a different inner packet behind the header");
+
+    let header = tshark_fields(&out, true, &["vantage.timestamp", "vantage.flow.hash", "vantage.flow.flags", "vantage.flow.l3_offset", "vantage.flow.proto"])
+        .expect("tshark");
+    let decoded = Command::new(env!("CARGO_BIN_EXE_vantage")).args(["decode", "--json"]).arg(&out).output().expect("decode");
+    let ours: Vec<String> = String::from_utf8_lossy(&decoded.stdout)
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).expect("json line");
+            if v["status"] != "tagged" {
+                return "\t\t\t\t".to_string();
+            }
+            format!(
+                "{}\t0x{}\t0x{:04x}\t{}\t{}",
+                v["timestamp_ns"],
+                v["flow_hash"].as_str().unwrap_or_default(),
+                v["flags_raw"].as_u64().unwrap_or_default(),
+                v["l3_offset"],
+                v["ip_proto"]
+            )
+        })
+        .collect();
+    assert_eq!(header.len(), ours.len());
+    let mut tagged = 0;
+    for (i, (t, o)) in header.iter().zip(&ours).enumerate() {
+        assert_eq!(t, o, "frame {}: tshark and vantage decode disagree", i + 1);
+        tagged += usize::from(!t.trim().is_empty());
+    }
+    assert!(tagged > 0, "no tagged frame was compared");
+    println!("{}: {} frames, {tagged} tagged, tshark agrees", input.display(), header.len());
+}
+
+#[test]
+fn tshark_reads_what_we_write_testbench() {
+    check(&root().join("testbench-pcaps/model-cases.pcap"));
+}
+
+#[test]
+fn tshark_reads_what_we_write_real_captures() {
+    let real = root().join("../shared/testdata/real");
+    if !real.is_dir() {
+        eprintln!("skipped: ../shared/testdata not found");
+        return;
+    }
+    for name in ["http.pcap", "basic_ipv6_tcp.pcap", "telnet-raw.pcap", "tfo_data_on_syn.pcap"] {
+        check(&real.join(name));
+    }
+}
