@@ -94,3 +94,51 @@ pub(crate) fn check_addr(addr: u32, size: u64) -> Result<usize, DriverError> {
     }
     Ok(addr as usize)
 }
+
+/// A register space that starts `base` bytes into another one: the OpenNIC shell maps its
+/// box_322mhz plugin at BAR2 offset 0x200000, so the Vantage blocks start there, not at 0.
+pub struct Window<A: RegisterAccess> {
+    inner: A,
+    base: u32,
+}
+
+impl<A: RegisterAccess> Window<A> {
+    pub fn new(inner: A, base: u32) -> Self {
+        Window { inner, base }
+    }
+
+    fn at(&self, addr: u32) -> Result<u32, DriverError> {
+        self.base.checked_add(addr).ok_or(DriverError::OutOfRange { addr, size: u64::from(u32::MAX) + 1 - u64::from(self.base) })
+    }
+}
+
+impl<A: RegisterAccess> RegisterAccess for Window<A> {
+    fn read32(&mut self, addr: u32) -> Result<u32, DriverError> {
+        let a = self.at(addr)?;
+        self.inner.read32(a)
+    }
+
+    fn write32(&mut self, addr: u32, value: u32) -> Result<(), DriverError> {
+        let a = self.at(addr)?;
+        self.inner.write32(a, value)
+    }
+}
+
+#[cfg(test)]
+mod window_tests {
+    use super::*;
+
+    #[test]
+    fn window_offsets_every_access() {
+        let mut bar = MemBar::new(0x1000);
+        {
+            let mut w = Window::new(&mut bar, 0x800);
+            w.write32(0x10, 0xabcd).unwrap();
+            assert_eq!(w.read32(0x10).unwrap(), 0xabcd);
+            assert!(matches!(w.read32(0x800), Err(DriverError::OutOfRange { .. })));
+        }
+        assert_eq!(bar.read32(0x810).unwrap(), 0xabcd);
+        let mut top = Window::new(MemBar::new(16), u32::MAX - 3);
+        assert!(top.read32(8).is_err(), "no wrap-around past the 32-bit space");
+    }
+}

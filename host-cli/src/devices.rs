@@ -3,20 +3,38 @@
 use std::path::Path;
 
 use anyhow::{bail, Context};
-use vantage_driver::{Device, RegisterAccess, SysfsBar, VfioBar};
+use vantage_driver::{Device, RegisterAccess, SysfsBar, VfioBar, Window};
 
 /// Open the device named by `--device`.
 pub fn open(spec: &str) -> anyhow::Result<Device<Box<dyn RegisterAccess>>> {
     let bar: Box<dyn RegisterAccess> = if spec == "sim" {
         open_sim()?
-    } else if let Some(path) = spec.strip_prefix("sysfs:") {
-        Box::new(SysfsBar::open(Path::new(path))?)
+    } else if let Some(rest) = spec.strip_prefix("sysfs:") {
+        // sysfs:<path>[@<offset>]: the Vantage blocks may start inside the BAR (OpenNIC: 0x200000).
+        let (path, base) = match rest.rsplit_once('@') {
+            Some((p, off)) => (p, parse_offset(off)?),
+            None => (rest, 0),
+        };
+        Box::new(Window::new(SysfsBar::open(Path::new(path))?, base))
     } else if let Some(bdf) = spec.strip_prefix("vfio:") {
         Box::new(VfioBar::open(bdf, 0)?)
     } else {
-        bail!("unknown device `{spec}`: use `sim`, `sysfs:<path of a BAR resource file>` or `vfio:<PCI address>`");
+        bail!("unknown device `{spec}`: use `sim`, `sysfs:<path of a BAR resource file>[@offset]` or `vfio:<PCI address>`");
     };
     Ok(Device::new(bar))
+}
+
+/// A byte offset in hex (0x...) or decimal.
+fn parse_offset(s: &str) -> anyhow::Result<u32> {
+    let parsed = match s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
+        Some(hex) => u32::from_str_radix(hex, 16),
+        None => s.parse(),
+    };
+    let off = parsed.with_context(|| format!("`{s}` is not a register offset (use hex like 0x200000 or decimal)"))?;
+    if off % 4 != 0 {
+        bail!("register offset {s} is not a multiple of 4");
+    }
+    Ok(off)
 }
 
 #[cfg(feature = "sim")]

@@ -104,8 +104,9 @@ struct DecodeArgs {
 
 #[derive(Args, Debug)]
 struct DeviceArgs {
-    /// Device: `sim` (the Verilated RTL), `sysfs:<path>` (a mapped BAR, e.g.
-    /// /sys/bus/pci/devices/0000:3b:00.0/resource0, or a register image file) or `vfio:<bdf>`.
+    /// Device: `sim` (the Verilated RTL), `sysfs:<path>[@offset]` (a mapped BAR, e.g.
+    /// /sys/bus/pci/devices/0000:3b:00.0/resource2@0x200000 for the OpenNIC shell's box_322mhz,
+    /// or a register image file) or `vfio:<bdf>`.
     #[arg(long, default_value = "sim")]
     device: String,
 }
