@@ -62,12 +62,12 @@ fn damaged_capture() {
 #[test]
 fn unsupported_link_type() {
     let dir = tempfile::tempdir().unwrap();
-    let f = dir.path().join("sll.pcap");
+    let f = dir.path().join("wifi.pcap");
     vantage_capture::write(&f, &[Packet { ts_ns: 0, data: vec![0; 60] }]).unwrap();
     let mut b = std::fs::read(&f).unwrap();
-    b[20] = 113; // LINKTYPE_LINUX_SLL, little-endian header
+    b[20] = 105; // LINKTYPE_IEEE802_11, little-endian header
     std::fs::write(&f, b).unwrap();
-    assert_error(&vantage(&["decode", p(&f)]), "link type 113 (LINUX_SLL) is not supported; supported: 1 (Ethernet), 101 (raw IP)");
+    assert_error(&vantage(&["decode", p(&f)]), "link type 105 (IEEE802_11) is not supported; supported: 1 (Ethernet), 101 (raw IP)");
 }
 
 /// A frame as the tag stage would emit it.

@@ -56,7 +56,7 @@ fn tagging_off_is_bit_exact() {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 1000, ..ProptestConfig::default() })]
 
     #[test]
     fn generated_traffic_matches_model(input in gen::arb_traffic()) {

@@ -9,3 +9,46 @@ fn id_block_reads_back() {
     sim.write32((regs::id::BASE + regs::id::SCRATCH) as u32, 0xdead_beef).unwrap();
     assert_eq!(sim.read32((regs::id::BASE + regs::id::SCRATCH) as u32).unwrap(), 0xdead_beef);
 }
+
+#[test]
+fn loaded_time_stamps_frames_as_the_model_says() {
+    use vantage_driver::Device;
+    use vantage_model::{Config, TimeBase};
+    use vantage_proto::axis::{schedule, LaneFrame, Pacing};
+    use vantage_proto::header::{strip, DEFAULT_ETHERTYPE};
+
+    let mut sim = Sim::new().unwrap();
+    let t0 = 1_700_000_000_123_456_789u64;
+    let (cycle, value, inc) = {
+        let mut dev = Device::new(&mut sim);
+        dev.load_time(t0).unwrap();
+        dev.timebase().unwrap()
+    };
+    assert!(value >> 32 >= u128::from(t0) && value >> 32 < u128::from(t0) + 1_000, "loaded, then a few cycles on");
+    let frames: Vec<_> = (0..20).map(|i| (i, LaneFrame::from_bytes(&[i as u8; 80]))).collect();
+    let input = schedule(&frames, Pacing::LineRate { gbps: 40.0 }, sim.cycle() + 10);
+    let out = sim.run(&input).unwrap();
+    let got = LaneFrame::from_beats(out.iter().map(|b| &b.beat)).unwrap();
+    let model = vantage_model::run(&Config { time: TimeBase { cycle, value, inc }, ..Config::default() }, &input);
+    assert_eq!(got.len(), 20);
+    for (g, m) in got.iter().zip(&model.frames) {
+        let (hg, _) = strip(&g.bytes(), DEFAULT_ETHERTYPE).unwrap();
+        let (hm, _) = strip(&m.bytes(), DEFAULT_ETHERTYPE).unwrap();
+        assert_eq!(hg.timestamp(), hm.timestamp());
+        assert!(hg.timestamp().unwrap() > t0);
+    }
+}
+
+#[test]
+fn waveform_trace_is_written() {
+    let dir = std::env::temp_dir().join(format!("vantage-trace-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("t.fst");
+    {
+        let mut sim = Sim::with_trace(&path).unwrap();
+        sim.idle(100);
+    }
+    let len = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+    std::fs::remove_dir_all(&dir).ok();
+    assert!(len > 1000, "FST file of {len} bytes");
+}
