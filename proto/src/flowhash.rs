@@ -32,18 +32,23 @@ pub const DEFAULT_KEY: [u8; KEY_BYTES] = [
 /// 0 first), XOR in the 32 key bits starting at key bit i.
 pub fn toeplitz(key: &[u8; KEY_BYTES], input: &[u8]) -> u32 {
     assert!(input.len() * 8 + 32 <= KEY_BYTES * 8, "input longer than the key allows");
-    let key_bit = |i: usize| (key[i / 8] >> (7 - i % 8)) & 1;
     let mut hash = 0u32;
     for (i, byte) in input.iter().enumerate() {
         for b in 0..8 {
             if byte & (0x80 >> b) != 0 {
-                let start = i * 8 + b;
-                let window = (0..32).fold(0u32, |acc, j| (acc << 1) | key_bit(start + j) as u32);
-                hash ^= window;
+                hash ^= key_window(key, i * 8 + b);
             }
         }
     }
     hash
+}
+
+/// The 32 key bits starting at key bit `start` (bit 0 = most significant bit of key byte 0).
+fn key_window(key: &[u8; KEY_BYTES], start: usize) -> u32 {
+    let first = start / 8;
+    // Five bytes hold the 32 bits wherever they start within the first byte.
+    let bits40 = (0..5).fold(0u64, |acc, k| (acc << 8) | u64::from(key.get(first + k).copied().unwrap_or(0)));
+    (bits40 >> (8 - start % 8)) as u32
 }
 
 /// The canonical hash input for two endpoints.

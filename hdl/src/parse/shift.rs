@@ -1,6 +1,7 @@
 //! Header view: the 40 window bytes at the slot's current offset `cur`, brought to the top of
-//! `hdr` with one byte-granular shift. Offsets past the window give zeros (the stage that reads
-//! them has already stopped with TRUNCATED or DEEP).
+//! `hdr` with one byte-granular shift by `cur mod 128`: a 128-way byte mux, not a full barrel
+//! shifter. For `cur >= 128` the view is meaningless, and unused: every stage that reads it first
+//! checks that the header ends inside the window (else DEEP or TRUNCATED, and parsing stops).
 
 use crate::slot::{Slot, HDR_BITS, WIN_BITS};
 use rust_hdl::prelude::*;
@@ -14,7 +15,7 @@ pub struct HeaderShift {
     pub slot_in: Signal<In, Slot>,
     pub slot_out: Signal<Out, Slot>,
     stage: DFF<Slot>,
-    amount: Signal<Local, Bits<16>>,
+    amount: Signal<Local, Bits<10>>,
     moved: Signal<Local, Bits<WIN_BITS>>,
 }
 
@@ -24,7 +25,7 @@ impl Logic for HeaderShift {
         dff_setup!(self, clock, stage);
         self.stage.d.next = self.slot_in.val();
         self.slot_out.next = self.stage.q.val();
-        self.amount.next = bit_cast::<16, 12>(self.slot_in.val().cur) << 3;
+        self.amount.next = bit_cast::<10, 7>(self.slot_in.val().cur.get_bits::<7>(0)) << 3;
         self.moved.next = self.slot_in.val().win << self.amount.val();
         self.stage.d.next.hdr = self.moved.val().get_bits::<HDR_BITS>(1024 - 320);
         if self.reset.val() {
