@@ -36,7 +36,7 @@ verilog: setup
 
 lint: verilog
 	verilator --lint-only -Wall --top-module vantage_box_322mhz hdl/verilator-lint.vlt $(VERILOG)
-	bash scripts/synth-report.sh --check-implicit $(VERILOG)
+	VERILOG=$(VERILOG) bash scripts/synth-report.sh --check-implicit
 
 test: setup lint
 	$(CARGO) test --workspace --release
@@ -47,10 +47,10 @@ demo: setup
 
 bench: setup verilog
 	$(CARGO) run -q --release -p vantage-sim --example bench
-	bash scripts/synth-report.sh $(VERILOG)
+	VERILOG=$(VERILOG) bash scripts/synth-report.sh
 
 synth-report: verilog
-	bash scripts/synth-report.sh $(VERILOG)
+	VERILOG=$(VERILOG) bash scripts/synth-report.sh
 
 bitstream: verilog
 	@if command -v vivado >/dev/null; then \

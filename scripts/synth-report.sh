@@ -49,11 +49,10 @@
 #   one of the longest paths when several tie. As a rule of thumb on UltraScale+ at 322 MHz, up to
 #   about 5-6 LUT levels with local routing close timing; beyond that expect to pipeline.
 #
-# Also (both modes): rust-hdl emits nested constant part-selects `x[(a)+:(w)][(b)+:(v)]` for a
-# slice of a struct field (e.g. `head.data.get_bits()` in tag); Verilog does not allow a select of
-# a select and Yosys 0.23 stops with "Unsupported expression on dynamic range select". The script
-# rewrites each one to the equivalent single select `x[(a)+(b)+:(v)]` in a copy under build/synth/
-# and says how many it rewrote. The emitted file itself is left alone.
+# Also (both modes, a gate): rust-hdl emits a nested part-select `x[(a)+:(w)][(b)+:(v)]` when Rust
+# code slices a field of a struct signal (`s.val().field.get_bits()`); Verilog has no select of a
+# select and Yosys 0.23 stops on it. The RTL copies such a field into a local signal first; the
+# script fails, naming the lines, if one comes back.
 #
 # Output: the table on stdout, build/synth-report.json, per-run logs in build/synth/<run>/.
 set -euo pipefail
@@ -98,15 +97,12 @@ prepare_verilog() {
   fi
   mkdir -p "$OUT_DIR"
   SRC="$OUT_DIR/$TOP.yosys.v"
-  # Nested constant part-select -> one part-select (see the header). Both offsets are constant
-  # literals, so `(a)+(b)` is a constant expression and the rewrite is exact.
-  perl -pe 's/\[\(([^()\[\]]+)\)\+:\(([0-9]+)\)\]\[\(([^()\[\]]+)\)\+:\(([0-9]+)\)\]/[($1)+($3)+:($4)]/g' \
-    "$SRC_ORIG" > "$SRC"
-  REWRITES=$(diff "$SRC_ORIG" "$SRC" | grep -c '^>' || true)
-  if (( REWRITES > 0 )); then
-    echo "synth-report: note: rewrote nested part-selects on $REWRITES line(s) of $SRC_ORIG" \
-         "(rust-hdl emits x[a+:w][b+:v], which Yosys 0.23 rejects); see $SRC" >&2
+  # Nested part-selects are an error (see the header).
+  if grep -nE '\+:\([0-9]+\)\]\[' "$SRC_ORIG" >&2; then
+    die "nested part-select(s) above in $SRC_ORIG: copy the struct field into a local signal before slicing it"
   fi
+  cp "$SRC_ORIG" "$SRC"
+  REWRITES=0
 }
 
 # --- CI gate: implicitly declared identifiers ------------------------------------------------

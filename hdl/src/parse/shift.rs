@@ -15,6 +15,8 @@ pub struct HeaderShift {
     pub slot_in: Signal<In, Slot>,
     pub slot_out: Signal<Out, Slot>,
     stage: DFF<Slot>,
+    /// `slot_in.cur` as a plain vector, so slicing it is one part-select.
+    cur: Signal<Local, Bits<12>>,
     amount: Signal<Local, Bits<10>>,
     moved: Signal<Local, Bits<WIN_BITS>>,
 }
@@ -25,7 +27,8 @@ impl Logic for HeaderShift {
         dff_setup!(self, clock, stage);
         self.stage.d.next = self.slot_in.val();
         self.slot_out.next = self.stage.q.val();
-        self.amount.next = bit_cast::<10, 7>(self.slot_in.val().cur.get_bits::<7>(0)) << 3;
+        self.cur.next = self.slot_in.val().cur;
+        self.amount.next = bit_cast::<10, 7>(self.cur.val().get_bits::<7>(0)) << 3;
         self.moved.next = self.slot_in.val().win << self.amount.val();
         self.stage.d.next.hdr = self.moved.val().get_bits::<HDR_BITS>(1024 - 320);
         if self.reset.val() {

@@ -103,6 +103,9 @@ pub struct Tag {
     c_flagged: DFF<Bits<64>>,
     c_tagged: DFF<Bits<64>>,
     head: Signal<Local, TagEntry>,
+    /// `head.data` and `head.keep` as plain vectors, so slicing them is one part-select.
+    hd: Signal<Local, Bits<512>>,
+    hk: Signal<Local, Bits<64>>,
     pop: Signal<Local, Bit>,
     push: Signal<Local, Bit>,
     tag_now: Signal<Local, Bit>,
@@ -162,6 +165,8 @@ impl Default for Tag {
             c_flagged: Default::default(),
             c_tagged: Default::default(),
             head: Default::default(),
+            hd: Default::default(),
+            hk: Default::default(),
             pop: Default::default(),
             push: Default::default(),
             tag_now: Default::default(),
@@ -200,6 +205,8 @@ impl Logic for Tag {
         // Read side: the head entry, combinational.
         self.mem.read_address.next = self.rptr.q.val();
         self.head.next = self.mem.read_data.val();
+        self.hd.next = self.head.val().data;
+        self.hk.next = self.head.val().keep;
         // The header of the head frame, network order, then into lane order.
         self.hdr_lanes.a.next = (bit_cast::<192, 16>(self.ethertype.val()) << 176)
             | (bit_cast::<192, 32>(self.fixed1.val()) << 144)
@@ -244,23 +251,23 @@ impl Logic for Tag {
             self.o_user.d.next = self.head.val().user;
             if self.tag_now.val() {
                 if self.head.val().sof {
-                    self.o_data.d.next = bit_cast::<512, 96>(self.head.val().data.get_bits::<96>(0))
+                    self.o_data.d.next = bit_cast::<512, 96>(self.hd.val().get_bits::<96>(0))
                         | (bit_cast::<512, 192>(self.hdr_lanes.y.val()) << 96)
-                        | (bit_cast::<512, 224>(self.head.val().data.get_bits::<224>(96)) << 288);
-                    self.o_keep.d.next = bit_cast::<64, 12>(self.head.val().keep.get_bits::<12>(0))
+                        | (bit_cast::<512, 224>(self.hd.val().get_bits::<224>(96)) << 288);
+                    self.o_keep.d.next = bit_cast::<64, 12>(self.hk.val().get_bits::<12>(0))
                         | (bit_cast::<64, 24>(0xFF_FFFF_u64.into()) << 12)
-                        | (bit_cast::<64, 28>(self.head.val().keep.get_bits::<28>(12)) << 36);
+                        | (bit_cast::<64, 28>(self.hk.val().get_bits::<28>(12)) << 36);
                 } else {
                     self.o_data.d.next = bit_cast::<512, 192>(self.carry_data.q.val())
-                        | (bit_cast::<512, 320>(self.head.val().data.get_bits::<320>(0)) << 192);
+                        | (bit_cast::<512, 320>(self.hd.val().get_bits::<320>(0)) << 192);
                     self.o_keep.d.next = bit_cast::<64, 24>(self.carry_keep.q.val())
-                        | (bit_cast::<64, 40>(self.head.val().keep.get_bits::<40>(0)) << 24);
+                        | (bit_cast::<64, 40>(self.hk.val().get_bits::<40>(0)) << 24);
                 }
-                self.carry_data.d.next = self.head.val().data.get_bits::<192>(320);
-                self.carry_keep.d.next = self.head.val().keep.get_bits::<24>(40);
+                self.carry_data.d.next = self.hd.val().get_bits::<192>(320);
+                self.carry_keep.d.next = self.hk.val().get_bits::<24>(40);
                 self.o_user.d.next = false;
                 if self.head.val().last {
-                    if self.head.val().keep.get_bits::<24>(40) != 0 {
+                    if self.hk.val().get_bits::<24>(40) != 0 {
                         self.o_last.d.next = false;
                         self.extra_pending.d.next = true;
                         self.extra_user.d.next = self.head.val().user;
