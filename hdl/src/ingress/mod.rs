@@ -2,20 +2,23 @@
 //! parse stage a frame's first two beats. Accepts one beat every cycle, never waits.
 //!
 //! ```text
-//!  tdata/tkeep/... ──► held beat H ──(released)──► slot { H, window = byte-reverse(X ++ H) }
-//!                        ▲                                       X = input beat continuing H's frame
+//!  tdata/tkeep/... ──► input register X ──► held beat H ──(released)──► slot { H, window }
+//!                       (+ S(c) >> 32)         ▲                  window = byte-reverse(X ++ H)
 //!  H is released when the next beat X arrives, or one cycle after it arrived if it is a last beat.
 //! ```
 //! The timestamp is 64.32 fixed-point ns, `S += INC` every cycle; `S` loads `SET << 32` on a load
-//! strobe. A first beat arriving in cycle `c` is stamped with `S(c) >> 32`.
+//! strobe. A first beat on the input port in cycle `c` is stamped with `S(c) >> 32` (captured in
+//! the input register with the beat). The input register costs a cycle of latency and keeps the
+//! shell's wires off every logic path.
 
 use crate::slot::{Slot, WIN_BITS};
-use crate::widgets::ByteReverse;
+use crate::widgets::{ByteReverse, TopLane};
 use rust_hdl::prelude::*;
 use vantage_proto::datapath::MIN_FRAME_BYTES;
 
 /// Width of the timestamp increment (8 whole ns, 32 fraction bits).
 pub const INC_BITS: usize = 8 + 32;
+const _: () = assert!(MIN_FRAME_BYTES >= 1 && MIN_FRAME_BYTES <= 64, "runt test reads one beat's tkeep");
 
 #[derive(LogicBlock)]
 pub struct Ingress {
@@ -41,8 +44,16 @@ pub struct Ingress {
     pub cycles: Signal<Out, Bits<64>>,
     /// Released beats with their window.
     pub slots: Signal<Out, Slot>,
-    /// Frames shorter than this are runts.
-    min_frame: Constant<Bits<8>>,
+    /// A last first beat with no kept lane at or above this one is a runt (MIN_FRAME_BYTES - 1).
+    runt_lane: Constant<Bits<8>>,
+    x_valid: DFF<Bit>,
+    x_last: DFF<Bit>,
+    x_user: DFF<Bit>,
+    x_keep: DFF<Bits<64>>,
+    x_data: DFF<Bits<512>>,
+    x_ts: DFF<Bits<64>>,
+    top0: TopLane,
+    top1: TopLane,
     s: DFF<Bits<96>>,
     cyc: DFF<Bits<64>>,
     in_frame: DFF<Bit>,
@@ -60,8 +71,6 @@ pub struct Ingress {
     la_last: Signal<Local, Bit>,
     la_keep: Signal<Local, Bits<64>>,
     la_data: Signal<Local, Bits<512>>,
-    hi0: Signal<Local, Bits<8>>,
-    hi1: Signal<Local, Bits<8>>,
     len: Signal<Local, Bits<8>>,
     hole0: Signal<Local, Bit>,
     hole1: Signal<Local, Bit>,
@@ -83,7 +92,15 @@ impl Default for Ingress {
             ts_now: Default::default(),
             cycles: Default::default(),
             slots: Default::default(),
-            min_frame: Constant::new((MIN_FRAME_BYTES as u64).to_bits()),
+            runt_lane: Constant::new(((MIN_FRAME_BYTES - 1) as u64).to_bits()),
+            x_valid: Default::default(),
+            x_last: Default::default(),
+            x_user: Default::default(),
+            x_keep: Default::default(),
+            x_data: Default::default(),
+            x_ts: Default::default(),
+            top0: Default::default(),
+            top1: Default::default(),
             s: Default::default(),
             cyc: Default::default(),
             in_frame: Default::default(),
@@ -101,8 +118,6 @@ impl Default for Ingress {
             la_last: Default::default(),
             la_keep: Default::default(),
             la_data: Default::default(),
-            hi0: Default::default(),
-            hi1: Default::default(),
             len: Default::default(),
             hole0: Default::default(),
             hole1: Default::default(),
@@ -113,7 +128,10 @@ impl Default for Ingress {
 impl Logic for Ingress {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, s, cyc, in_frame, h_valid, h_sof, h_last, h_user, h_keep, h_data, h_ts, out);
+        dff_setup!(
+            self, clock, s, cyc, in_frame, x_valid, x_last, x_user, x_keep, x_data, x_ts, h_valid, h_sof, h_last,
+            h_user, h_keep, h_data, h_ts, out
+        );
         // Free-running counters.
         self.cyc.d.next = self.cyc.q.val() + 1;
         self.s.d.next = self.s.q.val() + bit_cast::<96, INC_BITS>(self.ts_inc.val());
@@ -122,54 +140,53 @@ impl Logic for Ingress {
         }
         self.ts_now.next = self.s.q.val();
         self.cycles.next = self.cyc.q.val();
-        if self.tvalid.val() {
-            self.in_frame.d.next = !self.tlast.val();
+        // Input register: the beat with the time it arrived.
+        self.x_valid.d.next = self.tvalid.val();
+        self.x_last.d.next = self.tlast.val();
+        self.x_user.d.next = self.tuser.val();
+        self.x_keep.d.next = self.tkeep.val();
+        self.x_data.d.next = self.tdata.val();
+        self.x_ts.d.next = self.s.q.val().get_bits::<64>(32);
+        if self.x_valid.q.val() {
+            self.in_frame.d.next = !self.x_last.q.val();
         }
         // The held beat leaves when the next beat arrives, or right away if it ends its frame.
-        self.leave.next = self.h_valid.q.val() & (self.tvalid.val() | self.h_last.q.val());
-        self.la_in.next = self.tvalid.val() & !self.h_last.q.val();
+        self.leave.next = self.h_valid.q.val() & (self.x_valid.q.val() | self.h_last.q.val());
+        self.la_in.next = self.x_valid.q.val() & !self.h_last.q.val();
         self.la_data.next = 0.into();
         self.la_keep.next = 0.into();
         self.la_last.next = false;
         if self.la_in.val() {
-            self.la_data.next = self.tdata.val();
-            self.la_keep.next = self.tkeep.val();
-            self.la_last.next = self.tlast.val();
+            self.la_data.next = self.x_data.q.val();
+            self.la_keep.next = self.x_keep.q.val();
+            self.la_last.next = self.x_last.q.val();
         }
         if self.leave.val() {
             self.h_valid.d.next = false;
         }
-        if self.tvalid.val() {
+        if self.x_valid.q.val() {
             self.h_valid.d.next = true;
             self.h_sof.d.next = !self.in_frame.q.val();
-            self.h_last.d.next = self.tlast.val();
-            self.h_user.d.next = self.tuser.val();
-            self.h_keep.d.next = self.tkeep.val();
-            self.h_data.d.next = self.tdata.val();
+            self.h_last.d.next = self.x_last.q.val();
+            self.h_user.d.next = self.x_user.q.val();
+            self.h_keep.d.next = self.x_keep.q.val();
+            self.h_data.d.next = self.x_data.q.val();
             if !self.in_frame.q.val() {
-                self.h_ts.d.next = self.s.q.val().get_bits::<64>(32);
+                self.h_ts.d.next = self.x_ts.q.val();
             }
         }
         // Window: the held beat then its successor, in network byte order.
         self.reverse.a.next =
             (bit_cast::<WIN_BITS, 512>(self.la_data.val()) << 512) | bit_cast::<WIN_BITS, 512>(self.h_data.q.val());
         // Frame length in lanes when it ends inside the window: index of the top kept lane + 1.
-        self.hi0.next = 0.into();
-        self.hi1.next = 0.into();
-        for i in 0..64u64 {
-            if ((self.h_keep.q.val() >> i) & 1) == 1 {
-                self.hi0.next = (i + 1).into();
-            }
-            if ((self.la_keep.val() >> i) & 1) == 1 {
-                self.hi1.next = (i + 1).into();
-            }
-        }
+        self.top0.a.next = self.h_keep.q.val();
+        self.top1.a.next = self.la_keep.val();
         self.len.next = 255.into();
         if self.la_in.val() & self.la_last.val() {
-            self.len.next = self.hi1.val() + 64;
+            self.len.next = bit_cast::<8, 7>(self.top1.y.val()) + 64;
         }
         if self.h_last.q.val() {
-            self.len.next = self.hi0.val();
+            self.len.next = bit_cast::<8, 7>(self.top0.y.val());
         }
         // tkeep must be a full beat, or on a last beat a non-empty run from lane 0.
         self.hole0.next = self.h_keep.q.val() != 0xFFFF_FFFF_FFFF_FFFF_u64;
@@ -191,7 +208,9 @@ impl Logic for Ingress {
         self.out.d.next.win = self.reverse.y.val();
         self.out.d.next.len = self.len.val();
         self.out.d.next.ts = self.h_ts.q.val();
-        self.out.d.next.f_runt = self.len.val() < self.min_frame.val();
+        // Shorter than MIN_FRAME_BYTES: only a frame that ends in its first beat, with no kept lane
+        // from MIN_FRAME_BYTES - 1 up (the length itself is a deeper computation).
+        self.out.d.next.f_runt = self.h_last.q.val() & ((self.h_keep.q.val() >> self.runt_lane.val()) == 0);
         self.out.d.next.f_hole = self.hole0.val() | self.hole1.val();
         self.out.d.next.f_trunc = false;
         self.out.d.next.f_bad_ihl = false;
@@ -224,6 +243,7 @@ impl Logic for Ingress {
         if self.reset.val() {
             self.cyc.d.next = 0.into();
             self.s.d.next = 0.into();
+            self.x_valid.d.next = false;
             self.in_frame.d.next = false;
             self.h_valid.d.next = false;
             self.out.d.next.valid = false;

@@ -6,8 +6,10 @@ pub mod byte_reverse;
 pub mod lutram;
 pub mod popcount;
 pub mod toeplitz;
+pub mod top_lane;
 
 pub use byte_reverse::ByteReverse;
 pub use lutram::LutRam;
 pub use popcount::Popcount64;
 pub use toeplitz::Toeplitz;
+pub use top_lane::TopLane;
