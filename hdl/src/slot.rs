@@ -58,6 +58,13 @@ pub struct Slot {
     pub f_ports: Bit,
     /// Parsing stopped (an anomaly or nothing more to parse).
     pub stop: Bit,
+    /// Link layer, first step: the EtherType after up to two VLAN tags and its offset.
+    pub et: Bits<16>,
+    pub eoff: Bits<8>,
+    /// Bottom-of-stack bit of the four would-be MPLS labels after `eoff` (bit k = label k).
+    pub bos: Bits<4>,
+    /// First nibble after each would-be label (bits 4k..4k+4 = after label k).
+    pub nibs: Bits<16>,
     /// IP addresses were parsed: the flow hash is meaningful.
     pub ip_ok: Bit,
     /// Offset of the IP header.

@@ -223,6 +223,10 @@ impl Logic for Ingress {
         self.out.d.next.f_ipv6 = false;
         self.out.d.next.f_ports = false;
         self.out.d.next.stop = false;
+        self.out.d.next.et = 0.into();
+        self.out.d.next.eoff = 0.into();
+        self.out.d.next.bos = 0.into();
+        self.out.d.next.nibs = 0.into();
         self.out.d.next.ip_ok = false;
         self.out.d.next.l3_off = 0.into();
         self.out.d.next.proto = 0.into();

@@ -1,4 +1,5 @@
-//! Link layer: Ethernet, up to two VLAN tags, an MPLS label stack. Finds the IP header.
+//! Link layer: Ethernet, up to two VLAN tags, an MPLS label stack. Finds the IP header, in two
+//! register steps: `L2Tags` walks the VLAN tags and reads the would-be label stack, `L2` decides.
 //!
 //! ```text
 //!  0           6           12      14
@@ -13,8 +14,10 @@
 use crate::slot::{Slot, WIN_BITS};
 use rust_hdl::prelude::*;
 
+/// Step 1: the EtherType after the VLAN tags, its offset, and the S bits and following nibbles of
+/// four would-be MPLS labels after it (meaningful only if the EtherType is MPLS).
 #[derive(LogicBlock, Default)]
-pub struct L2 {
+pub struct L2Tags {
     /// Datapath clock.
     pub clock: Signal<In, Clock>,
     /// Synchronous reset.
@@ -28,20 +31,11 @@ pub struct L2 {
     et12: Signal<Local, Bits<16>>,
     et16: Signal<Local, Bits<16>>,
     et20: Signal<Local, Bits<16>>,
-    et: Signal<Local, Bits<16>>,
     vlan1: Signal<Local, Bit>,
     vlan2: Signal<Local, Bit>,
-    eoff: Signal<Local, Bits<8>>,
-    mpls: Signal<Local, Bit>,
-    bos_found: Signal<Local, Bit>,
-    nib: Signal<Local, Bits<4>>,
-    need: Signal<Local, Bits<8>>,
-    l3: Signal<Local, Bits<8>>,
-    v4: Signal<Local, Bit>,
-    v6: Signal<Local, Bit>,
 }
 
-impl Logic for L2 {
+impl Logic for L2Tags {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(self, clock, stage);
@@ -55,57 +49,95 @@ impl Logic for L2 {
         self.vlan1.next = (self.et12.val() == 0x8100) | (self.et12.val() == 0x88A8) | (self.et12.val() == 0x9100);
         self.vlan2.next = self.vlan1.val()
             & ((self.et16.val() == 0x8100) | (self.et16.val() == 0x88A8) | (self.et16.val() == 0x9100));
-        self.et.next = self.et12.val();
-        self.eoff.next = 12.into();
+        self.stage.d.next.et = self.et12.val();
+        self.stage.d.next.eoff = 12.into();
         self.l2w.next = self.w.val();
         if self.vlan1.val() {
-            self.et.next = self.et16.val();
-            self.eoff.next = 16.into();
+            self.stage.d.next.et = self.et16.val();
+            self.stage.d.next.eoff = 16.into();
             self.l2w.next = self.w.val() << 32;
         }
         if self.vlan2.val() {
-            self.et.next = self.et20.val();
-            self.eoff.next = 20.into();
+            self.stage.d.next.et = self.et20.val();
+            self.stage.d.next.eoff = 20.into();
             self.l2w.next = self.w.val() << 64;
         }
-        self.mpls.next = (self.et.val() == 0x8847) | (self.et.val() == 0x8848);
-        self.v4.next = self.et.val() == 0x0800;
-        self.v6.next = self.et.val() == 0x86DD;
-        self.need.next = self.eoff.val() + 2;
-        self.l3.next = self.eoff.val() + 2;
+        // Label k spans l2w bytes 14+4k..18+4k; its S bit is bit 0 of byte 16+4k; the nibble
+        // after it is the top of byte 18+4k.
+        self.stage.d.next.bos = (bit_cast::<4, 1>(self.l2w.val().get_bits::<1>(1024 - 8 * 17)))
+            | (bit_cast::<4, 1>(self.l2w.val().get_bits::<1>(1024 - 8 * 21)) << 1)
+            | (bit_cast::<4, 1>(self.l2w.val().get_bits::<1>(1024 - 8 * 25)) << 2)
+            | (bit_cast::<4, 1>(self.l2w.val().get_bits::<1>(1024 - 8 * 29)) << 3);
+        self.stage.d.next.nibs = (bit_cast::<16, 4>(self.l2w.val().get_bits::<4>(1024 - 8 * 18 - 4)))
+            | (bit_cast::<16, 4>(self.l2w.val().get_bits::<4>(1024 - 8 * 22 - 4)) << 4)
+            | (bit_cast::<16, 4>(self.l2w.val().get_bits::<4>(1024 - 8 * 26 - 4)) << 8)
+            | (bit_cast::<16, 4>(self.l2w.val().get_bits::<4>(1024 - 8 * 30 - 4)) << 12);
+        if self.reset.val() {
+            self.stage.d.next.valid = false;
+        }
+    }
+}
+
+/// Step 2: MPLS bottom of stack, the IP header's offset and kind, and the link-layer flags.
+#[derive(LogicBlock, Default)]
+pub struct L2 {
+    /// Datapath clock.
+    pub clock: Signal<In, Clock>,
+    /// Synchronous reset.
+    pub reset: Signal<In, Bit>,
+    pub slot_in: Signal<In, Slot>,
+    pub slot_out: Signal<Out, Slot>,
+    stage: DFF<Slot>,
+    mpls: Signal<Local, Bit>,
+    bos: Signal<Local, Bits<4>>,
+    nibs: Signal<Local, Bits<16>>,
+    nib: Signal<Local, Bits<4>>,
+    need: Signal<Local, Bits<8>>,
+    l3: Signal<Local, Bits<8>>,
+    v4: Signal<Local, Bit>,
+    v6: Signal<Local, Bit>,
+}
+
+impl Logic for L2 {
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(self, clock, stage);
+        self.stage.d.next = self.slot_in.val();
+        self.slot_out.next = self.stage.q.val();
+        self.bos.next = self.slot_in.val().bos;
+        self.nibs.next = self.slot_in.val().nibs;
+        self.mpls.next = (self.slot_in.val().et == 0x8847) | (self.slot_in.val().et == 0x8848);
+        self.v4.next = self.slot_in.val().et == 0x0800;
+        self.v6.next = self.slot_in.val().et == 0x86DD;
+        self.need.next = self.slot_in.val().eoff + 2;
+        self.l3.next = self.slot_in.val().eoff + 2;
         self.nib.next = 0.into();
-        self.bos_found.next = false;
         if self.mpls.val() {
-            // No bottom of stack in four labels: all four must be there, then MPLS_DEEP.
-            self.need.next = self.eoff.val() + 18;
-            // Label k spans l2w bytes 14+4k..18+4k; its S bit is bit 0 of byte 16+4k. The first
+            // No bottom of stack in four labels: all four must be there, then MPLS_DEEP. The first
             // label with S set wins, so test them last to first (label 3 .. label 0).
-            if self.l2w.val().get_bit(1024 - 8 * 29) {
-                self.bos_found.next = true;
-                self.need.next = self.eoff.val() + 19;
-                self.l3.next = self.eoff.val() + 18;
-                self.nib.next = self.l2w.val().get_bits::<4>(1024 - 8 * 30 - 4);
+            self.need.next = self.slot_in.val().eoff + 18;
+            if self.bos.val().get_bit(3) {
+                self.need.next = self.slot_in.val().eoff + 19;
+                self.l3.next = self.slot_in.val().eoff + 18;
+                self.nib.next = self.nibs.val().get_bits::<4>(12);
             }
-            if self.l2w.val().get_bit(1024 - 8 * 25) {
-                self.bos_found.next = true;
-                self.need.next = self.eoff.val() + 15;
-                self.l3.next = self.eoff.val() + 14;
-                self.nib.next = self.l2w.val().get_bits::<4>(1024 - 8 * 26 - 4);
+            if self.bos.val().get_bit(2) {
+                self.need.next = self.slot_in.val().eoff + 15;
+                self.l3.next = self.slot_in.val().eoff + 14;
+                self.nib.next = self.nibs.val().get_bits::<4>(8);
             }
-            if self.l2w.val().get_bit(1024 - 8 * 21) {
-                self.bos_found.next = true;
-                self.need.next = self.eoff.val() + 11;
-                self.l3.next = self.eoff.val() + 10;
-                self.nib.next = self.l2w.val().get_bits::<4>(1024 - 8 * 22 - 4);
+            if self.bos.val().get_bit(1) {
+                self.need.next = self.slot_in.val().eoff + 11;
+                self.l3.next = self.slot_in.val().eoff + 10;
+                self.nib.next = self.nibs.val().get_bits::<4>(4);
             }
-            if self.l2w.val().get_bit(1024 - 8 * 17) {
-                self.bos_found.next = true;
-                self.need.next = self.eoff.val() + 7;
-                self.l3.next = self.eoff.val() + 6;
-                self.nib.next = self.l2w.val().get_bits::<4>(1024 - 8 * 18 - 4);
+            if self.bos.val().get_bit(0) {
+                self.need.next = self.slot_in.val().eoff + 7;
+                self.l3.next = self.slot_in.val().eoff + 6;
+                self.nib.next = self.nibs.val().get_bits::<4>(0);
             }
-            self.v4.next = self.bos_found.val() & (self.nib.val() == 4);
-            self.v6.next = self.bos_found.val() & (self.nib.val() == 6);
+            self.v4.next = self.bos.val().any() & (self.nib.val() == 4);
+            self.v6.next = self.bos.val().any() & (self.nib.val() == 6);
         }
         if self.slot_in.val().sof & !self.slot_in.val().stop {
             if self.need.val() > self.slot_in.val().len {
