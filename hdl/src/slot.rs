@@ -65,6 +65,10 @@ pub struct Slot {
     pub bos: Bits<4>,
     /// First nibble after each would-be label (bits 4k..4k+4 = after label k).
     pub nibs: Bits<16>,
+    /// Whether the frame is too short for each link-layer ending, computed ahead: bit 0 no MPLS
+    /// (needs eoff+2), bits 1..=4 bottom of stack at label 0..=3 (eoff+7+4k), bit 5 no bottom of
+    /// stack in four labels (eoff+18).
+    pub short: Bits<6>,
     /// IP addresses were parsed: the flow hash is meaningful.
     pub ip_ok: Bit,
     /// Offset of the IP header.

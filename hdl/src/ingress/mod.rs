@@ -188,15 +188,16 @@ impl Logic for Ingress {
         if self.h_last.q.val() {
             self.len.next = bit_cast::<8, 7>(self.top0.y.val());
         }
-        // tkeep must be a full beat, or on a last beat a non-empty run from lane 0.
+        // tkeep must be a full beat, or on a last beat a non-empty run from lane 0: no lane kept
+        // above an empty one (a wide AND-OR, no carry chain).
         self.hole0.next = self.h_keep.q.val() != 0xFFFF_FFFF_FFFF_FFFF_u64;
         if self.h_last.q.val() {
-            self.hole0.next = (self.h_keep.q.val() == 0)
-                | ((self.h_keep.q.val() & (self.h_keep.q.val() + 1)) != 0);
+            self.hole0.next =
+                (self.h_keep.q.val() == 0) | (((self.h_keep.q.val() >> 1) & !self.h_keep.q.val()) != 0);
         }
         self.hole1.next = self.la_in.val() & (self.la_keep.val() != 0xFFFF_FFFF_FFFF_FFFF_u64);
         if self.la_in.val() & self.la_last.val() {
-            self.hole1.next = (self.la_keep.val() == 0) | ((self.la_keep.val() & (self.la_keep.val() + 1)) != 0);
+            self.hole1.next = (self.la_keep.val() == 0) | (((self.la_keep.val() >> 1) & !self.la_keep.val()) != 0);
         }
         // The released slot, its parse fields cleared.
         self.out.d.next.valid = self.leave.val();
@@ -227,6 +228,7 @@ impl Logic for Ingress {
         self.out.d.next.eoff = 0.into();
         self.out.d.next.bos = 0.into();
         self.out.d.next.nibs = 0.into();
+        self.out.d.next.short = 0.into();
         self.out.d.next.ip_ok = false;
         self.out.d.next.l3_off = 0.into();
         self.out.d.next.proto = 0.into();

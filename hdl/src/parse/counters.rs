@@ -142,7 +142,7 @@ impl Logic for ParseCounters {
         self.contiguous.next = self.slot.val().keep == 0xFFFF_FFFF_FFFF_FFFF_u64;
         if self.slot.val().last {
             self.contiguous.next = (self.slot.val().keep != 0)
-                & ((self.slot.val().keep & (self.slot.val().keep + 1)) == 0);
+                & (((self.slot.val().keep >> 1) & !self.slot.val().keep) == 0);
         }
         self.b_valid.d.next = self.slot.val().valid;
         self.b_sof.d.next = self.slot.val().sof;

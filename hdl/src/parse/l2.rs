@@ -33,6 +33,10 @@ pub struct L2Tags {
     et20: Signal<Local, Bits<16>>,
     vlan1: Signal<Local, Bit>,
     vlan2: Signal<Local, Bit>,
+    len: Signal<Local, Bits<8>>,
+    short12: Signal<Local, Bits<6>>,
+    short16: Signal<Local, Bits<6>>,
+    short20: Signal<Local, Bits<6>>,
 }
 
 impl Logic for L2Tags {
@@ -49,17 +53,40 @@ impl Logic for L2Tags {
         self.vlan1.next = (self.et12.val() == 0x8100) | (self.et12.val() == 0x88A8) | (self.et12.val() == 0x9100);
         self.vlan2.next = self.vlan1.val()
             & ((self.et16.val() == 0x8100) | (self.et16.val() == 0x88A8) | (self.et16.val() == 0x9100));
+        // Too short for each possible ending, for each EtherType offset, against constants.
+        self.len.next = self.slot_in.val().len;
+        self.short12.next = bit_cast::<6, 1>((self.len.val() < 14).into())
+            | (bit_cast::<6, 1>((self.len.val() < 19).into()) << 1)
+            | (bit_cast::<6, 1>((self.len.val() < 23).into()) << 2)
+            | (bit_cast::<6, 1>((self.len.val() < 27).into()) << 3)
+            | (bit_cast::<6, 1>((self.len.val() < 31).into()) << 4)
+            | (bit_cast::<6, 1>((self.len.val() < 30).into()) << 5);
+        self.short16.next = bit_cast::<6, 1>((self.len.val() < 18).into())
+            | (bit_cast::<6, 1>((self.len.val() < 23).into()) << 1)
+            | (bit_cast::<6, 1>((self.len.val() < 27).into()) << 2)
+            | (bit_cast::<6, 1>((self.len.val() < 31).into()) << 3)
+            | (bit_cast::<6, 1>((self.len.val() < 35).into()) << 4)
+            | (bit_cast::<6, 1>((self.len.val() < 34).into()) << 5);
+        self.short20.next = bit_cast::<6, 1>((self.len.val() < 22).into())
+            | (bit_cast::<6, 1>((self.len.val() < 27).into()) << 1)
+            | (bit_cast::<6, 1>((self.len.val() < 31).into()) << 2)
+            | (bit_cast::<6, 1>((self.len.val() < 35).into()) << 3)
+            | (bit_cast::<6, 1>((self.len.val() < 39).into()) << 4)
+            | (bit_cast::<6, 1>((self.len.val() < 38).into()) << 5);
         self.stage.d.next.et = self.et12.val();
         self.stage.d.next.eoff = 12.into();
+        self.stage.d.next.short = self.short12.val();
         self.l2w.next = self.w.val();
         if self.vlan1.val() {
             self.stage.d.next.et = self.et16.val();
             self.stage.d.next.eoff = 16.into();
+            self.stage.d.next.short = self.short16.val();
             self.l2w.next = self.w.val() << 32;
         }
         if self.vlan2.val() {
             self.stage.d.next.et = self.et20.val();
             self.stage.d.next.eoff = 20.into();
+            self.stage.d.next.short = self.short20.val();
             self.l2w.next = self.w.val() << 64;
         }
         // Label k spans l2w bytes 14+4k..18+4k; its S bit is bit 0 of byte 16+4k; the nibble
@@ -92,7 +119,8 @@ pub struct L2 {
     bos: Signal<Local, Bits<4>>,
     nibs: Signal<Local, Bits<16>>,
     nib: Signal<Local, Bits<4>>,
-    need: Signal<Local, Bits<8>>,
+    short: Signal<Local, Bits<6>>,
+    too_short: Signal<Local, Bit>,
     l3: Signal<Local, Bits<8>>,
     v4: Signal<Local, Bit>,
     v6: Signal<Local, Bit>,
@@ -109,30 +137,31 @@ impl Logic for L2 {
         self.mpls.next = (self.slot_in.val().et == 0x8847) | (self.slot_in.val().et == 0x8848);
         self.v4.next = self.slot_in.val().et == 0x0800;
         self.v6.next = self.slot_in.val().et == 0x86DD;
-        self.need.next = self.slot_in.val().eoff + 2;
+        self.short.next = self.slot_in.val().short;
+        self.too_short.next = self.short.val().get_bit(0);
         self.l3.next = self.slot_in.val().eoff + 2;
         self.nib.next = 0.into();
         if self.mpls.val() {
             // No bottom of stack in four labels: all four must be there, then MPLS_DEEP. The first
             // label with S set wins, so test them last to first (label 3 .. label 0).
-            self.need.next = self.slot_in.val().eoff + 18;
+            self.too_short.next = self.short.val().get_bit(5);
             if self.bos.val().get_bit(3) {
-                self.need.next = self.slot_in.val().eoff + 19;
+                self.too_short.next = self.short.val().get_bit(4);
                 self.l3.next = self.slot_in.val().eoff + 18;
                 self.nib.next = self.nibs.val().get_bits::<4>(12);
             }
             if self.bos.val().get_bit(2) {
-                self.need.next = self.slot_in.val().eoff + 15;
+                self.too_short.next = self.short.val().get_bit(3);
                 self.l3.next = self.slot_in.val().eoff + 14;
                 self.nib.next = self.nibs.val().get_bits::<4>(8);
             }
             if self.bos.val().get_bit(1) {
-                self.need.next = self.slot_in.val().eoff + 11;
+                self.too_short.next = self.short.val().get_bit(2);
                 self.l3.next = self.slot_in.val().eoff + 10;
                 self.nib.next = self.nibs.val().get_bits::<4>(4);
             }
             if self.bos.val().get_bit(0) {
-                self.need.next = self.slot_in.val().eoff + 7;
+                self.too_short.next = self.short.val().get_bit(1);
                 self.l3.next = self.slot_in.val().eoff + 6;
                 self.nib.next = self.nibs.val().get_bits::<4>(0);
             }
@@ -140,7 +169,7 @@ impl Logic for L2 {
             self.v6.next = self.bos.val().any() & (self.nib.val() == 6);
         }
         if self.slot_in.val().sof & !self.slot_in.val().stop {
-            if self.need.val() > self.slot_in.val().len {
+            if self.too_short.val() {
                 self.stage.d.next.f_trunc = true;
                 self.stage.d.next.stop = true;
             } else if self.mpls.val() & !(self.v4.val() | self.v6.val()) {
