@@ -39,7 +39,7 @@ lint: verilog
 	VERILOG=$(VERILOG) bash scripts/synth-report.sh --check-implicit
 
 test: setup lint
-	$(CARGO) test --workspace --release
+	$(CARGO) test --workspace --release -- --show-output
 
 demo: setup
 	$(CARGO) run -q --release -p vantage -- sim testbench-pcaps/model-cases.pcap -o $(BUILD)/demo-out.pcap --compare-model
