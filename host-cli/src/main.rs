@@ -4,6 +4,7 @@
 mod decode;
 mod devices;
 mod pipeline;
+mod rules;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -50,6 +51,21 @@ enum Command {
     Counters(CountersArgs),
     /// Emit the pipeline's Verilog into a directory.
     Verilog(VerilogArgs),
+    /// Statistics rule files (docs/rules.md).
+    #[command(subcommand)]
+    Rules(RulesCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum RulesCommand {
+    /// Parse and check a rule file and print what each rule counts and groups by.
+    ///
+    /// Errors name the line and column (or the rule) at fault. Loading rules into a device
+    /// (`rules load`) comes with the stats stage.
+    Check {
+        /// The rule file (JSON).
+        file: PathBuf,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -190,5 +206,6 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Info(a) => devices::info(&a.device),
         Command::Counters(a) => devices::counters(&a.device.device, a.json),
         Command::Verilog(a) => pipeline::verilog(&a.output),
+        Command::Rules(RulesCommand::Check { file }) => rules::check(&file),
     }
 }

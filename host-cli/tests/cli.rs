@@ -218,3 +218,15 @@ fn model_then_decode_round_trip() {
         assert!(inp.iter().zip(&outp).all(|(a, b)| a.data == b.data), "{name}: --no-tag changes nothing");
     }
 }
+
+#[test]
+fn rules_check_reports_line_of_a_bad_prefix() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("rules.json");
+    std::fs::write(&f, "{\"epoch_ms\": 1000, \"rules\": [\n {\"name\": \"a\",\n  \"src_ip\": \"10.0.0.0/40\"}]}").unwrap();
+    assert_error(&vantage(&["rules", "check", p(&f)]), "prefix length 40 in \"10.0.0.0/40\" is longer than 32 at line 3");
+    std::fs::write(&f, "{\"epoch_ms\": 1000, \"rules\": [{\"name\": \"ssh\", \"dst_port\": 22, \"src_ip\": \"group\"}]}").unwrap();
+    let out = vantage(&["rules", "check", p(&f)]);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("1 rules, epoch 1000 ms"));
+}

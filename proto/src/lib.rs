@@ -10,6 +10,7 @@ pub mod flags;
 pub mod flowhash;
 pub mod header;
 pub mod regs;
+pub mod rules;
 
 pub use flags::ParseFlags;
 pub use header::{FlowInfo, HeaderError, Tag, TaggedHeader};
