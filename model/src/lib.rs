@@ -32,6 +32,7 @@ pub mod counters;
 pub mod gen;
 pub mod ingress;
 pub mod parse;
+pub mod stats;
 pub mod tag;
 
 pub use counters::Counters;
