@@ -43,6 +43,9 @@ pub struct Slot {
     pub len: Bits<8>,
     /// Ingress timestamp, ns.
     pub ts: Bits<64>,
+    /// The frame ends inside the window with its last beat using at most 40 lanes: the tagged
+    /// header costs it no extra output beat.
+    pub fits: Bit,
     /// Parse flags, one bit each; `FlagPack` packs them as `proto::flags::ParseFlags`.
     pub f_runt: Bit,
     pub f_trunc: Bit,

@@ -22,7 +22,7 @@ use crate::ingress::InFrame;
 use crate::parse::used_lanes;
 use std::collections::VecDeque;
 use vantage_proto::axis::LaneFrame;
-use vantage_proto::datapath::{BEAT_BYTES, MIN_TAGGABLE_BYTES, TAG_BACKLOG_LIMIT, TAG_INSERT_OFFSET};
+use vantage_proto::datapath::{BEAT_BYTES, MIN_TAGGABLE_BYTES, PARSE_WINDOW_BYTES, TAG_BACKLOG_LIMIT, TAG_INSERT_OFFSET};
 use vantage_proto::header::FRAME_HEADER_BYTES;
 
 /// What the tag engine decided for a frame at its first beat.
@@ -84,7 +84,7 @@ pub(crate) fn run_engine(frames: &[InFrame], enabled: bool) -> EngineRun {
         } else if let Some(head) = fifo.front().copied() {
             let frame = &frames[head.frame];
             if head.beat == 0 {
-                run.decisions[head.frame] = decide(frame.len_lanes(), enabled, fifo.len());
+                run.decisions[head.frame] = decide(frame.len_lanes(), enabled, fifo.len(), costs_no_beat(frame));
             }
             run.sent[head.frame].push(cycle);
             let is_last = head.beat + 1 == frame.beats.len();
@@ -103,17 +103,24 @@ pub(crate) fn run_engine(frames: &[InFrame], enabled: bool) -> EngineRun {
     run
 }
 
-/// The decision at a frame's first beat, with `backlog` beats in the FIFO (head included).
-fn decide(len_lanes: usize, enabled: bool, backlog: usize) -> TagDecision {
+/// The decision at a frame's first beat, with `backlog` beats in the FIFO (head included). A
+/// frame whose header costs no output beat is tagged whatever the backlog.
+fn decide(len_lanes: usize, enabled: bool, backlog: usize, free: bool) -> TagDecision {
     if !enabled {
         TagDecision::Disabled
     } else if len_lanes < MIN_TAGGABLE_BYTES {
         TagDecision::TooShort
-    } else if backlog >= TAG_BACKLOG_LIMIT {
+    } else if backlog >= TAG_BACKLOG_LIMIT && !free {
         TagDecision::Backlog
     } else {
         TagDecision::Tagged
     }
+}
+
+/// Tagging this frame costs no output beat, as the tag stage can tell at the first beat: the frame
+/// ends within its first two beats (the parse window) and needs no overflow beat.
+fn costs_no_beat(frame: &InFrame) -> bool {
+    frame.beats.len() * BEAT_BYTES <= PARSE_WINDOW_BYTES && !needs_overflow(frame)
 }
 
 /// A tagged frame needs an overflow beat when its last input beat uses lanes at or above

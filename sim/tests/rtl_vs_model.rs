@@ -69,3 +69,18 @@ proptest! {
         assert_same(&input, &config);
     }
 }
+
+#[test]
+fn frames_whose_header_is_free_are_tagged_under_backlog() {
+    // 64-byte frames need an extra beat once tagged and build a backlog; 100-byte frames (36 lanes
+    // in their last beat) take the header without one and stay tagged while the 64s fail open.
+    let sizes: Vec<usize> = (0..300).map(|i| if i % 3 == 2 { 100 } else { 64 }).collect();
+    let input = schedule(&frames(&sizes), Pacing::BackToBack, 0);
+    let (rtl, model) = assert_same(&input, &Config::default());
+    assert!(model.counters["tag.flagged"] > 0, "the 64-byte frames must back up");
+    for (f, n) in rtl.frames.iter().zip(&sizes) {
+        if *n == 100 {
+            assert!(strip(&f.bytes(), DEFAULT_ETHERTYPE).is_ok(), "a 100-byte frame passed untagged");
+        }
+    }
+}

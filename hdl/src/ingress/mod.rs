@@ -14,7 +14,8 @@
 use crate::slot::{Slot, WIN_BITS};
 use crate::widgets::{ByteReverse, TopLane};
 use rust_hdl::prelude::*;
-use vantage_proto::datapath::MIN_FRAME_BYTES;
+use vantage_proto::datapath::{BEAT_BYTES, MIN_FRAME_BYTES};
+use vantage_proto::header::FRAME_HEADER_BYTES;
 
 /// Width of the timestamp increment (8 whole ns, 32 fraction bits).
 pub const INC_BITS: usize = 8 + 32;
@@ -46,6 +47,8 @@ pub struct Ingress {
     pub slots: Signal<Out, Slot>,
     /// A last first beat with no kept lane at or above this one is a runt (MIN_FRAME_BYTES - 1).
     runt_lane: Constant<Bits<8>>,
+    /// Lanes a last beat may use and still take the header without an extra beat (64 - 24).
+    room: Constant<Bits<7>>,
     x_valid: DFF<Bit>,
     x_last: DFF<Bit>,
     x_user: DFF<Bit>,
@@ -93,6 +96,7 @@ impl Default for Ingress {
             cycles: Default::default(),
             slots: Default::default(),
             runt_lane: Constant::new(((MIN_FRAME_BYTES - 1) as u64).to_bits()),
+            room: Constant::new(((BEAT_BYTES - FRAME_HEADER_BYTES) as u64).to_bits()),
             x_valid: Default::default(),
             x_last: Default::default(),
             x_user: Default::default(),
@@ -209,6 +213,8 @@ impl Logic for Ingress {
         self.out.d.next.win = self.reverse.y.val();
         self.out.d.next.len = self.len.val();
         self.out.d.next.ts = self.h_ts.q.val();
+        self.out.d.next.fits = (self.h_last.q.val() & (self.top0.y.val() <= self.room.val()))
+            | (self.la_in.val() & self.la_last.val() & (self.top1.y.val() <= self.room.val()));
         // Shorter than MIN_FRAME_BYTES: only a frame that ends in its first beat, with no kept lane
         // from MIN_FRAME_BYTES - 1 up (the length itself is a deeper computation).
         self.out.d.next.f_runt = self.h_last.q.val() & ((self.h_keep.q.val() >> self.runt_lane.val()) == 0);

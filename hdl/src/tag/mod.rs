@@ -12,7 +12,8 @@
 //! ```
 //! The header adds a beat to some frames, so the engine can fall behind a MAC that sends one beat
 //! every cycle; beats then wait in the FIFO. A frame that starts while `TAG_BACKLOG_LIMIT` beats or
-//! more wait passes untagged (fail-open, counted), which bounds the FIFO at `TAG_BACKLOG_LIMIT + 1`.
+//! more wait passes untagged (fail-open, counted), unless its header costs no extra beat (it ends
+//! in the window with room in its last beat); this bounds the FIFO at `TAG_BACKLOG_LIMIT + 1`.
 
 use crate::slot::Slot;
 use crate::widgets::{ByteReverse, LutRam, Popcount64};
@@ -40,6 +41,8 @@ pub struct TagEntry {
     pub keep: Bits<64>,
     pub data: Bits<512>,
     pub len: Bits<8>,
+    /// Tagging costs this frame no extra beat (see `Slot::fits`).
+    pub fits: Bit,
     pub ts: Bits<64>,
     pub hash: Bits<32>,
     pub flags: Bits<16>,
@@ -190,6 +193,7 @@ impl Logic for Tag {
         self.entry.next.keep = self.slot.val().keep;
         self.entry.next.data = self.slot.val().data;
         self.entry.next.len = self.slot.val().len;
+        self.entry.next.fits = self.slot.val().fits;
         self.entry.next.ts = self.slot.val().ts;
         self.entry.next.hash = self.slot.val().hash;
         self.entry.next.flags = self.flags.val();
@@ -232,12 +236,12 @@ impl Logic for Tag {
             if self.head.val().sof {
                 self.tag_now.next = self.enable.val()
                     & (self.head.val().len >= self.min_taggable.val())
-                    & (self.count.q.val() < self.backlog_limit.val());
+                    & ((self.count.q.val() < self.backlog_limit.val()) | self.head.val().fits);
                 self.tagging.d.next = self.tag_now.val();
                 if self.enable.val() {
                     if self.head.val().len < self.min_taggable.val() {
                         self.c_malformed.d.next = self.c_malformed.q.val() + 1;
-                    } else if self.count.q.val() >= self.backlog_limit.val() {
+                    } else if (self.count.q.val() >= self.backlog_limit.val()) & !self.head.val().fits {
                         self.c_flagged.d.next = self.c_flagged.q.val() + 1;
                     } else {
                         self.c_tagged.d.next = self.c_tagged.q.val() + 1;
