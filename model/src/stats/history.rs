@@ -1152,3 +1152,17 @@ impl Conn {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Scaled;
+
+    /// Zeek's `ScaledHistoryEntry`: the letter on the 1st, 10th, 100th and 1000th occurrence.
+    #[test]
+    fn scaled_letters_appear_at_powers_of_ten() {
+        let mut s = Scaled::new();
+        let hits: Vec<u32> = (1..=1000).filter(|_| s.hit()).collect();
+        let expected: Vec<u32> = (1..=1000).filter(|n| [1, 10, 100, 1000].contains(n)).collect();
+        assert_eq!(hits, expected);
+    }
+}
