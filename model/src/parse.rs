@@ -109,6 +109,8 @@ pub struct Meta {
     pub tcp: Option<TcpFields>,
     /// Keyed flow hash; 0 when the IP header was not parsed.
     pub hash: u32,
+    /// The IP header was parsed: addresses, `ip_proto` and `hash` are meaningful.
+    pub ip_ok: bool,
 }
 
 /// The TCP header fields the parse stage extracts.
@@ -431,6 +433,7 @@ fn finish(flags: u16, found: &Found, key: &[u8; KEY_BYTES]) -> Meta {
         meta.dst = ip.dst;
         meta.ip_proto = ip.proto;
         meta.hash = flow_hash(key, (ip.src, meta.sport), (ip.dst, meta.dport));
+        meta.ip_ok = true;
     }
     meta
 }

@@ -65,7 +65,7 @@ pub struct Threshold {
     /// Packets per group per epoch.
     #[serde(default, deserialize_with = "nonzero")]
     pub packets: Option<u64>,
-    /// Bytes (IP length) per group per epoch.
+    /// Frame bytes per group per epoch.
     #[serde(default, deserialize_with = "nonzero")]
     pub bytes: Option<u64>,
 }

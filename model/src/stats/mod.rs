@@ -2,3 +2,5 @@
 //! connection, the golden reference the RTL stage will have to match. Rules: `docs/zeek-history.md`.
 
 pub mod history;
+pub mod rules;
+pub mod table;
