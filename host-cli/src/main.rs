@@ -4,6 +4,7 @@
 mod decode;
 mod devices;
 mod pipeline;
+mod query;
 mod rules;
 
 use std::path::PathBuf;
@@ -54,6 +55,27 @@ enum Command {
     /// Statistics rule files (docs/rules.md).
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// A task-oriented statistics query, e.g. "count syns per src_ip/24 every 1m threshold 100".
+    ///
+    /// The query is compiled to a stats rule; the device's features decide where it runs: in the
+    /// device's stats stage if it has one, else in software (the model's stats stage). With
+    /// --capture, the software placement runs over a capture, epochs by capture time, and prints
+    /// each epoch's threshold crossings and largest groups. Grammar: docs/rules.md.
+    Query(QueryArgs),
+}
+
+#[derive(Args, Debug)]
+struct QueryArgs {
+    /// The query text (quote it).
+    query: String,
+    #[command(flatten)]
+    device: DeviceArgs,
+    /// Run the software placement over this capture.
+    #[arg(long, value_name = "FILE.pcap")]
+    capture: Option<PathBuf>,
+    /// Largest groups shown per epoch.
+    #[arg(long, default_value_t = 5)]
+    top: usize,
 }
 
 #[derive(Subcommand, Debug)]
@@ -180,6 +202,7 @@ impl RunArgs {
 }
 
 fn main() -> ExitCode {
+    restore_sigpipe();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -207,5 +230,16 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Counters(a) => devices::counters(&a.device.device, a.json),
         Command::Verilog(a) => pipeline::verilog(&a.output),
         Command::Rules(RulesCommand::Check { file }) => rules::check(&file),
+        Command::Query(a) => query::run(&a.query, &a.device.device, a.capture.as_deref(), a.top),
+    }
+}
+
+/// Rust ignores SIGPIPE, so printing into a closed pipe (`vantage decode x.pcap | head`) would
+/// panic; a command-line tool should just stop, as other Unix tools do.
+fn restore_sigpipe() {
+    #[cfg(unix)]
+    // SAFETY: setting a signal's disposition to the default before any thread is started.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }

@@ -230,3 +230,14 @@ fn rules_check_reports_line_of_a_bad_prefix() {
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains("1 rules, epoch 1000 ms"));
 }
+
+#[test]
+fn query_is_placed_in_software_and_runs_over_a_capture() {
+    let capture = concat!(env!("CARGO_MANIFEST_DIR"), "/../testbench-pcaps/model-cases.pcap");
+    let out = vantage(&["query", "count packets per proto every 1h", "--capture", capture]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("placed:  software (device sim has no stats stage"), "{text}");
+    assert!(text.contains("epoch 0:"), "{text}");
+    assert_error(&vantage(&["query", "count packets per http_host every 1m"]), "unknown field \"http_host\"");
+}
