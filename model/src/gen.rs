@@ -53,7 +53,15 @@ pub enum Link {
     QinQ { outer: u16, inner: u16, vid: u16 },
     /// `labels` MPLS labels (1..=8; the parser walks at most 4), after an optional VLAN tag.
     Mpls { labels: u8, vlan: bool },
+    /// An optional Cisco FabricPath header (outer MACs, 0x8903, FTag/TTL, inner MACs), then
+    /// these tags in order: VLAN TPIDs (4 bytes each) or 0x8926 VN-tags (6 bytes each).
+    Stack { fabric_path: bool, tags: Vec<u16> },
 }
+
+/// EtherType of a Cisco VN-tag.
+pub const ETHERTYPE_VNTAG: u16 = 0x8926;
+/// EtherType of Cisco FabricPath.
+pub const ETHERTYPE_FABRICPATH: u16 = 0x8903;
 
 /// IPv6 extension headers, in the order RFC 8200 (and etherparse) writes them. The `u8` of an
 /// options/routing header is its length field (the header is `8*(n+1)` bytes).
@@ -105,11 +113,16 @@ pub struct FrameSpec {
 impl FrameSpec {
     /// Where the IP header starts in the built frame.
     pub fn l3_offset(&self) -> usize {
-        let tags = match self.link {
+        let tags = match &self.link {
             Link::Plain => 0,
             Link::Vlan { .. } => 1,
             Link::QinQ { .. } => 2,
-            Link::Mpls { labels, vlan } => labels as usize + vlan as usize,
+            Link::Mpls { labels, vlan } => *labels as usize + *vlan as usize,
+            Link::Stack { fabric_path, tags } => {
+                let fp = if *fabric_path { 16 } else { 0 };
+                let bytes: usize = tags.iter().map(|t| if *t == ETHERTYPE_VNTAG { 6 } else { TAG_BYTES }).sum();
+                return ETHERNET_BYTES + fp + bytes;
+            }
         };
         ETHERNET_BYTES + TAG_BYTES * tags
     }
@@ -140,18 +153,37 @@ fn link_bytes(link: &Link, ip: &[u8]) -> Vec<u8> {
         ..Default::default()
     };
     let mut out = Vec::new();
-    match *link {
+    match link {
         Link::Plain => out.extend_from_slice(&eth(ip_type.0).to_bytes()),
-        Link::Vlan { tpid, vid } => {
+        &Link::Vlan { tpid, vid } => {
             out.extend_from_slice(&eth(tpid).to_bytes());
             out.extend_from_slice(&vlan(vid, ip_type).to_bytes());
         }
-        Link::QinQ { outer, inner, vid } => {
+        &Link::QinQ { outer, inner, vid } => {
             out.extend_from_slice(&eth(outer).to_bytes());
             out.extend_from_slice(&vlan(vid, EtherType(inner)).to_bytes());
             out.extend_from_slice(&vlan(vid.wrapping_add(1), ip_type).to_bytes());
         }
-        Link::Mpls { labels, vlan: with_vlan } => {
+        Link::Stack { fabric_path, tags } => {
+            let first = tags.first().copied().unwrap_or(ip_type.0);
+            if *fabric_path {
+                out.extend_from_slice(&eth(ETHERTYPE_FABRICPATH).to_bytes());
+                out.extend_from_slice(&[0x00, 0x3f]); // FTag, TTL
+                out.extend_from_slice(&eth(first).to_bytes());
+            } else {
+                out.extend_from_slice(&eth(first).to_bytes());
+            }
+            for (i, t) in tags.iter().enumerate() {
+                let next = tags.get(i + 1).copied().unwrap_or(ip_type.0);
+                if *t == ETHERTYPE_VNTAG {
+                    out.extend_from_slice(&[0x80, 0x00, 0x00, 0x33]);
+                } else {
+                    out.extend_from_slice(&(i as u16 + 1).to_be_bytes());
+                }
+                out.extend_from_slice(&next.to_be_bytes());
+            }
+        }
+        &Link::Mpls { labels, vlan: with_vlan } => {
             if with_vlan {
                 out.extend_from_slice(&eth(VLAN_TPIDS[0]).to_bytes());
                 out.extend_from_slice(&vlan(7, EtherType(ETHERTYPE_MPLS)).to_bytes());
@@ -276,6 +308,8 @@ pub fn arb_link() -> impl Strategy<Value = Link> {
         2 => (tpid.clone(), 0u16..4096).prop_map(|(tpid, vid)| Link::Vlan { tpid, vid }),
         2 => (tpid.clone(), tpid, 0u16..4096).prop_map(|(outer, inner, vid)| Link::QinQ { outer, inner, vid }),
         2 => (1u8..=5, any::<bool>()).prop_map(|(labels, vlan)| Link::Mpls { labels, vlan }),
+        2 => (any::<bool>(), prop::collection::vec(prop::sample::select(vec![0x8100u16, 0x88A8, 0x9100, ETHERTYPE_VNTAG]), 0..=4))
+            .prop_map(|(fabric_path, tags)| Link::Stack { fabric_path, tags }),
     ]
 }
 

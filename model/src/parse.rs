@@ -28,6 +28,7 @@
 //! "stop here", with the reason already recorded in the flags.
 
 use vantage_proto::axis::Beat;
+use vantage_proto::datapath::MAX_LINK_TAGS;
 use vantage_proto::datapath::{
     BEAT_BYTES, MAX_IPV6_EXT_HEADERS, MAX_MPLS_LABELS, MIN_FRAME_BYTES, PARSE_WINDOW_BYTES,
 };
@@ -42,8 +43,14 @@ const ETHERTYPE_IPV6: u16 = 0x86DD;
 const ETHERTYPES_VLAN: [u16; 3] = [0x8100, 0x88A8, 0x9100];
 /// EtherTypes of MPLS: unicast and multicast.
 const ETHERTYPES_MPLS: [u16; 2] = [0x8847, 0x8848];
-/// Most VLAN tags the parser walks; a third tag leaves an unknown EtherType (L3_UNKNOWN).
-const MAX_VLAN_TAGS: usize = 2;
+/// EtherType of a Cisco VN-tag (802.1Qbh): 4 bytes of tag, then the next EtherType.
+const ETHERTYPE_VNTAG: u16 = 0x8926;
+/// Bytes of a VN-tag including the next EtherType.
+const VNTAG_BYTES: usize = 6;
+/// EtherType of Cisco FabricPath: 2 bytes (FTag, TTL) and the inner Ethernet header follow.
+const ETHERTYPE_FABRICPATH: u16 = 0x8903;
+/// Where the inner EtherType of a FabricPath frame starts.
+const FABRICPATH_INNER_ETHERTYPE: usize = 28;
 /// Bytes of the Ethernet header up to and including the EtherType.
 const ETHERNET_BYTES: usize = 14;
 /// Offset of the EtherType in the Ethernet header.
@@ -264,18 +271,26 @@ impl Walker<'_> {
         self.transport(proto, l4, found)
     }
 
-    /// Step 2: Ethernet and up to two VLAN tags. Returns the EtherType and the offset after it.
+    /// Step 2: Ethernet (inside FabricPath if there is one) and up to `MAX_LINK_TAGS` VLAN tags
+    /// or VN-tags. Returns the EtherType and the offset after it.
     fn link(&mut self) -> Option<(u16, usize)> {
         self.need(ETHERNET_BYTES)?;
         let mut ethertype = self.u16(ETHERTYPE_OFFSET);
         let mut off = ETHERNET_BYTES;
-        for _ in 0..MAX_VLAN_TAGS {
-            if !ETHERTYPES_VLAN.contains(&ethertype) {
-                break;
-            }
-            self.need(off + TAG_BYTES)?;
-            ethertype = self.u16(off + 2);
-            off += TAG_BYTES;
+        if ethertype == ETHERTYPE_FABRICPATH {
+            off = FABRICPATH_INNER_ETHERTYPE + 2;
+            self.need(off)?;
+            ethertype = self.u16(FABRICPATH_INNER_ETHERTYPE);
+        }
+        for _ in 0..MAX_LINK_TAGS {
+            let bytes = match ethertype {
+                e if ETHERTYPES_VLAN.contains(&e) => TAG_BYTES,
+                ETHERTYPE_VNTAG => VNTAG_BYTES,
+                _ => break,
+            };
+            self.need(off + bytes)?;
+            ethertype = self.u16(off + bytes - 2);
+            off += bytes;
         }
         Some((ethertype, off))
     }

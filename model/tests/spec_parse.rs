@@ -136,12 +136,37 @@ fn single_vlan_under_any_tpid_gives_l3_offset_18() {
 }
 
 #[test]
-fn a_third_vlan_tag_is_an_unknown_network_layer() {
+fn a_fourth_link_tag_is_an_unknown_network_layer() {
     let tag = |t: u16| [be16(t), be16(1)].concat();
-    let f = frame(&[&macs(), &tag(0x88A8), &tag(0x8100), &tag(0x8100), &be16(0x0800), &ipv4(5, 6, A, B, 0)], 80);
-    let m = p(&f);
+    let four = [&macs()[..], &tag(0x88A8), &tag(0x8100), &tag(0x8100), &tag(0x8100), &be16(0x0800), &ipv4(5, 6, A, B, 0)];
+    let m = p(&frame(&four, 90));
     assert_eq!(m.flags, flags(&[F::L3_UNKNOWN]));
     assert_eq!((m.l3_offset, m.ip_proto, m.hash), (0, 0, 0));
+    // Three tags are walked: the IP header after them at 14 + 3 * 4 = 26.
+    let three = [&macs()[..], &tag(0x88A8), &tag(0x8100), &tag(0x8100), &be16(0x0800), &ipv4(5, 6, A, B, 0)];
+    assert_eq!(p(&frame(&three, 90)).l3_offset, 26);
+}
+
+#[test]
+fn vntag_between_vlan_tags_gives_l3_offset_28() {
+    // VLAN (4), VN-tag (4-byte tag + next EtherType: 6), VLAN (4): 14 + 4 + 6 + 4 = 28, the
+    // layout of Zeek's vntag_vlan_sandwich trace.
+    let vlan = |next: u16| [be16(1), be16(next)].concat();
+    let vntag = |next: u16| [vec![0, 0, 0, 0x33], be16(next).to_vec()].concat();
+    let f = frame(&[&macs(), &be16(0x8100), &vlan(0x8926), &vntag(0x8100), &vlan(0x0800), &ipv4(5, 6, A, B, 0)], 80);
+    let m = p(&f);
+    assert_eq!((m.l3_offset, m.ip_proto), (28, 6));
+    assert!(!m.flags.is_flagged(), "no anomaly: {:?}", m.flags);
+}
+
+#[test]
+fn fabricpath_then_inner_ethernet_gives_l3_offset_30() {
+    // Outer MACs, 0x8903, FTag/TTL (2), inner MACs (12), inner EtherType at 28: IP at 30.
+    let f = frame(&[&macs(), &be16(0x8903), &[0x00, 0x3f], &macs(), &be16(0x0800), &ipv4(5, 17, A, B, 0)], 80);
+    let m = p(&f);
+    assert_eq!((m.l3_offset, m.ip_proto), (30, 17));
+    let short = frame(&[&macs(), &be16(0x8903), &[0x00, 0x3f], &macs()[..6]], 0);
+    assert!(p(&short).flags.has(F::TRUNCATED), "a FabricPath frame cut before its inner EtherType");
 }
 
 #[test]

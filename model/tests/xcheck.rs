@@ -211,8 +211,12 @@ proptest! {
         let verdict = compare(&frame, &meta, &DEFAULT_KEY);
         prop_assert!(!matches!(verdict, Verdict::Mismatch(_)), "{:?}\n{:?}\n{:?}", verdict, spec, meta);
         let mpls_too_deep = matches!(spec.link, Link::Mpls { labels, .. } if labels as usize > vantage_proto::datapath::MAX_MPLS_LABELS);
+        let tags_too_deep = matches!(&spec.link, Link::Stack { tags, .. } if tags.len() > vantage_proto::datapath::MAX_LINK_TAGS);
         if mpls_too_deep {
             prop_assert!(meta.flags.has(ParseFlags::MPLS_DEEP), "{}", meta.flags.describe());
+            prop_assert_eq!(meta.l3_offset, 0);
+        } else if tags_too_deep {
+            prop_assert!(meta.flags.has(ParseFlags::L3_UNKNOWN), "{}", meta.flags.describe());
             prop_assert_eq!(meta.l3_offset, 0);
         } else {
             prop_assert_eq!(meta.l3_offset as usize, spec.l3_offset());

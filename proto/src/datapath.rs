@@ -14,6 +14,8 @@ pub const MIN_FRAME_BYTES: usize = 60;
 pub const MIN_TAGGABLE_BYTES: usize = 14;
 /// Byte offset where the tagged header is inserted (after destination and source MAC).
 pub const TAG_INSERT_OFFSET: usize = 12;
+/// Most link-layer tags (VLAN tags and Cisco VN-tags, in any mix) the parser walks.
+pub const MAX_LINK_TAGS: usize = 3;
 /// Most MPLS labels the parser walks before giving up (flag `MPLS_DEEP`).
 pub const MAX_MPLS_LABELS: usize = 4;
 /// Most IPv6 extension headers (hop-by-hop, routing, fragment, destination options) skipped.

@@ -1,12 +1,15 @@
-//! Link layer: Ethernet, up to two VLAN tags, an MPLS label stack. Finds the IP header, in two
-//! register steps: `L2Tags` walks the VLAN tags and reads the would-be label stack, `L2` decides.
+//! Link layer: Ethernet (or FabricPath's inner Ethernet), up to `MAX_LINK_TAGS` VLAN tags or
+//! VN-tags, an MPLS label stack. Finds the IP header in register steps: `LinkStart`, one
+//! `LinkTag` per tag, `L2Labels` (reads the would-be label stack), `L2` (decides).
 //!
 //! ```text
 //!  0           6           12      14
 //!  +-----------+-----------+-------+---------------------------
 //!  | dst MAC   | src MAC   | Type  | payload                      Type 0x0800 IPv4, 0x86DD IPv6
 //!  +-----------+-----------+-------+---------------------------
-//!  VLAN (Type 0x8100 / 0x88A8 / 0x9100):  | Type | TCI (2) | Type | ...   up to two tags
+//!  FabricPath (Type 0x8903): | FTag/TTL (2) | inner dst MAC | inner src MAC | Type (at 28) | ...
+//!  VLAN (Type 0x8100 / 0x88A8 / 0x9100):  | Type | TCI (2) | Type | ...
+//!  VN-tag (Type 0x8926):                  | Type | tag (4) | Type | ...    up to three tags
 //!  MPLS (Type 0x8847 / 0x8848):  | label 20 | TC 3 | S 1 | TTL 8 |  x up to 4, S = bottom of stack,
 //!                                then the IP header, told apart by its version nibble (4 or 6)
 //! ```
@@ -14,10 +17,10 @@
 use crate::slot::{Slot, WIN_BITS};
 use rust_hdl::prelude::*;
 
-/// Step 1: the EtherType after the VLAN tags, its offset, and the S bits and following nibbles of
-/// four would-be MPLS labels after it (meaningful only if the EtherType is MPLS).
+/// Step 1: Ethernet, or the inner Ethernet header of a Cisco FabricPath frame (EtherType 0x8903:
+/// FTag/TTL and the inner MAC addresses follow; the inner EtherType is at 28).
 #[derive(LogicBlock, Default)]
-pub struct L2Tags {
+pub struct LinkStart {
     /// Datapath clock.
     pub clock: Signal<In, Clock>,
     /// Synchronous reset.
@@ -26,69 +29,122 @@ pub struct L2Tags {
     pub slot_out: Signal<Out, Slot>,
     stage: DFF<Slot>,
     w: Signal<Local, Bits<WIN_BITS>>,
-    /// The window moved so the final EtherType sits at offset 12.
-    l2w: Signal<Local, Bits<WIN_BITS>>,
     et12: Signal<Local, Bits<16>>,
-    et16: Signal<Local, Bits<16>>,
-    et20: Signal<Local, Bits<16>>,
-    vlan1: Signal<Local, Bit>,
-    vlan2: Signal<Local, Bit>,
-    len: Signal<Local, Bits<8>>,
-    short12: Signal<Local, Bits<6>>,
-    short16: Signal<Local, Bits<6>>,
-    short20: Signal<Local, Bits<6>>,
 }
 
-impl Logic for L2Tags {
+impl Logic for LinkStart {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(self, clock, stage);
         self.stage.d.next = self.slot_in.val();
         self.slot_out.next = self.stage.q.val();
         self.w.next = self.slot_in.val().win;
-        // EtherType candidates after 0, 1 and 2 VLAN tags (frame offsets 12, 16, 20).
         self.et12.next = self.w.val().get_bits::<16>(1024 - 8 * 14);
-        self.et16.next = self.w.val().get_bits::<16>(1024 - 8 * 18);
-        self.et20.next = self.w.val().get_bits::<16>(1024 - 8 * 22);
-        self.vlan1.next = (self.et12.val() == 0x8100) | (self.et12.val() == 0x88A8) | (self.et12.val() == 0x9100);
-        self.vlan2.next = self.vlan1.val()
-            & ((self.et16.val() == 0x8100) | (self.et16.val() == 0x88A8) | (self.et16.val() == 0x9100));
-        // Too short for each possible ending, for each EtherType offset, against constants.
-        self.len.next = self.slot_in.val().len;
-        self.short12.next = bit_cast::<6, 1>((self.len.val() < 14).into())
-            | (bit_cast::<6, 1>((self.len.val() < 19).into()) << 1)
-            | (bit_cast::<6, 1>((self.len.val() < 23).into()) << 2)
-            | (bit_cast::<6, 1>((self.len.val() < 27).into()) << 3)
-            | (bit_cast::<6, 1>((self.len.val() < 31).into()) << 4)
-            | (bit_cast::<6, 1>((self.len.val() < 30).into()) << 5);
-        self.short16.next = bit_cast::<6, 1>((self.len.val() < 18).into())
-            | (bit_cast::<6, 1>((self.len.val() < 23).into()) << 1)
-            | (bit_cast::<6, 1>((self.len.val() < 27).into()) << 2)
-            | (bit_cast::<6, 1>((self.len.val() < 31).into()) << 3)
-            | (bit_cast::<6, 1>((self.len.val() < 35).into()) << 4)
-            | (bit_cast::<6, 1>((self.len.val() < 34).into()) << 5);
-        self.short20.next = bit_cast::<6, 1>((self.len.val() < 22).into())
-            | (bit_cast::<6, 1>((self.len.val() < 27).into()) << 1)
-            | (bit_cast::<6, 1>((self.len.val() < 31).into()) << 2)
-            | (bit_cast::<6, 1>((self.len.val() < 35).into()) << 3)
-            | (bit_cast::<6, 1>((self.len.val() < 39).into()) << 4)
-            | (bit_cast::<6, 1>((self.len.val() < 38).into()) << 5);
         self.stage.d.next.et = self.et12.val();
         self.stage.d.next.eoff = 12.into();
-        self.stage.d.next.short = self.short12.val();
-        self.l2w.next = self.w.val();
-        if self.vlan1.val() {
-            self.stage.d.next.et = self.et16.val();
-            self.stage.d.next.eoff = 16.into();
-            self.stage.d.next.short = self.short16.val();
-            self.l2w.next = self.w.val() << 32;
+        if self.et12.val() == 0x8903 {
+            self.stage.d.next.et = self.w.val().get_bits::<16>(1024 - 8 * 30);
+            self.stage.d.next.eoff = 28.into();
         }
-        if self.vlan2.val() {
-            self.stage.d.next.et = self.et20.val();
-            self.stage.d.next.eoff = 20.into();
-            self.stage.d.next.short = self.short20.val();
-            self.l2w.next = self.w.val() << 64;
+        if self.reset.val() {
+            self.stage.d.next.valid = false;
         }
+    }
+}
+
+/// One link-layer tag: a VLAN tag (0x8100, 0x88A8, 0x9100: the next EtherType 4 bytes on) or a
+/// Cisco VN-tag (0x8926: 6 bytes on). Anything else passes unchanged. The parse stage chains
+/// `MAX_LINK_TAGS` of these.
+#[derive(LogicBlock)]
+pub struct LinkTag {
+    /// Datapath clock.
+    pub clock: Signal<In, Clock>,
+    /// Synchronous reset.
+    pub reset: Signal<In, Bit>,
+    pub slot_in: Signal<In, Slot>,
+    pub slot_out: Signal<Out, Slot>,
+    /// Window bit position of the EtherType 4 and 6 bytes past offset 0 (1024 - 8 * (k + 2)).
+    at4: Constant<Bits<11>>,
+    at6: Constant<Bits<11>>,
+    stage: DFF<Slot>,
+    w: Signal<Local, Bits<WIN_BITS>>,
+    et: Signal<Local, Bits<16>>,
+    eoff8: Signal<Local, Bits<11>>,
+    pos4: Signal<Local, Bits<11>>,
+    pos6: Signal<Local, Bits<11>>,
+}
+
+impl Default for LinkTag {
+    fn default() -> Self {
+        Self {
+            clock: Default::default(),
+            reset: Default::default(),
+            slot_in: Default::default(),
+            slot_out: Default::default(),
+            at4: Constant::new((1024u64 - 8 * 6).to_bits()),
+            at6: Constant::new((1024u64 - 8 * 8).to_bits()),
+            stage: Default::default(),
+            w: Default::default(),
+            et: Default::default(),
+            eoff8: Default::default(),
+            pos4: Default::default(),
+            pos6: Default::default(),
+        }
+    }
+}
+
+impl Logic for LinkTag {
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(self, clock, stage);
+        self.stage.d.next = self.slot_in.val();
+        self.slot_out.next = self.stage.q.val();
+        self.w.next = self.slot_in.val().win;
+        self.et.next = self.slot_in.val().et;
+        self.eoff8.next = bit_cast::<11, 8>(self.slot_in.val().eoff) << 3;
+        self.pos4.next = self.at4.val() - self.eoff8.val();
+        self.pos6.next = self.at6.val() - self.eoff8.val();
+        if (self.et.val() == 0x8100) | (self.et.val() == 0x88A8) | (self.et.val() == 0x9100) {
+            self.stage.d.next.et = self.w.val().get_bits::<16>(self.pos4.val().index());
+            self.stage.d.next.eoff = self.slot_in.val().eoff + 4;
+        }
+        if self.et.val() == 0x8926 {
+            self.stage.d.next.et = self.w.val().get_bits::<16>(self.pos6.val().index());
+            self.stage.d.next.eoff = self.slot_in.val().eoff + 6;
+        }
+        if self.reset.val() {
+            self.stage.d.next.valid = false;
+        }
+    }
+}
+
+/// Step 3: the S bits and following nibbles of four would-be MPLS labels after the final
+/// EtherType, and whether the frame is too short for each possible ending (computed here, a
+/// step ahead of the decision).
+#[derive(LogicBlock, Default)]
+pub struct L2Labels {
+    /// Datapath clock.
+    pub clock: Signal<In, Clock>,
+    /// Synchronous reset.
+    pub reset: Signal<In, Bit>,
+    pub slot_in: Signal<In, Slot>,
+    pub slot_out: Signal<Out, Slot>,
+    stage: DFF<Slot>,
+    /// The window moved so the final EtherType sits at offset 12.
+    l2w: Signal<Local, Bits<WIN_BITS>>,
+    amount: Signal<Local, Bits<11>>,
+    len: Signal<Local, Bits<9>>,
+    eoff: Signal<Local, Bits<9>>,
+}
+
+impl Logic for L2Labels {
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(self, clock, stage);
+        self.stage.d.next = self.slot_in.val();
+        self.slot_out.next = self.stage.q.val();
+        self.amount.next = (bit_cast::<11, 8>(self.slot_in.val().eoff) - 12) << 3;
+        self.l2w.next = self.slot_in.val().win << self.amount.val();
         // Label k spans l2w bytes 14+4k..18+4k; its S bit is bit 0 of byte 16+4k; the nibble
         // after it is the top of byte 18+4k.
         self.stage.d.next.bos = (bit_cast::<4, 1>(self.l2w.val().get_bits::<1>(1024 - 8 * 17)))
@@ -99,6 +155,15 @@ impl Logic for L2Tags {
             | (bit_cast::<16, 4>(self.l2w.val().get_bits::<4>(1024 - 8 * 22 - 4)) << 4)
             | (bit_cast::<16, 4>(self.l2w.val().get_bits::<4>(1024 - 8 * 26 - 4)) << 8)
             | (bit_cast::<16, 4>(self.l2w.val().get_bits::<4>(1024 - 8 * 30 - 4)) << 12);
+        // Too short for: no MPLS (eoff+2), bottom of stack at label 0..3 (eoff+7+4k), none (eoff+18).
+        self.len.next = bit_cast::<9, 8>(self.slot_in.val().len);
+        self.eoff.next = bit_cast::<9, 8>(self.slot_in.val().eoff);
+        self.stage.d.next.short = bit_cast::<6, 1>((self.len.val() < (self.eoff.val() + 2)).into())
+            | (bit_cast::<6, 1>((self.len.val() < (self.eoff.val() + 7)).into()) << 1)
+            | (bit_cast::<6, 1>((self.len.val() < (self.eoff.val() + 11)).into()) << 2)
+            | (bit_cast::<6, 1>((self.len.val() < (self.eoff.val() + 15)).into()) << 3)
+            | (bit_cast::<6, 1>((self.len.val() < (self.eoff.val() + 19)).into()) << 4)
+            | (bit_cast::<6, 1>((self.len.val() < (self.eoff.val() + 18)).into()) << 5);
         if self.reset.val() {
             self.stage.d.next.valid = false;
         }

@@ -2,7 +2,7 @@
 //! register stage; the header view is re-aimed (`HeaderShift`) before each layer that reads it.
 //!
 //! ```text
-//!  slot ─► L2Tags ─► L2 ─► shift ─► L3 ─► (shift ─► Ext6) x MAX_IPV6_EXT_HEADERS ─► shift ─► L4
+//!  slot ─► LinkStart ─► LinkTag x MAX_LINK_TAGS ─► L2Labels ─► L2 ─► shift ─► L3 ─► (shift ─► Ext6) x MAX_IPV6_EXT_HEADERS ─► shift ─► L4
 //!        ─► HashOrder ─► HashStage ─► slot + packed flags          (+ ParseCounters on the side)
 //! ```
 
@@ -21,20 +21,21 @@ use counters::ParseCounters;
 use ext6::Ext6;
 use flag_pack::FlagPack;
 use hash::{HashOrder, HashStage};
-use l2::{L2Tags, L2};
+use l2::{L2Labels, LinkStart, LinkTag, L2};
 use l3::L3;
 use l4::L4;
 use rust_hdl::prelude::*;
 use shift::HeaderShift;
-use vantage_proto::datapath::MAX_IPV6_EXT_HEADERS;
+use vantage_proto::datapath::{MAX_IPV6_EXT_HEADERS, MAX_LINK_TAGS};
 
 /// The order of `Parse::counter_words`: the names of `proto::regs::parse::COUNTERS`.
 pub const COUNTER_ORDER: [&str; 10] =
     ["frames", "bytes", "malformed", "flagged", "runt", "truncated", "bad_ihl", "keep_hole", "oversize", "mac_error"];
 
 /// Cycles from a slot entering the parse stage to it leaving.
-pub const LATENCY: usize = 7 + 2 * MAX_IPV6_EXT_HEADERS + 1;
+pub const LATENCY: usize = 1 + MAX_LINK_TAGS + 2 + 2 + 2 * MAX_IPV6_EXT_HEADERS + 2 + 2;
 const _: () = assert!(MAX_IPV6_EXT_HEADERS == 3, "the parse pipeline instantiates three Ext6 steps");
+const _: () = assert!(MAX_LINK_TAGS == 3, "the parse pipeline instantiates three LinkTag steps");
 
 #[derive(LogicBlock, Default)]
 pub struct Parse {
@@ -51,7 +52,11 @@ pub struct Parse {
     /// The counters, 64 bits each, in the order of `COUNTER_ORDER`, first in the low bits.
     pub counter_words: Signal<Out, Bits<{ 64 * COUNTER_ORDER.len() }>>,
     counters: ParseCounters,
-    tags: L2Tags,
+    start: LinkStart,
+    tag0: LinkTag,
+    tag1: LinkTag,
+    tag2: LinkTag,
+    labels: L2Labels,
     l2: L2,
     sh3: HeaderShift,
     l3: L3,
@@ -71,9 +76,13 @@ pub struct Parse {
 impl Logic for Parse {
     #[hdl_gen]
     fn update(&mut self) {
-        clock!(self, clock, counters, tags, l2, sh3, l3, sh_e0, e0, sh_e1, e1, sh_e2, e2, sh4, l4, order, hash);
+        clock!(self, clock, counters, start, tag0, tag1, tag2, labels, l2, sh3, l3, sh_e0, e0, sh_e1, e1, sh_e2, e2, sh4, l4, order, hash);
         self.counters.reset.next = self.reset.val();
-        self.tags.reset.next = self.reset.val();
+        self.start.reset.next = self.reset.val();
+        self.tag0.reset.next = self.reset.val();
+        self.tag1.reset.next = self.reset.val();
+        self.tag2.reset.next = self.reset.val();
+        self.labels.reset.next = self.reset.val();
         self.l2.reset.next = self.reset.val();
         self.sh3.reset.next = self.reset.val();
         self.l3.reset.next = self.reset.val();
@@ -88,8 +97,12 @@ impl Logic for Parse {
         self.order.reset.next = self.reset.val();
         self.hash.reset.next = self.reset.val();
         self.hash.key.next = self.key.val();
-        self.tags.slot_in.next = self.slot_in.val();
-        self.l2.slot_in.next = self.tags.slot_out.val();
+        self.start.slot_in.next = self.slot_in.val();
+        self.tag0.slot_in.next = self.start.slot_out.val();
+        self.tag1.slot_in.next = self.tag0.slot_out.val();
+        self.tag2.slot_in.next = self.tag1.slot_out.val();
+        self.labels.slot_in.next = self.tag2.slot_out.val();
+        self.l2.slot_in.next = self.labels.slot_out.val();
         self.sh3.slot_in.next = self.l2.slot_out.val();
         self.l3.slot_in.next = self.sh3.slot_out.val();
         self.sh_e0.slot_in.next = self.l3.slot_out.val();
