@@ -72,7 +72,7 @@ SYNTH_CMD="synth_xilinx -family $FAMILY -flatten -noiopad -noclkbuf"
 # header) steps, parse.sh* the HeaderShift steps before L3, each Ext6 and L4.
 STAGE_NAMES=(
   top ingress parse
-  parse.tags parse.l2 parse.sh3 parse.l3 parse.sh_e0 parse.e0 parse.sh_e1 parse.e1 parse.sh_e2 parse.e2
+  parse.start parse.tag0 parse.tag1 parse.tag2 parse.labels parse.l2 parse.sh3 parse.l3 parse.sh_e0 parse.e0 parse.sh_e1 parse.e1 parse.sh_e2 parse.e2
   parse.sh4 parse.l4 parse.order parse.hash parse.pack parse.counters
   tag regfile bridge
 )

@@ -63,10 +63,13 @@ pub struct LinkTag {
     pub reset: Signal<In, Bit>,
     pub slot_in: Signal<In, Slot>,
     pub slot_out: Signal<Out, Slot>,
-    /// Window bit position of the EtherType 4 and 6 bytes past offset 0 (1024 - 8 * (k + 2)).
+    /// Bit position in `head` of the EtherType 4 and 6 bytes past offset 0 (512 - 8 * (k + 2)).
     at4: Constant<Bits<11>>,
     at6: Constant<Bits<11>>,
     stage: DFF<Slot>,
+    /// The first 64 window bytes: every link-layer EtherType lies there (the last one ends by
+    /// byte 28 + 3 * 6 + 2 = 48), and a narrower mux is a smaller one.
+    head: Signal<Local, Bits<512>>,
     w: Signal<Local, Bits<WIN_BITS>>,
     et: Signal<Local, Bits<16>>,
     eoff8: Signal<Local, Bits<11>>,
@@ -81,9 +84,10 @@ impl Default for LinkTag {
             reset: Default::default(),
             slot_in: Default::default(),
             slot_out: Default::default(),
-            at4: Constant::new((1024u64 - 8 * 6).to_bits()),
-            at6: Constant::new((1024u64 - 8 * 8).to_bits()),
+            at4: Constant::new((512u64 - 8 * 6).to_bits()),
+            at6: Constant::new((512u64 - 8 * 8).to_bits()),
             stage: Default::default(),
+            head: Default::default(),
             w: Default::default(),
             et: Default::default(),
             eoff8: Default::default(),
@@ -100,16 +104,17 @@ impl Logic for LinkTag {
         self.stage.d.next = self.slot_in.val();
         self.slot_out.next = self.stage.q.val();
         self.w.next = self.slot_in.val().win;
+        self.head.next = self.w.val().get_bits::<512>(512);
         self.et.next = self.slot_in.val().et;
         self.eoff8.next = bit_cast::<11, 8>(self.slot_in.val().eoff) << 3;
         self.pos4.next = self.at4.val() - self.eoff8.val();
         self.pos6.next = self.at6.val() - self.eoff8.val();
         if (self.et.val() == 0x8100) | (self.et.val() == 0x88A8) | (self.et.val() == 0x9100) {
-            self.stage.d.next.et = self.w.val().get_bits::<16>(self.pos4.val().index());
+            self.stage.d.next.et = self.head.val().get_bits::<16>(self.pos4.val().index());
             self.stage.d.next.eoff = self.slot_in.val().eoff + 4;
         }
         if self.et.val() == 0x8926 {
-            self.stage.d.next.et = self.w.val().get_bits::<16>(self.pos6.val().index());
+            self.stage.d.next.et = self.head.val().get_bits::<16>(self.pos6.val().index());
             self.stage.d.next.eoff = self.slot_in.val().eoff + 6;
         }
         if self.reset.val() {
