@@ -71,7 +71,10 @@ pub struct Slot {
     /// Whether the frame is too short for each link-layer ending, computed ahead: bit 0 no MPLS
     /// (needs eoff+2), bits 1..=4 bottom of stack at label 0..=3 (eoff+7+4k), bit 5 no bottom of
     /// stack in four labels (eoff+18).
-    pub short: Bits<6>,
+    /// Bit 6: too short for a PPPoE session's IP header (eoff+10).
+    pub short: Bits<7>,
+    /// The PPP protocol of a PPPoE session (2 bytes at eoff+8).
+    pub ppp: Bits<16>,
     /// IP addresses were parsed: the flow hash is meaningful.
     pub ip_ok: Bit,
     /// Offset of the IP header.

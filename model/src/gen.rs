@@ -54,8 +54,23 @@ pub enum Link {
     /// `labels` MPLS labels (1..=8; the parser walks at most 4), after an optional VLAN tag.
     Mpls { labels: u8, vlan: bool },
     /// An optional Cisco FabricPath header (outer MACs, 0x8903, FTag/TTL, inner MACs), then
-    /// these tags in order: VLAN TPIDs (4 bytes each) or 0x8926 VN-tags (6 bytes each).
-    Stack { fabric_path: bool, tags: Vec<u16> },
+    /// these tags in order: VLAN TPIDs (4 bytes each), 0x8926 VN-tags (6 bytes each) or 0x88E7
+    /// PBB I-tags (18 bytes each), then optionally a PPPoE session header (8 bytes).
+    Stack { fabric_path: bool, tags: Vec<u16>, pppoe: bool },
+}
+
+/// EtherType of an 802.1ah PBB I-tag.
+pub const ETHERTYPE_PBB: u16 = 0x88E7;
+/// EtherType of a PPPoE session.
+pub const ETHERTYPE_PPPOE: u16 = 0x8864;
+
+/// Bytes a link tag takes, its next EtherType included.
+fn tag_bytes(tpid: u16) -> usize {
+    match tpid {
+        ETHERTYPE_VNTAG => 6,
+        ETHERTYPE_PBB => 18,
+        _ => TAG_BYTES,
+    }
 }
 
 /// EtherType of a Cisco VN-tag.
@@ -118,10 +133,10 @@ impl FrameSpec {
             Link::Vlan { .. } => 1,
             Link::QinQ { .. } => 2,
             Link::Mpls { labels, vlan } => *labels as usize + *vlan as usize,
-            Link::Stack { fabric_path, tags } => {
+            Link::Stack { fabric_path, tags, pppoe } => {
                 let fp = if *fabric_path { 16 } else { 0 };
-                let bytes: usize = tags.iter().map(|t| if *t == ETHERTYPE_VNTAG { 6 } else { TAG_BYTES }).sum();
-                return ETHERNET_BYTES + fp + bytes;
+                let bytes: usize = tags.iter().map(|t| tag_bytes(*t)).sum();
+                return ETHERNET_BYTES + fp + bytes + if *pppoe { 8 } else { 0 };
             }
         };
         ETHERNET_BYTES + TAG_BYTES * tags
@@ -164,8 +179,9 @@ fn link_bytes(link: &Link, ip: &[u8]) -> Vec<u8> {
             out.extend_from_slice(&vlan(vid, EtherType(inner)).to_bytes());
             out.extend_from_slice(&vlan(vid.wrapping_add(1), ip_type).to_bytes());
         }
-        Link::Stack { fabric_path, tags } => {
-            let first = tags.first().copied().unwrap_or(ip_type.0);
+        Link::Stack { fabric_path, tags, pppoe } => {
+            let after_tags = if *pppoe { ETHERTYPE_PPPOE } else { ip_type.0 };
+            let first = tags.first().copied().unwrap_or(after_tags);
             if *fabric_path {
                 out.extend_from_slice(&eth(ETHERTYPE_FABRICPATH).to_bytes());
                 out.extend_from_slice(&[0x00, 0x3f]); // FTag, TTL
@@ -174,13 +190,23 @@ fn link_bytes(link: &Link, ip: &[u8]) -> Vec<u8> {
                 out.extend_from_slice(&eth(first).to_bytes());
             }
             for (i, t) in tags.iter().enumerate() {
-                let next = tags.get(i + 1).copied().unwrap_or(ip_type.0);
-                if *t == ETHERTYPE_VNTAG {
-                    out.extend_from_slice(&[0x80, 0x00, 0x00, 0x33]);
-                } else {
-                    out.extend_from_slice(&(i as u16 + 1).to_be_bytes());
+                let next = tags.get(i + 1).copied().unwrap_or(after_tags);
+                match *t {
+                    ETHERTYPE_VNTAG => out.extend_from_slice(&[0x80, 0x00, 0x00, 0x33]),
+                    ETHERTYPE_PBB => {
+                        out.extend_from_slice(&[0x00, 0x00, 0x01, 0x00]); // I-tag: I-SID 256
+                        out.extend_from_slice(&[0x02, 0, 0, 0, 0, 0x12, 0x02, 0, 0, 0, 0, 0x11]);
+                    }
+                    _ => out.extend_from_slice(&(i as u16 + 1).to_be_bytes()),
                 }
                 out.extend_from_slice(&next.to_be_bytes());
+            }
+            if *pppoe {
+                let ppp: u16 = if ip_type == EtherType::IPV6 { 0x0057 } else { 0x0021 };
+                let len = (ip.len() + 2) as u16;
+                out.extend_from_slice(&[0x11, 0x00, 0x0f, 0x07]); // version/type, code, session
+                out.extend_from_slice(&len.to_be_bytes());
+                out.extend_from_slice(&ppp.to_be_bytes());
             }
         }
         &Link::Mpls { labels, vlan: with_vlan } => {
@@ -308,8 +334,12 @@ pub fn arb_link() -> impl Strategy<Value = Link> {
         2 => (tpid.clone(), 0u16..4096).prop_map(|(tpid, vid)| Link::Vlan { tpid, vid }),
         2 => (tpid.clone(), tpid, 0u16..4096).prop_map(|(outer, inner, vid)| Link::QinQ { outer, inner, vid }),
         2 => (1u8..=5, any::<bool>()).prop_map(|(labels, vlan)| Link::Mpls { labels, vlan }),
-        2 => (any::<bool>(), prop::collection::vec(prop::sample::select(vec![0x8100u16, 0x88A8, 0x9100, ETHERTYPE_VNTAG]), 0..=4))
-            .prop_map(|(fabric_path, tags)| Link::Stack { fabric_path, tags }),
+        2 => (
+            any::<bool>(),
+            prop::collection::vec(prop::sample::select(vec![0x8100u16, 0x88A8, 0x9100, ETHERTYPE_VNTAG, ETHERTYPE_PBB]), 0..=4),
+            any::<bool>(),
+        )
+            .prop_map(|(fabric_path, tags, pppoe)| Link::Stack { fabric_path, tags, pppoe }),
     ]
 }
 

@@ -47,6 +47,18 @@ const ETHERTYPES_MPLS: [u16; 2] = [0x8847, 0x8848];
 const ETHERTYPE_VNTAG: u16 = 0x8926;
 /// Bytes of a VN-tag including the next EtherType.
 const VNTAG_BYTES: usize = 6;
+/// EtherType of an 802.1ah (PBB) I-tag: 4 bytes of tag, the customer MAC addresses (12), then
+/// the next EtherType.
+const ETHERTYPE_PBB: u16 = 0x88E7;
+/// Bytes of a PBB I-tag with the customer MACs and the next EtherType.
+const PBB_BYTES: usize = 18;
+/// EtherType of a PPPoE session: 6 bytes of PPPoE header, then the 2-byte PPP protocol.
+const ETHERTYPE_PPPOE_SESSION: u16 = 0x8864;
+/// Bytes from the end of the PPPoE EtherType to the IP header.
+const PPPOE_BYTES: usize = 8;
+/// PPP protocol numbers of IPv4 and IPv6.
+const PPP_IPV4: u16 = 0x0021;
+const PPP_IPV6: u16 = 0x0057;
 /// EtherType of Cisco FabricPath: 2 bytes (FTag, TTL) and the inner Ethernet header follow.
 const ETHERTYPE_FABRICPATH: u16 = 0x8903;
 /// Where the inner EtherType of a FabricPath frame starts.
@@ -271,8 +283,8 @@ impl Walker<'_> {
         self.transport(proto, l4, found)
     }
 
-    /// Step 2: Ethernet (inside FabricPath if there is one) and up to `MAX_LINK_TAGS` VLAN tags
-    /// or VN-tags. Returns the EtherType and the offset after it.
+    /// Step 2: Ethernet (inside FabricPath if there is one) and up to `MAX_LINK_TAGS` VLAN tags,
+    /// VN-tags or PBB I-tags. Returns the EtherType and the offset after it.
     fn link(&mut self) -> Option<(u16, usize)> {
         self.need(ETHERNET_BYTES)?;
         let mut ethertype = self.u16(ETHERTYPE_OFFSET);
@@ -286,6 +298,7 @@ impl Walker<'_> {
             let bytes = match ethertype {
                 e if ETHERTYPES_VLAN.contains(&e) => TAG_BYTES,
                 ETHERTYPE_VNTAG => VNTAG_BYTES,
+                ETHERTYPE_PBB => PBB_BYTES,
                 _ => break,
             };
             self.need(off + bytes)?;
@@ -301,6 +314,7 @@ impl Walker<'_> {
             ETHERTYPE_IPV4 => (IpVersion::V4, off),
             ETHERTYPE_IPV6 => (IpVersion::V6, off),
             e if ETHERTYPES_MPLS.contains(&e) => self.mpls(off)?,
+            ETHERTYPE_PPPOE_SESSION => self.pppoe(off)?,
             _ => return self.stop(ParseFlags::L3_UNKNOWN),
         };
         self.flags |= match version {
@@ -308,6 +322,16 @@ impl Walker<'_> {
             IpVersion::V6 => ParseFlags::IPV6,
         };
         Some((version, l3))
+    }
+
+    /// Step 3: a PPPoE session header and the PPP protocol: IPv4 or IPv6, else unknown.
+    fn pppoe(&mut self, off: usize) -> Option<(IpVersion, usize)> {
+        self.need(off + PPPOE_BYTES)?;
+        match self.u16(off + PPPOE_BYTES - 2) {
+            PPP_IPV4 => Some((IpVersion::V4, off + PPPOE_BYTES)),
+            PPP_IPV6 => Some((IpVersion::V6, off + PPPOE_BYTES)),
+            _ => self.stop(ParseFlags::L3_UNKNOWN),
+        }
     }
 
     /// Step 3: the MPLS label stack and the payload's first nibble.

@@ -18,7 +18,7 @@ use vantage_proto::flowhash::DEFAULT_KEY;
 
 /// The number of rows whose history and four counts equal Zeek's. A regression fails here;
 /// raise it when the model gets better.
-const EQUAL_FLOOR: usize = 203;
+const EQUAL_FLOOR: usize = 205;
 
 struct Row {
     trace: String,
@@ -84,8 +84,7 @@ fn encapsulation(frame: &[u8]) -> Option<&'static str> {
         ethertype = u16::from_be_bytes([*frame.get(off)?, *frame.get(off + 1)?]);
     }
     match ethertype {
-        0x88E7 => return Some("PBB (802.1ah)"),
-        0x8863 | 0x8864 => return Some("PPPoE"),
+        0x8863 => return Some("PPPoE discovery"),
         0x0800 | 0x86DD => {}
         _ => return None,
     }

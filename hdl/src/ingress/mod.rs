@@ -235,6 +235,7 @@ impl Logic for Ingress {
         self.out.d.next.bos = 0.into();
         self.out.d.next.nibs = 0.into();
         self.out.d.next.short = 0.into();
+        self.out.d.next.ppp = 0.into();
         self.out.d.next.ip_ok = false;
         self.out.d.next.l3_off = 0.into();
         self.out.d.next.proto = 0.into();

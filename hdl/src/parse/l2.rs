@@ -52,8 +52,9 @@ impl Logic for LinkStart {
     }
 }
 
-/// One link-layer tag: a VLAN tag (0x8100, 0x88A8, 0x9100: the next EtherType 4 bytes on) or a
-/// Cisco VN-tag (0x8926: 6 bytes on). Anything else passes unchanged. The parse stage chains
+/// One link-layer tag: a VLAN tag (0x8100, 0x88A8, 0x9100: the next EtherType 4 bytes on), a
+/// Cisco VN-tag (0x8926: 6 bytes on) or an 802.1ah PBB I-tag (0x88E7: tag and customer MACs, 18
+/// bytes on). Anything else passes unchanged. The parse stage chains
 /// `MAX_LINK_TAGS` of these.
 #[derive(LogicBlock)]
 pub struct LinkTag {
@@ -63,18 +64,20 @@ pub struct LinkTag {
     pub reset: Signal<In, Bit>,
     pub slot_in: Signal<In, Slot>,
     pub slot_out: Signal<Out, Slot>,
-    /// Bit position in `head` of the EtherType 4 and 6 bytes past offset 0 (512 - 8 * (k + 2)).
+    /// Bit position in `head` of the EtherType 4, 6 and 18 bytes past offset 0 (768 - 8 * (k + 2)).
     at4: Constant<Bits<11>>,
     at6: Constant<Bits<11>>,
+    at18: Constant<Bits<11>>,
     stage: DFF<Slot>,
-    /// The first 64 window bytes: every link-layer EtherType lies there (the last one ends by
-    /// byte 28 + 3 * 6 + 2 = 48), and a narrower mux is a smaller one.
-    head: Signal<Local, Bits<512>>,
+    /// The first 96 window bytes: every link-layer EtherType lies there (the last one ends by
+    /// byte 28 + 3 * 18 + 2 = 84), and a narrower mux is a smaller one.
+    head: Signal<Local, Bits<768>>,
     w: Signal<Local, Bits<WIN_BITS>>,
     et: Signal<Local, Bits<16>>,
     eoff8: Signal<Local, Bits<11>>,
     pos4: Signal<Local, Bits<11>>,
     pos6: Signal<Local, Bits<11>>,
+    pos18: Signal<Local, Bits<11>>,
 }
 
 impl Default for LinkTag {
@@ -84,8 +87,9 @@ impl Default for LinkTag {
             reset: Default::default(),
             slot_in: Default::default(),
             slot_out: Default::default(),
-            at4: Constant::new((512u64 - 8 * 6).to_bits()),
-            at6: Constant::new((512u64 - 8 * 8).to_bits()),
+            at4: Constant::new((768u64 - 8 * 6).to_bits()),
+            at6: Constant::new((768u64 - 8 * 8).to_bits()),
+            at18: Constant::new((768u64 - 8 * 20).to_bits()),
             stage: Default::default(),
             head: Default::default(),
             w: Default::default(),
@@ -93,6 +97,7 @@ impl Default for LinkTag {
             eoff8: Default::default(),
             pos4: Default::default(),
             pos6: Default::default(),
+            pos18: Default::default(),
         }
     }
 }
@@ -104,11 +109,12 @@ impl Logic for LinkTag {
         self.stage.d.next = self.slot_in.val();
         self.slot_out.next = self.stage.q.val();
         self.w.next = self.slot_in.val().win;
-        self.head.next = self.w.val().get_bits::<512>(512);
+        self.head.next = self.w.val().get_bits::<768>(256);
         self.et.next = self.slot_in.val().et;
         self.eoff8.next = bit_cast::<11, 8>(self.slot_in.val().eoff) << 3;
         self.pos4.next = self.at4.val() - self.eoff8.val();
         self.pos6.next = self.at6.val() - self.eoff8.val();
+        self.pos18.next = self.at18.val() - self.eoff8.val();
         if (self.et.val() == 0x8100) | (self.et.val() == 0x88A8) | (self.et.val() == 0x9100) {
             self.stage.d.next.et = self.head.val().get_bits::<16>(self.pos4.val().index());
             self.stage.d.next.eoff = self.slot_in.val().eoff + 4;
@@ -116,6 +122,10 @@ impl Logic for LinkTag {
         if self.et.val() == 0x8926 {
             self.stage.d.next.et = self.head.val().get_bits::<16>(self.pos6.val().index());
             self.stage.d.next.eoff = self.slot_in.val().eoff + 6;
+        }
+        if self.et.val() == 0x88E7 {
+            self.stage.d.next.et = self.head.val().get_bits::<16>(self.pos18.val().index());
+            self.stage.d.next.eoff = self.slot_in.val().eoff + 18;
         }
         if self.reset.val() {
             self.stage.d.next.valid = false;
@@ -163,12 +173,15 @@ impl Logic for L2Labels {
         // Too short for: no MPLS (eoff+2), bottom of stack at label 0..3 (eoff+7+4k), none (eoff+18).
         self.len.next = bit_cast::<9, 8>(self.slot_in.val().len);
         self.eoff.next = bit_cast::<9, 8>(self.slot_in.val().eoff);
-        self.stage.d.next.short = bit_cast::<6, 1>((self.len.val() < (self.eoff.val() + 2)).into())
-            | (bit_cast::<6, 1>((self.len.val() < (self.eoff.val() + 7)).into()) << 1)
-            | (bit_cast::<6, 1>((self.len.val() < (self.eoff.val() + 11)).into()) << 2)
-            | (bit_cast::<6, 1>((self.len.val() < (self.eoff.val() + 15)).into()) << 3)
-            | (bit_cast::<6, 1>((self.len.val() < (self.eoff.val() + 19)).into()) << 4)
-            | (bit_cast::<6, 1>((self.len.val() < (self.eoff.val() + 18)).into()) << 5);
+        self.stage.d.next.short = bit_cast::<7, 1>((self.len.val() < (self.eoff.val() + 2)).into())
+            | (bit_cast::<7, 1>((self.len.val() < (self.eoff.val() + 7)).into()) << 1)
+            | (bit_cast::<7, 1>((self.len.val() < (self.eoff.val() + 11)).into()) << 2)
+            | (bit_cast::<7, 1>((self.len.val() < (self.eoff.val() + 15)).into()) << 3)
+            | (bit_cast::<7, 1>((self.len.val() < (self.eoff.val() + 19)).into()) << 4)
+            | (bit_cast::<7, 1>((self.len.val() < (self.eoff.val() + 18)).into()) << 5)
+            | (bit_cast::<7, 1>((self.len.val() < (self.eoff.val() + 10)).into()) << 6);
+        // PPPoE session: the PPP protocol 8 bytes past the EtherType's start + 2 (l2w bytes 20..22).
+        self.stage.d.next.ppp = self.l2w.val().get_bits::<16>(1024 - 8 * 22);
         if self.reset.val() {
             self.stage.d.next.valid = false;
         }
@@ -189,7 +202,8 @@ pub struct L2 {
     bos: Signal<Local, Bits<4>>,
     nibs: Signal<Local, Bits<16>>,
     nib: Signal<Local, Bits<4>>,
-    short: Signal<Local, Bits<6>>,
+    short: Signal<Local, Bits<7>>,
+    pppoe: Signal<Local, Bit>,
     too_short: Signal<Local, Bit>,
     l3: Signal<Local, Bits<8>>,
     v4: Signal<Local, Bit>,
@@ -205,12 +219,20 @@ impl Logic for L2 {
         self.bos.next = self.slot_in.val().bos;
         self.nibs.next = self.slot_in.val().nibs;
         self.mpls.next = (self.slot_in.val().et == 0x8847) | (self.slot_in.val().et == 0x8848);
+        self.pppoe.next = self.slot_in.val().et == 0x8864;
         self.v4.next = self.slot_in.val().et == 0x0800;
         self.v6.next = self.slot_in.val().et == 0x86DD;
         self.short.next = self.slot_in.val().short;
         self.too_short.next = self.short.val().get_bit(0);
         self.l3.next = self.slot_in.val().eoff + 2;
         self.nib.next = 0.into();
+        if self.pppoe.val() {
+            // PPPoE session: 6 bytes of header and the PPP protocol, then IP.
+            self.too_short.next = self.short.val().get_bit(6);
+            self.l3.next = self.slot_in.val().eoff + 10;
+            self.v4.next = self.slot_in.val().ppp == 0x0021;
+            self.v6.next = self.slot_in.val().ppp == 0x0057;
+        }
         if self.mpls.val() {
             // No bottom of stack in four labels: all four must be there, then MPLS_DEEP. The first
             // label with S set wins, so test them last to first (label 3 .. label 0).

@@ -10,7 +10,7 @@
 use crate::slot::{Slot, HDR_BITS};
 use rust_hdl::prelude::*;
 
-#[derive(LogicBlock, Default)]
+#[derive(LogicBlock)]
 pub struct L3 {
     /// Datapath clock.
     pub clock: Signal<In, Clock>,
@@ -24,6 +24,31 @@ pub struct L3 {
     ihl: Signal<Local, Bits<4>>,
     v4_end: Signal<Local, Bits<12>>,
     frag: Signal<Local, Bits<13>>,
+    len: Signal<Local, Bits<12>>,
+    /// The frame does not end in the window: never TRUNCATED, only DEEP.
+    long: Signal<Local, Bit>,
+    /// Window length in bytes.
+    window: Constant<Bits<12>>,
+}
+
+impl Default for L3 {
+    fn default() -> Self {
+        Self {
+            clock: Default::default(),
+            reset: Default::default(),
+            slot_in: Default::default(),
+            slot_out: Default::default(),
+            stage: Default::default(),
+            h: Default::default(),
+            version: Default::default(),
+            ihl: Default::default(),
+            v4_end: Default::default(),
+            frag: Default::default(),
+            len: Default::default(),
+            long: Default::default(),
+            window: Constant::new((vantage_proto::datapath::PARSE_WINDOW_BYTES as u64).to_bits()),
+        }
+    }
 }
 
 impl Logic for L3 {
@@ -38,16 +63,24 @@ impl Logic for L3 {
         self.ihl.next = self.h.val().get_bits::<4>(320 - 8);
         self.v4_end.next = self.slot_in.val().cur + (bit_cast::<12, 4>(self.ihl.val()) << 2);
         self.frag.next = self.h.val().get_bits::<13>(320 - 8 * 8);
+        self.len.next = bit_cast::<12, 8>(self.slot_in.val().len);
+        self.long.next = self.slot_in.val().len == 255;
         if self.slot_in.val().sof & !self.slot_in.val().stop {
             if self.slot_in.val().f_ipv4 {
-                if (self.slot_in.val().cur + 20) > bit_cast::<12, 8>(self.slot_in.val().len) {
+                if ((self.slot_in.val().cur + 20) > self.len.val()) & !self.long.val() {
                     self.stage.d.next.f_trunc = true;
+                    self.stage.d.next.stop = true;
+                } else if (self.slot_in.val().cur + 20) > self.window.val() {
+                    self.stage.d.next.f_deep = true;
                     self.stage.d.next.stop = true;
                 } else if (self.version.val() != 4) | (self.ihl.val() < 5) {
                     self.stage.d.next.f_bad_ihl = true;
                     self.stage.d.next.stop = true;
-                } else if self.v4_end.val() > bit_cast::<12, 8>(self.slot_in.val().len) {
+                } else if (self.v4_end.val() > self.len.val()) & !self.long.val() {
                     self.stage.d.next.f_trunc = true;
+                    self.stage.d.next.stop = true;
+                } else if self.v4_end.val() > self.window.val() {
+                    self.stage.d.next.f_deep = true;
                     self.stage.d.next.stop = true;
                 } else {
                     self.stage.d.next.ip_ok = true;
@@ -61,8 +94,11 @@ impl Logic for L3 {
                     }
                 }
             } else {
-                if (self.slot_in.val().cur + 40) > bit_cast::<12, 8>(self.slot_in.val().len) {
+                if ((self.slot_in.val().cur + 40) > self.len.val()) & !self.long.val() {
                     self.stage.d.next.f_trunc = true;
+                    self.stage.d.next.stop = true;
+                } else if (self.slot_in.val().cur + 40) > self.window.val() {
+                    self.stage.d.next.f_deep = true;
                     self.stage.d.next.stop = true;
                 } else if self.version.val() != 6 {
                     self.stage.d.next.f_bad_ihl = true;
