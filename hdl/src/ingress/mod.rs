@@ -213,8 +213,9 @@ impl Logic for Ingress {
         self.out.d.next.win = self.reverse.y.val();
         self.out.d.next.len = self.len.val();
         self.out.d.next.ts = self.h_ts.q.val();
-        self.out.d.next.fits = (self.h_last.q.val() & (self.top0.y.val() <= self.room.val()))
-            | (self.la_in.val() & self.la_last.val() & (self.top1.y.val() <= self.room.val()));
+        // No kept lane at or above `room` in the frame's last beat (read straight from tkeep).
+        self.out.d.next.fits = (self.h_last.q.val() & ((self.h_keep.q.val() >> self.room.val()) == 0))
+            | (self.la_in.val() & self.la_last.val() & ((self.la_keep.val() >> self.room.val()) == 0));
         // Shorter than MIN_FRAME_BYTES: only a frame that ends in its first beat, with no kept lane
         // from MIN_FRAME_BYTES - 1 up (the length itself is a deeper computation).
         self.out.d.next.f_runt = self.h_last.q.val() & ((self.h_keep.q.val() >> self.runt_lane.val()) == 0);
