@@ -35,7 +35,17 @@ fn check(input: &Path) {
     let run = Command::new(env!("CARGO_BIN_EXE_vantage")).arg("model").arg(input).arg("-o").arg(&out).output().expect("vantage");
     assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
     let inner_out = tshark_fields(&out, true, &INNER).expect("tshark");
-    assert_eq!(inner_in, inner_out, "tshark sees a different inner packet behind the header");
+    // Wireshark dissects Cisco FabricPath only from the frame start: its dissector needs the outer
+    // MAC addresses next to the FabricPath header, which the Vantage header separates. Those
+    // frames are left out here (they are checked by strip and against the model elsewhere).
+    let packets = vantage_capture::read(input).expect("input capture");
+    let fabric_path: Vec<bool> = packets.iter().map(|p| p.data.get(12..14) == Some(&[0x89, 0x03][..])).collect();
+    let keep = |rows: &[String]| -> Vec<String> {
+        rows.iter().zip(&fabric_path).filter(|(_, fp)| !**fp).map(|(r, _)| r.clone()).collect()
+    };
+    assert_eq!(inner_in.len(), fabric_path.len());
+    assert_eq!(keep(&inner_in), keep(&inner_out), "tshark sees a different inner packet behind the header");
+    let skipped = fabric_path.iter().filter(|fp| **fp).count();
 
     let header = tshark_fields(&out, true, &["vantage.timestamp", "vantage.flow.hash", "vantage.flow.flags", "vantage.flow.l3_offset", "vantage.flow.proto"])
         .expect("tshark");
@@ -64,7 +74,11 @@ fn check(input: &Path) {
         tagged += usize::from(!t.trim().is_empty());
     }
     assert!(tagged > 0, "no tagged frame was compared");
-    println!("{}: {} frames, {tagged} tagged, tshark agrees", input.display(), header.len());
+    println!(
+        "{}: {} frames, {tagged} tagged, tshark agrees (inner packet compared on all but {skipped} FabricPath frames)",
+        input.display(),
+        header.len()
+    );
 }
 
 #[test]

@@ -329,15 +329,18 @@ impl Sim {
             a.rdata = rdata;
             a.done = true;
         }
-        let a = *a;
-        // SAFETY: plain setter. bready and rready stay high.
+        self.drive_axil();
+    }
+
+    /// Put the master's state on the AXI4-Lite inputs; bready and rready stay high.
+    fn drive_axil(&mut self) {
+        let a = self.axil;
+        // SAFETY: plain setter.
         unsafe { ffi::vt_axil_in(self.h, a.awvalid as u8, a.addr, a.wvalid as u8, a.wdata, 1, a.arvalid as u8, a.addr, 1) }
     }
 
     fn axil_access(&mut self, what: &'static str, addr: u32) -> Result<u32, SimError> {
-        let a = self.axil;
-        // SAFETY: plain setter.
-        unsafe { ffi::vt_axil_in(self.h, a.awvalid as u8, a.addr, a.awvalid as u8, a.wdata, 1, a.arvalid as u8, a.addr, 1) }
+        self.drive_axil();
         let start = self.cycle;
         while !self.axil.done {
             if self.cycle - start > AXIL_TIMEOUT_CYCLES {

@@ -3,6 +3,8 @@
 -- or copy into ~/.local/lib/wireshark/plugins/. The Ethernet dissector hands over the bytes after
 -- the EtherType 0x88B5; this dissector reads the version, the length in words and the TLVs,
 -- then passes the frame's own EtherType and payload on, so the inner IP/TCP is dissected as usual.
+-- Limitation: a tagged Cisco FabricPath frame shows no inner packet, because Wireshark dissects
+-- FabricPath only from the start of a frame and the tag sits between its MACs and its header.
 
 local vantage = Proto("vantage", "Vantage tagged header")
 
