@@ -70,8 +70,10 @@ impl Logic for HashStage {
         self.toeplitz.tuple.next = self.slot_in.val().hash_in;
         self.toeplitz.key.next = self.key.val();
         self.stage.d.next.hash = 0.into();
+        self.stage.d.next.proto = 0.into();
         if self.slot_in.val().ip_ok {
             self.stage.d.next.hash = self.toeplitz.hash.val();
+            self.stage.d.next.proto = self.slot_in.val().proto;
         }
         if self.reset.val() {
             self.stage.d.next.valid = false;

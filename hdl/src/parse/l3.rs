@@ -66,6 +66,19 @@ impl Logic for L3 {
         self.len.next = bit_cast::<12, 8>(self.slot_in.val().len);
         self.long.next = self.slot_in.val().len == 255;
         if self.slot_in.val().sof & !self.slot_in.val().stop {
+            // The fields are taken whatever the checks say: they matter only with `ip_ok` (the
+            // hash stage clears `proto` without it), and the checks then decide just a few bits.
+            if self.slot_in.val().f_ipv4 {
+                self.stage.d.next.proto = self.h.val().get_bits::<8>(320 - 8 * 10);
+                self.stage.d.next.src = bit_cast::<128, 32>(self.h.val().get_bits::<32>(320 - 8 * 16));
+                self.stage.d.next.dst = bit_cast::<128, 32>(self.h.val().get_bits::<32>(320 - 8 * 20));
+                self.stage.d.next.cur = self.v4_end.val();
+            } else {
+                self.stage.d.next.proto = self.h.val().get_bits::<8>(320 - 8 * 7);
+                self.stage.d.next.src = self.h.val().get_bits::<128>(320 - 8 * 24);
+                self.stage.d.next.dst = self.h.val().get_bits::<128>(320 - 8 * 40);
+                self.stage.d.next.cur = self.slot_in.val().cur + 40;
+            }
             if self.slot_in.val().f_ipv4 {
                 if ((self.slot_in.val().cur + 20) > self.len.val()) & !self.long.val() {
                     self.stage.d.next.f_trunc = true;
@@ -84,10 +97,6 @@ impl Logic for L3 {
                     self.stage.d.next.stop = true;
                 } else {
                     self.stage.d.next.ip_ok = true;
-                    self.stage.d.next.proto = self.h.val().get_bits::<8>(320 - 8 * 10);
-                    self.stage.d.next.src = bit_cast::<128, 32>(self.h.val().get_bits::<32>(320 - 8 * 16));
-                    self.stage.d.next.dst = bit_cast::<128, 32>(self.h.val().get_bits::<32>(320 - 8 * 20));
-                    self.stage.d.next.cur = self.v4_end.val();
                     if self.frag.val() != 0 {
                         self.stage.d.next.f_frag = true;
                         self.stage.d.next.stop = true;
@@ -105,10 +114,6 @@ impl Logic for L3 {
                     self.stage.d.next.stop = true;
                 } else {
                     self.stage.d.next.ip_ok = true;
-                    self.stage.d.next.proto = self.h.val().get_bits::<8>(320 - 8 * 7);
-                    self.stage.d.next.src = self.h.val().get_bits::<128>(320 - 8 * 24);
-                    self.stage.d.next.dst = self.h.val().get_bits::<128>(320 - 8 * 40);
-                    self.stage.d.next.cur = self.slot_in.val().cur + 40;
                 }
             }
         }
