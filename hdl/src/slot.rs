@@ -89,9 +89,9 @@ pub struct Slot {
     pub src: Bits<128>,
     /// Destination address (IPv4 zero-extended).
     pub dst: Bits<128>,
-    /// Transport source port (0 unless PORTS).
+    /// Transport source port (the L4 step takes it unchecked; 0 unless PORTS from HashOrder on).
     pub sport: Bits<16>,
-    /// Transport destination port (0 unless PORTS).
+    /// Transport destination port (as `sport`).
     pub dport: Bits<16>,
     /// TCP sequence number.
     pub tcp_seq: Bits<32>,

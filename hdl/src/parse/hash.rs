@@ -21,6 +21,9 @@ pub struct HashOrder {
     stage: DFF<Slot>,
     a: Signal<Local, Bits<144>>,
     b: Signal<Local, Bits<144>>,
+    /// The ports when PORTS is set, else 0 (the L4 step takes them unchecked).
+    sport: Signal<Local, Bits<16>>,
+    dport: Signal<Local, Bits<16>>,
 }
 
 impl Logic for HashOrder {
@@ -29,17 +32,25 @@ impl Logic for HashOrder {
         dff_setup!(self, clock, stage);
         self.stage.d.next = self.slot_in.val();
         self.slot_out.next = self.stage.q.val();
-        self.a.next = (bit_cast::<144, 128>(self.slot_in.val().src) << 16) | bit_cast::<144, 16>(self.slot_in.val().sport);
-        self.b.next = (bit_cast::<144, 128>(self.slot_in.val().dst) << 16) | bit_cast::<144, 16>(self.slot_in.val().dport);
+        self.sport.next = 0.into();
+        self.dport.next = 0.into();
+        if self.slot_in.val().f_ports {
+            self.sport.next = self.slot_in.val().sport;
+            self.dport.next = self.slot_in.val().dport;
+        }
+        self.stage.d.next.sport = self.sport.val();
+        self.stage.d.next.dport = self.dport.val();
+        self.a.next = (bit_cast::<144, 128>(self.slot_in.val().src) << 16) | bit_cast::<144, 16>(self.sport.val());
+        self.b.next = (bit_cast::<144, 128>(self.slot_in.val().dst) << 16) | bit_cast::<144, 16>(self.dport.val());
         self.stage.d.next.hash_in = (bit_cast::<288, 128>(self.slot_in.val().src) << 160)
             | (bit_cast::<288, 128>(self.slot_in.val().dst) << 32)
-            | (bit_cast::<288, 16>(self.slot_in.val().sport) << 16)
-            | bit_cast::<288, 16>(self.slot_in.val().dport);
+            | (bit_cast::<288, 16>(self.sport.val()) << 16)
+            | bit_cast::<288, 16>(self.dport.val());
         if self.a.val() > self.b.val() {
             self.stage.d.next.hash_in = (bit_cast::<288, 128>(self.slot_in.val().dst) << 160)
                 | (bit_cast::<288, 128>(self.slot_in.val().src) << 32)
-                | (bit_cast::<288, 16>(self.slot_in.val().dport) << 16)
-                | bit_cast::<288, 16>(self.slot_in.val().sport);
+                | (bit_cast::<288, 16>(self.dport.val()) << 16)
+                | bit_cast::<288, 16>(self.sport.val());
         }
         if self.reset.val() {
             self.stage.d.next.valid = false;

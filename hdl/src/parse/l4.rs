@@ -72,6 +72,15 @@ impl Logic for L4 {
             self.need.next = self.slot_in.val().cur + 20;
         }
         if self.slot_in.val().sof & !self.slot_in.val().stop & self.slot_in.val().ip_ok {
+            // The fields are taken whatever the checks say: they matter only with PORTS (the hash
+            // ordering step reads the ports through it), so the checks decide just the flags.
+            self.stage.d.next.sport = self.h.val().get_bits::<16>(320 - 16);
+            self.stage.d.next.dport = self.h.val().get_bits::<16>(320 - 32);
+            self.stage.d.next.tcp_seq = self.h.val().get_bits::<32>(320 - 64);
+            self.stage.d.next.tcp_ack = self.h.val().get_bits::<32>(320 - 96);
+            self.stage.d.next.tcp_doff = self.h.val().get_bits::<4>(320 - 100);
+            self.stage.d.next.tcp_flags = self.h.val().get_bits::<8>(320 - 112);
+            self.stage.d.next.tcp_win = self.h.val().get_bits::<16>(320 - 128);
             if self.ext_left.val() | !(self.tcp.val() | self.udp.val() | self.icmp.val()) {
                 self.stage.d.next.f_l4_unknown = true;
                 self.stage.d.next.stop = true;
@@ -83,15 +92,6 @@ impl Logic for L4 {
                 self.stage.d.next.stop = true;
             } else if self.tcp.val() | self.udp.val() {
                 self.stage.d.next.f_ports = true;
-                self.stage.d.next.sport = self.h.val().get_bits::<16>(320 - 16);
-                self.stage.d.next.dport = self.h.val().get_bits::<16>(320 - 32);
-                if self.tcp.val() {
-                    self.stage.d.next.tcp_seq = self.h.val().get_bits::<32>(320 - 64);
-                    self.stage.d.next.tcp_ack = self.h.val().get_bits::<32>(320 - 96);
-                    self.stage.d.next.tcp_doff = self.h.val().get_bits::<4>(320 - 100);
-                    self.stage.d.next.tcp_flags = self.h.val().get_bits::<8>(320 - 112);
-                    self.stage.d.next.tcp_win = self.h.val().get_bits::<16>(320 - 128);
-                }
             }
         }
         if self.reset.val() {
