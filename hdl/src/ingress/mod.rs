@@ -55,8 +55,10 @@ pub struct Ingress {
     x_keep: DFF<Bits<64>>,
     x_data: DFF<Bits<512>>,
     x_ts: DFF<Bits<64>>,
-    top0: TopLane,
-    top1: TopLane,
+    /// Top kept lane + 1 of the input beat, found as it is registered (off the later paths).
+    x_top: DFF<Bits<7>>,
+    h_top: DFF<Bits<7>>,
+    top: TopLane,
     s: DFF<Bits<96>>,
     cyc: DFF<Bits<64>>,
     in_frame: DFF<Bit>,
@@ -103,8 +105,9 @@ impl Default for Ingress {
             x_keep: Default::default(),
             x_data: Default::default(),
             x_ts: Default::default(),
-            top0: Default::default(),
-            top1: Default::default(),
+            x_top: Default::default(),
+            h_top: Default::default(),
+            top: Default::default(),
             s: Default::default(),
             cyc: Default::default(),
             in_frame: Default::default(),
@@ -133,8 +136,8 @@ impl Logic for Ingress {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, s, cyc, in_frame, x_valid, x_last, x_user, x_keep, x_data, x_ts, h_valid, h_sof, h_last,
-            h_user, h_keep, h_data, h_ts, out
+            self, clock, s, cyc, in_frame, x_valid, x_last, x_user, x_keep, x_data, x_ts, x_top, h_valid, h_sof,
+            h_last, h_user, h_keep, h_data, h_ts, h_top, out
         );
         // Free-running counters.
         self.cyc.d.next = self.cyc.q.val() + 1;
@@ -151,6 +154,8 @@ impl Logic for Ingress {
         self.x_keep.d.next = self.tkeep.val();
         self.x_data.d.next = self.tdata.val();
         self.x_ts.d.next = self.s.q.val().get_bits::<64>(32);
+        self.top.a.next = self.tkeep.val();
+        self.x_top.d.next = self.top.y.val();
         if self.x_valid.q.val() {
             self.in_frame.d.next = !self.x_last.q.val();
         }
@@ -175,6 +180,7 @@ impl Logic for Ingress {
             self.h_user.d.next = self.x_user.q.val();
             self.h_keep.d.next = self.x_keep.q.val();
             self.h_data.d.next = self.x_data.q.val();
+            self.h_top.d.next = self.x_top.q.val();
             if !self.in_frame.q.val() {
                 self.h_ts.d.next = self.x_ts.q.val();
             }
@@ -183,14 +189,12 @@ impl Logic for Ingress {
         self.reverse.a.next =
             (bit_cast::<WIN_BITS, 512>(self.la_data.val()) << 512) | bit_cast::<WIN_BITS, 512>(self.h_data.q.val());
         // Frame length in lanes when it ends inside the window: index of the top kept lane + 1.
-        self.top0.a.next = self.h_keep.q.val();
-        self.top1.a.next = self.la_keep.val();
         self.len.next = 255.into();
         if self.la_in.val() & self.la_last.val() {
-            self.len.next = bit_cast::<8, 7>(self.top1.y.val()) + 64;
+            self.len.next = bit_cast::<8, 7>(self.x_top.q.val()) + 64;
         }
         if self.h_last.q.val() {
-            self.len.next = bit_cast::<8, 7>(self.top0.y.val());
+            self.len.next = bit_cast::<8, 7>(self.h_top.q.val());
         }
         // tkeep must be a full beat, or on a last beat a non-empty run from lane 0: no lane kept
         // above an empty one (a wide AND-OR, no carry chain).

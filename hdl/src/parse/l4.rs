@@ -27,7 +27,18 @@ pub struct L4 {
     udp: Signal<Local, Bit>,
     icmp: Signal<Local, Bit>,
     ext_left: Signal<Local, Bit>,
-    need: Signal<Local, Bits<OFF_BITS>>,
+    /// The header end for each transport (ICMP 4, UDP 8, TCP 20 bytes), compared with the frame
+    /// and the window in parallel; the protocol then picks one result (shallower than picking
+    /// the sum first).
+    short4: Signal<Local, Bit>,
+    short8: Signal<Local, Bit>,
+    short20: Signal<Local, Bit>,
+    deep4: Signal<Local, Bit>,
+    deep8: Signal<Local, Bit>,
+    deep20: Signal<Local, Bit>,
+    too_short: Signal<Local, Bit>,
+    too_deep: Signal<Local, Bit>,
+    len: Signal<Local, Bits<OFF_BITS>>,
 }
 
 impl Default for L4 {
@@ -44,7 +55,15 @@ impl Default for L4 {
             udp: Default::default(),
             icmp: Default::default(),
             ext_left: Default::default(),
-            need: Default::default(),
+            short4: Default::default(),
+            short8: Default::default(),
+            short20: Default::default(),
+            deep4: Default::default(),
+            deep8: Default::default(),
+            deep20: Default::default(),
+            too_short: Default::default(),
+            too_deep: Default::default(),
+            len: Default::default(),
         }
     }
 }
@@ -64,12 +83,23 @@ impl Logic for L4 {
                 | (self.slot_in.val().proto == 43)
                 | (self.slot_in.val().proto == 44)
                 | (self.slot_in.val().proto == 60));
-        self.need.next = self.slot_in.val().cur + 4;
+        // A frame that does not end in the window (len 255) is never too short, only too deep.
+        self.len.next = bit_cast::<OFF_BITS, 8>(self.slot_in.val().len);
+        self.short4.next = ((self.slot_in.val().cur + 4) > self.len.val()) & (self.slot_in.val().len != 255);
+        self.short8.next = ((self.slot_in.val().cur + 8) > self.len.val()) & (self.slot_in.val().len != 255);
+        self.short20.next = ((self.slot_in.val().cur + 20) > self.len.val()) & (self.slot_in.val().len != 255);
+        self.deep4.next = (self.slot_in.val().cur + 4) > self.window.val();
+        self.deep8.next = (self.slot_in.val().cur + 8) > self.window.val();
+        self.deep20.next = (self.slot_in.val().cur + 20) > self.window.val();
+        self.too_short.next = self.short4.val();
+        self.too_deep.next = self.deep4.val();
         if self.udp.val() {
-            self.need.next = self.slot_in.val().cur + 8;
+            self.too_short.next = self.short8.val();
+            self.too_deep.next = self.deep8.val();
         }
         if self.tcp.val() {
-            self.need.next = self.slot_in.val().cur + 20;
+            self.too_short.next = self.short20.val();
+            self.too_deep.next = self.deep20.val();
         }
         if self.slot_in.val().sof & !self.slot_in.val().stop & self.slot_in.val().ip_ok {
             // The fields are taken whatever the checks say: they matter only with PORTS (the hash
@@ -84,10 +114,10 @@ impl Logic for L4 {
             if self.ext_left.val() | !(self.tcp.val() | self.udp.val() | self.icmp.val()) {
                 self.stage.d.next.f_l4_unknown = true;
                 self.stage.d.next.stop = true;
-            } else if (self.need.val() > bit_cast::<OFF_BITS, 8>(self.slot_in.val().len)) & (self.slot_in.val().len != 255) {
+            } else if self.too_short.val() {
                 self.stage.d.next.f_trunc = true;
                 self.stage.d.next.stop = true;
-            } else if self.need.val() > self.window.val() {
+            } else if self.too_deep.val() {
                 self.stage.d.next.f_deep = true;
                 self.stage.d.next.stop = true;
             } else if self.tcp.val() | self.udp.val() {
