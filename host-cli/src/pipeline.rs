@@ -161,11 +161,7 @@ fn compare_with_model(
     if model.frames.len() != frames.len() {
         bail!("model gives {} frames, the hardware {}", model.frames.len(), frames.len());
     }
-    let trim = |f: &LaneFrame| {
-        let end = f.lanes.iter().rposition(|l| l.is_some()).map_or(0, |i| i + 1);
-        (f.lanes[..end].to_vec(), f.user)
-    };
-    if let Some(i) = frames.iter().zip(&model.frames).position(|(a, b)| trim(a) != trim(b)) {
+    if let Some(i) = frames.iter().zip(&model.frames).position(|(a, b)| a.trimmed() != b.trimmed()) {
         bail!("frame {} differs between the hardware and the model", i + 1);
     }
     for (name, value) in &model.counters {

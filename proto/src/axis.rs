@@ -62,6 +62,13 @@ impl LaneFrame {
         self.lanes.iter().flatten().copied().collect()
     }
 
+    /// The frame without lanes after its last kept lane: those do not belong to a frame, so two
+    /// frames that differ only there are the same frame.
+    pub fn trimmed(&self) -> LaneFrame {
+        let end = self.lanes.iter().rposition(|l| l.is_some()).map_or(0, |i| i + 1);
+        LaneFrame { lanes: self.lanes[..end].to_vec(), user: self.user }
+    }
+
     /// Whether some lane before the last one is empty.
     pub fn has_hole(&self) -> bool {
         self.lanes.iter().any(|l| l.is_none())
@@ -179,6 +186,13 @@ mod tests {
         assert!(b.keep_is_contiguous());
         b.keep = 0xFF;
         assert!(!b.keep_is_contiguous());
+    }
+
+    #[test]
+    fn trimmed_drops_trailing_holes_only() {
+        let f = LaneFrame { lanes: vec![None, Some(1), None, None], user: true };
+        assert_eq!(f.trimmed(), LaneFrame { lanes: vec![None, Some(1)], user: true });
+        assert_eq!(LaneFrame { lanes: vec![None], user: false }.trimmed().lanes.len(), 0);
     }
 
     #[test]

@@ -43,7 +43,7 @@ pub fn assert_same(input: &[TimedBeat], config: &Config) -> (RtlOutput, ModelOut
     let model = vantage_model::run(&model_config, &driven);
     assert_eq!(rtl.frames.len(), model.frames.len(), "frame count");
     for (i, (r, m)) in rtl.frames.iter().zip(&model.frames).enumerate() {
-        if trim(r) != trim(m) {
+        if r.trimmed() != m.trimmed() {
             panic!("frame {i} differs\n rtl:   {}\n model: {}", show(r), show(m));
         }
     }
@@ -51,12 +51,6 @@ pub fn assert_same(input: &[TimedBeat], config: &Config) -> (RtlOutput, ModelOut
         assert_eq!(rtl.counters.get(name), Some(value), "counter {name}");
     }
     (rtl, model)
-}
-
-/// Lanes after the last kept lane do not belong to a frame (docs/pipeline.md); drop them.
-fn trim(f: &LaneFrame) -> LaneFrame {
-    let end = f.lanes.iter().rposition(|l| l.is_some()).map_or(0, |i| i + 1);
-    LaneFrame { lanes: f.lanes[..end].to_vec(), user: f.user }
 }
 
 fn show(f: &LaneFrame) -> String {
