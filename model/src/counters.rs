@@ -2,6 +2,7 @@
 //! names of `proto::regs`.
 
 use crate::parse::Meta;
+use crate::stats::stage::StatsCounters;
 use crate::tag::TagDecision;
 use std::collections::BTreeMap;
 use vantage_proto::axis::{Beat, LaneFrame};
@@ -107,7 +108,7 @@ impl TagCounters {
 
 /// Every counter of the parse and tag blocks by `"<block>.<counter>"` (0 for a name the model
 /// does not know, which a test rules out).
-pub(crate) fn to_map(parse: &ParseCounters, tag: &TagCounters) -> Counters {
+pub(crate) fn to_map(parse: &ParseCounters, tag: &TagCounters, stats: &StatsCounters) -> Counters {
     let mut c = Counters::new();
     for counter in regs::parse::COUNTERS {
         let key = format!("{}.{}", block_name(regs::parse::BASE), counter.name);
@@ -117,7 +118,24 @@ pub(crate) fn to_map(parse: &ParseCounters, tag: &TagCounters) -> Counters {
         let key = format!("{}.{}", block_name(regs::tag::BASE), counter.name);
         c.insert(key, tag.get(counter.name).unwrap_or(0));
     }
+    for counter in regs::stats::COUNTERS {
+        let key = format!("{}.{}", block_name(regs::stats::BASE), counter.name);
+        c.insert(key, stats_counter(stats, counter.name).unwrap_or(0));
+    }
     c
+}
+
+fn stats_counter(s: &StatsCounters, name: &str) -> Option<u64> {
+    Some(match name {
+        "frames" => s.frames,
+        "updates" => s.updates,
+        "new_groups" => s.new_groups,
+        "table_full" => s.table_full,
+        "fanout" => s.fanout,
+        "crossed" => s.crossed,
+        "late" => s.late,
+        _ => return None,
+    })
 }
 
 #[cfg(test)]
@@ -140,8 +158,12 @@ mod tests {
         for d in [TagDecision::Tagged, TagDecision::TooShort, TagDecision::Backlog] {
             t.count(&LaneFrame::from_bytes(&[0]), d);
         }
-        let c = to_map(&p, &t);
-        assert_eq!(c.len(), regs::parse::COUNTERS.len() + regs::tag::COUNTERS.len());
+        for c in regs::stats::COUNTERS {
+            assert!(stats_counter(&StatsCounters::default(), c.name).is_some(), "stats counter {} unknown to the model", c.name);
+        }
+        let s = StatsCounters { frames: 1, updates: 1, new_groups: 1, table_full: 1, fanout: 1, crossed: 1, late: 1 };
+        let c = to_map(&p, &t, &s);
+        assert_eq!(c.len(), regs::parse::COUNTERS.len() + regs::tag::COUNTERS.len() + regs::stats::COUNTERS.len());
         assert!(c.contains_key("parse.frames") && c.contains_key("tag.tagged"));
         assert!(c.values().all(|v| *v > 0), "some counter is never counted: {c:?}");
     }

@@ -56,6 +56,8 @@ pub struct Config {
     pub hash_key: [u8; KEY_BYTES],
     /// The timestamp counter (`ts.*`, known through a snapshot).
     pub time: TimeBase,
+    /// The stats block (`stats.*`).
+    pub stats: stats::stage::StatsConfig,
 }
 
 impl Default for Config {
@@ -66,6 +68,7 @@ impl Default for Config {
             ethertype: DEFAULT_ETHERTYPE,
             hash_key: DEFAULT_KEY,
             time: TimeBase { cycle: 0, value: 0, inc: default_ts_increment() },
+            stats: stats::stage::StatsConfig::default(),
         }
     }
 }
@@ -115,19 +118,33 @@ pub fn run(config: &Config, input: &[TimedBeat]) -> ModelOutput {
 /// [`run`], and what happened to each frame.
 pub fn run_traced(config: &Config, input: &[TimedBeat]) -> (ModelOutput, Trace) {
     let frames = ingress::frames(input);
-    let engine = tag::run_engine(&frames, config.tag_enabled);
+    let metas: Vec<Meta> = frames
+        .iter()
+        .map(|f| f.beats.first().map_or_else(Meta::default, |first| parse(first, f.lookahead(), &config.hash_key)))
+        .collect();
+    let news = stats_news(config, &frames, &metas);
+    let long: Vec<bool> = news.0.iter().map(|n| n.is_some_and(|n| n.any())).collect();
+    let engine = tag::run_engine(&frames, &long, config.tag_enabled);
     let mut output = ModelOutput { frames: Vec::with_capacity(frames.len()), counters: Counters::new() };
     let (mut parse_counters, mut tag_counters) = (counters::ParseCounters::default(), counters::TagCounters::default());
     let mut trace = Trace { frames: Vec::with_capacity(frames.len()), max_backlog: engine.max_backlog };
     for (i, frame) in frames.iter().enumerate() {
-        let Some(first) = frame.beats.first() else { continue };
-        let meta = parse(first, frame.lookahead(), &config.hash_key);
+        if frame.beats.is_empty() {
+            continue;
+        }
+        let meta = metas[i];
         parse_counters.count(&frame.beats, &meta);
         let ingress_ns = config.time.ns_at(frame.arrival[0]);
         let decision = engine.decisions[i];
         let lanes = frame.lane_frame();
         let out = match decision {
-            TagDecision::Tagged => tag::insert_header(&lanes, &header_bytes(config, ingress_ns, &meta)),
+            TagDecision::Tagged => {
+                let header = match news.0[i].filter(|n| n.any()) {
+                    Some(n) => stats_header_bytes(config, ingress_ns, &meta, n),
+                    None => header_bytes(config, ingress_ns, &meta),
+                };
+                tag::insert_header(&lanes, &header)
+            }
             _ => lanes,
         };
         tag_counters.count(&out, decision);
@@ -141,8 +158,38 @@ pub fn run_traced(config: &Config, input: &[TimedBeat]) -> (ModelOutput, Trace) 
             sent: engine.sent[i].clone(),
         });
     }
-    output.counters = counters::to_map(&parse_counters, &tag_counters);
+    output.counters = counters::to_map(&parse_counters, &tag_counters, &news.1);
     (output, trace)
+}
+
+/// The stats stage over every frame in order: each frame's news for the tag stage (None when the
+/// frame is late: its first beat left before its last beat was counted), and the stats counters.
+fn stats_news(config: &Config, frames: &[ingress::InFrame], metas: &[Meta]) -> (Vec<Option<stats::stage::News>>, stats::stage::StatsCounters) {
+    use vantage_proto::stats::{DELAY, DELAY_MARGIN};
+    let mut stage = stats::stage::StatsStage::new(config.stats.clone());
+    let news = frames
+        .iter()
+        .zip(metas)
+        .map(|(frame, meta)| {
+            let bytes: u64 = frame.beats.iter().map(|b| b.valid_bytes() as u64).sum();
+            let facts = stats::rules::FrameFacts { meta, ip_ok: meta.ip_ok, ingress_port: 0 };
+            let news = stage.count(&facts, bytes);
+            // Release cycles are the stats stage's input cycles less a constant.
+            let span = frame.release.last().copied().unwrap_or(0) - frame.release.first().copied().unwrap_or(0);
+            let late = config.stats.enabled && span > (DELAY - DELAY_MARGIN) as u64;
+            if late {
+                stage.count_late();
+            }
+            (!late).then_some(news)
+        })
+        .collect();
+    (news, stage.counters)
+}
+
+/// The per-frame header with the STATS tag, for a frame the stats stage has news about.
+pub fn stats_header_bytes(config: &Config, ingress_ns: u64, meta: &Meta, news: stats::stage::News) -> Vec<u8> {
+    let flow = FlowInfo { hash: meta.hash, flags: meta.flags, l3_offset: meta.l3_offset, ip_proto: meta.ip_proto };
+    TaggedHeader::for_frame_with_stats(ingress_ns, flow, news.crossed, news.uncounted).encode(config.ethertype)
 }
 
 /// The version 1 per-frame header the tag stage inserts.

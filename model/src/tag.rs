@@ -23,7 +23,7 @@ use crate::parse::used_lanes;
 use std::collections::VecDeque;
 use vantage_proto::axis::LaneFrame;
 use vantage_proto::datapath::{BEAT_BYTES, MIN_TAGGABLE_BYTES, PARSE_WINDOW_BYTES, TAG_BACKLOG_LIMIT, TAG_INSERT_OFFSET};
-use vantage_proto::header::FRAME_HEADER_BYTES;
+use vantage_proto::header::{FRAME_HEADER_BYTES, STATS_HEADER_BYTES};
 
 /// What the tag engine decided for a frame at its first beat.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -56,7 +56,10 @@ struct Slot {
 }
 
 /// Run the tag engine cycle by cycle over the released beats of `frames`.
-pub(crate) fn run_engine(frames: &[InFrame], enabled: bool) -> EngineRun {
+///
+/// `long[f]`: frame `f`'s header carries the STATS tag (`STATS_HEADER_BYTES` instead of
+/// `FRAME_HEADER_BYTES`).
+pub(crate) fn run_engine(frames: &[InFrame], long: &[bool], enabled: bool) -> EngineRun {
     let mut run = EngineRun {
         decisions: vec![TagDecision::Disabled; frames.len()],
         sent: vec![Vec::new(); frames.len()],
@@ -84,11 +87,12 @@ pub(crate) fn run_engine(frames: &[InFrame], enabled: bool) -> EngineRun {
         } else if let Some(head) = fifo.front().copied() {
             let frame = &frames[head.frame];
             if head.beat == 0 {
-                run.decisions[head.frame] = decide(frame.len_lanes(), enabled, fifo.len(), costs_no_beat(frame));
+                let header = header_len(long[head.frame]);
+                run.decisions[head.frame] = decide(frame.len_lanes(), enabled, fifo.len(), costs_no_beat(frame, header));
             }
             run.sent[head.frame].push(cycle);
             let is_last = head.beat + 1 == frame.beats.len();
-            if is_last && run.decisions[head.frame] == TagDecision::Tagged && needs_overflow(frame) {
+            if is_last && run.decisions[head.frame] == TagDecision::Tagged && needs_overflow(frame, header_len(long[head.frame])) {
                 overflow = Some(head.frame);
             }
             fifo.pop_front();
@@ -119,14 +123,23 @@ fn decide(len_lanes: usize, enabled: bool, backlog: usize, free: bool) -> TagDec
 
 /// Tagging this frame costs no output beat, as the tag stage can tell at the first beat: the frame
 /// ends within its first two beats (the parse window) and needs no overflow beat.
-fn costs_no_beat(frame: &InFrame) -> bool {
-    frame.beats.len() * BEAT_BYTES <= PARSE_WINDOW_BYTES && !needs_overflow(frame)
+fn costs_no_beat(frame: &InFrame, header: usize) -> bool {
+    frame.beats.len() * BEAT_BYTES <= PARSE_WINDOW_BYTES && !needs_overflow(frame, header)
 }
 
-/// A tagged frame needs an overflow beat when its last input beat uses lanes at or above
-/// `64 - 24 = 40`.
-fn needs_overflow(frame: &InFrame) -> bool {
-    frame.beats.last().is_some_and(|b| used_lanes(b) > BEAT_BYTES - FRAME_HEADER_BYTES)
+/// A frame tagged with a header of `header` bytes needs an overflow beat when its last input beat
+/// uses lanes at or above `64 - header` (40 for the plain header, 28 with the STATS tag).
+fn needs_overflow(frame: &InFrame, header: usize) -> bool {
+    frame.beats.last().is_some_and(|b| used_lanes(b) > BEAT_BYTES - header)
+}
+
+/// Header bytes with or without the STATS tag.
+fn header_len(long: bool) -> usize {
+    if long {
+        STATS_HEADER_BYTES
+    } else {
+        FRAME_HEADER_BYTES
+    }
 }
 
 /// The tagged frame: `header` inserted at lane 12, holes moving with their lanes.

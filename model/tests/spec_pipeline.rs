@@ -241,6 +241,7 @@ fn no_input_gives_every_counter_at_zero() {
         .iter()
         .map(|c| format!("parse.{}", c.name))
         .chain(vantage_proto::regs::tag::COUNTERS.iter().map(|c| format!("tag.{}", c.name)))
+        .chain(vantage_proto::regs::stats::COUNTERS.iter().map(|c| format!("stats.{}", c.name)))
         .collect();
     assert_eq!(out.counters.keys().cloned().collect::<Vec<_>>().len(), names.len());
     assert!(names.iter().all(|n| out.counters.get(n) == Some(&0)), "{:?}", out.counters);

@@ -29,9 +29,10 @@ pub const DEFAULT_KEY: [u8; KEY_BYTES] = [
 ];
 
 /// Toeplitz hash of `input` under `key`: for every set input bit i (most significant bit of byte
-/// 0 first), XOR in the 32 key bits starting at key bit i.
-pub fn toeplitz(key: &[u8; KEY_BYTES], input: &[u8]) -> u32 {
-    assert!(input.len() * 8 + 32 <= KEY_BYTES * 8, "input longer than the key allows");
+/// 0 first), XOR in the 32 key bits starting at key bit i. The key must be at least 32 bits
+/// longer than the input (the flow hash's 40-byte key, or the stats stage's 44-byte key).
+pub fn toeplitz(key: &[u8], input: &[u8]) -> u32 {
+    assert!(input.len() * 8 + 32 <= key.len() * 8, "input longer than the key allows");
     let mut hash = 0u32;
     for (i, byte) in input.iter().enumerate() {
         for b in 0..8 {
@@ -44,7 +45,7 @@ pub fn toeplitz(key: &[u8; KEY_BYTES], input: &[u8]) -> u32 {
 }
 
 /// The 32 key bits starting at key bit `start` (bit 0 = most significant bit of key byte 0).
-fn key_window(key: &[u8; KEY_BYTES], start: usize) -> u32 {
+fn key_window(key: &[u8], start: usize) -> u32 {
     let first = start / 8;
     // Five bytes hold the 32 bits wherever they start within the first byte.
     let bits40 = (0..5).fold(0u64, |acc, k| (acc << 8) | u64::from(key.get(first + k).copied().unwrap_or(0)));

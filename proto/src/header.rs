@@ -30,6 +30,14 @@
 //!                                  off 16  u32 flow hash, u16 parse flags,
 //!                                          u8 IP header offset in the original frame (0 = none),
 //!                                          u8 IP protocol / IPv6 next header of the transport
+//!
+//!  A frame the stats stage has news about (a threshold crossed, a group it could not count)
+//!  carries a third TLV, 36 bytes in all (words = 9):
+//!  off 24  type 0x03 STATS, length 8
+//!  off 26  u32 crossed: bit r = this frame crossed rule r's threshold (first time this epoch)
+//!  off 30  u32 uncounted: bit r = rule r should have counted this frame but could not
+//!          (bucket full, or a lane conflict); the frame itself carries the group's key fields
+//!  off 34  type 0x00 PAD, length 0
 //! ```
 //!
 //! A reader skips TLVs whose type it does not know (their length says how far) and stops at the
@@ -54,6 +62,12 @@ pub const TLV_TIMESTAMP: u8 = 0x01;
 /// TLV type: flow hash (u32), parse flags (u16), IP header offset (u8), transport protocol (u8).
 pub const TLV_FLOW: u8 = 0x02;
 
+/// TLV type: stats news, u32 rules whose threshold this frame crossed, u32 rules that could not
+/// count it.
+pub const TLV_STATS: u8 = 0x03;
+
+/// Value length of the STATS tag.
+pub const STATS_LEN: usize = 8;
 /// Value length of the TIMESTAMP tag.
 pub const TIMESTAMP_LEN: usize = 8;
 /// Value length of the FLOW tag.
@@ -62,6 +76,9 @@ pub const FLOW_LEN: usize = 8;
 pub const FRAME_HEADER_BYTES: usize =
     FIXED_BYTES + TLV_HEAD_BYTES + TIMESTAMP_LEN + TLV_HEAD_BYTES + FLOW_LEN;
 const _: () = assert!(FRAME_HEADER_BYTES % 4 == 0);
+/// Length of the per-frame header with a STATS tag (and a 2-byte PAD).
+pub const STATS_HEADER_BYTES: usize = FRAME_HEADER_BYTES + TLV_HEAD_BYTES + STATS_LEN + TLV_HEAD_BYTES;
+const _: () = assert!(STATS_HEADER_BYTES % 4 == 0);
 
 /// What the FLOW tag says about a frame.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -83,6 +100,8 @@ pub enum Tag {
     Timestamp(u64),
     /// Flow hash and parse results.
     Flow(FlowInfo),
+    /// What the stats stage says about the frame (bit r = rule r).
+    Stats { crossed: u32, uncounted: u32 },
     /// A tag this reader does not know; kept so it can be shown.
     Unknown { tag_type: u8, value: Vec<u8> },
 }
@@ -164,6 +183,21 @@ impl TaggedHeader {
         Ok((TaggedHeader { version, tags }, len))
     }
 
+    /// The per-frame header with a STATS tag.
+    pub fn for_frame_with_stats(timestamp_ns: u64, flow: FlowInfo, crossed: u32, uncounted: u32) -> Self {
+        let mut h = Self::for_frame(timestamp_ns, flow);
+        h.tags.push(Tag::Stats { crossed, uncounted });
+        h
+    }
+
+    /// The STATS tag's (crossed, uncounted) masks, if the frame has one.
+    pub fn stats(&self) -> Option<(u32, u32)> {
+        self.tags.iter().find_map(|t| match t {
+            Tag::Stats { crossed, uncounted } => Some((*crossed, *uncounted)),
+            _ => None,
+        })
+    }
+
     pub fn timestamp(&self) -> Option<u64> {
         self.tags.iter().find_map(|t| match t {
             Tag::Timestamp(ns) => Some(*ns),
@@ -189,6 +223,11 @@ impl Tag {
                 v.push(f.l3_offset);
                 v.push(f.ip_proto);
                 (TLV_FLOW, v)
+            }
+            Tag::Stats { crossed, uncounted } => {
+                let mut v = crossed.to_be_bytes().to_vec();
+                v.extend_from_slice(&uncounted.to_be_bytes());
+                (TLV_STATS, v)
             }
             Tag::Unknown { tag_type, value } => (*tag_type, value.clone()),
         }
@@ -219,6 +258,10 @@ fn decode_tlvs(mut rest: &[u8]) -> Result<Vec<Tag>, HeaderError> {
                 l3_offset: value[6],
                 ip_proto: value[7],
             })),
+            (TLV_STATS, STATS_LEN) => tags.push(Tag::Stats {
+                crossed: u32::from_be_bytes([value[0], value[1], value[2], value[3]]),
+                uncounted: u32::from_be_bytes([value[4], value[5], value[6], value[7]]),
+            }),
             _ => tags.push(Tag::Unknown { tag_type, value: value.to_vec() }),
         }
         rest = &rest[TLV_HEAD_BYTES + len..];
@@ -266,6 +309,17 @@ mod tests {
                 0x10, 0x03, 14, 6
             ]
         );
+    }
+
+    #[test]
+    fn stats_header_layout_matches_diagram() {
+        let e = TaggedHeader::for_frame_with_stats(0x0102030405060708, flow(), 0x8000_0001, 0x10).encode(DEFAULT_ETHERTYPE);
+        assert_eq!(e.len(), STATS_HEADER_BYTES);
+        assert_eq!(e[3], 9);
+        assert_eq!(&e[24..36], &[0x03, 8, 0x80, 0, 0, 1, 0, 0, 0, 0x10, 0x00, 0]);
+        let frame = insert(&[0u8; 60], &e);
+        let (h, len) = TaggedHeader::decode(&frame, DEFAULT_ETHERTYPE).unwrap();
+        assert_eq!((h.stats(), len), (Some((0x8000_0001, 0x10)), 36));
     }
 
     #[test]

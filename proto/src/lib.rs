@@ -12,6 +12,7 @@ pub mod header;
 pub mod query;
 pub mod regs;
 pub mod rules;
+pub mod stats;
 
 pub use flags::ParseFlags;
 pub use header::{FlowInfo, HeaderError, Tag, TaggedHeader};

@@ -57,6 +57,32 @@ pub struct Counter {
     pub doc: &'static str,
 }
 
+/// A table of registers: `count` elements of `words` 32-bit registers each, `stride` bytes apart
+/// (word `w` of element `i` at `offset + i * stride + 4 * w`). Read/write tables reset to 0.
+#[derive(Clone, Copy, Debug)]
+pub struct RegArray {
+    pub name: &'static str,
+    /// Byte offset of element 0 from the block base.
+    pub offset: u16,
+    pub count: usize,
+    pub stride: u16,
+    pub words: usize,
+    pub access: Access,
+    pub doc: &'static str,
+}
+
+impl RegArray {
+    /// Byte offset (from the block base) of word `w` of element `i`.
+    pub const fn word(&self, i: usize, w: usize) -> u16 {
+        self.offset + i as u16 * self.stride + 4 * w as u16
+    }
+
+    /// Every (element, word, offset).
+    pub fn all(&self) -> impl Iterator<Item = (usize, usize, u16)> + '_ {
+        (0..self.count).flat_map(move |i| (0..self.words).map(move |w| (i, w, self.word(i, w))))
+    }
+}
+
 /// A register block.
 #[derive(Clone, Copy, Debug)]
 pub struct Block {
@@ -69,6 +95,7 @@ pub struct Block {
     pub version: u32,
     pub regs: &'static [Reg],
     pub counters: &'static [Counter],
+    pub arrays: &'static [RegArray],
 }
 
 /// Four ASCII characters as a TYPE value.
@@ -243,12 +270,91 @@ pub mod tag {
     ];
 }
 
+/// The stats stage: rule table, table geometry, hash key, table peek port and counters
+/// (`crate::stats` has the rule encoding and the table layout).
+pub mod stats {
+    use super::*;
+    use crate::stats as st;
+    pub const BASE: u16 = 0x1000;
+    pub const TYPE: u32 = fourcc(b"V-ST");
+    pub const VERSION: u32 = 1;
+    /// Bit 0: counting on. Off, frames pass with the same delay, uncounted and without STATS tags.
+    pub const CONTROL: u16 = 0x0C;
+    /// log2 of the table lanes in use (0..=2), from `stats::place`.
+    pub const LANE_BITS: u16 = 0x10;
+    /// Read-only geometry: rules 7:0, lanes 11:8, ways 15:12, bucket index bits 23:16, banks 31:24.
+    pub const GEOMETRY: u16 = 0x14;
+    /// Read-only: cycles every beat is delayed.
+    pub const DELAY: u16 = 0x18;
+    /// Read-only: registers per rule 7:0, bytes between rules 31:16.
+    pub const RULE_LAYOUT: u16 = 0x1C;
+    /// First of the HASH_KEY registers (stats hash key bytes 0..4, big-endian).
+    pub const HASH_KEY: u16 = 0x20;
+    /// Peek: bank 17:16, bucket 11:0 of the row to read.
+    pub const PEEK_LOC: u16 = 0x50;
+    /// Write 1 to bit 0: read the row at PEEK_LOC into PEEK_DATA (taken in a cycle without a
+    /// frame update, through the same forwarding as updates, so it sees every earlier frame).
+    pub const PEEK_CTL: u16 = 0x54;
+    /// Bit 0: the last peek has completed.
+    pub const PEEK_STATUS: u16 = 0x58;
+    /// First counter.
+    pub const FRAMES: u16 = 0x60;
+    /// The row read by the last peek: `stats::ROW_WORDS` words, way 0 first.
+    pub const PEEK_DATA: u16 = 0x100;
+    /// Rule 0's registers (`stats::RULE_WORDS` words; rule r at RULES + r * RULE_STRIDE).
+    pub const RULES: u16 = 0x400;
+    /// Value of GEOMETRY.
+    pub const GEOMETRY_VALUE: u32 =
+        st::RULES as u32 | (st::LANES as u32) << 8 | (st::WAYS as u32) << 12 | (st::BUCKET_BITS as u32) << 16 | (st::BANKS as u32) << 24;
+
+    pub const fn key_reset(i: usize) -> u32 {
+        let k = &st::DEFAULT_HASH_KEY;
+        u32::from_be_bytes([k[4 * i], k[4 * i + 1], k[4 * i + 2], k[4 * i + 3]])
+    }
+
+    pub const REGS: &[Reg] = &[
+        Reg { name: "CONTROL", offset: CONTROL, access: Access::Rw, reset: 0, doc: "bit 0: counting on" },
+        Reg { name: "LANE_BITS", offset: LANE_BITS, access: Access::Rw, reset: 2, doc: "log2 of the table lanes in use (0..=2)" },
+        Reg { name: "GEOMETRY", offset: GEOMETRY, access: Access::Ro, reset: GEOMETRY_VALUE, doc: "rules 7:0, lanes 11:8, ways 15:12, bucket index bits 23:16, banks 31:24" },
+        Reg { name: "DELAY", offset: DELAY, access: Access::Ro, reset: st::DELAY as u32, doc: "cycles every beat is delayed (frames longer than this less 16 leave without STATS tags)" },
+        Reg { name: "RULE_LAYOUT", offset: RULE_LAYOUT, access: Access::Ro, reset: st::RULE_WORDS as u32 | (st::RULE_STRIDE as u32) << 16, doc: "registers per rule 7:0, bytes between rules 31:16" },
+        Reg { name: "HASH_KEY0", offset: HASH_KEY, access: Access::Rw, reset: key_reset(0), doc: "stats hash key bytes 0..4 (big-endian)" },
+        Reg { name: "HASH_KEY1", offset: HASH_KEY + 4, access: Access::Rw, reset: key_reset(1), doc: "stats hash key bytes 4..8" },
+        Reg { name: "HASH_KEY2", offset: HASH_KEY + 8, access: Access::Rw, reset: key_reset(2), doc: "stats hash key bytes 8..12" },
+        Reg { name: "HASH_KEY3", offset: HASH_KEY + 12, access: Access::Rw, reset: key_reset(3), doc: "stats hash key bytes 12..16" },
+        Reg { name: "HASH_KEY4", offset: HASH_KEY + 16, access: Access::Rw, reset: key_reset(4), doc: "stats hash key bytes 16..20" },
+        Reg { name: "HASH_KEY5", offset: HASH_KEY + 20, access: Access::Rw, reset: key_reset(5), doc: "stats hash key bytes 20..24" },
+        Reg { name: "HASH_KEY6", offset: HASH_KEY + 24, access: Access::Rw, reset: key_reset(6), doc: "stats hash key bytes 24..28" },
+        Reg { name: "HASH_KEY7", offset: HASH_KEY + 28, access: Access::Rw, reset: key_reset(7), doc: "stats hash key bytes 28..32" },
+        Reg { name: "HASH_KEY8", offset: HASH_KEY + 32, access: Access::Rw, reset: key_reset(8), doc: "stats hash key bytes 32..36" },
+        Reg { name: "HASH_KEY9", offset: HASH_KEY + 36, access: Access::Rw, reset: key_reset(9), doc: "stats hash key bytes 36..40" },
+        Reg { name: "HASH_KEY10", offset: HASH_KEY + 40, access: Access::Rw, reset: key_reset(10), doc: "stats hash key bytes 40..44" },
+        Reg { name: "PEEK_LOC", offset: PEEK_LOC, access: Access::Rw, reset: 0, doc: "row to peek: bank 17:16, bucket 11:0" },
+        Reg { name: "PEEK_CTL", offset: PEEK_CTL, access: Access::Strobe, reset: 0, doc: "write 1: read the row at PEEK_LOC into PEEK_DATA" },
+        Reg { name: "PEEK_STATUS", offset: PEEK_STATUS, access: Access::Ro, reset: 0, doc: "bit 0: the last peek has completed (reset value: live)" },
+    ];
+    pub const COUNTERS: &[Counter] = &[
+        Counter { name: "frames", offset: 0x60, doc: "frames seen while counting was on" },
+        Counter { name: "updates", offset: 0x68, doc: "group updates (a frame feeding three rules makes three)" },
+        Counter { name: "new_groups", offset: 0x70, doc: "groups created" },
+        Counter { name: "table_full", offset: 0x78, doc: "updates refused: the group's bucket was full (the frame's STATS tag names the rule)" },
+        Counter { name: "fanout", offset: 0x80, doc: "updates refused: two rules of one lane fed by one frame (the frame's STATS tag names the rule)" },
+        Counter { name: "crossed", offset: 0x88, doc: "threshold crossings (frames tagged, once per group per epoch)" },
+        Counter { name: "late", offset: 0x90, doc: "frames whose first beat left before their counts were known (no STATS tag)" },
+    ];
+    pub const ARRAYS: &[RegArray] = &[
+        RegArray { name: "PEEK_DATA", offset: PEEK_DATA, count: 1, stride: 0, words: st::ROW_WORDS, access: Access::Ro, doc: "the peeked row, way 0 first (see `stats` entry layout)" },
+        RegArray { name: "RULE", offset: RULES, count: st::RULES, stride: st::RULE_STRIDE, words: st::RULE_WORDS, access: Access::Rw, doc: "rule table (see `stats` rule layout)" },
+    ];
+}
+
 /// The block chain in address order; NEXT of each block points at the following one.
 pub const BLOCKS: &[Block] = &[
-    Block { name: "id", base: id::BASE, type_id: id::TYPE, version: id::VERSION, regs: id::REGS, counters: id::COUNTERS },
-    Block { name: "timestamp", base: ts::BASE, type_id: ts::TYPE, version: ts::VERSION, regs: ts::REGS, counters: ts::COUNTERS },
-    Block { name: "parse", base: parse::BASE, type_id: parse::TYPE, version: parse::VERSION, regs: parse::REGS, counters: parse::COUNTERS },
-    Block { name: "tag", base: tag::BASE, type_id: tag::TYPE, version: tag::VERSION, regs: tag::REGS, counters: tag::COUNTERS },
+    Block { name: "id", base: id::BASE, type_id: id::TYPE, version: id::VERSION, regs: id::REGS, counters: id::COUNTERS, arrays: &[] },
+    Block { name: "timestamp", base: ts::BASE, type_id: ts::TYPE, version: ts::VERSION, regs: ts::REGS, counters: ts::COUNTERS, arrays: &[] },
+    Block { name: "parse", base: parse::BASE, type_id: parse::TYPE, version: parse::VERSION, regs: parse::REGS, counters: parse::COUNTERS, arrays: &[] },
+    Block { name: "tag", base: tag::BASE, type_id: tag::TYPE, version: tag::VERSION, regs: tag::REGS, counters: tag::COUNTERS, arrays: &[] },
+    Block { name: "stats", base: stats::BASE, type_id: stats::TYPE, version: stats::VERSION, regs: stats::REGS, counters: stats::COUNTERS, arrays: stats::ARRAYS },
 ];
 
 /// Design version this crate describes.
@@ -276,6 +382,7 @@ mod tests {
                 .iter()
                 .map(|r| r.offset + 4)
                 .chain(b.counters.iter().map(|c| c.offset + 8))
+                .chain(b.arrays.iter().flat_map(|a| a.all().map(|(_, _, off)| off + 4)))
                 .max()
                 .unwrap_or(0x0C);
             if let Some(n) = BLOCKS.get(i + 1) {
@@ -283,6 +390,13 @@ mod tests {
             }
             assert!(b.regs.iter().all(|r| r.offset % 4 == 0 && r.offset >= 0x0C));
             assert!(b.counters.iter().all(|c| c.offset % 8 == 0));
+            let mut offsets: Vec<u16> = b.regs.iter().map(|r| r.offset).collect();
+            offsets.extend(b.counters.iter().flat_map(|c| [c.offset, c.offset + 4]));
+            offsets.extend(b.arrays.iter().flat_map(|a| a.all().map(|(_, _, off)| off)));
+            let n = offsets.len();
+            offsets.sort_unstable();
+            offsets.dedup();
+            assert_eq!(offsets.len(), n, "block {} maps two registers to one address", b.name);
         }
     }
 
@@ -336,6 +450,19 @@ pub fn markdown() -> String {
         }
         for c in b.counters {
             s += &format!("| 0x{:04x} | {} (64-bit) | RO snapshot | 0 | {} |\n", b.base + c.offset, c.name, c.doc);
+        }
+        for a in b.arrays {
+            let access = if a.access == Access::Rw { "RW" } else { "RO" };
+            s += &format!(
+                "| 0x{:04x}..0x{:04x} | {}[{}] ({} words each, 0x{:x} apart) | {access} | 0 | {} |\n",
+                b.base + a.offset,
+                b.base + a.word(a.count - 1, a.words - 1) + 4,
+                a.name,
+                a.count,
+                a.words,
+                a.stride,
+                a.doc
+            );
         }
     }
     s

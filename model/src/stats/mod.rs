@@ -1,6 +1,8 @@
-//! The stats stage (issue 3), in plain Rust. So far: Zeek's connection history per bidirectional
-//! connection, the golden reference the RTL stage will have to match. Rules: `docs/zeek-history.md`.
+//! The stats stage (issue 3), in plain Rust: rule matching (`rules`), the bounded group table the
+//! hardware has (`stage`), the unbounded statement of the same counting (`table`), and Zeek's
+//! connection history per bidirectional connection (`history`, docs/zeek-history.md).
 
 pub mod history;
 pub mod rules;
+pub mod stage;
 pub mod table;

@@ -5,15 +5,17 @@
 //! asks nothing, so a rule of wildcards counts every frame, IP or not.
 //!
 //! ```text
-//!  group key:  | rule | ingress & m | src & prefix | dst & prefix | sport & m | dport & m | proto & m | flags & m |
+//!  group key:  | rule | v6 | ingress & m | src & prefix | dst & prefix | sport & m | dport & m | proto & m | flags & m |
 //!              non-group fields are 0, so two frames share a group exactly when the rule and
-//!              every masked group-by value agree
+//!              every masked group-by value agree; v6 keeps IPv4 and IPv6 address groups apart
+//!              (`proto::stats` has the byte layout)
 //! ```
 
 use crate::parse::Meta;
 use std::net::IpAddr;
 use vantage_proto::flags::ParseFlags;
 use vantage_proto::rules::{AddrField, Field, Rule, RuleSet};
+pub use vantage_proto::stats::GroupKey;
 
 /// What the stats stage knows of a frame.
 #[derive(Clone, Copy, Debug)]
@@ -23,19 +25,6 @@ pub struct FrameFacts<'a> {
     pub ip_ok: bool,
     /// Port the frame came in on.
     pub ingress_port: u8,
-}
-
-/// A group: the rule and the masked values of its group-by fields.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
-pub struct GroupKey {
-    pub rule: u8,
-    pub ingress_port: u8,
-    pub src: [u8; 16],
-    pub dst: [u8; 16],
-    pub sport: u16,
-    pub dport: u16,
-    pub proto: u8,
-    pub tcp_flags: u8,
 }
 
 /// The groups a frame feeds, in rule order (a `first` rule that counts it ends the list).
@@ -57,8 +46,10 @@ pub fn group_in(rule: &Rule, index: u8, f: &FrameFacts) -> Option<GroupKey> {
     let m = f.meta;
     let has_ports = m.flags.has(ParseFlags::PORTS);
     let tcp_flags = m.tcp.map(|t| t.flags);
+    let groups_addr = matches!(rule.src_ip, AddrField::Group { .. }) || matches!(rule.dst_ip, AddrField::Group { .. });
     Some(GroupKey {
         rule: index,
+        v6: groups_addr && m.flags.has(ParseFlags::IPV6),
         ingress_port: numeric(&rule.ingress_port, Some(f.ingress_port))?,
         src: address(&rule.src_ip, f, m.src)?,
         dst: address(&rule.dst_ip, f, m.dst)?,

@@ -1,0 +1,325 @@
+//! The stats stage as the hardware has it: the rule table as register words, a bounded group table
+//! of `BANKS` banks of `2^BUCKET_BITS` buckets of `WAYS` entries, one update per lane per frame,
+//! and the news a frame carries to the tag stage (docs/pipeline.md, "stats").
+//!
+//! ```text
+//!  frame facts ─► every rule's match (register words) ─► feed: matches up to the first `first`
+//!             ─► per lane: the first fed rule updates its group; later fed rules of the lane are
+//!                uncounted (fanout) ─► bucket = locate(key); hit, else the first empty way,
+//!                else uncounted (table_full) ─► packets += 1, bytes += frame bytes,
+//!                threshold crossed and not yet this epoch: the frame carries the news
+//! ```
+//! A frame is counted when its last beat arrives; frames are counted in order. `StatsTable` is
+//! the unbounded statement of the same counting, which this one equals while no bucket fills.
+
+use super::rules::{FrameFacts, GroupKey};
+use std::collections::HashMap;
+use vantage_proto::flags::ParseFlags;
+use vantage_proto::stats::{
+    control, locate, word, Entry, Location, RuleWords, DEFAULT_HASH_KEY, HASH_KEY_BYTES, LANES, RULES, RULE_WORDS, WAYS,
+};
+
+/// The stats block's registers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StatsConfig {
+    /// CONTROL bit 0.
+    pub enabled: bool,
+    /// LANE_BITS.
+    pub lane_bits: u32,
+    /// HASH_KEY0..10 as bytes.
+    pub hash_key: [u8; HASH_KEY_BYTES],
+    /// The rule table, `RULES` rules.
+    pub rules: Vec<RuleWords>,
+}
+
+impl Default for StatsConfig {
+    /// The registers after reset: counting off, no rules.
+    fn default() -> Self {
+        StatsConfig { enabled: false, lane_bits: 2, hash_key: DEFAULT_HASH_KEY, rules: vec![[0; RULE_WORDS]; RULES] }
+    }
+}
+
+/// What the stats stage tells the tag stage about a frame (bit r = rule r).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct News {
+    /// The frame crossed these rules' thresholds (first time for its group this epoch).
+    pub crossed: u32,
+    /// These rules should have counted the frame but could not.
+    pub uncounted: u32,
+}
+
+impl News {
+    /// Whether the frame carries a STATS tag.
+    pub fn any(&self) -> bool {
+        self.crossed | self.uncounted != 0
+    }
+}
+
+/// The stats counters (`proto::regs::stats::COUNTERS`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct StatsCounters {
+    pub frames: u64,
+    pub updates: u64,
+    pub new_groups: u64,
+    pub table_full: u64,
+    pub fanout: u64,
+    pub crossed: u64,
+    pub late: u64,
+}
+
+/// The bounded group table and its counters.
+#[derive(Clone, Debug)]
+pub struct StatsStage {
+    config: StatsConfig,
+    rows: HashMap<Location, [Entry; WAYS]>,
+    pub counters: StatsCounters,
+}
+
+impl StatsStage {
+    pub fn new(config: StatsConfig) -> Self {
+        StatsStage { config, rows: HashMap::new(), counters: StatsCounters::default() }
+    }
+
+    /// Count one frame of `bytes` bytes (kept lanes) and say what its STATS tag holds.
+    pub fn count(&mut self, f: &FrameFacts, bytes: u64) -> News {
+        let mut news = News::default();
+        if !self.config.enabled {
+            return news;
+        }
+        self.counters.frames += 1;
+        let mut lane_taken = [false; LANES];
+        for (r, key) in fed_rules(&self.config.rules, f) {
+            let w = &self.config.rules[r];
+            let lane = ((w[word::CONTROL] >> control::LANE_SHIFT) & 3) as usize;
+            if std::mem::replace(&mut lane_taken[lane], true) {
+                self.counters.fanout += 1;
+                news.uncounted |= 1 << r;
+                continue;
+            }
+            match self.update(lane, key, bytes, thresholds(w)) {
+                Updated::Counted { crossed } => {
+                    self.counters.updates += 1;
+                    if crossed {
+                        self.counters.crossed += 1;
+                        news.crossed |= 1 << r;
+                    }
+                }
+                Updated::Full => {
+                    self.counters.table_full += 1;
+                    news.uncounted |= 1 << r;
+                }
+            }
+        }
+        news
+    }
+
+    /// A frame whose first beat left before its news was known.
+    pub fn count_late(&mut self) {
+        self.counters.late += 1;
+    }
+
+    fn update(&mut self, lane: usize, key: GroupKey, bytes: u64, (thr_packets, thr_bytes): (u64, u64)) -> Updated {
+        let loc = locate(&self.config.hash_key, &key, lane, self.config.lane_bits);
+        let row = self.rows.entry(loc).or_default();
+        let way = match row.iter().position(|e| e.valid && e.key == key) {
+            Some(w) => w,
+            None => match row.iter().position(|e| !e.valid) {
+                Some(w) => {
+                    row[w] = Entry { valid: true, key, ..Default::default() };
+                    self.counters.new_groups += 1;
+                    w
+                }
+                None => return Updated::Full,
+            },
+        };
+        let e = &mut row[way];
+        e.packets = e.packets.wrapping_add(1);
+        e.bytes = e.bytes.wrapping_add(bytes);
+        let over = (thr_packets != 0 && e.packets >= thr_packets) || (thr_bytes != 0 && e.bytes >= thr_bytes);
+        let crossed = over && !e.crossed;
+        e.crossed |= over;
+        Updated::Counted { crossed }
+    }
+
+    /// The row at a bank and bucket (what PEEK reads).
+    pub fn row(&self, loc: Location) -> [Entry; WAYS] {
+        self.rows.get(&loc).copied().unwrap_or_default()
+    }
+
+    /// Every row holding a group.
+    pub fn rows(&self) -> impl Iterator<Item = (&Location, &[Entry; WAYS])> {
+        self.rows.iter().filter(|(_, r)| r.iter().any(|e| e.valid))
+    }
+}
+
+enum Updated {
+    Counted { crossed: bool },
+    Full,
+}
+
+/// The rules a frame feeds with its group in each, in rule order: every matching rule up to and
+/// including the first matching rule marked `first`.
+pub fn fed_rules(rules: &[RuleWords], f: &FrameFacts) -> Vec<(usize, GroupKey)> {
+    let mut out = Vec::new();
+    for (r, w) in rules.iter().enumerate() {
+        if let Some(key) = group_of(w, r as u8, f) {
+            out.push((r, key));
+            if w[word::CONTROL] & control::FIRST != 0 {
+                break;
+            }
+        }
+    }
+    out
+}
+
+/// The frame's group in the rule with these register words, or None when the rule does not
+/// count it: the register encoding's meaning, stated directly.
+pub fn group_of(w: &RuleWords, index: u8, f: &FrameFacts) -> Option<GroupKey> {
+    use control::*;
+    let ctl = w[word::CONTROL];
+    let m = f.meta;
+    let (v4, v6) = (m.flags.has(ParseFlags::IPV4), m.flags.has(ParseFlags::IPV6));
+    let needs = [
+        (NEED_IP, f.ip_ok),
+        (NEED_PORTS, m.flags.has(ParseFlags::PORTS)),
+        (NEED_TCP, m.tcp.is_some()),
+        (NEED_V4, v4),
+        (NEED_V6, v6),
+    ];
+    if ctl & ENABLED == 0 || needs.iter().any(|&(bit, ok)| ctl & bit != 0 && !ok) {
+        return None;
+    }
+    let byte = |shift: u32| (w[word::INGRESS_PROTO] >> shift) as u8;
+    let flags = m.tcp.map_or(0, |t| t.flags);
+    let key = GroupKey {
+        rule: index,
+        v6: ctl & (GROUP_SRC | GROUP_DST) != 0 && v6,
+        ingress_port: field(f.ingress_port, byte(0), byte(8), ctl & GROUP_INGRESS != 0)?,
+        proto: field(m.ip_proto, byte(16), byte(24), ctl & GROUP_PROTO != 0)?,
+        tcp_flags: field(flags, w[word::FLAGS] as u8, (w[word::FLAGS] >> 8) as u8, ctl & GROUP_FLAGS != 0)?,
+        sport: field(m.sport, (w[word::SPORT] >> 16) as u16, w[word::SPORT] as u16, ctl & GROUP_SPORT != 0)?,
+        dport: field(m.dport, (w[word::DPORT] >> 16) as u16, w[word::DPORT] as u16, ctl & GROUP_DPORT != 0)?,
+        src: address(m.src, &w[word::SRC..word::SRC + 9], ctl & GROUP_SRC != 0, v6)?,
+        dst: address(m.dst, &w[word::DST..word::DST + 9], ctl & GROUP_DST != 0, v6)?,
+    };
+    Some(key)
+}
+
+/// A numeric field: grouped, `x & mask` goes into the key; else it must equal `value` under the
+/// mask and adds 0.
+fn field<T>(x: T, value: T, mask: T, group: bool) -> Option<T>
+where
+    T: Copy + Default + PartialEq + std::ops::BitAnd<Output = T>,
+{
+    if group {
+        Some(x & mask)
+    } else {
+        (x & mask == value).then(T::default)
+    }
+}
+
+/// An address field from its 9 words (value, mask, IPv4 group mask).
+fn address(a: [u8; 16], w: &[u32], group: bool, v6: bool) -> Option<[u8; 16]> {
+    let words = |k: usize| (0..4).fold(0u128, |acc, i| acc << 32 | u128::from(w[k + i]));
+    let (value, mask, v4_group) = (words(word::ADDR_VALUE), words(word::ADDR_MASK), u128::from(w[word::ADDR_V4_GROUP]));
+    let a = u128::from_be_bytes(a);
+    if group {
+        Some((a & if v6 { mask } else { v4_group }).to_be_bytes())
+    } else {
+        (a & mask == value).then_some([0; 16])
+    }
+}
+
+fn thresholds(w: &RuleWords) -> (u64, u64) {
+    let u64_at = |i: usize| u64::from(w[i]) | u64::from(w[i + 1]) << 32;
+    (u64_at(word::THRESHOLD_PACKETS), u64_at(word::THRESHOLD_BYTES))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse_frame;
+    use crate::stats::rules::groups_of;
+    use vantage_proto::flowhash::DEFAULT_KEY;
+    use vantage_proto::rules::parse_rules;
+    use vantage_proto::stats::encode;
+
+    fn tcp(src: [u8; 4], sport: u16, dport: u16, flags: u8) -> Vec<u8> {
+        let mut f = vec![0u8; 60];
+        f[12..14].copy_from_slice(&[0x08, 0x00]);
+        f[14] = 0x45;
+        f[16..18].copy_from_slice(&40u16.to_be_bytes());
+        f[23] = 6;
+        f[26..30].copy_from_slice(&src);
+        f[30..34].copy_from_slice(&[192, 0, 2, 1]);
+        f[34..36].copy_from_slice(&sport.to_be_bytes());
+        f[36..38].copy_from_slice(&dport.to_be_bytes());
+        f[46] = 0x50;
+        f[47] = flags;
+        f
+    }
+
+    fn stage(rules: &str, hash_key: [u8; HASH_KEY_BYTES]) -> StatsStage {
+        let enc = encode(&parse_rules(rules).unwrap()).unwrap();
+        let mut words = enc.rules.clone();
+        words.resize(RULES, [0; RULE_WORDS]);
+        StatsStage::new(StatsConfig { enabled: true, lane_bits: enc.lane_bits, hash_key, rules: words })
+    }
+
+    fn feed(s: &mut StatsStage, frame: &[u8]) -> News {
+        let meta = parse_frame(frame, &DEFAULT_KEY);
+        s.count(&FrameFacts { meta: &meta, ip_ok: meta.ip_ok, ingress_port: 0 }, frame.len() as u64)
+    }
+
+    const FIGURE1: &str = r#"{"epoch_ms": 1000, "rules": [
+        {"name": "ssh per source", "dst_port": 22, "src_ip": "group", "threshold": {"packets": 3}},
+        {"name": "syn from 10/8", "src_ip": "10.0.0.0/8", "tcp_flags": "SYN", "src_port": "group", "dst_port": "group"}]}"#;
+
+    #[test]
+    fn encoded_rules_feed_the_groups_the_rule_file_says() {
+        let set = parse_rules(FIGURE1).unwrap();
+        let enc = encode(&set).unwrap();
+        for frame in [tcp([10, 1, 2, 3], 40000, 80, 0x02), tcp([10, 1, 2, 3], 40000, 22, 0x02), tcp([9, 9, 9, 9], 1, 22, 0x10)] {
+            let meta = parse_frame(&frame, &DEFAULT_KEY);
+            let f = FrameFacts { meta: &meta, ip_ok: meta.ip_ok, ingress_port: 0 };
+            let from_words: Vec<GroupKey> = fed_rules(&enc.rules, &f).into_iter().map(|(_, k)| k).collect();
+            assert_eq!(from_words, groups_of(&set, &f));
+        }
+    }
+
+    #[test]
+    fn threshold_news_once_then_counts_go_on() {
+        let mut s = stage(FIGURE1, DEFAULT_HASH_KEY);
+        let news: Vec<u32> = (0..5).map(|_| feed(&mut s, &tcp([192, 0, 2, 7], 5, 22, 0x10)).crossed).collect();
+        assert_eq!(news, [0, 0, 1, 0, 0]);
+        let (_, row) = s.rows().next().unwrap();
+        let e = row.iter().find(|e| e.valid).unwrap();
+        assert_eq!((e.packets, e.bytes, e.crossed), (5, 300, true));
+        assert_eq!((s.counters.updates, s.counters.new_groups, s.counters.crossed), (5, 1, 1));
+    }
+
+    #[test]
+    fn a_zero_hash_key_fills_one_bucket_then_refuses_without_touching_it() {
+        let mut s = stage(r#"{"epoch_ms": 1, "rules": [{"name": "per source", "src_ip": "group"}]}"#, [0; HASH_KEY_BYTES]);
+        for host in 1..=WAYS as u8 {
+            assert_eq!(feed(&mut s, &tcp([10, 0, 0, host], 1, 2, 0)), News::default());
+        }
+        let before: Vec<_> = s.rows().map(|(l, r)| (*l, *r)).collect();
+        assert_eq!(feed(&mut s, &tcp([10, 0, 0, 99], 1, 2, 0)), News { crossed: 0, uncounted: 1 });
+        let after: Vec<_> = s.rows().map(|(l, r)| (*l, *r)).collect();
+        assert_eq!(before, after, "a refused group changes no other group");
+        assert_eq!((s.counters.table_full, s.counters.new_groups), (1, WAYS as u64));
+        assert_eq!(feed(&mut s, &tcp([10, 0, 0, 2], 1, 2, 0)), News::default(), "held groups still count");
+    }
+
+    #[test]
+    fn two_rules_of_one_lane_on_one_frame_is_fanout() {
+        // Hand-written words: both rules count everything, both on lane 0 (placement would refuse).
+        let mut rules = vec![[0u32; RULE_WORDS]; RULES];
+        rules[0][word::CONTROL] = control::ENABLED;
+        rules[5][word::CONTROL] = control::ENABLED;
+        let mut s = StatsStage::new(StatsConfig { enabled: true, rules, ..Default::default() });
+        assert_eq!(feed(&mut s, &tcp([1, 2, 3, 4], 1, 2, 0)), News { crossed: 0, uncounted: 1 << 5 });
+        assert_eq!((s.counters.updates, s.counters.fanout), (1, 1));
+    }
+}
