@@ -2,6 +2,7 @@
 //!
 //! ```text
 //!  Device<A>  discover / features / snapshot / set_* / timebase / info   (typed, proto::regs)
+//!             load_rules / rule_words / peek_row / stats_*                 (stats.rs, V-ST)
 //!     │
 //!  A: RegisterAccess  read32 / write32 at byte addresses of the AXI4-Lite space
 //!     ├── MemBar    in-memory register file (tests)
@@ -15,11 +16,13 @@
 
 mod device;
 mod membar;
+mod stats;
 mod sysfs;
 mod vfio;
 
 pub use device::{known_block_names, time_at, Device, DeviceInfo, Features, FoundBlock, MAX_BLOCKS};
 pub use membar::MemBar;
+pub use stats::{StatsGeometry, PEEK_POLLS};
 pub use sysfs::SysfsBar;
 pub use vfio::VfioBar;
 
@@ -74,6 +77,25 @@ pub enum DriverError {
     VfioUnavailable { bdf: String, reason: String },
     #[error("register access failed at 0x{addr:x}: {detail}")]
     Bus { addr: u32, detail: String },
+    #[error("this device has no stats stage: its register chain has no V-ST block (a bitstream with one lists the feature `stats` in `vantage info`)")]
+    NoStats,
+    #[error("the stats block (V-ST) is version {found}, but this driver knows version {known}")]
+    StatsVersion { found: u32, known: u32 },
+    #[error("the stats block's geometry is not the one this driver was built for: the device has {device}; the driver expects {driver}")]
+    StatsGeometry { device: StatsGeometry, driver: StatsGeometry },
+    #[error("{count} rules, but the stats stage holds {}", vantage_proto::stats::RULES)]
+    TooManyRules { count: usize },
+    /// The rule set cannot be spread over the table lanes (the message names the rules).
+    #[error(transparent)]
+    Placement(#[from] vantage_proto::stats::PlacementError),
+    #[error(
+        "no stats table row at bank {bank}, bucket {bucket}: banks are 0..={}, buckets 0..={}",
+        vantage_proto::stats::BANKS - 1,
+        (1 << vantage_proto::stats::BUCKET_BITS) - 1
+    )]
+    PeekRange { bank: usize, bucket: usize },
+    #[error("the stats table peek at bank {bank}, bucket {bucket} did not complete: PEEK_STATUS bit 0 still clear after {reads} reads")]
+    PeekTimeout { bank: usize, bucket: usize, reads: usize },
 }
 
 fn hint_for(found: u32) -> &'static str {

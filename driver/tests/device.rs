@@ -21,7 +21,7 @@ fn discover_finds_every_block_in_order() {
     assert_eq!(info.design_version, regs::DESIGN_VERSION);
     assert_eq!(info.version_string(), "0.1.0");
     assert_eq!(info.datapath_bits, 512);
-    assert_eq!(info.features.names(), vec!["parse", "timestamp", "tag"]);
+    assert_eq!(info.features.names(), vec!["parse", "timestamp", "tag", "stats"]);
     assert!(dev.features().unwrap().has(feature::TAG));
 }
 

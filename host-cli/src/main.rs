@@ -6,6 +6,7 @@ mod devices;
 mod pipeline;
 mod query;
 mod rules;
+mod stats;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -52,9 +53,13 @@ enum Command {
     Counters(CountersArgs),
     /// Emit the pipeline's Verilog into a directory.
     Verilog(VerilogArgs),
-    /// Statistics rule files (docs/rules.md).
+    /// Statistics rule files: check them, load them into a device, read a device's rules back
+    /// (docs/rules.md).
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// A device's stats stage: look into its group table.
+    #[command(subcommand)]
+    Stats(StatsCommand),
     /// A task-oriented statistics query, e.g. "count syns per src_ip/24 every 1m threshold 100".
     ///
     /// The query is compiled to a stats rule; the device's features decide where it runs: in the
@@ -82,12 +87,55 @@ struct QueryArgs {
 enum RulesCommand {
     /// Parse and check a rule file and print what each rule counts and groups by.
     ///
-    /// Errors name the line and column (or the rule) at fault. Loading rules into a device
-    /// (`rules load`) comes with the stats stage.
+    /// Errors name the line and column (or the rule) at fault.
     Check {
         /// The rule file (JSON).
         file: PathBuf,
     },
+    /// Check a rule file and load it into a device's stats stage.
+    ///
+    /// The rules are spread over the table's four lanes so that no frame feeds two rules of one
+    /// lane; a set where five rules can all count one frame is refused, naming them. Counting is
+    /// off while the table is written and on afterwards; table rules past the file's are
+    /// disabled. Prints each rule's lane and the lanes in use. The `sim` device lives only as
+    /// long as this command, so use a `sysfs:` device to keep the rules.
+    Load {
+        /// The rule file (JSON), checked as `rules check` checks it.
+        file: PathBuf,
+        #[command(flatten)]
+        device: DeviceArgs,
+    },
+    /// Print the rules a device's stats stage holds, read back from its registers.
+    ///
+    /// The device keeps no names or epoch, so rules are shown by their place in the table
+    /// ("rule 3"), with their lane, in the form `rules check` prints; a field the registers
+    /// cannot tell from another form is shown in the simplest form that loads the same.
+    Show {
+        #[command(flatten)]
+        device: DeviceArgs,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum StatsCommand {
+    /// Print the valid entries of one row (bucket) of the group table.
+    ///
+    /// Each entry: the rule it counts for (numbered as `rules show` numbers them), its group key
+    /// (fields the rule does not group by are 0), packets and bytes this epoch, and whether a
+    /// threshold fired for it. A group's bank follows from its lane and hash (docs/stats-design.md).
+    Peek(PeekArgs),
+}
+
+#[derive(Args, Debug)]
+struct PeekArgs {
+    /// Table bank, 0 to 3.
+    #[arg(long, value_parser = parse_index)]
+    bank: usize,
+    /// Bucket in the bank, 0 to 4095 (decimal, or hex with 0x).
+    #[arg(long, value_parser = parse_index)]
+    bucket: usize,
+    #[command(flatten)]
+    device: DeviceArgs,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -173,6 +221,14 @@ fn parse_ethertype(s: &str) -> Result<u16, String> {
     r.map_err(|_| format!("`{s}` is not an EtherType (a 16-bit number such as 0x88b5)"))
 }
 
+fn parse_index(s: &str) -> Result<usize, String> {
+    let r = match s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
+        Some(hex) => usize::from_str_radix(hex, 16),
+        None => s.parse::<usize>(),
+    };
+    r.map_err(|_| format!("`{s}` is not a number (decimal, or hex with 0x)"))
+}
+
 fn parse_gbps(s: &str) -> Result<f64, String> {
     match s.parse::<f64>() {
         Ok(g) if g.is_finite() && g > 0.0 && g <= 10_000.0 => Ok(g),
@@ -230,6 +286,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Counters(a) => devices::counters(&a.device.device, a.json),
         Command::Verilog(a) => pipeline::verilog(&a.output),
         Command::Rules(RulesCommand::Check { file }) => rules::check(&file),
+        Command::Rules(RulesCommand::Load { file, device }) => rules::load(&file, &device.device),
+        Command::Rules(RulesCommand::Show { device }) => rules::show(&device.device),
+        Command::Stats(StatsCommand::Peek(a)) => stats::peek(&a.device.device, a.bank, a.bucket),
         Command::Query(a) => query::run(&a.query, &a.device.device, a.capture.as_deref(), a.top),
     }
 }

@@ -231,6 +231,8 @@ fn rules_check_reports_line_of_a_bad_prefix() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("1 rules, epoch 1000 ms"));
 }
 
+/// Needs the simulator (the default device) and the model (the software placement).
+#[cfg(all(feature = "sim", feature = "model"))]
 #[test]
 fn query_is_placed_in_software_and_runs_over_a_capture() {
     let capture = concat!(env!("CARGO_MANIFEST_DIR"), "/../testbench-pcaps/model-cases.pcap");
@@ -240,4 +242,139 @@ fn query_is_placed_in_software_and_runs_over_a_capture() {
     assert!(text.contains("placed:  software (device sim has no stats stage"), "{text}");
     assert!(text.contains("epoch 0:"), "{text}");
     assert_error(&vantage(&["query", "count packets per http_host every 1m"]), "unknown field \"http_host\"");
+}
+
+// ---- rules load / rules show / stats peek on register images ------------------------------------
+//
+// A sysfs image file keeps what the commands write, so one command can read what another wrote.
+// Addresses by hand from proto::regs::stats: block at 0x1000, CONTROL +0x0C, PEEK_LOC +0x50,
+// PEEK_CTL +0x54, PEEK_STATUS +0x58, PEEK_DATA +0x100, rule r at +0x400 + 0x80 r.
+
+const FIGURE1: &str = r#"{
+  "epoch_ms": 60000,
+  "rules": [
+    { "name": "ssh per source", "dst_port": 22, "src_ip": "group", "threshold": { "packets": 100 } },
+    { "name": "SYNs from 10/8", "src_ip": "10.0.0.0/8", "tcp_flags": "SYN !ACK",
+      "src_port": "group", "dst_port": "group", "first": true }
+  ]
+}"#;
+
+/// The reset image of every block, changed by `edit`, as a file; returns the `--device` value.
+fn image(dir: &Path, edit: impl FnOnce(&mut vantage_driver::MemBar)) -> (PathBuf, String) {
+    let mut bar = vantage_driver::MemBar::like_hardware();
+    edit(&mut bar);
+    let bytes: Vec<u8> = (0..1u32 << 16).step_by(4).flat_map(|a| bar.peek(a).to_le_bytes()).collect();
+    let f = dir.join("bar-stats.bin");
+    std::fs::write(&f, bytes).unwrap();
+    let dev = format!("sysfs:{}", f.display());
+    (f, dev)
+}
+
+fn word_at(image: &Path, addr: usize) -> u32 {
+    let b = std::fs::read(image).unwrap();
+    u32::from_le_bytes([b[addr], b[addr + 1], b[addr + 2], b[addr + 3]])
+}
+
+fn stdout_of(out: &Output) -> String {
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn rules_load_then_show_through_a_register_image() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("figure1.json");
+    std::fs::write(&rules, FIGURE1).unwrap();
+    let (img, dev) = image(dir.path(), |_| {});
+
+    let text = stdout_of(&vantage(&["rules", "load", p(&rules), "--device", &dev]));
+    assert!(text.contains("2 rules loaded into device sysfs:"), "{text}");
+    assert!(text.contains("lanes in use: 2 (LANE_BITS 1)"), "{text}");
+    assert!(text.contains("\n 1. ssh per source  lane 0\n"), "{text}");
+    assert!(text.contains("\n 2. SYNs from 10/8  lane 1  (first match: stops here)\n"), "{text}");
+    assert!(text.contains("epoch_ms 60000 is not loaded"), "{text}");
+    assert_eq!(word_at(&img, 0x100C), 1, "counting on");
+    assert_eq!(word_at(&img, 0x1480), 0x78C7, "rule 2's CONTROL: ENABLED, FIRST, lane 1, groups, needs");
+
+    let shown = stdout_of(&vantage(&["rules", "show", "--device", &dev]));
+    let lines: Vec<&str> = shown.lines().collect();
+    assert!(lines[0].ends_with(": 2 of 32 rules enabled, lanes in use 2 (LANE_BITS 1), counting on"), "{shown}");
+    assert_eq!(lines[1], " 1. rule 1  lane 0");
+    assert_eq!(lines[2], "    ingress any  src group /32 (v4) /128 (v6)  dst any  sport any  dport 0x16/0xffff  proto any  flags any");
+    assert_eq!(lines[3], "    threshold per group per epoch: packets 100, bytes -");
+    assert_eq!(lines[4], " 2. rule 2  lane 1  (first match: stops here)");
+    assert_eq!(lines[5], "    ingress any  src 10.0.0.0/8  dst any  sport group 0xffff  dport group 0xffff  proto any  flags 0x2/0x12");
+    assert_eq!(lines.len(), 6, "{shown}");
+
+    // What each rule counts reads the same as `rules check` says of the file.
+    let checked = stdout_of(&vantage(&["rules", "check", p(&rules)]));
+    let details = |t: &str| t.lines().filter(|l| l.starts_with("    ")).map(str::to_string).collect::<Vec<_>>();
+    assert_eq!(details(&shown), details(&checked));
+}
+
+#[test]
+fn rules_load_errors_are_one_line_and_leave_the_device_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("rules.json");
+    let (img, dev) = image(dir.path(), |_| {});
+    let before = std::fs::read(&img).unwrap();
+
+    let five: Vec<String> = (0..5).map(|i| format!(r#"{{"name": "r{i}", "src_ip": "group"}}"#)).collect();
+    std::fs::write(&rules, format!(r#"{{"epoch_ms": 1000, "rules": [{}]}}"#, five.join(","))).unwrap();
+    let out = vantage(&["rules", "load", p(&rules), "--device", &dev]);
+    assert_error(&out, &format!("loading {} into device {dev}: rules 1 (\"r0\"), 2 (\"r1\"), 3 (\"r2\"), 4 (\"r3\"), 5 (\"r4\") can all count one frame", p(&rules)));
+    assert_error(&out, "at most 4 groups per frame");
+
+    // A bad file: the error `rules check` gives, before the device is opened.
+    std::fs::write(&rules, "{\"epoch_ms\": 1000, \"rules\": [\n {\"name\": \"a\",\n  \"src_ip\": \"10.0.0.0/40\"}]}").unwrap();
+    assert_error(&vantage(&["rules", "load", p(&rules), "--device", "floppy"]), "prefix length 40 in \"10.0.0.0/40\" is longer than 32 at line 3");
+    assert_eq!(std::fs::read(&img).unwrap(), before);
+}
+
+#[test]
+fn a_device_without_a_stats_stage_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("figure1.json");
+    std::fs::write(&rules, FIGURE1).unwrap();
+    // End the chain at the tag block (its NEXT at 0x308).
+    let (_, dev) = image(dir.path(), |bar| bar.poke(0x308, 0));
+    for args in [
+        vec!["rules", "load", p(&rules), "--device", &dev],
+        vec!["rules", "show", "--device", &dev],
+        vec!["stats", "peek", "--bank", "0", "--bucket", "0", "--device", &dev],
+    ] {
+        assert_error(&vantage(&args), "this device has no stats stage: its register chain has no V-ST block");
+    }
+}
+
+#[test]
+fn stats_peek_prints_the_valid_ways() {
+    let dir = tempfile::tempdir().unwrap();
+    // A static image: PEEK_STATUS already 1 and PEEK_DATA holding a row whose way 1 is rule 4's
+    // (key rule index 3) group of 192.0.2.1 to port 22/TCP, 2^32 + 5 packets, 6000 bytes, crossed.
+    let (img, dev) = image(dir.path(), |bar| {
+        bar.poke(0x1058, 1);
+        let way1 = 0x1100 + 16 * 4;
+        let words = [(0, 5), (1, 1), (2, 6000), (13, 0x1800_0000), (10, 0x0000_C000), (9, 0x0201_0000), (4, 0x0016_0600), (14, 3)];
+        for (w, v) in words {
+            bar.poke(way1 + 4 * w, v);
+        }
+    });
+    let text = stdout_of(&vantage(&["stats", "peek", "--bank", "2", "--bucket", "0x123", "--device", &dev]));
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "bank 2, bucket 291 (0x123): 1 of 4 ways valid");
+    assert_eq!(
+        lines[1],
+        "way 1: rule 4  src 192.0.2.1  dst 0.0.0.0  sport 0  dport 22  proto 6  flags 0x00  ingress 0  packets 4294967301  bytes 6000  crossed yes"
+    );
+    assert_eq!(lines.len(), 2, "{text}");
+    assert_eq!(word_at(&img, 0x1050), 2 << 16 | 0x123, "PEEK_LOC: bank 17:16, bucket 11:0");
+    assert_eq!(word_at(&img, 0x1054), 1, "the peek was asked for");
+
+    assert_error(&vantage(&["stats", "peek", "--bank", "4", "--bucket", "0", "--device", &dev]), "no stats table row at bank 4, bucket 0: banks are 0..=3, buckets 0..=4095");
+    let out = vantage(&["stats", "peek", "--bank", "0", "--bucket", "0xzz", "--device", &dev]);
+    assert_eq!(out.status.code(), Some(2), "a usage error");
+
+    let (_, idle) = image(dir.path(), |_| {});
+    assert_error(&vantage(&["stats", "peek", "--bank", "0", "--bucket", "1", "--device", &idle]), "did not complete: PEEK_STATUS bit 0 still clear after 1000 reads");
 }

@@ -466,6 +466,136 @@ pub fn hash_key_words(key: &[u8; HASH_KEY_BYTES]) -> [u32; HASH_KEY_WORDS] {
     w
 }
 
+// ---- reading rules back from the registers ------------------------------------------------------
+
+/// The rule in the registers `words` and its lane, or `None` when the rule is off (CONTROL's
+/// ENABLED bit clear). The hardware holds no names, so the rule is named `"rule N"` with the
+/// `number` the caller passes (number rules from 1, as errors and `vantage rules check` do).
+///
+/// For words `encode_rule` wrote, `encode_rule(&rule, lane)` gives `words` back. The words do not
+/// always tell which rule was loaded, so the rule returned is one of those that encode to them:
+/// a match under mask 0 comes back as a wildcard unless a NEED bit shows it (then as a match of 0
+/// under mask 0 on the first field that could have set it), a match of ::/0 likewise, and an IPv4
+/// network as the IPv6 network `::a.b.c.d/(96 + prefix)` when the words cannot say which one it
+/// was. Prefix lengths come from the masks' leading ones (an IPv4 match mask has 96 before them).
+/// Words no rule encodes to (a mask with a hole, value bits outside the mask) decode to a nearby
+/// rule; encoding that rule again shows the difference.
+pub fn decode_rule(words: &RuleWords, number: usize) -> Option<(Rule, usize)> {
+    use control::*;
+    let ctl = words[word::CONTROL];
+    if ctl & ENABLED == 0 {
+        return None;
+    }
+    let (ing_pro, flags) = (words[word::INGRESS_PROTO], words[word::FLAGS]);
+    let (sport, dport) = (words[word::SPORT], words[word::DPORT]);
+    let (src_ip, dst_ip) = decode_addrs(words, ctl);
+    let mut rule = Rule {
+        name: format!("rule {number}"),
+        ingress_port: numeric_field(ing_pro as u8, (ing_pro >> 8) as u8, ctl & GROUP_INGRESS != 0),
+        src_ip,
+        dst_ip,
+        src_port: numeric_field((sport >> 16) as u16, sport as u16, ctl & GROUP_SPORT != 0),
+        dst_port: numeric_field((dport >> 16) as u16, dport as u16, ctl & GROUP_DPORT != 0),
+        ip_proto: numeric_field((ing_pro >> 16) as u8, (ing_pro >> 24) as u8, ctl & GROUP_PROTO != 0),
+        tcp_flags: numeric_field(flags as u8, (flags >> 8) as u8, ctl & GROUP_FLAGS != 0),
+        first: ctl & FIRST != 0,
+        threshold: decode_threshold(words),
+    };
+    restore_zero_masks(&mut rule, ctl);
+    Some((rule, ((ctl >> LANE_SHIFT) & 3) as usize))
+}
+
+/// A numeric field from its value, mask and group bit (the inverse of `numeric_words`).
+fn numeric_field<T>(value: T, mask: T, group: bool) -> Field<T>
+where
+    T: Copy + Default + PartialEq,
+{
+    if group {
+        Field::Group { mask }
+    } else if mask == T::default() && value == T::default() {
+        Field::Any
+    } else {
+        Field::Match { value, mask }
+    }
+}
+
+/// A match under mask 0 writes only its NEED bit: where such a bit is set and no decoded field
+/// explains it, put back a match of 0 under mask 0, so that encoding sets the bit again.
+fn restore_zero_masks(rule: &mut Rule, ctl: u32) {
+    let zero_u16 = Field::Match { value: 0, mask: 0 };
+    let zero_u8 = Field::Match { value: 0, mask: 0 };
+    if ctl & control::NEED_PORTS != 0 && rule.src_port == Field::Any && rule.dst_port == Field::Any {
+        rule.src_port = zero_u16;
+    }
+    if ctl & control::NEED_TCP != 0 && rule.tcp_flags == Field::Any {
+        rule.tcp_flags = zero_u8;
+    }
+    let no_ip = rule.ip_proto == Field::Any && rule.src_ip == AddrField::Any && rule.dst_ip == AddrField::Any;
+    if ctl & control::NEED_IP != 0 && no_ip {
+        rule.ip_proto = zero_u8;
+    }
+}
+
+/// Both address fields. NEED_V4 and NEED_V6 are shared by the two, so each field's readings
+/// (see `addr_readings`) are paired and the first pair whose matches set exactly those bits wins.
+fn decode_addrs(w: &RuleWords, ctl: u32) -> (AddrField, AddrField) {
+    let need = ctl & (control::NEED_V4 | control::NEED_V6);
+    let src = addr_readings(w, word::SRC, ctl & control::GROUP_SRC != 0);
+    let dst = addr_readings(w, word::DST, ctl & control::GROUP_DST != 0);
+    let pairs: Vec<(AddrField, AddrField)> = src.iter().flat_map(|s| dst.iter().map(move |d| (*s, *d))).collect();
+    let fits = |(s, d): &&(AddrField, AddrField)| need_bits(s) | need_bits(d) == need;
+    pairs.iter().find(fits).or(pairs.first()).copied().unwrap_or_default()
+}
+
+/// The fields an address block can be, most likely first (never empty).
+fn addr_readings(w: &RuleWords, base: usize, group: bool) -> Vec<AddrField> {
+    let value = get_u128(&w[base + word::ADDR_VALUE..base + word::ADDR_VALUE + 4]);
+    let mask = get_u128(&w[base + word::ADDR_MASK..base + word::ADDR_MASK + 4]);
+    let ones = mask.leading_ones();
+    if group {
+        let v4_prefix = w[base + word::ADDR_V4_GROUP].leading_ones() as u8;
+        return vec![AddrField::Group { v4_prefix, v6_prefix: ones as u8 }];
+    }
+    let v6 = AddrField::Match { net: IpAddr::V6(value.into()), prefix: ones as u8 };
+    if mask == 0 && value == 0 {
+        // A wildcard, or ::/0 (an IPv4 /0 still masks the 96 zero-extension bits).
+        return vec![AddrField::Any, v6];
+    }
+    // An IPv4 network is zero-extended and its mask covers the 96 extension bits.
+    if ones >= 96 && value >> 32 == 0 {
+        let v4 = AddrField::Match { net: IpAddr::V4((value as u32).into()), prefix: (ones - 96) as u8 };
+        return vec![v4, v6];
+    }
+    vec![v6]
+}
+
+/// The NEED_V4 / NEED_V6 bit an address field sets.
+fn need_bits(f: &AddrField) -> u32 {
+    match f {
+        AddrField::Match { net: IpAddr::V4(_), .. } => control::NEED_V4,
+        AddrField::Match { net: IpAddr::V6(_), .. } => control::NEED_V6,
+        _ => 0,
+    }
+}
+
+/// The thresholds; a zero word pair means none.
+fn decode_threshold(w: &RuleWords) -> Option<crate::rules::Threshold> {
+    let nonzero = |v: u64| (v != 0).then_some(v);
+    let packets = nonzero(get_u64(&w[word::THRESHOLD_PACKETS..]));
+    let bytes = nonzero(get_u64(&w[word::THRESHOLD_BYTES..]));
+    (packets.is_some() || bytes.is_some()).then_some(crate::rules::Threshold { packets, bytes })
+}
+
+/// The inverse of `put_u128`: word 0 holds the top bits.
+fn get_u128(w: &[u32]) -> u128 {
+    w.iter().take(4).fold(0, |v, &x| v << 32 | u128::from(x))
+}
+
+/// The inverse of `put_u64`: low word first.
+fn get_u64(w: &[u32]) -> u64 {
+    u64::from(w[0]) | u64::from(w[1]) << 32
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -554,5 +684,174 @@ mod tests {
             .collect();
         assert!(spread.len() > 50, "the default key spreads groups: {} buckets of 64", spread.len());
         assert!(spread.iter().map(|l| l.bank).collect::<std::collections::BTreeSet<_>>().len() == 4);
+    }
+
+    /// Figure 1 of the paper, as `rules.rs` spells it.
+    const FIGURE1: &str = r#"{
+  "epoch_ms": 60000,
+  "rules": [
+    { "name": "ssh per source", "dst_port": 22, "src_ip": "group", "threshold": { "packets": 100 } },
+    { "name": "SYNs from 10/8", "src_ip": "10.0.0.0/8", "tcp_flags": "SYN !ACK",
+      "src_port": "group", "dst_port": "group", "first": true }
+  ]
+}"#;
+
+    /// Figure 1's registers, written by hand from the layout in the module documentation. The
+    /// second rule overlaps the first (any source, port 22 is in "group"), so it takes lane 1.
+    fn figure_1_words() -> [RuleWords; 2] {
+        let mut ssh = [0u32; RULE_WORDS];
+        ssh[0] = 0x0000_1811; // ENABLED (0), GROUP_SRC (4), NEED_IP (11), NEED_PORTS (12); lane 0
+        ssh[4] = 0x0016_FFFF; // dport: value 22 in 31:16, mask 0xFFFF in 15:0
+        ssh[9..13].copy_from_slice(&[0xFFFF_FFFF; 4]); // source IPv6 group mask: /128
+        ssh[13] = 0xFFFF_FFFF; // source IPv4 group mask: /32
+        ssh[23] = 100; // packets threshold, low word
+        let mut syn = [0u32; RULE_WORDS];
+        // ENABLED (0), FIRST (1), lane 1 (3:2 = 01), GROUP_SPORT (6), GROUP_DPORT (7), NEED_IP (11),
+        // NEED_PORTS (12), NEED_TCP (13), NEED_V4 (14).
+        syn[0] = 0x0000_78C7;
+        syn[2] = 0x0000_1202; // flags: value SYN 0x02 in 7:0, mask SYN|ACK 0x12 in 15:8
+        syn[3] = 0x0000_FFFF; // sport grouped: value 0, mask 0xFFFF
+        syn[4] = 0x0000_FFFF; // dport likewise
+        syn[8] = 0x0A00_0000; // source value ::10.0.0.0, the low word
+        syn[9..13].copy_from_slice(&[0xFFFF_FFFF, 0xFFFF_FFFF, 0xFFFF_FFFF, 0xFF00_0000]); // 96 + 8 ones
+        [ssh, syn]
+    }
+
+    #[test]
+    fn figure_1_registers_by_hand() {
+        let enc = encode(&parse_rules(FIGURE1).unwrap()).unwrap();
+        assert_eq!(enc.rules, figure_1_words());
+        assert_eq!(enc.lane_bits, 1, "two lanes in use");
+    }
+
+    #[test]
+    fn figure_1_decodes_to_its_rules_named_by_number() {
+        let set = parse_rules(FIGURE1).unwrap();
+        for (i, (words, lane)) in figure_1_words().iter().zip([0, 1]).enumerate() {
+            let expected = Rule { name: format!("rule {}", i + 1), ..set.rules[i].clone() };
+            assert_eq!(decode_rule(words, i + 1), Some((expected, lane)), "rule {}", i + 1);
+        }
+    }
+
+    #[test]
+    fn a_rule_without_the_enabled_bit_is_none() {
+        assert_eq!(decode_rule(&[0; RULE_WORDS], 1), None);
+        let mut w = figure_1_words()[1];
+        w[word::CONTROL] &= !control::ENABLED;
+        assert_eq!(decode_rule(&w, 2), None);
+    }
+
+    #[test]
+    fn matches_under_mask_0_come_back_from_their_need_bits() {
+        let set = parse_rules(
+            r#"{"epoch_ms": 1, "rules": [{"name": "a", "dst_port": {"match": 0, "mask": 0},
+                "tcp_flags": {"match": 0, "mask": 0}, "ip_proto": {"match": 6, "mask": 0}, "dst_ip": "::/0"}]}"#,
+        )
+        .unwrap();
+        let w = encode_rule(&set.rules[0], 3);
+        use control::*;
+        // Only the NEED bits say these fields are there: every value and mask word is 0.
+        assert_eq!(w[word::CONTROL], ENABLED | 3 << LANE_SHIFT | NEED_IP | NEED_PORTS | NEED_TCP | NEED_V6);
+        assert!(w[1..].iter().all(|&x| x == 0));
+        let (r, lane) = decode_rule(&w, 7).unwrap();
+        assert_eq!(lane, 3);
+        assert_eq!((r.src_port, r.dst_port), (Field::Match { value: 0, mask: 0 }, Field::Any), "the first port takes it");
+        assert_eq!(r.tcp_flags, Field::Match { value: 0, mask: 0 });
+        assert_eq!(r.dst_ip, AddrField::Match { net: "::".parse().unwrap(), prefix: 0 });
+        assert_eq!(r.ip_proto, Field::Any, "the ::/0 match already needs IP");
+        assert_eq!(encode_rule(&r, 3), w);
+    }
+
+    #[test]
+    fn address_versions_are_paired_through_the_shared_need_bits() {
+        // Source IPv6 /48, destination IPv4 /24: NEED_V4 and NEED_V6 both set.
+        let set = parse_rules(
+            r#"{"epoch_ms": 1, "rules": [{"name": "a", "src_ip": "2001:db8:1::/48", "dst_ip": "192.0.2.0/24"}]}"#,
+        )
+        .unwrap();
+        let (r, _) = decode_rule(&encode_rule(&set.rules[0], 0), 1).unwrap();
+        assert_eq!(r.src_ip, AddrField::Match { net: "2001:db8:1::".parse().unwrap(), prefix: 48 });
+        assert_eq!(r.dst_ip, AddrField::Match { net: "192.0.2.0".parse().unwrap(), prefix: 24 });
+    }
+
+    mod round_trip {
+        use super::*;
+        use crate::rules::Threshold;
+        use proptest::prelude::*;
+        use std::net::{Ipv4Addr, Ipv6Addr};
+
+        fn numeric<T: Arbitrary + Copy + 'static>() -> impl Strategy<Value = Field<T>> {
+            prop_oneof![
+                Just(Field::Any),
+                (any::<T>(), any::<T>()).prop_map(|(value, mask)| Field::Match { value, mask }),
+                any::<T>().prop_map(|mask| Field::Group { mask }),
+            ]
+        }
+
+        /// Networks with their host bits clear, as `parse_rules` gives them; IPv6 ones near the
+        /// IPv4 range and ::/0 made likely, since those are where the words are ambiguous.
+        fn address() -> impl Strategy<Value = AddrField> {
+            let v4 = |a: u32, p: u8| Ipv4Addr::from(a & u32::MAX.checked_shl(32 - u32::from(p)).unwrap_or(0));
+            let v6 = |a: u128, p: u8| Ipv6Addr::from(a & u128::MAX.checked_shl(128 - u32::from(p)).unwrap_or(0));
+            prop_oneof![
+                Just(AddrField::Any),
+                (any::<u32>(), 0u8..=32).prop_map(move |(a, p)| AddrField::Match { net: v4(a, p).into(), prefix: p }),
+                (any::<u128>(), 0u8..=128).prop_map(move |(a, p)| AddrField::Match { net: v6(a, p).into(), prefix: p }),
+                (0u128..1 << 32, 96u8..=128).prop_map(move |(a, p)| AddrField::Match { net: v6(a, p).into(), prefix: p }),
+                Just(AddrField::Match { net: Ipv6Addr::UNSPECIFIED.into(), prefix: 0 }),
+                (0u8..=32, 0u8..=128).prop_map(|(v4_prefix, v6_prefix)| AddrField::Group { v4_prefix, v6_prefix }),
+            ]
+        }
+
+        fn rule() -> impl Strategy<Value = Rule> {
+            let fields = (numeric::<u8>(), address(), address(), numeric::<u16>(), numeric::<u16>(), numeric::<u8>(), numeric::<u8>());
+            let count = proptest::option::of(1u64..=u64::MAX);
+            let threshold = proptest::option::of((count.clone(), count).prop_map(|(packets, bytes)| Threshold { packets, bytes }));
+            (fields, any::<bool>(), threshold).prop_map(|((ingress_port, src_ip, dst_ip, src_port, dst_port, ip_proto, tcp_flags), first, threshold)| {
+                Rule { name: "generated".into(), ingress_port, src_ip, dst_ip, src_port, dst_port, ip_proto, tcp_flags, first, threshold }
+            })
+        }
+
+        /// A match value inside its mask, no match under mask 0, no IPv6 network the words cannot
+        /// tell from an IPv4 one, no empty threshold: rules whose words name them exactly.
+        fn distinct(mut r: Rule) -> Rule {
+            fn tidy<T: Copy + Default + PartialEq + std::ops::BitAnd<Output = T>>(f: Field<T>) -> Field<T> {
+                match f {
+                    Field::Match { mask, .. } if mask == T::default() => Field::Any,
+                    Field::Match { value, mask } => Field::Match { value: value & mask, mask },
+                    other => other,
+                }
+            }
+            let tidy_addr = |f: AddrField| match f {
+                AddrField::Match { net: IpAddr::V6(a), prefix } if prefix == 0 || (prefix >= 96 && u128::from(a) >> 32 == 0) => AddrField::Any,
+                other => other,
+            };
+            (r.ingress_port, r.ip_proto, r.tcp_flags) = (tidy(r.ingress_port), tidy(r.ip_proto), tidy(r.tcp_flags));
+            (r.src_port, r.dst_port) = (tidy(r.src_port), tidy(r.dst_port));
+            (r.src_ip, r.dst_ip) = (tidy_addr(r.src_ip), tidy_addr(r.dst_ip));
+            r.threshold = r.threshold.filter(|t| t.packets.is_some() || t.bytes.is_some());
+            r
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(2000))]
+
+            #[test]
+            fn encode_decode_encode_gives_the_same_words(r in rule(), lane in 0..LANES, n in 1..=RULES) {
+                let words = encode_rule(&r, lane);
+                let decoded = decode_rule(&words, n);
+                prop_assert!(decoded.is_some(), "an encoded rule is enabled");
+                let (back, back_lane) = decoded.unwrap();
+                prop_assert_eq!(back_lane, lane);
+                prop_assert_eq!(&back.name, &format!("rule {n}"));
+                prop_assert_eq!(encode_rule(&back, lane), words);
+            }
+
+            #[test]
+            fn rules_the_words_tell_apart_come_back_unchanged(r in rule().prop_map(distinct), lane in 0..LANES) {
+                let back = decode_rule(&encode_rule(&r, lane), 5);
+                prop_assert_eq!(back, Some((Rule { name: "rule 5".into(), ..r }, lane)));
+            }
+        }
     }
 }
