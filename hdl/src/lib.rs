@@ -8,6 +8,7 @@ pub mod csr;
 pub mod ingress;
 pub mod parse;
 pub mod slot;
+pub mod stats;
 pub mod tag;
 pub mod top;
 pub mod widgets;

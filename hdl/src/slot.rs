@@ -46,6 +46,12 @@ pub struct Slot {
     /// The frame ends inside the window with its last beat using at most 40 lanes: the tagged
     /// header costs it no extra output beat.
     pub fits: Bit,
+    /// As `fits`, for the 36-byte header with the STATS tag (last beat within 28 lanes).
+    pub fits_stats: Bit,
+    /// Set by the stats stage on a first beat: the frame carries the STATS tag with these masks.
+    pub stats_news: Bit,
+    pub crossed: Bits<32>,
+    pub uncounted: Bits<32>,
     /// Parse flags, one bit each; `FlagPack` packs them as `proto::flags::ParseFlags`.
     pub f_runt: Bit,
     pub f_trunc: Bit,

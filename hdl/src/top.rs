@@ -3,7 +3,7 @@
 //!
 //! ```text
 //!                     cmac_clk (322 MHz)
-//!  s_axis_cmac_rx_* ─► Ingress ─► Parse ─► Tag ─► m_axis_adap_rx_322mhz_*     (no tready either side)
+//!  s_axis_cmac_rx_* ─► Ingress ─► Parse ─► Stats ─► Tag ─► m_axis_adap_rx_322mhz_*  (no tready either side)
 //!  s_axis_adap_tx_322mhz_* ─────────────────────► m_axis_cmac_tx_*            (TX passes through)
 //!                     axil_aclk
 //!  s_axil_* ─► AxilBridge ══(toggle handshake)══► RegFile ─► configuration, counter snapshots
@@ -13,12 +13,13 @@ use crate::csr::regfile::{counter_index, COUNTER_BITS};
 use crate::csr::{AxilBridge, RegFile};
 use crate::ingress::Ingress;
 use crate::parse::Parse;
+use crate::stats::Stats;
 use crate::tag::Tag;
 use rust_hdl::prelude::*;
 use vantage_proto::regs::feature;
 
 /// Features of this bitstream (`id.FEATURES`).
-pub const FEATURES: u32 = feature::PARSE | feature::TIMESTAMP | feature::TAG;
+pub const FEATURES: u32 = feature::PARSE | feature::TIMESTAMP | feature::TAG | feature::STATS;
 
 #[derive(LogicBlock)]
 pub struct Top {
@@ -81,13 +82,17 @@ pub struct Top {
     regfile: RegFile,
     ingress: Ingress,
     parse: Parse,
+    stats: Stats,
     tag: Tag,
+    /// Port number of the one CMAC port (the stats rules' ingress_port).
+    port_id: Constant<Bits<8>>,
     counters: Signal<Local, Bits<COUNTER_BITS>>,
     /// Shift amounts placing each counter in the packed vector (from `counter_index`).
     at_cycles: Constant<Bits<16>>,
     at_now: Constant<Bits<16>>,
     at_parse: Constant<Bits<16>>,
     at_tag: Constant<Bits<16>>,
+    at_stats: Constant<Bits<16>>,
 }
 
 impl Top {
@@ -104,6 +109,9 @@ impl Top {
         }
         for (i, c) in vantage_proto::regs::tag::COUNTERS.iter().enumerate() {
             assert_eq!(counter_index("tag", c.name), counter_index("tag", "frames").map(|f| f + i));
+        }
+        for (i, c) in vantage_proto::regs::stats::COUNTERS.iter().enumerate() {
+            assert_eq!(counter_index("stats", c.name), counter_index("stats", "frames").map(|f| f + i));
         }
         Self {
             s_axil_awvalid: Default::default(),
@@ -155,12 +163,15 @@ impl Top {
             regfile: RegFile::new(FEATURES, build_id),
             ingress: Default::default(),
             parse: Default::default(),
+            stats: Default::default(),
             tag: Default::default(),
+            port_id: Constant::new(0u64.to_bits()),
             counters: Default::default(),
             at_cycles: at("id", "cycles"),
             at_now: at("timestamp", "now_ns"),
             at_parse: at("parse", "frames"),
             at_tag: at("tag", "frames"),
+            at_stats: at("stats", "frames"),
         }
     }
 }
@@ -230,8 +241,21 @@ impl Logic for Top {
         self.tag.reset.next = self.dp_reset_sync.sig_out.val();
         self.tag.enable.next = self.regfile.tag_enable.val();
         self.tag.ethertype.next = self.regfile.ethertype.val();
-        self.tag.slot.next = self.parse.slot_out.val();
-        self.tag.flags.next = self.parse.flags.val();
+        self.stats.clock.next = self.cmac_clk.val();
+        self.stats.reset.next = self.dp_reset_sync.sig_out.val();
+        self.stats.enable.next = self.regfile.stats_enable.val();
+        self.stats.lane_bits.next = self.regfile.lane_bits.val();
+        self.stats.hash_key.next = self.regfile.stats_key.val();
+        self.stats.rules.next = self.regfile.rules.val();
+        self.stats.peek_loc.next = self.regfile.peek_loc.val();
+        self.stats.peek_go.next = self.regfile.peek_go.val();
+        self.stats.ingress_port.next = self.port_id.val();
+        self.stats.slot_in.next = self.parse.slot_out.val();
+        self.stats.flags_in.next = self.parse.flags.val();
+        self.regfile.peek_row.next = self.stats.peek_row.val();
+        self.regfile.peek_done.next = self.stats.peek_done.val();
+        self.tag.slot.next = self.stats.slot_out.val();
+        self.tag.flags.next = self.stats.flags_out.val();
         self.m_axis_adap_rx_322mhz_tvalid.next = self.tag.tvalid.val();
         self.m_axis_adap_rx_322mhz_tdata.next = self.tag.tdata.val();
         self.m_axis_adap_rx_322mhz_tkeep.next = self.tag.tkeep.val();
@@ -241,7 +265,8 @@ impl Logic for Top {
         self.counters.next = (bit_cast::<COUNTER_BITS, 64>(self.ingress.cycles.val()) << self.at_cycles.val())
             | (bit_cast::<COUNTER_BITS, 64>(self.ingress.ts_now.val().get_bits::<64>(32)) << self.at_now.val())
             | (bit_cast::<COUNTER_BITS, 640>(self.parse.counter_words.val()) << self.at_parse.val())
-            | (bit_cast::<COUNTER_BITS, 320>(self.tag.counter_words.val()) << self.at_tag.val());
+            | (bit_cast::<COUNTER_BITS, 320>(self.tag.counter_words.val()) << self.at_tag.val())
+            | (bit_cast::<COUNTER_BITS, 448>(self.stats.counter_words.val()) << self.at_stats.val());
         self.regfile.counters.next = self.counters.val();
         self.regfile.ts_frac.next = self.ingress.ts_now.val().get_bits::<32>(0);
     }

@@ -21,8 +21,9 @@ const CTL_HALF_PS: u64 = 1_000_000_000_000 / CONTROL_CLOCK_HZ / 2;
 const RESET_CYCLES: u32 = 8;
 /// An AXI-Lite access that takes longer than this many datapath cycles is a hung bus.
 const AXIL_TIMEOUT_CYCLES: u64 = 10_000;
-/// After the last input beat, give up waiting for output after this many quiet cycles.
-pub const DRAIN_QUIET_CYCLES: u64 = 256;
+/// After the last input beat, give up waiting for output after this many quiet cycles: the stats
+/// stage's delay line plus 256 for the rest of the pipeline.
+pub const DRAIN_QUIET_CYCLES: u64 = vantage_proto::stats::DELAY as u64 + 256;
 
 #[derive(Debug, Error)]
 pub enum SimError {

@@ -8,10 +8,12 @@
 
 use rust_hdl::prelude::*;
 use std::collections::BTreeMap;
+use crate::stats::core::{HASH_KEY_BITS, RULE_BUS_BITS};
 use vantage_proto::regs::{self, Access, BLOCKS};
+use vantage_proto::stats::{HASH_KEY_WORDS, ROW_BITS, RULES, RULE_WORDS};
 
 /// Number of 64-bit counters across all blocks, in `BLOCKS` order.
-pub const NUM_COUNTERS: usize = 17;
+pub const NUM_COUNTERS: usize = 24;
 /// Width of the packed counter input.
 pub const COUNTER_BITS: usize = NUM_COUNTERS * 64;
 
@@ -53,6 +55,21 @@ pub struct RegFile {
     pub ts_inc: Signal<Out, Bits<40>>,
     /// ts.SET_HI:SET_LO.
     pub ts_set: Signal<Out, Bits<64>>,
+    /// stats.CONTROL bit 0.
+    pub stats_enable: Signal<Out, Bit>,
+    /// stats.LANE_BITS.
+    pub lane_bits: Signal<Out, Bits<2>>,
+    /// stats.HASH_KEY0..10, key byte 0 in the top bits.
+    pub stats_key: Signal<Out, Bits<HASH_KEY_BITS>>,
+    /// The stats rule table: rule r word w at bits 32*(27r+w).
+    pub rules: Signal<Out, Bits<RULE_BUS_BITS>>,
+    /// stats.PEEK_LOC as bank 13:12, bucket 11:0.
+    pub peek_loc: Signal<Out, Bits<14>>,
+    /// One-cycle pulse on a write of 1 to stats.PEEK_CTL bit 0.
+    pub peek_go: Signal<Out, Bit>,
+    /// The stats stage's peeked row and peek completion.
+    pub peek_row: Signal<In, Bits<ROW_BITS>>,
+    pub peek_done: Signal<In, Bit>,
     /// One-cycle pulse on a write of 1 to ts.CONTROL bit 0.
     pub ts_load: Signal<Out, Bit>,
     /// Values of the read-only registers that depend on the build (FEATURES, BUILD_ID).
@@ -89,6 +106,14 @@ impl RegFile {
             ts_inc: Default::default(),
             ts_set: Default::default(),
             ts_load: Default::default(),
+            stats_enable: Default::default(),
+            lane_bits: Default::default(),
+            stats_key: Default::default(),
+            rules: Default::default(),
+            peek_loc: Default::default(),
+            peek_go: Default::default(),
+            peek_row: Default::default(),
+            peek_done: Default::default(),
             _build: Box::new(build),
             _sim: Box::new(BTreeMap::new()),
             _snap: Box::new(vec![0; NUM_COUNTERS]),
@@ -122,9 +147,19 @@ impl RegFile {
                     Access::Rw => reg_name(addr),
                     Access::Strobe => "32'h0".to_string(),
                     Access::Ro if addr == regs::ts::BASE + regs::ts::NOW_FRAC => "snap_ts_frac".to_string(),
+                    Access::Ro if addr == regs::stats::BASE + regs::stats::PEEK_STATUS => "{31'd0, peek_done}".to_string(),
                     Access::Ro => format!("32'h{:08x}", self._build.get(&addr).copied().unwrap_or(r.reset)),
                 };
                 map.push((addr, value));
+            }
+            for a in b.arrays {
+                for (_, w, off) in a.all() {
+                    let value = match a.access {
+                        Access::Rw => reg_name(b.base + off),
+                        _ => format!("peek_row[{} +: 32]", 32 * w),
+                    };
+                    map.push((b.base + off, value));
+                }
             }
             for c in b.counters {
                 map.push((b.base + c.offset, format!("snap[{counter}][31:0]")));
@@ -135,9 +170,12 @@ impl RegFile {
         map
     }
 
+    /// Every read/write register (tables included) with its reset value.
     fn rw_regs() -> impl Iterator<Item = (u16, u32)> {
         BLOCKS.iter().flat_map(|b| {
-            b.regs.iter().filter(|r| r.access == Access::Rw).map(move |r| (b.base + r.offset, r.reset))
+            let regs = b.regs.iter().filter(|r| r.access == Access::Rw).map(move |r| (b.base + r.offset, r.reset));
+            let tables = b.arrays.iter().filter(|a| a.access == Access::Rw).flat_map(move |a| a.all().map(move |(_, _, off)| (b.base + off, 0)));
+            regs.chain(tables)
         })
     }
 }
@@ -157,7 +195,19 @@ fn output_assignments() -> String {
         .map(|i| reg_name(parse::BASE + parse::HASH_KEY + 4 * i as u16))
         .collect::<Vec<_>>()
         .join(", ");
+    let st = |off: u16| reg_name(regs::stats::BASE + off);
+    let stats_key = (0..HASH_KEY_WORDS).map(|i| st(regs::stats::HASH_KEY + 4 * i as u16)).collect::<Vec<_>>().join(", ");
+    let rule_table = regs::stats::ARRAYS.iter().find(|a| a.name == "RULE").expect("proto has the RULE table");
+    // Rule 0 word 0 in the low bits: the concatenation lists the last word first.
+    let mut rule_words: Vec<String> = rule_table.all().map(|(_, _, off)| st(off)).collect();
+    rule_words.reverse();
     format!(
+        "always @(*) begin\n  stats_enable = {sen}[0];\n  lane_bits = {lb}[1:0];\n  stats_key = {{{stats_key}}};\n  rules = {{{rules}}};\n  peek_loc = {{{pl}[17:16], {pl}[11:0]}};\nend\n{rest}",
+        sen = st(regs::stats::CONTROL),
+        lb = st(regs::stats::LANE_BITS),
+        pl = st(regs::stats::PEEK_LOC),
+        rules = rule_words.join(", "),
+        rest = format!(
         "always @(*) begin\n  tag_enable = {en}[0];\n  ethertype = {et}[15:0];\n  hash_key = {{{key}}};\n  ts_inc = {{{incns}[7:0], {incfrac}}};\n  ts_set = {{{sethi}, {setlo}}};\nend\n",
         en = reg_name(tag::BASE + tag::CONTROL),
         et = reg_name(tag::BASE + tag::ETHERTYPE),
@@ -165,13 +215,14 @@ fn output_assignments() -> String {
         incfrac = reg_name(ts::BASE + ts::INC_FRAC),
         sethi = reg_name(ts::BASE + ts::SET_HI),
         setlo = reg_name(ts::BASE + ts::SET_LO),
-    )
+    ))
 }
 
 impl Logic for RegFile {
     fn update(&mut self) {
         if self.clock.pos_edge() {
             self.ts_load.next = false;
+            self.peek_go.next = false;
             if self._snap_pending {
                 let all = self.counters.val();
                 for i in 0..NUM_COUNTERS {
@@ -192,6 +243,8 @@ impl Logic for RegFile {
                         self._snap_pending = data & 1 == 1;
                     } else if addr == regs::ts::BASE + regs::ts::CONTROL {
                         self.ts_load.next = data & 1 == 1;
+                    } else if addr == regs::stats::BASE + regs::stats::PEEK_CTL {
+                        self.peek_go.next = data & 1 == 1;
                     }
                 } else {
                     self.rdata.next = (self.sim_read(addr) as u64).to_bits();
@@ -210,6 +263,26 @@ impl Logic for RegFile {
         self.hash_key.next = key;
         self.ts_inc.next = (((get(ts::BASE + ts::INC_NS) & 0xFF) << 32) | get(ts::BASE + ts::INC_FRAC)).to_bits();
         self.ts_set.next = ((get(ts::BASE + ts::SET_HI) << 32) | get(ts::BASE + ts::SET_LO)).to_bits();
+        let st = |off: u16| get(regs::stats::BASE + off);
+        self.stats_enable.next = st(regs::stats::CONTROL) & 1 == 1;
+        self.lane_bits.next = (st(regs::stats::LANE_BITS) & 3).to_bits();
+        let loc = st(regs::stats::PEEK_LOC);
+        self.peek_loc.next = (((loc >> 16) & 3) << 12 | (loc & 0xFFF)).to_bits();
+        let mut key = Bits::<HASH_KEY_BITS>::default();
+        for i in 0..HASH_KEY_WORDS {
+            let w: Bits<HASH_KEY_BITS> = bit_cast::<HASH_KEY_BITS, 32>(st(regs::stats::HASH_KEY + 4 * i as u16).to_bits());
+            key = key | (w << ((HASH_KEY_BITS - 32 - 32 * i) as u64));
+        }
+        self.stats_key.next = key;
+        let mut rules = Bits::<RULE_BUS_BITS>::default();
+        for r in 0..RULES {
+            for w in 0..RULE_WORDS {
+                let word = st(regs::stats::RULES + r as u16 * vantage_proto::stats::RULE_STRIDE + 4 * w as u16);
+                let bits: Bits<RULE_BUS_BITS> = bit_cast::<RULE_BUS_BITS, 32>(word.to_bits());
+                rules = rules | (bits << ((32 * (RULE_WORDS * r + w)) as u64));
+            }
+        }
+        self.rules.next = rules;
     }
 
     fn connect(&mut self) {
@@ -220,6 +293,12 @@ impl Logic for RegFile {
         self.ts_inc.connect();
         self.ts_set.connect();
         self.ts_load.connect();
+        self.stats_enable.connect();
+        self.lane_bits.connect();
+        self.stats_key.connect();
+        self.rules.connect();
+        self.peek_loc.connect();
+        self.peek_go.connect();
     }
 
     fn hdl(&self) -> Verilog {
@@ -228,7 +307,7 @@ impl Logic for RegFile {
             v += &format!("reg [31:0] {};\n", reg_name(addr));
         }
         v += &format!("reg [63:0] snap [0:{}];\nreg [31:0] snap_ts_frac;\nreg snap_now;\ninteger i;\n", NUM_COUNTERS - 1);
-        v += "always @(posedge clock) begin\n  ts_load <= 1'b0;\n  snap_now <= 1'b0;\n";
+        v += "always @(posedge clock) begin\n  ts_load <= 1'b0;\n  peek_go <= 1'b0;\n  snap_now <= 1'b0;\n";
         v += "  if (snap_now) begin\n    for (i = 0; i < ";
         v += &format!("{NUM_COUNTERS}; i = i + 1) snap[i] <= counters[64*i +: 64];\n    snap_ts_frac <= ts_frac;\n  end\n");
         v += "  if (reset) begin\n";
@@ -241,6 +320,7 @@ impl Logic for RegFile {
         }
         v += &format!("      {}: snap_now <= wdata[0];\n", hex16(regs::id::BASE + regs::id::SNAPSHOT));
         v += &format!("      {}: ts_load <= wdata[0];\n", hex16(regs::ts::BASE + regs::ts::CONTROL));
+        v += &format!("      {}: peek_go <= wdata[0];\n", hex16(regs::stats::BASE + regs::stats::PEEK_CTL));
         v += "      default: ;\n    endcase\n  end else if (req) begin\n    case (addr)\n";
         for (addr, value) in self.read_map() {
             v += &format!("      {}: rdata <= {value};\n", hex16(addr));
@@ -275,7 +355,15 @@ impl RegFile {
         if addr == regs::ts::BASE + regs::ts::NOW_FRAC {
             return self._snap_frac;
         }
+        if addr == regs::stats::BASE + regs::stats::PEEK_STATUS {
+            return u32::from(self.peek_done.val());
+        }
         for (i, b) in BLOCKS.iter().enumerate() {
+            for a in b.arrays.iter().filter(|a| a.access == Access::Ro) {
+                if let Some((_, w, _)) = a.all().find(|(_, _, off)| b.base + off == addr) {
+                    return self.peek_row.val().get_bits::<32>(32 * w).to_u64() as u32;
+                }
+            }
             match addr.checked_sub(b.base) {
                 Some(regs::BLOCK_TYPE) => return b.type_id,
                 Some(regs::BLOCK_VERSION) => return b.version,

@@ -9,6 +9,10 @@
 //!  output beat k >= 1:            lanes 0..24  = input beat k-1, lanes 40..64 (carried)
 //!                                 lanes 24..64 = input beat k, lanes 0..40
 //!  a last input beat with kept lanes at or above 40 leaves one overflow beat (the carry alone).
+//!
+//!  a frame with stats news gets the 36-byte header (STATS tag): the same with 36 for 24 and 28
+//!  for 40: beat 0 = lanes 0..12, header 12..48, input lanes 12..28; beat k = carry of 36 lanes
+//!  (input beat k-1, lanes 28..64), then input beat k, lanes 0..28.
 //! ```
 //! The header adds a beat to some frames, so the engine can fall behind a MAC that sends one beat
 //! every cycle; beats then wait in the FIFO. A frame that starts while `TAG_BACKLOG_LIMIT` beats or
@@ -19,7 +23,9 @@ use crate::slot::Slot;
 use crate::widgets::{ByteReverse, LutRam, Popcount64};
 use rust_hdl::prelude::*;
 use vantage_proto::datapath::{MIN_TAGGABLE_BYTES, TAG_BACKLOG_LIMIT, TAG_FIFO_DEPTH};
-use vantage_proto::header::{self, FLOW_LEN, FRAME_HEADER_BYTES, TIMESTAMP_LEN, TLV_FLOW, TLV_TIMESTAMP};
+use vantage_proto::header::{
+    self, FLOW_LEN, FRAME_HEADER_BYTES, STATS_HEADER_BYTES, STATS_LEN, TIMESTAMP_LEN, TLV_FLOW, TLV_STATS, TLV_TIMESTAMP,
+};
 
 /// FIFO address width.
 const FIFO_ADDR_BITS: usize = 5;
@@ -28,6 +34,9 @@ const _: () = assert!(TAG_BACKLOG_LIMIT + 2 <= TAG_FIFO_DEPTH, "backlog limit mu
 /// Header bits.
 const HEADER_BITS: usize = FRAME_HEADER_BYTES * 8;
 const _: () = assert!(HEADER_BITS == 192, "the lane arithmetic below is written for a 24-byte header");
+/// Header bits with the STATS tag.
+const LONG_HEADER_BITS: usize = STATS_HEADER_BYTES * 8;
+const _: () = assert!(LONG_HEADER_BITS == 288, "the lane arithmetic below is written for a 36-byte header");
 
 /// The order of `Tag::counter_words`: the names of `proto::regs::tag::COUNTERS`.
 pub const COUNTER_ORDER: [&str; 5] = ["frames", "bytes", "malformed", "flagged", "tagged"];
@@ -43,6 +52,12 @@ pub struct TagEntry {
     pub len: Bits<8>,
     /// Tagging costs this frame no extra beat (see `Slot::fits`).
     pub fits: Bit,
+    /// As `fits`, for the 36-byte header.
+    pub fits_stats: Bit,
+    /// The frame carries the STATS tag with these masks.
+    pub news: Bit,
+    pub crossed: Bits<32>,
+    pub uncounted: Bits<32>,
     pub ts: Bits<64>,
     pub hash: Bits<32>,
     pub flags: Bits<16>,
@@ -82,19 +97,26 @@ pub struct Tag {
     fixed1: Constant<Bits<32>>,
     /// FLOW type and length (header bytes 14..16).
     fixed2: Constant<Bits<16>>,
+    /// As `fixed1` for the 36-byte header (words = 9).
+    fixed1_long: Constant<Bits<32>>,
+    /// STATS type and length (header bytes 24..26).
+    fixed3: Constant<Bits<16>>,
     backlog_limit: Constant<Bits<6>>,
     min_taggable: Constant<Bits<8>>,
     mem: LutRam<TagEntry, FIFO_ADDR_BITS>,
     hdr_lanes: ByteReverse<HEADER_BITS>,
+    long_lanes: ByteReverse<LONG_HEADER_BITS>,
     popcount: Popcount64,
     wptr: DFF<Bits<FIFO_ADDR_BITS>>,
     rptr: DFF<Bits<FIFO_ADDR_BITS>>,
     count: DFF<Bits<6>>,
     tagging: DFF<Bit>,
+    /// The frame being sent has the 36-byte header.
+    long: DFF<Bit>,
     extra_pending: DFF<Bit>,
     extra_user: DFF<Bit>,
-    carry_data: DFF<Bits<192>>,
-    carry_keep: DFF<Bits<24>>,
+    carry_data: DFF<Bits<288>>,
+    carry_keep: DFF<Bits<36>>,
     o_valid: DFF<Bit>,
     o_data: DFF<Bits<512>>,
     o_keep: DFF<Bits<64>>,
@@ -112,6 +134,7 @@ pub struct Tag {
     pop: Signal<Local, Bit>,
     push: Signal<Local, Bit>,
     tag_now: Signal<Local, Bit>,
+    long_now: Signal<Local, Bit>,
     entry: Signal<Local, TagEntry>,
 }
 
@@ -124,6 +147,13 @@ impl Default for Tag {
             TIMESTAMP_LEN as u8,
         ]);
         let fixed2 = u16::from_be_bytes([TLV_FLOW, FLOW_LEN as u8]);
+        let fixed1_long = u32::from_be_bytes([
+            header::VERSION,
+            (STATS_HEADER_BYTES / 4) as u8,
+            TLV_TIMESTAMP,
+            TIMESTAMP_LEN as u8,
+        ]);
+        let fixed3 = u16::from_be_bytes([TLV_STATS, STATS_LEN as u8]);
         Self {
             clock: Default::default(),
             reset: Default::default(),
@@ -144,15 +174,19 @@ impl Default for Tag {
             counter_words: Default::default(),
             fixed1: Constant::new((fixed1 as u64).to_bits()),
             fixed2: Constant::new((fixed2 as u64).to_bits()),
+            fixed1_long: Constant::new((fixed1_long as u64).to_bits()),
+            fixed3: Constant::new((fixed3 as u64).to_bits()),
             backlog_limit: Constant::new((TAG_BACKLOG_LIMIT as u64).to_bits()),
             min_taggable: Constant::new((MIN_TAGGABLE_BYTES as u64).to_bits()),
             mem: Default::default(),
             hdr_lanes: Default::default(),
+            long_lanes: Default::default(),
             popcount: Default::default(),
             wptr: Default::default(),
             rptr: Default::default(),
             count: Default::default(),
             tagging: Default::default(),
+            long: Default::default(),
             extra_pending: Default::default(),
             extra_user: Default::default(),
             carry_data: Default::default(),
@@ -173,6 +207,7 @@ impl Default for Tag {
             pop: Default::default(),
             push: Default::default(),
             tag_now: Default::default(),
+            long_now: Default::default(),
             entry: Default::default(),
         }
     }
@@ -182,7 +217,7 @@ impl Logic for Tag {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, wptr, rptr, count, tagging, extra_pending, extra_user, carry_data, carry_keep, o_valid,
+            self, clock, wptr, rptr, count, tagging, long, extra_pending, extra_user, carry_data, carry_keep, o_valid,
             o_data, o_keep, o_last, o_user, c_frames, c_bytes, c_malformed, c_flagged, c_tagged
         );
         clock!(self, clock, mem);
@@ -194,6 +229,10 @@ impl Logic for Tag {
         self.entry.next.data = self.slot.val().data;
         self.entry.next.len = self.slot.val().len;
         self.entry.next.fits = self.slot.val().fits;
+        self.entry.next.fits_stats = self.slot.val().fits_stats;
+        self.entry.next.news = self.slot.val().stats_news;
+        self.entry.next.crossed = self.slot.val().crossed;
+        self.entry.next.uncounted = self.slot.val().uncounted;
         self.entry.next.ts = self.slot.val().ts;
         self.entry.next.hash = self.slot.val().hash;
         self.entry.next.flags = self.flags.val();
@@ -220,28 +259,44 @@ impl Logic for Tag {
             | (bit_cast::<192, 16>(self.head.val().flags) << 16)
             | (bit_cast::<192, 8>(self.head.val().l3_off) << 8)
             | bit_cast::<192, 8>(self.head.val().proto);
+        self.long_lanes.a.next = (bit_cast::<288, 16>(self.ethertype.val()) << 272)
+            | (bit_cast::<288, 32>(self.fixed1_long.val()) << 240)
+            | (bit_cast::<288, 64>(self.head.val().ts) << 176)
+            | (bit_cast::<288, 16>(self.fixed2.val()) << 160)
+            | (bit_cast::<288, 32>(self.head.val().hash) << 128)
+            | (bit_cast::<288, 16>(self.head.val().flags) << 112)
+            | (bit_cast::<288, 8>(self.head.val().l3_off) << 104)
+            | (bit_cast::<288, 8>(self.head.val().proto) << 96)
+            | (bit_cast::<288, 16>(self.fixed3.val()) << 80)
+            | (bit_cast::<288, 32>(self.head.val().crossed) << 48)
+            | (bit_cast::<288, 32>(self.head.val().uncounted) << 16);
         self.pop.next = false;
         self.tag_now.next = self.tagging.q.val();
+        self.long_now.next = self.long.q.val();
         self.o_valid.d.next = false;
         if self.extra_pending.q.val() {
             // The overflow beat of the previous frame: the carried lanes alone.
             self.o_valid.d.next = true;
-            self.o_data.d.next = bit_cast::<512, 192>(self.carry_data.q.val());
-            self.o_keep.d.next = bit_cast::<64, 24>(self.carry_keep.q.val());
+            self.o_data.d.next = bit_cast::<512, 288>(self.carry_data.q.val());
+            self.o_keep.d.next = bit_cast::<64, 36>(self.carry_keep.q.val());
             self.o_last.d.next = true;
             self.o_user.d.next = self.extra_user.q.val();
             self.extra_pending.d.next = false;
         } else if self.count.q.val() != 0 {
             self.pop.next = true;
             if self.head.val().sof {
+                self.long_now.next = self.head.val().news;
                 self.tag_now.next = self.enable.val()
                     & (self.head.val().len >= self.min_taggable.val())
-                    & ((self.count.q.val() < self.backlog_limit.val()) | self.head.val().fits);
+                    & ((self.count.q.val() < self.backlog_limit.val())
+                        | (self.head.val().fits & !self.head.val().news)
+                        | (self.head.val().fits_stats & self.head.val().news));
                 self.tagging.d.next = self.tag_now.val();
+                self.long.d.next = self.long_now.val();
                 if self.enable.val() {
                     if self.head.val().len < self.min_taggable.val() {
                         self.c_malformed.d.next = self.c_malformed.q.val() + 1;
-                    } else if (self.count.q.val() >= self.backlog_limit.val()) & !self.head.val().fits {
+                    } else if !self.tag_now.val() {
                         self.c_flagged.d.next = self.c_flagged.q.val() + 1;
                     } else {
                         self.c_tagged.d.next = self.c_tagged.q.val() + 1;
@@ -253,7 +308,7 @@ impl Logic for Tag {
             self.o_keep.d.next = self.head.val().keep;
             self.o_last.d.next = self.head.val().last;
             self.o_user.d.next = self.head.val().user;
-            if self.tag_now.val() {
+            if self.tag_now.val() & !self.long_now.val() {
                 if self.head.val().sof {
                     self.o_data.d.next = bit_cast::<512, 96>(self.hd.val().get_bits::<96>(0))
                         | (bit_cast::<512, 192>(self.hdr_lanes.y.val()) << 96)
@@ -262,16 +317,43 @@ impl Logic for Tag {
                         | (bit_cast::<64, 24>(0xFF_FFFF_u64.into()) << 12)
                         | (bit_cast::<64, 28>(self.hk.val().get_bits::<28>(12)) << 36);
                 } else {
-                    self.o_data.d.next = bit_cast::<512, 192>(self.carry_data.q.val())
+                    self.o_data.d.next = bit_cast::<512, 192>(self.carry_data.q.val().get_bits::<192>(0))
                         | (bit_cast::<512, 320>(self.hd.val().get_bits::<320>(0)) << 192);
-                    self.o_keep.d.next = bit_cast::<64, 24>(self.carry_keep.q.val())
+                    self.o_keep.d.next = bit_cast::<64, 24>(self.carry_keep.q.val().get_bits::<24>(0))
                         | (bit_cast::<64, 40>(self.hk.val().get_bits::<40>(0)) << 24);
                 }
-                self.carry_data.d.next = self.hd.val().get_bits::<192>(320);
-                self.carry_keep.d.next = self.hk.val().get_bits::<24>(40);
+                self.carry_data.d.next = bit_cast::<288, 192>(self.hd.val().get_bits::<192>(320));
+                self.carry_keep.d.next = bit_cast::<36, 24>(self.hk.val().get_bits::<24>(40));
                 self.o_user.d.next = false;
                 if self.head.val().last {
                     if self.hk.val().get_bits::<24>(40) != 0 {
+                        self.o_last.d.next = false;
+                        self.extra_pending.d.next = true;
+                        self.extra_user.d.next = self.head.val().user;
+                    } else {
+                        self.o_user.d.next = self.head.val().user;
+                    }
+                }
+            }
+            if self.tag_now.val() & self.long_now.val() {
+                if self.head.val().sof {
+                    self.o_data.d.next = bit_cast::<512, 96>(self.hd.val().get_bits::<96>(0))
+                        | (bit_cast::<512, 288>(self.long_lanes.y.val()) << 96)
+                        | (bit_cast::<512, 128>(self.hd.val().get_bits::<128>(96)) << 384);
+                    self.o_keep.d.next = bit_cast::<64, 12>(self.hk.val().get_bits::<12>(0))
+                        | (bit_cast::<64, 36>(0xF_FFFF_FFFF_u64.into()) << 12)
+                        | (bit_cast::<64, 16>(self.hk.val().get_bits::<16>(12)) << 48);
+                } else {
+                    self.o_data.d.next = bit_cast::<512, 288>(self.carry_data.q.val())
+                        | (bit_cast::<512, 224>(self.hd.val().get_bits::<224>(0)) << 288);
+                    self.o_keep.d.next = bit_cast::<64, 36>(self.carry_keep.q.val())
+                        | (bit_cast::<64, 28>(self.hk.val().get_bits::<28>(0)) << 36);
+                }
+                self.carry_data.d.next = self.hd.val().get_bits::<288>(224);
+                self.carry_keep.d.next = self.hk.val().get_bits::<36>(28);
+                self.o_user.d.next = false;
+                if self.head.val().last {
+                    if self.hk.val().get_bits::<36>(28) != 0 {
                         self.o_last.d.next = false;
                         self.extra_pending.d.next = true;
                         self.extra_user.d.next = self.head.val().user;
@@ -314,6 +396,7 @@ impl Logic for Tag {
             self.rptr.d.next = 0.into();
             self.count.d.next = 0.into();
             self.tagging.d.next = false;
+            self.long.d.next = false;
             self.extra_pending.d.next = false;
             self.o_valid.d.next = false;
             self.c_frames.d.next = 0.into();

@@ -24,7 +24,7 @@ use vantage_proto::stats::{
 pub struct StatsConfig {
     /// CONTROL bit 0.
     pub enabled: bool,
-    /// LANE_BITS.
+    /// LANE_BITS (2 bits; 3 acts as 2).
     pub lane_bits: u32,
     /// HASH_KEY0..10 as bytes.
     pub hash_key: [u8; HASH_KEY_BYTES],
@@ -90,7 +90,9 @@ impl StatsStage {
         let mut lane_taken = [false; LANES];
         for (r, key) in fed_rules(&self.config.rules, f) {
             let w = &self.config.rules[r];
-            let lane = ((w[word::CONTROL] >> control::LANE_SHIFT) & 3) as usize;
+            // Lane bits beyond the lanes in use are ignored (those rules share a lane).
+            let lane_bits = self.config.lane_bits.min(2);
+            let lane = ((w[word::CONTROL] >> control::LANE_SHIFT) & ((1 << lane_bits) - 1)) as usize;
             if std::mem::replace(&mut lane_taken[lane], true) {
                 self.counters.fanout += 1;
                 news.uncounted |= 1 << r;
@@ -119,7 +121,7 @@ impl StatsStage {
     }
 
     fn update(&mut self, lane: usize, key: GroupKey, bytes: u64, (thr_packets, thr_bytes): (u64, u64)) -> Updated {
-        let loc = locate(&self.config.hash_key, &key, lane, self.config.lane_bits);
+        let loc = locate(&self.config.hash_key, &key, lane, self.config.lane_bits.min(2));
         let row = self.rows.entry(loc).or_default();
         let way = match row.iter().position(|e| e.valid && e.key == key) {
             Some(w) => w,

@@ -1,0 +1,597 @@
+//! The stats stage's datapath as one generated Verilog leaf: rule matching, lane selection, group
+//! keys, the bucket hash, the banked group table with its read-modify-write and forwarding, the
+//! fixed delay line and the news merge. Widths and layouts come from `proto::stats`.
+//!
+//! ```text
+//!  cycle  P1 input reg ─ P2 rule match ─ P3 feed, lane select ─ P4 key, thresholds ─ P5 hash
+//!         F  frame context; at tlast: one request per lane ─► bank crossbar
+//!         G  bank request, row read ─ H  forward, compare ways, update ─ I  row write, news
+//!  every beat: F ─► delay line (DELAY cycles, block RAM) ─► out, with the news read beside the
+//!  frame's first beat from a result RAM indexed by that beat's delay-line address
+//!
+//!  forwarding (per bank): a request at G in cycle t reads the row at the end of t; the rows of
+//!  the requests one and two before it are still being written then, so H takes the newest of
+//!  i_row (request t-1), j_row (request t-2), the RAM row, by bucket index.
+//! ```
+//!
+//! The rule table is the register file's packed bus: rule r word w at bits `32*(27r+w) +: 32`.
+//! Only the Verilog exists: Verilator runs it against the model (`sim/tests`); rust-hdl's own
+//! simulator sees this leaf as silent (`update` drives nothing).
+
+use rust_hdl::prelude::*;
+use std::fmt::Write;
+use vantage_proto::stats::{
+    self, BANKS, BUCKET_BITS, DELAY, DELAY_MARGIN, ENTRY_BITS, HASH_KEY_BYTES, KEY_BITS, LANES, LOC_BITS, ROW_BITS, RULES,
+    RULE_WORDS, WAYS,
+};
+
+/// Width of the packed rule bus.
+pub const RULE_BUS_BITS: usize = RULES * RULE_WORDS * 32;
+/// Width of the packed counters (`proto::regs::stats::COUNTERS`, 64 bits each).
+pub const COUNTER_BITS: usize = 7 * 64;
+/// The order of the packed counters.
+pub const COUNTER_ORDER: [&str; 7] = ["frames", "updates", "new_groups", "table_full", "fanout", "crossed", "late"];
+/// Stats hash key bits.
+pub const HASH_KEY_BITS: usize = HASH_KEY_BYTES * 8;
+/// Bits of a delay-line address.
+const DL_BITS: usize = DELAY.trailing_zeros() as usize;
+const _: () = assert!(LANES == 4 && BANKS == 4 && WAYS == 4 && KEY_BITS == 320 && ENTRY_BITS == 512 && LOC_BITS == 14);
+const _: () = assert!(DELAY - DELAY_MARGIN + 3 < DELAY, "a frame on time must have its news written before it leaves");
+
+#[derive(LogicBlock, Default)]
+pub struct StatsCore {
+    pub clock: Signal<In, Clock>,
+    pub reset: Signal<In, Bit>,
+    /// Counting on.
+    pub enable: Signal<In, Bit>,
+    /// log2 of the lanes in use.
+    pub lane_bits: Signal<In, Bits<2>>,
+    /// Stats hash key, byte 0 in the top bits.
+    pub hash_key: Signal<In, Bits<HASH_KEY_BITS>>,
+    /// The rule table.
+    pub rules: Signal<In, Bits<RULE_BUS_BITS>>,
+    /// Peek: bank 13:12, bucket 11:0.
+    pub peek_loc: Signal<In, Bits<14>>,
+    /// One-cycle pulse: start a peek.
+    pub peek_go: Signal<In, Bit>,
+    /// The peeked row.
+    pub peek_row: Signal<Out, Bits<ROW_BITS>>,
+    /// The last peek has completed.
+    pub peek_done: Signal<Out, Bit>,
+    /// Counters, `COUNTER_ORDER`, first in the low bits.
+    pub counters: Signal<Out, Bits<COUNTER_BITS>>,
+    /// Port the frames came in on.
+    pub i_ingress: Signal<In, Bits<8>>,
+    pub i_valid: Signal<In, Bit>,
+    pub i_sof: Signal<In, Bit>,
+    pub i_last: Signal<In, Bit>,
+    pub i_user: Signal<In, Bit>,
+    pub i_keep: Signal<In, Bits<64>>,
+    pub i_data: Signal<In, Bits<512>>,
+    pub i_len: Signal<In, Bits<8>>,
+    pub i_fits: Signal<In, Bit>,
+    pub i_fits_stats: Signal<In, Bit>,
+    pub i_ts: Signal<In, Bits<64>>,
+    pub i_hash: Signal<In, Bits<32>>,
+    pub i_flags: Signal<In, Bits<16>>,
+    pub i_l3_off: Signal<In, Bits<8>>,
+    pub i_proto: Signal<In, Bits<8>>,
+    pub i_ip_ok: Signal<In, Bit>,
+    pub i_ipv4: Signal<In, Bit>,
+    pub i_ipv6: Signal<In, Bit>,
+    pub i_ports: Signal<In, Bit>,
+    pub i_src: Signal<In, Bits<128>>,
+    pub i_dst: Signal<In, Bits<128>>,
+    pub i_sport: Signal<In, Bits<16>>,
+    pub i_dport: Signal<In, Bits<16>>,
+    pub i_tcp_flags: Signal<In, Bits<8>>,
+    pub o_valid: Signal<Out, Bit>,
+    pub o_sof: Signal<Out, Bit>,
+    pub o_last: Signal<Out, Bit>,
+    pub o_user: Signal<Out, Bit>,
+    pub o_keep: Signal<Out, Bits<64>>,
+    pub o_data: Signal<Out, Bits<512>>,
+    pub o_len: Signal<Out, Bits<8>>,
+    pub o_fits: Signal<Out, Bit>,
+    pub o_fits_stats: Signal<Out, Bit>,
+    pub o_ts: Signal<Out, Bits<64>>,
+    pub o_hash: Signal<Out, Bits<32>>,
+    pub o_flags: Signal<Out, Bits<16>>,
+    pub o_l3_off: Signal<Out, Bits<8>>,
+    pub o_proto: Signal<Out, Bits<8>>,
+    /// On a first beat: the frame carries the STATS tag.
+    pub o_news: Signal<Out, Bit>,
+    pub o_crossed: Signal<Out, Bits<32>>,
+    pub o_uncounted: Signal<Out, Bits<32>>,
+}
+
+impl Logic for StatsCore {
+    fn update(&mut self) {}
+
+    fn connect(&mut self) {
+        self.peek_row.connect();
+        self.peek_done.connect();
+        self.counters.connect();
+        self.o_valid.connect();
+        self.o_sof.connect();
+        self.o_last.connect();
+        self.o_user.connect();
+        self.o_keep.connect();
+        self.o_data.connect();
+        self.o_len.connect();
+        self.o_fits.connect();
+        self.o_fits_stats.connect();
+        self.o_ts.connect();
+        self.o_hash.connect();
+        self.o_flags.connect();
+        self.o_l3_off.connect();
+        self.o_proto.connect();
+        self.o_news.connect();
+        self.o_crossed.connect();
+        self.o_uncounted.connect();
+    }
+
+    fn hdl(&self) -> Verilog {
+        Verilog::Custom(verilog())
+    }
+}
+
+/// The beat fields that travel through the delay line, (name, width), packed first-high.
+const BEAT_FIELDS: [(&str, usize); 14] = [
+    ("valid", 1),
+    ("sof", 1),
+    ("last", 1),
+    ("user", 1),
+    ("keep", 64),
+    ("data", 512),
+    ("len", 8),
+    ("fits", 1),
+    ("fits_stats", 1),
+    ("ts", 64),
+    ("hash", 32),
+    ("flags", 16),
+    ("l3_off", 8),
+    ("proto", 8),
+];
+
+fn beat_bits() -> usize {
+    BEAT_FIELDS.iter().map(|f| f.1).sum()
+}
+
+/// `{prefix}field` for every beat field, as a Verilog concatenation.
+fn beat_concat(prefix: &str) -> String {
+    let parts: Vec<String> = BEAT_FIELDS.iter().map(|(n, _)| format!("{prefix}{n}")).collect();
+    format!("{{{}}}", parts.join(", "))
+}
+
+/// Assignments unpacking a packed beat vector into `{prefix}field` outputs.
+fn beat_unpack(vec: &str, prefix: &str) -> String {
+    let mut s = String::new();
+    let mut top = beat_bits();
+    for (n, w) in BEAT_FIELDS {
+        top -= w;
+        let _ = writeln!(s, "  {prefix}{n} = {vec}[{} +: {w}];", top);
+    }
+    s
+}
+
+/// Rule `r` word `w` on the bus.
+fn rw(r: usize, w: usize) -> String {
+    format!("rules[{} +: 32]", 32 * (RULE_WORDS * r + w))
+}
+
+/// `rules[B +: 32][i]` and `rules[B +: 32][h:l]` (nested selects, which Verilog forbids) as one
+/// select of the bus.
+fn flatten_rule_selects(v: &str) -> String {
+    let mut out = String::with_capacity(v.len());
+    let mut rest = v;
+    while let Some(at) = rest.find("rules[") {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 6..];
+        let parsed = after.split_once(" +: 32][").and_then(|(base, tail)| {
+            let base: usize = base.parse().ok()?;
+            let (sel, tail) = tail.split_once(']')?;
+            let text = match sel.split_once(':') {
+                Some((h, l)) => format!("rules[{}:{}]", base + h.parse::<usize>().ok()?, base + l.parse::<usize>().ok()?),
+                None => format!("rules[{}]", base + sel.parse::<usize>().ok()?),
+            };
+            Some((text, tail))
+        });
+        match parsed {
+            Some((text, tail)) => {
+                out.push_str(&text);
+                rest = tail;
+            }
+            None => {
+                out.push_str("rules[");
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Rule `r`'s 128-bit address value or mask starting at word `w`.
+fn rw128(r: usize, w: usize) -> String {
+    format!("{{{}, {}, {}, {}}}", rw(r, w), rw(r, w + 1), rw(r, w + 2), rw(r, w + 3))
+}
+
+fn verilog() -> String {
+    let mut v = String::new();
+    let mut n = 0;
+    v += &declarations();
+    v += &input_and_match();
+    v += &feed_and_select();
+    v += &keys_and_hash();
+    v += &frame_context();
+    for b in 0..BANKS {
+        v += &bank(b);
+    }
+    v += &merge_and_delay();
+    let v = flatten_rule_selects(&v);
+    // Every always block gets its own loop variables (shared ones would couple the blocks).
+    let mut out = String::new();
+    for line in v.lines() {
+        if let Some(head) = line.strip_suffix(" begin").filter(|h| h.starts_with("always @(")) {
+            let _ = writeln!(out, "{head} begin : blk{n}\n  integer l, r, k;");
+            n += 1;
+        } else {
+            let _ = writeln!(out, "{line}");
+        }
+    }
+    out
+}
+
+fn declarations() -> String {
+    let bb = beat_bits();
+    let mut s = String::new();
+    let _ = writeln!(s, "// stats core: {RULES} rules, {LANES} lanes, {BANKS} banks x {} buckets x {WAYS} ways, delay {DELAY}", 1 << BUCKET_BITS);
+    // P1..P5 beat bundles.
+    for p in ["a", "b", "c", "d", "e"] {
+        let _ = writeln!(s, "reg [{}:0] {p}_x;", bb - 1);
+    }
+    let _ = writeln!(s, "reg a_ip_ok, a_ipv4, a_ipv6, a_ports, a_tcp;");
+    let _ = writeln!(s, "reg [7:0] a_ing, a_proto, a_tfl;\nreg [15:0] a_sport, a_dport;\nreg [127:0] a_src, a_dst;");
+    for p in ["b", "c", "d"] {
+        let _ = writeln!(s, "reg {p}_ipv6;\nreg [7:0] {p}_ing, {p}_proto, {p}_tfl;\nreg [15:0] {p}_sport, {p}_dport;\nreg [127:0] {p}_src, {p}_dst;");
+    }
+    for p in ["b", "c", "d", "e"] {
+        let _ = writeln!(s, "reg [6:0] {p}_pc;");
+    }
+    let _ = writeln!(s, "reg [31:0] b_match, c_fan, d_fan, e_fan;\nreg [31:0] c_sel [0:3];");
+    let _ = writeln!(s, "reg [319:0] d_key [0:3], e_key [0:3];\nreg [63:0] d_thp [0:3], d_thb [0:3], e_thp [0:3], e_thb [0:3];");
+    let _ = writeln!(s, "reg [4:0] d_rule [0:3], e_rule [0:3];\nreg [3:0] d_lv, e_lv;\nreg [13:0] e_loc [0:3];");
+    s
+}
+
+/// P1: input register. P2: every rule's match.
+fn input_and_match() -> String {
+    let mut s = String::from("always @(posedge clock) begin\n");
+    let _ = writeln!(s, "  a_x <= {};", beat_concat("i_"));
+    s += "  a_ip_ok <= i_ip_ok; a_ipv4 <= i_ipv4; a_ipv6 <= i_ipv6; a_ports <= i_ports;\n";
+    s += "  a_tcp <= i_ports & (i_proto == 8'd6);\n";
+    s += "  a_ing <= i_ingress; a_proto <= i_proto; a_tfl <= i_tcp_flags; a_sport <= i_sport; a_dport <= i_dport;\n";
+    s += "  a_src <= i_src; a_dst <= i_dst;\n";
+    s += "  b_x <= a_x; b_ipv6 <= a_ipv6; b_ing <= a_ing; b_proto <= a_proto; b_tfl <= a_tfl;\n";
+    s += "  b_sport <= a_sport; b_dport <= a_dport; b_src <= a_src; b_dst <= a_dst;\n";
+    let _ = writeln!(s, "  b_pc <= popcount64(a_x[{} +: 64]);", keep_at());
+    for r in 0..RULES {
+        let c = rw(r, 0);
+        let need = format!(
+            "~(({c}[11] & ~a_ip_ok) | ({c}[12] & ~a_ports) | ({c}[13] & ~a_tcp) | ({c}[14] & ~a_ipv4) | ({c}[15] & ~a_ipv6))"
+        );
+        let w1 = rw(r, 1);
+        let w2 = rw(r, 2);
+        let w3 = rw(r, 3);
+        let w4 = rw(r, 4);
+        let fields = [
+            format!("({c}[10] | ((a_ing & {w1}[15:8]) == {w1}[7:0]))"),
+            format!("({c}[8] | ((a_proto & {w1}[31:24]) == {w1}[23:16]))"),
+            format!("({c}[9] | ((a_tfl & {w2}[15:8]) == {w2}[7:0]))"),
+            format!("({c}[6] | ((a_sport & {w3}[15:0]) == {w3}[31:16]))"),
+            format!("({c}[7] | ((a_dport & {w4}[15:0]) == {w4}[31:16]))"),
+            format!("({c}[4] | ((a_src & {}) == {}))", rw128(r, stats::word::SRC + 4), rw128(r, stats::word::SRC)),
+            format!("({c}[5] | ((a_dst & {}) == {}))", rw128(r, stats::word::DST + 4), rw128(r, stats::word::DST)),
+        ];
+        let _ = writeln!(s, "  b_match[{r}] <= {c}[0] & {need} & {};", fields.join(" & "));
+    }
+    s += "end\n";
+    s += "function [6:0] popcount64(input [63:0] x);\n  integer n;\n  begin\n    popcount64 = 7'd0;\n";
+    s += "    for (n = 0; n < 64; n = n + 1) popcount64 = popcount64 + {6'd0, x[n]};\n  end\nendfunction\n";
+    s
+}
+
+/// Bit offset of `keep` in a packed beat.
+fn keep_at() -> usize {
+    field_at("keep")
+}
+
+fn field_at(name: &str) -> usize {
+    let mut top = beat_bits();
+    for (n, w) in BEAT_FIELDS {
+        top -= w;
+        if n == name {
+            return top;
+        }
+    }
+    unreachable!("no beat field {name}")
+}
+
+/// P3: the rules each frame feeds (up to the first `first` rule), then per lane the first fed
+/// rule of that lane; fed rules beyond it are fanout.
+fn feed_and_select() -> String {
+    let mut s = String::from("reg [31:0] feed, stop_before, first_bits;\nreg [1:0] lane_of [0:31];\nreg [1:0] lane_mask;\n");
+    s += "reg [31:0] in_lane, pick;\nreg [31:0] fan_acc;\n";
+    s += "always @(*) begin\n  lane_mask = lane_bits[1] ? 2'd3 : {1'b0, lane_bits[0]};\n";
+    for r in 0..RULES {
+        let _ = writeln!(s, "  first_bits[{r}] = {}[1];\n  lane_of[{r}] = {}[3:2] & lane_mask;", rw(r, 0), rw(r, 0));
+    }
+    s += "  stop_before[0] = 1'b0;\n";
+    s += "  for (r = 1; r < 32; r = r + 1) stop_before[r] = stop_before[r-1] | (b_match[r-1] & first_bits[r-1]);\n";
+    s += "  feed = b_match & ~stop_before;\nend\n";
+    s += "reg [31:0] sel_next [0:3];\nalways @(*) begin\n  fan_acc = 32'd0;\n";
+    s += "  for (l = 0; l < 4; l = l + 1) begin\n";
+    s += "    for (r = 0; r < 32; r = r + 1) in_lane[r] = feed[r] & (lane_of[r] == l[1:0]);\n";
+    s += "    pick = in_lane & (~in_lane + 32'd1);\n";
+    s += "    sel_next[l] = pick;\n    fan_acc = fan_acc | (in_lane & ~pick);\n  end\nend\n";
+    s += "always @(posedge clock) begin\n";
+    s += "  c_x <= b_x; c_pc <= b_pc; c_ipv6 <= b_ipv6; c_ing <= b_ing; c_proto <= b_proto; c_tfl <= b_tfl;\n";
+    s += "  c_sport <= b_sport; c_dport <= b_dport; c_src <= b_src; c_dst <= b_dst;\n";
+    s += "  for (l = 0; l < 4; l = l + 1) c_sel[l] <= sel_next[l];\n";
+    s += "  c_fan <= fan_acc;\nend\n";
+    s
+}
+
+/// P4: per lane, the selected rule's masks applied to the frame's fields (the group key), its
+/// thresholds and index. P5: the bucket hash of each key.
+fn keys_and_hash() -> String {
+    let mut s = String::new();
+    s += "reg [31:0] m_ctl [0:3];\nreg [31:0] m_w1 [0:3], m_w2 [0:3], m_w3 [0:3], m_w4 [0:3], m_s4 [0:3], m_d4 [0:3];\n";
+    s += "reg [127:0] m_sm [0:3], m_dm [0:3];\nreg [63:0] m_thp [0:3], m_thb [0:3];\nreg [4:0] m_rule [0:3];\n";
+    s += "always @(*) begin\n  for (l = 0; l < 4; l = l + 1) begin\n";
+    s += "    m_ctl[l] = 32'd0; m_w1[l] = 32'd0; m_w2[l] = 32'd0; m_w3[l] = 32'd0; m_w4[l] = 32'd0;\n";
+    s += "    m_s4[l] = 32'd0; m_d4[l] = 32'd0; m_sm[l] = 128'd0; m_dm[l] = 128'd0; m_thp[l] = 64'd0; m_thb[l] = 64'd0; m_rule[l] = 5'd0;\n";
+    for r in 0..RULES {
+        use stats::word::*;
+        let _ = writeln!(s, "    if (c_sel[l][{r}]) begin");
+        let _ = writeln!(
+            s,
+            "      m_ctl[l] = m_ctl[l] | {}; m_w1[l] = m_w1[l] | {}; m_w2[l] = m_w2[l] | {}; m_w3[l] = m_w3[l] | {}; m_w4[l] = m_w4[l] | {};",
+            rw(r, CONTROL),
+            rw(r, INGRESS_PROTO),
+            rw(r, FLAGS),
+            rw(r, SPORT),
+            rw(r, DPORT)
+        );
+        let _ = writeln!(
+            s,
+            "      m_s4[l] = m_s4[l] | {}; m_d4[l] = m_d4[l] | {}; m_sm[l] = m_sm[l] | {}; m_dm[l] = m_dm[l] | {};",
+            rw(r, SRC + ADDR_V4_GROUP),
+            rw(r, DST + ADDR_V4_GROUP),
+            rw128(r, SRC + ADDR_MASK),
+            rw128(r, DST + ADDR_MASK)
+        );
+        let _ = writeln!(
+            s,
+            "      m_thp[l] = m_thp[l] | {{{}, {}}}; m_thb[l] = m_thb[l] | {{{}, {}}}; m_rule[l] = m_rule[l] | 5'd{r};\n    end",
+            rw(r, THRESHOLD_PACKETS + 1),
+            rw(r, THRESHOLD_PACKETS),
+            rw(r, THRESHOLD_BYTES + 1),
+            rw(r, THRESHOLD_BYTES)
+        );
+    }
+    s += "  end\nend\n";
+    s += "always @(posedge clock) begin\n";
+    s += "  d_x <= c_x; d_pc <= c_pc; d_fan <= c_fan; d_ipv6 <= c_ipv6; d_ing <= c_ing; d_proto <= c_proto; d_tfl <= c_tfl;\n";
+    s += "  d_sport <= c_sport; d_dport <= c_dport; d_src <= c_src; d_dst <= c_dst;\n";
+    s += "  for (l = 0; l < 4; l = l + 1) begin\n";
+    s += "    d_lv[l] <= |c_sel[l];\n    d_rule[l] <= m_rule[l];\n    d_thp[l] <= m_thp[l];\n    d_thb[l] <= m_thb[l];\n";
+    s += "    d_key[l] <= {m_rule[l], (m_ctl[l][4] | m_ctl[l][5]) & c_ipv6, 2'b00,\n";
+    s += "      m_ctl[l][10] ? (c_ing & m_w1[l][15:8]) : 8'd0,\n";
+    s += "      m_ctl[l][4] ? (c_ipv6 ? (c_src & m_sm[l]) : {96'd0, c_src[31:0] & m_s4[l]}) : 128'd0,\n";
+    s += "      m_ctl[l][5] ? (c_ipv6 ? (c_dst & m_dm[l]) : {96'd0, c_dst[31:0] & m_d4[l]}) : 128'd0,\n";
+    s += "      m_ctl[l][6] ? (c_sport & m_w3[l][15:0]) : 16'd0,\n";
+    s += "      m_ctl[l][7] ? (c_dport & m_w4[l][15:0]) : 16'd0,\n";
+    s += "      m_ctl[l][8] ? (c_proto & m_w1[l][31:24]) : 8'd0,\n";
+    s += "      m_ctl[l][9] ? (c_tfl & m_w2[l][15:8]) : 8'd0};\n";
+    s += "  end\n";
+    s += "  e_x <= d_x; e_pc <= d_pc; e_fan <= d_fan; e_lv <= d_lv;\n";
+    s += "  for (l = 0; l < 4; l = l + 1) begin\n";
+    s += "    e_key[l] <= d_key[l]; e_thp[l] <= d_thp[l]; e_thb[l] <= d_thb[l]; e_rule[l] <= d_rule[l];\n";
+    s += "    e_loc[l] <= loc_hash(d_key[l]);\n  end\nend\n";
+    // Toeplitz: hash bit 31-j = parity(key & hash_key window at bit j); the top LOC_BITS bits.
+    let _ = writeln!(s, "function [{}:0] loc_hash(input [319:0] key);\n  begin", LOC_BITS - 1);
+    for j in 0..LOC_BITS {
+        let _ = writeln!(s, "    loc_hash[{}] = ^(key & hash_key[{} -: 320]);", LOC_BITS - 1 - j, HASH_KEY_BITS - 1 - j);
+    }
+    s += "  end\nendfunction\n";
+    s
+}
+
+/// F: the frame context (captured at the first beat) and the requests at the last beat, routed
+/// to the banks; the per-frame record that travels beside the bank pipeline; the delay-line write.
+fn frame_context() -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "reg [{}:0] wp;\nreg [31:0] fseq;", DL_BITS - 1);
+    s += "reg [319:0] x_key [0:3];\nreg [63:0] x_thp [0:3], x_thb [0:3];\nreg [4:0] x_rule [0:3];\nreg [13:0] x_loc [0:3];\n";
+    let _ = writeln!(s, "reg [3:0] x_lv;\nreg [31:0] x_fan, x_seq;\nreg [{}:0] x_addr;\nreg [8:0] x_age;\nreg [31:0] x_bytes;", DL_BITS - 1);
+    // The values of the frame ending now: from this beat if it is also the first.
+    s += "reg [319:0] n_key [0:3];\nreg [63:0] n_thp [0:3], n_thb [0:3];\nreg [4:0] n_rule [0:3];\nreg [13:0] n_loc [0:3];\n";
+    let _ = writeln!(s, "reg [3:0] n_lv;\nreg [31:0] n_fan, n_seq, n_bytes;\nreg [{}:0] n_addr;\nreg [8:0] n_age;\nreg n_end, n_late;", DL_BITS - 1);
+    s += "reg [1:0] n_bank [0:3];\nreg [1:0] lane_sel;\n";
+    let sof = field_at("sof");
+    let last = field_at("last");
+    let valid = field_at("valid");
+    let _ = writeln!(s, "wire e_valid = e_x[{valid}];\nwire e_sof = e_x[{sof}];\nwire e_last = e_x[{last}];");
+    s += "always @(*) begin\n";
+    s += "  for (l = 0; l < 4; l = l + 1) begin\n";
+    s += "    n_key[l] = e_sof ? e_key[l] : x_key[l]; n_thp[l] = e_sof ? e_thp[l] : x_thp[l];\n";
+    s += "    n_thb[l] = e_sof ? e_thb[l] : x_thb[l]; n_rule[l] = e_sof ? e_rule[l] : x_rule[l];\n";
+    s += "    n_loc[l] = e_sof ? e_loc[l] : x_loc[l];\n";
+    s += "    lane_sel = l[1:0];\n";
+    s += "    n_bank[l] = lane_bits[1] ? lane_sel : lane_bits[0] ? {lane_sel[0], n_loc[l][13]} : n_loc[l][13:12];\n";
+    s += "  end\n";
+    s += "  n_lv = e_sof ? e_lv : x_lv;\n  n_fan = e_sof ? e_fan : x_fan;\n  n_seq = e_sof ? fseq : x_seq;\n";
+    s += "  n_addr = e_sof ? wp : x_addr;\n  n_age = e_sof ? 9'd0 : x_age;\n";
+    s += "  n_bytes = (e_sof ? 32'd0 : x_bytes) + {25'd0, e_pc};\n";
+    s += "  n_end = e_valid & e_last & enable;\n";
+    let _ = writeln!(s, "  n_late = n_age > 9'd{};\nend", DELAY - DELAY_MARGIN);
+    s += "always @(posedge clock) begin\n";
+    s += "  wp <= wp + 1'b1;\n";
+    s += "  if (e_valid & e_sof) begin\n    fseq <= fseq + 32'd1;\n";
+    s += "    for (l = 0; l < 4; l = l + 1) begin\n";
+    s += "      x_key[l] <= e_key[l]; x_thp[l] <= e_thp[l]; x_thb[l] <= e_thb[l]; x_rule[l] <= e_rule[l]; x_loc[l] <= e_loc[l];\n";
+    s += "    end\n    x_lv <= e_lv; x_fan <= e_fan; x_seq <= fseq; x_addr <= wp;\n  end\n";
+    s += "  x_age <= (e_valid & e_sof) ? 9'd1 : (x_age == 9'h1ff) ? x_age : x_age + 9'd1;\n";
+    s += "  if (e_valid) x_bytes <= n_bytes;\n";
+    s += "  if (reset) begin\n    wp <= 0;\n    fseq <= 32'd0;\n  end\nend\n";
+    s
+}
+
+/// One bank: G request and row read, H forward-compare-update, I write; peeks in idle cycles.
+fn bank(b: usize) -> String {
+    let mut s = String::new();
+    let p = format!("k{b}_");
+    let _ = writeln!(s, "// ---- bank {b} ----");
+    let _ = writeln!(s, "(* ram_style = \"ultra\" *) reg [{}:0] {p}mem [0:{}];", ROW_BITS - 1, (1 << BUCKET_BITS) - 1);
+    let _ = writeln!(s, "reg {p}gv, {p}gpeek, {p}hv, {p}hpeek, {p}iwe, {p}jwe;");
+    let _ = writeln!(s, "reg [11:0] {p}gb, {p}hb, {p}ib, {p}jb;\nreg [319:0] {p}gk, {p}hk;\nreg [63:0] {p}gtp, {p}gtb, {p}htp, {p}htb;");
+    let _ = writeln!(s, "reg [31:0] {p}gbytes, {p}hbytes;\nreg [4:0] {p}grule, {p}hrule;");
+    let _ = writeln!(s, "reg [{}:0] {p}q, {p}row, {p}irow, {p}jrow, {p}nrow;", ROW_BITS - 1);
+    let _ = writeln!(s, "reg [3:0] {p}hit, {p}empty;\nreg [1:0] {p}way;\nreg {p}found, {p}full, {p}over, {p}was_crossed;");
+    let _ = writeln!(s, "reg [511:0] {p}old;\nreg [63:0] {p}np, {p}nb;");
+    // Results at I.
+    let _ = writeln!(s, "reg {p}rv, {p}rcross, {p}rfull, {p}rnew;\nreg [4:0] {p}rrule;");
+    // Which lane requests this bank (the placement guarantees at most one).
+    let _ = writeln!(s, "reg {p}req;\nreg [1:0] {p}lane;");
+    s += "always @(*) begin\n";
+    let _ = writeln!(s, "  {p}req = 1'b0; {p}lane = 2'd0;");
+    s += "  for (l = 3; l >= 0; l = l - 1)\n";
+    let _ = writeln!(s, "    if (n_end & n_lv[l] & (n_bank[l] == 2'd{b})) begin {p}req = 1'b1; {p}lane = l[1:0]; end");
+    // H: the freshest row, the ways compared, the entry updated.
+    let _ = writeln!(s, "  {p}row = ({p}iwe & ({p}ib == {p}hb)) ? {p}irow : ({p}jwe & ({p}jb == {p}hb)) ? {p}jrow : {p}q;");
+    s += "  for (k = 0; k < 4; k = k + 1) begin\n";
+    let _ = writeln!(s, "    {p}hit[k] = {p}row[512*k + 448] & ({p}row[512*k + 128 +: 320] == {p}hk);");
+    let _ = writeln!(s, "    {p}empty[k] = ~{p}row[512*k + 448];\n  end");
+    let _ = writeln!(s, "  {p}found = |{p}hit;\n  {p}full = ~{p}found & ~|{p}empty;");
+    let _ = writeln!(
+        s,
+        "  {p}way = {p}hit[0] ? 2'd0 : {p}hit[1] ? 2'd1 : {p}hit[2] ? 2'd2 : {p}hit[3] ? 2'd3 :\n         {p}empty[0] ? 2'd0 : {p}empty[1] ? 2'd1 : {p}empty[2] ? 2'd2 : 2'd3;"
+    );
+    let _ = writeln!(s, "  {p}old = {p}row[512*{p}way +: 512];");
+    let _ = writeln!(s, "  {p}np = ({p}found ? {p}old[63:0] : 64'd0) + 64'd1;");
+    let _ = writeln!(s, "  {p}nb = ({p}found ? {p}old[127:64] : 64'd0) + {{32'd0, {p}hbytes}};");
+    let _ = writeln!(s, "  {p}was_crossed = {p}found & {p}old[449];");
+    let _ = writeln!(s, "  {p}over = (({p}htp != 64'd0) & ({p}np >= {p}htp)) | (({p}htb != 64'd0) & ({p}nb >= {p}htb));");
+    let _ = writeln!(s, "  {p}nrow = {p}row;");
+    let _ = writeln!(s, "  {p}nrow[512*{p}way +: 512] = {{62'd0, {p}was_crossed | {p}over, 1'b1, {p}hk, {p}nb, {p}np}};");
+    s += "end\n";
+    s += "always @(posedge clock) begin\n";
+    // G: a frame's request, else a pending peek of this bank.
+    let _ = writeln!(s, "  {p}gv <= {p}req;\n  {p}gpeek <= ~{p}req & peek_pend & (peek_bank == 2'd{b});");
+    let _ = writeln!(s, "  {p}gb <= {p}req ? n_loc[{p}lane][11:0] : peek_bucket;");
+    let _ = writeln!(s, "  {p}gk <= n_key[{p}lane]; {p}gtp <= n_thp[{p}lane]; {p}gtb <= n_thb[{p}lane];");
+    let _ = writeln!(s, "  {p}grule <= n_rule[{p}lane]; {p}gbytes <= n_bytes;");
+    let _ = writeln!(s, "  {p}q <= {p}mem[{p}gb];");
+    let _ = writeln!(s, "  {p}hv <= {p}gv; {p}hpeek <= {p}gpeek; {p}hb <= {p}gb; {p}hk <= {p}gk; {p}htp <= {p}gtp; {p}htb <= {p}gtb;");
+    let _ = writeln!(s, "  {p}hrule <= {p}grule; {p}hbytes <= {p}gbytes;");
+    // H -> I.
+    let _ = writeln!(s, "  {p}iwe <= {p}hv & ~{p}full; {p}ib <= {p}hb; {p}irow <= {p}nrow;");
+    let _ = writeln!(s, "  {p}rv <= {p}hv; {p}rcross <= {p}hv & ~{p}full & {p}over & ~{p}was_crossed;");
+    let _ = writeln!(s, "  {p}rfull <= {p}hv & {p}full; {p}rnew <= {p}hv & ~{p}found & ~{p}full; {p}rrule <= {p}hrule;");
+    // I: the write; j keeps the row one cycle more for forwarding.
+    let _ = writeln!(s, "  if ({p}iwe) {p}mem[{p}ib] <= {p}irow;");
+    let _ = writeln!(s, "  {p}jwe <= {p}iwe; {p}jb <= {p}ib; {p}jrow <= {p}irow;");
+    let _ = writeln!(s, "  if (reset) begin {p}gv <= 1'b0; {p}gpeek <= 1'b0; {p}hv <= 1'b0; {p}hpeek <= 1'b0; {p}iwe <= 1'b0; {p}jwe <= 1'b0; {p}rv <= 1'b0; {p}rcross <= 1'b0; {p}rfull <= 1'b0; {p}rnew <= 1'b0; end");
+    s += "end\n";
+    s
+}
+
+/// The per-frame record beside the bank pipeline, the news merge into the result RAM, the
+/// counters, the peek control and the delay line.
+fn merge_and_delay() -> String {
+    let bb = beat_bits();
+    let mut s = String::new();
+    let _ = writeln!(s, "reg peek_pend;\nreg [1:0] peek_bank;\nreg [11:0] peek_bucket;");
+    let _ = writeln!(s, "reg g_f, h_f, i_f;\nreg [31:0] g_seq, h_seq, i_seq, g_fan, h_fan, i_fan;\nreg [{0}:0] g_addr, h_addr, i_addr;", DL_BITS - 1);
+    let _ = writeln!(s, "(* ram_style = \"block\" *) reg [{}:0] dl [0:{}];\nreg [31:0] dl_seq [0:{}];", bb - 1, DELAY - 1, DELAY - 1);
+    let _ = writeln!(s, "reg [95:0] res [0:{}];", DELAY - 1);
+    let _ = writeln!(s, "reg [{}:0] dl_q;\nreg [31:0] dl_seq_q;\nreg [95:0] res_q;\nreg en_q;", bb - 1);
+    let _ = writeln!(s, "reg [{}:0] o_x;\nreg o_n;\nreg [31:0] o_c, o_u;", bb - 1);
+    s += "reg [31:0] crossed_m, full_m;\nreg [2:0] n_upd, n_new, n_full, n_cross;\n";
+    s += "reg [63:0] c_frames, c_updates, c_new, c_full, c_fanout, c_crossed, c_late;\n";
+    s += "always @(*) begin\n  crossed_m = 32'd0; full_m = 32'd0;\n";
+    for b in 0..BANKS {
+        let p = format!("k{b}_");
+        let _ = writeln!(s, "  if ({p}rcross) crossed_m = crossed_m | (32'd1 << {p}rrule);");
+        let _ = writeln!(s, "  if ({p}rfull) full_m = full_m | (32'd1 << {p}rrule);");
+    }
+    let sum = |f: &str| (0..BANKS).map(|b| format!("{{2'd0, k{b}_{f}}}")).collect::<Vec<_>>().join(" + ");
+    let _ = writeln!(s, "  n_upd = {};", (0..BANKS).map(|b| format!("{{2'd0, k{b}_rv & ~k{b}_rfull}}")).collect::<Vec<_>>().join(" + "));
+    let _ = writeln!(s, "  n_new = {};\n  n_full = {};\n  n_cross = {};", sum("rnew"), sum("rfull"), sum("rcross"));
+    s += "end\n";
+    s += "always @(posedge clock) begin\n";
+    // Peek control.
+    s += "  if (peek_go) begin peek_pend <= 1'b1; peek_bank <= peek_loc[13:12]; peek_bucket <= peek_loc[11:0]; peek_done <= 1'b0; end\n";
+    for b in 0..BANKS {
+        let _ = writeln!(s, "  else if (k{b}_gpeek) peek_pend <= 1'b0;");
+    }
+    for b in 0..BANKS {
+        let _ = writeln!(s, "  if (k{b}_hpeek) begin peek_row <= k{b}_row; peek_done <= 1'b1; end");
+    }
+    // The frame record: G, H, I.
+    s += "  g_f <= n_end & ~n_late; g_seq <= n_seq; g_fan <= n_fan; g_addr <= n_addr;\n";
+    s += "  h_f <= g_f; h_seq <= g_seq; h_fan <= g_fan; h_addr <= g_addr;\n";
+    s += "  i_f <= h_f; i_seq <= h_seq; i_fan <= h_fan; i_addr <= h_addr;\n";
+    // Counters.
+    s += "  if (n_end) begin\n    c_frames <= c_frames + 64'd1;\n    c_fanout <= c_fanout + {57'd0, popcount32(n_fan)};\n";
+    s += "    if (n_late) c_late <= c_late + 64'd1;\n  end\n";
+    s += "  c_updates <= c_updates + {61'd0, n_upd}; c_new <= c_new + {61'd0, n_new};\n";
+    s += "  c_full <= c_full + {61'd0, n_full}; c_crossed <= c_crossed + {61'd0, n_cross};\n";
+    // News into the result RAM at the first beat's delay-line address.
+    s += "  if (i_f) res[i_addr] <= {i_seq, crossed_m, i_fan | full_m};\n";
+    // Delay line: written every cycle, read DELAY cycles later with the news beside it.
+    let _ = writeln!(s, "  dl[wp] <= e_x;\n  dl_seq[wp] <= n_seq;\n  dl_q <= dl[wp];\n  dl_seq_q <= dl_seq[wp];\n  res_q <= res[wp];\n  en_q <= enable;");
+    let _ = writeln!(
+        s,
+        "  o_x <= dl_q;\n  o_n <= en_q & dl_q[{sof}] & (res_q[95:64] == dl_seq_q) & (|res_q[63:0]);",
+        sof = field_at("sof")
+    );
+    s += "  o_c <= res_q[63:32];\n  o_u <= res_q[31:0];\n";
+    s += "  if (reset) begin\n    peek_pend <= 1'b0; peek_done <= 1'b0; g_f <= 1'b0; h_f <= 1'b0; i_f <= 1'b0;\n";
+    s += "    c_frames <= 64'd0; c_updates <= 64'd0; c_new <= 64'd0; c_full <= 64'd0; c_fanout <= 64'd0; c_crossed <= 64'd0; c_late <= 64'd0;\n";
+    let _ = writeln!(s, "    o_x[{}] <= 1'b0;\n  end\nend", field_at("valid"));
+    s += "function [6:0] popcount32(input [31:0] x);\n  integer n;\n  begin\n    popcount32 = 7'd0;\n";
+    s += "    for (n = 0; n < 32; n = n + 1) popcount32 = popcount32 + {6'd0, x[n]};\n  end\nendfunction\n";
+    s += "always @(*) begin\n";
+    s += &beat_unpack("o_x", "o_");
+    s += "  o_news = o_n;\n  o_crossed = o_n ? o_c : 32'd0;\n  o_uncounted = o_n ? o_u : 32'd0;\n";
+    s += "  counters = {c_late, c_crossed, c_fanout, c_full, c_new, c_updates, c_frames};\nend\n";
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counter_order_is_protos() {
+        let names: Vec<&str> = vantage_proto::regs::stats::COUNTERS.iter().map(|c| c.name).collect();
+        assert_eq!(names, COUNTER_ORDER);
+    }
+
+    #[test]
+    fn rule_selects_are_flat() {
+        assert_eq!(flatten_rule_selects("a = rules[864 +: 32][15:8] & rules[0 +: 32][11] | rules[32 +: 32];"), "a = rules[879:872] & rules[11] | rules[32 +: 32];");
+        assert!(!verilog().contains("+: 32]["));
+    }
+
+    #[test]
+    fn every_beat_field_is_unpacked_once() {
+        let v = verilog();
+        for (n, _) in BEAT_FIELDS {
+            assert_eq!(v.matches(&format!("  o_{n} = o_x[")).count(), 1, "o_{n}");
+        }
+    }
+}

@@ -1,0 +1,114 @@
+//! The stats stage (the paper's §2.1): per-rule matching, per-group packets and bytes in a banked
+//! hash table, thresholds, and the news each frame carries to the tag stage. The datapath is the
+//! generated leaf in `core`; this module feeds it the parse slot and puts its delayed output
+//! back into a slot for the tag stage.
+//!
+//! ```text
+//!  parse ─► Stats ─────────────────── DELAY cycles later ───────────────► tag
+//!           rules (regfile bus) ─► match ─► lanes ─► keys ─► hash ─► banks (RMW, forwarding)
+//!                                                                  └─► news on the first beat
+//! ```
+//! The behaviour is `model::stats::stage`'s; docs/pipeline.md ("stats") states it.
+
+pub mod core;
+
+use crate::slot::Slot;
+use crate::stats::core::{StatsCore, COUNTER_BITS, HASH_KEY_BITS, RULE_BUS_BITS};
+use rust_hdl::prelude::*;
+use vantage_proto::stats::ROW_BITS;
+
+#[derive(LogicBlock, Default)]
+pub struct Stats {
+    /// Datapath clock.
+    pub clock: Signal<In, Clock>,
+    /// Synchronous reset.
+    pub reset: Signal<In, Bit>,
+    /// stats.CONTROL bit 0.
+    pub enable: Signal<In, Bit>,
+    /// stats.LANE_BITS.
+    pub lane_bits: Signal<In, Bits<2>>,
+    /// stats.HASH_KEY0..10, byte 0 in the top bits.
+    pub hash_key: Signal<In, Bits<HASH_KEY_BITS>>,
+    /// The rule table (rule r word w at bits 32*(27r+w)).
+    pub rules: Signal<In, Bits<RULE_BUS_BITS>>,
+    /// stats.PEEK_LOC (bank 13:12, bucket 11:0).
+    pub peek_loc: Signal<In, Bits<14>>,
+    /// One-cycle pulse on a write of 1 to stats.PEEK_CTL.
+    pub peek_go: Signal<In, Bit>,
+    /// Port the frames come in on.
+    pub ingress_port: Signal<In, Bits<8>>,
+    /// Slots from the parse stage.
+    pub slot_in: Signal<In, Slot>,
+    /// Their packed parse flags.
+    pub flags_in: Signal<In, Bits<16>>,
+    /// The slots, delayed, with the news on first beats (only the fields the tag stage reads).
+    pub slot_out: Signal<Out, Slot>,
+    /// Their parse flags.
+    pub flags_out: Signal<Out, Bits<16>>,
+    /// The peeked row and whether the last peek completed.
+    pub peek_row: Signal<Out, Bits<ROW_BITS>>,
+    pub peek_done: Signal<Out, Bit>,
+    /// Counters in `core::COUNTER_ORDER`.
+    pub counter_words: Signal<Out, Bits<COUNTER_BITS>>,
+    core: StatsCore,
+}
+
+impl Logic for Stats {
+    #[hdl_gen]
+    fn update(&mut self) {
+        self.core.clock.next = self.clock.val();
+        self.core.reset.next = self.reset.val();
+        self.core.enable.next = self.enable.val();
+        self.core.lane_bits.next = self.lane_bits.val();
+        self.core.hash_key.next = self.hash_key.val();
+        self.core.rules.next = self.rules.val();
+        self.core.peek_loc.next = self.peek_loc.val();
+        self.core.peek_go.next = self.peek_go.val();
+        self.core.i_ingress.next = self.ingress_port.val();
+        self.core.i_valid.next = self.slot_in.val().valid;
+        self.core.i_sof.next = self.slot_in.val().sof;
+        self.core.i_last.next = self.slot_in.val().last;
+        self.core.i_user.next = self.slot_in.val().user;
+        self.core.i_keep.next = self.slot_in.val().keep;
+        self.core.i_data.next = self.slot_in.val().data;
+        self.core.i_len.next = self.slot_in.val().len;
+        self.core.i_fits.next = self.slot_in.val().fits;
+        self.core.i_fits_stats.next = self.slot_in.val().fits_stats;
+        self.core.i_ts.next = self.slot_in.val().ts;
+        self.core.i_hash.next = self.slot_in.val().hash;
+        self.core.i_flags.next = self.flags_in.val();
+        self.core.i_l3_off.next = self.slot_in.val().l3_off;
+        self.core.i_proto.next = self.slot_in.val().proto;
+        self.core.i_ip_ok.next = self.slot_in.val().ip_ok;
+        self.core.i_ipv4.next = self.slot_in.val().f_ipv4;
+        self.core.i_ipv6.next = self.slot_in.val().f_ipv6;
+        self.core.i_ports.next = self.slot_in.val().f_ports;
+        self.core.i_src.next = self.slot_in.val().src;
+        self.core.i_dst.next = self.slot_in.val().dst;
+        self.core.i_sport.next = self.slot_in.val().sport;
+        self.core.i_dport.next = self.slot_in.val().dport;
+        self.core.i_tcp_flags.next = self.slot_in.val().tcp_flags;
+        // Every field defined (the tag stage reads only those set below; the rest are pruned).
+        self.slot_out.next = self.slot_in.val();
+        self.slot_out.next.valid = self.core.o_valid.val();
+        self.slot_out.next.sof = self.core.o_sof.val();
+        self.slot_out.next.last = self.core.o_last.val();
+        self.slot_out.next.user = self.core.o_user.val();
+        self.slot_out.next.keep = self.core.o_keep.val();
+        self.slot_out.next.data = self.core.o_data.val();
+        self.slot_out.next.len = self.core.o_len.val();
+        self.slot_out.next.fits = self.core.o_fits.val();
+        self.slot_out.next.fits_stats = self.core.o_fits_stats.val();
+        self.slot_out.next.ts = self.core.o_ts.val();
+        self.slot_out.next.hash = self.core.o_hash.val();
+        self.slot_out.next.l3_off = self.core.o_l3_off.val();
+        self.slot_out.next.proto = self.core.o_proto.val();
+        self.slot_out.next.stats_news = self.core.o_news.val();
+        self.slot_out.next.crossed = self.core.o_crossed.val();
+        self.slot_out.next.uncounted = self.core.o_uncounted.val();
+        self.flags_out.next = self.core.o_flags.val();
+        self.peek_row.next = self.core.peek_row.val();
+        self.peek_done.next = self.core.peek_done.val();
+        self.counter_words.next = self.core.counters.val();
+    }
+}
