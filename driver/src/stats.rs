@@ -110,15 +110,26 @@ impl<A: RegisterAccess> Device<A> {
             return Err(DriverError::TooManyRules { count: set.rules.len() });
         }
         let encoded = st::encode(set)?;
+        self.load_rule_words(&encoded.rules, encoded.lane_bits)?;
+        Ok(encoded)
+    }
+
+    /// Load register words as they are (tests and tools that need words no rule file gives):
+    /// counting off, rules past `rules` zeroed, LANE_BITS, counting on.
+    pub fn load_rule_words(&mut self, rules: &[RuleWords], lane_bits: u32) -> Result<(), DriverError> {
+        let base = self.stats_base()?;
+        if rules.len() > st::RULES {
+            return Err(DriverError::TooManyRules { count: rules.len() });
+        }
         // Counting stays off while the table is half written, so no frame meets a mixed rule set.
         self.stats_write(base, reg::CONTROL, 0)?;
         for r in 0..st::RULES {
-            let words = encoded.rules.get(r).copied().unwrap_or([0; st::RULE_WORDS]);
+            let words = rules.get(r).copied().unwrap_or([0; st::RULE_WORDS]);
             self.write_rule(base, r, &words)?;
         }
-        self.stats_write(base, reg::LANE_BITS, encoded.lane_bits)?;
+        self.stats_write(base, reg::LANE_BITS, lane_bits)?;
         self.stats_write(base, reg::CONTROL, 1)?;
-        Ok(encoded)
+        Ok(())
     }
 
     fn write_rule(&mut self, base: u32, rule: usize, words: &RuleWords) -> Result<(), DriverError> {

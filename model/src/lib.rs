@@ -162,9 +162,29 @@ pub fn run_traced(config: &Config, input: &[TimedBeat]) -> (ModelOutput, Trace) 
     (output, trace)
 }
 
+/// The stats stage after `input`: its group table and counters (what PEEK and the stats counters
+/// of the device read after the same input).
+pub fn run_stats(config: &Config, input: &[TimedBeat]) -> stats::stage::StatsStage {
+    let frames = ingress::frames(input);
+    let metas: Vec<Meta> = frames
+        .iter()
+        .map(|f| f.beats.first().map_or_else(Meta::default, |first| parse(first, f.lookahead(), &config.hash_key)))
+        .collect();
+    stats_run(config, &frames, &metas).2
+}
+
+fn stats_news(config: &Config, frames: &[ingress::InFrame], metas: &[Meta]) -> (Vec<Option<stats::stage::News>>, stats::stage::StatsCounters) {
+    let (news, counters, _) = stats_run(config, frames, metas);
+    (news, counters)
+}
+
 /// The stats stage over every frame in order: each frame's news for the tag stage (None when the
 /// frame is late: its first beat left before its last beat was counted), and the stats counters.
-fn stats_news(config: &Config, frames: &[ingress::InFrame], metas: &[Meta]) -> (Vec<Option<stats::stage::News>>, stats::stage::StatsCounters) {
+fn stats_run(
+    config: &Config,
+    frames: &[ingress::InFrame],
+    metas: &[Meta],
+) -> (Vec<Option<stats::stage::News>>, stats::stage::StatsCounters, stats::stage::StatsStage) {
     use vantage_proto::stats::{DELAY, DELAY_MARGIN};
     let mut stage = stats::stage::StatsStage::new(config.stats.clone());
     let news = frames
@@ -183,7 +203,7 @@ fn stats_news(config: &Config, frames: &[ingress::InFrame], metas: &[Meta]) -> (
             (!late).then_some(news)
         })
         .collect();
-    (news, stage.counters)
+    (news, stage.counters, stage)
 }
 
 /// The per-frame header with the STATS tag, for a frame the stats stage has news about.

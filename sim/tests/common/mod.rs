@@ -20,12 +20,22 @@ pub struct RtlOutput {
 /// what came out, the input as it was driven (moved to start after configuration) and the model
 /// configuration that matches the device (its timebase read through a snapshot).
 pub fn run_rtl(config: &Config, input: &[TimedBeat]) -> (RtlOutput, Vec<TimedBeat>, Config) {
+    let (out, driven, model_config, _) = run_rtl_keep(config, input);
+    (out, driven, model_config)
+}
+
+/// `run_rtl`, giving back the simulator too (to read the device after the run).
+pub fn run_rtl_keep(config: &Config, input: &[TimedBeat]) -> (RtlOutput, Vec<TimedBeat>, Config, Sim) {
     let mut sim = Sim::new().expect("simulator");
     let mut dev = Device::new(&mut sim);
     dev.discover().expect("discover");
     dev.set_tagging(config.tag_enabled).expect("tagging");
     dev.set_ethertype(config.ethertype).expect("ethertype");
     dev.set_hash_key(&config.hash_key).expect("key");
+    if config.stats.enabled {
+        dev.set_stats_hash_key(&config.stats.hash_key).expect("stats key");
+        dev.load_rule_words(&config.stats.rules, config.stats.lane_bits).expect("rules");
+    }
     let (cycle, value, inc) = dev.timebase().expect("timebase");
     let model_config = Config { time: vantage_model::TimeBase { cycle, value, inc }, ..config.clone() };
     drop(dev);
@@ -34,12 +44,19 @@ pub fn run_rtl(config: &Config, input: &[TimedBeat]) -> (RtlOutput, Vec<TimedBea
     let beats = sim.run(&shifted).expect("rtl run");
     let frames = LaneFrame::from_beats(beats.iter().map(|b| &b.beat)).expect("output ends with a whole frame");
     let counters = Device::new(&mut sim).snapshot().expect("snapshot");
-    (RtlOutput { frames, counters, beats }, shifted, model_config)
+    (RtlOutput { frames, counters, beats }, shifted, model_config, sim)
 }
 
 /// Compare RTL and model; panics with the first difference.
 pub fn assert_same(input: &[TimedBeat], config: &Config) -> (RtlOutput, ModelOutput) {
-    let (rtl, driven, model_config) = run_rtl(config, input);
+    let (rtl, model, _, _) = assert_same_keep(input, config);
+    (rtl, model)
+}
+
+/// `assert_same`, giving back the simulator, the input as driven and the model's configuration.
+#[allow(dead_code)]
+pub fn assert_same_keep(input: &[TimedBeat], config: &Config) -> (RtlOutput, ModelOutput, Sim, (Vec<TimedBeat>, Config)) {
+    let (rtl, driven, model_config, sim) = run_rtl_keep(config, input);
     let model = vantage_model::run(&model_config, &driven);
     assert_eq!(rtl.frames.len(), model.frames.len(), "frame count");
     for (i, (r, m)) in rtl.frames.iter().zip(&model.frames).enumerate() {
@@ -50,7 +67,7 @@ pub fn assert_same(input: &[TimedBeat], config: &Config) -> (RtlOutput, ModelOut
     for (name, value) in &model.counters {
         assert_eq!(rtl.counters.get(name), Some(value), "counter {name}");
     }
-    (rtl, model)
+    (rtl, model, sim, (driven, model_config))
 }
 
 fn show(f: &LaneFrame) -> String {
