@@ -105,7 +105,7 @@ impl<A: RegisterAccess> Device<A> {
     /// on. Nothing is written when the device has no usable stats block or the set cannot be
     /// placed on the lanes.
     pub fn load_rules(&mut self, set: &RuleSet) -> Result<Encoded, DriverError> {
-        let base = self.stats_base()?;
+        self.stats_base()?;
         if set.rules.len() > st::RULES {
             return Err(DriverError::TooManyRules { count: set.rules.len() });
         }

@@ -1,7 +1,7 @@
 //! `vantage query`: compile a task-oriented query, decide where it runs, run it in software over a
 //! capture when the device has no stats stage.
 
-use anyhow::{bail, Context};
+use anyhow::Context;
 use std::path::Path;
 use vantage_proto::query::{compile, Measure, Query};
 use vantage_proto::regs::feature;
@@ -18,13 +18,26 @@ pub fn run(text: &str, device: &str, capture: Option<&Path>, top: usize) -> anyh
     let mut dev = crate::devices::open(device)?;
     let features = dev.features().with_context(|| format!("reading the features of device {device}"))?;
     if features.has(feature::STATS) {
-        bail!("device {device} has a stats stage, but loading rules into it is not implemented yet (issue 3)");
+        let enc = dev.load_rules(&q.rules).with_context(|| format!("loading the query's rule into device {device}"))?;
+        println!("placed:  hardware (device {device}: rule 1 on lane {}, counting on)", lane_of(&enc.rules[0]));
+        if let Some(path) = capture {
+            // The device's stats stage has no epochs or reports yet: a capture's per-epoch figures
+            // come from the model's stats stage.
+            println!("capture: epochs and reports in software (the device's stats stage has no epoch reports yet)");
+            run_in_software(&q, path, top)?;
+        }
+        return Ok(());
     }
     println!("placed:  software (device {device} has no stats stage; features: {features})");
     if let Some(path) = capture {
         run_in_software(&q, path, top)?;
     }
     Ok(())
+}
+
+fn lane_of(words: &vantage_proto::stats::RuleWords) -> u32 {
+    use vantage_proto::stats::{control, word};
+    (words[word::CONTROL] >> control::LANE_SHIFT) & 3
 }
 
 fn run_in_software(q: &Query, path: &Path, top: usize) -> anyhow::Result<()> {
@@ -56,7 +69,7 @@ fn run_in_software(q: &Query, path: &Path, top: usize) -> anyhow::Result<()> {
     #[cfg(not(feature = "model"))]
     {
         let _ = (q, path, top);
-        bail!("this vantage was built without the software model: rebuild with `--features model`")
+        anyhow::bail!("this vantage was built without the software model: rebuild with `--features model`")
     }
 }
 

@@ -239,7 +239,7 @@ fn query_is_placed_in_software_and_runs_over_a_capture() {
     let out = vantage(&["query", "count packets per proto every 1h", "--capture", capture]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("placed:  software (device sim has no stats stage"), "{text}");
+    assert!(text.contains("placed:  hardware (device sim: rule 1 on lane 0, counting on)"), "{text}");
     assert!(text.contains("epoch 0:"), "{text}");
     assert_error(&vantage(&["query", "count packets per http_host every 1m"]), "unknown field \"http_host\"");
 }
