@@ -118,12 +118,9 @@ pub fn run(config: &Config, input: &[TimedBeat]) -> ModelOutput {
 /// [`run`], and what happened to each frame.
 pub fn run_traced(config: &Config, input: &[TimedBeat]) -> (ModelOutput, Trace) {
     let frames = ingress::frames(input);
-    let metas: Vec<Meta> = frames
-        .iter()
-        .map(|f| f.beats.first().map_or_else(Meta::default, |first| parse(first, f.lookahead(), &config.hash_key)))
-        .collect();
-    let news = stats_news(config, &frames, &metas);
-    let long: Vec<bool> = news.0.iter().map(|n| n.is_some_and(|n| n.any())).collect();
+    let metas = parse_all(config, &frames);
+    let (news, stage) = stats_run(config, &frames, &metas);
+    let long: Vec<bool> = news.iter().map(|n| n.is_some_and(|n| n.any())).collect();
     let engine = tag::run_engine(&frames, &long, config.tag_enabled);
     let mut output = ModelOutput { frames: Vec::with_capacity(frames.len()), counters: Counters::new() };
     let (mut parse_counters, mut tag_counters) = (counters::ParseCounters::default(), counters::TagCounters::default());
@@ -139,7 +136,7 @@ pub fn run_traced(config: &Config, input: &[TimedBeat]) -> (ModelOutput, Trace) 
         let lanes = frame.lane_frame();
         let out = match decision {
             TagDecision::Tagged => {
-                let header = match news.0[i].filter(|n| n.any()) {
+                let header = match news[i].filter(|n| n.any()) {
                     Some(n) => stats_header_bytes(config, ingress_ns, &meta, n),
                     None => header_bytes(config, ingress_ns, &meta),
                 };
@@ -158,7 +155,7 @@ pub fn run_traced(config: &Config, input: &[TimedBeat]) -> (ModelOutput, Trace) 
             sent: engine.sent[i].clone(),
         });
     }
-    output.counters = counters::to_map(&parse_counters, &tag_counters, &news.1);
+    output.counters = counters::to_map(&parse_counters, &tag_counters, &stage.counters);
     (output, trace)
 }
 
@@ -166,16 +163,16 @@ pub fn run_traced(config: &Config, input: &[TimedBeat]) -> (ModelOutput, Trace) 
 /// of the device read after the same input).
 pub fn run_stats(config: &Config, input: &[TimedBeat]) -> stats::stage::StatsStage {
     let frames = ingress::frames(input);
-    let metas: Vec<Meta> = frames
-        .iter()
-        .map(|f| f.beats.first().map_or_else(Meta::default, |first| parse(first, f.lookahead(), &config.hash_key)))
-        .collect();
-    stats_run(config, &frames, &metas).2
+    let metas = parse_all(config, &frames);
+    stats_run(config, &frames, &metas).1
 }
 
-fn stats_news(config: &Config, frames: &[ingress::InFrame], metas: &[Meta]) -> (Vec<Option<stats::stage::News>>, stats::stage::StatsCounters) {
-    let (news, counters, _) = stats_run(config, frames, metas);
-    (news, counters)
+/// The parse stage's metadata of every frame.
+fn parse_all(config: &Config, frames: &[ingress::InFrame]) -> Vec<Meta> {
+    frames
+        .iter()
+        .map(|f| f.beats.first().map_or_else(Meta::default, |first| parse(first, f.lookahead(), &config.hash_key)))
+        .collect()
 }
 
 /// The stats stage over every frame in order: each frame's news for the tag stage (None when the
@@ -184,7 +181,7 @@ fn stats_run(
     config: &Config,
     frames: &[ingress::InFrame],
     metas: &[Meta],
-) -> (Vec<Option<stats::stage::News>>, stats::stage::StatsCounters, stats::stage::StatsStage) {
+) -> (Vec<Option<stats::stage::News>>, stats::stage::StatsStage) {
     use vantage_proto::stats::{DELAY, DELAY_MARGIN};
     let mut stage = stats::stage::StatsStage::new(config.stats.clone());
     let news = frames
@@ -203,7 +200,7 @@ fn stats_run(
             (!late).then_some(news)
         })
         .collect();
-    (news, stage.counters, stage)
+    (news, stage)
 }
 
 /// The per-frame header with the STATS tag, for a frame the stats stage has news about.
