@@ -134,6 +134,10 @@ fn stats_counter(s: &StatsCounters, name: &str) -> Option<u64> {
         "fanout" => s.fanout,
         "crossed" => s.crossed,
         "late" => s.late,
+        "epochs" => s.epochs,
+        "reports" => s.reports,
+        "records" => s.records,
+        "epochs_late" => s.epochs_late,
         _ => return None,
     })
 }
@@ -161,7 +165,19 @@ mod tests {
         for c in regs::stats::COUNTERS {
             assert!(stats_counter(&StatsCounters::default(), c.name).is_some(), "stats counter {} unknown to the model", c.name);
         }
-        let s = StatsCounters { frames: 1, updates: 1, new_groups: 1, table_full: 1, fanout: 1, crossed: 1, late: 1 };
+        let s = StatsCounters {
+            frames: 1,
+            updates: 1,
+            new_groups: 1,
+            table_full: 1,
+            fanout: 1,
+            crossed: 1,
+            late: 1,
+            epochs: 1,
+            reports: 1,
+            records: 1,
+            epochs_late: 1,
+        };
         let c = to_map(&p, &t, &s);
         assert_eq!(c.len(), regs::parse::COUNTERS.len() + regs::tag::COUNTERS.len() + regs::stats::COUNTERS.len());
         assert!(c.contains_key("parse.frames") && c.contains_key("tag.tagged"));

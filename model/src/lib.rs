@@ -190,6 +190,9 @@ fn stats_run(
         .map(|(frame, meta)| {
             let bytes: u64 = frame.beats.iter().map(|b| b.valid_bytes() as u64).sum();
             let facts = stats::rules::FrameFacts { meta, ip_ok: meta.ip_ok, ingress_port: 0 };
+            if let Some(&first) = frame.arrival.first() {
+                stage.frame_ends_at(config.time.ns_at(first));
+            }
             let news = stage.count(&facts, bytes);
             // Release cycles are the stats stage's input cycles less a constant.
             let span = frame.release.last().copied().unwrap_or(0) - frame.release.first().copied().unwrap_or(0);

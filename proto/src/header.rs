@@ -66,6 +66,11 @@ pub const TLV_FLOW: u8 = 0x02;
 /// count it.
 pub const TLV_STATS: u8 = 0x03;
 
+/// TLV type: an epoch report (only in report frames the stats stage makes; see `report`).
+pub const TLV_REPORT: u8 = 0x04;
+/// Value length of the REPORT tag.
+pub const REPORT_LEN: usize = 42;
+
 /// Value length of the STATS tag.
 pub const STATS_LEN: usize = 8;
 /// Value length of the TIMESTAMP tag.
@@ -102,6 +107,8 @@ pub enum Tag {
     Flow(FlowInfo),
     /// What the stats stage says about the frame (bit r = rule r).
     Stats { crossed: u32, uncounted: u32 },
+    /// The header of a report frame (`crate::report`).
+    Report(crate::report::ReportInfo),
     /// A tag this reader does not know; kept so it can be shown.
     Unknown { tag_type: u8, value: Vec<u8> },
 }
@@ -198,6 +205,14 @@ impl TaggedHeader {
         })
     }
 
+    /// The REPORT tag, if this is a report frame's header.
+    pub fn report(&self) -> Option<crate::report::ReportInfo> {
+        self.tags.iter().find_map(|t| match t {
+            Tag::Report(r) => Some(*r),
+            _ => None,
+        })
+    }
+
     pub fn timestamp(&self) -> Option<u64> {
         self.tags.iter().find_map(|t| match t {
             Tag::Timestamp(ns) => Some(*ns),
@@ -229,6 +244,7 @@ impl Tag {
                 v.extend_from_slice(&uncounted.to_be_bytes());
                 (TLV_STATS, v)
             }
+            Tag::Report(info) => (TLV_REPORT, info.to_bytes().to_vec()),
             Tag::Unknown { tag_type, value } => (*tag_type, value.clone()),
         }
     }
@@ -262,6 +278,7 @@ fn decode_tlvs(mut rest: &[u8]) -> Result<Vec<Tag>, HeaderError> {
                 crossed: u32::from_be_bytes([value[0], value[1], value[2], value[3]]),
                 uncounted: u32::from_be_bytes([value[4], value[5], value[6], value[7]]),
             }),
+            (TLV_REPORT, REPORT_LEN) => tags.push(Tag::Report(crate::report::ReportInfo::from_bytes(value))),
             _ => tags.push(Tag::Unknown { tag_type, value: value.to_vec() }),
         }
         rest = &rest[TLV_HEAD_BYTES + len..];

@@ -11,6 +11,7 @@ pub mod flowhash;
 pub mod header;
 pub mod query;
 pub mod regs;
+pub mod report;
 pub mod rules;
 pub mod stats;
 

@@ -279,7 +279,11 @@ pub mod stats {
     pub const TYPE: u32 = fourcc(b"V-ST");
     pub const VERSION: u32 = 1;
     /// Bit 0: counting on. Off, frames pass with the same delay, uncounted and without STATS tags.
+    /// Bit 1: epochs on; its rising edge arms them (the first boundary at EPOCH_START).
     pub const CONTROL: u16 = 0x0C;
+    /// CONTROL bits.
+    pub const CONTROL_COUNTING: u32 = 1 << 0;
+    pub const CONTROL_EPOCHS: u32 = 1 << 1;
     /// log2 of the table lanes in use (0..=2), from `stats::place`.
     pub const LANE_BITS: u16 = 0x10;
     /// Read-only geometry: rules 7:0, lanes 11:8, ways 15:12, bucket index bits 23:16, banks 31:24.
@@ -299,6 +303,15 @@ pub mod stats {
     pub const PEEK_STATUS: u16 = 0x58;
     /// First counter.
     pub const FRAMES: u16 = 0x60;
+    /// Read-only: bit 0 the table is clear and ready (after the sweep that follows reset), bit 1
+    /// an epoch's report is being sent, bits 31:16 the current epoch number's low bits.
+    pub const STATUS: u16 = 0xC0;
+    pub const STATUS_READY: u32 = 1 << 0;
+    pub const STATUS_DRAINING: u32 = 1 << 1;
+    /// Epoch length in ns, low and high word (taken when CONTROL bit 1 rises).
+    pub const EPOCH_NS: u16 = 0xC4;
+    /// Time of the first epoch boundary in ns (the timestamp counter's time), low and high word.
+    pub const EPOCH_START: u16 = 0xCC;
     /// The row read by the last peek: `stats::ROW_WORDS` words, way 0 first.
     pub const PEEK_DATA: u16 = 0x100;
     /// Rule 0's registers (`stats::RULE_WORDS` words; rule r at RULES + r * RULE_STRIDE).
@@ -313,7 +326,7 @@ pub mod stats {
     }
 
     pub const REGS: &[Reg] = &[
-        Reg { name: "CONTROL", offset: CONTROL, access: Access::Rw, reset: 0, doc: "bit 0: counting on" },
+        Reg { name: "CONTROL", offset: CONTROL, access: Access::Rw, reset: 0, doc: "bit 0: counting on; bit 1: epochs on (rising edge arms them)" },
         Reg { name: "LANE_BITS", offset: LANE_BITS, access: Access::Rw, reset: 2, doc: "log2 of the table lanes in use (0..=2)" },
         Reg { name: "GEOMETRY", offset: GEOMETRY, access: Access::Ro, reset: GEOMETRY_VALUE, doc: "rules 7:0, lanes 11:8, ways 15:12, bucket index bits 23:16, banks 31:24" },
         Reg { name: "DELAY", offset: DELAY, access: Access::Ro, reset: st::DELAY as u32, doc: "cycles every beat is delayed (frames longer than this less 16 leave without STATS tags)" },
@@ -332,6 +345,11 @@ pub mod stats {
         Reg { name: "PEEK_LOC", offset: PEEK_LOC, access: Access::Rw, reset: 0, doc: "row to peek: bank 17:16, bucket 11:0" },
         Reg { name: "PEEK_CTL", offset: PEEK_CTL, access: Access::Strobe, reset: 0, doc: "write 1: read the row at PEEK_LOC into PEEK_DATA" },
         Reg { name: "PEEK_STATUS", offset: PEEK_STATUS, access: Access::Ro, reset: 0, doc: "bit 0: the last peek has completed (reset value: live)" },
+        Reg { name: "STATUS", offset: STATUS, access: Access::Ro, reset: 0, doc: "bit 0: table cleared and ready; bit 1: a report is being sent; 31:16 epoch number (low bits) (reset value: live)" },
+        Reg { name: "EPOCH_NS_LO", offset: EPOCH_NS, access: Access::Rw, reset: 0, doc: "epoch length in ns, bits 31:0" },
+        Reg { name: "EPOCH_NS_HI", offset: EPOCH_NS + 4, access: Access::Rw, reset: 0, doc: "epoch length in ns, bits 63:32" },
+        Reg { name: "EPOCH_START_LO", offset: EPOCH_START, access: Access::Rw, reset: 0, doc: "first epoch boundary (timestamp ns), bits 31:0" },
+        Reg { name: "EPOCH_START_HI", offset: EPOCH_START + 4, access: Access::Rw, reset: 0, doc: "first epoch boundary (timestamp ns), bits 63:32" },
     ];
     pub const COUNTERS: &[Counter] = &[
         Counter { name: "frames", offset: 0x60, doc: "frames seen while counting was on" },
@@ -341,6 +359,10 @@ pub mod stats {
         Counter { name: "fanout", offset: 0x80, doc: "updates refused: two rules of one lane fed by one frame (the frame's STATS tag names the rule)" },
         Counter { name: "crossed", offset: 0x88, doc: "threshold crossings (frames tagged, once per group per epoch)" },
         Counter { name: "late", offset: 0x90, doc: "frames whose first beat left before their counts were known (no STATS tag)" },
+        Counter { name: "epochs", offset: 0x98, doc: "epochs closed" },
+        Counter { name: "reports", offset: 0xA0, doc: "report frames sent" },
+        Counter { name: "records", offset: 0xA8, doc: "group records sent in report frames" },
+        Counter { name: "epochs_late", offset: 0xB0, doc: "epoch boundaries that waited for the previous epoch's report (frames in between counted in the older epoch)" },
     ];
     pub const ARRAYS: &[RegArray] = &[
         RegArray { name: "PEEK_DATA", offset: PEEK_DATA, count: 1, stride: 0, words: st::ROW_WORDS, access: Access::Ro, doc: "the peeked row, way 0 first (see `stats` entry layout)" },

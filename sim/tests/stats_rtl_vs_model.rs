@@ -34,7 +34,7 @@ fn config_for(rules: &str, hash_key: [u8; HASH_KEY_BYTES]) -> Config {
     let enc = encode(&parse_rules(rules).expect("rules")).expect("placement");
     let mut words = enc.rules;
     words.resize(RULES, [0; RULE_WORDS]);
-    Config { stats: StatsConfig { enabled: true, lane_bits: enc.lane_bits, hash_key, rules: words }, ..Config::default() }
+    Config { stats: StatsConfig { enabled: true, lane_bits: enc.lane_bits, hash_key, rules: words, ..StatsConfig::default() }, ..Config::default() }
 }
 
 /// Run RTL and model, require equal frames and counters, then every row the model holds equal to

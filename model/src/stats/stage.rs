@@ -11,10 +11,16 @@
 //! ```
 //! A frame is counted when its last beat arrives; frames are counted in order. `StatsTable` is
 //! the unbounded statement of the same counting, which this one equals while no bucket fills.
+//!
+//! Epochs (when armed): a frame counts in the epoch of its ingress time (the TIMESTAMP tag).
+//! Boundaries are `EPOCH_START + k * EPOCH_NS`; a boundary closes its epoch when the first frame
+//! at or past it ends, or `EPOCH_GUARD_NS` after it on a quiet link. Closing hands every held
+//! group out as a record, in table order (bucket, bank, way), and starts the next epoch empty.
 
 use super::rules::{FrameFacts, GroupKey};
 use std::collections::HashMap;
 use vantage_proto::flags::ParseFlags;
+use vantage_proto::report::{Record, EPOCH_GUARD_NS};
 use vantage_proto::stats::{
     control, locate, word, Entry, Location, RuleWords, DEFAULT_HASH_KEY, HASH_KEY_BYTES, LANES, RULES, RULE_WORDS, WAYS,
 };
@@ -30,12 +36,26 @@ pub struct StatsConfig {
     pub hash_key: [u8; HASH_KEY_BYTES],
     /// The rule table, `RULES` rules.
     pub rules: Vec<RuleWords>,
+    /// CONTROL bit 1, armed before the first frame.
+    pub epochs: bool,
+    /// EPOCH_NS (0: no epochs).
+    pub epoch_ns: u64,
+    /// EPOCH_START.
+    pub epoch_start: u64,
 }
 
 impl Default for StatsConfig {
     /// The registers after reset: counting off, no rules.
     fn default() -> Self {
-        StatsConfig { enabled: false, lane_bits: 2, hash_key: DEFAULT_HASH_KEY, rules: vec![[0; RULE_WORDS]; RULES] }
+        StatsConfig {
+            enabled: false,
+            lane_bits: 2,
+            hash_key: DEFAULT_HASH_KEY,
+            rules: vec![[0; RULE_WORDS]; RULES],
+            epochs: false,
+            epoch_ns: 0,
+            epoch_start: 0,
+        }
     }
 }
 
@@ -65,6 +85,23 @@ pub struct StatsCounters {
     pub fanout: u64,
     pub crossed: u64,
     pub late: u64,
+    pub epochs: u64,
+    pub reports: u64,
+    pub records: u64,
+    pub epochs_late: u64,
+}
+
+/// What an epoch's report frames say, together.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct EpochReport {
+    pub epoch: u32,
+    /// The boundary that closed it, ns.
+    pub end_ns: u64,
+    pub epoch_ns: u64,
+    /// Updates refused in the epoch (table full, fanout), modulo 2^32.
+    pub refused: u32,
+    /// Every group held, in table order.
+    pub records: Vec<Record>,
 }
 
 /// The bounded group table and its counters.
@@ -73,11 +110,62 @@ pub struct StatsStage {
     config: StatsConfig,
     rows: HashMap<Location, [Entry; WAYS]>,
     pub counters: StatsCounters,
+    /// The current epoch and the boundary that will close it.
+    epoch: u32,
+    bound: u64,
+    refused: u32,
+    /// Reports of the closed epochs, oldest first.
+    pub reports: Vec<EpochReport>,
 }
 
 impl StatsStage {
     pub fn new(config: StatsConfig) -> Self {
-        StatsStage { config, rows: HashMap::new(), counters: StatsCounters::default() }
+        let bound = config.epoch_start;
+        StatsStage { config, rows: HashMap::new(), counters: StatsCounters::default(), epoch: 0, bound, refused: 0, reports: Vec::new() }
+    }
+
+    fn epochs_on(&self) -> bool {
+        self.config.epochs && self.config.epoch_ns != 0
+    }
+
+    /// A frame with ingress time `ts_ns` ends: close every epoch whose boundary it is past.
+    pub fn frame_ends_at(&mut self, ts_ns: u64) {
+        while self.epochs_on() && ts_ns >= self.bound {
+            self.close_epoch();
+        }
+    }
+
+    /// Nothing more arrives before time `now_ns`: close the epochs a quiet link closes.
+    pub fn quiet_until(&mut self, now_ns: u64) {
+        while self.epochs_on() && now_ns >= self.bound.saturating_add(EPOCH_GUARD_NS) {
+            self.close_epoch();
+        }
+    }
+
+    /// The current epoch number.
+    pub fn epoch(&self) -> u32 {
+        self.epoch
+    }
+
+    fn close_epoch(&mut self) {
+        let mut locs: Vec<Location> = self.rows.keys().copied().collect();
+        locs.sort_by_key(|l| (l.bucket, l.bank));
+        let records: Vec<Record> =
+            locs.iter().flat_map(|l| self.rows[l].iter().filter(|e| e.valid).map(Record::of_entry).collect::<Vec<_>>()).collect();
+        self.counters.epochs += 1;
+        self.counters.records += records.len() as u64;
+        self.counters.reports += records.len().div_ceil(vantage_proto::report::MAX_RECORDS).max(1) as u64;
+        self.reports.push(EpochReport {
+            epoch: self.epoch,
+            end_ns: self.bound,
+            epoch_ns: self.config.epoch_ns,
+            refused: self.refused,
+            records,
+        });
+        self.rows.clear();
+        self.epoch = self.epoch.wrapping_add(1);
+        self.bound = self.bound.wrapping_add(self.config.epoch_ns);
+        self.refused = 0;
     }
 
     /// Count one frame of `bytes` bytes (kept lanes) and say what its STATS tag holds.
@@ -95,6 +183,7 @@ impl StatsStage {
             let lane = ((w[word::CONTROL] >> control::LANE_SHIFT) & ((1 << lane_bits) - 1)) as usize;
             if std::mem::replace(&mut lane_taken[lane], true) {
                 self.counters.fanout += 1;
+                self.refused = self.refused.wrapping_add(1);
                 news.uncounted |= 1 << r;
                 continue;
             }
@@ -108,6 +197,7 @@ impl StatsStage {
                 }
                 Updated::Full => {
                     self.counters.table_full += 1;
+                    self.refused = self.refused.wrapping_add(1);
                     news.uncounted |= 1 << r;
                 }
             }
@@ -265,7 +355,7 @@ mod tests {
         let enc = encode(&parse_rules(rules).unwrap()).unwrap();
         let mut words = enc.rules.clone();
         words.resize(RULES, [0; RULE_WORDS]);
-        StatsStage::new(StatsConfig { enabled: true, lane_bits: enc.lane_bits, hash_key, rules: words })
+        StatsStage::new(StatsConfig { enabled: true, lane_bits: enc.lane_bits, hash_key, rules: words, ..Default::default() })
     }
 
     fn feed(s: &mut StatsStage, frame: &[u8]) -> News {
@@ -312,6 +402,34 @@ mod tests {
         assert_eq!(before, after, "a refused group changes no other group");
         assert_eq!((s.counters.table_full, s.counters.new_groups), (1, WAYS as u64));
         assert_eq!(feed(&mut s, &tcp([10, 0, 0, 2], 1, 2, 0)), News::default(), "held groups still count");
+    }
+
+    #[test]
+    fn epochs_close_at_the_first_frame_past_the_boundary_and_on_a_quiet_link() {
+        let mut s = stage(FIGURE1, DEFAULT_HASH_KEY);
+        s.config.epochs = true;
+        s.config.epoch_ns = 1000;
+        s.config.epoch_start = 5000;
+        s.bound = 5000;
+        let ssh = tcp([192, 0, 2, 7], 5, 22, 0x10);
+        for ts in [100, 4999] {
+            s.frame_ends_at(ts);
+            feed(&mut s, &ssh);
+        }
+        assert!(s.reports.is_empty(), "no boundary passed yet");
+        // 5000 closes epoch 0 (two frames); 7500 also closes epoch 1, empty.
+        s.frame_ends_at(5000);
+        feed(&mut s, &ssh);
+        s.frame_ends_at(7500);
+        feed(&mut s, &ssh);
+        let summary: Vec<(u32, u64, Vec<u64>)> =
+            s.reports.iter().map(|r| (r.epoch, r.end_ns, r.records.iter().map(|x| x.packets).collect())).collect();
+        assert_eq!(summary, [(0, 5000, vec![2]), (1, 6000, vec![1]), (2, 7000, vec![])]);
+        s.quiet_until(8000 + EPOCH_GUARD_NS - 1);
+        assert_eq!(s.reports.len(), 3, "the guard keeps epoch 3 open");
+        s.quiet_until(8000 + EPOCH_GUARD_NS);
+        assert_eq!(s.reports[3].records.len(), 1);
+        assert_eq!((s.counters.epochs, s.counters.records, s.epoch()), (4, 3, 4));
     }
 
     #[test]
