@@ -8,7 +8,8 @@ use std::process::Command;
 fn main() {
     let out = PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
     let vdir = out.join("verilog");
-    let files = vantage_hdl::emit_verilog(&vdir, build_id()).unwrap_or_else(|e| panic!("emitting Verilog: {e}"));
+    let files = vantage_hdl::emit_verilog(&vdir, build_id())
+        .unwrap_or_else(|e| panic!("emitting Verilog: {e}"));
     let obj = out.join("obj");
     verilate(&files[0], &obj);
     let include = verilator_include();
@@ -74,6 +75,10 @@ fn verilator_include() -> PathBuf {
         .output()
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
         .unwrap_or_default();
-    let root = if root.is_empty() { "/usr/share/verilator".to_string() } else { root };
+    let root = if root.is_empty() {
+        "/usr/share/verilator".to_string()
+    } else {
+        root
+    };
     PathBuf::from(root).join("include")
 }

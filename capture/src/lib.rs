@@ -49,17 +49,16 @@ pub const ETHERTYPE_IPV4: u16 = 0x0800;
 pub const ETHERTYPE_IPV6: u16 = 0x86DD;
 
 /// Link types `read` accepts, with their names.
-pub const SUPPORTED_LINK_TYPES: [(u32, &str); 8] =
-    [
-        (1, "Ethernet"),
-        (101, "raw IP"),
-        (228, "raw IPv4"),
-        (229, "raw IPv6"),
-        (0, "BSD loopback"),
-        (108, "OpenBSD loopback"),
-        (113, "Linux cooked v1"),
-        (276, "Linux cooked v2"),
-    ];
+pub const SUPPORTED_LINK_TYPES: [(u32, &str); 8] = [
+    (1, "Ethernet"),
+    (101, "raw IP"),
+    (228, "raw IPv4"),
+    (229, "raw IPv6"),
+    (0, "BSD loopback"),
+    (108, "OpenBSD loopback"),
+    (113, "Linux cooked v1"),
+    (276, "Linux cooked v2"),
+];
 
 /// A record bigger than this is taken as corruption (Wireshark's limit for ordinary link types).
 pub const MAX_RECORD_BYTES: u32 = 262_144;
@@ -85,7 +84,9 @@ impl fmt::Display for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Location::FileHeader => write!(f, "the file header"),
-            Location::Record { index, offset } => write!(f, "record {index} at byte offset {offset}"),
+            Location::Record { index, offset } => {
+                write!(f, "record {index} at byte offset {offset}")
+            }
         }
     }
 }
@@ -95,7 +96,10 @@ pub enum CaptureError {
     #[error("capture file {} not found", path.display())]
     NotFound { path: PathBuf },
     #[error("cannot read {}: {source}", path.display())]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{} is empty (0 bytes), not a pcap or pcapng file", path.display())]
     Empty { path: PathBuf },
     #[error(
@@ -110,22 +114,41 @@ pub enum CaptureError {
         if *decompressed { " of the decompressed data" } else { "" },
         if *packets_read == 1 { "" } else { "s" }
     )]
-    Damaged { path: PathBuf, location: Location, problem: String, packets_read: u64, decompressed: bool },
+    Damaged {
+        path: PathBuf,
+        location: Location,
+        problem: String,
+        packets_read: u64,
+        decompressed: bool,
+    },
     #[error("{} is damaged: its gzip stream breaks off after {decompressed_bytes} bytes: {source}", path.display())]
-    Gzip { path: PathBuf, decompressed_bytes: u64, source: std::io::Error },
+    Gzip {
+        path: PathBuf,
+        decompressed_bytes: u64,
+        source: std::io::Error,
+    },
     #[error(
         "{}: link type {link_type} ({name}){} is not supported; supported: {}",
         path.display(),
         interface.map(|i| format!(" of pcapng interface {i}")).unwrap_or_default(),
         supported_list()
     )]
-    UnsupportedLinkType { path: PathBuf, link_type: u32, name: String, interface: Option<u32> },
+    UnsupportedLinkType {
+        path: PathBuf,
+        link_type: u32,
+        name: String,
+        interface: Option<u32>,
+    },
     #[error("cannot write {}: {problem}", path.display())]
     Write { path: PathBuf, problem: String },
 }
 
 fn supported_list() -> String {
-    SUPPORTED_LINK_TYPES.iter().map(|(n, name)| format!("{n} ({name})")).collect::<Vec<_>>().join(", ")
+    SUPPORTED_LINK_TYPES
+        .iter()
+        .map(|(n, name)| format!("{n} ({name})"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn link_type_name(n: u32) -> String {
@@ -167,9 +190,15 @@ fn link_of(n: u32) -> Option<Link> {
 }
 
 fn to_ethernet(link: Link, data: &[u8]) -> Vec<u8> {
-    let data = if link == Link::Loopback { data.get(4..).unwrap_or_default() } else { data };
+    let data = if link == Link::Loopback {
+        data.get(4..).unwrap_or_default()
+    } else {
+        data
+    };
     let cooked = |at: usize, len: usize| {
-        let et = data.get(at..at + 2).map_or(0, |b| u16::from_be_bytes([b[0], b[1]]));
+        let et = data
+            .get(at..at + 2)
+            .map_or(0, |b| u16::from_be_bytes([b[0], b[1]]));
         (et, data.get(len..).unwrap_or_default())
     };
     let (ethertype, data) = match link {
@@ -198,8 +227,13 @@ fn to_ethernet(link: Link, data: &[u8]) -> Vec<u8> {
 /// Read every packet of a pcap or pcapng file (gzip-compressed or not).
 pub fn read(path: &Path) -> Result<Vec<Packet>, CaptureError> {
     let bytes = std::fs::read(path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => CaptureError::NotFound { path: path.to_path_buf() },
-        _ => CaptureError::Read { path: path.to_path_buf(), source: e },
+        std::io::ErrorKind::NotFound => CaptureError::NotFound {
+            path: path.to_path_buf(),
+        },
+        _ => CaptureError::Read {
+            path: path.to_path_buf(),
+            source: e,
+        },
     })?;
     let packets = parse(&bytes, path)?;
     tracing::debug!(path = %path.display(), packets = packets.len(), "capture read");
@@ -212,7 +246,11 @@ pub fn parse(bytes: &[u8], path: &Path) -> Result<Vec<Packet>, CaptureError> {
         let mut out = Vec::new();
         let mut dec = flate2::read::MultiGzDecoder::new(bytes);
         if let Err(source) = dec.read_to_end(&mut out) {
-            return Err(CaptureError::Gzip { path: path.to_path_buf(), decompressed_bytes: out.len() as u64, source });
+            return Err(CaptureError::Gzip {
+                path: path.to_path_buf(),
+                decompressed_bytes: out.len() as u64,
+                source,
+            });
         }
         return parse_plain(&out, path, true);
     }
@@ -220,17 +258,29 @@ pub fn parse(bytes: &[u8], path: &Path) -> Result<Vec<Packet>, CaptureError> {
 }
 
 fn parse_plain(bytes: &[u8], path: &Path, decompressed: bool) -> Result<Vec<Packet>, CaptureError> {
-    let ctx = Ctx { path, decompressed, total: bytes.len() };
+    let ctx = Ctx {
+        path,
+        decompressed,
+        total: bytes.len(),
+    };
     if bytes.is_empty() {
-        return Err(CaptureError::Empty { path: path.to_path_buf() });
+        return Err(CaptureError::Empty {
+            path: path.to_path_buf(),
+        });
     }
     let magic = &bytes[..bytes.len().min(4)];
     let format = match magic {
-        [0xa1, 0xb2, 0xc3, 0xd4] | [0xd4, 0xc3, 0xb2, 0xa1] | [0xa1, 0xb2, 0x3c, 0x4d] | [0x4d, 0x3c, 0xb2, 0xa1] => Format::Pcap,
+        [0xa1, 0xb2, 0xc3, 0xd4]
+        | [0xd4, 0xc3, 0xb2, 0xa1]
+        | [0xa1, 0xb2, 0x3c, 0x4d]
+        | [0x4d, 0x3c, 0xb2, 0xa1] => Format::Pcap,
         [0x0a, 0x0d, 0x0d, 0x0a] => Format::PcapNg,
         _ => {
             let hex: String = magic.iter().map(|b| format!("{b:02x}")).collect();
-            return Err(CaptureError::NotCapture { path: path.to_path_buf(), magic: hex });
+            return Err(CaptureError::NotCapture {
+                path: path.to_path_buf(),
+                magic: hex,
+            });
         }
     };
     match format {
@@ -246,7 +296,12 @@ struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    fn damaged(&self, location: Location, problem: impl Into<String>, packets_read: usize) -> CaptureError {
+    fn damaged(
+        &self,
+        location: Location,
+        problem: impl Into<String>,
+        packets_read: usize,
+    ) -> CaptureError {
         CaptureError::Damaged {
             path: self.path.to_path_buf(),
             location,
@@ -265,7 +320,11 @@ fn parse_pcap(bytes: &[u8], ctx: &Ctx) -> Result<Vec<Packet>, CaptureError> {
     let (mut rest, parser) = match PcapParser::new(bytes) {
         Ok(v) => v,
         Err(PcapError::IncompleteBuffer) => {
-            return Err(ctx.damaged(Location::FileHeader, format!("truncated: {} of 24 bytes", bytes.len()), 0))
+            return Err(ctx.damaged(
+                Location::FileHeader,
+                format!("truncated: {} of 24 bytes", bytes.len()),
+                0,
+            ))
         }
         Err(e) => return Err(ctx.damaged(Location::FileHeader, format!("corrupt: {e}"), 0)),
     };
@@ -283,11 +342,17 @@ fn parse_pcap(bytes: &[u8], ctx: &Ctx) -> Result<Vec<Packet>, CaptureError> {
     };
     let mut packets = Vec::new();
     while !rest.is_empty() {
-        let location = Location::Record { index: packets.len() as u64 + 1, offset: ctx.offset_of(rest) };
+        let location = Location::Record {
+            index: packets.len() as u64 + 1,
+            offset: ctx.offset_of(rest),
+        };
         if rest.len() < 16 {
             return Err(ctx.damaged(
                 location,
-                format!("truncated: its 16-byte record header has only {} bytes", rest.len()),
+                format!(
+                    "truncated: its 16-byte record header has only {} bytes",
+                    rest.len()
+                ),
                 packets.len(),
             ));
         }
@@ -302,14 +367,19 @@ fn parse_pcap(bytes: &[u8], ctx: &Ctx) -> Result<Vec<Packet>, CaptureError> {
         if incl_len > MAX_RECORD_BYTES {
             return Err(ctx.damaged(
                 location,
-                format!("corrupt: it claims {incl_len} captured bytes (more than {MAX_RECORD_BYTES})"),
+                format!(
+                    "corrupt: it claims {incl_len} captured bytes (more than {MAX_RECORD_BYTES})"
+                ),
                 packets.len(),
             ));
         }
         if rest.len() - 16 < incl_len as usize {
             return Err(ctx.damaged(
                 location,
-                format!("truncated: it claims {incl_len} bytes but only {} follow its header", rest.len() - 16),
+                format!(
+                    "truncated: it claims {incl_len} bytes but only {} follow its header",
+                    rest.len() - 16
+                ),
                 packets.len(),
             ));
         }
@@ -317,8 +387,13 @@ fn parse_pcap(bytes: &[u8], ctx: &Ctx) -> Result<Vec<Packet>, CaptureError> {
             Ok(v) => v,
             Err(e) => return Err(ctx.damaged(location, format!("corrupt: {e}"), packets.len())),
         };
-        let ts_ns = (raw.ts_sec as u64).saturating_mul(1_000_000_000).saturating_add(raw.ts_frac as u64 * frac_ns);
-        packets.push(Packet { ts_ns, data: to_ethernet(link, &raw.data) });
+        let ts_ns = (raw.ts_sec as u64)
+            .saturating_mul(1_000_000_000)
+            .saturating_add(raw.ts_frac as u64 * frac_ns);
+        packets.push(Packet {
+            ts_ns,
+            data: to_ethernet(link, &raw.data),
+        });
         rest = next;
     }
     Ok(packets)
@@ -356,7 +431,11 @@ fn parse_pcapng(bytes: &[u8], ctx: &Ctx) -> Result<Vec<Packet>, CaptureError> {
     let (mut rest, mut parser) = match PcapNgParser::new(bytes) {
         Ok(v) => v,
         Err(PcapError::IncompleteBuffer) => {
-            return Err(ctx.damaged(Location::FileHeader, "truncated (section header block cut short)", 0))
+            return Err(ctx.damaged(
+                Location::FileHeader,
+                "truncated (section header block cut short)",
+                0,
+            ))
         }
         Err(e) => return Err(ctx.damaged(Location::FileHeader, format!("corrupt: {e}"), 0)),
     };
@@ -366,13 +445,19 @@ fn parse_pcapng(bytes: &[u8], ctx: &Ctx) -> Result<Vec<Packet>, CaptureError> {
     let mut index: u64 = 1;
     while !rest.is_empty() {
         index += 1;
-        let location = Location::Record { index, offset: ctx.offset_of(rest) };
+        let location = Location::Record {
+            index,
+            offset: ctx.offset_of(rest),
+        };
         let (next, block) = match parser.next_block(rest) {
             Ok(v) => v,
             Err(PcapError::IncompleteBuffer) => {
                 return Err(ctx.damaged(
                     location,
-                    format!("truncated: the block runs past the end of the file ({} bytes left)", rest.len()),
+                    format!(
+                        "truncated: the block runs past the end of the file ({} bytes left)",
+                        rest.len()
+                    ),
                     packets.len(),
                 ))
             }
@@ -385,7 +470,10 @@ fn parse_pcapng(bytes: &[u8], ctx: &Ctx) -> Result<Vec<Packet>, CaptureError> {
             } else {
                 Err(ctx.damaged(
                     location.clone(),
-                    format!("corrupt: packet of interface {id} but the section describes {}", interfaces.len()),
+                    format!(
+                        "corrupt: packet of interface {id} but the section describes {}",
+                        interfaces.len()
+                    ),
                     packets.len(),
                 ))
             }
@@ -400,7 +488,12 @@ fn parse_pcapng(bytes: &[u8], ctx: &Ctx) -> Result<Vec<Packet>, CaptureError> {
                     name: link_type_name(link_type),
                     interface: Some(interfaces.len() as u32),
                 })?;
-                let mut iface = Interface { link, snaplen: idb.snaplen, tsresol: 6, tsoffset: 0 };
+                let mut iface = Interface {
+                    link,
+                    snaplen: idb.snaplen,
+                    tsresol: 6,
+                    tsoffset: 0,
+                };
                 for opt in &idb.options {
                     match opt {
                         InterfaceDescriptionOption::IfTsResol(r) => iface.tsresol = *r,
@@ -415,8 +508,12 @@ fn parse_pcapng(bytes: &[u8], ctx: &Ctx) -> Result<Vec<Packet>, CaptureError> {
                 let iface = &interfaces[i];
                 // pcap-file hands the raw 64-bit tick count over as nanoseconds.
                 let ticks = u64::try_from(epb.timestamp.as_nanos()).unwrap_or(u64::MAX);
-                let ts_ns = ticks_to_ns(ticks, iface.tsresol).saturating_add(iface.tsoffset.saturating_mul(1_000_000_000));
-                packets.push(Packet { ts_ns, data: to_ethernet(iface.link, &epb.data) });
+                let ts_ns = ticks_to_ns(ticks, iface.tsresol)
+                    .saturating_add(iface.tsoffset.saturating_mul(1_000_000_000));
+                packets.push(Packet {
+                    ts_ns,
+                    data: to_ethernet(iface.link, &epb.data),
+                });
             }
             Block::SimplePacket(spb) => {
                 let i = packet_interface(0, &interfaces)?;
@@ -425,13 +522,20 @@ fn parse_pcapng(bytes: &[u8], ctx: &Ctx) -> Result<Vec<Packet>, CaptureError> {
                 if iface.snaplen != 0 {
                     len = len.min(iface.snaplen as usize);
                 }
-                packets.push(Packet { ts_ns: 0, data: to_ethernet(iface.link, &spb.data[..len]) });
+                packets.push(Packet {
+                    ts_ns: 0,
+                    data: to_ethernet(iface.link, &spb.data[..len]),
+                });
             }
             Block::Packet(pb) => {
                 let i = packet_interface(u32::from(pb.interface_id), &interfaces)?;
                 let iface = &interfaces[i];
-                let ts_ns = ticks_to_ns(pb.timestamp, iface.tsresol).saturating_add(iface.tsoffset.saturating_mul(1_000_000_000));
-                packets.push(Packet { ts_ns, data: to_ethernet(iface.link, &pb.data) });
+                let ts_ns = ticks_to_ns(pb.timestamp, iface.tsresol)
+                    .saturating_add(iface.tsoffset.saturating_mul(1_000_000_000));
+                packets.push(Packet {
+                    ts_ns,
+                    data: to_ethernet(iface.link, &pb.data),
+                });
             }
             _ => {}
         }
@@ -442,7 +546,10 @@ fn parse_pcapng(bytes: &[u8], ctx: &Ctx) -> Result<Vec<Packet>, CaptureError> {
 
 /// Write packets as a classic pcap file: little endian, nanosecond timestamps, Ethernet.
 pub fn write(path: &Path, packets: &[Packet]) -> Result<(), CaptureError> {
-    let werr = |problem: String| CaptureError::Write { path: path.to_path_buf(), problem };
+    let werr = |problem: String| CaptureError::Write {
+        path: path.to_path_buf(),
+        problem,
+    };
     let file = std::fs::File::create(path).map_err(|e| werr(e.to_string()))?;
     let mut out = BufWriter::new(file);
     write_to(&mut out, packets).map_err(werr)?;
@@ -454,7 +561,8 @@ pub fn write(path: &Path, packets: &[Packet]) -> Result<(), CaptureError> {
 /// Write packets as a classic pcap stream (see [`write`]).
 pub fn write_to<W: Write>(out: W, packets: &[Packet]) -> Result<(), String> {
     let max_len = packets.iter().map(|p| p.data.len()).max().unwrap_or(0);
-    let snaplen = u32::try_from(max_len.max(65_535)).map_err(|_| format!("a packet of {max_len} bytes is too long for pcap"))?;
+    let snaplen = u32::try_from(max_len.max(65_535))
+        .map_err(|_| format!("a packet of {max_len} bytes is too long for pcap"))?;
     let header = PcapHeader {
         version_major: 2,
         version_minor: 4,
@@ -469,7 +577,11 @@ pub fn write_to<W: Write>(out: W, packets: &[Packet]) -> Result<(), String> {
     for (i, p) in packets.iter().enumerate() {
         let ts = std::time::Duration::from_nanos(p.ts_ns);
         if ts.as_secs() > u64::from(u32::MAX) {
-            return Err(format!("packet {} has timestamp {} ns, past what pcap can hold (year 2106)", i + 1, p.ts_ns));
+            return Err(format!(
+                "packet {} has timestamp {} ns, past what pcap can hold (year 2106)",
+                i + 1,
+                p.ts_ns
+            ));
         }
         let orig_len = p.data.len() as u32;
         writer
@@ -497,15 +609,24 @@ mod tests {
     #[test]
     fn roundtrip_pcap() {
         let pk = vec![
-            Packet { ts_ns: 1_700_000_000_123_456_789, data: (0..60).collect() },
-            Packet { ts_ns: 1_700_000_001_000_000_001, data: vec![0xff; 1514] },
+            Packet {
+                ts_ns: 1_700_000_000_123_456_789,
+                data: (0..60).collect(),
+            },
+            Packet {
+                ts_ns: 1_700_000_001_000_000_001,
+                data: vec![0xff; 1514],
+            },
         ];
         assert_eq!(parse_bytes(&pcap_bytes(&pk)).unwrap(), pk);
     }
 
     #[test]
     fn gzip_detected_by_magic() {
-        let pk = vec![Packet { ts_ns: 5, data: vec![1; 64] }];
+        let pk = vec![Packet {
+            ts_ns: 5,
+            data: vec![1; 64],
+        }];
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
         gz.write_all(&pcap_bytes(&pk)).unwrap();
         let gz = gz.finish().unwrap();
@@ -517,10 +638,22 @@ mod tests {
     #[test]
     fn errors_are_precise() {
         let e = parse_bytes(b"").unwrap_err();
-        assert_eq!(e.to_string(), "t.pcap is empty (0 bytes), not a pcap or pcapng file");
+        assert_eq!(
+            e.to_string(),
+            "t.pcap is empty (0 bytes), not a pcap or pcapng file"
+        );
         let e = parse_bytes(b"hello world").unwrap_err();
         assert!(e.to_string().contains("starts with 68656c6c"), "{e}");
-        let mut b = pcap_bytes(&[Packet { ts_ns: 0, data: vec![0; 60] }, Packet { ts_ns: 0, data: vec![0; 60] }]);
+        let mut b = pcap_bytes(&[
+            Packet {
+                ts_ns: 0,
+                data: vec![0; 60],
+            },
+            Packet {
+                ts_ns: 0,
+                data: vec![0; 60],
+            },
+        ]);
         b.truncate(b.len() - 1);
         let e = parse_bytes(&b).unwrap_err();
         assert_eq!(
@@ -530,7 +663,11 @@ mod tests {
         );
         b[20] = 105; // link type 105: IEEE 802.11
         let e = parse_bytes(&b).unwrap_err();
-        assert!(e.to_string().contains("link type 105 (IEEE802_11) is not supported; supported: 1 (Ethernet)"), "{e}");
+        assert!(
+            e.to_string()
+                .contains("link type 105 (IEEE802_11) is not supported; supported: 1 (Ethernet)"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -557,7 +694,11 @@ mod tests {
         sll2[0..2].copy_from_slice(&[0x08, 0x06]);
         let f = to_ethernet(Link::LinuxSll2, &[sll2.as_slice(), &ip].concat());
         assert_eq!((&f[12..14], &f[14..]), (&[0x08u8, 0x06][..], &ip[..]));
-        assert_eq!(to_ethernet(Link::LinuxSll, &[1, 2]).len(), 14, "short cooked header: empty payload, no panic");
+        assert_eq!(
+            to_ethernet(Link::LinuxSll, &[1, 2]).len(),
+            14,
+            "short cooked header: empty payload, no panic"
+        );
     }
 
     #[test]

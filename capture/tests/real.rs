@@ -40,7 +40,12 @@ fn reads_every_real_capture() {
         }
         // Every frame is Ethernet with an IP or other EtherType past the MACs.
         assert!(packets.iter().all(|p| p.data.len() >= 14), "{name}");
-        assert!(packets.windows(2).all(|w| w[0].ts_ns <= w[1].ts_ns + 1_000_000_000), "{name}: timestamps");
+        assert!(
+            packets
+                .windows(2)
+                .all(|w| w[0].ts_ns <= w[1].ts_ns + 1_000_000_000),
+            "{name}: timestamps"
+        );
     }
 }
 
@@ -49,7 +54,14 @@ fn pcapng_raw_ip_gets_synthetic_ethernet() {
     let Some(dir) = real_dir() else { return };
     let packets = read(&dir.join("icmp_ttl.pcap")).unwrap();
     for p in &packets {
-        assert_eq!(&p.data[..12], [vantage_capture::SYNTH_DST_MAC, vantage_capture::SYNTH_SRC_MAC].concat());
+        assert_eq!(
+            &p.data[..12],
+            [
+                vantage_capture::SYNTH_DST_MAC,
+                vantage_capture::SYNTH_SRC_MAC
+            ]
+            .concat()
+        );
         let et = u16::from_be_bytes([p.data[12], p.data[13]]);
         let nibble = p.data[14] >> 4;
         assert_eq!(et, if nibble == 6 { 0x86DD } else { 0x0800 });
@@ -72,13 +84,26 @@ fn damaged_capture_is_a_clear_error() {
     let e = read(&dir.join("test_damaged.pcap")).unwrap_err();
     let msg = e.to_string();
     match &e {
-        CaptureError::Damaged { location, packets_read, .. } => {
-            assert_eq!(*location, Location::Record { index: 2, offset: 114 });
+        CaptureError::Damaged {
+            location,
+            packets_read,
+            ..
+        } => {
+            assert_eq!(
+                *location,
+                Location::Record {
+                    index: 2,
+                    offset: 114
+                }
+            );
             assert_eq!(*packets_read, 1);
         }
         other => panic!("unexpected {other:?}"),
     }
-    assert!(msg.contains("test_damaged.pcap is damaged: record 2 at byte offset 114 is truncated"), "{msg}");
+    assert!(
+        msg.contains("test_damaged.pcap is damaged: record 2 at byte offset 114 is truncated"),
+        "{msg}"
+    );
     assert!(!msg.contains('\n'));
 }
 
@@ -89,12 +114,19 @@ fn missing_file() {
 }
 
 fn all_real_bytes() -> Vec<(String, Vec<u8>)> {
-    let Some(dir) = real_dir() else { return Vec::new() };
+    let Some(dir) = real_dir() else {
+        return Vec::new();
+    };
     let mut v: Vec<_> = std::fs::read_dir(dir)
         .unwrap()
         .flatten()
         .filter(|e| e.metadata().map(|m| m.len() < 1_000_000).unwrap_or(false))
-        .map(|e| (e.file_name().to_string_lossy().into_owned(), std::fs::read(e.path()).unwrap()))
+        .map(|e| {
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
         .collect();
     v.sort();
     v

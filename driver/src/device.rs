@@ -67,8 +67,11 @@ impl Features {
 
     /// Names of the set bits; unknown bits as "bitN".
     pub fn names(self) -> Vec<String> {
-        let mut v: Vec<String> =
-            feature::NAMES.iter().filter(|(bit, _)| self.has(*bit)).map(|(_, n)| n.to_string()).collect();
+        let mut v: Vec<String> = feature::NAMES
+            .iter()
+            .filter(|(bit, _)| self.has(*bit))
+            .map(|(_, n)| n.to_string())
+            .collect();
         let known: u32 = feature::NAMES.iter().map(|(b, _)| b).fold(0, |a, b| a | b);
         for bit in 0..32 {
             if self.0 & !known & (1 << bit) != 0 {
@@ -148,7 +151,13 @@ impl<A: RegisterAccess> Device<A> {
             let version = self.bar.read32(base + u32::from(regs::BLOCK_VERSION))?;
             let next = self.bar.read32(base + u32::from(regs::BLOCK_NEXT))?;
             visited.insert(base);
-            let block = FoundBlock { base, type_id, version, next, known: regs::block_by_type(type_id) };
+            let block = FoundBlock {
+                base,
+                type_id,
+                version,
+                next,
+                known: regs::block_by_type(type_id),
+            };
             match block.known {
                 Some(k) if k.version != version => tracing::warn!(
                     block = k.name, found = version, known = k.version,
@@ -162,13 +171,24 @@ impl<A: RegisterAccess> Device<A> {
                 break;
             }
             if !next.is_multiple_of(4) {
-                return Err(DriverError::BadNext { from: base, next, reason: "not 4-byte aligned" });
+                return Err(DriverError::BadNext {
+                    from: base,
+                    next,
+                    reason: "not 4-byte aligned",
+                });
             }
             if u64::from(next) + u64::from(regs::BLOCK_NEXT) + 4 > space {
-                return Err(DriverError::BadNext { from: base, next, reason: "outside the 64 KiB register space" });
+                return Err(DriverError::BadNext {
+                    from: base,
+                    next,
+                    reason: "outside the 64 KiB register space",
+                });
             }
             if visited.contains(&next) {
-                return Err(DriverError::ChainLoop { from: base, to: next });
+                return Err(DriverError::ChainLoop {
+                    from: base,
+                    to: next,
+                });
             }
             if found.len() >= MAX_BLOCKS {
                 return Err(DriverError::ChainTooLong(MAX_BLOCKS));
@@ -230,7 +250,12 @@ impl<A: RegisterAccess> Device<A> {
     /// Latch and read every counter of every supported block, keyed "<block>.<counter>".
     pub fn snapshot(&mut self) -> Result<BTreeMap<String, u64>, DriverError> {
         self.latch()?;
-        let blocks: Vec<FoundBlock> = self.blocks()?.iter().filter(|b| b.is_supported()).copied().collect();
+        let blocks: Vec<FoundBlock> = self
+            .blocks()?
+            .iter()
+            .filter(|b| b.is_supported())
+            .copied()
+            .collect();
         let mut out = BTreeMap::new();
         for b in blocks {
             let Some(k) = b.known else { continue };
@@ -245,13 +270,15 @@ impl<A: RegisterAccess> Device<A> {
     /// Turn header insertion on or off (`tag.CONTROL` bit 0).
     pub fn set_tagging(&mut self, on: bool) -> Result<(), DriverError> {
         let base = self.base_of(tag::TYPE, "tag")?;
-        self.bar.write32(base + u32::from(tag::CONTROL), u32::from(on))
+        self.bar
+            .write32(base + u32::from(tag::CONTROL), u32::from(on))
     }
 
     /// EtherType written at the start of the tagged header.
     pub fn set_ethertype(&mut self, ethertype: u16) -> Result<(), DriverError> {
         let base = self.base_of(tag::TYPE, "tag")?;
-        self.bar.write32(base + u32::from(tag::ETHERTYPE), u32::from(ethertype))
+        self.bar
+            .write32(base + u32::from(tag::ETHERTYPE), u32::from(ethertype))
     }
 
     /// The 40-byte flow hash key (word i = key bytes 4i..4i+4, big-endian).
@@ -259,7 +286,8 @@ impl<A: RegisterAccess> Device<A> {
         let base = self.base_of(parse::TYPE, "parse")?;
         for (i, w) in key.chunks_exact(4).enumerate().take(KEY_WORDS) {
             let word = u32::from_be_bytes([w[0], w[1], w[2], w[3]]);
-            self.bar.write32(base + u32::from(parse::HASH_KEY) + 4 * i as u32, word)?;
+            self.bar
+                .write32(base + u32::from(parse::HASH_KEY) + 4 * i as u32, word)?;
         }
         Ok(())
     }
@@ -268,7 +296,8 @@ impl<A: RegisterAccess> Device<A> {
     pub fn load_time(&mut self, ns: u64) -> Result<(), DriverError> {
         let base = self.base_of(ts::TYPE, "timestamp")?;
         self.bar.write32(base + u32::from(ts::SET_LO), ns as u32)?;
-        self.bar.write32(base + u32::from(ts::SET_HI), (ns >> 32) as u32)?;
+        self.bar
+            .write32(base + u32::from(ts::SET_HI), (ns >> 32) as u32)?;
         self.bar.write32(base + u32::from(ts::CONTROL), 1)
     }
 

@@ -20,7 +20,9 @@ mod stats;
 mod sysfs;
 mod vfio;
 
-pub use device::{known_block_names, time_at, Device, DeviceInfo, Features, FoundBlock, MAX_BLOCKS};
+pub use device::{
+    known_block_names, time_at, Device, DeviceInfo, Features, FoundBlock, MAX_BLOCKS,
+};
 pub use membar::MemBar;
 pub use stats::{StatsGeometry, PEEK_POLLS};
 pub use sysfs::SysfsBar;
@@ -64,13 +66,20 @@ pub enum DriverError {
     #[error("register block chain loops: block at 0x{from:04x} points back to 0x{to:04x}, already visited")]
     ChainLoop { from: u32, to: u32 },
     #[error("register block at 0x{from:04x} has a bad NEXT pointer 0x{next:08x}: {reason}")]
-    BadNext { from: u32, next: u32, reason: &'static str },
+    BadNext {
+        from: u32,
+        next: u32,
+        reason: &'static str,
+    },
     #[error("register block chain is longer than {0} blocks")]
     ChainTooLong(usize),
     #[error("this device has no {0} block (see `vantage info`)")]
     MissingBlock(&'static str),
     #[error("cannot open {}: {source}", path.display())]
-    Open { path: PathBuf, source: std::io::Error },
+    Open {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{}: {reason}", path.display())]
     BadBar { path: PathBuf, reason: String },
     #[error("device {bdf} is not available through VFIO: {reason}")]
@@ -82,8 +91,14 @@ pub enum DriverError {
     #[error("the stats block (V-ST) is version {found}, but this driver knows version {known}")]
     StatsVersion { found: u32, known: u32 },
     #[error("the stats block's geometry is not the one this driver was built for: the device has {device}; the driver expects {driver}")]
-    StatsGeometry { device: StatsGeometry, driver: StatsGeometry },
-    #[error("{count} rules, but the stats stage holds {}", vantage_proto::stats::RULES)]
+    StatsGeometry {
+        device: StatsGeometry,
+        driver: StatsGeometry,
+    },
+    #[error(
+        "{count} rules, but the stats stage holds {}",
+        vantage_proto::stats::RULES
+    )]
     TooManyRules { count: usize },
     /// The rule set cannot be spread over the table lanes (the message names the rules).
     #[error(transparent)]
@@ -95,7 +110,11 @@ pub enum DriverError {
     )]
     PeekRange { bank: usize, bucket: usize },
     #[error("the stats table peek at bank {bank}, bucket {bucket} did not complete: PEEK_STATUS bit 0 still clear after {reads} reads")]
-    PeekTimeout { bank: usize, bucket: usize, reads: usize },
+    PeekTimeout {
+        bank: usize,
+        bucket: usize,
+        reads: usize,
+    },
 }
 
 fn hint_for(found: u32) -> &'static str {
@@ -130,7 +149,10 @@ impl<A: RegisterAccess> Window<A> {
     }
 
     fn at(&self, addr: u32) -> Result<u32, DriverError> {
-        self.base.checked_add(addr).ok_or(DriverError::OutOfRange { addr, size: u64::from(u32::MAX) + 1 - u64::from(self.base) })
+        self.base.checked_add(addr).ok_or(DriverError::OutOfRange {
+            addr,
+            size: u64::from(u32::MAX) + 1 - u64::from(self.base),
+        })
     }
 }
 
@@ -157,10 +179,16 @@ mod window_tests {
             let mut w = Window::new(&mut bar, 0x800);
             w.write32(0x10, 0xabcd).unwrap();
             assert_eq!(w.read32(0x10).unwrap(), 0xabcd);
-            assert!(matches!(w.read32(0x800), Err(DriverError::OutOfRange { .. })));
+            assert!(matches!(
+                w.read32(0x800),
+                Err(DriverError::OutOfRange { .. })
+            ));
         }
         assert_eq!(bar.read32(0x810).unwrap(), 0xabcd);
         let mut top = Window::new(MemBar::new(16), u32::MAX - 3);
-        assert!(top.read32(8).is_err(), "no wrap-around past the 32-bit space");
+        assert!(
+            top.read32(8).is_err(),
+            "no wrap-around past the 32-bit space"
+        );
     }
 }

@@ -16,7 +16,10 @@ pub struct MemBar {
 impl MemBar {
     /// `size` bytes of zeroed registers (rounded down to whole words).
     pub fn new(size: usize) -> Self {
-        MemBar { words: vec![0; size / 4], writes: Vec::new() }
+        MemBar {
+            words: vec![0; size / 4],
+            writes: Vec::new(),
+        }
     }
 
     /// The full 64 KiB space filled as the hardware is after reset: every block of
@@ -29,16 +32,28 @@ impl MemBar {
             let base = u32::from(b.base);
             m.poke(base + u32::from(regs::BLOCK_TYPE), b.type_id);
             m.poke(base + u32::from(regs::BLOCK_VERSION), b.version);
-            m.poke(base + u32::from(regs::BLOCK_NEXT), u32::from(regs::next_of(i)));
+            m.poke(
+                base + u32::from(regs::BLOCK_NEXT),
+                u32::from(regs::next_of(i)),
+            );
             for r in b.regs {
                 m.poke(base + u32::from(r.offset), r.reset);
             }
-            features |= feature::NAMES.iter().find(|(_, n)| *n == b.name).map_or(0, |(bit, _)| *bit);
+            features |= feature::NAMES
+                .iter()
+                .find(|(_, n)| *n == b.name)
+                .map_or(0, |(bit, _)| *bit);
         }
-        m.poke(u32::from(id::BASE + id::DESIGN_VERSION), regs::DESIGN_VERSION);
+        m.poke(
+            u32::from(id::BASE + id::DESIGN_VERSION),
+            regs::DESIGN_VERSION,
+        );
         m.poke(u32::from(id::BASE + id::FEATURES), features);
         for (i, w) in DEFAULT_KEY.chunks_exact(4).enumerate().take(KEY_WORDS) {
-            m.poke(u32::from(parse::BASE + parse::HASH_KEY) + 4 * i as u32, u32::from_be_bytes([w[0], w[1], w[2], w[3]]));
+            m.poke(
+                u32::from(parse::BASE + parse::HASH_KEY) + 4 * i as u32,
+                u32::from_be_bytes([w[0], w[1], w[2], w[3]]),
+            );
         }
         m.writes.clear();
         m
@@ -59,8 +74,12 @@ impl MemBar {
     /// Set the 64-bit counter `name` of the known block `block` (both as in `proto::regs`).
     /// Returns false when there is no such counter.
     pub fn set_counter(&mut self, block: &str, name: &str, value: u64) -> bool {
-        let Some(b) = BLOCKS.iter().find(|b| b.name == block) else { return false };
-        let Some(c) = b.counters.iter().find(|c| c.name == name) else { return false };
+        let Some(b) = BLOCKS.iter().find(|b| b.name == block) else {
+            return false;
+        };
+        let Some(c) = b.counters.iter().find(|c| c.name == name) else {
+            return false;
+        };
         let addr = u32::from(b.base + c.offset);
         self.poke(addr, value as u32);
         self.poke(addr + 4, (value >> 32) as u32);

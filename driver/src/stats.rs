@@ -35,7 +35,11 @@ pub struct StatsGeometry {
 impl StatsGeometry {
     /// The shape this driver was built for: `vantage_proto::stats`'s constants.
     pub fn expected() -> Self {
-        Self::from_registers(reg::GEOMETRY_VALUE, st::DELAY as u32, st::RULE_WORDS as u32 | u32::from(st::RULE_STRIDE) << 16)
+        Self::from_registers(
+            reg::GEOMETRY_VALUE,
+            st::DELAY as u32,
+            st::RULE_WORDS as u32 | u32::from(st::RULE_STRIDE) << 16,
+        )
     }
 
     /// Decode the three registers (fields as `regs::stats` documents them).
@@ -67,9 +71,17 @@ impl<A: RegisterAccess> Device<A> {
     /// Base of the stats block, found by TYPE on the chain, after checking its version and that
     /// its geometry is the one the rule and entry layouts of this driver assume.
     fn stats_base(&mut self) -> Result<u32, DriverError> {
-        let block = self.blocks()?.iter().find(|b| b.type_id == reg::TYPE).copied().ok_or(DriverError::NoStats)?;
+        let block = self
+            .blocks()?
+            .iter()
+            .find(|b| b.type_id == reg::TYPE)
+            .copied()
+            .ok_or(DriverError::NoStats)?;
         if block.version != reg::VERSION {
-            return Err(DriverError::StatsVersion { found: block.version, known: reg::VERSION });
+            return Err(DriverError::StatsVersion {
+                found: block.version,
+                known: reg::VERSION,
+            });
         }
         let device = self.read_geometry(block.base)?;
         let driver = StatsGeometry::expected();
@@ -107,7 +119,9 @@ impl<A: RegisterAccess> Device<A> {
     pub fn load_rules(&mut self, set: &RuleSet) -> Result<Encoded, DriverError> {
         self.stats_base()?;
         if set.rules.len() > st::RULES {
-            return Err(DriverError::TooManyRules { count: set.rules.len() });
+            return Err(DriverError::TooManyRules {
+                count: set.rules.len(),
+            });
         }
         let encoded = st::encode(set)?;
         self.load_rule_words(&encoded.rules, encoded.lane_bits)?;
@@ -116,7 +130,11 @@ impl<A: RegisterAccess> Device<A> {
 
     /// Load register words as they are (tests and tools that need words no rule file gives):
     /// counting off, rules past `rules` zeroed, LANE_BITS, counting on.
-    pub fn load_rule_words(&mut self, rules: &[RuleWords], lane_bits: u32) -> Result<(), DriverError> {
+    pub fn load_rule_words(
+        &mut self,
+        rules: &[RuleWords],
+        lane_bits: u32,
+    ) -> Result<(), DriverError> {
         let base = self.stats_base()?;
         if rules.len() > st::RULES {
             return Err(DriverError::TooManyRules { count: rules.len() });
@@ -173,16 +191,24 @@ impl<A: RegisterAccess> Device<A> {
     }
 
     /// The stats bucket hash key (HASH_KEY0.., key byte 0 in the top bits of the first word).
-    pub fn set_stats_hash_key(&mut self, key: &[u8; st::HASH_KEY_BYTES]) -> Result<(), DriverError> {
+    pub fn set_stats_hash_key(
+        &mut self,
+        key: &[u8; st::HASH_KEY_BYTES],
+    ) -> Result<(), DriverError> {
         let base = self.stats_base()?;
         for (i, &word) in st::hash_key_words(key).iter().enumerate() {
-            self.access().write32(base + u32::from(reg::HASH_KEY) + 4 * i as u32, word)?;
+            self.access()
+                .write32(base + u32::from(reg::HASH_KEY) + 4 * i as u32, word)?;
         }
         Ok(())
     }
 
     /// The group table row at `bank`, `bucket`, way 0 first, read through the peek port.
-    pub fn peek_row(&mut self, bank: usize, bucket: usize) -> Result<[Entry; st::WAYS], DriverError> {
+    pub fn peek_row(
+        &mut self,
+        bank: usize,
+        bucket: usize,
+    ) -> Result<[Entry; st::WAYS], DriverError> {
         if bank >= st::BANKS || bucket >= 1 << st::BUCKET_BITS {
             return Err(DriverError::PeekRange { bank, bucket });
         }
@@ -192,9 +218,13 @@ impl<A: RegisterAccess> Device<A> {
         self.wait_for_peek(base, bank, bucket)?;
         let mut row = [0u32; st::ROW_WORDS];
         for (i, value) in row.iter_mut().enumerate() {
-            *value = self.access().read32(base + u32::from(reg::PEEK_DATA) + 4 * i as u32)?;
+            *value = self
+                .access()
+                .read32(base + u32::from(reg::PEEK_DATA) + 4 * i as u32)?;
         }
-        Ok(std::array::from_fn(|way| Entry::from_words(&row[way * st::ENTRY_WORDS..(way + 1) * st::ENTRY_WORDS])))
+        Ok(std::array::from_fn(|way| {
+            Entry::from_words(&row[way * st::ENTRY_WORDS..(way + 1) * st::ENTRY_WORDS])
+        }))
     }
 
     /// Poll PEEK_STATUS bit 0, at most `PEEK_POLLS` reads.
@@ -204,7 +234,11 @@ impl<A: RegisterAccess> Device<A> {
                 return Ok(());
             }
         }
-        Err(DriverError::PeekTimeout { bank, bucket, reads: PEEK_POLLS })
+        Err(DriverError::PeekTimeout {
+            bank,
+            bucket,
+            reads: PEEK_POLLS,
+        })
     }
 }
 

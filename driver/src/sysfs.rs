@@ -18,7 +18,11 @@ impl SysfsBar {
     /// Map the BAR `bar` of the PCI device `bdf` ("0000:3b:00.0"). Needs root and a device whose
     /// memory decoding is enabled (`setpci COMMAND=0x02` or a bound driver).
     pub fn for_device(bdf: &str, bar: u8) -> Result<Self, DriverError> {
-        Self::open(&Path::new("/sys/bus/pci/devices").join(bdf).join(format!("resource{bar}")))
+        Self::open(
+            &Path::new("/sys/bus/pci/devices")
+                .join(bdf)
+                .join(format!("resource{bar}")),
+        )
     }
 
     /// Map a whole file read/write (a sysfs resource file, or a plain file in tests).
@@ -27,19 +31,40 @@ impl SysfsBar {
             .read(true)
             .write(true)
             .open(path)
-            .map_err(|source| DriverError::Open { path: path.to_path_buf(), source })?;
-        let len = file.metadata().map_err(|source| DriverError::Open { path: path.to_path_buf(), source })?.len();
+            .map_err(|source| DriverError::Open {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        let len = file
+            .metadata()
+            .map_err(|source| DriverError::Open {
+                path: path.to_path_buf(),
+                source,
+            })?
+            .len();
         if len < 4 {
-            return Err(DriverError::BadBar { path: path.to_path_buf(), reason: format!("{len} bytes is too small to map as registers") });
+            return Err(DriverError::BadBar {
+                path: path.to_path_buf(),
+                reason: format!("{len} bytes is too small to map as registers"),
+            });
         }
-        let len = usize::try_from(len)
-            .map_err(|_| DriverError::BadBar { path: path.to_path_buf(), reason: format!("{len} bytes cannot be mapped") })?;
+        let len = usize::try_from(len).map_err(|_| DriverError::BadBar {
+            path: path.to_path_buf(),
+            reason: format!("{len} bytes cannot be mapped"),
+        })?;
         // SAFETY: the mapping is shared with the device (or file); nothing in this process holds
         // a Rust reference into it: every access goes through read_volatile/write_volatile.
-        let map = unsafe { MmapOptions::new().len(len).map_mut(&file) }
-            .map_err(|source| DriverError::Open { path: path.to_path_buf(), source })?;
+        let map = unsafe { MmapOptions::new().len(len).map_mut(&file) }.map_err(|source| {
+            DriverError::Open {
+                path: path.to_path_buf(),
+                source,
+            }
+        })?;
         tracing::debug!(path = %path.display(), len, "BAR mapped");
-        Ok(SysfsBar { path: path.to_path_buf(), map })
+        Ok(SysfsBar {
+            path: path.to_path_buf(),
+            map,
+        })
     }
 
     /// Length of the mapping in bytes.
@@ -61,13 +86,17 @@ impl RegisterAccess for SysfsBar {
         let off = check_addr(addr, self.map.len() as u64)?;
         // SAFETY: off + 4 <= len (checked), the mapping is page aligned and off is a multiple of
         // 4, so the pointer is valid and aligned for a u32.
-        Ok(u32::from_le(unsafe { std::ptr::read_volatile(self.map.as_ptr().add(off) as *const u32) }))
+        Ok(u32::from_le(unsafe {
+            std::ptr::read_volatile(self.map.as_ptr().add(off) as *const u32)
+        }))
     }
 
     fn write32(&mut self, addr: u32, value: u32) -> Result<(), DriverError> {
         let off = check_addr(addr, self.map.len() as u64)?;
         // SAFETY: as in read32.
-        unsafe { std::ptr::write_volatile(self.map.as_mut_ptr().add(off) as *mut u32, value.to_le()) };
+        unsafe {
+            std::ptr::write_volatile(self.map.as_mut_ptr().add(off) as *mut u32, value.to_le())
+        };
         Ok(())
     }
 }

@@ -23,13 +23,24 @@ impl VfioBar {
 
     /// As `open`, with sysfs and /dev under `root` (for tests).
     pub fn open_in(root: &Path, bdf: &str, bar: u8) -> Result<Self, DriverError> {
-        let fail = |reason: String| Err(DriverError::VfioUnavailable { bdf: bdf.to_string(), reason });
+        let fail = |reason: String| {
+            Err(DriverError::VfioUnavailable {
+                bdf: bdf.to_string(),
+                reason,
+            })
+        };
         let dev = root.join("sys/bus/pci/devices").join(bdf);
         if !dev.exists() {
-            return fail(format!("{} does not exist (no such PCI device)", dev.display()));
+            return fail(format!(
+                "{} does not exist (no such PCI device)",
+                dev.display()
+            ));
         }
         let driver = std::fs::read_link(dev.join("driver")).ok();
-        let driver_name = driver.as_ref().and_then(|d| d.file_name()).map(|n| n.to_string_lossy().into_owned());
+        let driver_name = driver
+            .as_ref()
+            .and_then(|d| d.file_name())
+            .map(|n| n.to_string_lossy().into_owned());
         if driver_name.as_deref() != Some("vfio-pci") {
             return fail(format!(
                 "it is bound to {}, not vfio-pci (echo {bdf} > /sys/bus/pci/drivers/vfio-pci/bind)",
@@ -37,8 +48,16 @@ impl VfioBar {
             ));
         }
         let group = match std::fs::read_link(dev.join("iommu_group")) {
-            Ok(g) => g.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
-            Err(_) => return fail("it has no IOMMU group (enable the IOMMU: intel_iommu=on / amd_iommu=on)".into()),
+            Ok(g) => g
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            Err(_) => {
+                return fail(
+                    "it has no IOMMU group (enable the IOMMU: intel_iommu=on / amd_iommu=on)"
+                        .into(),
+                )
+            }
         };
         let group_dev = root.join("dev/vfio").join(&group);
         if !group_dev.exists() {
@@ -52,10 +71,16 @@ impl VfioBar {
 
 impl RegisterAccess for VfioBar {
     fn read32(&mut self, addr: u32) -> Result<u32, DriverError> {
-        Err(DriverError::Bus { addr, detail: "VFIO mapping not implemented".into() })
+        Err(DriverError::Bus {
+            addr,
+            detail: "VFIO mapping not implemented".into(),
+        })
     }
 
     fn write32(&mut self, addr: u32, _value: u32) -> Result<(), DriverError> {
-        Err(DriverError::Bus { addr, detail: "VFIO mapping not implemented".into() })
+        Err(DriverError::Bus {
+            addr,
+            detail: "VFIO mapping not implemented".into(),
+        })
     }
 }

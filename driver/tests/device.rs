@@ -21,7 +21,10 @@ fn discover_finds_every_block_in_order() {
     assert_eq!(info.design_version, regs::DESIGN_VERSION);
     assert_eq!(info.version_string(), "0.1.0");
     assert_eq!(info.datapath_bits, 512);
-    assert_eq!(info.features.names(), vec!["parse", "timestamp", "tag", "stats"]);
+    assert_eq!(
+        info.features.names(),
+        vec!["parse", "timestamp", "tag", "stats"]
+    );
     assert!(dev.features().unwrap().has(feature::TAG));
 }
 
@@ -35,7 +38,10 @@ fn unknown_blocks_are_reported_by_type() {
     let mut dev = Device::new(bar);
     let blocks = dev.discover().unwrap();
     let last = blocks.last().unwrap();
-    assert_eq!((last.name(), last.type_string().as_str(), last.version), ("unknown", "XYZW", 3));
+    assert_eq!(
+        (last.name(), last.type_string().as_str(), last.version),
+        ("unknown", "XYZW", 3)
+    );
     assert!(last.known.is_none());
     // Snapshot still reads every known block.
     assert!(dev.snapshot().unwrap().contains_key("tag.tagged"));
@@ -45,27 +51,64 @@ fn unknown_blocks_are_reported_by_type() {
 fn corrupt_chains_are_errors_not_hangs() {
     // A loop: tag points back to parse.
     let mut bar = MemBar::like_hardware();
-    bar.poke(u32::from(tag::BASE + regs::BLOCK_NEXT), u32::from(parse::BASE));
+    bar.poke(
+        u32::from(tag::BASE + regs::BLOCK_NEXT),
+        u32::from(parse::BASE),
+    );
     let e = Device::new(bar).discover().unwrap_err();
-    assert!(matches!(e, DriverError::ChainLoop { from: 0x300, to: 0x200 }), "{e}");
-    assert_eq!(e.to_string(), "register block chain loops: block at 0x0300 points back to 0x0200, already visited");
+    assert!(
+        matches!(
+            e,
+            DriverError::ChainLoop {
+                from: 0x300,
+                to: 0x200
+            }
+        ),
+        "{e}"
+    );
+    assert_eq!(
+        e.to_string(),
+        "register block chain loops: block at 0x0300 points back to 0x0200, already visited"
+    );
 
     // A self loop.
     let mut bar = MemBar::like_hardware();
-    bar.poke(u32::from(parse::BASE + regs::BLOCK_NEXT), u32::from(parse::BASE));
-    assert!(matches!(Device::new(bar).discover(), Err(DriverError::ChainLoop { .. })));
+    bar.poke(
+        u32::from(parse::BASE + regs::BLOCK_NEXT),
+        u32::from(parse::BASE),
+    );
+    assert!(matches!(
+        Device::new(bar).discover(),
+        Err(DriverError::ChainLoop { .. })
+    ));
 
     // Out of the 64 KiB space.
     let mut bar = MemBar::like_hardware();
     bar.poke(u32::from(ts::BASE + regs::BLOCK_NEXT), 0x0001_0000);
     let e = Device::new(bar).discover().unwrap_err();
-    assert!(matches!(e, DriverError::BadNext { from: 0x100, next: 0x10000, .. }), "{e}");
+    assert!(
+        matches!(
+            e,
+            DriverError::BadNext {
+                from: 0x100,
+                next: 0x10000,
+                ..
+            }
+        ),
+        "{e}"
+    );
     assert!(e.to_string().contains("outside the 64 KiB register space"));
 
     // Unaligned.
     let mut bar = MemBar::like_hardware();
     bar.poke(u32::from(ts::BASE + regs::BLOCK_NEXT), 0x0202);
-    assert!(matches!(Device::new(bar).discover(), Err(DriverError::BadNext { reason: "not 4-byte aligned", .. })));
+    assert!(matches!(
+        Device::new(bar).discover(),
+        Err(DriverError::BadNext {
+            reason: "not 4-byte aligned",
+            ..
+        })
+    ));
 
     // All ones at address 0: no device.
     let mut bar = MemBar::new(1 << 16);
@@ -79,7 +122,10 @@ fn corrupt_chains_are_errors_not_hangs() {
         small.poke(a, MemBar::like_hardware().peek(a));
     }
     let e = Device::new(small).discover().unwrap_err();
-    assert!(matches!(e, DriverError::OutOfRange { addr: 0x200, .. }), "{e}");
+    assert!(
+        matches!(e, DriverError::OutOfRange { addr: 0x200, .. }),
+        "{e}"
+    );
 }
 
 #[test]
@@ -93,7 +139,13 @@ fn a_chain_of_every_block_in_a_long_walk_terminates() {
         a += 12;
     }
     let r = Device::new(bar).discover().map(|b| b.len());
-    assert!(matches!(r, Ok(_) | Err(DriverError::ChainTooLong(_)) | Err(DriverError::BadNext { .. })), "{r:?}");
+    assert!(
+        matches!(
+            r,
+            Ok(_) | Err(DriverError::ChainTooLong(_)) | Err(DriverError::BadNext { .. })
+        ),
+        "{r:?}"
+    );
 }
 
 #[test]
@@ -129,11 +181,24 @@ fn configuration_writes_land_where_proto_says() {
     let bar = dev.access();
     assert_eq!(bar.peek(u32::from(tag::BASE + tag::CONTROL)), 0);
     assert_eq!(bar.peek(u32::from(tag::BASE + tag::ETHERTYPE)), 0x88B6);
-    assert_eq!(bar.peek(u32::from(parse::BASE + parse::HASH_KEY)), 0x015a56da);
-    assert_eq!(bar.peek(u32::from(parse::BASE + parse::HASH_KEY) + 36), 0xbeac01ee);
+    assert_eq!(
+        bar.peek(u32::from(parse::BASE + parse::HASH_KEY)),
+        0x015a56da
+    );
+    assert_eq!(
+        bar.peek(u32::from(parse::BASE + parse::HASH_KEY) + 36),
+        0xbeac01ee
+    );
     let w = &bar.writes[bar.writes.len() - 3..];
     let t = |o: u16| u32::from(ts::BASE + o);
-    assert_eq!(w, &[(t(ts::SET_LO), 0x9ABC_DEF0), (t(ts::SET_HI), 0x1234_5678), (t(ts::CONTROL), 1)]);
+    assert_eq!(
+        w,
+        &[
+            (t(ts::SET_LO), 0x9ABC_DEF0),
+            (t(ts::SET_HI), 0x1234_5678),
+            (t(ts::CONTROL), 1)
+        ]
+    );
 }
 
 #[test]
@@ -157,14 +222,20 @@ fn missing_blocks_are_named() {
     // End the chain after parse: no tag block.
     bar.poke(u32::from(parse::BASE + regs::BLOCK_NEXT), 0);
     let mut dev = Device::new(bar);
-    assert_eq!(dev.set_tagging(true).unwrap_err().to_string(), "this device has no tag block (see `vantage info`)");
+    assert_eq!(
+        dev.set_tagging(true).unwrap_err().to_string(),
+        "this device has no tag block (see `vantage info`)"
+    );
 }
 
 #[test]
 fn sysfs_bar_on_a_plain_file() {
     let mut f = tempfile::NamedTempFile::new().unwrap();
     let image = MemBar::like_hardware();
-    let bytes: Vec<u8> = (0..1u32 << 16).step_by(4).flat_map(|a| image.peek(a).to_le_bytes()).collect();
+    let bytes: Vec<u8> = (0..1u32 << 16)
+        .step_by(4)
+        .flat_map(|a| image.peek(a).to_le_bytes())
+        .collect();
     f.write_all(&bytes).unwrap();
     f.flush().unwrap();
     let bar = SysfsBar::open(f.path()).unwrap();
@@ -173,10 +244,22 @@ fn sysfs_bar_on_a_plain_file() {
     assert_eq!(dev.discover().unwrap().len(), BLOCKS.len());
     dev.set_ethertype(0x1234).unwrap();
     let bar = dev.access();
-    assert_eq!(bar.read32(u32::from(tag::BASE + tag::ETHERTYPE)).unwrap(), 0x1234);
-    assert!(matches!(bar.read32(1 << 16), Err(DriverError::OutOfRange { .. })));
-    assert!(matches!(bar.read32(u32::MAX - 1), Err(DriverError::Unaligned { .. })));
-    assert!(matches!(bar.write32(0xFFFC + 4, 0), Err(DriverError::OutOfRange { .. })));
+    assert_eq!(
+        bar.read32(u32::from(tag::BASE + tag::ETHERTYPE)).unwrap(),
+        0x1234
+    );
+    assert!(matches!(
+        bar.read32(1 << 16),
+        Err(DriverError::OutOfRange { .. })
+    ));
+    assert!(matches!(
+        bar.read32(u32::MAX - 1),
+        Err(DriverError::Unaligned { .. })
+    ));
+    assert!(matches!(
+        bar.write32(0xFFFC + 4, 0),
+        Err(DriverError::OutOfRange { .. })
+    ));
     drop(dev);
     let on_disk = std::fs::read(f.path()).unwrap();
     let a = usize::from(tag::BASE + tag::ETHERTYPE);
@@ -185,8 +268,14 @@ fn sysfs_bar_on_a_plain_file() {
 
 #[test]
 fn sysfs_errors() {
-    let e = SysfsBar::open(std::path::Path::new("/nonexistent/resource0")).err().unwrap();
-    assert!(e.to_string().starts_with("cannot open /nonexistent/resource0:"), "{e}");
+    let e = SysfsBar::open(std::path::Path::new("/nonexistent/resource0"))
+        .err()
+        .unwrap();
+    assert!(
+        e.to_string()
+            .starts_with("cannot open /nonexistent/resource0:"),
+        "{e}"
+    );
     let f = tempfile::NamedTempFile::new().unwrap();
     let e = SysfsBar::open(f.path()).err().unwrap();
     assert!(e.to_string().contains("too small"), "{e}");
@@ -194,8 +283,14 @@ fn sysfs_errors() {
 
 #[test]
 fn vfio_reports_why_not() {
-    let e = VfioBar::open_in(std::path::Path::new("/nonexistent-root"), "0000:3b:00.0", 0).err().unwrap();
-    assert!(e.to_string().starts_with("device 0000:3b:00.0 is not available through VFIO:"), "{e}");
+    let e = VfioBar::open_in(std::path::Path::new("/nonexistent-root"), "0000:3b:00.0", 0)
+        .err()
+        .unwrap();
+    assert!(
+        e.to_string()
+            .starts_with("device 0000:3b:00.0 is not available through VFIO:"),
+        "{e}"
+    );
 }
 
 proptest::proptest! {

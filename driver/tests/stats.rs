@@ -34,14 +34,25 @@ const FIGURE1: &str = r#"{
 /// 32 rules in eight groups of four on one destination port each: the four of a port all count
 /// a frame to that port, so they take lanes 0, 1, 2, 3; ports differ between groups.
 fn thirty_two_rules() -> String {
-    let rules: Vec<String> =
-        (0..32).map(|i| format!(r#"{{"name": "r{i}", "dst_port": {}, "src_ip": "group"}}"#, 1000 + i / 4)).collect();
+    let rules: Vec<String> = (0..32)
+        .map(|i| {
+            format!(
+                r#"{{"name": "r{i}", "dst_port": {}, "src_ip": "group"}}"#,
+                1000 + i / 4
+            )
+        })
+        .collect();
     format!(r#"{{"epoch_ms": 1000, "rules": [{}]}}"#, rules.join(","))
 }
 
 /// Every enabled rule read back from the device, decoded, with its lane.
 fn read_back<A: RegisterAccess>(dev: &mut Device<A>) -> Vec<(vantage_proto::rules::Rule, usize)> {
-    dev.rule_words().unwrap().iter().enumerate().filter_map(|(i, w)| decode_rule(w, i + 1)).collect()
+    dev.rule_words()
+        .unwrap()
+        .iter()
+        .enumerate()
+        .filter_map(|(i, w)| decode_rule(w, i + 1))
+        .collect()
 }
 
 #[test]
@@ -56,21 +67,64 @@ fn figure_1_is_written_where_and_as_the_layout_says() {
     assert_eq!(enc.lane_bits, 1);
 
     let bar = dev.access();
-    assert_eq!(bar.writes.first(), Some(&(CONTROL, 0)), "counting off first");
-    assert_eq!(&bar.writes[bar.writes.len() - 2..], &[(LANE_BITS, 1), (CONTROL, 1)], "lanes, then counting on");
-    assert_eq!(bar.writes.len(), 1 + 32 * 27 + 2, "every word of every rule");
-    assert_eq!(bar.peek(rule_addr(0, 0)), 0x0000_1811, "ENABLED, GROUP_SRC, NEED_IP, NEED_PORTS, lane 0");
-    assert_eq!(bar.peek(rule_addr(0, 4)), 0x0016_FFFF, "dport 22 under 0xFFFF");
+    assert_eq!(
+        bar.writes.first(),
+        Some(&(CONTROL, 0)),
+        "counting off first"
+    );
+    assert_eq!(
+        &bar.writes[bar.writes.len() - 2..],
+        &[(LANE_BITS, 1), (CONTROL, 1)],
+        "lanes, then counting on"
+    );
+    assert_eq!(
+        bar.writes.len(),
+        1 + 32 * 27 + 2,
+        "every word of every rule"
+    );
+    assert_eq!(
+        bar.peek(rule_addr(0, 0)),
+        0x0000_1811,
+        "ENABLED, GROUP_SRC, NEED_IP, NEED_PORTS, lane 0"
+    );
+    assert_eq!(
+        bar.peek(rule_addr(0, 4)),
+        0x0016_FFFF,
+        "dport 22 under 0xFFFF"
+    );
     assert_eq!(bar.peek(rule_addr(0, 23)), 100, "packets threshold");
-    assert_eq!(bar.peek(rule_addr(1, 0)), 0x0000_78C7, "ENABLED, FIRST, lane 1, sport/dport groups, NEEDs IP PORTS TCP V4");
-    assert_eq!(bar.peek(rule_addr(1, 8)), 0x0A00_0000, "source ::10.0.0.0, low word");
-    assert_eq!(bar.peek(rule_addr(1, 12)), 0xFF00_0000, "mask /8 after 96 ones, low word");
+    assert_eq!(
+        bar.peek(rule_addr(1, 0)),
+        0x0000_78C7,
+        "ENABLED, FIRST, lane 1, sport/dport groups, NEEDs IP PORTS TCP V4"
+    );
+    assert_eq!(
+        bar.peek(rule_addr(1, 8)),
+        0x0A00_0000,
+        "source ::10.0.0.0, low word"
+    );
+    assert_eq!(
+        bar.peek(rule_addr(1, 12)),
+        0xFF00_0000,
+        "mask /8 after 96 ones, low word"
+    );
     assert_eq!(bar.peek(rule_addr(2, 0)), 0);
     assert_eq!(bar.peek(rule_addr(31, 0)), 0);
 
-    let expected: Vec<_> = set.rules.iter().enumerate().map(|(i, r)| vantage_proto::rules::Rule { name: format!("rule {}", i + 1), ..r.clone() }).collect();
+    let expected: Vec<_> = set
+        .rules
+        .iter()
+        .enumerate()
+        .map(|(i, r)| vantage_proto::rules::Rule {
+            name: format!("rule {}", i + 1),
+            ..r.clone()
+        })
+        .collect();
     let back = read_back(&mut dev);
-    assert_eq!(back.iter().map(|(r, _)| r.clone()).collect::<Vec<_>>(), expected);
+    assert_eq!(
+        back.iter().map(|(r, _)| r.clone()).collect::<Vec<_>>(),
+        expected
+    );
     assert_eq!(back.iter().map(|(_, l)| *l).collect::<Vec<_>>(), [0, 1]);
     assert!(dev.stats_enabled().unwrap());
     assert_eq!(dev.stats_lane_bits().unwrap(), 1);
@@ -84,7 +138,13 @@ fn thirty_two_rules_fill_the_table_and_read_back() {
     let back = read_back(&mut dev);
     assert_eq!(back.len(), 32);
     for (i, (rule, lane)) in back.iter().enumerate() {
-        assert_eq!(*rule, vantage_proto::rules::Rule { name: format!("rule {}", i + 1), ..set.rules[i].clone() });
+        assert_eq!(
+            *rule,
+            vantage_proto::rules::Rule {
+                name: format!("rule {}", i + 1),
+                ..set.rules[i].clone()
+            }
+        );
         assert_eq!(*lane, i % 4, "rule {}", i + 1);
     }
     assert_eq!(dev.access().peek(LANE_BITS), 2);
@@ -92,17 +152,28 @@ fn thirty_two_rules_fill_the_table_and_read_back() {
     // A shorter set afterwards leaves only its own rules enabled.
     dev.load_rules(&parse_rules(FIGURE1).unwrap()).unwrap();
     assert_eq!(read_back(&mut dev).len(), 2);
-    assert!(dev.rule_words().unwrap()[2..].iter().all(|w| *w == [0; RULE_WORDS]));
+    assert!(dev.rule_words().unwrap()[2..]
+        .iter()
+        .all(|w| *w == [0; RULE_WORDS]));
 }
 
 #[test]
 fn a_set_that_cannot_be_placed_is_refused_before_any_write() {
-    let rules: Vec<String> = (0..5).map(|i| format!(r#"{{"name": "r{i}", "src_ip": "group"}}"#)).collect();
-    let set = parse_rules(&format!(r#"{{"epoch_ms": 1, "rules": [{}]}}"#, rules.join(","))).unwrap();
+    let rules: Vec<String> = (0..5)
+        .map(|i| format!(r#"{{"name": "r{i}", "src_ip": "group"}}"#))
+        .collect();
+    let set = parse_rules(&format!(
+        r#"{{"epoch_ms": 1, "rules": [{}]}}"#,
+        rules.join(",")
+    ))
+    .unwrap();
     let mut dev = Device::new(MemBar::like_hardware());
     let e = dev.load_rules(&set).unwrap_err();
     assert!(matches!(e, DriverError::Placement(_)), "{e:?}");
-    assert!(e.to_string().contains("updates at most 4 groups per frame"), "{e}");
+    assert!(
+        e.to_string().contains("updates at most 4 groups per frame"),
+        "{e}"
+    );
     assert!(e.to_string().contains("5 (\"r4\")"), "{e}");
     assert!(dev.access().writes.is_empty());
 
@@ -121,10 +192,17 @@ fn a_device_without_the_stats_block_says_so() {
     let mut dev = Device::new(bar);
     let e = dev.load_rules(&parse_rules(FIGURE1).unwrap()).unwrap_err();
     assert!(matches!(e, DriverError::NoStats), "{e:?}");
-    assert!(e.to_string().starts_with("this device has no stats stage: its register chain has no V-ST block"), "{e}");
+    assert!(
+        e.to_string()
+            .starts_with("this device has no stats stage: its register chain has no V-ST block"),
+        "{e}"
+    );
     assert!(matches!(dev.rule_words(), Err(DriverError::NoStats)));
     assert!(matches!(dev.peek_row(0, 0), Err(DriverError::NoStats)));
-    assert!(matches!(dev.set_stats_enabled(true), Err(DriverError::NoStats)));
+    assert!(matches!(
+        dev.set_stats_enabled(true),
+        Err(DriverError::NoStats)
+    ));
     assert!(dev.access().writes.is_empty());
 }
 
@@ -134,18 +212,34 @@ fn geometry_is_checked_against_the_driver() {
     // rules 32 (7:0), lanes 4 (11:8), ways 4 (15:12), bucket bits 12 (23:16), banks 4 (31:24).
     assert_eq!(dev.access().peek(0x1014), 0x040C_4420);
     let g = dev.stats_geometry().unwrap();
-    let by_hand = StatsGeometry { rules: 32, lanes: 4, ways: 4, bucket_bits: 12, banks: 4, delay: 256, rule_words: 27, rule_stride: 0x80 };
+    let by_hand = StatsGeometry {
+        rules: 32,
+        lanes: 4,
+        ways: 4,
+        bucket_bits: 12,
+        banks: 4,
+        delay: 256,
+        rule_words: 27,
+        rule_stride: 0x80,
+    };
     assert_eq!(g, by_hand);
 
     dev.access().poke(0x1014, 0x040C_8420); // 8 ways
     let e = dev.stats_geometry().unwrap_err().to_string();
-    assert!(e.contains("the device has 32 rules, 4 lanes, 8 ways") && e.contains("the driver expects 32 rules, 4 lanes, 4 ways"), "{e}");
+    assert!(
+        e.contains("the device has 32 rules, 4 lanes, 8 ways")
+            && e.contains("the driver expects 32 rules, 4 lanes, 4 ways"),
+        "{e}"
+    );
     assert!(dev.load_rules(&parse_rules(FIGURE1).unwrap()).is_err());
     assert!(dev.access().writes.is_empty());
 
     let mut dev = Device::new(MemBar::like_hardware());
     dev.access().poke(0x1004, 2); // VERSION
-    assert_eq!(dev.stats_enabled().unwrap_err().to_string(), "the stats block (V-ST) is version 2, but this driver knows version 1");
+    assert_eq!(
+        dev.stats_enabled().unwrap_err().to_string(),
+        "the stats block (V-ST) is version 2, but this driver knows version 1"
+    );
 }
 
 #[test]
@@ -158,8 +252,16 @@ fn control_and_hash_key_registers() {
     let key: [u8; 44] = std::array::from_fn(|i| i as u8);
     dev.set_stats_hash_key(&key).unwrap();
     let bar = dev.access();
-    assert_eq!(bar.peek(0x1020), 0x0001_0203, "key bytes 0..4, big-endian, in HASH_KEY0");
-    assert_eq!(bar.peek(0x1020 + 40), 0x2829_2A2B, "bytes 40..44 in HASH_KEY10");
+    assert_eq!(
+        bar.peek(0x1020),
+        0x0001_0203,
+        "key bytes 0..4, big-endian, in HASH_KEY0"
+    );
+    assert_eq!(
+        bar.peek(0x1020 + 40),
+        0x2829_2A2B,
+        "bytes 40..44 in HASH_KEY10"
+    );
     assert_eq!(bar.writes.len(), 2 + 11);
 }
 
@@ -177,7 +279,13 @@ struct PeekPort {
 
 impl PeekPort {
     fn new(rows: Vec<(u32, [u32; 64])>, ready_after: Option<usize>) -> Self {
-        PeekPort { mem: MemBar::like_hardware(), rows, ready_after, status_reads: 0, taken_loc: u32::MAX }
+        PeekPort {
+            mem: MemBar::like_hardware(),
+            rows,
+            ready_after,
+            status_reads: 0,
+            taken_loc: u32::MAX,
+        }
     }
 }
 
@@ -185,9 +293,15 @@ impl RegisterAccess for PeekPort {
     fn read32(&mut self, addr: u32) -> Result<u32, DriverError> {
         if addr == PEEK_STATUS {
             self.status_reads += 1;
-            if self.ready_after.is_some_and(|n| self.status_reads >= n) && self.mem.peek(PEEK_STATUS) == 0 {
+            if self.ready_after.is_some_and(|n| self.status_reads >= n)
+                && self.mem.peek(PEEK_STATUS) == 0
+            {
                 let loc = self.taken_loc;
-                let row = self.rows.iter().find(|(l, _)| *l == loc).map_or([0xDEAD_BEEF; 64], |(_, r)| *r);
+                let row = self
+                    .rows
+                    .iter()
+                    .find(|(l, _)| *l == loc)
+                    .map_or([0xDEAD_BEEF; 64], |(_, r)| *r);
                 for (i, w) in row.iter().enumerate() {
                     self.mem.poke(PEEK_DATA + 4 * i as u32, *w);
                 }
@@ -235,15 +349,44 @@ fn sample_row() -> [u32; 64] {
 #[test]
 fn peek_reads_the_row_it_asked_for() {
     let loc = 2 << 16 | 0x123;
-    let mut dev = Device::new(PeekPort::new(vec![(loc, sample_row()), (0x123, [0x5555_5555; 64])], Some(3)));
+    let mut dev = Device::new(PeekPort::new(
+        vec![(loc, sample_row()), (0x123, [0x5555_5555; 64])],
+        Some(3),
+    ));
     let ways = dev.peek_row(2, 0x123).unwrap();
     let mut src = [0u8; 16];
     src[12..].copy_from_slice(&[192, 0, 2, 1]);
-    let group = GroupKey { rule: 3, src, dport: 22, proto: 6, ..Default::default() };
-    assert_eq!(ways[1], Entry { valid: true, crossed: true, key: group, packets: 0x1_0000_0005, bytes: 6000 });
+    let group = GroupKey {
+        rule: 3,
+        src,
+        dport: 22,
+        proto: 6,
+        ..Default::default()
+    };
+    assert_eq!(
+        ways[1],
+        Entry {
+            valid: true,
+            crossed: true,
+            key: group,
+            packets: 0x1_0000_0005,
+            bytes: 6000
+        }
+    );
     let mut src6 = [0u8; 16];
     src6[..4].copy_from_slice(&[0x20, 0x01, 0x0d, 0xb8]);
-    assert_eq!(ways[3], Entry { valid: true, key: GroupKey { v6: true, src: src6, ..Default::default() }, ..Default::default() });
+    assert_eq!(
+        ways[3],
+        Entry {
+            valid: true,
+            key: GroupKey {
+                v6: true,
+                src: src6,
+                ..Default::default()
+            },
+            ..Default::default()
+        }
+    );
     assert!(!ways[0].valid && !ways[2].valid);
     assert_eq!(dev.access().status_reads, 3);
 }
@@ -252,8 +395,22 @@ fn peek_reads_the_row_it_asked_for() {
 fn a_peek_that_never_completes_is_a_bounded_error() {
     let mut dev = Device::new(PeekPort::new(vec![], None));
     let e = dev.peek_row(1, 7).unwrap_err();
-    assert!(matches!(e, DriverError::PeekTimeout { bank: 1, bucket: 7, reads: PEEK_POLLS }), "{e:?}");
-    assert!(e.to_string().contains("PEEK_STATUS bit 0 still clear after 1000 reads"), "{e}");
+    assert!(
+        matches!(
+            e,
+            DriverError::PeekTimeout {
+                bank: 1,
+                bucket: 7,
+                reads: PEEK_POLLS
+            }
+        ),
+        "{e:?}"
+    );
+    assert!(
+        e.to_string()
+            .contains("PEEK_STATUS bit 0 still clear after 1000 reads"),
+        "{e}"
+    );
     assert_eq!(dev.access().status_reads, PEEK_POLLS);
 }
 
@@ -263,7 +420,10 @@ fn peek_locations_out_of_range_are_errors_without_access() {
     for (bank, bucket) in [(4, 0), (0, 4096), (usize::MAX, usize::MAX)] {
         let e = dev.peek_row(bank, bucket).unwrap_err();
         assert!(matches!(e, DriverError::PeekRange { .. }), "{e:?}");
-        assert!(e.to_string().ends_with("banks are 0..=3, buckets 0..=4095"), "{e}");
+        assert!(
+            e.to_string().ends_with("banks are 0..=3, buckets 0..=4095"),
+            "{e}"
+        );
     }
     assert!(dev.access().mem.writes.is_empty());
     assert!(dev.peek_row(3, 4095).is_ok(), "the last row is in range");
@@ -273,5 +433,8 @@ fn peek_locations_out_of_range_are_errors_without_access() {
 fn the_reset_table_reads_back_as_32_disabled_rules() {
     let mut dev = Device::new(MemBar::like_hardware());
     assert_eq!(dev.rule_words().unwrap().len(), RULES);
-    assert!(read_back(&mut dev).is_empty(), "the reset table has no enabled rule");
+    assert!(
+        read_back(&mut dev).is_empty(),
+        "the reset table has no enabled rule"
+    );
 }

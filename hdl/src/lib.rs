@@ -22,7 +22,10 @@ pub const TOP_MODULE: &str = "vantage_box_322mhz";
 #[derive(Debug, thiserror::Error)]
 pub enum EmitError {
     #[error("cannot write {path}: {source}")]
-    Write { path: PathBuf, source: std::io::Error },
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 /// The whole design as one Verilog source, top module named `TOP_MODULE`.
@@ -36,14 +39,23 @@ pub fn top_verilog(build_id: u32) -> String {
 fn rename_top(verilog: &str) -> String {
     verilog
         .replace("module top(", &format!("module {TOP_MODULE}("))
-        .replace("endmodule // top\n", &format!("endmodule // {TOP_MODULE}\n"))
+        .replace(
+            "endmodule // top\n",
+            &format!("endmodule // {TOP_MODULE}\n"),
+        )
         .replace("top$", &format!("{TOP_MODULE}$"))
 }
 
 /// Write the design to `dir/vantage_box_322mhz.v`; returns the files written.
 pub fn emit_verilog(dir: &Path, build_id: u32) -> Result<Vec<PathBuf>, EmitError> {
     let path = dir.join(format!("{TOP_MODULE}.v"));
-    std::fs::create_dir_all(dir).map_err(|source| EmitError::Write { path: dir.to_path_buf(), source })?;
-    std::fs::write(&path, top_verilog(build_id)).map_err(|source| EmitError::Write { path: path.clone(), source })?;
+    std::fs::create_dir_all(dir).map_err(|source| EmitError::Write {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    std::fs::write(&path, top_verilog(build_id)).map_err(|source| EmitError::Write {
+        path: path.clone(),
+        source,
+    })?;
     Ok(vec![path])
 }

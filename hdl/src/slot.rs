@@ -117,4 +117,7 @@ pub struct Slot {
 
 // The stages write window and header offsets as literals inside `#[hdl_gen]` bodies (a Rust
 // constant there would be emitted as an undeclared Verilog identifier): keep them in step.
-const _: () = assert!(WIN_BITS == 1024 && HDR_BITS == 320, "update the literal offsets in parse/");
+const _: () = assert!(
+    WIN_BITS == 1024 && HDR_BITS == 320,
+    "update the literal offsets in parse/"
+);

@@ -99,19 +99,29 @@ impl Top {
     /// The top with a build id stamped into `id.BUILD_ID`.
     pub fn new(build_id: u32) -> Self {
         let at = |block: &str, name: &str| {
-            let i = counter_index(block, name).unwrap_or_else(|| panic!("proto has no counter {block}.{name}"));
+            let i = counter_index(block, name)
+                .unwrap_or_else(|| panic!("proto has no counter {block}.{name}"));
             Constant::new(((64 * i) as u64).to_bits())
         };
         // The parse and tag counters are packed as contiguous runs in proto's order
         // (`parse::COUNTER_ORDER`, `tag::COUNTER_ORDER` check the order itself).
         for (i, c) in vantage_proto::regs::parse::COUNTERS.iter().enumerate() {
-            assert_eq!(counter_index("parse", c.name), counter_index("parse", "frames").map(|f| f + i));
+            assert_eq!(
+                counter_index("parse", c.name),
+                counter_index("parse", "frames").map(|f| f + i)
+            );
         }
         for (i, c) in vantage_proto::regs::tag::COUNTERS.iter().enumerate() {
-            assert_eq!(counter_index("tag", c.name), counter_index("tag", "frames").map(|f| f + i));
+            assert_eq!(
+                counter_index("tag", c.name),
+                counter_index("tag", "frames").map(|f| f + i)
+            );
         }
         for (i, c) in vantage_proto::regs::stats::COUNTERS.iter().enumerate() {
-            assert_eq!(counter_index("stats", c.name), counter_index("stats", "frames").map(|f| f + i));
+            assert_eq!(
+                counter_index("stats", c.name),
+                counter_index("stats", "frames").map(|f| f + i)
+            );
         }
         Self {
             s_axil_awvalid: Default::default(),
@@ -262,11 +272,15 @@ impl Logic for Top {
         self.m_axis_adap_rx_322mhz_tlast.next = self.tag.tlast.val();
         self.m_axis_adap_rx_322mhz_tuser_err.next = self.tag.tuser.val();
         // Counters into the register file, packed in proto's block order.
-        self.counters.next = (bit_cast::<COUNTER_BITS, 64>(self.ingress.cycles.val()) << self.at_cycles.val())
-            | (bit_cast::<COUNTER_BITS, 64>(self.ingress.ts_now.val().get_bits::<64>(32)) << self.at_now.val())
-            | (bit_cast::<COUNTER_BITS, 640>(self.parse.counter_words.val()) << self.at_parse.val())
+        self.counters.next = (bit_cast::<COUNTER_BITS, 64>(self.ingress.cycles.val())
+            << self.at_cycles.val())
+            | (bit_cast::<COUNTER_BITS, 64>(self.ingress.ts_now.val().get_bits::<64>(32))
+                << self.at_now.val())
+            | (bit_cast::<COUNTER_BITS, 640>(self.parse.counter_words.val())
+                << self.at_parse.val())
             | (bit_cast::<COUNTER_BITS, 320>(self.tag.counter_words.val()) << self.at_tag.val())
-            | (bit_cast::<COUNTER_BITS, 448>(self.stats.counter_words.val()) << self.at_stats.val());
+            | (bit_cast::<COUNTER_BITS, 448>(self.stats.counter_words.val())
+                << self.at_stats.val());
         self.regfile.counters.next = self.counters.val();
         self.regfile.ts_frac.next = self.ingress.ts_now.val().get_bits::<32>(0);
     }

@@ -45,7 +45,9 @@ pub struct Row {
 }
 
 fn ethertype_at(frame: &[u8], at: usize) -> Option<String> {
-    frame.get(at..at + 2).map(|b| format!("0x{:04x}", u16::from_be_bytes([b[0], b[1]])))
+    frame
+        .get(at..at + 2)
+        .map(|b| format!("0x{:04x}", u16::from_be_bytes([b[0], b[1]])))
 }
 
 /// Decode one frame.
@@ -69,7 +71,13 @@ pub fn decode_frame(no: usize, frame: &[u8], ethertype: u16) -> Row {
         Ok((h, len)) => {
             row.status = "tagged";
             row.timestamp_ns = h.timestamp();
-            if let Some(FlowInfo { hash, flags, l3_offset, ip_proto }) = h.flow() {
+            if let Some(FlowInfo {
+                hash,
+                flags,
+                l3_offset,
+                ip_proto,
+            }) = h.flow()
+            {
                 row.flow_hash = Some(format!("{hash:08x}"));
                 row.flags = Some(flags.describe());
                 row.flags_raw = Some(flags.0);
@@ -82,9 +90,10 @@ pub fn decode_frame(no: usize, frame: &[u8], ethertype: u16) -> Row {
                 .tags
                 .iter()
                 .filter_map(|t| match t {
-                    Tag::Unknown { tag_type, value } => {
-                        Some(format!("{tag_type}:{}", value.iter().map(|b| format!("{b:02x}")).collect::<String>()))
-                    }
+                    Tag::Unknown { tag_type, value } => Some(format!(
+                        "{tag_type}:{}",
+                        value.iter().map(|b| format!("{b:02x}")).collect::<String>()
+                    )),
                     _ => None,
                 })
                 .collect();
@@ -101,7 +110,8 @@ pub fn decode_frame(no: usize, frame: &[u8], ethertype: u16) -> Row {
 }
 
 fn opt<T: ToString>(v: &Option<T>) -> String {
-    v.as_ref().map_or_else(|| "-".to_string(), |x| x.to_string())
+    v.as_ref()
+        .map_or_else(|| "-".to_string(), |x| x.to_string())
 }
 
 pub fn run(path: &Path, ethertype: u16, json: bool) -> anyhow::Result<()> {
@@ -145,13 +155,37 @@ pub fn run(path: &Path, ethertype: u16, json: bool) -> anyhow::Result<()> {
                     opt(&row.ethertype)
                 )?;
             } else if row.status == "untagged" {
-                writeln!(out, "{:>7} {:>5} {:>20} {:>8} {:<28} {:>3} {:>5} {:>9}", row.frame, row.len, "untagged", "", "", "", "", opt(&row.ethertype))?;
+                writeln!(
+                    out,
+                    "{:>7} {:>5} {:>20} {:>8} {:<28} {:>3} {:>5} {:>9}",
+                    row.frame,
+                    row.len,
+                    "untagged",
+                    "",
+                    "",
+                    "",
+                    "",
+                    opt(&row.ethertype)
+                )?;
             } else {
-                writeln!(out, "{:>7} {:>5} bad header: {}", row.frame, row.len, opt(&row.error))?;
+                writeln!(
+                    out,
+                    "{:>7} {:>5} bad header: {}",
+                    row.frame,
+                    row.len,
+                    opt(&row.error)
+                )?;
             }
         }
         if !json {
-            writeln!(out, "{} frames: {} tagged, {} untagged, {} with a bad header", packets.len(), counts[0], counts[1], counts[2])?;
+            writeln!(
+                out,
+                "{} frames: {} tagged, {} untagged, {} with a bad header",
+                packets.len(),
+                counts[0],
+                counts[1],
+                counts[2]
+            )?;
         }
         out.flush()?;
         Ok(())
@@ -168,7 +202,10 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
         let kind = c
             .downcast_ref::<std::io::Error>()
             .map(|io| io.kind())
-            .or_else(|| c.downcast_ref::<serde_json::Error>().and_then(|j| j.io_error_kind()));
+            .or_else(|| {
+                c.downcast_ref::<serde_json::Error>()
+                    .and_then(|j| j.io_error_kind())
+            });
         kind == Some(std::io::ErrorKind::BrokenPipe)
     })
 }

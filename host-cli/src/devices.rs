@@ -30,7 +30,9 @@ fn parse_offset(s: &str) -> anyhow::Result<u32> {
         Some(hex) => u32::from_str_radix(hex, 16),
         None => s.parse(),
     };
-    let off = parsed.with_context(|| format!("`{s}` is not a register offset (use hex like 0x200000 or decimal)"))?;
+    let off = parsed.with_context(|| {
+        format!("`{s}` is not a register offset (use hex like 0x200000 or decimal)")
+    })?;
     if off % 4 != 0 {
         bail!("register offset {s} is not a multiple of 4");
     }
@@ -39,7 +41,9 @@ fn parse_offset(s: &str) -> anyhow::Result<u32> {
 
 #[cfg(feature = "sim")]
 fn open_sim() -> anyhow::Result<Box<dyn RegisterAccess>> {
-    let sim = vantage_sim::Sim::new().map_err(|e| anyhow::anyhow!("{e}")).context("starting the simulator")?;
+    let sim = vantage_sim::Sim::new()
+        .map_err(|e| anyhow::anyhow!("{e}"))
+        .context("starting the simulator")?;
     Ok(Box::new(sim))
 }
 
@@ -53,28 +57,56 @@ fn open_sim() -> anyhow::Result<Box<dyn RegisterAccess>> {
 
 pub fn info(spec: &str) -> anyhow::Result<()> {
     let mut dev = open(spec)?;
-    let info = dev.info().with_context(|| format!("reading the register blocks of device {spec}"))?;
+    let info = dev
+        .info()
+        .with_context(|| format!("reading the register blocks of device {spec}"))?;
     println!("device          {spec}");
-    println!("design version  {} (0x{:06x})", info.version_string(), info.design_version);
+    println!(
+        "design version  {} (0x{:06x})",
+        info.version_string(),
+        info.design_version
+    );
     println!("build id        0x{:08x}", info.build_id);
-    println!("datapath        {} bits at {:.3} MHz", info.datapath_bits, f64::from(info.clock_khz) / 1000.0);
-    println!("features        {} (0x{:08x})", info.features, info.features.0);
+    println!(
+        "datapath        {} bits at {:.3} MHz",
+        info.datapath_bits,
+        f64::from(info.clock_khz) / 1000.0
+    );
+    println!(
+        "features        {} (0x{:08x})",
+        info.features, info.features.0
+    );
     println!("blocks:");
-    println!("  {:<8} {:<10} {:<10} {:>7}  status", "base", "type", "name", "version");
+    println!(
+        "  {:<8} {:<10} {:<10} {:>7}  status",
+        "base", "type", "name", "version"
+    );
     for b in &info.blocks {
         let status = match b.known {
             None => "unknown to this driver".to_string(),
-            Some(k) if k.version != b.version => format!("version {} not supported (driver knows {})", b.version, k.version),
+            Some(k) if k.version != b.version => format!(
+                "version {} not supported (driver knows {})",
+                b.version, k.version
+            ),
             Some(k) => format!("ok, {} counters", k.counters.len()),
         };
-        println!("  0x{:04x}   {:<10} {:<10} {:>7}  {}", b.base, b.type_string(), b.name(), b.version, status);
+        println!(
+            "  0x{:04x}   {:<10} {:<10} {:>7}  {}",
+            b.base,
+            b.type_string(),
+            b.name(),
+            b.version,
+            status
+        );
     }
     Ok(())
 }
 
 pub fn counters(spec: &str, json: bool) -> anyhow::Result<()> {
     let mut dev = open(spec)?;
-    let snap = dev.snapshot().with_context(|| format!("reading the counters of device {spec}"))?;
+    let snap = dev
+        .snapshot()
+        .with_context(|| format!("reading the counters of device {spec}"))?;
     if json {
         println!("{}", serde_json::to_string(&snap)?);
     } else {

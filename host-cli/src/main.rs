@@ -232,7 +232,9 @@ fn parse_index(s: &str) -> Result<usize, String> {
 fn parse_gbps(s: &str) -> Result<f64, String> {
     match s.parse::<f64>() {
         Ok(g) if g.is_finite() && g > 0.0 && g <= 10_000.0 => Ok(g),
-        _ => Err(format!("`{s}` is not a line rate in Gb/s (a number above 0, at most 10000)")),
+        _ => Err(format!(
+            "`{s}` is not a line rate in Gb/s (a number above 0, at most 10000)"
+        )),
     }
 }
 

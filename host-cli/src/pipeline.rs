@@ -23,26 +23,42 @@ const LONG_SIM_CYCLES: u64 = 1_000_000_000;
 pub fn load_frames(path: &Path) -> anyhow::Result<Vec<(u64, LaneFrame)>> {
     let packets = vantage_capture::read(path)?;
     tracing::info!(path = %path.display(), frames = packets.len(), "capture loaded");
-    Ok(packets.into_iter().map(|p| (p.ts_ns, LaneFrame::from_bytes(&p.data))).collect())
+    Ok(packets
+        .into_iter()
+        .map(|p| (p.ts_ns, LaneFrame::from_bytes(&p.data)))
+        .collect())
 }
 
 /// Write the pipeline's output frames; frame i gets the capture time of input frame i (frames are
 /// never dropped or reordered, so the counts match; extra frames get the last time).
 #[cfg_attr(not(any(feature = "sim", feature = "model")), allow(dead_code))]
-pub fn write_frames(path: &Path, input: &[(u64, LaneFrame)], output: &[LaneFrame]) -> anyhow::Result<()> {
+pub fn write_frames(
+    path: &Path,
+    input: &[(u64, LaneFrame)],
+    output: &[LaneFrame],
+) -> anyhow::Result<()> {
     let holes = output.iter().filter(|f| f.has_hole()).count();
     if holes > 0 {
-        tracing::warn!(frames = holes, "frames with tkeep holes: pcap cannot show holes, their empty lanes are left out");
+        tracing::warn!(
+            frames = holes,
+            "frames with tkeep holes: pcap cannot show holes, their empty lanes are left out"
+        );
     }
     let errors = output.iter().filter(|f| f.user).count();
     if errors > 0 {
-        tracing::warn!(frames = errors, "frames carry tuser (MAC error), which pcap cannot record");
+        tracing::warn!(
+            frames = errors,
+            "frames carry tuser (MAC error), which pcap cannot record"
+        );
     }
     let last_ts = input.last().map_or(0, |f| f.0);
     let packets: Vec<Packet> = output
         .iter()
         .enumerate()
-        .map(|(i, f)| Packet { ts_ns: input.get(i).map_or(last_ts, |x| x.0), data: f.bytes() })
+        .map(|(i, f)| Packet {
+            ts_ns: input.get(i).map_or(last_ts, |x| x.0),
+            data: f.bytes(),
+        })
         .collect();
     vantage_capture::write(path, &packets)?;
     Ok(())
@@ -61,7 +77,14 @@ pub fn spinner(beats: usize, what: &str) -> Option<indicatif::ProgressBar> {
 }
 
 #[cfg_attr(not(any(feature = "sim", feature = "model")), allow(dead_code))]
-fn summary(what: &str, args: &RunArgs, frames_in: usize, beats: &[TimedBeat], output: &[LaneFrame], counters: &BTreeMap<String, u64>) {
+fn summary(
+    what: &str,
+    args: &RunArgs,
+    frames_in: usize,
+    beats: &[TimedBeat],
+    output: &[LaneFrame],
+    counters: &BTreeMap<String, u64>,
+) {
     let tagged = counters.get("tag.tagged").copied();
     let cycles = match (beats.first(), beats.last()) {
         (Some(a), Some(b)) => b.cycle - a.cycle + 1,
@@ -91,7 +114,10 @@ fn summary(what: &str, args: &RunArgs, frames_in: usize, beats: &[TimedBeat], ou
 fn frames_of(beats: &[TimedBeat]) -> anyhow::Result<Vec<LaneFrame>> {
     match LaneFrame::from_beats(beats.iter().map(|b| &b.beat)) {
         Ok(f) => Ok(f),
-        Err(done) => bail!("the pipeline's output ends inside a frame (after {} complete frames)", done.len()),
+        Err(done) => bail!(
+            "the pipeline's output ends inside a frame (after {} complete frames)",
+            done.len()
+        ),
     }
 }
 
@@ -106,7 +132,9 @@ pub fn run_sim(args: &RunArgs) -> anyhow::Result<()> {
         Some(p) => Sim::with_trace(p.as_path())
             .map_err(|e| anyhow::anyhow!("{e}"))
             .with_context(|| format!("starting the simulator with a trace to {}", p.display()))?,
-        None => Sim::new().map_err(|e| anyhow::anyhow!("{e}")).context("starting the simulator")?,
+        None => Sim::new()
+            .map_err(|e| anyhow::anyhow!("{e}"))
+            .context("starting the simulator")?,
     };
     let timebase = {
         let mut dev = Device::new(&mut sim);
@@ -115,7 +143,8 @@ pub fn run_sim(args: &RunArgs) -> anyhow::Result<()> {
         dev.set_ethertype(args.ethertype)?;
         // Stamp frames with capture-like times: the counter starts at the first capture time.
         dev.load_time(input.first().map_or(0, |f| f.0))?;
-        dev.timebase().context("reading the simulated device's timebase")?
+        dev.timebase()
+            .context("reading the simulated device's timebase")?
     };
     // Leave a few cycles for the register writes to cross into the datapath clock.
     let start = sim.cycle() + 16;
@@ -123,16 +152,24 @@ pub fn run_sim(args: &RunArgs) -> anyhow::Result<()> {
     if let (Some(a), Some(b)) = (beats.first(), beats.last()) {
         let cycles = b.cycle - a.cycle;
         if cycles > LONG_SIM_CYCLES {
-            tracing::warn!(cycles, "the pacing spreads the input over very many cycles; the simulation may take long");
+            tracing::warn!(
+                cycles,
+                "the pacing spreads the input over very many cycles; the simulation may take long"
+            );
         }
     }
     let pb = spinner(beats.len(), "simulating");
-    let out = sim.run(&beats).map_err(|e| anyhow::anyhow!("{e}")).with_context(|| format!("simulating {} beats", beats.len()))?;
+    let out = sim
+        .run(&beats)
+        .map_err(|e| anyhow::anyhow!("{e}"))
+        .with_context(|| format!("simulating {} beats", beats.len()))?;
     if let Some(pb) = pb {
         pb.finish_and_clear();
     }
     let frames = frames_of(&out)?;
-    let counters = Device::new(&mut sim).snapshot().context("reading the simulated device's counters")?;
+    let counters = Device::new(&mut sim)
+        .snapshot()
+        .context("reading the simulated device's counters")?;
     write_frames(&args.output, &input, &frames)?;
     summary("sim", args, input.len(), &beats, &frames, &counters);
     if args.compare_model {
@@ -159,17 +196,32 @@ fn compare_with_model(
     };
     let model = vantage_model::run(&config, beats);
     if model.frames.len() != frames.len() {
-        bail!("model gives {} frames, the hardware {}", model.frames.len(), frames.len());
+        bail!(
+            "model gives {} frames, the hardware {}",
+            model.frames.len(),
+            frames.len()
+        );
     }
-    if let Some(i) = frames.iter().zip(&model.frames).position(|(a, b)| a.trimmed() != b.trimmed()) {
+    if let Some(i) = frames
+        .iter()
+        .zip(&model.frames)
+        .position(|(a, b)| a.trimmed() != b.trimmed())
+    {
         bail!("frame {} differs between the hardware and the model", i + 1);
     }
     for (name, value) in &model.counters {
         if counters.get(name) != Some(value) {
-            bail!("counter {name}: hardware {:?}, model {value}", counters.get(name));
+            bail!(
+                "counter {name}: hardware {:?}, model {value}",
+                counters.get(name)
+            );
         }
     }
-    println!("model: the same {} frames and {} counters as the hardware", frames.len(), model.counters.len());
+    println!(
+        "model: the same {} frames and {} counters as the hardware",
+        frames.len(),
+        model.counters.len()
+    );
     Ok(())
 }
 
@@ -214,7 +266,14 @@ pub fn run_model(args: &RunArgs) -> anyhow::Result<()> {
         pb.finish_and_clear();
     }
     write_frames(&args.output, &input, &out.frames)?;
-    summary("model", args, input.len(), &beats, &out.frames, &out.counters);
+    summary(
+        "model",
+        args,
+        input.len(),
+        &beats,
+        &out.frames,
+        &out.counters,
+    );
     Ok(())
 }
 

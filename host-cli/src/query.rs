@@ -13,13 +13,26 @@ pub fn run(text: &str, device: &str, capture: Option<&Path>, top: usize) -> anyh
     println!("query:   {}", q.text);
     println!(
         "rule:    src {}  dst {}  sport {}  dport {}  proto {}  flags {}  ingress {}",
-        rule.src_ip, rule.dst_ip, rule.src_port, rule.dst_port, rule.ip_proto, rule.tcp_flags, rule.ingress_port
+        rule.src_ip,
+        rule.dst_ip,
+        rule.src_port,
+        rule.dst_port,
+        rule.ip_proto,
+        rule.tcp_flags,
+        rule.ingress_port
     );
     let mut dev = crate::devices::open(device)?;
-    let features = dev.features().with_context(|| format!("reading the features of device {device}"))?;
+    let features = dev
+        .features()
+        .with_context(|| format!("reading the features of device {device}"))?;
     if features.has(feature::STATS) {
-        let enc = dev.load_rules(&q.rules).with_context(|| format!("loading the query's rule into device {device}"))?;
-        println!("placed:  hardware (device {device}: rule 1 on lane {}, counting on)", lane_of(&enc.rules[0]));
+        let enc = dev
+            .load_rules(&q.rules)
+            .with_context(|| format!("loading the query's rule into device {device}"))?;
+        println!(
+            "placed:  hardware (device {device}: rule 1 on lane {}, counting on)",
+            lane_of(&enc.rules[0])
+        );
         if let Some(path) = capture {
             // The device's stats stage has no epochs or reports yet: a capture's per-epoch figures
             // come from the model's stats stage.
@@ -58,9 +71,16 @@ fn run_in_software(q: &Query, path: &Path, top: usize) -> anyhow::Result<()> {
                 epoch = e;
             }
             let meta = vantage_model::parse_frame(&p.data, &key);
-            let facts = FrameFacts { meta: &meta, ip_ok: meta.ip_ok, ingress_port: 0 };
+            let facts = FrameFacts {
+                meta: &meta,
+                ip_ok: meta.ip_ok,
+                ingress_port: 0,
+            };
             for k in table.count(&facts, p.data.len() as u64) {
-                println!("  threshold crossed in epoch {epoch}: {}", describe(&q.rules.rules[0], &k));
+                println!(
+                    "  threshold crossed in epoch {epoch}: {}",
+                    describe(&q.rules.rules[0], &k)
+                );
             }
         }
         report(q, epoch, &mut table, top);
@@ -69,7 +89,9 @@ fn run_in_software(q: &Query, path: &Path, top: usize) -> anyhow::Result<()> {
     #[cfg(not(feature = "model"))]
     {
         let _ = (q, path, top);
-        anyhow::bail!("this vantage was built without the software model: rebuild with `--features model`")
+        anyhow::bail!(
+            "this vantage was built without the software model: rebuild with `--features model`"
+        )
     }
 }
 
@@ -82,10 +104,19 @@ fn report(q: &Query, epoch: u64, table: &mut vantage_model::stats::table::StatsT
     };
     let mut ranked: Vec<_> = groups.iter().collect();
     ranked.sort_by_key(|(_, c)| std::cmp::Reverse(measure(c)));
-    let unit = if q.measure == Measure::Packets { "packets" } else { "bytes" };
+    let unit = if q.measure == Measure::Packets {
+        "packets"
+    } else {
+        "bytes"
+    };
     println!("epoch {epoch}: {} groups", groups.len());
     for (k, c) in ranked.iter().take(top) {
-        println!("  {:>10} {unit}  {}{}", measure(c), describe(&q.rules.rules[0], k), if c.crossed { "  (over threshold)" } else { "" });
+        println!(
+            "  {:>10} {unit}  {}{}",
+            measure(c),
+            describe(&q.rules.rules[0], k),
+            if c.crossed { "  (over threshold)" } else { "" }
+        );
     }
 }
 

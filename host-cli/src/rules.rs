@@ -8,7 +8,12 @@ use vantage_proto::stats::{decode_rule, encode_rule, RuleWords, RULES};
 
 pub fn check(path: &Path) -> anyhow::Result<()> {
     let set = read(path)?;
-    println!("{}: {} rules, epoch {} ms", path.display(), set.rules.len(), set.epoch_ms);
+    println!(
+        "{}: {} rules, epoch {} ms",
+        path.display(),
+        set.rules.len(),
+        set.epoch_ms
+    );
     for (i, r) in set.rules.iter().enumerate() {
         print_rule(i + 1, r, "");
     }
@@ -17,35 +22,70 @@ pub fn check(path: &Path) -> anyhow::Result<()> {
 
 /// Parse and check, with the errors `rules check` gives.
 fn read(path: &Path) -> anyhow::Result<RuleSet> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("reading rule file {}", path.display()))?;
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading rule file {}", path.display()))?;
     parse_rules(&text).with_context(|| format!("rule file {}", path.display()))
 }
 
 /// A rule as `rules check` prints it; `note` goes on its first line.
 fn print_rule(number: usize, r: &Rule, note: &str) {
-    println!("{number:>2}. {}{note}{}", r.name, if r.first { "  (first match: stops here)" } else { "" });
+    println!(
+        "{number:>2}. {}{note}{}",
+        r.name,
+        if r.first {
+            "  (first match: stops here)"
+        } else {
+            ""
+        }
+    );
     println!(
         "    ingress {}  src {}  dst {}  sport {}  dport {}  proto {}  flags {}",
         r.ingress_port, r.src_ip, r.dst_ip, r.src_port, r.dst_port, r.ip_proto, r.tcp_flags
     );
     if let Some(t) = r.threshold {
         let show = |v: Option<u64>| v.map_or("-".to_string(), |n| n.to_string());
-        println!("    threshold per group per epoch: packets {}, bytes {}", show(t.packets), show(t.bytes));
+        println!(
+            "    threshold per group per epoch: packets {}, bytes {}",
+            show(t.packets),
+            show(t.bytes)
+        );
     }
 }
 
 pub fn load(path: &Path, spec: &str) -> anyhow::Result<()> {
     let set = read(path)?;
     let mut dev = crate::devices::open(spec)?;
-    let encoded = dev.load_rules(&set).with_context(|| format!("loading {} into device {spec}", path.display()))?;
-    println!("{}: {} rules loaded into device {spec}; counting on", path.display(), set.rules.len());
-    println!("lanes in use: {} (LANE_BITS {})", 1u32 << encoded.lane_bits, encoded.lane_bits);
+    let encoded = dev
+        .load_rules(&set)
+        .with_context(|| format!("loading {} into device {spec}", path.display()))?;
+    println!(
+        "{}: {} rules loaded into device {spec}; counting on",
+        path.display(),
+        set.rules.len()
+    );
+    println!(
+        "lanes in use: {} (LANE_BITS {})",
+        1u32 << encoded.lane_bits,
+        encoded.lane_bits
+    );
     for (i, (r, words)) in set.rules.iter().zip(&encoded.rules).enumerate() {
         let lane = decode_rule(words, i + 1).map_or(0, |(_, lane)| lane);
-        println!("{:>2}. {}  lane {lane}{}", i + 1, r.name, if r.first { "  (first match: stops here)" } else { "" });
+        println!(
+            "{:>2}. {}  lane {lane}{}",
+            i + 1,
+            r.name,
+            if r.first {
+                "  (first match: stops here)"
+            } else {
+                ""
+            }
+        );
     }
     // The V-ST block has no epoch register yet: say so rather than drop the setting silently.
-    println!("epoch_ms {} is not loaded: the stats block has no epoch register yet", set.epoch_ms);
+    println!(
+        "epoch_ms {} is not loaded: the stats block has no epoch register yet",
+        set.epoch_ms
+    );
     Ok(())
 }
 

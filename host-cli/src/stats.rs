@@ -6,9 +6,14 @@ use vantage_proto::stats::{Entry, GroupKey};
 
 pub fn peek(spec: &str, bank: usize, bucket: usize) -> anyhow::Result<()> {
     let mut dev = crate::devices::open(spec)?;
-    let ways = dev.peek_row(bank, bucket).with_context(|| format!("peeking into the stats table of device {spec}"))?;
+    let ways = dev
+        .peek_row(bank, bucket)
+        .with_context(|| format!("peeking into the stats table of device {spec}"))?;
     let valid = ways.iter().filter(|e| e.valid).count();
-    println!("bank {bank}, bucket {bucket} (0x{bucket:03x}): {valid} of {} ways valid", ways.len());
+    println!(
+        "bank {bank}, bucket {bucket} (0x{bucket:03x}): {valid} of {} ways valid",
+        ways.len()
+    );
     for (way, e) in ways.iter().enumerate().filter(|(_, e)| e.valid) {
         println!("way {way}: {}", describe(e));
     }

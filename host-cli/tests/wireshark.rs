@@ -12,18 +12,40 @@ fn root() -> PathBuf {
 fn tshark_fields(capture: &Path, lua: bool, fields: &[&str]) -> Option<Vec<String>> {
     let mut cmd = Command::new("tshark");
     if lua {
-        cmd.arg("-X").arg(format!("lua_script:{}", root().join("tools/wireshark/vantage.lua").display()));
+        cmd.arg("-X").arg(format!(
+            "lua_script:{}",
+            root().join("tools/wireshark/vantage.lua").display()
+        ));
     }
-    cmd.arg("-r").arg(capture).args(["-T", "fields", "-E", "separator=/t"]);
+    cmd.arg("-r")
+        .arg(capture)
+        .args(["-T", "fields", "-E", "separator=/t"]);
     for f in fields {
         cmd.args(["-e", f]);
     }
     let out = cmd.output().ok()?;
-    assert!(out.status.success(), "tshark failed: {}", String::from_utf8_lossy(&out.stderr));
-    Some(String::from_utf8_lossy(&out.stdout).lines().map(str::to_string).collect())
+    assert!(
+        out.status.success(),
+        "tshark failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(str::to_string)
+            .collect(),
+    )
 }
 
-const INNER: [&str; 7] = ["ip.src", "ip.dst", "ipv6.src", "ipv6.dst", "tcp.srcport", "udp.dstport", "ip.len"];
+const INNER: [&str; 7] = [
+    "ip.src",
+    "ip.dst",
+    "ipv6.src",
+    "ipv6.dst",
+    "tcp.srcport",
+    "udp.dstport",
+    "ip.len",
+];
 
 fn check(input: &Path) {
     let Some(inner_in) = tshark_fields(input, false, &INNER) else {
@@ -32,24 +54,59 @@ fn check(input: &Path) {
     };
     let dir = tempfile::tempdir().expect("tempdir");
     let out = dir.path().join("out.pcap");
-    let run = Command::new(env!("CARGO_BIN_EXE_vantage")).arg("model").arg(input).arg("-o").arg(&out).output().expect("vantage");
-    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let run = Command::new(env!("CARGO_BIN_EXE_vantage"))
+        .arg("model")
+        .arg(input)
+        .arg("-o")
+        .arg(&out)
+        .output()
+        .expect("vantage");
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
     let inner_out = tshark_fields(&out, true, &INNER).expect("tshark");
     // Wireshark dissects Cisco FabricPath only from the frame start: its dissector needs the outer
     // MAC addresses next to the FabricPath header, which the Vantage header separates. Those
     // frames are left out here (they are checked by strip and against the model elsewhere).
     let packets = vantage_capture::read(input).expect("input capture");
-    let fabric_path: Vec<bool> = packets.iter().map(|p| p.data.get(12..14) == Some(&[0x89, 0x03][..])).collect();
+    let fabric_path: Vec<bool> = packets
+        .iter()
+        .map(|p| p.data.get(12..14) == Some(&[0x89, 0x03][..]))
+        .collect();
     let keep = |rows: &[String]| -> Vec<String> {
-        rows.iter().zip(&fabric_path).filter(|(_, fp)| !**fp).map(|(r, _)| r.clone()).collect()
+        rows.iter()
+            .zip(&fabric_path)
+            .filter(|(_, fp)| !**fp)
+            .map(|(r, _)| r.clone())
+            .collect()
     };
     assert_eq!(inner_in.len(), fabric_path.len());
-    assert_eq!(keep(&inner_in), keep(&inner_out), "tshark sees a different inner packet behind the header");
+    assert_eq!(
+        keep(&inner_in),
+        keep(&inner_out),
+        "tshark sees a different inner packet behind the header"
+    );
     let skipped = fabric_path.iter().filter(|fp| **fp).count();
 
-    let header = tshark_fields(&out, true, &["vantage.timestamp", "vantage.flow.hash", "vantage.flow.flags", "vantage.flow.l3_offset", "vantage.flow.proto"])
-        .expect("tshark");
-    let decoded = Command::new(env!("CARGO_BIN_EXE_vantage")).args(["decode", "--json"]).arg(&out).output().expect("decode");
+    let header = tshark_fields(
+        &out,
+        true,
+        &[
+            "vantage.timestamp",
+            "vantage.flow.hash",
+            "vantage.flow.flags",
+            "vantage.flow.l3_offset",
+            "vantage.flow.proto",
+        ],
+    )
+    .expect("tshark");
+    let decoded = Command::new(env!("CARGO_BIN_EXE_vantage"))
+        .args(["decode", "--json"])
+        .arg(&out)
+        .output()
+        .expect("decode");
     let ours: Vec<String> = String::from_utf8_lossy(&decoded.stdout)
         .lines()
         .map(|l| {
@@ -93,7 +150,12 @@ fn tshark_reads_what_we_write_real_captures() {
         eprintln!("skipped: ../shared/testdata not found");
         return;
     }
-    for name in ["http.pcap", "basic_ipv6_tcp.pcap", "telnet-raw.pcap", "tfo_data_on_syn.pcap"] {
+    for name in [
+        "http.pcap",
+        "basic_ipv6_tcp.pcap",
+        "telnet-raw.pcap",
+        "tfo_data_on_syn.pcap",
+    ] {
         check(&real.join(name));
     }
 }

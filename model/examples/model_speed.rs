@@ -9,8 +9,13 @@ use vantage_model::{run, Config};
 use vantage_proto::axis::{schedule, LaneFrame, Pacing};
 
 fn main() {
-    let default = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/testdata/real/real.pcap");
-    let path = std::env::args().nth(1).unwrap_or_else(|| default.to_string());
+    let default = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../shared/testdata/real/real.pcap"
+    );
+    let path = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| default.to_string());
     let Ok(file) = std::fs::File::open(&path) else {
         println!("skipped: {path} not found");
         return;
@@ -26,7 +31,11 @@ fn main() {
     while let Some(Ok(p)) = reader.next_packet() {
         frames.push((0u64, LaneFrame::from_bytes(&p.data)));
     }
-    let pacing = if std::env::var("BACK_TO_BACK").is_ok() { Pacing::BackToBack } else { Pacing::LineRate { gbps: 100.0 } };
+    let pacing = if std::env::var("BACK_TO_BACK").is_ok() {
+        Pacing::BackToBack
+    } else {
+        Pacing::LineRate { gbps: 100.0 }
+    };
     let input = schedule(&frames, pacing, 0);
     let start = Instant::now();
     let out = run(&Config::default(), &input);

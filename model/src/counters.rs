@@ -15,7 +15,10 @@ pub type Counters = BTreeMap<String, u64>;
 
 /// Name of a register block, as `proto::regs::BLOCKS` has it.
 fn block_name(base: u16) -> &'static str {
-    regs::BLOCKS.iter().find(|b| b.base == base).map_or("?", |b| b.name)
+    regs::BLOCKS
+        .iter()
+        .find(|b| b.base == base)
+        .map_or("?", |b| b.name)
 }
 
 /// The parse block's counters.
@@ -51,8 +54,11 @@ impl ParseCounters {
         let oversize = bytes > MAX_FRAME_BYTES as u64;
         let mac_error = beats.last().is_some_and(|b| b.user);
         let f = meta.flags;
-        let malformed =
-            f.has(ParseFlags::TRUNCATED) || f.has(ParseFlags::BAD_IHL) || hole || oversize || mac_error;
+        let malformed = f.has(ParseFlags::TRUNCATED)
+            || f.has(ParseFlags::BAD_IHL)
+            || hole
+            || oversize
+            || mac_error;
         self.frames += 1;
         self.bytes += bytes;
         self.malformed += malformed as u64;
@@ -150,20 +156,53 @@ mod tests {
     fn every_counter_in_the_register_map_is_known_and_counted() {
         let (mut p, mut t) = (ParseCounters::default(), TagCounters::default());
         for c in regs::parse::COUNTERS {
-            assert!(p.get(c.name).is_some(), "parse counter {} unknown to the model", c.name);
+            assert!(
+                p.get(c.name).is_some(),
+                "parse counter {} unknown to the model",
+                c.name
+            );
         }
         for c in regs::tag::COUNTERS {
-            assert!(t.get(c.name).is_some(), "tag counter {} unknown to the model", c.name);
+            assert!(
+                t.get(c.name).is_some(),
+                "tag counter {} unknown to the model",
+                c.name
+            );
         }
         // 144 full beats and a last beat with a hole: 9218 bytes, oversize, hole, MAC error.
-        let mut beats = vec![Beat { keep: u64::MAX, ..Beat::EMPTY }; 144];
-        beats.push(Beat { keep: 0b101, last: true, user: true, ..Beat::EMPTY });
-        p.count(&beats, &Meta { flags: ParseFlags(0x3FF), ..Meta::default() });
-        for d in [TagDecision::Tagged, TagDecision::TooShort, TagDecision::Backlog] {
+        let mut beats = vec![
+            Beat {
+                keep: u64::MAX,
+                ..Beat::EMPTY
+            };
+            144
+        ];
+        beats.push(Beat {
+            keep: 0b101,
+            last: true,
+            user: true,
+            ..Beat::EMPTY
+        });
+        p.count(
+            &beats,
+            &Meta {
+                flags: ParseFlags(0x3FF),
+                ..Meta::default()
+            },
+        );
+        for d in [
+            TagDecision::Tagged,
+            TagDecision::TooShort,
+            TagDecision::Backlog,
+        ] {
             t.count(&LaneFrame::from_bytes(&[0]), d);
         }
         for c in regs::stats::COUNTERS {
-            assert!(stats_counter(&StatsCounters::default(), c.name).is_some(), "stats counter {} unknown to the model", c.name);
+            assert!(
+                stats_counter(&StatsCounters::default(), c.name).is_some(),
+                "stats counter {} unknown to the model",
+                c.name
+            );
         }
         let s = StatsCounters {
             frames: 1,
@@ -179,8 +218,14 @@ mod tests {
             epochs_late: 1,
         };
         let c = to_map(&p, &t, &s);
-        assert_eq!(c.len(), regs::parse::COUNTERS.len() + regs::tag::COUNTERS.len() + regs::stats::COUNTERS.len());
+        assert_eq!(
+            c.len(),
+            regs::parse::COUNTERS.len() + regs::tag::COUNTERS.len() + regs::stats::COUNTERS.len()
+        );
         assert!(c.contains_key("parse.frames") && c.contains_key("tag.tagged"));
-        assert!(c.values().all(|v| *v > 0), "some counter is never counted: {c:?}");
+        assert!(
+            c.values().all(|v| *v > 0),
+            "some counter is never counted: {c:?}"
+        );
     }
 }

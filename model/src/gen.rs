@@ -21,9 +21,9 @@
 //! frames over cycles with gaps between frames and inside them.
 
 use etherparse::{
-    EtherType, Ethernet2Header, IpFragOffset, IpHeaders, IpNumber, Ipv4Header, Ipv4Options, Ipv6Extensions,
-    Ipv6FragmentHeader, Ipv6Header, Ipv6RawExtHeader, Ipv6RoutingExtensions, PacketBuilder,
-    SingleVlanHeader, TcpHeader, VlanId,
+    EtherType, Ethernet2Header, IpFragOffset, IpHeaders, IpNumber, Ipv4Header, Ipv4Options,
+    Ipv6Extensions, Ipv6FragmentHeader, Ipv6Header, Ipv6RawExtHeader, Ipv6RoutingExtensions,
+    PacketBuilder, SingleVlanHeader, TcpHeader, VlanId,
 };
 use proptest::collection::vec;
 use proptest::prelude::*;
@@ -56,7 +56,11 @@ pub enum Link {
     /// An optional Cisco FabricPath header (outer MACs, 0x8903, FTag/TTL, inner MACs), then
     /// these tags in order: VLAN TPIDs (4 bytes each), 0x8926 VN-tags (6 bytes each) or 0x88E7
     /// PBB I-tags (18 bytes each), then optionally a PPPoE session header (8 bytes).
-    Stack { fabric_path: bool, tags: Vec<u16>, pppoe: bool },
+    Stack {
+        fabric_path: bool,
+        tags: Vec<u16>,
+        pppoe: bool,
+    },
 }
 
 /// EtherType of an 802.1ah PBB I-tag.
@@ -95,16 +99,33 @@ pub struct V6Exts {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Net {
     /// IPv4 with `options` (a multiple of 4, at most 40 bytes) and fragment fields.
-    V4 { options: Vec<u8>, frag_offset: u16, more_fragments: bool },
-    V6 { exts: V6Exts },
+    V4 {
+        options: Vec<u8>,
+        frag_offset: u16,
+        more_fragments: bool,
+    },
+    V6 {
+        exts: V6Exts,
+    },
 }
 
 /// The transport layer of a generated frame.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Transport {
     /// TCP; `flags` are the 8 bits CWR..FIN; `options` a multiple of 4, at most 40 bytes.
-    Tcp { sport: u16, dport: u16, seq: u32, ack: u32, flags: u8, window: u16, options: Vec<u8> },
-    Udp { sport: u16, dport: u16 },
+    Tcp {
+        sport: u16,
+        dport: u16,
+        seq: u32,
+        ack: u32,
+        flags: u8,
+        window: u16,
+        options: Vec<u8>,
+    },
+    Udp {
+        sport: u16,
+        dport: u16,
+    },
     /// ICMP echo request in IPv4, ICMPv6 echo request in IPv6.
     Icmp,
     /// Any other protocol number: the payload follows the IP headers directly.
@@ -133,7 +154,11 @@ impl FrameSpec {
             Link::Vlan { .. } => 1,
             Link::QinQ { .. } => 2,
             Link::Mpls { labels, vlan } => *labels as usize + *vlan as usize,
-            Link::Stack { fabric_path, tags, pppoe } => {
+            Link::Stack {
+                fabric_path,
+                tags,
+                pppoe,
+            } => {
                 let fp = if *fabric_path { 16 } else { 0 };
                 let bytes: usize = tags.iter().map(|t| tag_bytes(*t)).sum();
                 return ETHERNET_BYTES + fp + bytes + if *pppoe { 8 } else { 0 };
@@ -156,7 +181,11 @@ pub fn build(spec: &FrameSpec) -> Vec<u8> {
 
 /// The bytes before the IP header.
 fn link_bytes(link: &Link, ip: &[u8]) -> Vec<u8> {
-    let ip_type = if ip.first().map(|b| b >> 4) == Some(6) { EtherType::IPV6 } else { EtherType::IPV4 };
+    let ip_type = if ip.first().map(|b| b >> 4) == Some(6) {
+        EtherType::IPV6
+    } else {
+        EtherType::IPV4
+    };
     let eth = |ether_type: u16| Ethernet2Header {
         source: [0x02, 0, 0, 0, 0, 0x01],
         destination: [0x02, 0, 0, 0, 0, 0x02],
@@ -179,7 +208,11 @@ fn link_bytes(link: &Link, ip: &[u8]) -> Vec<u8> {
             out.extend_from_slice(&vlan(vid, EtherType(inner)).to_bytes());
             out.extend_from_slice(&vlan(vid.wrapping_add(1), ip_type).to_bytes());
         }
-        Link::Stack { fabric_path, tags, pppoe } => {
+        Link::Stack {
+            fabric_path,
+            tags,
+            pppoe,
+        } => {
             let after_tags = if *pppoe { ETHERTYPE_PPPOE } else { ip_type.0 };
             let first = tags.first().copied().unwrap_or(after_tags);
             if *fabric_path {
@@ -202,14 +235,21 @@ fn link_bytes(link: &Link, ip: &[u8]) -> Vec<u8> {
                 out.extend_from_slice(&next.to_be_bytes());
             }
             if *pppoe {
-                let ppp: u16 = if ip_type == EtherType::IPV6 { 0x0057 } else { 0x0021 };
+                let ppp: u16 = if ip_type == EtherType::IPV6 {
+                    0x0057
+                } else {
+                    0x0021
+                };
                 let len = (ip.len() + 2) as u16;
                 out.extend_from_slice(&[0x11, 0x00, 0x0f, 0x07]); // version/type, code, session
                 out.extend_from_slice(&len.to_be_bytes());
                 out.extend_from_slice(&ppp.to_be_bytes());
             }
         }
-        &Link::Mpls { labels, vlan: with_vlan } => {
+        &Link::Mpls {
+            labels,
+            vlan: with_vlan,
+        } => {
             if with_vlan {
                 out.extend_from_slice(&eth(VLAN_TPIDS[0]).to_bytes());
                 out.extend_from_slice(&vlan(7, EtherType(ETHERTYPE_MPLS)).to_bytes());
@@ -231,11 +271,21 @@ fn mpls_label(label: u32, bottom: bool) -> [u8; 4] {
 
 /// The IP packet (headers, transport, payload) built by etherparse.
 fn ip_packet(spec: &FrameSpec) -> Vec<u8> {
-    let payload: Vec<u8> = (0..spec.payload).map(|i| (i as u8).wrapping_mul(31).wrapping_add(7)).collect();
+    let payload: Vec<u8> = (0..spec.payload)
+        .map(|i| (i as u8).wrapping_mul(31).wrapping_add(7))
+        .collect();
     let builder = PacketBuilder::ip(ip_headers(spec));
     let mut out = Vec::new();
     let written = match &spec.transport {
-        Transport::Tcp { sport, dport, seq, ack, flags, window, options } => {
+        Transport::Tcp {
+            sport,
+            dport,
+            seq,
+            ack,
+            flags,
+            window,
+            options,
+        } => {
             let mut tcp = TcpHeader::new(*sport, *dport, *seq, *window);
             tcp.acknowledgment_number = *ack;
             set_tcp_flags(&mut tcp, *flags);
@@ -263,7 +313,9 @@ fn ip_packet(spec: &FrameSpec) -> Vec<u8> {
 /// `offset << 3 | M`.
 fn fix_v6_fragment_header(spec: &FrameSpec, ip: &mut [u8]) {
     let Net::V6 { exts } = &spec.net else { return };
-    let Some((offset, more)) = exts.fragment else { return };
+    let Some((offset, more)) = exts.fragment else {
+        return;
+    };
     let len = |l: Option<u8>| l.map_or(0, |n| 8 * (n as usize + 1));
     let at = 40 + len(exts.hop_by_hop) + len(exts.dest_options) + len(exts.routing);
     let field = ((offset & 0x1FFF) << 3 | more as u16).to_be_bytes();
@@ -285,17 +337,32 @@ fn set_tcp_flags(tcp: &mut TcpHeader, flags: u8) {
 
 fn ip_headers(spec: &FrameSpec) -> IpHeaders {
     match &spec.net {
-        Net::V4 { options, frag_offset, more_fragments } => {
+        Net::V4 {
+            options,
+            frag_offset,
+            more_fragments,
+        } => {
             let src: [u8; 4] = spec.src[12..].try_into().unwrap_or([0; 4]);
             let dst: [u8; 4] = spec.dst[12..].try_into().unwrap_or([0; 4]);
-            let mut h = Ipv4Header { source: src, destination: dst, time_to_live: 64, ..Default::default() };
+            let mut h = Ipv4Header {
+                source: src,
+                destination: dst,
+                time_to_live: 64,
+                ..Default::default()
+            };
             h.options = Ipv4Options::try_from(&options[..]).unwrap_or_default();
-            h.fragment_offset = IpFragOffset::try_new(*frag_offset & 0x1FFF).unwrap_or(IpFragOffset::ZERO);
+            h.fragment_offset =
+                IpFragOffset::try_new(*frag_offset & 0x1FFF).unwrap_or(IpFragOffset::ZERO);
             h.more_fragments = *more_fragments;
             IpHeaders::Ipv4(h, Default::default())
         }
         Net::V6 { exts } => {
-            let h = Ipv6Header { source: spec.src, destination: spec.dst, hop_limit: 64, ..Default::default() };
+            let h = Ipv6Header {
+                source: spec.src,
+                destination: spec.dst,
+                hop_limit: 64,
+                ..Default::default()
+            };
             IpHeaders::Ipv6(h, v6_extensions(exts))
         }
     }
@@ -307,10 +374,13 @@ fn v6_extensions(e: &V6Exts) -> Ipv6Extensions {
         let body = vec![0u8; 6 + 8 * len8 as usize];
         Ipv6RawExtHeader::new_raw(IpNumber(59), &body).ok()
     };
-    let routing = e.routing.and_then(raw).map(|routing| Ipv6RoutingExtensions {
-        routing,
-        final_destination_options: e.final_dest_options.and_then(raw),
-    });
+    let routing = e
+        .routing
+        .and_then(raw)
+        .map(|routing| Ipv6RoutingExtensions {
+            routing,
+            final_destination_options: e.final_dest_options.and_then(raw),
+        });
     Ipv6Extensions {
         hop_by_hop_options: e.hop_by_hop.and_then(raw),
         destination_options: e.dest_options.and_then(raw),
@@ -351,26 +421,55 @@ fn arb_options() -> impl Strategy<Value = Vec<u8>> {
 pub fn arb_net() -> impl Strategy<Value = Net> {
     let frag = prop_oneof![8 => Just(0u16), 2 => 1u16..0x1FFF];
     let len8 = || prop::option::weighted(0.35, 0u8..4);
-    let v4 = (arb_options(), frag.clone(), prop::bool::weighted(0.1))
-        .prop_map(|(options, frag_offset, more_fragments)| Net::V4 { options, frag_offset, more_fragments });
-    let v6 = (len8(), len8(), len8(), prop::option::weighted(0.25, (frag, any::<bool>())), len8())
-        .prop_map(|(hop_by_hop, dest_options, routing, fragment, final_dest_options)| Net::V6 {
-            exts: V6Exts { hop_by_hop, dest_options, routing, fragment, final_dest_options },
-        });
+    let v4 = (arb_options(), frag.clone(), prop::bool::weighted(0.1)).prop_map(
+        |(options, frag_offset, more_fragments)| Net::V4 {
+            options,
+            frag_offset,
+            more_fragments,
+        },
+    );
+    let v6 = (
+        len8(),
+        len8(),
+        len8(),
+        prop::option::weighted(0.25, (frag, any::<bool>())),
+        len8(),
+    )
+        .prop_map(
+            |(hop_by_hop, dest_options, routing, fragment, final_dest_options)| Net::V6 {
+                exts: V6Exts {
+                    hop_by_hop,
+                    dest_options,
+                    routing,
+                    fragment,
+                    final_dest_options,
+                },
+            },
+        );
     prop_oneof![v4, v6]
 }
 
 pub fn arb_transport() -> impl Strategy<Value = Transport> {
-    let tcp = (any::<u16>(), any::<u16>(), any::<u32>(), any::<u32>(), any::<u8>(), any::<u16>(), arb_options())
-        .prop_map(|(sport, dport, seq, ack, flags, window, options)| Transport::Tcp {
-            sport,
-            dport,
-            seq,
-            ack,
-            flags,
-            window,
-            options,
-        });
+    let tcp = (
+        any::<u16>(),
+        any::<u16>(),
+        any::<u32>(),
+        any::<u32>(),
+        any::<u8>(),
+        any::<u16>(),
+        arb_options(),
+    )
+        .prop_map(
+            |(sport, dport, seq, ack, flags, window, options)| Transport::Tcp {
+                sport,
+                dport,
+                seq,
+                ack,
+                flags,
+                window,
+                options,
+            },
+        );
     prop_oneof![
         4 => tcp,
         3 => (any::<u16>(), any::<u16>()).prop_map(|(sport, dport)| Transport::Udp { sport, dport }),
@@ -386,8 +485,22 @@ pub fn arb_payload_len() -> impl Strategy<Value = usize> {
 }
 
 pub fn arb_spec() -> impl Strategy<Value = FrameSpec> {
-    (arb_link(), arb_net(), arb_transport(), any::<[u8; 16]>(), any::<[u8; 16]>(), arb_payload_len())
-        .prop_map(|(link, net, transport, src, dst, payload)| FrameSpec { link, net, transport, src, dst, payload })
+    (
+        arb_link(),
+        arb_net(),
+        arb_transport(),
+        any::<[u8; 16]>(),
+        any::<[u8; 16]>(),
+        arb_payload_len(),
+    )
+        .prop_map(|(link, net, transport, src, dst, payload)| FrameSpec {
+            link,
+            net,
+            transport,
+            src,
+            dst,
+            payload,
+        })
 }
 
 /// A valid frame and its spec.
@@ -406,7 +519,8 @@ pub fn arb_valid() -> impl Strategy<Value = (FrameSpec, Vec<u8>)> {
 fn arb_runt() -> impl Strategy<Value = LaneFrame> {
     prop_oneof![
         vec(any::<u8>(), 0..MIN_FRAME_BYTES).prop_map(|b| LaneFrame::from_bytes(&b)),
-        (arb_valid(), 0usize..MIN_FRAME_BYTES).prop_map(|((_, b), n)| LaneFrame::from_bytes(&b[..n.min(b.len())])),
+        (arb_valid(), 0usize..MIN_FRAME_BYTES)
+            .prop_map(|((_, b), n)| LaneFrame::from_bytes(&b[..n.min(b.len())])),
     ]
 }
 
@@ -430,7 +544,11 @@ fn arb_bad_ihl() -> impl Strategy<Value = LaneFrame> {
 fn arb_wrong_version() -> impl Strategy<Value = LaneFrame> {
     (arb_valid(), 0u8..16).prop_map(|((spec, mut b), v)| {
         let l3 = spec.l3_offset();
-        let right = if matches!(spec.net, Net::V4 { .. }) { 4 } else { 6 };
+        let right = if matches!(spec.net, Net::V4 { .. }) {
+            4
+        } else {
+            6
+        };
         let v = if v == right { (v + 1) % 16 } else { v };
         if l3 < b.len() {
             b[l3] = (b[l3] & 0x0F) | v << 4;
@@ -505,16 +623,22 @@ pub fn arb_frame() -> impl Strategy<Value = LaneFrame> {
 /// A frame as beats, with what lanes cannot express: sometimes garbage data under cleared
 /// `tkeep` bits and past the last kept lane, sometimes an extra empty last beat.
 pub fn arb_frame_beats() -> impl Strategy<Value = Vec<Beat>> {
-    (arb_frame(), any::<bool>(), prop::bool::weighted(0.1), any::<u8>()).prop_map(|(f, garbage, empty_last, g)| {
-        let mut beats = f.to_beats();
-        if garbage {
-            fill_under_holes(&mut beats, g);
-        }
-        if empty_last {
-            append_empty_last(&mut beats);
-        }
-        beats
-    })
+    (
+        arb_frame(),
+        any::<bool>(),
+        prop::bool::weighted(0.1),
+        any::<u8>(),
+    )
+        .prop_map(|(f, garbage, empty_last, g)| {
+            let mut beats = f.to_beats();
+            if garbage {
+                fill_under_holes(&mut beats, g);
+            }
+            if empty_last {
+                append_empty_last(&mut beats);
+            }
+            beats
+        })
 }
 
 /// Put `seed`-derived bytes in every lane whose `tkeep` bit is clear.
@@ -536,7 +660,11 @@ pub fn append_empty_last(beats: &mut Vec<Beat>) {
         b.last = false;
         b.user = false;
     }
-    beats.push(Beat { last: true, user, ..Beat::EMPTY });
+    beats.push(Beat {
+        last: true,
+        user,
+        ..Beat::EMPTY
+    });
 }
 
 /// Gaps (idle cycles) before a frame: mostly none (bursts), sometimes a few, rarely many.
@@ -551,13 +679,21 @@ fn arb_intra_gaps() -> impl Strategy<Value = Vec<u64>> {
 
 /// Lay frames out in cycles from cycle `start`: `gaps[i]` idle cycles before frame `i`, and
 /// `intra[i][(k-1) % len]` idle cycles before its beat `k` (none when `intra[i]` is empty).
-pub fn lay_out(frames: &[Vec<Beat>], gaps: &[u64], intra: &[Vec<u64>], start: u64) -> Vec<TimedBeat> {
+pub fn lay_out(
+    frames: &[Vec<Beat>],
+    gaps: &[u64],
+    intra: &[Vec<u64>],
+    start: u64,
+) -> Vec<TimedBeat> {
     let mut out = Vec::new();
     let mut cycle = start;
     for (i, beats) in frames.iter().enumerate() {
         cycle += gaps.get(i).copied().unwrap_or(0);
         for (k, beat) in beats.iter().enumerate() {
-            let inner = intra.get(i).filter(|g| !g.is_empty() && k > 0).map_or(0, |g| g[(k - 1) % g.len()]);
+            let inner = intra
+                .get(i)
+                .filter(|g| !g.is_empty() && k > 0)
+                .map_or(0, |g| g[(k - 1) % g.len()]);
             cycle += inner;
             out.push(TimedBeat { cycle, beat: *beat });
             cycle += 1;
@@ -568,12 +704,16 @@ pub fn lay_out(frames: &[Vec<Beat>], gaps: &[u64], intra: &[Vec<u64>], start: u6
 
 /// Mixed traffic: 1..24 frames of every kind with random gaps between and inside frames.
 pub fn arb_mixed_traffic() -> impl Strategy<Value = Vec<TimedBeat>> {
-    (vec((arb_frame_beats(), arb_gap(), arb_intra_gaps()), 1..24), 0u64..1000).prop_map(|(fs, start)| {
-        let frames: Vec<Vec<Beat>> = fs.iter().map(|f| f.0.clone()).collect();
-        let gaps: Vec<u64> = fs.iter().map(|f| f.1).collect();
-        let intra: Vec<Vec<u64>> = fs.iter().map(|f| f.2.clone()).collect();
-        lay_out(&frames, &gaps, &intra, start)
-    })
+    (
+        vec((arb_frame_beats(), arb_gap(), arb_intra_gaps()), 1..24),
+        0u64..1000,
+    )
+        .prop_map(|(fs, start)| {
+            let frames: Vec<Vec<Beat>> = fs.iter().map(|f| f.0.clone()).collect();
+            let gaps: Vec<u64> = fs.iter().map(|f| f.1).collect();
+            let intra: Vec<Vec<u64>> = fs.iter().map(|f| f.2.clone()).collect();
+            lay_out(&frames, &gaps, &intra, start)
+        })
 }
 
 /// A back-to-back burst of 16..64 short frames (enough to hit the tag backlog limit).

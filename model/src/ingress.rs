@@ -79,7 +79,10 @@ impl InFrame {
 
     /// The frame as lanes (holes as `None`), `tuser` of the last beat.
     pub fn lane_frame(&self) -> LaneFrame {
-        LaneFrame::from_beats(&self.beats).ok().and_then(|mut v| v.pop()).unwrap_or_default()
+        LaneFrame::from_beats(&self.beats)
+            .ok()
+            .and_then(|mut v| v.pop())
+            .unwrap_or_default()
     }
 }
 
@@ -91,15 +94,27 @@ impl InFrame {
 pub(crate) fn frames(input: &[TimedBeat]) -> Vec<InFrame> {
     let arrival = arrival_cycles(input);
     let mut out = Vec::new();
-    let mut cur = InFrame { beats: Vec::new(), arrival: Vec::new(), release: Vec::new() };
+    let mut cur = InFrame {
+        beats: Vec::new(),
+        arrival: Vec::new(),
+        release: Vec::new(),
+    };
     for (i, tb) in input.iter().enumerate() {
         cur.beats.push(tb.beat);
         cur.arrival.push(arrival[i]);
-        cur.release.push(release_cycle(&tb.beat, arrival[i], arrival.get(i + 1).copied()));
+        cur.release.push(release_cycle(
+            &tb.beat,
+            arrival[i],
+            arrival.get(i + 1).copied(),
+        ));
         if tb.beat.last {
             out.push(std::mem::replace(
                 &mut cur,
-                InFrame { beats: Vec::new(), arrival: Vec::new(), release: Vec::new() },
+                InFrame {
+                    beats: Vec::new(),
+                    arrival: Vec::new(),
+                    release: Vec::new(),
+                },
             ));
         }
     }
@@ -134,7 +149,14 @@ mod tests {
     use super::*;
 
     fn tb(cycle: u64, last: bool) -> TimedBeat {
-        TimedBeat { cycle, beat: Beat { keep: u64::MAX, last, ..Beat::EMPTY } }
+        TimedBeat {
+            cycle,
+            beat: Beat {
+                keep: u64::MAX,
+                last,
+                ..Beat::EMPTY
+            },
+        }
     }
 
     #[test]
@@ -164,16 +186,27 @@ mod tests {
     #[test]
     fn timestamp_follows_the_time_base() {
         // 1.5 ns per cycle, S = 1000 ns at cycle 10.
-        let t = TimeBase { cycle: 10, value: 1000 << 32, inc: 3 << 31 };
+        let t = TimeBase {
+            cycle: 10,
+            value: 1000 << 32,
+            inc: 3 << 31,
+        };
         assert_eq!(t.ns_at(10), 1000);
         assert_eq!(t.ns_at(11), 1001); // 1001.5
         assert_eq!(t.ns_at(12), 1003);
         assert_eq!(t.ns_at(0), 985);
         // Bits above 40 of inc do not exist.
-        let t2 = TimeBase { inc: (3 << 31) | (1 << 45), ..t };
+        let t2 = TimeBase {
+            inc: (3 << 31) | (1 << 45),
+            ..t
+        };
         assert_eq!(t2.ns_at(12), 1003);
         // S wraps at 2^96.
-        let t3 = TimeBase { cycle: 0, value: ((1u128 << 64) - 1) << 32, inc: 1 << 32 };
+        let t3 = TimeBase {
+            cycle: 0,
+            value: ((1u128 << 64) - 1) << 32,
+            inc: 1 << 32,
+        };
         assert_eq!(t3.ns_at(1), 0);
     }
 }

@@ -67,7 +67,11 @@ impl Default for Config {
             tag_enabled: true,
             ethertype: DEFAULT_ETHERTYPE,
             hash_key: DEFAULT_KEY,
-            time: TimeBase { cycle: 0, value: 0, inc: default_ts_increment() },
+            time: TimeBase {
+                cycle: 0,
+                value: 0,
+                inc: default_ts_increment(),
+            },
             stats: stats::stage::StatsConfig::default(),
         }
     }
@@ -122,9 +126,18 @@ pub fn run_traced(config: &Config, input: &[TimedBeat]) -> (ModelOutput, Trace) 
     let (news, stage) = stats_run(config, &frames, &metas);
     let long: Vec<bool> = news.iter().map(|n| n.is_some_and(|n| n.any())).collect();
     let engine = tag::run_engine(&frames, &long, config.tag_enabled);
-    let mut output = ModelOutput { frames: Vec::with_capacity(frames.len()), counters: Counters::new() };
-    let (mut parse_counters, mut tag_counters) = (counters::ParseCounters::default(), counters::TagCounters::default());
-    let mut trace = Trace { frames: Vec::with_capacity(frames.len()), max_backlog: engine.max_backlog };
+    let mut output = ModelOutput {
+        frames: Vec::with_capacity(frames.len()),
+        counters: Counters::new(),
+    };
+    let (mut parse_counters, mut tag_counters) = (
+        counters::ParseCounters::default(),
+        counters::TagCounters::default(),
+    );
+    let mut trace = Trace {
+        frames: Vec::with_capacity(frames.len()),
+        max_backlog: engine.max_backlog,
+    };
     for (i, frame) in frames.iter().enumerate() {
         if frame.beats.is_empty() {
             continue;
@@ -171,7 +184,11 @@ pub fn run_stats(config: &Config, input: &[TimedBeat]) -> stats::stage::StatsSta
 fn parse_all(config: &Config, frames: &[ingress::InFrame]) -> Vec<Meta> {
     frames
         .iter()
-        .map(|f| f.beats.first().map_or_else(Meta::default, |first| parse(first, f.lookahead(), &config.hash_key)))
+        .map(|f| {
+            f.beats.first().map_or_else(Meta::default, |first| {
+                parse(first, f.lookahead(), &config.hash_key)
+            })
+        })
         .collect()
 }
 
@@ -189,13 +206,18 @@ fn stats_run(
         .zip(metas)
         .map(|(frame, meta)| {
             let bytes: u64 = frame.beats.iter().map(|b| b.valid_bytes() as u64).sum();
-            let facts = stats::rules::FrameFacts { meta, ip_ok: meta.ip_ok, ingress_port: 0 };
+            let facts = stats::rules::FrameFacts {
+                meta,
+                ip_ok: meta.ip_ok,
+                ingress_port: 0,
+            };
             if let Some(&first) = frame.arrival.first() {
                 stage.frame_ends_at(config.time.ns_at(first));
             }
             let news = stage.count(&facts, bytes);
             // Release cycles are the stats stage's input cycles less a constant.
-            let span = frame.release.last().copied().unwrap_or(0) - frame.release.first().copied().unwrap_or(0);
+            let span = frame.release.last().copied().unwrap_or(0)
+                - frame.release.first().copied().unwrap_or(0);
             let late = config.stats.enabled && span > (DELAY - DELAY_MARGIN) as u64;
             if late {
                 stage.count_late();
@@ -207,13 +229,29 @@ fn stats_run(
 }
 
 /// The per-frame header with the STATS tag, for a frame the stats stage has news about.
-pub fn stats_header_bytes(config: &Config, ingress_ns: u64, meta: &Meta, news: stats::stage::News) -> Vec<u8> {
-    let flow = FlowInfo { hash: meta.hash, flags: meta.flags, l3_offset: meta.l3_offset, ip_proto: meta.ip_proto };
-    TaggedHeader::for_frame_with_stats(ingress_ns, flow, news.crossed, news.uncounted).encode(config.ethertype)
+pub fn stats_header_bytes(
+    config: &Config,
+    ingress_ns: u64,
+    meta: &Meta,
+    news: stats::stage::News,
+) -> Vec<u8> {
+    let flow = FlowInfo {
+        hash: meta.hash,
+        flags: meta.flags,
+        l3_offset: meta.l3_offset,
+        ip_proto: meta.ip_proto,
+    };
+    TaggedHeader::for_frame_with_stats(ingress_ns, flow, news.crossed, news.uncounted)
+        .encode(config.ethertype)
 }
 
 /// The version 1 per-frame header the tag stage inserts.
 pub fn header_bytes(config: &Config, ingress_ns: u64, meta: &Meta) -> Vec<u8> {
-    let flow = FlowInfo { hash: meta.hash, flags: meta.flags, l3_offset: meta.l3_offset, ip_proto: meta.ip_proto };
+    let flow = FlowInfo {
+        hash: meta.hash,
+        flags: meta.flags,
+        l3_offset: meta.l3_offset,
+        ip_proto: meta.ip_proto,
+    };
     TaggedHeader::for_frame(ingress_ns, flow).encode(config.ethertype)
 }

@@ -152,7 +152,10 @@ pub struct TcpFields {
 pub fn parse(first: &Beat, lookahead: Option<&Beat>, key: &[u8; KEY_BYTES]) -> Meta {
     let lookahead = if first.last { None } else { lookahead };
     let window = Window::new(first, lookahead);
-    let mut w = Walker { window: &window, flags: 0 };
+    let mut w = Walker {
+        window: &window,
+        flags: 0,
+    };
     w.check_length_and_keep(first, lookahead);
     let mut found = Found::default();
     let _ = w.walk(&mut found);
@@ -253,7 +256,12 @@ impl Walker<'_> {
     }
 
     fn u32(&self, at: usize) -> u32 {
-        u32::from_be_bytes([self.u8(at), self.u8(at + 1), self.u8(at + 2), self.u8(at + 3)])
+        u32::from_be_bytes([
+            self.u8(at),
+            self.u8(at + 1),
+            self.u8(at + 2),
+            self.u8(at + 3),
+        ])
     }
 
     fn bytes<const N: usize>(&self, at: usize) -> [u8; N] {
@@ -265,7 +273,8 @@ impl Walker<'_> {
         if self.window.len < MIN_FRAME_BYTES {
             self.flags |= ParseFlags::RUNT;
         }
-        let hole = !first.keep_is_contiguous() || lookahead.is_some_and(|la| !la.keep_is_contiguous());
+        let hole =
+            !first.keep_is_contiguous() || lookahead.is_some_and(|la| !la.keep_is_contiguous());
         if hole {
             self.flags |= ParseFlags::KEEP_HOLE;
         }
@@ -451,7 +460,10 @@ impl Walker<'_> {
 
 /// The IPv6 extension headers the parser skips.
 fn is_ipv6_ext(nh: u8) -> bool {
-    matches!(nh, NH_HOP_BY_HOP | NH_ROUTING | NH_FRAGMENT | NH_DEST_OPTIONS)
+    matches!(
+        nh,
+        NH_HOP_BY_HOP | NH_ROUTING | NH_FRAGMENT | NH_DEST_OPTIONS
+    )
 }
 
 /// Steps 8–9: flow hash and the FLOW tag fields from what the walk found.

@@ -22,7 +22,9 @@ use crate::ingress::InFrame;
 use crate::parse::used_lanes;
 use std::collections::VecDeque;
 use vantage_proto::axis::LaneFrame;
-use vantage_proto::datapath::{BEAT_BYTES, MIN_TAGGABLE_BYTES, PARSE_WINDOW_BYTES, TAG_BACKLOG_LIMIT, TAG_INSERT_OFFSET};
+use vantage_proto::datapath::{
+    BEAT_BYTES, MIN_TAGGABLE_BYTES, PARSE_WINDOW_BYTES, TAG_BACKLOG_LIMIT, TAG_INSERT_OFFSET,
+};
 use vantage_proto::header::{FRAME_HEADER_BYTES, STATS_HEADER_BYTES};
 
 /// What the tag engine decided for a frame at its first beat.
@@ -69,12 +71,19 @@ pub(crate) fn run_engine(frames: &[InFrame], long: &[bool], enabled: bool) -> En
     let pushes: Vec<(u64, Slot)> = frames
         .iter()
         .enumerate()
-        .flat_map(|(f, fr)| fr.release.iter().enumerate().map(move |(b, &c)| (c, Slot { frame: f, beat: b })))
+        .flat_map(|(f, fr)| {
+            fr.release
+                .iter()
+                .enumerate()
+                .map(move |(b, &c)| (c, Slot { frame: f, beat: b }))
+        })
         .collect();
     let mut fifo: VecDeque<Slot> = VecDeque::new();
     let mut next_push = 0;
     let mut overflow: Option<usize> = None;
-    let Some(&(first, _)) = pushes.first() else { return run };
+    let Some(&(first, _)) = pushes.first() else {
+        return run;
+    };
     let mut cycle = first.saturating_add(1);
     loop {
         while next_push < pushes.len() && pushes[next_push].0 < cycle {
@@ -88,11 +97,19 @@ pub(crate) fn run_engine(frames: &[InFrame], long: &[bool], enabled: bool) -> En
             let frame = &frames[head.frame];
             if head.beat == 0 {
                 let header = header_len(long[head.frame]);
-                run.decisions[head.frame] = decide(frame.len_lanes(), enabled, fifo.len(), costs_no_beat(frame, header));
+                run.decisions[head.frame] = decide(
+                    frame.len_lanes(),
+                    enabled,
+                    fifo.len(),
+                    costs_no_beat(frame, header),
+                );
             }
             run.sent[head.frame].push(cycle);
             let is_last = head.beat + 1 == frame.beats.len();
-            if is_last && run.decisions[head.frame] == TagDecision::Tagged && needs_overflow(frame, header_len(long[head.frame])) {
+            if is_last
+                && run.decisions[head.frame] == TagDecision::Tagged
+                && needs_overflow(frame, header_len(long[head.frame]))
+            {
                 overflow = Some(head.frame);
             }
             fifo.pop_front();
@@ -130,7 +147,10 @@ fn costs_no_beat(frame: &InFrame, header: usize) -> bool {
 /// A frame tagged with a header of `header` bytes needs an overflow beat when its last input beat
 /// uses lanes at or above `64 - header` (40 for the plain header, 28 with the STATS tag).
 fn needs_overflow(frame: &InFrame, header: usize) -> bool {
-    frame.beats.last().is_some_and(|b| used_lanes(b) > BEAT_BYTES - header)
+    frame
+        .beats
+        .last()
+        .is_some_and(|b| used_lanes(b) > BEAT_BYTES - header)
 }
 
 /// Header bytes with or without the STATS tag.
@@ -149,5 +169,8 @@ pub(crate) fn insert_header(frame: &LaneFrame, header: &[u8]) -> LaneFrame {
     lanes.extend_from_slice(&frame.lanes[..cut]);
     lanes.extend(header.iter().map(|b| Some(*b)));
     lanes.extend_from_slice(&frame.lanes[cut..]);
-    LaneFrame { lanes, user: frame.user }
+    LaneFrame {
+        lanes,
+        user: frame.user,
+    }
 }

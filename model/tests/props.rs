@@ -33,14 +33,23 @@ fn filled(f: &LaneFrame) -> Vec<u8> {
 }
 
 fn arb_config() -> impl Strategy<Value = Config> {
-    (prop::bool::weighted(0.9), any::<u16>(), any::<u64>(), any::<u64>(), 1u64..(1 << 40)).prop_map(
-        |(tag_enabled, ethertype, cycle, value, inc)| Config {
+    (
+        prop::bool::weighted(0.9),
+        any::<u16>(),
+        any::<u64>(),
+        any::<u64>(),
+        1u64..(1 << 40),
+    )
+        .prop_map(|(tag_enabled, ethertype, cycle, value, inc)| Config {
             tag_enabled,
             ethertype,
-            time: TimeBase { cycle: cycle >> 20, value: (value as u128) << 20, inc },
+            time: TimeBase {
+                cycle: cycle >> 20,
+                value: (value as u128) << 20,
+                inc,
+            },
             ..Config::default()
-        },
-    )
+        })
 }
 
 proptest! {

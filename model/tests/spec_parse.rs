@@ -113,12 +113,20 @@ fn qinq_ipv4_tcp_has_l3_offset_22_and_every_tcp_field() {
         64,
     );
     let m = p(&f);
-    assert_eq!(m.flags, flags(&[F::IPV4, F::PORTS]), "{}", m.flags.describe());
+    assert_eq!(
+        m.flags,
+        flags(&[F::IPV4, F::PORTS]),
+        "{}",
+        m.flags.describe()
+    );
     assert_eq!(m.l3_offset, 22);
     assert_eq!(m.ip_proto, 6);
     assert_eq!((m.sport, m.dport), (1234, 80));
     let t = m.tcp.expect("tcp");
-    assert_eq!((t.seq, t.ack, t.flags, t.window, t.data_offset), (0x0102_0304, 0x0506_0708, 0x12, 0xFFFF, 5));
+    assert_eq!(
+        (t.seq, t.ack, t.flags, t.window, t.data_offset),
+        (0x0102_0304, 0x0506_0708, 0x12, 0xFFFF, 5)
+    );
     assert_eq!(m.src, ipv4_as_16(A));
     assert_eq!(m.dst, ipv4_as_16(B));
     assert_eq!(m.hash, hash4(1234, 80));
@@ -128,7 +136,17 @@ fn qinq_ipv4_tcp_has_l3_offset_22_and_every_tcp_field() {
 #[test]
 fn single_vlan_under_any_tpid_gives_l3_offset_18() {
     for tpid in [0x8100, 0x88A8, 0x9100] {
-        let f = frame(&[&macs(), &be16(tpid), &be16(5), &be16(0x0800), &ipv4(5, 17, A, B, 0), &udp(53, 5353)], 60);
+        let f = frame(
+            &[
+                &macs(),
+                &be16(tpid),
+                &be16(5),
+                &be16(0x0800),
+                &ipv4(5, 17, A, B, 0),
+                &udp(53, 5353),
+            ],
+            60,
+        );
         let m = p(&f);
         assert_eq!(m.l3_offset, 18, "tpid {tpid:#x}");
         assert_eq!(m.flags, flags(&[F::IPV4, F::PORTS]));
@@ -138,12 +156,27 @@ fn single_vlan_under_any_tpid_gives_l3_offset_18() {
 #[test]
 fn a_fourth_link_tag_is_an_unknown_network_layer() {
     let tag = |t: u16| [be16(t), be16(1)].concat();
-    let four = [&macs()[..], &tag(0x88A8), &tag(0x8100), &tag(0x8100), &tag(0x8100), &be16(0x0800), &ipv4(5, 6, A, B, 0)];
+    let four = [
+        &macs()[..],
+        &tag(0x88A8),
+        &tag(0x8100),
+        &tag(0x8100),
+        &tag(0x8100),
+        &be16(0x0800),
+        &ipv4(5, 6, A, B, 0),
+    ];
     let m = p(&frame(&four, 90));
     assert_eq!(m.flags, flags(&[F::L3_UNKNOWN]));
     assert_eq!((m.l3_offset, m.ip_proto, m.hash), (0, 0, 0));
     // Three tags are walked: the IP header after them at 14 + 3 * 4 = 26.
-    let three = [&macs()[..], &tag(0x88A8), &tag(0x8100), &tag(0x8100), &be16(0x0800), &ipv4(5, 6, A, B, 0)];
+    let three = [
+        &macs()[..],
+        &tag(0x88A8),
+        &tag(0x8100),
+        &tag(0x8100),
+        &be16(0x0800),
+        &ipv4(5, 6, A, B, 0),
+    ];
     assert_eq!(p(&frame(&three, 90)).l3_offset, 26);
 }
 
@@ -153,7 +186,17 @@ fn vntag_between_vlan_tags_gives_l3_offset_28() {
     // layout of Zeek's vntag_vlan_sandwich trace.
     let vlan = |next: u16| [be16(1), be16(next)].concat();
     let vntag = |next: u16| [vec![0, 0, 0, 0x33], be16(next).to_vec()].concat();
-    let f = frame(&[&macs(), &be16(0x8100), &vlan(0x8926), &vntag(0x8100), &vlan(0x0800), &ipv4(5, 6, A, B, 0)], 80);
+    let f = frame(
+        &[
+            &macs(),
+            &be16(0x8100),
+            &vlan(0x8926),
+            &vntag(0x8100),
+            &vlan(0x0800),
+            &ipv4(5, 6, A, B, 0),
+        ],
+        80,
+    );
     let m = p(&f);
     assert_eq!((m.l3_offset, m.ip_proto), (28, 6));
     assert!(!m.flags.is_flagged(), "no anomaly: {:?}", m.flags);
@@ -162,11 +205,24 @@ fn vntag_between_vlan_tags_gives_l3_offset_28() {
 #[test]
 fn fabricpath_then_inner_ethernet_gives_l3_offset_30() {
     // Outer MACs, 0x8903, FTag/TTL (2), inner MACs (12), inner EtherType at 28: IP at 30.
-    let f = frame(&[&macs(), &be16(0x8903), &[0x00, 0x3f], &macs(), &be16(0x0800), &ipv4(5, 17, A, B, 0)], 80);
+    let f = frame(
+        &[
+            &macs(),
+            &be16(0x8903),
+            &[0x00, 0x3f],
+            &macs(),
+            &be16(0x0800),
+            &ipv4(5, 17, A, B, 0),
+        ],
+        80,
+    );
     let m = p(&f);
     assert_eq!((m.l3_offset, m.ip_proto), (30, 17));
     let short = frame(&[&macs(), &be16(0x8903), &[0x00, 0x3f], &macs()[..6]], 0);
-    assert!(p(&short).flags.has(F::TRUNCATED), "a FabricPath frame cut before its inner EtherType");
+    assert!(
+        p(&short).flags.has(F::TRUNCATED),
+        "a FabricPath frame cut before its inner EtherType"
+    );
 }
 
 #[test]
@@ -187,12 +243,24 @@ fn a_frame_shorter_than_the_ethernet_header_is_truncated() {
 // ----- step 3: MPLS ---------------------------------------------------------------------------
 
 fn label(bottom: bool) -> Vec<u8> {
-    ((1000u32 << 12) | (bottom as u32) << 8 | 64).to_be_bytes().to_vec()
+    ((1000u32 << 12) | (bottom as u32) << 8 | 64)
+        .to_be_bytes()
+        .to_vec()
 }
 
 #[test]
 fn mpls_two_labels_then_ipv4() {
-    let f = frame(&[&macs(), &be16(0x8847), &label(false), &label(true), &ipv4(5, 6, A, B, 0), &tcp(1, 2, 3, 4, 0x10, 5)], 60);
+    let f = frame(
+        &[
+            &macs(),
+            &be16(0x8847),
+            &label(false),
+            &label(true),
+            &ipv4(5, 6, A, B, 0),
+            &tcp(1, 2, 3, 4, 0x10, 5),
+        ],
+        60,
+    );
     let m = p(&f);
     assert_eq!(m.flags, flags(&[F::IPV4, F::PORTS]));
     assert_eq!(m.l3_offset, 22);
@@ -202,7 +270,18 @@ fn mpls_two_labels_then_ipv4() {
 #[test]
 fn vlan_then_four_mpls_labels_then_ipv6() {
     let labels = [label(false), label(false), label(false), label(true)].concat();
-    let f = frame(&[&macs(), &be16(0x8100), &be16(9), &be16(0x8848), &labels, &ipv6(17, v6addr(1), v6addr(2)), &udp(7, 9)], 60);
+    let f = frame(
+        &[
+            &macs(),
+            &be16(0x8100),
+            &be16(9),
+            &be16(0x8848),
+            &labels,
+            &ipv6(17, v6addr(1), v6addr(2)),
+            &udp(7, 9),
+        ],
+        60,
+    );
     let m = p(&f);
     assert_eq!(m.flags, flags(&[F::IPV6, F::PORTS]));
     assert_eq!(m.l3_offset, 34);
@@ -210,8 +289,18 @@ fn vlan_then_four_mpls_labels_then_ipv6() {
 
 #[test]
 fn mpls_without_bottom_in_four_labels_is_mpls_deep() {
-    let five = [label(false), label(false), label(false), label(false), label(true)].concat();
-    let m = p(&frame(&[&macs(), &be16(0x8847), &five, &ipv4(5, 6, A, B, 0)], 80));
+    let five = [
+        label(false),
+        label(false),
+        label(false),
+        label(false),
+        label(true),
+    ]
+    .concat();
+    let m = p(&frame(
+        &[&macs(), &be16(0x8847), &five, &ipv4(5, 6, A, B, 0)],
+        80,
+    ));
     assert_eq!(m.flags, flags(&[F::MPLS_DEEP]));
     assert_eq!((m.l3_offset, m.ip_proto, m.hash), (0, 0, 0));
 }
@@ -265,7 +354,15 @@ fn ihl_15_in_a_60_byte_frame_is_truncated_without_a_flow() {
 
 #[test]
 fn ihl_below_5_and_wrong_version_are_bad_ihl() {
-    let mut f = frame(&[&macs(), &be16(0x0800), &ipv4(5, 6, A, B, 0), &tcp(1, 2, 3, 4, 5, 6)], 60);
+    let mut f = frame(
+        &[
+            &macs(),
+            &be16(0x0800),
+            &ipv4(5, 6, A, B, 0),
+            &tcp(1, 2, 3, 4, 5, 6),
+        ],
+        60,
+    );
     f[14] = 0x44;
     let m = p(&f);
     assert_eq!(m.flags, flags(&[F::BAD_IHL, F::IPV4]));
@@ -273,26 +370,48 @@ fn ihl_below_5_and_wrong_version_are_bad_ihl() {
     f[14] = 0x65;
     assert_eq!(p(&f).flags, flags(&[F::BAD_IHL, F::IPV4]));
     // IPv6 EtherType, version 4 inside.
-    let f6 = frame(&[&macs(), &be16(0x86DD), &ipv4(5, 6, A, B, 0), &[0u8; 40]], 60);
+    let f6 = frame(
+        &[&macs(), &be16(0x86DD), &ipv4(5, 6, A, B, 0), &[0u8; 40]],
+        60,
+    );
     assert_eq!(p(&f6).flags, flags(&[F::BAD_IHL, F::IPV6]));
 }
 
 #[test]
 fn a_later_ipv4_fragment_has_a_flow_but_no_ports() {
     // Offset 185 (x8 = 1480 bytes), MF clear.
-    let f = frame(&[&macs(), &be16(0x0800), &ipv4(5, 17, A, B, 185), &udp(53, 5353)], 60);
+    let f = frame(
+        &[
+            &macs(),
+            &be16(0x0800),
+            &ipv4(5, 17, A, B, 185),
+            &udp(53, 5353),
+        ],
+        60,
+    );
     let m = p(&f);
     assert_eq!(m.flags, flags(&[F::FRAGMENT, F::IPV4]));
     assert_eq!((m.ip_proto, m.sport, m.dport), (17, 0, 0));
     assert_eq!(m.hash, hash4(0, 0));
     // A first fragment (MF set, offset 0) is parsed through to its ports.
-    let f = frame(&[&macs(), &be16(0x0800), &ipv4(5, 17, A, B, 0x2000), &udp(53, 5353)], 60);
+    let f = frame(
+        &[
+            &macs(),
+            &be16(0x0800),
+            &ipv4(5, 17, A, B, 0x2000),
+            &udp(53, 5353),
+        ],
+        60,
+    );
     assert_eq!(p(&f).flags, flags(&[F::IPV4, F::PORTS]));
 }
 
 #[test]
 fn icmp_has_a_flow_without_ports_and_gre_is_unknown_transport() {
-    let m = p(&frame(&[&macs(), &be16(0x0800), &ipv4(5, 1, A, B, 0), &[8, 0, 0, 0]], 60));
+    let m = p(&frame(
+        &[&macs(), &be16(0x0800), &ipv4(5, 1, A, B, 0), &[8, 0, 0, 0]],
+        60,
+    ));
     assert_eq!(m.flags, flags(&[F::IPV4]));
     assert_eq!((m.ip_proto, m.hash), (1, hash4(0, 0)));
     let m = p(&frame(&[&macs(), &be16(0x0800), &ipv4(5, 47, A, B, 0)], 60));
@@ -302,7 +421,15 @@ fn icmp_has_a_flow_without_ports_and_gre_is_unknown_transport() {
 
 #[test]
 fn a_tcp_header_cut_short_keeps_the_ip_flow() {
-    let f = frame(&[&macs(), &be16(0x0800), &ipv4(5, 6, A, B, 0), &tcp(1, 2, 3, 4, 5, 6)], 0);
+    let f = frame(
+        &[
+            &macs(),
+            &be16(0x0800),
+            &ipv4(5, 6, A, B, 0),
+            &tcp(1, 2, 3, 4, 5, 6),
+        ],
+        0,
+    );
     let m = p(&f[..44]);
     assert_eq!(m.flags, flags(&[F::RUNT, F::TRUNCATED, F::IPV4]));
     assert_eq!((m.ip_proto, m.sport, m.hash), (6, 0, hash4(0, 0)));
@@ -311,7 +438,10 @@ fn a_tcp_header_cut_short_keeps_the_ip_flow() {
 
 #[test]
 fn runt_is_below_60_bytes() {
-    let f = frame(&[&macs(), &be16(0x0800), &ipv4(5, 17, A, B, 0), &udp(1, 2)], 60);
+    let f = frame(
+        &[&macs(), &be16(0x0800), &ipv4(5, 17, A, B, 0), &udp(1, 2)],
+        60,
+    );
     assert_eq!(p(&f).flags, flags(&[F::IPV4, F::PORTS]));
     assert_eq!(p(&f[..59]).flags, flags(&[F::RUNT, F::IPV4, F::PORTS]));
 }
@@ -320,46 +450,110 @@ fn runt_is_below_60_bytes() {
 
 #[test]
 fn ipv6_hop_by_hop_of_16_bytes_then_tcp() {
-    let f = frame(&[&macs(), &be16(0x86DD), &ipv6(0, v6addr(1), v6addr(2)), &ext(6, 1), &tcp(443, 51000, 9, 10, 0x18, 512)], 60);
+    let f = frame(
+        &[
+            &macs(),
+            &be16(0x86DD),
+            &ipv6(0, v6addr(1), v6addr(2)),
+            &ext(6, 1),
+            &tcp(443, 51000, 9, 10, 0x18, 512),
+        ],
+        60,
+    );
     let m = p(&f);
     assert_eq!(m.flags, flags(&[F::IPV6, F::PORTS]));
-    assert_eq!((m.l3_offset, m.ip_proto, m.sport, m.dport), (14, 6, 443, 51000));
-    assert_eq!(m.tcp.map(|t| (t.seq, t.ack, t.flags, t.window)), Some((9, 10, 0x18, 512)));
+    assert_eq!(
+        (m.l3_offset, m.ip_proto, m.sport, m.dport),
+        (14, 6, 443, 51000)
+    );
+    assert_eq!(
+        m.tcp.map(|t| (t.seq, t.ack, t.flags, t.window)),
+        Some((9, 10, 0x18, 512))
+    );
     assert_eq!((m.src, m.dst), (v6addr(1), v6addr(2)));
-    assert_eq!(m.hash, flow_hash(&DEFAULT_KEY, (v6addr(1), 443), (v6addr(2), 51000)));
+    assert_eq!(
+        m.hash,
+        flow_hash(&DEFAULT_KEY, (v6addr(1), 443), (v6addr(2), 51000))
+    );
 }
 
 #[test]
 fn three_ipv6_extension_headers_are_walked_a_fourth_is_unknown() {
     let three = [ext(60, 0), ext(43, 0), ext(17, 0)].concat();
-    let f = frame(&[&macs(), &be16(0x86DD), &ipv6(0, v6addr(1), v6addr(2)), &three, &udp(1, 2)], 60);
+    let f = frame(
+        &[
+            &macs(),
+            &be16(0x86DD),
+            &ipv6(0, v6addr(1), v6addr(2)),
+            &three,
+            &udp(1, 2),
+        ],
+        60,
+    );
     assert_eq!(p(&f).flags, flags(&[F::IPV6, F::PORTS]));
     let four = [ext(60, 0), ext(43, 0), ext(60, 0), ext(17, 0)].concat();
-    let f = frame(&[&macs(), &be16(0x86DD), &ipv6(0, v6addr(1), v6addr(2)), &four, &udp(1, 2)], 60);
+    let f = frame(
+        &[
+            &macs(),
+            &be16(0x86DD),
+            &ipv6(0, v6addr(1), v6addr(2)),
+            &four,
+            &udp(1, 2),
+        ],
+        60,
+    );
     let m = p(&f);
     assert_eq!(m.flags, flags(&[F::IPV6, F::L4_UNKNOWN]));
     assert_eq!(m.ip_proto, 60); // the next header where the walk stopped
-    assert_eq!(m.hash, flow_hash(&DEFAULT_KEY, (v6addr(1), 0), (v6addr(2), 0)));
+    assert_eq!(
+        m.hash,
+        flow_hash(&DEFAULT_KEY, (v6addr(1), 0), (v6addr(2), 0))
+    );
 }
 
 #[test]
 fn a_later_ipv6_fragment_stops_the_walk_with_the_fragments_next_header() {
     // Fragment header: next header 17, offset 100 (bytes 2..4 = 100 << 3), M set.
     let frag = [17, 0, 0x03, 0x21, 0, 0, 0, 1];
-    let f = frame(&[&macs(), &be16(0x86DD), &ipv6(44, v6addr(1), v6addr(2)), &frag, &udp(1, 2)], 60);
+    let f = frame(
+        &[
+            &macs(),
+            &be16(0x86DD),
+            &ipv6(44, v6addr(1), v6addr(2)),
+            &frag,
+            &udp(1, 2),
+        ],
+        60,
+    );
     let m = p(&f);
     assert_eq!(m.flags, flags(&[F::IPV6, F::FRAGMENT]));
     assert_eq!((m.ip_proto, m.sport), (17, 0));
     // Offset 0, M set: the walk goes on to UDP.
     let first = [17, 0, 0x00, 0x01, 0, 0, 0, 1];
-    let f = frame(&[&macs(), &be16(0x86DD), &ipv6(44, v6addr(1), v6addr(2)), &first, &udp(1, 2)], 60);
+    let f = frame(
+        &[
+            &macs(),
+            &be16(0x86DD),
+            &ipv6(44, v6addr(1), v6addr(2)),
+            &first,
+            &udp(1, 2),
+        ],
+        60,
+    );
     assert_eq!(p(&f).flags, flags(&[F::IPV6, F::PORTS]));
 }
 
 #[test]
 fn headers_past_the_window_are_deep_unless_the_frame_ends_first() {
     // VLAN + IPv6 + 56-byte hop-by-hop: l4 = 18 + 40 + 56 = 114.
-    let head = [macs(), be16(0x8100).to_vec(), be16(1).to_vec(), be16(0x86DD).to_vec(), ipv6(0, v6addr(1), v6addr(2))].concat();
+    let head = [
+        macs(),
+        be16(0x8100).to_vec(),
+        be16(1).to_vec(),
+        be16(0x86DD).to_vec(),
+        ipv6(0, v6addr(1), v6addr(2)),
+    ]
+    .concat();
     let tcp_at_114 = [head.clone(), ext(6, 6), tcp(1, 2, 3, 4, 5, 6)].concat();
     let mut long = tcp_at_114.clone();
     long.resize(200, 0);
@@ -367,7 +561,10 @@ fn headers_past_the_window_are_deep_unless_the_frame_ends_first() {
     let m = p(&long);
     assert_eq!(m.flags, flags(&[F::IPV6, F::DEEP]));
     assert_eq!((m.ip_proto, m.sport), (6, 0));
-    assert_eq!(m.hash, flow_hash(&DEFAULT_KEY, (v6addr(1), 0), (v6addr(2), 0)));
+    assert_eq!(
+        m.hash,
+        flow_hash(&DEFAULT_KEY, (v6addr(1), 0), (v6addr(2), 0))
+    );
     // A 129-byte frame does not end in the window: DEEP too.
     assert_eq!(p(&long[..129]).flags, flags(&[F::IPV6, F::DEEP]));
     // A 128-byte frame ends in the window, before lane 134: TRUNCATED.
@@ -390,7 +587,10 @@ fn beats(f: &[u8]) -> Vec<Beat> {
 
 #[test]
 fn keep_holes_in_the_window_are_flagged_and_their_data_still_read() {
-    let f = frame(&[&macs(), &be16(0x0800), &ipv4(5, 17, A, B, 0), &udp(1, 2)], 100);
+    let f = frame(
+        &[&macs(), &be16(0x0800), &ipv4(5, 17, A, B, 0), &udp(1, 2)],
+        100,
+    );
     let mut b = beats(&f);
     b[0].keep &= !(1 << 12); // hole over the EtherType's first byte, data 0x08 still there
     let m = parse(&b[0], b.get(1), &DEFAULT_KEY);
@@ -405,25 +605,55 @@ fn keep_holes_in_the_window_are_flagged_and_their_data_still_read() {
 
 #[test]
 fn an_empty_lookahead_beat_is_a_keep_hole_and_ends_the_frame_at_64() {
-    let f = frame(&[&macs(), &be16(0x0800), &ipv4(5, 17, A, B, 0), &udp(1, 2)], 64);
+    let f = frame(
+        &[&macs(), &be16(0x0800), &ipv4(5, 17, A, B, 0), &udp(1, 2)],
+        64,
+    );
     let mut b = beats(&f);
     b[0].last = false;
-    let empty = Beat { last: true, ..Beat::EMPTY };
+    let empty = Beat {
+        last: true,
+        ..Beat::EMPTY
+    };
     let m = parse(&b[0], Some(&empty), &DEFAULT_KEY);
     assert_eq!(m.flags, flags(&[F::KEEP_HOLE, F::IPV4, F::PORTS]));
 }
 
 #[test]
 fn the_flow_hash_is_the_same_both_ways() {
-    let ab = frame(&[&macs(), &be16(0x0800), &ipv4(5, 6, A, B, 0), &tcp(40000, 443, 1, 2, 3, 4)], 60);
-    let ba = frame(&[&macs(), &be16(0x0800), &ipv4(5, 6, B, A, 0), &tcp(443, 40000, 5, 6, 7, 8)], 60);
+    let ab = frame(
+        &[
+            &macs(),
+            &be16(0x0800),
+            &ipv4(5, 6, A, B, 0),
+            &tcp(40000, 443, 1, 2, 3, 4),
+        ],
+        60,
+    );
+    let ba = frame(
+        &[
+            &macs(),
+            &be16(0x0800),
+            &ipv4(5, 6, B, A, 0),
+            &tcp(443, 40000, 5, 6, 7, 8),
+        ],
+        60,
+    );
     assert_eq!(p(&ab).hash, p(&ba).hash);
     assert_ne!(p(&ab).hash, hash4(0, 0));
 }
 
 #[test]
 fn the_key_changes_the_hash() {
-    let f = frame(&[&macs(), &be16(0x0800), &ipv4(5, 6, A, B, 0), &tcp(40000, 443, 1, 2, 3, 4)], 60);
+    let f = frame(
+        &[
+            &macs(),
+            &be16(0x0800),
+            &ipv4(5, 6, A, B, 0),
+            &tcp(40000, 443, 1, 2, 3, 4),
+        ],
+        60,
+    );
     // Key byte 30 (bits 240..248) meets the second IPv4 address (input bits 224..256). (Byte 0
     // would not: IPv4 addresses are zero-extended, so input bits 0..96 are always 0.)
     let mut key = DEFAULT_KEY;

@@ -20,7 +20,11 @@ type Conn = (String, String);
 
 fn conn(a: String, ap: u16, b: String, bp: u16) -> Conn {
     let (x, y) = (format!("{a}:{ap}"), format!("{b}:{bp}"));
-    if x <= y { (x, y) } else { (y, x) }
+    if x <= y {
+        (x, y)
+    } else {
+        (y, x)
+    }
 }
 
 fn addr_text(a: [u8; 16], v4: bool) -> String {
@@ -36,7 +40,14 @@ fn ours(path: &Path) -> BTreeMap<Conn, (u64, u64)> {
     let mut table = StatsTable::new(parse_rules(PER_CONNECTION).expect("rules"));
     for p in &packets {
         let meta = parse_frame(&p.data, &DEFAULT_KEY);
-        table.count(&FrameFacts { meta: &meta, ip_ok: meta.ip_ok, ingress_port: 0 }, p.data.len() as u64);
+        table.count(
+            &FrameFacts {
+                meta: &meta,
+                ip_ok: meta.ip_ok,
+                ingress_port: 0,
+            },
+            p.data.len() as u64,
+        );
     }
     let mut out = BTreeMap::new();
     for (k, g) in table.groups() {
@@ -53,16 +64,33 @@ fn tshark(path: &Path) -> Option<BTreeMap<Conn, (u64, u64)>> {
     let out = Command::new("tshark")
         .arg("-r")
         .arg(path)
-        .args(["-Y", "tcp && !icmp && !icmpv6", "-T", "fields", "-E", "separator=/t"])
-        .args(["-e", "ip.src", "-e", "ip.dst", "-e", "ipv6.src", "-e", "ipv6.dst"])
+        .args([
+            "-Y",
+            "tcp && !icmp && !icmpv6",
+            "-T",
+            "fields",
+            "-E",
+            "separator=/t",
+        ])
+        .args([
+            "-e", "ip.src", "-e", "ip.dst", "-e", "ipv6.src", "-e", "ipv6.dst",
+        ])
         .args(["-e", "tcp.srcport", "-e", "tcp.dstport", "-e", "frame.len"])
         .output()
         .ok()?;
-    assert!(out.status.success(), "tshark: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "tshark: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let mut map = BTreeMap::new();
     for line in String::from_utf8_lossy(&out.stdout).lines() {
         let f: Vec<&str> = line.split('\t').collect();
-        let (src, dst) = if f[0].is_empty() { (f[2], f[3]) } else { (f[0], f[1]) };
+        let (src, dst) = if f[0].is_empty() {
+            (f[2], f[3])
+        } else {
+            (f[0], f[1])
+        };
         if src.contains(',') || dst.contains(',') {
             continue; // tunnelled: two IP headers
         }
@@ -70,7 +98,9 @@ fn tshark(path: &Path) -> Option<BTreeMap<Conn, (u64, u64)>> {
             (Ok(a), Ok(b), Ok(c)) => (a, b, c),
             _ => continue,
         };
-        let e = map.entry(conn(src.to_string(), sp, dst.to_string(), dp)).or_insert((0, 0));
+        let e = map
+            .entry(conn(src.to_string(), sp, dst.to_string(), dp))
+            .or_insert((0, 0));
         e.0 += 1;
         e.1 += len;
     }
@@ -84,17 +114,34 @@ fn per_connection_counts_equal_tsharks() {
         eprintln!("skipped: ../shared/testdata not found");
         return;
     }
-    for name in ["http.pcap", "telnet-raw.pcap", "real.pcap", "mss_ipv4.pcap", "basic_ipv6_tcp.pcap"] {
+    for name in [
+        "http.pcap",
+        "telnet-raw.pcap",
+        "real.pcap",
+        "mss_ipv4.pcap",
+        "basic_ipv6_tcp.pcap",
+    ] {
         let path = real.join(name);
         let Some(theirs) = tshark(&path) else {
             eprintln!("skipped: tshark not installed (make setup installs it)");
             return;
         };
         let mine = ours(&path);
-        let differ: Vec<_> = theirs.iter().filter(|(c, v)| mine.get(*c) != Some(*v)).take(5).collect();
+        let differ: Vec<_> = theirs
+            .iter()
+            .filter(|(c, v)| mine.get(*c) != Some(*v))
+            .take(5)
+            .collect();
         let frames: u64 = theirs.values().map(|v| v.0).sum();
-        println!("{name}: {} connections, {frames} TCP frames; tshark and stats agree on {}", theirs.len(), theirs.len() - differ.len());
-        assert!(differ.is_empty(), "{name}: first differences (tshark): {differ:?}");
+        println!(
+            "{name}: {} connections, {frames} TCP frames; tshark and stats agree on {}",
+            theirs.len(),
+            theirs.len() - differ.len()
+        );
+        assert!(
+            differ.is_empty(),
+            "{name}: first differences (tshark): {differ:?}"
+        );
         assert_eq!(mine.len(), theirs.len(), "{name}: connection count");
     }
 }

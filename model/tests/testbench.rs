@@ -28,7 +28,10 @@ fn generate() -> Vec<Vec<u8>> {
     }
     let malformed = arb_malformed_frame();
     while frames.len() < VALID + MALFORMED {
-        let f = malformed.new_tree(&mut runner).expect("malformed").current();
+        let f = malformed
+            .new_tree(&mut runner)
+            .expect("malformed")
+            .current();
         if !f.has_hole() && !f.user {
             frames.push(f.bytes());
         }
@@ -50,7 +53,8 @@ fn write_pcap(path: &PathBuf, frames: &[Vec<u8>]) {
     let file = std::fs::File::create(path).expect("create pcap");
     let mut w = pcap_file::pcap::PcapWriter::new(file).expect("pcap writer");
     for (i, f) in frames.iter().enumerate() {
-        let p = pcap_file::pcap::PcapPacket::new(Duration::from_micros(i as u64), f.len() as u32, f);
+        let p =
+            pcap_file::pcap::PcapPacket::new(Duration::from_micros(i as u64), f.len() as u32, f);
         w.write_packet(&p).expect("write packet");
     }
 }
@@ -64,5 +68,10 @@ fn testbench_capture_is_reproducible() {
         println!("wrote {}", pcap.display());
         return;
     }
-    assert_eq!(read_pcap(&pcap), frames, "{} is not what the generator makes", pcap.display());
+    assert_eq!(
+        read_pcap(&pcap),
+        frames,
+        "{} is not what the generator makes",
+        pcap.display()
+    );
 }

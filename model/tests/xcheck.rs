@@ -22,7 +22,9 @@ fn testdata() -> PathBuf {
 
 /// Every capture file under `dir` (recursively), sorted.
 fn captures(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     let mut paths: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
     paths.sort();
     for p in paths {
@@ -66,13 +68,16 @@ fn ip_as_ethernet(ip: &[u8]) -> Option<Vec<u8>> {
 /// A captured packet of link type `linktype` as an Ethernet frame, or why not.
 fn to_ethernet(linktype: u32, data: &[u8]) -> Result<Vec<u8>, &'static str> {
     match linktype {
-        1 => Ok(data.to_vec()),                                                    // Ethernet
+        1 => Ok(data.to_vec()), // Ethernet
         101 | 228 | 229 | 12 | 14 => ip_as_ethernet(data).ok_or("raw IP, not v4/v6"), // raw IP
         0 | 108 => ip_as_ethernet(data.get(4..).unwrap_or(&[])).ok_or("loopback, not IP"), // BSD loopback
         113 => {
             // Linux cooked (SLL): the protocol (an EtherType) at 14, the packet from 16.
             let proto = data.get(14..16).ok_or("short SLL header")?;
-            Ok(ethernet(u16::from_be_bytes([proto[0], proto[1]]), data.get(16..).unwrap_or(&[])))
+            Ok(ethernet(
+                u16::from_be_bytes([proto[0], proto[1]]),
+                data.get(16..).unwrap_or(&[]),
+            ))
         }
         _ => Err("link type not converted"),
     }
@@ -89,13 +94,21 @@ fn packets(bytes: &[u8]) -> (Vec<(u32, Vec<u8>)>, Option<String>) {
         let mut linktypes: Vec<u32> = Vec::new();
         while let Some(block) = r.next_block() {
             match block {
-                Ok(pcap_file::pcapng::Block::InterfaceDescription(i)) => linktypes.push(u32::from(i.linktype)),
+                Ok(pcap_file::pcapng::Block::InterfaceDescription(i)) => {
+                    linktypes.push(u32::from(i.linktype))
+                }
                 Ok(pcap_file::pcapng::Block::EnhancedPacket(p)) => {
-                    let lt = linktypes.get(p.interface_id as usize).copied().unwrap_or(u32::MAX);
+                    let lt = linktypes
+                        .get(p.interface_id as usize)
+                        .copied()
+                        .unwrap_or(u32::MAX);
                     out.push((lt, p.data.to_vec()));
                 }
                 Ok(pcap_file::pcapng::Block::SimplePacket(p)) => {
-                    out.push((linktypes.first().copied().unwrap_or(u32::MAX), p.data.to_vec()));
+                    out.push((
+                        linktypes.first().copied().unwrap_or(u32::MAX),
+                        p.data.to_vec(),
+                    ));
                 }
                 Ok(_) => {}
                 Err(e) => return (out, Some(e.to_string())),
@@ -154,7 +167,10 @@ impl Tally {
 fn parse_agrees_with_etherparse_on_real_captures() {
     let dir = testdata();
     if !dir.is_dir() {
-        println!("skipped: ../shared/testdata not found (looked in {})", dir.display());
+        println!(
+            "skipped: ../shared/testdata not found (looked in {})",
+            dir.display()
+        );
         return;
     }
     let mut files = Vec::new();
@@ -162,7 +178,11 @@ fn parse_agrees_with_etherparse_on_real_captures() {
     let mut t = Tally::default();
     let mut read_errors = Vec::new();
     for path in &files {
-        let name = path.strip_prefix(&dir).unwrap_or(path).display().to_string();
+        let name = path
+            .strip_prefix(&dir)
+            .unwrap_or(path)
+            .display()
+            .to_string();
         let bytes = match read_all(path) {
             Ok(b) => b,
             Err(e) => {
@@ -181,23 +201,41 @@ fn parse_agrees_with_etherparse_on_real_captures() {
             }
         }
     }
-    println!("etherparse cross-check over {} capture files in {}", files.len(), dir.display());
+    println!(
+        "etherparse cross-check over {} capture files in {}",
+        files.len(),
+        dir.display()
+    );
     println!("  frames        {}", t.frames);
     println!("  equal         {} (all fields)", t.equal);
-    println!("  equal, IP     {} (first fragments: etherparse stops at IP)", t.equal_ip_only);
+    println!(
+        "  equal, IP     {} (first fragments: etherparse stops at IP)",
+        t.equal_ip_only
+    );
     println!("  mismatches    {}", t.mismatches.len());
     for (reason, n) in &t.skipped {
         println!("  skipped       {n:>7}  {reason}");
     }
-    println!("  (of the skipped, our parse found an IP header in {})", t.skipped_ours_ip);
+    println!(
+        "  (of the skipped, our parse found an IP header in {})",
+        t.skipped_ours_ip
+    );
     for e in &read_errors {
         println!("  read error    {e}");
     }
     for m in t.mismatches.iter().take(20) {
         println!("  MISMATCH {m}");
     }
-    assert!(t.mismatches.is_empty(), "{} frames disagree with etherparse", t.mismatches.len());
-    assert!(t.equal > 10_000, "too few frames compared ({}): is the test data complete?", t.equal);
+    assert!(
+        t.mismatches.is_empty(),
+        "{} frames disagree with etherparse",
+        t.mismatches.len()
+    );
+    assert!(
+        t.equal > 10_000,
+        "too few frames compared ({}): is the test data complete?",
+        t.equal
+    );
 }
 
 proptest! {

@@ -31,7 +31,9 @@ struct Row {
 }
 
 fn side(addr: &str, port: &str) -> Side {
-    let ip: IpAddr = addr.parse().unwrap_or_else(|e| panic!("address {addr}: {e}"));
+    let ip: IpAddr = addr
+        .parse()
+        .unwrap_or_else(|e| panic!("address {addr}: {e}"));
     let bytes = match ip {
         IpAddr::V4(v4) => {
             let mut b = [0u8; 16];
@@ -40,19 +42,37 @@ fn side(addr: &str, port: &str) -> Side {
         }
         IpAddr::V6(v6) => v6.octets(),
     };
-    (bytes, port.parse().unwrap_or_else(|e| panic!("port {port}: {e}")))
+    (
+        bytes,
+        port.parse().unwrap_or_else(|e| panic!("port {port}: {e}")),
+    )
 }
 
 fn read_rows(path: &Path) -> Vec<Row> {
     let text = std::fs::read_to_string(path).expect("conn-baseline.tsv");
     let mut lines = text.lines();
     let header: Vec<&str> = lines.next().expect("header").split('\t').collect();
-    let col = |name: &str| header.iter().position(|h| *h == name).unwrap_or_else(|| panic!("column {name}"));
+    let col = |name: &str| {
+        header
+            .iter()
+            .position(|h| *h == name)
+            .unwrap_or_else(|| panic!("column {name}"))
+    };
     let c_base = col("baseline");
-    let (c_trace, c_oh, c_op, c_rh, c_rp) =
-        (col("trace"), col("id.orig_h"), col("id.orig_p"), col("id.resp_h"), col("id.resp_p"));
+    let (c_trace, c_oh, c_op, c_rh, c_rp) = (
+        col("trace"),
+        col("id.orig_h"),
+        col("id.orig_p"),
+        col("id.resp_h"),
+        col("id.resp_p"),
+    );
     let (c_proto, c_hist) = (col("proto"), col("history"));
-    let c_counts = [col("orig_pkts"), col("orig_ip_bytes"), col("resp_pkts"), col("resp_ip_bytes")];
+    let c_counts = [
+        col("orig_pkts"),
+        col("orig_ip_bytes"),
+        col("resp_pkts"),
+        col("resp_ip_bytes"),
+    ];
     lines
         .filter(|l| !l.trim().is_empty())
         .map(|l| {
@@ -66,7 +86,11 @@ fn read_rows(path: &Path) -> Vec<Row> {
                     Some((side(f[c_oh], f[c_op]), side(f[c_rh], f[c_rp])))
                 },
                 proto: f[c_proto].to_string(),
-                history: if f[c_hist] == "-" { String::new() } else { f[c_hist].to_string() },
+                history: if f[c_hist] == "-" {
+                    String::new()
+                } else {
+                    f[c_hist].to_string()
+                },
                 counts: c_counts.map(|c| f[c].parse().unwrap_or(0)),
             }
         })
@@ -93,7 +117,10 @@ fn encapsulation(frame: &[u8]) -> Option<&'static str> {
     }
     let l3 = off + 2;
     let (proto, l4) = if ethertype == 0x0800 {
-        (*frame.get(l3 + 9)?, l3 + 4 * (*frame.get(l3)? & 0x0F) as usize)
+        (
+            *frame.get(l3 + 9)?,
+            l3 + 4 * (*frame.get(l3)? & 0x0F) as usize,
+        )
     } else {
         (*frame.get(l3 + 6)?, l3 + 40)
     };
@@ -161,13 +188,23 @@ fn conn_history_and_counts_equal_zeek() {
     let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared");
     let dir = shared.join("testdata/zeek");
     if !dir.join("conn-baseline.tsv").exists() {
-        eprintln!("SKIP zeek_conformance: {} not found (../shared is absent)", dir.display());
+        eprintln!(
+            "SKIP zeek_conformance: {} not found (../shared is absent)",
+            dir.display()
+        );
         return;
     }
     let rows = read_rows(&dir.join("conn-baseline.tsv"));
     // One run per trace and server-port configuration.
-    let runs: BTreeSet<(String, bool)> =
-        rows.iter().map(|r| (r.trace.clone(), NO_SERVER_PORTS.contains(&r.baseline.as_str()))).collect();
+    let runs: BTreeSet<(String, bool)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r.trace.clone(),
+                NO_SERVER_PORTS.contains(&r.baseline.as_str()),
+            )
+        })
+        .collect();
 
     struct Trace {
         conns: Vec<ConnRecord>,
@@ -197,26 +234,40 @@ fn conn_history_and_counts_equal_zeek() {
             }
             Err(e) => Some(e.to_string()),
         };
-        per_trace.insert((t.clone(), *bare), Trace { conns: table.connections().cloned().collect(), encaps, error });
+        per_trace.insert(
+            (t.clone(), *bare),
+            Trace {
+                conns: table.connections().cloned().collect(),
+                encaps,
+                error,
+            },
+        );
     }
 
-    let (mut equal, mut hist_diff, mut count_diff, mut count_diff_encap, mut unparseable) = (0, 0, 0, 0, 0);
+    let (mut equal, mut hist_diff, mut count_diff, mut count_diff_encap, mut unparseable) =
+        (0, 0, 0, 0, 0);
     let mut report = Vec::new();
     // Records already paired, per baseline (several baselines run Zeek on the same trace).
     let mut used: BTreeSet<(String, String, usize)> = BTreeSet::new();
     for (i, row) in rows.iter().enumerate() {
-        let tr = &per_trace[&(row.trace.clone(), NO_SERVER_PORTS.contains(&row.baseline.as_str()))];
+        let tr = &per_trace[&(
+            row.trace.clone(),
+            NO_SERVER_PORTS.contains(&row.baseline.as_str()),
+        )];
         let proto = match row.proto.as_str() {
             "tcp" => 6,
             "udp" => 17,
             _ => 0,
         };
-        let excluded = NOT_EVERY_FRAME
-            .iter()
-            .find(|(b, port, _)| *b == row.baseline && port.is_none_or(|p| row.tuple.is_some_and(|t| t.1 .1 == p)));
+        let excluded = NOT_EVERY_FRAME.iter().find(|(b, port, _)| {
+            *b == row.baseline && port.is_none_or(|p| row.tuple.is_some_and(|t| t.1 .1 == p))
+        });
         if let Some((_, _, why)) = excluded {
             unparseable += 1;
-            report.push(format!("row {i:3} {} {} {}: NOT COMPARABLE ({why})", row.trace, row.baseline, row.history));
+            report.push(format!(
+                "row {i:3} {} {} {}: NOT COMPARABLE ({why})",
+                row.trace, row.baseline, row.history
+            ));
             continue;
         }
         let Some((orig, resp)) = row.tuple else {
@@ -239,23 +290,39 @@ fn conn_history_and_counts_equal_zeek() {
         // Several rows may share a 4-tuple (reuse); they are indistinguishable by key, so an
         // exactly equal unused record is taken first, else the first unused one.
         let candidates: Vec<usize> = (0..tr.conns.len())
-            .filter(|&k| tuple_matches(&tr.conns[k]) && !used.contains(&(row.baseline.clone(), row.trace.clone(), k)))
+            .filter(|&k| {
+                tuple_matches(&tr.conns[k])
+                    && !used.contains(&(row.baseline.clone(), row.trace.clone(), k))
+            })
             .collect();
-        let pick = candidates.iter().copied().find(|&k| is_equal(&tr.conns[k])).or(candidates.first().copied());
+        let pick = candidates
+            .iter()
+            .copied()
+            .find(|&k| is_equal(&tr.conns[k]))
+            .or(candidates.first().copied());
         let Some(k) = pick else {
             unparseable += 1;
             let why = match &tr.error {
                 Some(e) => format!("capture not readable: {e}"),
-                None if tr.encaps.is_empty() => "connection not found in the parsed frames".to_string(),
+                None if tr.encaps.is_empty() => {
+                    "connection not found in the parsed frames".to_string()
+                }
                 None => tr.encaps.iter().copied().collect::<Vec<_>>().join(", "),
             };
-            report.push(format!("row {i:3} {} {} {}: NOT PARSEABLE ({why})", row.trace, row.baseline, row.history));
+            report.push(format!(
+                "row {i:3} {} {} {}: NOT PARSEABLE ({why})",
+                row.trace, row.baseline, row.history
+            ));
             continue;
         };
         used.insert((row.baseline.clone(), row.trace.clone(), k));
         let c = &tr.conns[k];
         let counts = [c.orig_pkts, c.orig_ip_bytes, c.resp_pkts, c.resp_ip_bytes];
-        let flipped = if c.orig != orig { " (our originator is Zeek's responder)" } else { "" };
+        let flipped = if c.orig != orig {
+            " (our originator is Zeek's responder)"
+        } else {
+            ""
+        };
         if is_equal(c) {
             equal += 1;
         } else if c.history != row.history || c.orig != orig {
@@ -271,7 +338,11 @@ fn conn_history_and_counts_equal_zeek() {
                 count_diff_encap += 1;
             }
             let encaps = tr.encaps.iter().copied().collect::<Vec<_>>().join(", ");
-            let note = if encaps.is_empty() { String::new() } else { format!("; trace also has: {encaps}") };
+            let note = if encaps.is_empty() {
+                String::new()
+            } else {
+                format!("; trace also has: {encaps}")
+            };
             report.push(format!(
                 "row {i:3} {} {}: COUNTS zeek {:?} model {:?} (history {:?} equal{note})",
                 row.trace, row.baseline, row.counts, counts, row.history
@@ -291,5 +362,8 @@ fn conn_history_and_counts_equal_zeek() {
     println!("|   ... in traces with frames the parser does not handle | {count_diff_encap:4} |");
     println!("| not parseable / not comparable | {unparseable:4} |");
 
-    assert!(equal >= EQUAL_FLOOR, "{equal} rows equal to Zeek's, floor is {EQUAL_FLOOR}");
+    assert!(
+        equal >= EQUAL_FLOOR,
+        "{equal} rows equal to Zeek's, floor is {EQUAL_FLOOR}"
+    );
 }

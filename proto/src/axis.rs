@@ -26,7 +26,12 @@ pub struct TimedBeat {
 }
 
 impl Beat {
-    pub const EMPTY: Beat = Beat { data: [0; BEAT_BYTES], keep: 0, last: false, user: false };
+    pub const EMPTY: Beat = Beat {
+        data: [0; BEAT_BYTES],
+        keep: 0,
+        last: false,
+        user: false,
+    };
 
     /// Number of lanes holding a byte.
     pub fn valid_bytes(&self) -> u32 {
@@ -54,7 +59,10 @@ pub struct LaneFrame {
 
 impl LaneFrame {
     pub fn from_bytes(bytes: &[u8]) -> Self {
-        LaneFrame { lanes: bytes.iter().map(|b| Some(*b)).collect(), user: false }
+        LaneFrame {
+            lanes: bytes.iter().map(|b| Some(*b)).collect(),
+            user: false,
+        }
     }
 
     /// The bytes of the lanes that hold one (holes dropped).
@@ -65,8 +73,15 @@ impl LaneFrame {
     /// The frame without lanes after its last kept lane: those do not belong to a frame, so two
     /// frames that differ only there are the same frame.
     pub fn trimmed(&self) -> LaneFrame {
-        let end = self.lanes.iter().rposition(|l| l.is_some()).map_or(0, |i| i + 1);
-        LaneFrame { lanes: self.lanes[..end].to_vec(), user: self.user }
+        let end = self
+            .lanes
+            .iter()
+            .rposition(|l| l.is_some())
+            .map_or(0, |i| i + 1);
+        LaneFrame {
+            lanes: self.lanes[..end].to_vec(),
+            user: self.user,
+        }
     }
 
     /// Whether some lane before the last one is empty.
@@ -77,18 +92,27 @@ impl LaneFrame {
     /// Collect beats (up to and including a `last` beat) into frames; lanes after the last kept
     /// lane of the last beat are dropped, holes before it kept. A trailing frame without `last`
     /// is returned as `Err` with the frames that did end.
-    pub fn from_beats<'a>(beats: impl IntoIterator<Item = &'a Beat>) -> Result<Vec<LaneFrame>, Vec<LaneFrame>> {
+    pub fn from_beats<'a>(
+        beats: impl IntoIterator<Item = &'a Beat>,
+    ) -> Result<Vec<LaneFrame>, Vec<LaneFrame>> {
         let mut frames = Vec::new();
         let mut cur: Vec<Option<u8>> = Vec::new();
         let mut open = false;
         for b in beats {
             open = true;
-            let used = if b.last { 64 - b.keep.leading_zeros() as usize } else { BEAT_BYTES };
+            let used = if b.last {
+                64 - b.keep.leading_zeros() as usize
+            } else {
+                BEAT_BYTES
+            };
             for lane in 0..used {
                 cur.push((b.keep >> lane & 1 == 1).then_some(b.data[lane]));
             }
             if b.last {
-                frames.push(LaneFrame { lanes: std::mem::take(&mut cur), user: b.user });
+                frames.push(LaneFrame {
+                    lanes: std::mem::take(&mut cur),
+                    user: b.user,
+                });
                 open = false;
             }
         }
@@ -149,10 +173,15 @@ pub fn schedule(frames: &[(u64, LaneFrame)], pacing: Pacing, first_cycle: u64) -
         let beats = frame.to_beats();
         let start = match pacing {
             Pacing::BackToBack | Pacing::LineRate { .. } => next_free,
-            Pacing::CaptureTime { .. } => next_free.max(first_cycle + ns_to_cycles(ts.saturating_sub(t0))),
+            Pacing::CaptureTime { .. } => {
+                next_free.max(first_cycle + ns_to_cycles(ts.saturating_sub(t0)))
+            }
         };
         for (i, beat) in beats.iter().enumerate() {
-            out.push(TimedBeat { cycle: start + i as u64, beat: *beat });
+            out.push(TimedBeat {
+                cycle: start + i as u64,
+                beat: *beat,
+            });
         }
         next_free = start + beats.len() as u64;
         if let Pacing::LineRate { gbps } | Pacing::CaptureTime { gbps } = pacing {
@@ -176,13 +205,21 @@ mod tests {
 
     #[test]
     fn contiguity() {
-        let mut b = Beat { keep: 0xFF, last: true, ..Beat::EMPTY };
+        let mut b = Beat {
+            keep: 0xFF,
+            last: true,
+            ..Beat::EMPTY
+        };
         assert!(b.keep_is_contiguous());
         b.keep = 0xF7;
         assert!(!b.keep_is_contiguous());
         b.keep = 0;
         assert!(!b.keep_is_contiguous());
-        b = Beat { keep: u64::MAX, last: false, ..Beat::EMPTY };
+        b = Beat {
+            keep: u64::MAX,
+            last: false,
+            ..Beat::EMPTY
+        };
         assert!(b.keep_is_contiguous());
         b.keep = 0xFF;
         assert!(!b.keep_is_contiguous());
@@ -190,19 +227,42 @@ mod tests {
 
     #[test]
     fn trimmed_drops_trailing_holes_only() {
-        let f = LaneFrame { lanes: vec![None, Some(1), None, None], user: true };
-        assert_eq!(f.trimmed(), LaneFrame { lanes: vec![None, Some(1)], user: true });
-        assert_eq!(LaneFrame { lanes: vec![None], user: false }.trimmed().lanes.len(), 0);
+        let f = LaneFrame {
+            lanes: vec![None, Some(1), None, None],
+            user: true,
+        };
+        assert_eq!(
+            f.trimmed(),
+            LaneFrame {
+                lanes: vec![None, Some(1)],
+                user: true
+            }
+        );
+        assert_eq!(
+            LaneFrame {
+                lanes: vec![None],
+                user: false
+            }
+            .trimmed()
+            .lanes
+            .len(),
+            0
+        );
     }
 
     #[test]
     fn line_rate_spaces_small_frames() {
-        let frames: Vec<_> = (0..3).map(|i| (i, LaneFrame::from_bytes(&[0u8; 64]))).collect();
+        let frames: Vec<_> = (0..3)
+            .map(|i| (i, LaneFrame::from_bytes(&[0u8; 64])))
+            .collect();
         let s = schedule(&frames, Pacing::LineRate { gbps: 100.0 }, 0);
         // 88 bytes on the wire at 100 Gb/s = 7.04 ns = 2.27 cycles -> 3 cycles apart.
         assert_eq!(s.iter().map(|b| b.cycle).collect::<Vec<_>>(), vec![0, 3, 6]);
         let b2b = schedule(&frames, Pacing::BackToBack, 5);
-        assert_eq!(b2b.iter().map(|b| b.cycle).collect::<Vec<_>>(), vec![5, 6, 7]);
+        assert_eq!(
+            b2b.iter().map(|b| b.cycle).collect::<Vec<_>>(),
+            vec![5, 6, 7]
+        );
     }
 
     proptest! {

@@ -66,8 +66,11 @@ impl ParseFlags {
 
     /// Short names of the set flags, comma separated ("-" when none).
     pub fn describe(self) -> String {
-        let names: Vec<&str> =
-            Self::NAMES.iter().filter(|(bit, _)| self.has(*bit)).map(|(_, n)| *n).collect();
+        let names: Vec<&str> = Self::NAMES
+            .iter()
+            .filter(|(bit, _)| self.has(*bit))
+            .map(|(_, n)| *n)
+            .collect();
         if names.is_empty() {
             "-".to_string()
         } else {

@@ -32,7 +32,10 @@ pub const DEFAULT_KEY: [u8; KEY_BYTES] = [
 /// 0 first), XOR in the 32 key bits starting at key bit i. The key must be at least 32 bits
 /// longer than the input (the flow hash's 40-byte key, or the stats stage's 44-byte key).
 pub fn toeplitz(key: &[u8], input: &[u8]) -> u32 {
-    assert!(input.len() * 8 + 32 <= key.len() * 8, "input longer than the key allows");
+    assert!(
+        input.len() * 8 + 32 <= key.len() * 8,
+        "input longer than the key allows"
+    );
     let mut hash = 0u32;
     for (i, byte) in input.iter().enumerate() {
         for b in 0..8 {
@@ -48,13 +51,19 @@ pub fn toeplitz(key: &[u8], input: &[u8]) -> u32 {
 fn key_window(key: &[u8], start: usize) -> u32 {
     let first = start / 8;
     // Five bytes hold the 32 bits wherever they start within the first byte.
-    let bits40 = (0..5).fold(0u64, |acc, k| (acc << 8) | u64::from(key.get(first + k).copied().unwrap_or(0)));
+    let bits40 = (0..5).fold(0u64, |acc, k| {
+        (acc << 8) | u64::from(key.get(first + k).copied().unwrap_or(0))
+    });
     (bits40 >> (8 - start % 8)) as u32
 }
 
 /// The canonical hash input for two endpoints.
 pub fn canonical_input(a: ([u8; 16], u16), b: ([u8; 16], u16)) -> [u8; INPUT_BYTES] {
-    let (lo, hi) = if (a.0, a.1) <= (b.0, b.1) { (a, b) } else { (b, a) };
+    let (lo, hi) = if (a.0, a.1) <= (b.0, b.1) {
+        (a, b)
+    } else {
+        (b, a)
+    };
     let mut input = [0u8; INPUT_BYTES];
     input[0..16].copy_from_slice(&lo.0);
     input[16..32].copy_from_slice(&hi.0);

@@ -82,7 +82,8 @@ pub const FRAME_HEADER_BYTES: usize =
     FIXED_BYTES + TLV_HEAD_BYTES + TIMESTAMP_LEN + TLV_HEAD_BYTES + FLOW_LEN;
 const _: () = assert!(FRAME_HEADER_BYTES % 4 == 0);
 /// Length of the per-frame header with a STATS tag (and a 2-byte PAD).
-pub const STATS_HEADER_BYTES: usize = FRAME_HEADER_BYTES + TLV_HEAD_BYTES + STATS_LEN + TLV_HEAD_BYTES;
+pub const STATS_HEADER_BYTES: usize =
+    FRAME_HEADER_BYTES + TLV_HEAD_BYTES + STATS_LEN + TLV_HEAD_BYTES;
 const _: () = assert!(STATS_HEADER_BYTES % 4 == 0);
 
 /// What the FLOW tag says about a frame.
@@ -137,7 +138,10 @@ pub enum HeaderError {
 impl TaggedHeader {
     /// The per-frame header of version 1: timestamp and flow.
     pub fn for_frame(timestamp_ns: u64, flow: FlowInfo) -> Self {
-        TaggedHeader { version: VERSION, tags: vec![Tag::Timestamp(timestamp_ns), Tag::Flow(flow)] }
+        TaggedHeader {
+            version: VERSION,
+            tags: vec![Tag::Timestamp(timestamp_ns), Tag::Flow(flow)],
+        }
     }
 
     /// Serialise, starting with `ethertype`; padded with a PAD tag to a multiple of 4 bytes.
@@ -176,7 +180,10 @@ impl TaggedHeader {
         }
         let found = u16::from_be_bytes([body[0], body[1]]);
         if found != ethertype {
-            return Err(HeaderError::NotTagged { found, expected: ethertype });
+            return Err(HeaderError::NotTagged {
+                found,
+                expected: ethertype,
+            });
         }
         let version = body[2];
         if version != VERSION {
@@ -184,14 +191,22 @@ impl TaggedHeader {
         }
         let len = body[3] as usize * 4;
         if len < FIXED_BYTES || len > body.len() {
-            return Err(HeaderError::Length { claimed: len, available: body.len() });
+            return Err(HeaderError::Length {
+                claimed: len,
+                available: body.len(),
+            });
         }
         let tags = decode_tlvs(&body[FIXED_BYTES..len])?;
         Ok((TaggedHeader { version, tags }, len))
     }
 
     /// The per-frame header with a STATS tag.
-    pub fn for_frame_with_stats(timestamp_ns: u64, flow: FlowInfo, crossed: u32, uncounted: u32) -> Self {
+    pub fn for_frame_with_stats(
+        timestamp_ns: u64,
+        flow: FlowInfo,
+        crossed: u32,
+        uncounted: u32,
+    ) -> Self {
         let mut h = Self::for_frame(timestamp_ns, flow);
         h.tags.push(Tag::Stats { crossed, uncounted });
         h
@@ -278,8 +293,13 @@ fn decode_tlvs(mut rest: &[u8]) -> Result<Vec<Tag>, HeaderError> {
                 crossed: u32::from_be_bytes([value[0], value[1], value[2], value[3]]),
                 uncounted: u32::from_be_bytes([value[4], value[5], value[6], value[7]]),
             }),
-            (TLV_REPORT, REPORT_LEN) => tags.push(Tag::Report(crate::report::ReportInfo::from_bytes(value))),
-            _ => tags.push(Tag::Unknown { tag_type, value: value.to_vec() }),
+            (TLV_REPORT, REPORT_LEN) => {
+                tags.push(Tag::Report(crate::report::ReportInfo::from_bytes(value)))
+            }
+            _ => tags.push(Tag::Unknown {
+                tag_type,
+                value: value.to_vec(),
+            }),
         }
         rest = &rest[TLV_HEAD_BYTES + len..];
         offset += TLV_HEAD_BYTES + len;
@@ -312,7 +332,12 @@ mod tests {
     use proptest::prelude::*;
 
     fn flow() -> FlowInfo {
-        FlowInfo { hash: 0xAABBCCDD, flags: ParseFlags(0x1003), l3_offset: 14, ip_proto: 6 }
+        FlowInfo {
+            hash: 0xAABBCCDD,
+            flags: ParseFlags(0x1003),
+            l3_offset: 14,
+            ip_proto: 6,
+        }
     }
 
     #[test]
@@ -330,10 +355,14 @@ mod tests {
 
     #[test]
     fn stats_header_layout_matches_diagram() {
-        let e = TaggedHeader::for_frame_with_stats(0x0102030405060708, flow(), 0x8000_0001, 0x10).encode(DEFAULT_ETHERTYPE);
+        let e = TaggedHeader::for_frame_with_stats(0x0102030405060708, flow(), 0x8000_0001, 0x10)
+            .encode(DEFAULT_ETHERTYPE);
         assert_eq!(e.len(), STATS_HEADER_BYTES);
         assert_eq!(e[3], 9);
-        assert_eq!(&e[24..36], &[0x03, 8, 0x80, 0, 0, 1, 0, 0, 0, 0x10, 0x00, 0]);
+        assert_eq!(
+            &e[24..36],
+            &[0x03, 8, 0x80, 0, 0, 1, 0, 0, 0, 0x10, 0x00, 0]
+        );
         let frame = insert(&[0u8; 60], &e);
         let (h, len) = TaggedHeader::decode(&frame, DEFAULT_ETHERTYPE).unwrap();
         assert_eq!((h.stats(), len), (Some((0x8000_0001, 0x10)), 36));
@@ -343,7 +372,13 @@ mod tests {
     fn unknown_tags_are_skipped_and_kept() {
         let h = TaggedHeader {
             version: 1,
-            tags: vec![Tag::Unknown { tag_type: 0x77, value: vec![9, 9, 9] }, Tag::Timestamp(5)],
+            tags: vec![
+                Tag::Unknown {
+                    tag_type: 0x77,
+                    value: vec![9, 9, 9],
+                },
+                Tag::Timestamp(5),
+            ],
         };
         let encoded = h.encode(0x88B5);
         assert_eq!(encoded.len() % 4, 0);
@@ -356,16 +391,31 @@ mod tests {
 
     #[test]
     fn errors_are_precise() {
-        assert_eq!(TaggedHeader::decode(&[0; 10], 0x88B5), Err(HeaderError::TooShort(10)));
+        assert_eq!(
+            TaggedHeader::decode(&[0; 10], 0x88B5),
+            Err(HeaderError::TooShort(10))
+        );
         let mut f = vec![0u8; 40];
         f[12] = 0x08;
-        assert!(matches!(TaggedHeader::decode(&f, 0x88B5), Err(HeaderError::NotTagged { .. })));
+        assert!(matches!(
+            TaggedHeader::decode(&f, 0x88B5),
+            Err(HeaderError::NotTagged { .. })
+        ));
         f[12..16].copy_from_slice(&[0x88, 0xB5, 2, 2]);
-        assert_eq!(TaggedHeader::decode(&f, 0x88B5), Err(HeaderError::Version(2)));
+        assert_eq!(
+            TaggedHeader::decode(&f, 0x88B5),
+            Err(HeaderError::Version(2))
+        );
         f[12..16].copy_from_slice(&[0x88, 0xB5, 1, 200]);
-        assert!(matches!(TaggedHeader::decode(&f, 0x88B5), Err(HeaderError::Length { .. })));
+        assert!(matches!(
+            TaggedHeader::decode(&f, 0x88B5),
+            Err(HeaderError::Length { .. })
+        ));
         f[12..20].copy_from_slice(&[0x88, 0xB5, 1, 2, 1, 8, 0, 0]);
-        assert_eq!(TaggedHeader::decode(&f, 0x88B5), Err(HeaderError::TlvOverrun { offset: 4 }));
+        assert_eq!(
+            TaggedHeader::decode(&f, 0x88B5),
+            Err(HeaderError::TlvOverrun { offset: 4 })
+        );
     }
 
     proptest! {

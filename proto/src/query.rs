@@ -18,7 +18,11 @@ use thiserror::Error;
 #[derive(Debug, Error)]
 pub enum QueryError {
     #[error("query: expected {expected} at word {position} ({found:?})")]
-    Expected { expected: &'static str, position: usize, found: String },
+    Expected {
+        expected: &'static str,
+        position: usize,
+        found: String,
+    },
     #[error("query: unknown field {0:?} (src_ip, dst_ip, src_port, dst_port, proto, flags, ingress_port)")]
     Field(String),
     #[error("query: {0:?} is not a duration like 500ms, 10s, 1m or 1h")]
@@ -45,7 +49,10 @@ pub struct Query {
 /// Compile a query into a rule set with one rule named after the query.
 pub fn compile(text: &str) -> Result<Query, QueryError> {
     let words: Vec<&str> = text.split_whitespace().collect();
-    let mut p = Parser { words: &words, at: 0 };
+    let mut p = Parser {
+        words: &words,
+        at: 0,
+    };
     p.keyword("count")?;
     let mut rule = Map::new();
     let measure = match p.next("packets, bytes or syns")? {
@@ -69,25 +76,45 @@ pub fn compile(text: &str) -> Result<Query, QueryError> {
     }
     p.keyword("per")?;
     let group_list = p.until("every");
-    for item in group_list.join(" ").split(',').map(str::trim).filter(|s| !s.is_empty()) {
+    for item in group_list
+        .join(" ")
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
         group(&mut rule, item)?;
     }
     p.keyword("every")?;
     let epoch_ms = duration_ms(p.next("a duration")?)?;
     if p.peek() == Some("threshold") {
         p.at += 1;
-        let n: u64 = p.next("a number")?.parse().map_err(|_| p.expected("a number"))?;
-        let key = if measure == Measure::Packets { "packets" } else { "bytes" };
+        let n: u64 = p
+            .next("a number")?
+            .parse()
+            .map_err(|_| p.expected("a number"))?;
+        let key = if measure == Measure::Packets {
+            "packets"
+        } else {
+            "bytes"
+        };
         rule.insert("threshold".into(), json!({ key: n }));
     }
     if let Some(w) = p.peek() {
-        return Err(QueryError::Expected { expected: "the end of the query", position: p.at + 1, found: w.to_string() });
+        return Err(QueryError::Expected {
+            expected: "the end of the query",
+            position: p.at + 1,
+            found: w.to_string(),
+        });
     }
     let name: String = text.chars().take(crate::rules::MAX_NAME_BYTES).collect();
     rule.insert("name".into(), json!(name));
     let file = json!({ "epoch_ms": epoch_ms, "rules": [Value::Object(rule)] });
     let rules = parse_rules(&file.to_string())?;
-    Ok(Query { text: text.to_string(), measure, rules })
+    Ok(Query {
+        text: text.to_string(),
+        measure,
+        rules,
+    })
 }
 
 struct Parser<'a> {
@@ -101,14 +128,22 @@ impl<'a> Parser<'a> {
     }
 
     fn next(&mut self, expected: &'static str) -> Result<&'a str, QueryError> {
-        let w = self.peek().ok_or(QueryError::Expected { expected, position: self.at + 1, found: String::new() })?;
+        let w = self.peek().ok_or(QueryError::Expected {
+            expected,
+            position: self.at + 1,
+            found: String::new(),
+        })?;
         self.at += 1;
         Ok(w)
     }
 
     fn expected(&self, expected: &'static str) -> QueryError {
         let position = self.at.max(1);
-        QueryError::Expected { expected, position, found: self.words.get(position - 1).unwrap_or(&"").to_string() }
+        QueryError::Expected {
+            expected,
+            position,
+            found: self.words.get(position - 1).unwrap_or(&"").to_string(),
+        }
     }
 
     fn keyword(&mut self, k: &'static str) -> Result<(), QueryError> {
@@ -137,13 +172,21 @@ impl<'a> Parser<'a> {
             "src_port" | "dst_port" | "ingress_port" | "proto" => {
                 self.keyword("=")?;
                 let v = self.next("a value")?;
-                let value = v.parse::<u64>().map(Value::from).unwrap_or_else(|_| json!(v));
+                let value = v
+                    .parse::<u64>()
+                    .map(Value::from)
+                    .unwrap_or_else(|_| json!(v));
                 let key = if field == "proto" { "ip_proto" } else { field };
                 rule.insert(key.into(), value);
             }
             "flags" => {
                 let mut names = Vec::new();
-                while self.peek().is_some_and(|w| w.trim_start_matches('!').chars().all(|c| c.is_ascii_uppercase()) && !w.is_empty()) {
+                while self.peek().is_some_and(|w| {
+                    w.trim_start_matches('!')
+                        .chars()
+                        .all(|c| c.is_ascii_uppercase())
+                        && !w.is_empty()
+                }) {
                     names.push(self.next("a flag")?);
                 }
                 if names.is_empty() {
@@ -165,7 +208,11 @@ fn group(rule: &mut Map<String, Value>, item: &str) -> Result<(), QueryError> {
     let value = match (field, prefix) {
         ("src_ip" | "dst_ip", Some(p)) => {
             let n: u64 = p.parse().map_err(|_| QueryError::Field(item.to_string()))?;
-            if n <= 32 { json!({ "group": { "v4": n, "v6": 128 } }) } else { json!({ "group": { "v6": n } }) }
+            if n <= 32 {
+                json!({ "group": { "v4": n, "v6": 128 } })
+            } else {
+                json!({ "group": { "v6": n } })
+            }
         }
         ("src_ip" | "dst_ip" | "src_port" | "dst_port" | "ingress_port", None) => json!("group"),
         ("proto", None) => json!("group"),
@@ -205,9 +252,27 @@ mod tests {
         let q = compile("count syns per src_ip/24 every 1m threshold 100").unwrap();
         assert_eq!(q.rules.epoch_ms, 60_000);
         let r = &q.rules.rules[0];
-        assert_eq!(r.tcp_flags, Field::Match { value: 0x02, mask: 0x12 });
-        assert_eq!(r.src_ip, AddrField::Group { v4_prefix: 24, v6_prefix: 128 });
-        assert_eq!(r.threshold, Some(Threshold { packets: Some(100), bytes: None }));
+        assert_eq!(
+            r.tcp_flags,
+            Field::Match {
+                value: 0x02,
+                mask: 0x12
+            }
+        );
+        assert_eq!(
+            r.src_ip,
+            AddrField::Group {
+                v4_prefix: 24,
+                v6_prefix: 128
+            }
+        );
+        assert_eq!(
+            r.threshold,
+            Some(Threshold {
+                packets: Some(100),
+                bytes: None
+            })
+        );
     }
 
     #[test]
@@ -215,17 +280,49 @@ mod tests {
         let q = compile("count bytes where dst_port = 22 and src_ip in 10.0.0.0/8 and proto = tcp per src_ip, dst_ip every 10s").unwrap();
         let r = &q.rules.rules[0];
         assert_eq!(q.measure, Measure::Bytes);
-        assert_eq!(r.dst_port, Field::Match { value: 22, mask: 0xFFFF });
-        assert_eq!(r.ip_proto, Field::Match { value: 6, mask: 0xFF });
-        assert!(matches!(r.src_ip, AddrField::Group { .. }) && matches!(r.dst_ip, AddrField::Group { .. }));
+        assert_eq!(
+            r.dst_port,
+            Field::Match {
+                value: 22,
+                mask: 0xFFFF
+            }
+        );
+        assert_eq!(
+            r.ip_proto,
+            Field::Match {
+                value: 6,
+                mask: 0xFF
+            }
+        );
+        assert!(
+            matches!(r.src_ip, AddrField::Group { .. })
+                && matches!(r.dst_ip, AddrField::Group { .. })
+        );
     }
 
     #[test]
     fn errors_say_where() {
-        assert!(compile("count frogs per src_ip every 1m").unwrap_err().to_string().contains("packets, bytes or syns"));
-        assert!(compile("count packets per http_host every 1m").unwrap_err().to_string().contains("unknown field \"http_host\""));
-        assert!(compile("count packets per src_ip every soon").unwrap_err().to_string().contains("not a duration"));
-        assert!(compile("count packets where src_ip in 10.0.0.0/33 per dst_ip every 1s").unwrap_err().to_string().contains("prefix length 33"));
-        assert!(compile("count packets per src_ip every 1s extra").unwrap_err().to_string().contains("the end of the query"));
+        assert!(compile("count frogs per src_ip every 1m")
+            .unwrap_err()
+            .to_string()
+            .contains("packets, bytes or syns"));
+        assert!(compile("count packets per http_host every 1m")
+            .unwrap_err()
+            .to_string()
+            .contains("unknown field \"http_host\""));
+        assert!(compile("count packets per src_ip every soon")
+            .unwrap_err()
+            .to_string()
+            .contains("not a duration"));
+        assert!(
+            compile("count packets where src_ip in 10.0.0.0/33 per dst_ip every 1s")
+                .unwrap_err()
+                .to_string()
+                .contains("prefix length 33")
+        );
+        assert!(compile("count packets per src_ip every 1s extra")
+            .unwrap_err()
+            .to_string()
+            .contains("the end of the query"));
     }
 }

@@ -148,16 +148,61 @@ pub mod id {
     pub const CYCLES: u16 = 0x28;
 
     pub const REGS: &[Reg] = &[
-        Reg { name: "DESIGN_VERSION", offset: DESIGN_VERSION, access: Access::Ro, reset: super::DESIGN_VERSION, doc: "design version: major << 16 + minor << 8 + patch" },
-        Reg { name: "BUILD_ID", offset: BUILD_ID, access: Access::Ro, reset: 0, doc: "build id stamped by the generator (reset value: none)" },
-        Reg { name: "FEATURES", offset: FEATURES, access: Access::Ro, reset: 0, doc: "feature bits of this bitstream (reset value: none)" },
-        Reg { name: "DATAPATH_BITS", offset: DATAPATH_BITS, access: Access::Ro, reset: crate::datapath::BEAT_BITS as u32, doc: "datapath width in bits" },
-        Reg { name: "CLOCK_KHZ", offset: CLOCK_KHZ, access: Access::Ro, reset: ((crate::datapath::DATAPATH_CLOCK_HZ + 500) / 1000) as u32, doc: "nominal datapath clock in kHz" },
-        Reg { name: "SNAPSHOT", offset: SNAPSHOT, access: Access::Strobe, reset: 0, doc: "write 1: latch all counters" },
-        Reg { name: "SCRATCH", offset: SCRATCH, access: Access::Rw, reset: 0, doc: "scratch register" },
+        Reg {
+            name: "DESIGN_VERSION",
+            offset: DESIGN_VERSION,
+            access: Access::Ro,
+            reset: super::DESIGN_VERSION,
+            doc: "design version: major << 16 + minor << 8 + patch",
+        },
+        Reg {
+            name: "BUILD_ID",
+            offset: BUILD_ID,
+            access: Access::Ro,
+            reset: 0,
+            doc: "build id stamped by the generator (reset value: none)",
+        },
+        Reg {
+            name: "FEATURES",
+            offset: FEATURES,
+            access: Access::Ro,
+            reset: 0,
+            doc: "feature bits of this bitstream (reset value: none)",
+        },
+        Reg {
+            name: "DATAPATH_BITS",
+            offset: DATAPATH_BITS,
+            access: Access::Ro,
+            reset: crate::datapath::BEAT_BITS as u32,
+            doc: "datapath width in bits",
+        },
+        Reg {
+            name: "CLOCK_KHZ",
+            offset: CLOCK_KHZ,
+            access: Access::Ro,
+            reset: ((crate::datapath::DATAPATH_CLOCK_HZ + 500) / 1000) as u32,
+            doc: "nominal datapath clock in kHz",
+        },
+        Reg {
+            name: "SNAPSHOT",
+            offset: SNAPSHOT,
+            access: Access::Strobe,
+            reset: 0,
+            doc: "write 1: latch all counters",
+        },
+        Reg {
+            name: "SCRATCH",
+            offset: SCRATCH,
+            access: Access::Rw,
+            reset: 0,
+            doc: "scratch register",
+        },
     ];
-    pub const COUNTERS: &[Counter] =
-        &[Counter { name: "cycles", offset: CYCLES, doc: "datapath cycles since reset" }];
+    pub const COUNTERS: &[Counter] = &[Counter {
+        name: "cycles",
+        offset: CYCLES,
+        doc: "datapath cycles since reset",
+    }];
 }
 
 /// The ns timestamp counter stamped on every frame at ingress.
@@ -184,15 +229,54 @@ pub mod ts {
     pub const INC_NS_BITS: usize = 8;
 
     pub const REGS: &[Reg] = &[
-        Reg { name: "CONTROL", offset: CONTROL, access: Access::Strobe, reset: 0, doc: "bit 0: load SET into the counter" },
-        Reg { name: "INC_FRAC", offset: INC_FRAC, access: Access::Rw, reset: crate::datapath::default_ts_increment() as u32, doc: "fraction of ns per cycle (2^-32 ns)" },
-        Reg { name: "INC_NS", offset: INC_NS, access: Access::Rw, reset: (crate::datapath::default_ts_increment() >> 32) as u32, doc: "whole ns per cycle (8 bits)" },
-        Reg { name: "SET_LO", offset: SET_LO, access: Access::Rw, reset: 0, doc: "value to load, low word" },
-        Reg { name: "SET_HI", offset: SET_HI, access: Access::Rw, reset: 0, doc: "value to load, high word" },
-        Reg { name: "NOW_FRAC", offset: NOW_FRAC, access: Access::Ro, reset: 0, doc: "latched fraction" },
+        Reg {
+            name: "CONTROL",
+            offset: CONTROL,
+            access: Access::Strobe,
+            reset: 0,
+            doc: "bit 0: load SET into the counter",
+        },
+        Reg {
+            name: "INC_FRAC",
+            offset: INC_FRAC,
+            access: Access::Rw,
+            reset: crate::datapath::default_ts_increment() as u32,
+            doc: "fraction of ns per cycle (2^-32 ns)",
+        },
+        Reg {
+            name: "INC_NS",
+            offset: INC_NS,
+            access: Access::Rw,
+            reset: (crate::datapath::default_ts_increment() >> 32) as u32,
+            doc: "whole ns per cycle (8 bits)",
+        },
+        Reg {
+            name: "SET_LO",
+            offset: SET_LO,
+            access: Access::Rw,
+            reset: 0,
+            doc: "value to load, low word",
+        },
+        Reg {
+            name: "SET_HI",
+            offset: SET_HI,
+            access: Access::Rw,
+            reset: 0,
+            doc: "value to load, high word",
+        },
+        Reg {
+            name: "NOW_FRAC",
+            offset: NOW_FRAC,
+            access: Access::Ro,
+            reset: 0,
+            doc: "latched fraction",
+        },
     ];
-    pub const COUNTERS: &[Counter] =
-        &[Counter { name: "now_ns", offset: NOW, doc: "timestamp latched by SNAPSHOT" }];
+    pub const COUNTERS: &[Counter] = &[Counter {
+        name: "now_ns",
+        offset: NOW,
+        doc: "timestamp latched by SNAPSHOT",
+    }];
 }
 
 /// The parse stage: hash key and per-reason counters.
@@ -213,28 +297,128 @@ pub mod parse {
     }
 
     pub const REGS: &[Reg] = &[
-        Reg { name: "HASH_KEY0", offset: HASH_KEY, access: Access::Rw, reset: key_reset(0), doc: "flow hash key bytes 0..4 (big-endian)" },
-        Reg { name: "HASH_KEY1", offset: HASH_KEY + 4, access: Access::Rw, reset: key_reset(1), doc: "flow hash key bytes 4..8" },
-        Reg { name: "HASH_KEY2", offset: HASH_KEY + 8, access: Access::Rw, reset: key_reset(2), doc: "flow hash key bytes 8..12" },
-        Reg { name: "HASH_KEY3", offset: HASH_KEY + 12, access: Access::Rw, reset: key_reset(3), doc: "flow hash key bytes 12..16" },
-        Reg { name: "HASH_KEY4", offset: HASH_KEY + 16, access: Access::Rw, reset: key_reset(4), doc: "flow hash key bytes 16..20" },
-        Reg { name: "HASH_KEY5", offset: HASH_KEY + 20, access: Access::Rw, reset: key_reset(5), doc: "flow hash key bytes 20..24" },
-        Reg { name: "HASH_KEY6", offset: HASH_KEY + 24, access: Access::Rw, reset: key_reset(6), doc: "flow hash key bytes 24..28" },
-        Reg { name: "HASH_KEY7", offset: HASH_KEY + 28, access: Access::Rw, reset: key_reset(7), doc: "flow hash key bytes 28..32" },
-        Reg { name: "HASH_KEY8", offset: HASH_KEY + 32, access: Access::Rw, reset: key_reset(8), doc: "flow hash key bytes 32..36" },
-        Reg { name: "HASH_KEY9", offset: HASH_KEY + 36, access: Access::Rw, reset: key_reset(9), doc: "flow hash key bytes 36..40" },
+        Reg {
+            name: "HASH_KEY0",
+            offset: HASH_KEY,
+            access: Access::Rw,
+            reset: key_reset(0),
+            doc: "flow hash key bytes 0..4 (big-endian)",
+        },
+        Reg {
+            name: "HASH_KEY1",
+            offset: HASH_KEY + 4,
+            access: Access::Rw,
+            reset: key_reset(1),
+            doc: "flow hash key bytes 4..8",
+        },
+        Reg {
+            name: "HASH_KEY2",
+            offset: HASH_KEY + 8,
+            access: Access::Rw,
+            reset: key_reset(2),
+            doc: "flow hash key bytes 8..12",
+        },
+        Reg {
+            name: "HASH_KEY3",
+            offset: HASH_KEY + 12,
+            access: Access::Rw,
+            reset: key_reset(3),
+            doc: "flow hash key bytes 12..16",
+        },
+        Reg {
+            name: "HASH_KEY4",
+            offset: HASH_KEY + 16,
+            access: Access::Rw,
+            reset: key_reset(4),
+            doc: "flow hash key bytes 16..20",
+        },
+        Reg {
+            name: "HASH_KEY5",
+            offset: HASH_KEY + 20,
+            access: Access::Rw,
+            reset: key_reset(5),
+            doc: "flow hash key bytes 20..24",
+        },
+        Reg {
+            name: "HASH_KEY6",
+            offset: HASH_KEY + 24,
+            access: Access::Rw,
+            reset: key_reset(6),
+            doc: "flow hash key bytes 24..28",
+        },
+        Reg {
+            name: "HASH_KEY7",
+            offset: HASH_KEY + 28,
+            access: Access::Rw,
+            reset: key_reset(7),
+            doc: "flow hash key bytes 28..32",
+        },
+        Reg {
+            name: "HASH_KEY8",
+            offset: HASH_KEY + 32,
+            access: Access::Rw,
+            reset: key_reset(8),
+            doc: "flow hash key bytes 32..36",
+        },
+        Reg {
+            name: "HASH_KEY9",
+            offset: HASH_KEY + 36,
+            access: Access::Rw,
+            reset: key_reset(9),
+            doc: "flow hash key bytes 36..40",
+        },
     ];
     pub const COUNTERS: &[Counter] = &[
-        Counter { name: "frames", offset: 0x40, doc: "frames seen" },
-        Counter { name: "bytes", offset: 0x48, doc: "bytes seen (tkeep lanes)" },
-        Counter { name: "malformed", offset: 0x50, doc: "frames truncated, bad IHL, with a tkeep hole, oversize or MAC error" },
-        Counter { name: "flagged", offset: 0x58, doc: "frames with any anomaly parse flag" },
-        Counter { name: "runt", offset: 0x60, doc: "frames shorter than 60 bytes" },
-        Counter { name: "truncated", offset: 0x68, doc: "frames with a header past their end" },
-        Counter { name: "bad_ihl", offset: 0x70, doc: "IPv4 frames with IHL < 5 or wrong IP version" },
-        Counter { name: "keep_hole", offset: 0x78, doc: "frames with a tkeep hole anywhere" },
-        Counter { name: "oversize", offset: 0x80, doc: "frames longer than 9216 bytes" },
-        Counter { name: "mac_error", offset: 0x88, doc: "frames with tuser (MAC error) on the last beat" },
+        Counter {
+            name: "frames",
+            offset: 0x40,
+            doc: "frames seen",
+        },
+        Counter {
+            name: "bytes",
+            offset: 0x48,
+            doc: "bytes seen (tkeep lanes)",
+        },
+        Counter {
+            name: "malformed",
+            offset: 0x50,
+            doc: "frames truncated, bad IHL, with a tkeep hole, oversize or MAC error",
+        },
+        Counter {
+            name: "flagged",
+            offset: 0x58,
+            doc: "frames with any anomaly parse flag",
+        },
+        Counter {
+            name: "runt",
+            offset: 0x60,
+            doc: "frames shorter than 60 bytes",
+        },
+        Counter {
+            name: "truncated",
+            offset: 0x68,
+            doc: "frames with a header past their end",
+        },
+        Counter {
+            name: "bad_ihl",
+            offset: 0x70,
+            doc: "IPv4 frames with IHL < 5 or wrong IP version",
+        },
+        Counter {
+            name: "keep_hole",
+            offset: 0x78,
+            doc: "frames with a tkeep hole anywhere",
+        },
+        Counter {
+            name: "oversize",
+            offset: 0x80,
+            doc: "frames longer than 9216 bytes",
+        },
+        Counter {
+            name: "mac_error",
+            offset: 0x88,
+            doc: "frames with tuser (MAC error) on the last beat",
+        },
     ];
 }
 
@@ -256,17 +440,61 @@ pub mod tag {
     pub const FRAMES: u16 = 0x40;
 
     pub const REGS: &[Reg] = &[
-        Reg { name: "CONTROL", offset: CONTROL, access: Access::Rw, reset: 1, doc: "bit 0: tagging enabled" },
-        Reg { name: "ETHERTYPE", offset: ETHERTYPE, access: Access::Rw, reset: crate::header::DEFAULT_ETHERTYPE as u32, doc: "EtherType of the tagged header" },
-        Reg { name: "FIFO_DEPTH", offset: FIFO_DEPTH, access: Access::Ro, reset: crate::datapath::TAG_FIFO_DEPTH as u32, doc: "input FIFO depth, beats" },
-        Reg { name: "BACKLOG_LIMIT", offset: BACKLOG_LIMIT, access: Access::Ro, reset: crate::datapath::TAG_BACKLOG_LIMIT as u32, doc: "backlog (beats) at which frames pass untagged" },
+        Reg {
+            name: "CONTROL",
+            offset: CONTROL,
+            access: Access::Rw,
+            reset: 1,
+            doc: "bit 0: tagging enabled",
+        },
+        Reg {
+            name: "ETHERTYPE",
+            offset: ETHERTYPE,
+            access: Access::Rw,
+            reset: crate::header::DEFAULT_ETHERTYPE as u32,
+            doc: "EtherType of the tagged header",
+        },
+        Reg {
+            name: "FIFO_DEPTH",
+            offset: FIFO_DEPTH,
+            access: Access::Ro,
+            reset: crate::datapath::TAG_FIFO_DEPTH as u32,
+            doc: "input FIFO depth, beats",
+        },
+        Reg {
+            name: "BACKLOG_LIMIT",
+            offset: BACKLOG_LIMIT,
+            access: Access::Ro,
+            reset: crate::datapath::TAG_BACKLOG_LIMIT as u32,
+            doc: "backlog (beats) at which frames pass untagged",
+        },
     ];
     pub const COUNTERS: &[Counter] = &[
-        Counter { name: "frames", offset: 0x40, doc: "frames out" },
-        Counter { name: "bytes", offset: 0x48, doc: "bytes out, headers included" },
-        Counter { name: "malformed", offset: 0x50, doc: "frames too short (< 14 bytes) to carry a header, passed untagged" },
-        Counter { name: "flagged", offset: 0x58, doc: "frames passed untagged because the output was backlogged (fail-open)" },
-        Counter { name: "tagged", offset: 0x60, doc: "frames that got a header" },
+        Counter {
+            name: "frames",
+            offset: 0x40,
+            doc: "frames out",
+        },
+        Counter {
+            name: "bytes",
+            offset: 0x48,
+            doc: "bytes out, headers included",
+        },
+        Counter {
+            name: "malformed",
+            offset: 0x50,
+            doc: "frames too short (< 14 bytes) to carry a header, passed untagged",
+        },
+        Counter {
+            name: "flagged",
+            offset: 0x58,
+            doc: "frames passed untagged because the output was backlogged (fail-open)",
+        },
+        Counter {
+            name: "tagged",
+            offset: 0x60,
+            doc: "frames that got a header",
+        },
     ];
 }
 
@@ -317,8 +545,11 @@ pub mod stats {
     /// Rule 0's registers (`stats::RULE_WORDS` words; rule r at RULES + r * RULE_STRIDE).
     pub const RULES: u16 = 0x400;
     /// Value of GEOMETRY.
-    pub const GEOMETRY_VALUE: u32 =
-        st::RULES as u32 | (st::LANES as u32) << 8 | (st::WAYS as u32) << 12 | (st::BUCKET_BITS as u32) << 16 | (st::BANKS as u32) << 24;
+    pub const GEOMETRY_VALUE: u32 = st::RULES as u32
+        | (st::LANES as u32) << 8
+        | (st::WAYS as u32) << 12
+        | (st::BUCKET_BITS as u32) << 16
+        | (st::BANKS as u32) << 24;
 
     pub const fn key_reset(i: usize) -> u32 {
         let k = &st::DEFAULT_HASH_KEY;
@@ -365,18 +596,74 @@ pub mod stats {
         Counter { name: "epochs_late", offset: 0xB0, doc: "epoch boundaries that waited for the previous epoch's report (frames in between counted in the older epoch)" },
     ];
     pub const ARRAYS: &[RegArray] = &[
-        RegArray { name: "PEEK_DATA", offset: PEEK_DATA, count: 1, stride: 0, words: st::ROW_WORDS, access: Access::Ro, doc: "the peeked row, way 0 first (see `stats` entry layout)" },
-        RegArray { name: "RULE", offset: RULES, count: st::RULES, stride: st::RULE_STRIDE, words: st::RULE_WORDS, access: Access::Rw, doc: "rule table (see `stats` rule layout)" },
+        RegArray {
+            name: "PEEK_DATA",
+            offset: PEEK_DATA,
+            count: 1,
+            stride: 0,
+            words: st::ROW_WORDS,
+            access: Access::Ro,
+            doc: "the peeked row, way 0 first (see `stats` entry layout)",
+        },
+        RegArray {
+            name: "RULE",
+            offset: RULES,
+            count: st::RULES,
+            stride: st::RULE_STRIDE,
+            words: st::RULE_WORDS,
+            access: Access::Rw,
+            doc: "rule table (see `stats` rule layout)",
+        },
     ];
 }
 
 /// The block chain in address order; NEXT of each block points at the following one.
 pub const BLOCKS: &[Block] = &[
-    Block { name: "id", base: id::BASE, type_id: id::TYPE, version: id::VERSION, regs: id::REGS, counters: id::COUNTERS, arrays: &[] },
-    Block { name: "timestamp", base: ts::BASE, type_id: ts::TYPE, version: ts::VERSION, regs: ts::REGS, counters: ts::COUNTERS, arrays: &[] },
-    Block { name: "parse", base: parse::BASE, type_id: parse::TYPE, version: parse::VERSION, regs: parse::REGS, counters: parse::COUNTERS, arrays: &[] },
-    Block { name: "tag", base: tag::BASE, type_id: tag::TYPE, version: tag::VERSION, regs: tag::REGS, counters: tag::COUNTERS, arrays: &[] },
-    Block { name: "stats", base: stats::BASE, type_id: stats::TYPE, version: stats::VERSION, regs: stats::REGS, counters: stats::COUNTERS, arrays: stats::ARRAYS },
+    Block {
+        name: "id",
+        base: id::BASE,
+        type_id: id::TYPE,
+        version: id::VERSION,
+        regs: id::REGS,
+        counters: id::COUNTERS,
+        arrays: &[],
+    },
+    Block {
+        name: "timestamp",
+        base: ts::BASE,
+        type_id: ts::TYPE,
+        version: ts::VERSION,
+        regs: ts::REGS,
+        counters: ts::COUNTERS,
+        arrays: &[],
+    },
+    Block {
+        name: "parse",
+        base: parse::BASE,
+        type_id: parse::TYPE,
+        version: parse::VERSION,
+        regs: parse::REGS,
+        counters: parse::COUNTERS,
+        arrays: &[],
+    },
+    Block {
+        name: "tag",
+        base: tag::BASE,
+        type_id: tag::TYPE,
+        version: tag::VERSION,
+        regs: tag::REGS,
+        counters: tag::COUNTERS,
+        arrays: &[],
+    },
+    Block {
+        name: "stats",
+        base: stats::BASE,
+        type_id: stats::TYPE,
+        version: stats::VERSION,
+        regs: stats::REGS,
+        counters: stats::COUNTERS,
+        arrays: stats::ARRAYS,
+    },
 ];
 
 /// Design version this crate describes.
@@ -404,11 +691,20 @@ mod tests {
                 .iter()
                 .map(|r| r.offset + 4)
                 .chain(b.counters.iter().map(|c| c.offset + 8))
-                .chain(b.arrays.iter().flat_map(|a| a.all().map(|(_, _, off)| off + 4)))
+                .chain(
+                    b.arrays
+                        .iter()
+                        .flat_map(|a| a.all().map(|(_, _, off)| off + 4)),
+                )
                 .max()
                 .unwrap_or(0x0C);
             if let Some(n) = BLOCKS.get(i + 1) {
-                assert!(b.base + end <= n.base, "block {} runs into {}", b.name, n.name);
+                assert!(
+                    b.base + end <= n.base,
+                    "block {} runs into {}",
+                    b.name,
+                    n.name
+                );
             }
             assert!(b.regs.iter().all(|r| r.offset % 4 == 0 && r.offset >= 0x0C));
             assert!(b.counters.iter().all(|c| c.offset % 8 == 0));
@@ -418,17 +714,28 @@ mod tests {
             let n = offsets.len();
             offsets.sort_unstable();
             offsets.dedup();
-            assert_eq!(offsets.len(), n, "block {} maps two registers to one address", b.name);
+            assert_eq!(
+                offsets.len(),
+                n,
+                "block {} maps two registers to one address",
+                b.name
+            );
         }
     }
 
     #[test]
     fn hash_key_registers_cover_the_key() {
-        let keys: Vec<&Reg> = parse::REGS.iter().filter(|r| r.name.starts_with("HASH_KEY")).collect();
+        let keys: Vec<&Reg> = parse::REGS
+            .iter()
+            .filter(|r| r.name.starts_with("HASH_KEY"))
+            .collect();
         assert_eq!(keys.len(), crate::flowhash::KEY_WORDS);
         for (i, r) in keys.iter().enumerate() {
             assert_eq!(r.offset, parse::HASH_KEY + 4 * i as u16);
-            assert_eq!(r.reset, crate::flowhash::key_words(&crate::flowhash::DEFAULT_KEY)[i]);
+            assert_eq!(
+                r.reset,
+                crate::flowhash::key_words(&crate::flowhash::DEFAULT_KEY)[i]
+            );
         }
     }
 
@@ -468,10 +775,22 @@ pub fn markdown() -> String {
                 Access::Rw => "RW",
                 Access::Strobe => "W1 strobe",
             };
-            s += &format!("| 0x{:04x} | {} | {} | 0x{:08x} | {} |\n", b.base + r.offset, r.name, access, r.reset, r.doc);
+            s += &format!(
+                "| 0x{:04x} | {} | {} | 0x{:08x} | {} |\n",
+                b.base + r.offset,
+                r.name,
+                access,
+                r.reset,
+                r.doc
+            );
         }
         for c in b.counters {
-            s += &format!("| 0x{:04x} | {} (64-bit) | RO snapshot | 0 | {} |\n", b.base + c.offset, c.name, c.doc);
+            s += &format!(
+                "| 0x{:04x} | {} (64-bit) | RO snapshot | 0 | {} |\n",
+                b.base + c.offset,
+                c.name,
+                c.doc
+            );
         }
         for a in b.arrays {
             let access = if a.access == Access::Rw { "RW" } else { "RO" };

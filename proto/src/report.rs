@@ -33,7 +33,7 @@
 //! Every epoch has at least one report frame (an empty epoch sends one with 0 records), so the
 //! monitor sees each epoch end; the index and the last flag let it see a lost frame.
 
-use crate::header::{TaggedHeader, HeaderError, REPORT_LEN, VERSION};
+use crate::header::{HeaderError, TaggedHeader, REPORT_LEN, VERSION};
 use crate::stats::{Entry, GroupKey, KEY_BYTES};
 use thiserror::Error;
 
@@ -54,7 +54,10 @@ pub const MAX_RECORDS: usize = 16;
 /// How long after an epoch boundary the stage closes the epoch when no frame has ended since:
 /// longer than any frame's last beat takes from ingress to the stats stage (about 30 cycles).
 pub const EPOCH_GUARD_NS: u64 = 1000;
-const _: () = assert!(12 + REPORT_HEADER_BYTES + 4 == RECORDS_OFFSET, "beat 0 is MACs, header, EtherType, pad");
+const _: () = assert!(
+    12 + REPORT_HEADER_BYTES + 4 == RECORDS_OFFSET,
+    "beat 0 is MACs, header, EtherType, pad"
+);
 
 /// The REPORT tag's value.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -121,7 +124,12 @@ pub struct Record {
 
 impl Record {
     pub fn of_entry(e: &Entry) -> Self {
-        Record { key: e.key, packets: e.packets, bytes: e.bytes, crossed: e.crossed }
+        Record {
+            key: e.key,
+            packets: e.packets,
+            bytes: e.bytes,
+            crossed: e.crossed,
+        }
     }
 
     pub fn to_bytes(&self) -> [u8; RECORD_BYTES] {
@@ -137,7 +145,12 @@ impl Record {
         let mut key = [0u8; KEY_BYTES];
         key.copy_from_slice(&b[..KEY_BYTES]);
         let u64_at = |i: usize| u64::from_be_bytes(b[i..i + 8].try_into().expect("8 bytes"));
-        Record { key: GroupKey::from_bytes(&key), packets: u64_at(40), bytes: u64_at(48), crossed: b[56] & 1 != 0 }
+        Record {
+            key: GroupKey::from_bytes(&key),
+            packets: u64_at(40),
+            bytes: u64_at(48),
+            crossed: b[56] & 1 != 0,
+        }
     }
 }
 
@@ -166,7 +179,13 @@ impl ReportFrame {
         let mut f = Vec::with_capacity(RECORDS_OFFSET + RECORD_BYTES * self.records.len());
         f.extend_from_slice(&REPORT_DST_MAC);
         f.extend_from_slice(&REPORT_SRC_MAC);
-        f.extend_from_slice(&TaggedHeader { version: VERSION, tags: vec![crate::header::Tag::Report(self.info)] }.encode(ethertype));
+        f.extend_from_slice(
+            &TaggedHeader {
+                version: VERSION,
+                tags: vec![crate::header::Tag::Report(self.info)],
+            }
+            .encode(ethertype),
+        );
         f.extend_from_slice(&REPORT_ETHERTYPE.to_be_bytes());
         f.extend_from_slice(&[0, 0]);
         for r in &self.records {
@@ -178,14 +197,25 @@ impl ReportFrame {
     /// Decode a frame: `Ok(None)` when it is not a report frame (no Vantage header, or a header
     /// without a REPORT tag), an error when it is one but damaged.
     pub fn decode(frame: &[u8], ethertype: u16) -> Result<Option<Self>, ReportError> {
-        let Ok((header, len)) = TaggedHeader::decode(frame, ethertype) else { return Ok(None) };
-        let Some(info) = header.report() else { return Ok(None) };
+        let Ok((header, len)) = TaggedHeader::decode(frame, ethertype) else {
+            return Ok(None);
+        };
+        let Some(info) = header.report() else {
+            return Ok(None);
+        };
         let at = 12 + len;
-        let et = frame.get(at..at + 2).map(|b| u16::from_be_bytes([b[0], b[1]]));
+        let et = frame
+            .get(at..at + 2)
+            .map(|b| u16::from_be_bytes([b[0], b[1]]));
         match et {
             Some(REPORT_ETHERTYPE) => {}
             Some(other) => return Err(ReportError::EtherType(other)),
-            None => return Err(ReportError::Short { len: frame.len(), records: usize::from(info.records) }),
+            None => {
+                return Err(ReportError::Short {
+                    len: frame.len(),
+                    records: usize::from(info.records),
+                })
+            }
         }
         let n = usize::from(info.records);
         if n > MAX_RECORDS {
@@ -193,7 +223,10 @@ impl ReportFrame {
         }
         let body = frame
             .get(at + 4..at + 4 + n * RECORD_BYTES)
-            .ok_or(ReportError::Short { len: frame.len(), records: n })?;
+            .ok_or(ReportError::Short {
+                len: frame.len(),
+                records: n,
+            })?;
         let records = body
             .chunks_exact(RECORD_BYTES)
             .map(|c| Record::from_bytes(c.try_into().expect("chunks of RECORD_BYTES")))
@@ -209,14 +242,38 @@ mod tests {
     use proptest::prelude::*;
 
     fn record(i: u8) -> Record {
-        let key = GroupKey { rule: 3, src: [i; 16], sport: 80, proto: 6, ..Default::default() };
-        Record { key, packets: 7 + u64::from(i), bytes: 1 << 40, crossed: i % 2 == 0 }
+        let key = GroupKey {
+            rule: 3,
+            src: [i; 16],
+            sport: 80,
+            proto: 6,
+            ..Default::default()
+        };
+        Record {
+            key,
+            packets: 7 + u64::from(i),
+            bytes: 1 << 40,
+            crossed: i % 2 == 0,
+        }
     }
 
     #[test]
     fn beat_zero_matches_the_diagram() {
-        let info = ReportInfo { epoch: 5, records: 2, index: 1, last: true, epoch_end_ns: 9, epoch_ns: 10, epoch_records: 18, refused: 4 };
-        let f = ReportFrame { info, records: vec![record(1), record(2)] }.encode(DEFAULT_ETHERTYPE);
+        let info = ReportInfo {
+            epoch: 5,
+            records: 2,
+            index: 1,
+            last: true,
+            epoch_end_ns: 9,
+            epoch_ns: 10,
+            epoch_records: 18,
+            refused: 4,
+        };
+        let f = ReportFrame {
+            info,
+            records: vec![record(1), record(2)],
+        }
+        .encode(DEFAULT_ETHERTYPE);
         assert_eq!(f.len(), 64 + 2 * 64);
         assert_eq!(&f[12..18], &[0x88, 0xB5, 1, 12, 0x04, 42]);
         assert_eq!(&f[18..22], &5u32.to_be_bytes());
@@ -233,9 +290,19 @@ mod tests {
 
     #[test]
     fn a_cut_report_is_an_error() {
-        let info = ReportInfo { records: 2, ..Default::default() };
-        let f = ReportFrame { info, records: vec![record(1), record(2)] }.encode(DEFAULT_ETHERTYPE);
-        assert!(matches!(ReportFrame::decode(&f[..100], DEFAULT_ETHERTYPE), Err(ReportError::Short { .. })));
+        let info = ReportInfo {
+            records: 2,
+            ..Default::default()
+        };
+        let f = ReportFrame {
+            info,
+            records: vec![record(1), record(2)],
+        }
+        .encode(DEFAULT_ETHERTYPE);
+        assert!(matches!(
+            ReportFrame::decode(&f[..100], DEFAULT_ETHERTYPE),
+            Err(ReportError::Short { .. })
+        ));
     }
 
     proptest! {

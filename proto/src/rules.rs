@@ -30,8 +30,16 @@ pub const MAX_NAME_BYTES: usize = 64;
 pub const MIN_EPOCH_MS: u64 = 1;
 
 /// TCP flag bits by name (the TCP header's flags byte).
-pub const TCP_FLAG_NAMES: [(&str, u8); 8] =
-    [("FIN", 0x01), ("SYN", 0x02), ("RST", 0x04), ("PSH", 0x08), ("ACK", 0x10), ("URG", 0x20), ("ECE", 0x40), ("CWR", 0x80)];
+pub const TCP_FLAG_NAMES: [(&str, u8); 8] = [
+    ("FIN", 0x01),
+    ("SYN", 0x02),
+    ("RST", 0x04),
+    ("PSH", 0x08),
+    ("ACK", 0x10),
+    ("URG", 0x20),
+    ("ECE", 0x40),
+    ("CWR", 0x80),
+];
 
 /// How a rule uses a numeric field (port, protocol, flags, ingress port).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -117,7 +125,11 @@ pub enum RuleError {
     #[error("rule {index} ({name:?}): name is empty or longer than {MAX_NAME_BYTES} bytes")]
     BadName { index: usize, name: String },
     #[error("rules {first} and {second} are both named {name:?}")]
-    DuplicateName { first: usize, second: usize, name: String },
+    DuplicateName {
+        first: usize,
+        second: usize,
+        name: String,
+    },
     #[error("rule {index} ({name:?}): a threshold needs a group-by field (a rule without one has a single group; group by something or drop the threshold)")]
     ThresholdWithoutGroup { index: usize, name: String },
     #[error("epoch_ms {0} is too short (at least {MIN_EPOCH_MS})")]
@@ -138,18 +150,31 @@ impl RuleSet {
             return Err(RuleError::Epoch(self.epoch_ms));
         }
         if self.rules.len() > MAX_RULES {
-            return Err(RuleError::TooMany { count: self.rules.len(), name: self.rules[MAX_RULES].name.clone() });
+            return Err(RuleError::TooMany {
+                count: self.rules.len(),
+                name: self.rules[MAX_RULES].name.clone(),
+            });
         }
         for (i, r) in self.rules.iter().enumerate() {
             let index = i + 1;
             if r.name.is_empty() || r.name.len() > MAX_NAME_BYTES {
-                return Err(RuleError::BadName { index, name: r.name.clone() });
+                return Err(RuleError::BadName {
+                    index,
+                    name: r.name.clone(),
+                });
             }
             if let Some(j) = self.rules[..i].iter().position(|o| o.name == r.name) {
-                return Err(RuleError::DuplicateName { first: j + 1, second: index, name: r.name.clone() });
+                return Err(RuleError::DuplicateName {
+                    first: j + 1,
+                    second: index,
+                    name: r.name.clone(),
+                });
             }
             if r.threshold.is_some() && !r.groups() {
-                return Err(RuleError::ThresholdWithoutGroup { index, name: r.name.clone() });
+                return Err(RuleError::ThresholdWithoutGroup {
+                    index,
+                    name: r.name.clone(),
+                });
             }
         }
         Ok(())
@@ -186,14 +211,18 @@ impl Rule {
 fn nonzero<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
     let v = u64::deserialize(d)?;
     if v == 0 {
-        return Err(de::Error::custom("a threshold of 0 would fire on every frame; use at least 1"));
+        return Err(de::Error::custom(
+            "a threshold of 0 would fire on every frame; use at least 1",
+        ));
     }
     Ok(Some(v))
 }
 
 fn number<T: TryFrom<u64>>(v: &serde_json::Value, what: &str) -> Result<T, String> {
     let n = match v {
-        serde_json::Value::Number(n) => n.as_u64().ok_or_else(|| format!("{what}: {n} is not a non-negative integer"))?,
+        serde_json::Value::Number(n) => n
+            .as_u64()
+            .ok_or_else(|| format!("{what}: {n} is not a non-negative integer"))?,
         serde_json::Value::String(s) => {
             let parsed = match s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
                 Some(hex) => u64::from_str_radix(hex, 16),
@@ -203,7 +232,12 @@ fn number<T: TryFrom<u64>>(v: &serde_json::Value, what: &str) -> Result<T, Strin
         }
         other => return Err(format!("{what}: expected a number, found {other}")),
     };
-    T::try_from(n).map_err(|_| format!("{what}: {n} does not fit the field ({} bits)", 8 * std::mem::size_of::<T>()))
+    T::try_from(n).map_err(|_| {
+        format!(
+            "{what}: {n} does not fit the field ({} bits)",
+            8 * std::mem::size_of::<T>()
+        )
+    })
 }
 
 fn numeric_field<T: TryFrom<u64> + Copy + std::ops::Not<Output = T> + Default>(
@@ -226,12 +260,16 @@ fn numeric_field<T: TryFrom<u64> + Copy + std::ops::Not<Output = T> + Default>(
                 _ => Err(format!("{what}: expected {{\"match\": V, \"mask\": M}} or {{\"group\": M}}, found keys {keys:?}")),
             }
         }
-        _ => Ok(Field::Match { value: number(&v, what)?, mask: all }),
+        _ => Ok(Field::Match {
+            value: number(&v, what)?,
+            mask: all,
+        }),
     }
 }
 
 fn field_u8<'de, D: Deserializer<'de>>(d: D) -> Result<Field<u8>, D::Error> {
-    numeric_field(serde_json::Value::deserialize(d)?, "ingress_port", |_| None).map_err(de::Error::custom)
+    numeric_field(serde_json::Value::deserialize(d)?, "ingress_port", |_| None)
+        .map_err(de::Error::custom)
 }
 
 fn field_u16<'de, D: Deserializer<'de>>(d: D) -> Result<Field<u16>, D::Error> {
@@ -247,7 +285,10 @@ fn field_proto<'de, D: Deserializer<'de>>(d: D) -> Result<Field<u8>, D::Error> {
             "icmpv6" => 58,
             _ => return None,
         };
-        Some(Field::Match { value: n, mask: 0xFF })
+        Some(Field::Match {
+            value: n,
+            mask: 0xFF,
+        })
     };
     numeric_field(serde_json::Value::deserialize(d)?, "ip_proto", named).map_err(de::Error::custom)
 }
@@ -255,8 +296,11 @@ fn field_proto<'de, D: Deserializer<'de>>(d: D) -> Result<Field<u8>, D::Error> {
 fn field_flags<'de, D: Deserializer<'de>>(d: D) -> Result<Field<u8>, D::Error> {
     let v = serde_json::Value::deserialize(d)?;
     if let serde_json::Value::String(s) = &v {
-        if s.split_whitespace().next().is_some_and(|w| w.trim_start_matches('!').chars().all(|c| c.is_ascii_alphabetic()))
-            && s != "any"
+        if s.split_whitespace().next().is_some_and(|w| {
+            w.trim_start_matches('!')
+                .chars()
+                .all(|c| c.is_ascii_alphabetic())
+        }) && s != "any"
             && s != "group"
         {
             return flag_words(s).map_err(de::Error::custom);
@@ -326,14 +370,20 @@ fn parse_net(s: &str) -> Result<AddrField, String> {
         Some((a, l)) => (a, Some(l)),
         None => (s, None),
     };
-    let net: IpAddr = addr.parse().map_err(|_| format!("address: {addr:?} is not an IPv4 or IPv6 address"))?;
+    let net: IpAddr = addr
+        .parse()
+        .map_err(|_| format!("address: {addr:?} is not an IPv4 or IPv6 address"))?;
     let max = if net.is_ipv4() { 32 } else { 128 };
     let prefix = match len {
         None => max,
         Some(l) => {
-            let n: u8 = l.parse().map_err(|_| format!("address: prefix length {l:?} in {s:?} is not a number"))?;
+            let n: u8 = l
+                .parse()
+                .map_err(|_| format!("address: prefix length {l:?} in {s:?} is not a number"))?;
             if n > max {
-                return Err(format!("address: prefix length {n} in {s:?} is longer than {max}"));
+                return Err(format!(
+                    "address: prefix length {n} in {s:?} is longer than {max}"
+                ));
             }
             n
         }
@@ -358,7 +408,10 @@ impl fmt::Display for AddrField {
         match self {
             AddrField::Any => write!(f, "any"),
             AddrField::Match { net, prefix } => write!(f, "{net}/{prefix}"),
-            AddrField::Group { v4_prefix, v6_prefix } => write!(f, "group /{v4_prefix} (v4) /{v6_prefix} (v6)"),
+            AddrField::Group {
+                v4_prefix,
+                v6_prefix,
+            } => write!(f, "group /{v4_prefix} (v4) /{v6_prefix} (v6)"),
         }
     }
 }
@@ -391,12 +444,42 @@ mod tests {
         let set = parse_rules(FIGURE1).unwrap();
         assert_eq!(set.rules.len(), 2);
         let r1 = &set.rules[0];
-        assert_eq!(r1.dst_port, Field::Match { value: 22, mask: 0xFFFF });
-        assert_eq!(r1.src_ip, AddrField::Group { v4_prefix: 32, v6_prefix: 128 });
-        assert_eq!(r1.threshold, Some(Threshold { packets: Some(100), bytes: None }));
+        assert_eq!(
+            r1.dst_port,
+            Field::Match {
+                value: 22,
+                mask: 0xFFFF
+            }
+        );
+        assert_eq!(
+            r1.src_ip,
+            AddrField::Group {
+                v4_prefix: 32,
+                v6_prefix: 128
+            }
+        );
+        assert_eq!(
+            r1.threshold,
+            Some(Threshold {
+                packets: Some(100),
+                bytes: None
+            })
+        );
         let r2 = &set.rules[1];
-        assert_eq!(r2.src_ip, AddrField::Match { net: "10.0.0.0".parse().unwrap(), prefix: 8 });
-        assert_eq!(r2.tcp_flags, Field::Match { value: 0x02, mask: 0x12 });
+        assert_eq!(
+            r2.src_ip,
+            AddrField::Match {
+                net: "10.0.0.0".parse().unwrap(),
+                prefix: 8
+            }
+        );
+        assert_eq!(
+            r2.tcp_flags,
+            Field::Match {
+                value: 0x02,
+                mask: 0x12
+            }
+        );
         assert!(r2.first && !r1.first);
     }
 
@@ -411,27 +494,47 @@ mod tests {
     #[test]
     fn errors_name_line_and_field() {
         let e = err(&one(r#"{"name": "a", "src_ip": "10.0.0.0/33"}"#));
-        assert!(e.contains("prefix length 33") && e.contains("line 2"), "{e}");
+        assert!(
+            e.contains("prefix length 33") && e.contains("line 2"),
+            "{e}"
+        );
         let e = err(&one(r#"{"name": "a", "dst_prot": 22}"#));
-        assert!(e.contains("unknown field `dst_prot`") && e.contains("line 2"), "{e}");
-        let e = err(&one(r#"{"name": "a", "src_ip": "group", "threshold": {"history": 3}}"#));
-        assert!(e.contains("unknown field `history`, expected `packets` or `bytes`"), "{e}");
+        assert!(
+            e.contains("unknown field `dst_prot`") && e.contains("line 2"),
+            "{e}"
+        );
+        let e = err(&one(
+            r#"{"name": "a", "src_ip": "group", "threshold": {"history": 3}}"#,
+        ));
+        assert!(
+            e.contains("unknown field `history`, expected `packets` or `bytes`"),
+            "{e}"
+        );
         let e = err(&one(r#"{"name": "a", "dst_port": 70000}"#));
         assert!(e.contains("does not fit"), "{e}");
         let e = err(&one(r#"{"name": "a", "tcp_flags": "SYN !AKC"}"#));
         assert!(e.contains("unknown flag \"AKC\""), "{e}");
         let e = err(&one(r#"{"name": "a", "src_ip": "10.1.2.3/8"}"#));
         assert!(e.contains("bits set past its /8"), "{e}");
-        let e = err(&one(r#"{"name": "a", "dst_port": 22, "threshold": {"packets": 5}}"#));
+        let e = err(&one(
+            r#"{"name": "a", "dst_port": 22, "threshold": {"packets": 5}}"#,
+        ));
         assert!(e.contains("needs a group-by field"), "{e}");
-        let e = err(&one(r#"{"name": "a", "src_ip": "group", "threshold": {"bytes": 0}}"#));
+        let e = err(&one(
+            r#"{"name": "a", "src_ip": "group", "threshold": {"bytes": 0}}"#,
+        ));
         assert!(e.contains("threshold of 0"), "{e}");
     }
 
     #[test]
     fn too_many_and_duplicates() {
-        let rules: Vec<String> = (0..=MAX_RULES).map(|i| format!(r#"{{"name": "r{i}"}}"#)).collect();
-        let e = err(&format!("{{\"epoch_ms\": 1, \"rules\": [{}]}}", rules.join(",")));
+        let rules: Vec<String> = (0..=MAX_RULES)
+            .map(|i| format!(r#"{{"name": "r{i}"}}"#))
+            .collect();
+        let e = err(&format!(
+            "{{\"epoch_ms\": 1, \"rules\": [{}]}}",
+            rules.join(",")
+        ));
         assert!(e.contains("33 rules") && e.contains("\"r32\""), "{e}");
         let e = err(r#"{"epoch_ms": 1, "rules": [{"name": "x"}, {"name": "x"}]}"#);
         assert!(e.contains("rules 1 and 2 are both named \"x\""), "{e}");
@@ -445,10 +548,28 @@ mod tests {
         ))
         .unwrap();
         let r = &set.rules[0];
-        assert_eq!(r.ip_proto, Field::Match { value: 17, mask: 0xFF });
+        assert_eq!(
+            r.ip_proto,
+            Field::Match {
+                value: 17,
+                mask: 0xFF
+            }
+        );
         assert_eq!(r.src_port, Field::Group { mask: 0xFF00 });
-        assert_eq!(r.dst_ip, AddrField::Group { v4_prefix: 24, v6_prefix: 64 });
-        assert_eq!(r.tcp_flags, Field::Match { value: 2, mask: 0x12 });
+        assert_eq!(
+            r.dst_ip,
+            AddrField::Group {
+                v4_prefix: 24,
+                v6_prefix: 64
+            }
+        );
+        assert_eq!(
+            r.tcp_flags,
+            Field::Match {
+                value: 2,
+                mask: 0x12
+            }
+        );
         assert_eq!(r.ingress_port, Field::Any);
         let v6 = parse_rules(&one(r#"{"name": "b", "src_ip": "2001:db8::/32"}"#)).unwrap();
         assert_eq!(v6.rules[0].src_ip.to_string(), "2001:db8::/32");

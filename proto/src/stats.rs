@@ -91,7 +91,8 @@ pub const DELAY: usize = 256;
 /// plus the result read ahead of the first beat leaving.
 pub const DELAY_MARGIN: usize = 16;
 const _: () = assert!(DELAY.is_power_of_two() && DELAY - DELAY_MARGIN >= 9216 / 64 + 8);
-const _: () = assert!(LANES == 4 && BANKS == 4 && KEY_BYTES == 40 && RULE_WORDS * 4 <= RULE_STRIDE as usize);
+const _: () =
+    assert!(LANES == 4 && BANKS == 4 && KEY_BYTES == 40 && RULE_WORDS * 4 <= RULE_STRIDE as usize);
 
 /// The default stats hash key (not secret: set your own, or collisions can be forced).
 pub const DEFAULT_HASH_KEY: [u8; HASH_KEY_BYTES] = [
@@ -168,7 +169,12 @@ impl GroupKey {
 
     /// The key from its 40 bytes.
     pub fn from_bytes(b: &[u8; KEY_BYTES]) -> Self {
-        let mut k = GroupKey { rule: b[0] >> 3, v6: b[0] & 4 != 0, ingress_port: b[1], ..Default::default() };
+        let mut k = GroupKey {
+            rule: b[0] >> 3,
+            v6: b[0] & 4 != 0,
+            ingress_port: b[1],
+            ..Default::default()
+        };
         k.src.copy_from_slice(&b[2..18]);
         k.dst.copy_from_slice(&b[18..34]);
         k.sport = u16::from_be_bytes([b[34], b[35]]);
@@ -236,11 +242,19 @@ pub fn loc_hash(hash_key: &[u8; HASH_KEY_BYTES], key: &GroupKey) -> u32 {
 }
 
 /// The bank and bucket of a group fed through `lane` with `lane_bits` lanes in use.
-pub fn locate(hash_key: &[u8; HASH_KEY_BYTES], key: &GroupKey, lane: usize, lane_bits: u32) -> Location {
+pub fn locate(
+    hash_key: &[u8; HASH_KEY_BYTES],
+    key: &GroupKey,
+    lane: usize,
+    lane_bits: u32,
+) -> Location {
     let loc = loc_hash(hash_key, key) as usize;
     let selector = loc >> BUCKET_BITS;
     let bank = ((lane << (2 - lane_bits)) | (selector >> lane_bits)) & (BANKS - 1);
-    Location { bank, bucket: loc & ((1 << BUCKET_BITS) - 1) }
+    Location {
+        bank,
+        bucket: loc & ((1 << BUCKET_BITS) - 1),
+    }
 }
 
 /// A rule set placed on the table lanes.
@@ -269,7 +283,10 @@ pub fn place(set: &RuleSet) -> Result<Placement, PlacementError> {
     let n = set.rules.len();
     let mut lanes = vec![0usize; n];
     for s in 0..n {
-        let taken: Vec<usize> = (0..s).filter(|&r| conflict(&set.rules[r], &set.rules[s])).map(|r| lanes[r]).collect();
+        let taken: Vec<usize> = (0..s)
+            .filter(|&r| conflict(&set.rules[r], &set.rules[s]))
+            .map(|r| lanes[r])
+            .collect();
         match (0..LANES).find(|l| !taken.contains(l)) {
             Some(l) => lanes[s] = l,
             None => {
@@ -308,16 +325,32 @@ where
     T: Copy + PartialEq + std::ops::BitAnd<Output = T>,
 {
     match (a, b) {
-        (Field::Match { value: va, mask: ma }, Field::Match { value: vb, mask: mb }) => {
-            *va & *ma & *mb == *vb & *ma & *mb
-        }
+        (
+            Field::Match {
+                value: va,
+                mask: ma,
+            },
+            Field::Match {
+                value: vb,
+                mask: mb,
+            },
+        ) => *va & *ma & *mb == *vb & *ma & *mb,
         _ => true,
     }
 }
 
 fn addr_overlap(a: &AddrField, b: &AddrField) -> bool {
     match (a, b) {
-        (AddrField::Match { net: na, prefix: pa }, AddrField::Match { net: nb, prefix: pb }) => {
+        (
+            AddrField::Match {
+                net: na,
+                prefix: pa,
+            },
+            AddrField::Match {
+                net: nb,
+                prefix: pb,
+            },
+        ) => {
             let (wa, wb) = (addr_words(*na), addr_words(*nb));
             na.is_ipv4() == nb.is_ipv4() && {
                 let keep = (*pa).min(*pb) as u32 + if na.is_ipv4() { 96 } else { 0 };
@@ -361,26 +394,45 @@ pub fn encode_rule(rule: &Rule, lane: usize) -> RuleWords {
     let (flg_v, flg_m, flg_g) = numeric_words(&rule.tcp_flags);
     let (sp_v, sp_m, sp_g) = numeric_words(&rule.src_port);
     let (dp_v, dp_m, dp_g) = numeric_words(&rule.dst_port);
-    w[word::INGRESS_PROTO] = u32::from(ing_v) | u32::from(ing_m) << 8 | u32::from(pro_v) << 16 | u32::from(pro_m) << 24;
+    w[word::INGRESS_PROTO] =
+        u32::from(ing_v) | u32::from(ing_m) << 8 | u32::from(pro_v) << 16 | u32::from(pro_m) << 24;
     w[word::FLAGS] = u32::from(flg_v) | u32::from(flg_m) << 8;
     w[word::SPORT] = u32::from(sp_v) << 16 | u32::from(sp_m);
     w[word::DPORT] = u32::from(dp_v) << 16 | u32::from(dp_m);
-    for (g, bit) in [(ing_g, GROUP_INGRESS), (pro_g, GROUP_PROTO), (flg_g, GROUP_FLAGS), (sp_g, GROUP_SPORT), (dp_g, GROUP_DPORT)] {
+    for (g, bit) in [
+        (ing_g, GROUP_INGRESS),
+        (pro_g, GROUP_PROTO),
+        (flg_g, GROUP_FLAGS),
+        (sp_g, GROUP_SPORT),
+        (dp_g, GROUP_DPORT),
+    ] {
         if g {
             ctl |= bit;
         }
     }
-    for (field, base, group_bit) in [(&rule.src_ip, word::SRC, GROUP_SRC), (&rule.dst_ip, word::DST, GROUP_DST)] {
+    for (field, base, group_bit) in [
+        (&rule.src_ip, word::SRC, GROUP_SRC),
+        (&rule.dst_ip, word::DST, GROUP_DST),
+    ] {
         let (value, mask, v4_group, need) = addr_words_of(field);
-        put_u128(&mut w[base + word::ADDR_VALUE..base + word::ADDR_VALUE + 4], value);
-        put_u128(&mut w[base + word::ADDR_MASK..base + word::ADDR_MASK + 4], mask);
+        put_u128(
+            &mut w[base + word::ADDR_VALUE..base + word::ADDR_VALUE + 4],
+            value,
+        );
+        put_u128(
+            &mut w[base + word::ADDR_MASK..base + word::ADDR_MASK + 4],
+            mask,
+        );
         w[base + word::ADDR_V4_GROUP] = v4_group;
         ctl |= need;
         if matches!(field, AddrField::Group { .. }) {
             ctl |= group_bit;
         }
     }
-    if !matches!(rule.ip_proto, Field::Any) || !matches!(rule.src_ip, AddrField::Any) || !matches!(rule.dst_ip, AddrField::Any) {
+    if !matches!(rule.ip_proto, Field::Any)
+        || !matches!(rule.src_ip, AddrField::Any)
+        || !matches!(rule.dst_ip, AddrField::Any)
+    {
         ctl |= NEED_IP;
     }
     if !matches!(rule.src_port, Field::Any) || !matches!(rule.dst_port, Field::Any) {
@@ -414,12 +466,22 @@ fn addr_words_of(f: &AddrField) -> (u128, u128, u32, u32) {
         AddrField::Any => (0, 0, 0, 0),
         AddrField::Match { net, prefix } => {
             let keep = u32::from(*prefix) + if net.is_ipv4() { 96 } else { 0 };
-            let need = if net.is_ipv4() { control::NEED_V4 } else { control::NEED_V6 };
-            (addr_words(*net) & prefix_mask(keep), prefix_mask(keep), 0, need)
+            let need = if net.is_ipv4() {
+                control::NEED_V4
+            } else {
+                control::NEED_V6
+            };
+            (
+                addr_words(*net) & prefix_mask(keep),
+                prefix_mask(keep),
+                0,
+                need,
+            )
         }
-        AddrField::Group { v4_prefix, v6_prefix } => {
-            (0, prefix_mask(u32::from(*v6_prefix)), v4_low(*v4_prefix), 0)
-        }
+        AddrField::Group {
+            v4_prefix,
+            v6_prefix,
+        } => (0, prefix_mask(u32::from(*v6_prefix)), v4_low(*v4_prefix), 0),
     }
 }
 
@@ -453,8 +515,16 @@ pub struct Encoded {
 /// Place and encode a rule set.
 pub fn encode(set: &RuleSet) -> Result<Encoded, PlacementError> {
     let placement = place(set)?;
-    let rules = set.rules.iter().zip(&placement.lanes).map(|(r, &l)| encode_rule(r, l)).collect();
-    Ok(Encoded { rules, lane_bits: placement.lane_bits })
+    let rules = set
+        .rules
+        .iter()
+        .zip(&placement.lanes)
+        .map(|(r, &l)| encode_rule(r, l))
+        .collect();
+    Ok(Encoded {
+        rules,
+        lane_bits: placement.lane_bits,
+    })
 }
 
 /// The stats hash key as register words (key byte 0 in the top bits of word 0).
@@ -491,12 +561,20 @@ pub fn decode_rule(words: &RuleWords, number: usize) -> Option<(Rule, usize)> {
     let (src_ip, dst_ip) = decode_addrs(words, ctl);
     let mut rule = Rule {
         name: format!("rule {number}"),
-        ingress_port: numeric_field(ing_pro as u8, (ing_pro >> 8) as u8, ctl & GROUP_INGRESS != 0),
+        ingress_port: numeric_field(
+            ing_pro as u8,
+            (ing_pro >> 8) as u8,
+            ctl & GROUP_INGRESS != 0,
+        ),
         src_ip,
         dst_ip,
         src_port: numeric_field((sport >> 16) as u16, sport as u16, ctl & GROUP_SPORT != 0),
         dst_port: numeric_field((dport >> 16) as u16, dport as u16, ctl & GROUP_DPORT != 0),
-        ip_proto: numeric_field((ing_pro >> 16) as u8, (ing_pro >> 24) as u8, ctl & GROUP_PROTO != 0),
+        ip_proto: numeric_field(
+            (ing_pro >> 16) as u8,
+            (ing_pro >> 24) as u8,
+            ctl & GROUP_PROTO != 0,
+        ),
         tcp_flags: numeric_field(flags as u8, (flags >> 8) as u8, ctl & GROUP_FLAGS != 0),
         first: ctl & FIRST != 0,
         threshold: decode_threshold(words),
@@ -524,13 +602,16 @@ where
 fn restore_zero_masks(rule: &mut Rule, ctl: u32) {
     let zero_u16 = Field::Match { value: 0, mask: 0 };
     let zero_u8 = Field::Match { value: 0, mask: 0 };
-    if ctl & control::NEED_PORTS != 0 && rule.src_port == Field::Any && rule.dst_port == Field::Any {
+    if ctl & control::NEED_PORTS != 0 && rule.src_port == Field::Any && rule.dst_port == Field::Any
+    {
         rule.src_port = zero_u16;
     }
     if ctl & control::NEED_TCP != 0 && rule.tcp_flags == Field::Any {
         rule.tcp_flags = zero_u8;
     }
-    let no_ip = rule.ip_proto == Field::Any && rule.src_ip == AddrField::Any && rule.dst_ip == AddrField::Any;
+    let no_ip = rule.ip_proto == Field::Any
+        && rule.src_ip == AddrField::Any
+        && rule.dst_ip == AddrField::Any;
     if ctl & control::NEED_IP != 0 && no_ip {
         rule.ip_proto = zero_u8;
     }
@@ -542,9 +623,17 @@ fn decode_addrs(w: &RuleWords, ctl: u32) -> (AddrField, AddrField) {
     let need = ctl & (control::NEED_V4 | control::NEED_V6);
     let src = addr_readings(w, word::SRC, ctl & control::GROUP_SRC != 0);
     let dst = addr_readings(w, word::DST, ctl & control::GROUP_DST != 0);
-    let pairs: Vec<(AddrField, AddrField)> = src.iter().flat_map(|s| dst.iter().map(move |d| (*s, *d))).collect();
+    let pairs: Vec<(AddrField, AddrField)> = src
+        .iter()
+        .flat_map(|s| dst.iter().map(move |d| (*s, *d)))
+        .collect();
     let fits = |(s, d): &&(AddrField, AddrField)| need_bits(s) | need_bits(d) == need;
-    pairs.iter().find(fits).or(pairs.first()).copied().unwrap_or_default()
+    pairs
+        .iter()
+        .find(fits)
+        .or(pairs.first())
+        .copied()
+        .unwrap_or_default()
 }
 
 /// The fields an address block can be, most likely first (never empty).
@@ -554,16 +643,25 @@ fn addr_readings(w: &RuleWords, base: usize, group: bool) -> Vec<AddrField> {
     let ones = mask.leading_ones();
     if group {
         let v4_prefix = w[base + word::ADDR_V4_GROUP].leading_ones() as u8;
-        return vec![AddrField::Group { v4_prefix, v6_prefix: ones as u8 }];
+        return vec![AddrField::Group {
+            v4_prefix,
+            v6_prefix: ones as u8,
+        }];
     }
-    let v6 = AddrField::Match { net: IpAddr::V6(value.into()), prefix: ones as u8 };
+    let v6 = AddrField::Match {
+        net: IpAddr::V6(value.into()),
+        prefix: ones as u8,
+    };
     if mask == 0 && value == 0 {
         // A wildcard, or ::/0 (an IPv4 /0 still masks the 96 zero-extension bits).
         return vec![AddrField::Any, v6];
     }
     // An IPv4 network is zero-extended and its mask covers the 96 extension bits.
     if ones >= 96 && value >> 32 == 0 {
-        let v4 = AddrField::Match { net: IpAddr::V4((value as u32).into()), prefix: (ones - 96) as u8 };
+        let v4 = AddrField::Match {
+            net: IpAddr::V4((value as u32).into()),
+            prefix: (ones - 96) as u8,
+        };
         return vec![v4, v6];
     }
     vec![v6]
@@ -572,8 +670,12 @@ fn addr_readings(w: &RuleWords, base: usize, group: bool) -> Vec<AddrField> {
 /// The NEED_V4 / NEED_V6 bit an address field sets.
 fn need_bits(f: &AddrField) -> u32 {
     match f {
-        AddrField::Match { net: IpAddr::V4(_), .. } => control::NEED_V4,
-        AddrField::Match { net: IpAddr::V6(_), .. } => control::NEED_V6,
+        AddrField::Match {
+            net: IpAddr::V4(_), ..
+        } => control::NEED_V4,
+        AddrField::Match {
+            net: IpAddr::V6(_), ..
+        } => control::NEED_V6,
         _ => 0,
     }
 }
@@ -603,7 +705,17 @@ mod tests {
 
     #[test]
     fn key_bytes_round_trip() {
-        let k = GroupKey { rule: 31, v6: true, ingress_port: 7, src: [1; 16], dst: [2; 16], sport: 0x1234, dport: 80, proto: 6, tcp_flags: 0x12 };
+        let k = GroupKey {
+            rule: 31,
+            v6: true,
+            ingress_port: 7,
+            src: [1; 16],
+            dst: [2; 16],
+            sport: 0x1234,
+            dport: 80,
+            proto: 6,
+            tcp_flags: 0x12,
+        };
         let b = k.to_bytes();
         assert_eq!(b[0], 31 << 3 | 4);
         assert_eq!(GroupKey::from_bytes(&b), k);
@@ -614,7 +726,12 @@ mod tests {
         let e = Entry {
             valid: true,
             crossed: true,
-            key: GroupKey { rule: 5, dport: 22, src: [7; 16], ..Default::default() },
+            key: GroupKey {
+                rule: 5,
+                dport: 22,
+                src: [7; 16],
+                ..Default::default()
+            },
             packets: 0x1_0000_0002,
             bytes: 0x3_0000_0004,
         };
@@ -633,22 +750,40 @@ mod tests {
             {"name": "all", "src_ip": "group"}]}"#,
         )
         .unwrap();
-        assert_eq!(place(&set).unwrap(), Placement { lanes: vec![0, 0, 1], lane_bits: 1 });
+        assert_eq!(
+            place(&set).unwrap(),
+            Placement {
+                lanes: vec![0, 0, 1],
+                lane_bits: 1
+            }
+        );
     }
 
     #[test]
     fn first_rules_free_their_lane_and_five_overlapping_rules_are_refused() {
-        let mut rules: Vec<String> = (0..5).map(|i| format!(r#"{{"name": "r{i}", "src_ip": "group"}}"#)).collect();
-        let text = |rules: &[String]| format!(r#"{{"epoch_ms": 1000, "rules": [{}]}}"#, rules.join(","));
+        let mut rules: Vec<String> = (0..5)
+            .map(|i| format!(r#"{{"name": "r{i}", "src_ip": "group"}}"#))
+            .collect();
+        let text =
+            |rules: &[String]| format!(r#"{{"epoch_ms": 1000, "rules": [{}]}}"#, rules.join(","));
         let err = place(&parse_rules(&text(&rules)).unwrap()).unwrap_err();
-        assert!(err.to_string().contains("rules 1 (\"r0\"), 2 (\"r1\"), 3 (\"r2\"), 4 (\"r3\"), 5 (\"r4\")"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("rules 1 (\"r0\"), 2 (\"r1\"), 3 (\"r2\"), 4 (\"r3\"), 5 (\"r4\")"),
+            "{err}"
+        );
         rules[0] = r#"{"name": "r0", "src_ip": "group", "first": true}"#.into();
-        assert_eq!(place(&parse_rules(&text(&rules)).unwrap()).unwrap().lanes, [0, 0, 1, 2, 3]);
+        assert_eq!(
+            place(&parse_rules(&text(&rules)).unwrap()).unwrap().lanes,
+            [0, 0, 1, 2, 3]
+        );
     }
 
     #[test]
     fn networks_of_different_versions_or_prefixes_are_disjoint() {
-        let net = |s: &str| match crate::rules::parse_rules(&format!(r#"{{"epoch_ms": 1, "rules": [{{"name": "a", "src_ip": "{s}"}}]}}"#)) {
+        let net = |s: &str| match crate::rules::parse_rules(&format!(
+            r#"{{"epoch_ms": 1, "rules": [{{"name": "a", "src_ip": "{s}"}}]}}"#
+        )) {
             Ok(set) => set.rules[0].src_ip,
             Err(e) => panic!("{e}"),
         };
@@ -671,19 +806,43 @@ mod tests {
         assert_eq!(w[word::DPORT], 22 << 16 | 0xFFFF);
         assert_eq!(w[word::SPORT], 0);
         assert_eq!(w[word::SRC + word::ADDR_V4_GROUP], 0xFFFF_FF00);
-        assert_eq!(&w[word::SRC + word::ADDR_MASK..word::SRC + word::ADDR_MASK + 4], &[u32::MAX; 4]);
-        assert_eq!((w[word::THRESHOLD_PACKETS], w[word::THRESHOLD_PACKETS + 1]), (100, 0));
+        assert_eq!(
+            &w[word::SRC + word::ADDR_MASK..word::SRC + word::ADDR_MASK + 4],
+            &[u32::MAX; 4]
+        );
+        assert_eq!(
+            (w[word::THRESHOLD_PACKETS], w[word::THRESHOLD_PACKETS + 1]),
+            (100, 0)
+        );
     }
 
     #[test]
     fn a_zero_hash_key_puts_every_group_in_bucket_zero() {
-        let k = GroupKey { rule: 3, src: [9; 16], ..Default::default() };
-        assert_eq!(locate(&[0; HASH_KEY_BYTES], &k, 2, 2), Location { bank: 2, bucket: 0 });
+        let k = GroupKey {
+            rule: 3,
+            src: [9; 16],
+            ..Default::default()
+        };
+        assert_eq!(
+            locate(&[0; HASH_KEY_BYTES], &k, 2, 2),
+            Location { bank: 2, bucket: 0 }
+        );
         let spread: std::collections::BTreeSet<Location> = (0..64u16)
             .map(|p| locate(&DEFAULT_HASH_KEY, &GroupKey { sport: p, ..k }, 0, 0))
             .collect();
-        assert!(spread.len() > 50, "the default key spreads groups: {} buckets of 64", spread.len());
-        assert!(spread.iter().map(|l| l.bank).collect::<std::collections::BTreeSet<_>>().len() == 4);
+        assert!(
+            spread.len() > 50,
+            "the default key spreads groups: {} buckets of 64",
+            spread.len()
+        );
+        assert!(
+            spread
+                .iter()
+                .map(|l| l.bank)
+                .collect::<std::collections::BTreeSet<_>>()
+                .len()
+                == 4
+        );
     }
 
     /// Figure 1 of the paper, as `rules.rs` spells it.
@@ -728,8 +887,16 @@ mod tests {
     fn figure_1_decodes_to_its_rules_named_by_number() {
         let set = parse_rules(FIGURE1).unwrap();
         for (i, (words, lane)) in figure_1_words().iter().zip([0, 1]).enumerate() {
-            let expected = Rule { name: format!("rule {}", i + 1), ..set.rules[i].clone() };
-            assert_eq!(decode_rule(words, i + 1), Some((expected, lane)), "rule {}", i + 1);
+            let expected = Rule {
+                name: format!("rule {}", i + 1),
+                ..set.rules[i].clone()
+            };
+            assert_eq!(
+                decode_rule(words, i + 1),
+                Some((expected, lane)),
+                "rule {}",
+                i + 1
+            );
         }
     }
 
@@ -751,13 +918,26 @@ mod tests {
         let w = encode_rule(&set.rules[0], 3);
         use control::*;
         // Only the NEED bits say these fields are there: every value and mask word is 0.
-        assert_eq!(w[word::CONTROL], ENABLED | 3 << LANE_SHIFT | NEED_IP | NEED_PORTS | NEED_TCP | NEED_V6);
+        assert_eq!(
+            w[word::CONTROL],
+            ENABLED | 3 << LANE_SHIFT | NEED_IP | NEED_PORTS | NEED_TCP | NEED_V6
+        );
         assert!(w[1..].iter().all(|&x| x == 0));
         let (r, lane) = decode_rule(&w, 7).unwrap();
         assert_eq!(lane, 3);
-        assert_eq!((r.src_port, r.dst_port), (Field::Match { value: 0, mask: 0 }, Field::Any), "the first port takes it");
+        assert_eq!(
+            (r.src_port, r.dst_port),
+            (Field::Match { value: 0, mask: 0 }, Field::Any),
+            "the first port takes it"
+        );
         assert_eq!(r.tcp_flags, Field::Match { value: 0, mask: 0 });
-        assert_eq!(r.dst_ip, AddrField::Match { net: "::".parse().unwrap(), prefix: 0 });
+        assert_eq!(
+            r.dst_ip,
+            AddrField::Match {
+                net: "::".parse().unwrap(),
+                prefix: 0
+            }
+        );
         assert_eq!(r.ip_proto, Field::Any, "the ::/0 match already needs IP");
         assert_eq!(encode_rule(&r, 3), w);
     }
@@ -770,8 +950,20 @@ mod tests {
         )
         .unwrap();
         let (r, _) = decode_rule(&encode_rule(&set.rules[0], 0), 1).unwrap();
-        assert_eq!(r.src_ip, AddrField::Match { net: "2001:db8:1::".parse().unwrap(), prefix: 48 });
-        assert_eq!(r.dst_ip, AddrField::Match { net: "192.0.2.0".parse().unwrap(), prefix: 24 });
+        assert_eq!(
+            r.src_ip,
+            AddrField::Match {
+                net: "2001:db8:1::".parse().unwrap(),
+                prefix: 48
+            }
+        );
+        assert_eq!(
+            r.dst_ip,
+            AddrField::Match {
+                net: "192.0.2.0".parse().unwrap(),
+                prefix: 24
+            }
+        );
     }
 
     mod round_trip {
@@ -791,45 +983,102 @@ mod tests {
         /// Networks with their host bits clear, as `parse_rules` gives them; IPv6 ones near the
         /// IPv4 range and ::/0 made likely, since those are where the words are ambiguous.
         fn address() -> impl Strategy<Value = AddrField> {
-            let v4 = |a: u32, p: u8| Ipv4Addr::from(a & u32::MAX.checked_shl(32 - u32::from(p)).unwrap_or(0));
-            let v6 = |a: u128, p: u8| Ipv6Addr::from(a & u128::MAX.checked_shl(128 - u32::from(p)).unwrap_or(0));
+            let v4 = |a: u32, p: u8| {
+                Ipv4Addr::from(a & u32::MAX.checked_shl(32 - u32::from(p)).unwrap_or(0))
+            };
+            let v6 = |a: u128, p: u8| {
+                Ipv6Addr::from(a & u128::MAX.checked_shl(128 - u32::from(p)).unwrap_or(0))
+            };
             prop_oneof![
                 Just(AddrField::Any),
-                (any::<u32>(), 0u8..=32).prop_map(move |(a, p)| AddrField::Match { net: v4(a, p).into(), prefix: p }),
-                (any::<u128>(), 0u8..=128).prop_map(move |(a, p)| AddrField::Match { net: v6(a, p).into(), prefix: p }),
-                (0u128..1 << 32, 96u8..=128).prop_map(move |(a, p)| AddrField::Match { net: v6(a, p).into(), prefix: p }),
-                Just(AddrField::Match { net: Ipv6Addr::UNSPECIFIED.into(), prefix: 0 }),
-                (0u8..=32, 0u8..=128).prop_map(|(v4_prefix, v6_prefix)| AddrField::Group { v4_prefix, v6_prefix }),
+                (any::<u32>(), 0u8..=32).prop_map(move |(a, p)| AddrField::Match {
+                    net: v4(a, p).into(),
+                    prefix: p
+                }),
+                (any::<u128>(), 0u8..=128).prop_map(move |(a, p)| AddrField::Match {
+                    net: v6(a, p).into(),
+                    prefix: p
+                }),
+                (0u128..1 << 32, 96u8..=128).prop_map(move |(a, p)| AddrField::Match {
+                    net: v6(a, p).into(),
+                    prefix: p
+                }),
+                Just(AddrField::Match {
+                    net: Ipv6Addr::UNSPECIFIED.into(),
+                    prefix: 0
+                }),
+                (0u8..=32, 0u8..=128).prop_map(|(v4_prefix, v6_prefix)| AddrField::Group {
+                    v4_prefix,
+                    v6_prefix
+                }),
             ]
         }
 
         fn rule() -> impl Strategy<Value = Rule> {
-            let fields = (numeric::<u8>(), address(), address(), numeric::<u16>(), numeric::<u16>(), numeric::<u8>(), numeric::<u8>());
+            let fields = (
+                numeric::<u8>(),
+                address(),
+                address(),
+                numeric::<u16>(),
+                numeric::<u16>(),
+                numeric::<u8>(),
+                numeric::<u8>(),
+            );
             let count = proptest::option::of(1u64..=u64::MAX);
-            let threshold = proptest::option::of((count.clone(), count).prop_map(|(packets, bytes)| Threshold { packets, bytes }));
-            (fields, any::<bool>(), threshold).prop_map(|((ingress_port, src_ip, dst_ip, src_port, dst_port, ip_proto, tcp_flags), first, threshold)| {
-                Rule { name: "generated".into(), ingress_port, src_ip, dst_ip, src_port, dst_port, ip_proto, tcp_flags, first, threshold }
-            })
+            let threshold = proptest::option::of(
+                (count.clone(), count).prop_map(|(packets, bytes)| Threshold { packets, bytes }),
+            );
+            (fields, any::<bool>(), threshold).prop_map(
+                |(
+                    (ingress_port, src_ip, dst_ip, src_port, dst_port, ip_proto, tcp_flags),
+                    first,
+                    threshold,
+                )| {
+                    Rule {
+                        name: "generated".into(),
+                        ingress_port,
+                        src_ip,
+                        dst_ip,
+                        src_port,
+                        dst_port,
+                        ip_proto,
+                        tcp_flags,
+                        first,
+                        threshold,
+                    }
+                },
+            )
         }
 
         /// A match value inside its mask, no match under mask 0, no IPv6 network the words cannot
         /// tell from an IPv4 one, no empty threshold: rules whose words name them exactly.
         fn distinct(mut r: Rule) -> Rule {
-            fn tidy<T: Copy + Default + PartialEq + std::ops::BitAnd<Output = T>>(f: Field<T>) -> Field<T> {
+            fn tidy<T: Copy + Default + PartialEq + std::ops::BitAnd<Output = T>>(
+                f: Field<T>,
+            ) -> Field<T> {
                 match f {
                     Field::Match { mask, .. } if mask == T::default() => Field::Any,
-                    Field::Match { value, mask } => Field::Match { value: value & mask, mask },
+                    Field::Match { value, mask } => Field::Match {
+                        value: value & mask,
+                        mask,
+                    },
                     other => other,
                 }
             }
             let tidy_addr = |f: AddrField| match f {
-                AddrField::Match { net: IpAddr::V6(a), prefix } if prefix == 0 || (prefix >= 96 && u128::from(a) >> 32 == 0) => AddrField::Any,
+                AddrField::Match {
+                    net: IpAddr::V6(a),
+                    prefix,
+                } if prefix == 0 || (prefix >= 96 && u128::from(a) >> 32 == 0) => AddrField::Any,
                 other => other,
             };
-            (r.ingress_port, r.ip_proto, r.tcp_flags) = (tidy(r.ingress_port), tidy(r.ip_proto), tidy(r.tcp_flags));
+            (r.ingress_port, r.ip_proto, r.tcp_flags) =
+                (tidy(r.ingress_port), tidy(r.ip_proto), tidy(r.tcp_flags));
             (r.src_port, r.dst_port) = (tidy(r.src_port), tidy(r.dst_port));
             (r.src_ip, r.dst_ip) = (tidy_addr(r.src_ip), tidy_addr(r.dst_ip));
-            r.threshold = r.threshold.filter(|t| t.packets.is_some() || t.bytes.is_some());
+            r.threshold = r
+                .threshold
+                .filter(|t| t.packets.is_some() || t.bytes.is_some());
             r
         }
 

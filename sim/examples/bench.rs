@@ -65,13 +65,33 @@ fn main() {
     println!("Vantage benchmark (datapath 512 bit at 322.265625 MHz; simulated with Verilator)\n");
     let runs = [
         run("64 B back-to-back", frames(100_000, 64), Pacing::BackToBack),
-        run("64 B at 100 Gb/s", frames(100_000, 64), Pacing::LineRate { gbps: 100.0 }),
-        run("1518 B back-to-back", frames(10_000, 1518), Pacing::BackToBack),
-        run("9000 B back-to-back", frames(2_000, 9000), Pacing::BackToBack),
+        run(
+            "64 B at 100 Gb/s",
+            frames(100_000, 64),
+            Pacing::LineRate { gbps: 100.0 },
+        ),
+        run(
+            "1518 B back-to-back",
+            frames(10_000, 1518),
+            Pacing::BackToBack,
+        ),
+        run(
+            "9000 B back-to-back",
+            frames(2_000, 9000),
+            Pacing::BackToBack,
+        ),
     ];
     println!(
         "{:<22} {:>9} {:>10} {:>11} {:>11} {:>9} {:>9} {:>8} {:>12}",
-        "traffic", "frames", "beats in", "accepted/c", "out beats/c", "tagged", "fail-open", "latency", "sim cycles/s"
+        "traffic",
+        "frames",
+        "beats in",
+        "accepted/c",
+        "out beats/c",
+        "tagged",
+        "fail-open",
+        "latency",
+        "sim cycles/s"
     );
     for r in &runs {
         println!(
@@ -96,5 +116,8 @@ fn main() {
     let out = vantage_model::run(&Config::default(), &input);
     let s = t.elapsed().as_secs_f64();
     assert_eq!(out.frames.len(), 1_000_000);
-    println!("\nmodel: {:.2} Mpps on one core (1,000,000 64-byte frames, parse + tag)", 1.0 / s);
+    println!(
+        "\nmodel: {:.2} Mpps on one core (1,000,000 64-byte frames, parse + tag)",
+        1.0 / s
+    );
 }

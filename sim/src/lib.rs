@@ -32,7 +32,11 @@ pub enum SimError {
     #[error("two beats for cycle {0}: the datapath takes one beat per cycle")]
     SameCycle(u64),
     #[error("{expected} frames went in but {got} came out after {quiet} quiet cycles")]
-    Lost { expected: usize, got: usize, quiet: u64 },
+    Lost {
+        expected: usize,
+        got: usize,
+        quiet: u64,
+    },
     #[error("AXI4-Lite {what} at 0x{addr:04x} got no response in {AXIL_TIMEOUT_CYCLES} cycles")]
     BusTimeout { what: &'static str, addr: u32 },
     #[error("cannot open waveform file {0}")]
@@ -135,7 +139,14 @@ impl Sim {
 
     fn set_clocks(&mut self) {
         // SAFETY: plain setters.
-        unsafe { ffi::vt_clocks(self.h, self.dp_high as u8, self.ctl_high as u8, self.rstn as u8) }
+        unsafe {
+            ffi::vt_clocks(
+                self.h,
+                self.dp_high as u8,
+                self.ctl_high as u8,
+                self.rstn as u8,
+            )
+        }
     }
 
     /// Hold mod_rstn low, release it just after a datapath edge, and count cycles from the one in
@@ -174,7 +185,11 @@ impl Sim {
 
     fn next_edge(&self) -> Edge {
         if self.next_dp_ps <= self.next_ctl_ps {
-            if self.dp_high { Edge::DpFall } else { Edge::DpRise }
+            if self.dp_high {
+                Edge::DpFall
+            } else {
+                Edge::DpRise
+            }
         } else if self.ctl_high {
             Edge::CtlFall
         } else {
@@ -237,10 +252,24 @@ impl Sim {
         match beat {
             Some(b) => {
                 for (i, w) in words.iter_mut().enumerate() {
-                    *w = u32::from_le_bytes([b.data[4 * i], b.data[4 * i + 1], b.data[4 * i + 2], b.data[4 * i + 3]]);
+                    *w = u32::from_le_bytes([
+                        b.data[4 * i],
+                        b.data[4 * i + 1],
+                        b.data[4 * i + 2],
+                        b.data[4 * i + 3],
+                    ]);
                 }
                 // SAFETY: 16 words.
-                unsafe { ffi::vt_rx(self.h, 1, words.as_ptr(), b.keep, b.last as u8, b.user as u8) }
+                unsafe {
+                    ffi::vt_rx(
+                        self.h,
+                        1,
+                        words.as_ptr(),
+                        b.keep,
+                        b.last as u8,
+                        b.user as u8,
+                    )
+                }
             }
             // SAFETY: 16 words.
             None => unsafe { ffi::vt_rx(self.h, 0, words.as_ptr(), 0, 0, 0) },
@@ -251,14 +280,23 @@ impl Sim {
         let mut words = [0u32; 16];
         let (mut keep, mut last, mut user) = (0u64, 0u8, 0u8);
         // SAFETY: out-pointers valid for the call.
-        let valid = unsafe { ffi::vt_out(self.h, words.as_mut_ptr(), &mut keep, &mut last, &mut user) };
+        let valid =
+            unsafe { ffi::vt_out(self.h, words.as_mut_ptr(), &mut keep, &mut last, &mut user) };
         if valid != 0 {
             let mut data = [0u8; BEAT_BYTES];
             for (i, w) in words.iter().enumerate() {
                 data[4 * i..4 * i + 4].copy_from_slice(&w.to_le_bytes());
             }
-            let beat = Beat { data, keep, last: last != 0, user: user != 0 };
-            self.out.push(TimedBeat { cycle: self.cycle, beat });
+            let beat = Beat {
+                data,
+                keep,
+                last: last != 0,
+                user: user != 0,
+            };
+            self.out.push(TimedBeat {
+                cycle: self.cycle,
+                beat,
+            });
         }
     }
 
@@ -271,7 +309,10 @@ impl Sim {
                 return Err(if prev == Some(tb.cycle) {
                     SimError::SameCycle(tb.cycle)
                 } else {
-                    SimError::PastCycle { beat: tb.cycle, now: self.cycle }
+                    SimError::PastCycle {
+                        beat: tb.cycle,
+                        now: self.cycle,
+                    }
                 });
             }
             while self.cycle < tb.cycle {
@@ -286,12 +327,20 @@ impl Sim {
         while out_frames(&self.out) < expected && quiet < DRAIN_QUIET_CYCLES {
             let before = self.out.len();
             self.dp_cycle(None);
-            quiet = if self.out.len() == before { quiet + 1 } else { 0 };
+            quiet = if self.out.len() == before {
+                quiet + 1
+            } else {
+                0
+            };
         }
         let out = std::mem::take(&mut self.out);
         let got = out_frames(&out);
         if got < expected {
-            return Err(SimError::Lost { expected, got, quiet });
+            return Err(SimError::Lost {
+                expected,
+                got,
+                quiet,
+            });
         }
         Ok(out)
     }
@@ -312,7 +361,12 @@ impl Sim {
 
     /// Update the AXI4-Lite master after a control rising edge, from what the DUT showed before it.
     fn axil_after_edge(&mut self, flags: u32, rdata: u32) {
-        let (awready, bvalid, arready, rvalid) = (flags & 1 != 0, flags & 4 != 0, flags & 8 != 0, flags & 16 != 0);
+        let (awready, bvalid, arready, rvalid) = (
+            flags & 1 != 0,
+            flags & 4 != 0,
+            flags & 8 != 0,
+            flags & 16 != 0,
+        );
         let a = &mut self.axil;
         if a.awvalid && awready {
             a.awvalid = false;
@@ -337,7 +391,19 @@ impl Sim {
     fn drive_axil(&mut self) {
         let a = self.axil;
         // SAFETY: plain setter.
-        unsafe { ffi::vt_axil_in(self.h, a.awvalid as u8, a.addr, a.wvalid as u8, a.wdata, 1, a.arvalid as u8, a.addr, 1) }
+        unsafe {
+            ffi::vt_axil_in(
+                self.h,
+                a.awvalid as u8,
+                a.addr,
+                a.wvalid as u8,
+                a.wdata,
+                1,
+                a.arvalid as u8,
+                a.addr,
+                1,
+            )
+        }
     }
 
     fn axil_access(&mut self, what: &'static str, addr: u32) -> Result<u32, SimError> {
@@ -357,23 +423,39 @@ impl Sim {
 
     /// AXI4-Lite write.
     pub fn write32(&mut self, addr: u32, value: u32) -> Result<(), SimError> {
-        self.axil = Axil { awvalid: true, wvalid: true, addr, wdata: value, ..Axil::default() };
+        self.axil = Axil {
+            awvalid: true,
+            wvalid: true,
+            addr,
+            wdata: value,
+            ..Axil::default()
+        };
         self.axil_access("write", addr).map(|_| ())
     }
 
     /// AXI4-Lite read.
     pub fn read32(&mut self, addr: u32) -> Result<u32, SimError> {
-        self.axil = Axil { arvalid: true, addr, ..Axil::default() };
+        self.axil = Axil {
+            arvalid: true,
+            addr,
+            ..Axil::default()
+        };
         self.axil_access("read", addr)
     }
 }
 
 impl RegisterAccess for Sim {
     fn read32(&mut self, addr: u32) -> Result<u32, DriverError> {
-        Sim::read32(self, addr).map_err(|e| DriverError::Bus { addr, detail: e.to_string() })
+        Sim::read32(self, addr).map_err(|e| DriverError::Bus {
+            addr,
+            detail: e.to_string(),
+        })
     }
 
     fn write32(&mut self, addr: u32, value: u32) -> Result<(), DriverError> {
-        Sim::write32(self, addr, value).map_err(|e| DriverError::Bus { addr, detail: e.to_string() })
+        Sim::write32(self, addr, value).map_err(|e| DriverError::Bus {
+            addr,
+            detail: e.to_string(),
+        })
     }
 }

@@ -46,7 +46,12 @@ fn etherparse_flow(frame: &[u8]) -> Option<(u32, u8, u8)> {
             if h.more_fragments() || h.fragments_offset().value() != 0 {
                 return None; // etherparse leaves fragment payloads unparsed; the model's cross-check covers them
             }
-            (ipv4_as_16(h.source()), ipv4_as_16(h.destination()), h.protocol().0, h.slice().len())
+            (
+                ipv4_as_16(h.source()),
+                ipv4_as_16(h.destination()),
+                h.protocol().0,
+                h.slice().len(),
+            )
         }
         NetSlice::Ipv6(ip) => {
             if !ip.extensions().is_empty() {
@@ -85,12 +90,16 @@ fn eth_payload_offset(frame: &[u8]) -> Option<usize> {
 
 fn run_capture(path: &Path) {
     let packets = vantage_capture::read(path).unwrap_or_else(|e| panic!("{e}"));
-    let frames: Vec<(u64, LaneFrame)> = packets.iter().map(|p| (p.ts_ns, LaneFrame::from_bytes(&p.data))).collect();
+    let frames: Vec<(u64, LaneFrame)> = packets
+        .iter()
+        .map(|p| (p.ts_ns, LaneFrame::from_bytes(&p.data)))
+        .collect();
     let input = schedule(&frames, Pacing::LineRate { gbps: 100.0 }, 0);
     let (rtl, _) = assert_same(&input, &Config::default());
     let (mut checked, mut agreed) = (0, 0);
     for (out, pkt) in rtl.frames.iter().zip(&packets) {
-        let (hdr, orig) = strip(&out.bytes(), DEFAULT_ETHERTYPE).expect("every line-rate frame is tagged");
+        let (hdr, orig) =
+            strip(&out.bytes(), DEFAULT_ETHERTYPE).expect("every line-rate frame is tagged");
         assert_eq!(orig, pkt.data, "stripping the tag gives back the input");
         if let Some((hash, l3, proto)) = etherparse_flow(&pkt.data) {
             let flow = hdr.flow().expect("FLOW tag");
@@ -107,7 +116,8 @@ fn run_capture(path: &Path) {
     }
     println!(
         "{}: {} frames in, {} out, {} checked against etherparse, {} agree; tagged {}",
-        path.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
+        path.file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
         packets.len(),
         rtl.frames.len(),
         checked,
@@ -118,7 +128,9 @@ fn run_capture(path: &Path) {
 
 #[test]
 fn zeek_traces_through_rtl() {
-    let Some(files) = captures("zeek/traces") else { return };
+    let Some(files) = captures("zeek/traces") else {
+        return;
+    };
     assert!(!files.is_empty());
     for f in files {
         run_capture(&f);
@@ -127,7 +139,9 @@ fn zeek_traces_through_rtl() {
 
 #[test]
 fn real_captures_through_rtl() {
-    let Some(files) = captures("real") else { return };
+    let Some(files) = captures("real") else {
+        return;
+    };
     assert!(!files.is_empty());
     for f in files {
         run_capture(&f);

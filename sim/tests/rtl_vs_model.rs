@@ -41,16 +41,30 @@ fn single_frames_of_every_tail_length() {
 fn back_to_back_small_frames_fail_open_and_match() {
     let input = schedule(&frames(&[64; 200]), Pacing::BackToBack, 0);
     let (_, model) = assert_same(&input, &Config::default());
-    assert!(model.counters["tag.flagged"] > 0, "back-to-back 64-byte frames must overrun the header budget");
+    assert!(
+        model.counters["tag.flagged"] > 0,
+        "back-to-back 64-byte frames must overrun the header budget"
+    );
     assert!(model.counters["tag.tagged"] > 0);
 }
 
 #[test]
 fn tagging_off_is_bit_exact() {
-    let input = schedule(&frames(&[14, 60, 64, 100, 1500, 9000]), Pacing::BackToBack, 0);
-    let config = Config { tag_enabled: false, ..Config::default() };
+    let input = schedule(
+        &frames(&[14, 60, 64, 100, 1500, 9000]),
+        Pacing::BackToBack,
+        0,
+    );
+    let config = Config {
+        tag_enabled: false,
+        ..Config::default()
+    };
     let (rtl, _) = assert_same(&input, &config);
-    for (out, (_, inp)) in rtl.frames.iter().zip(frames(&[14, 60, 64, 100, 1500, 9000])) {
+    for (out, (_, inp)) in rtl
+        .frames
+        .iter()
+        .zip(frames(&[14, 60, 64, 100, 1500, 9000]))
+    {
         assert_eq!(out, &inp);
     }
 }
@@ -74,13 +88,21 @@ proptest! {
 fn frames_whose_header_is_free_are_tagged_under_backlog() {
     // 64-byte frames need an extra beat once tagged and build a backlog; 100-byte frames (36 lanes
     // in their last beat) take the header without one and stay tagged while the 64s fail open.
-    let sizes: Vec<usize> = (0..300).map(|i| if i % 3 == 2 { 100 } else { 64 }).collect();
+    let sizes: Vec<usize> = (0..300)
+        .map(|i| if i % 3 == 2 { 100 } else { 64 })
+        .collect();
     let input = schedule(&frames(&sizes), Pacing::BackToBack, 0);
     let (rtl, model) = assert_same(&input, &Config::default());
-    assert!(model.counters["tag.flagged"] > 0, "the 64-byte frames must back up");
+    assert!(
+        model.counters["tag.flagged"] > 0,
+        "the 64-byte frames must back up"
+    );
     for (f, n) in rtl.frames.iter().zip(&sizes) {
         if *n == 100 {
-            assert!(strip(&f.bytes(), DEFAULT_ETHERTYPE).is_ok(), "a 100-byte frame passed untagged");
+            assert!(
+                strip(&f.bytes(), DEFAULT_ETHERTYPE).is_ok(),
+                "a 100-byte frame passed untagged"
+            );
         }
     }
 }

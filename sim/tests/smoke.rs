@@ -5,9 +5,18 @@ use vantage_sim::Sim;
 fn id_block_reads_back() {
     let mut sim = Sim::new().unwrap();
     assert_eq!(sim.read32(regs::id::BASE as u32).unwrap(), regs::id::TYPE);
-    assert_eq!(sim.read32((regs::id::BASE + regs::BLOCK_NEXT) as u32).unwrap(), regs::ts::BASE as u32);
-    sim.write32((regs::id::BASE + regs::id::SCRATCH) as u32, 0xdead_beef).unwrap();
-    assert_eq!(sim.read32((regs::id::BASE + regs::id::SCRATCH) as u32).unwrap(), 0xdead_beef);
+    assert_eq!(
+        sim.read32((regs::id::BASE + regs::BLOCK_NEXT) as u32)
+            .unwrap(),
+        regs::ts::BASE as u32
+    );
+    sim.write32((regs::id::BASE + regs::id::SCRATCH) as u32, 0xdead_beef)
+        .unwrap();
+    assert_eq!(
+        sim.read32((regs::id::BASE + regs::id::SCRATCH) as u32)
+            .unwrap(),
+        0xdead_beef
+    );
 }
 
 #[test]
@@ -24,12 +33,23 @@ fn loaded_time_stamps_frames_as_the_model_says() {
         dev.load_time(t0).unwrap();
         dev.timebase().unwrap()
     };
-    assert!(value >> 32 >= u128::from(t0) && value >> 32 < u128::from(t0) + 1_000, "loaded, then a few cycles on");
-    let frames: Vec<_> = (0..20).map(|i| (i, LaneFrame::from_bytes(&[i as u8; 80]))).collect();
+    assert!(
+        value >> 32 >= u128::from(t0) && value >> 32 < u128::from(t0) + 1_000,
+        "loaded, then a few cycles on"
+    );
+    let frames: Vec<_> = (0..20)
+        .map(|i| (i, LaneFrame::from_bytes(&[i as u8; 80])))
+        .collect();
     let input = schedule(&frames, Pacing::LineRate { gbps: 40.0 }, sim.cycle() + 10);
     let out = sim.run(&input).unwrap();
     let got = LaneFrame::from_beats(out.iter().map(|b| &b.beat)).unwrap();
-    let model = vantage_model::run(&Config { time: TimeBase { cycle, value, inc }, ..Config::default() }, &input);
+    let model = vantage_model::run(
+        &Config {
+            time: TimeBase { cycle, value, inc },
+            ..Config::default()
+        },
+        &input,
+    );
     assert_eq!(got.len(), 20);
     for (g, m) in got.iter().zip(&model.frames) {
         let (hg, _) = strip(&g.bytes(), DEFAULT_ETHERTYPE).unwrap();

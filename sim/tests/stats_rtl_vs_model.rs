@@ -11,7 +11,9 @@ use vantage_model::Config;
 use vantage_proto::axis::{schedule, LaneFrame, Pacing, TimedBeat};
 use vantage_proto::header::{TaggedHeader, DEFAULT_ETHERTYPE};
 use vantage_proto::rules::parse_rules;
-use vantage_proto::stats::{control, encode, word, Location, DEFAULT_HASH_KEY, HASH_KEY_BYTES, RULES, RULE_WORDS, WAYS};
+use vantage_proto::stats::{
+    control, encode, word, Location, DEFAULT_HASH_KEY, HASH_KEY_BYTES, RULES, RULE_WORDS, WAYS,
+};
 use vantage_sim::Sim;
 
 /// An Ethernet/IPv4/TCP frame of `len` bytes (at least 54).
@@ -34,18 +36,41 @@ fn config_for(rules: &str, hash_key: [u8; HASH_KEY_BYTES]) -> Config {
     let enc = encode(&parse_rules(rules).expect("rules")).expect("placement");
     let mut words = enc.rules;
     words.resize(RULES, [0; RULE_WORDS]);
-    Config { stats: StatsConfig { enabled: true, lane_bits: enc.lane_bits, hash_key, rules: words, ..StatsConfig::default() }, ..Config::default() }
+    Config {
+        stats: StatsConfig {
+            enabled: true,
+            lane_bits: enc.lane_bits,
+            hash_key,
+            rules: words,
+            ..StatsConfig::default()
+        },
+        ..Config::default()
+    }
 }
 
 /// Run RTL and model, require equal frames and counters, then every row the model holds equal to
 /// the device's row read through PEEK, and a few rows the model says are empty.
-fn check(frames: &[(u64, LaneFrame)], pacing: Pacing, config: &Config) -> vantage_model::ModelOutput {
+fn check(
+    frames: &[(u64, LaneFrame)],
+    pacing: Pacing,
+    config: &Config,
+) -> vantage_model::ModelOutput {
     let input: Vec<TimedBeat> = schedule(frames, pacing, 0);
     let (_, model, mut sim, (driven, model_config)) = assert_same_keep(&input, config);
     let table = vantage_model::run_stats(&model_config, &driven);
-    let mut rows: Vec<(Location, [vantage_proto::stats::Entry; WAYS])> = table.rows().map(|(l, r)| (*l, *r)).collect();
+    let mut rows: Vec<(Location, [vantage_proto::stats::Entry; WAYS])> =
+        table.rows().map(|(l, r)| (*l, *r)).collect();
     rows.sort_by_key(|(l, _)| *l);
-    for empty in [Location { bank: 3, bucket: 4095 }, Location { bank: 1, bucket: 77 }] {
+    for empty in [
+        Location {
+            bank: 3,
+            bucket: 4095,
+        },
+        Location {
+            bank: 1,
+            bucket: 77,
+        },
+    ] {
         if !rows.iter().any(|(l, _)| *l == empty) {
             rows.push((empty, Default::default()));
         }
@@ -65,7 +90,15 @@ fn peek_equal(sim: &mut Sim, rows: &[(Location, [vantage_proto::stats::Entry; WA
 
 /// (crossed, uncounted) of every output frame that has a STATS tag.
 fn news(out: &vantage_model::ModelOutput) -> Vec<(u32, u32)> {
-    out.frames.iter().filter_map(|f| TaggedHeader::decode(&f.bytes(), DEFAULT_ETHERTYPE).ok()?.0.stats()).collect()
+    out.frames
+        .iter()
+        .filter_map(|f| {
+            TaggedHeader::decode(&f.bytes(), DEFAULT_ETHERTYPE)
+                .ok()?
+                .0
+                .stats()
+        })
+        .collect()
 }
 
 const FIGURE1: &str = r#"{"epoch_ms": 1000, "rules": [
@@ -80,34 +113,79 @@ fn figure_1_many_groups_thresholds_and_news() {
         let (host, dport, flags) = if i % 4 == 0 {
             ([10, 0, 0, (i % 3) as u8], 22, 0x10)
         } else {
-            ([10, (i % 3) as u8, (i % 7) as u8, (i % 11) as u8], 80 + (i % 5) as u16, 0x02)
+            (
+                [10, (i % 3) as u8, (i % 7) as u8, (i % 11) as u8],
+                80 + (i % 5) as u16,
+                0x02,
+            )
         };
-        frames.push((0, tcp(host, 1000 + (i % 13) as u16, dport, flags, 60 + (i as usize * 37) % 200)));
+        frames.push((
+            0,
+            tcp(
+                host,
+                1000 + (i % 13) as u16,
+                dport,
+                flags,
+                60 + (i as usize * 37) % 200,
+            ),
+        ));
     }
     // At line rate every frame is tagged, so every crossing shows in a STATS tag.
-    let out = check(&frames, Pacing::LineRate { gbps: 100.0 }, &config_for(FIGURE1, DEFAULT_HASH_KEY));
+    let out = check(
+        &frames,
+        Pacing::LineRate { gbps: 100.0 },
+        &config_for(FIGURE1, DEFAULT_HASH_KEY),
+    );
     let n = news(&out);
-    assert_eq!(n.iter().map(|(c, _)| u64::from(c.count_ones())).sum::<u64>(), out.counters["stats.crossed"]);
-    assert!(n.iter().any(|(c, _)| c & 1 != 0) && n.iter().any(|(c, _)| c & 4 != 0), "both thresholds fire: {n:?}");
+    assert_eq!(
+        n.iter()
+            .map(|(c, _)| u64::from(c.count_ones()))
+            .sum::<u64>(),
+        out.counters["stats.crossed"]
+    );
+    assert!(
+        n.iter().any(|(c, _)| c & 1 != 0) && n.iter().any(|(c, _)| c & 4 != 0),
+        "both thresholds fire: {n:?}"
+    );
     assert!(out.counters["stats.new_groups"] > 50, "{:?}", out.counters);
 }
 
 #[test]
 fn one_group_hammered_back_to_back_counts_every_frame() {
-    let frames: Vec<(u64, LaneFrame)> = (0..400).map(|_| (0, tcp([192, 0, 2, 9], 5555, 22, 0x10, 64))).collect();
-    let out = check(&frames, Pacing::BackToBack, &config_for(FIGURE1, DEFAULT_HASH_KEY));
-    assert_eq!(out.counters["stats.updates"], 800, "two rules count each of 400 frames");
+    let frames: Vec<(u64, LaneFrame)> = (0..400)
+        .map(|_| (0, tcp([192, 0, 2, 9], 5555, 22, 0x10, 64)))
+        .collect();
+    let out = check(
+        &frames,
+        Pacing::BackToBack,
+        &config_for(FIGURE1, DEFAULT_HASH_KEY),
+    );
+    assert_eq!(
+        out.counters["stats.updates"], 800,
+        "two rules count each of 400 frames"
+    );
     assert_eq!(out.counters["stats.new_groups"], 2);
-    assert_eq!(out.counters["stats.crossed"], 2, "each threshold fires once");
+    assert_eq!(
+        out.counters["stats.crossed"], 2,
+        "each threshold fires once"
+    );
 }
 
 #[test]
 fn a_zero_hash_key_forces_collisions_and_full_buckets_refuse() {
     let rules = r#"{"epoch_ms": 1, "rules": [{"name": "per source", "src_ip": "group", "threshold": {"packets": 2}}]}"#;
-    let frames: Vec<(u64, LaneFrame)> =
-        (0..40u8).map(|i| (0, tcp([10, 0, 0, i % 10], 1, 2, 0x10, 64))).collect();
-    let out = check(&frames, Pacing::LineRate { gbps: 100.0 }, &config_for(rules, [0; HASH_KEY_BYTES]));
-    assert_eq!(out.counters["stats.table_full"], 24, "6 of 10 sources find the bucket full, 4 frames each");
+    let frames: Vec<(u64, LaneFrame)> = (0..40u8)
+        .map(|i| (0, tcp([10, 0, 0, i % 10], 1, 2, 0x10, 64)))
+        .collect();
+    let out = check(
+        &frames,
+        Pacing::LineRate { gbps: 100.0 },
+        &config_for(rules, [0; HASH_KEY_BYTES]),
+    );
+    assert_eq!(
+        out.counters["stats.table_full"], 24,
+        "6 of 10 sources find the bucket full, 4 frames each"
+    );
     assert_eq!(news(&out).iter().filter(|(_, u)| *u == 1).count(), 24);
 }
 
@@ -118,8 +196,18 @@ fn two_rules_of_one_lane_and_a_late_jumbo() {
     words[0][word::CONTROL] = control::ENABLED;
     words[1][word::CONTROL] = control::ENABLED | control::GROUP_SPORT | control::NEED_PORTS;
     words[1][word::SPORT] = 0xFFFF;
-    let config = Config { stats: StatsConfig { enabled: true, lane_bits: 0, rules: words, ..StatsConfig::default() }, ..Config::default() };
-    let mut frames: Vec<(u64, LaneFrame)> = (0..20u16).map(|i| (0, tcp([1, 2, 3, 4], i, 9, 0x10, 100))).collect();
+    let config = Config {
+        stats: StatsConfig {
+            enabled: true,
+            lane_bits: 0,
+            rules: words,
+            ..StatsConfig::default()
+        },
+        ..Config::default()
+    };
+    let mut frames: Vec<(u64, LaneFrame)> = (0..20u16)
+        .map(|i| (0, tcp([1, 2, 3, 4], i, 9, 0x10, 100)))
+        .collect();
     frames.push((0, tcp([1, 2, 3, 4], 1, 9, 0x10, 16000))); // 250 beats: its news comes too late
     frames.push((0, tcp([1, 2, 3, 4], 2, 9, 0x10, 70)));
     let out = check(&frames, Pacing::BackToBack, &config);
@@ -131,7 +219,9 @@ fn two_rules_of_one_lane_and_a_late_jumbo() {
 fn counting_off_leaves_frames_and_table_alone() {
     let mut config = config_for(FIGURE1, DEFAULT_HASH_KEY);
     config.stats.enabled = false;
-    let frames: Vec<(u64, LaneFrame)> = (0..50).map(|i| (0, tcp([10, 0, 0, i], 1, 22, 0x02, 80))).collect();
+    let frames: Vec<(u64, LaneFrame)> = (0..50)
+        .map(|i| (0, tcp([10, 0, 0, i], 1, 22, 0x02, 80)))
+        .collect();
     let out = check(&frames, Pacing::BackToBack, &config);
     assert_eq!(out.counters["stats.frames"], 0);
     assert!(news(&out).is_empty());

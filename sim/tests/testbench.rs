@@ -9,9 +9,13 @@ use vantage_proto::axis::{schedule, LaneFrame, Pacing};
 use vantage_proto::header::{strip, DEFAULT_ETHERTYPE};
 
 fn testbench_frames() -> Vec<(u64, LaneFrame)> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../testbench-pcaps/model-cases.pcap");
+    let path =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../testbench-pcaps/model-cases.pcap");
     let packets = vantage_capture::read(&path).unwrap_or_else(|e| panic!("{e}"));
-    packets.iter().map(|p| (p.ts_ns, LaneFrame::from_bytes(&p.data))).collect()
+    packets
+        .iter()
+        .map(|p| (p.ts_ns, LaneFrame::from_bytes(&p.data)))
+        .collect()
 }
 
 #[test]
@@ -26,7 +30,10 @@ fn testbench_at_line_rate() {
             Err(_) => assert_eq!(out, inp, "an untagged frame passes unchanged"),
         }
     }
-    assert!(model.counters["parse.malformed"] > 0, "the capture has malformed frames");
+    assert!(
+        model.counters["parse.malformed"] > 0,
+        "the capture has malformed frames"
+    );
 }
 
 #[test]

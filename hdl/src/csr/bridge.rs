@@ -79,14 +79,19 @@ pub struct AxilBridge {
 impl Logic for AxilBridge {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, axil_clock, phase, c_we, c_addr, c_wdata, c_req_t, c_ack_seen, c_rdata, c_bvalid, c_rvalid);
+        dff_setup!(
+            self, axil_clock, phase, c_we, c_addr, c_wdata, c_req_t, c_ack_seen, c_rdata, c_bvalid,
+            c_rvalid
+        );
         dff_setup!(self, dp_clock, d_req_seen, d_pending, d_ack_t, d_rdata);
         self.ack_sync.clock.next = self.axil_clock.val();
         self.req_sync.clock.next = self.dp_clock.val();
         // ---- control clock ----
         self.ack_sync.sig_in.next = self.d_ack_t.q.val();
-        self.take_write.next =
-            (self.phase.q.val() == Phase::Idle) & self.awvalid.val() & self.wvalid.val() & !self.axil_reset.val();
+        self.take_write.next = (self.phase.q.val() == Phase::Idle)
+            & self.awvalid.val()
+            & self.wvalid.val()
+            & !self.axil_reset.val();
         self.take_read.next = (self.phase.q.val() == Phase::Idle)
             & self.arvalid.val()
             & !self.take_write.val()
@@ -107,14 +112,17 @@ impl Logic for AxilBridge {
             self.c_req_t.d.next = !self.c_req_t.q.val();
             self.phase.d.next = Phase::Busy;
         }
-        if (self.phase.q.val() == Phase::Busy) & (self.ack_sync.sig_out.val() != self.c_ack_seen.q.val()) {
+        if (self.phase.q.val() == Phase::Busy)
+            & (self.ack_sync.sig_out.val() != self.c_ack_seen.q.val())
+        {
             self.c_ack_seen.d.next = self.ack_sync.sig_out.val();
             self.c_rdata.d.next = self.d_rdata.q.val();
             self.c_bvalid.d.next = self.c_we.q.val();
             self.c_rvalid.d.next = !self.c_we.q.val();
             self.phase.d.next = Phase::Respond;
         }
-        if (self.c_bvalid.q.val() & self.bready.val()) | (self.c_rvalid.q.val() & self.rready.val()) {
+        if (self.c_bvalid.q.val() & self.bready.val()) | (self.c_rvalid.q.val() & self.rready.val())
+        {
             self.c_bvalid.d.next = false;
             self.c_rvalid.d.next = false;
             self.phase.d.next = Phase::Idle;

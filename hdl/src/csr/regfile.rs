@@ -6,9 +6,9 @@
 //! shadow registers one cycle later, all in the same cycle; counter reads return the shadows.
 //! A read answers on `rdata` in the cycle after `req`.
 
+use crate::stats::core::{HASH_KEY_BITS, RULE_BUS_BITS};
 use rust_hdl::prelude::*;
 use std::collections::BTreeMap;
-use crate::stats::core::{HASH_KEY_BITS, RULE_BUS_BITS};
 use vantage_proto::regs::{self, Access, BLOCKS};
 use vantage_proto::stats::{HASH_KEY_WORDS, ROW_BITS, RULES, RULE_WORDS};
 
@@ -86,7 +86,10 @@ impl RegFile {
     pub fn new(features: u32, build_id: u32) -> Self {
         const { assert!(COUNTER_BITS == NUM_COUNTERS * 64) };
         let total: usize = BLOCKS.iter().map(|b| b.counters.len()).sum();
-        assert_eq!(total, NUM_COUNTERS, "NUM_COUNTERS must match the counters of proto::regs::BLOCKS");
+        assert_eq!(
+            total, NUM_COUNTERS,
+            "NUM_COUNTERS must match the counters of proto::regs::BLOCKS"
+        );
         let mut build = BTreeMap::new();
         build.insert(regs::id::BASE + regs::id::FEATURES, features);
         build.insert(regs::id::BASE + regs::id::BUILD_ID, build_id);
@@ -139,16 +142,29 @@ impl RegFile {
         let mut counter = 0usize;
         for (i, b) in BLOCKS.iter().enumerate() {
             map.push((b.base + regs::BLOCK_TYPE, format!("32'h{:08x}", b.type_id)));
-            map.push((b.base + regs::BLOCK_VERSION, format!("32'h{:08x}", b.version)));
-            map.push((b.base + regs::BLOCK_NEXT, format!("32'h{:08x}", regs::next_of(i))));
+            map.push((
+                b.base + regs::BLOCK_VERSION,
+                format!("32'h{:08x}", b.version),
+            ));
+            map.push((
+                b.base + regs::BLOCK_NEXT,
+                format!("32'h{:08x}", regs::next_of(i)),
+            ));
             for r in b.regs {
                 let addr = b.base + r.offset;
                 let value = match r.access {
                     Access::Rw => reg_name(addr),
                     Access::Strobe => "32'h0".to_string(),
-                    Access::Ro if addr == regs::ts::BASE + regs::ts::NOW_FRAC => "snap_ts_frac".to_string(),
-                    Access::Ro if addr == regs::stats::BASE + regs::stats::PEEK_STATUS => "{31'd0, peek_done}".to_string(),
-                    Access::Ro => format!("32'h{:08x}", self._build.get(&addr).copied().unwrap_or(r.reset)),
+                    Access::Ro if addr == regs::ts::BASE + regs::ts::NOW_FRAC => {
+                        "snap_ts_frac".to_string()
+                    }
+                    Access::Ro if addr == regs::stats::BASE + regs::stats::PEEK_STATUS => {
+                        "{31'd0, peek_done}".to_string()
+                    }
+                    Access::Ro => format!(
+                        "32'h{:08x}",
+                        self._build.get(&addr).copied().unwrap_or(r.reset)
+                    ),
                 };
                 map.push((addr, value));
             }
@@ -173,8 +189,16 @@ impl RegFile {
     /// Every read/write register (tables included) with its reset value.
     fn rw_regs() -> impl Iterator<Item = (u16, u32)> {
         BLOCKS.iter().flat_map(|b| {
-            let regs = b.regs.iter().filter(|r| r.access == Access::Rw).map(move |r| (b.base + r.offset, r.reset));
-            let tables = b.arrays.iter().filter(|a| a.access == Access::Rw).flat_map(move |a| a.all().map(move |(_, _, off)| (b.base + off, 0)));
+            let regs = b
+                .regs
+                .iter()
+                .filter(|r| r.access == Access::Rw)
+                .map(move |r| (b.base + r.offset, r.reset));
+            let tables = b
+                .arrays
+                .iter()
+                .filter(|a| a.access == Access::Rw)
+                .flat_map(move |a| a.all().map(move |(_, _, off)| (b.base + off, 0)));
             regs.chain(tables)
         })
     }
@@ -196,8 +220,14 @@ fn output_assignments() -> String {
         .collect::<Vec<_>>()
         .join(", ");
     let st = |off: u16| reg_name(regs::stats::BASE + off);
-    let stats_key = (0..HASH_KEY_WORDS).map(|i| st(regs::stats::HASH_KEY + 4 * i as u16)).collect::<Vec<_>>().join(", ");
-    let rule_table = regs::stats::ARRAYS.iter().find(|a| a.name == "RULE").expect("proto has the RULE table");
+    let stats_key = (0..HASH_KEY_WORDS)
+        .map(|i| st(regs::stats::HASH_KEY + 4 * i as u16))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let rule_table = regs::stats::ARRAYS
+        .iter()
+        .find(|a| a.name == "RULE")
+        .expect("proto has the RULE table");
     // Rule 0 word 0 in the low bits: the concatenation lists the last word first.
     let mut rule_words: Vec<String> = rule_table.all().map(|(_, _, off)| st(off)).collect();
     rule_words.reverse();
@@ -257,12 +287,15 @@ impl Logic for RegFile {
         self.ethertype.next = (get(tag::BASE + tag::ETHERTYPE) & 0xFFFF).to_bits();
         let mut key = Bits::<320>::default();
         for i in 0..vantage_proto::flowhash::KEY_WORDS {
-            let w: Bits<320> = bit_cast::<320, 32>(get(parse::BASE + parse::HASH_KEY + 4 * i as u16).to_bits());
+            let w: Bits<320> =
+                bit_cast::<320, 32>(get(parse::BASE + parse::HASH_KEY + 4 * i as u16).to_bits());
             key = key | (w << (288 - 32 * i as u64));
         }
         self.hash_key.next = key;
-        self.ts_inc.next = (((get(ts::BASE + ts::INC_NS) & 0xFF) << 32) | get(ts::BASE + ts::INC_FRAC)).to_bits();
-        self.ts_set.next = ((get(ts::BASE + ts::SET_HI) << 32) | get(ts::BASE + ts::SET_LO)).to_bits();
+        self.ts_inc.next =
+            (((get(ts::BASE + ts::INC_NS) & 0xFF) << 32) | get(ts::BASE + ts::INC_FRAC)).to_bits();
+        self.ts_set.next =
+            ((get(ts::BASE + ts::SET_HI) << 32) | get(ts::BASE + ts::SET_LO)).to_bits();
         let st = |off: u16| get(regs::stats::BASE + off);
         self.stats_enable.next = st(regs::stats::CONTROL) & 1 == 1;
         self.lane_bits.next = (st(regs::stats::LANE_BITS) & 3).to_bits();
@@ -270,14 +303,17 @@ impl Logic for RegFile {
         self.peek_loc.next = (((loc >> 16) & 3) << 12 | (loc & 0xFFF)).to_bits();
         let mut key = Bits::<HASH_KEY_BITS>::default();
         for i in 0..HASH_KEY_WORDS {
-            let w: Bits<HASH_KEY_BITS> = bit_cast::<HASH_KEY_BITS, 32>(st(regs::stats::HASH_KEY + 4 * i as u16).to_bits());
+            let w: Bits<HASH_KEY_BITS> =
+                bit_cast::<HASH_KEY_BITS, 32>(st(regs::stats::HASH_KEY + 4 * i as u16).to_bits());
             key = key | (w << ((HASH_KEY_BITS - 32 - 32 * i) as u64));
         }
         self.stats_key.next = key;
         let mut rules = Bits::<RULE_BUS_BITS>::default();
         for r in 0..RULES {
             for w in 0..RULE_WORDS {
-                let word = st(regs::stats::RULES + r as u16 * vantage_proto::stats::RULE_STRIDE + 4 * w as u16);
+                let word = st(regs::stats::RULES
+                    + r as u16 * vantage_proto::stats::RULE_STRIDE
+                    + 4 * w as u16);
                 let bits: Bits<RULE_BUS_BITS> = bit_cast::<RULE_BUS_BITS, 32>(word.to_bits());
                 rules = rules | (bits << ((32 * (RULE_WORDS * r + w)) as u64));
             }
@@ -306,7 +342,10 @@ impl Logic for RegFile {
         for (addr, _) in Self::rw_regs() {
             v += &format!("reg [31:0] {};\n", reg_name(addr));
         }
-        v += &format!("reg [63:0] snap [0:{}];\nreg [31:0] snap_ts_frac;\nreg snap_now;\ninteger i;\n", NUM_COUNTERS - 1);
+        v += &format!(
+            "reg [63:0] snap [0:{}];\nreg [31:0] snap_ts_frac;\nreg snap_now;\ninteger i;\n",
+            NUM_COUNTERS - 1
+        );
         v += "always @(posedge clock) begin\n  ts_load <= 1'b0;\n  peek_go <= 1'b0;\n  snap_now <= 1'b0;\n";
         v += "  if (snap_now) begin\n    for (i = 0; i < ";
         v += &format!("{NUM_COUNTERS}; i = i + 1) snap[i] <= counters[64*i +: 64];\n    snap_ts_frac <= ts_frac;\n  end\n");
@@ -318,9 +357,18 @@ impl Logic for RegFile {
         for (addr, _) in Self::rw_regs() {
             v += &format!("      {}: {} <= wdata;\n", hex16(addr), reg_name(addr));
         }
-        v += &format!("      {}: snap_now <= wdata[0];\n", hex16(regs::id::BASE + regs::id::SNAPSHOT));
-        v += &format!("      {}: ts_load <= wdata[0];\n", hex16(regs::ts::BASE + regs::ts::CONTROL));
-        v += &format!("      {}: peek_go <= wdata[0];\n", hex16(regs::stats::BASE + regs::stats::PEEK_CTL));
+        v += &format!(
+            "      {}: snap_now <= wdata[0];\n",
+            hex16(regs::id::BASE + regs::id::SNAPSHOT)
+        );
+        v += &format!(
+            "      {}: ts_load <= wdata[0];\n",
+            hex16(regs::ts::BASE + regs::ts::CONTROL)
+        );
+        v += &format!(
+            "      {}: peek_go <= wdata[0];\n",
+            hex16(regs::stats::BASE + regs::stats::PEEK_CTL)
+        );
         v += "      default: ;\n    endcase\n  end else if (req) begin\n    case (addr)\n";
         for (addr, value) in self.read_map() {
             v += &format!("      {}: rdata <= {value};\n", hex16(addr));
@@ -369,7 +417,11 @@ impl RegFile {
                 Some(regs::BLOCK_VERSION) => return b.version,
                 Some(regs::BLOCK_NEXT) => return regs::next_of(i) as u32,
                 Some(off) => {
-                    if let Some(r) = b.regs.iter().find(|r| r.offset == off && r.access == Access::Ro) {
+                    if let Some(r) = b
+                        .regs
+                        .iter()
+                        .find(|r| r.offset == off && r.access == Access::Ro)
+                    {
                         return self._build.get(&addr).copied().unwrap_or(r.reset);
                     }
                 }

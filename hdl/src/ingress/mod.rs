@@ -19,7 +19,10 @@ use vantage_proto::header::{FRAME_HEADER_BYTES, STATS_HEADER_BYTES};
 
 /// Width of the timestamp increment (8 whole ns, 32 fraction bits).
 pub const INC_BITS: usize = 8 + 32;
-const _: () = assert!(MIN_FRAME_BYTES >= 1 && MIN_FRAME_BYTES <= 64, "runt test reads one beat's tkeep");
+const _: () = assert!(
+    MIN_FRAME_BYTES >= 1 && MIN_FRAME_BYTES <= 64,
+    "runt test reads one beat's tkeep"
+);
 
 #[derive(LogicBlock)]
 pub struct Ingress {
@@ -139,8 +142,8 @@ impl Logic for Ingress {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, s, cyc, in_frame, x_valid, x_last, x_user, x_keep, x_data, x_ts, x_top, h_valid, h_sof,
-            h_last, h_user, h_keep, h_data, h_ts, h_top, out
+            self, clock, s, cyc, in_frame, x_valid, x_last, x_user, x_keep, x_data, x_ts, x_top,
+            h_valid, h_sof, h_last, h_user, h_keep, h_data, h_ts, h_top, out
         );
         // Free-running counters.
         self.cyc.d.next = self.cyc.q.val() + 1;
@@ -189,8 +192,8 @@ impl Logic for Ingress {
             }
         }
         // Window: the held beat then its successor, in network byte order.
-        self.reverse.a.next =
-            (bit_cast::<WIN_BITS, 512>(self.la_data.val()) << 512) | bit_cast::<WIN_BITS, 512>(self.h_data.q.val());
+        self.reverse.a.next = (bit_cast::<WIN_BITS, 512>(self.la_data.val()) << 512)
+            | bit_cast::<WIN_BITS, 512>(self.h_data.q.val());
         // Frame length in lanes when it ends inside the window: index of the top kept lane + 1.
         self.len.next = 255.into();
         if self.la_in.val() & self.la_last.val() {
@@ -203,12 +206,13 @@ impl Logic for Ingress {
         // above an empty one (a wide AND-OR, no carry chain).
         self.hole0.next = self.h_keep.q.val() != 0xFFFF_FFFF_FFFF_FFFF_u64;
         if self.h_last.q.val() {
-            self.hole0.next =
-                (self.h_keep.q.val() == 0) | (((self.h_keep.q.val() >> 1) & !self.h_keep.q.val()) != 0);
+            self.hole0.next = (self.h_keep.q.val() == 0)
+                | (((self.h_keep.q.val() >> 1) & !self.h_keep.q.val()) != 0);
         }
         self.hole1.next = self.la_in.val() & (self.la_keep.val() != 0xFFFF_FFFF_FFFF_FFFF_u64);
         if self.la_in.val() & self.la_last.val() {
-            self.hole1.next = (self.la_keep.val() == 0) | (((self.la_keep.val() >> 1) & !self.la_keep.val()) != 0);
+            self.hole1.next = (self.la_keep.val() == 0)
+                | (((self.la_keep.val() >> 1) & !self.la_keep.val()) != 0);
         }
         // The released slot, its parse fields cleared.
         self.out.d.next.valid = self.leave.val();
@@ -221,13 +225,20 @@ impl Logic for Ingress {
         self.out.d.next.len = self.len.val();
         self.out.d.next.ts = self.h_ts.q.val();
         // No kept lane at or above `room` in the frame's last beat (read straight from tkeep).
-        self.out.d.next.fits = (self.h_last.q.val() & ((self.h_keep.q.val() >> self.room.val()) == 0))
-            | (self.la_in.val() & self.la_last.val() & ((self.la_keep.val() >> self.room.val()) == 0));
-        self.out.d.next.fits_stats = (self.h_last.q.val() & ((self.h_keep.q.val() >> self.room_stats.val()) == 0))
-            | (self.la_in.val() & self.la_last.val() & ((self.la_keep.val() >> self.room_stats.val()) == 0));
+        self.out.d.next.fits = (self.h_last.q.val()
+            & ((self.h_keep.q.val() >> self.room.val()) == 0))
+            | (self.la_in.val()
+                & self.la_last.val()
+                & ((self.la_keep.val() >> self.room.val()) == 0));
+        self.out.d.next.fits_stats = (self.h_last.q.val()
+            & ((self.h_keep.q.val() >> self.room_stats.val()) == 0))
+            | (self.la_in.val()
+                & self.la_last.val()
+                & ((self.la_keep.val() >> self.room_stats.val()) == 0));
         // Shorter than MIN_FRAME_BYTES: only a frame that ends in its first beat, with no kept lane
         // from MIN_FRAME_BYTES - 1 up (the length itself is a deeper computation).
-        self.out.d.next.f_runt = self.h_last.q.val() & ((self.h_keep.q.val() >> self.runt_lane.val()) == 0);
+        self.out.d.next.f_runt =
+            self.h_last.q.val() & ((self.h_keep.q.val() >> self.runt_lane.val()) == 0);
         self.out.d.next.f_hole = self.hole0.val() | self.hole1.val();
         self.out.d.next.f_trunc = false;
         self.out.d.next.f_bad_ihl = false;

@@ -133,9 +133,36 @@ impl Logic for ParseCounters {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, b_valid, b_sof, b_last, b_user, b_bytes, b_hole, b_anomaly, b_malformed_flags, b_runt,
-            b_trunc, b_bad_ihl, f_bytes, f_hole, f_anomaly, f_malformed_flags, f_runt, f_trunc, f_bad_ihl, c_frames,
-            c_bytes, c_malformed, c_flagged, c_runt, c_truncated, c_bad_ihl, c_keep_hole, c_oversize, c_mac_error
+            self,
+            clock,
+            b_valid,
+            b_sof,
+            b_last,
+            b_user,
+            b_bytes,
+            b_hole,
+            b_anomaly,
+            b_malformed_flags,
+            b_runt,
+            b_trunc,
+            b_bad_ihl,
+            f_bytes,
+            f_hole,
+            f_anomaly,
+            f_malformed_flags,
+            f_runt,
+            f_trunc,
+            f_bad_ihl,
+            c_frames,
+            c_bytes,
+            c_malformed,
+            c_flagged,
+            c_runt,
+            c_truncated,
+            c_bad_ihl,
+            c_keep_hole,
+            c_oversize,
+            c_mac_error
         );
         // Step 1: facts about this beat.
         self.popcount.a.next = self.slot.val().keep;
@@ -159,7 +186,8 @@ impl Logic for ParseCounters {
             | self.slot.val().f_frag
             | self.slot.val().f_l4_unknown
             | self.slot.val().f_mpls_deep;
-        self.b_malformed_flags.d.next = self.slot.val().f_trunc | self.slot.val().f_bad_ihl | self.slot.val().f_hole;
+        self.b_malformed_flags.d.next =
+            self.slot.val().f_trunc | self.slot.val().f_bad_ihl | self.slot.val().f_hole;
         self.b_runt.d.next = self.slot.val().f_runt;
         self.b_trunc.d.next = self.slot.val().f_trunc;
         self.b_bad_ihl.d.next = self.slot.val().f_bad_ihl;
@@ -196,7 +224,11 @@ impl Logic for ParseCounters {
             self.f_bad_ihl.d.next = self.t_bad_ihl.val();
             if self.b_last.q.val() {
                 self.c_frames.d.next = self.c_frames.q.val() + 1;
-                if self.t_malformed_flags.val() | self.t_hole.val() | self.t_over.val() | self.b_user.q.val() {
+                if self.t_malformed_flags.val()
+                    | self.t_hole.val()
+                    | self.t_over.val()
+                    | self.b_user.q.val()
+                {
                     self.c_malformed.d.next = self.c_malformed.q.val() + 1;
                 }
                 if self.t_anomaly.val() {

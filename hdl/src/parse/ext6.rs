@@ -57,8 +57,14 @@ impl Logic for Ext6 {
             | (self.slot_in.val().proto == 44)
             | (self.slot_in.val().proto == 60);
         self.need.next = self.slot_in.val().cur + 8;
-        if self.slot_in.val().sof & !self.slot_in.val().stop & self.slot_in.val().f_ipv6 & self.is_ext.val() {
-            if (self.need.val() > bit_cast::<OFF_BITS, 8>(self.slot_in.val().len)) & (self.slot_in.val().len != 255) {
+        if self.slot_in.val().sof
+            & !self.slot_in.val().stop
+            & self.slot_in.val().f_ipv6
+            & self.is_ext.val()
+        {
+            if (self.need.val() > bit_cast::<OFF_BITS, 8>(self.slot_in.val().len))
+                & (self.slot_in.val().len != 255)
+            {
                 self.stage.d.next.f_trunc = true;
                 self.stage.d.next.stop = true;
             } else if self.need.val() > self.window.val() {

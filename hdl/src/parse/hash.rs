@@ -40,8 +40,10 @@ impl Logic for HashOrder {
         }
         self.stage.d.next.sport = self.sport.val();
         self.stage.d.next.dport = self.dport.val();
-        self.a.next = (bit_cast::<144, 128>(self.slot_in.val().src) << 16) | bit_cast::<144, 16>(self.sport.val());
-        self.b.next = (bit_cast::<144, 128>(self.slot_in.val().dst) << 16) | bit_cast::<144, 16>(self.dport.val());
+        self.a.next = (bit_cast::<144, 128>(self.slot_in.val().src) << 16)
+            | bit_cast::<144, 16>(self.sport.val());
+        self.b.next = (bit_cast::<144, 128>(self.slot_in.val().dst) << 16)
+            | bit_cast::<144, 16>(self.dport.val());
         self.stage.d.next.hash_in = (bit_cast::<288, 128>(self.slot_in.val().src) << 160)
             | (bit_cast::<288, 128>(self.slot_in.val().dst) << 32)
             | (bit_cast::<288, 16>(self.sport.val()) << 16)

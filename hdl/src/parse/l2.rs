@@ -166,10 +166,11 @@ impl Logic for L2Labels {
             | (bit_cast::<4, 1>(self.l2w.val().get_bits::<1>(1024 - 8 * 21)) << 1)
             | (bit_cast::<4, 1>(self.l2w.val().get_bits::<1>(1024 - 8 * 25)) << 2)
             | (bit_cast::<4, 1>(self.l2w.val().get_bits::<1>(1024 - 8 * 29)) << 3);
-        self.stage.d.next.nibs = (bit_cast::<16, 4>(self.l2w.val().get_bits::<4>(1024 - 8 * 18 - 4)))
-            | (bit_cast::<16, 4>(self.l2w.val().get_bits::<4>(1024 - 8 * 22 - 4)) << 4)
-            | (bit_cast::<16, 4>(self.l2w.val().get_bits::<4>(1024 - 8 * 26 - 4)) << 8)
-            | (bit_cast::<16, 4>(self.l2w.val().get_bits::<4>(1024 - 8 * 30 - 4)) << 12);
+        self.stage.d.next.nibs =
+            (bit_cast::<16, 4>(self.l2w.val().get_bits::<4>(1024 - 8 * 18 - 4)))
+                | (bit_cast::<16, 4>(self.l2w.val().get_bits::<4>(1024 - 8 * 22 - 4)) << 4)
+                | (bit_cast::<16, 4>(self.l2w.val().get_bits::<4>(1024 - 8 * 26 - 4)) << 8)
+                | (bit_cast::<16, 4>(self.l2w.val().get_bits::<4>(1024 - 8 * 30 - 4)) << 12);
         // Too short for: no MPLS (eoff+2), bottom of stack at label 0..3 (eoff+7+4k), none (eoff+18).
         self.len.next = bit_cast::<9, 8>(self.slot_in.val().len);
         self.eoff.next = bit_cast::<9, 8>(self.slot_in.val().eoff);

@@ -70,8 +70,10 @@ impl Logic for L3 {
             // hash stage clears `proto` without it), and the checks then decide just a few bits.
             if self.slot_in.val().f_ipv4 {
                 self.stage.d.next.proto = self.h.val().get_bits::<8>(320 - 8 * 10);
-                self.stage.d.next.src = bit_cast::<128, 32>(self.h.val().get_bits::<32>(320 - 8 * 16));
-                self.stage.d.next.dst = bit_cast::<128, 32>(self.h.val().get_bits::<32>(320 - 8 * 20));
+                self.stage.d.next.src =
+                    bit_cast::<128, 32>(self.h.val().get_bits::<32>(320 - 8 * 16));
+                self.stage.d.next.dst =
+                    bit_cast::<128, 32>(self.h.val().get_bits::<32>(320 - 8 * 20));
                 self.stage.d.next.cur = self.v4_end.val();
             } else {
                 self.stage.d.next.proto = self.h.val().get_bits::<8>(320 - 8 * 7);

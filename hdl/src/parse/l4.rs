@@ -85,9 +85,12 @@ impl Logic for L4 {
                 | (self.slot_in.val().proto == 60));
         // A frame that does not end in the window (len 255) is never too short, only too deep.
         self.len.next = bit_cast::<OFF_BITS, 8>(self.slot_in.val().len);
-        self.short4.next = ((self.slot_in.val().cur + 4) > self.len.val()) & (self.slot_in.val().len != 255);
-        self.short8.next = ((self.slot_in.val().cur + 8) > self.len.val()) & (self.slot_in.val().len != 255);
-        self.short20.next = ((self.slot_in.val().cur + 20) > self.len.val()) & (self.slot_in.val().len != 255);
+        self.short4.next =
+            ((self.slot_in.val().cur + 4) > self.len.val()) & (self.slot_in.val().len != 255);
+        self.short8.next =
+            ((self.slot_in.val().cur + 8) > self.len.val()) & (self.slot_in.val().len != 255);
+        self.short20.next =
+            ((self.slot_in.val().cur + 20) > self.len.val()) & (self.slot_in.val().len != 255);
         self.deep4.next = (self.slot_in.val().cur + 4) > self.window.val();
         self.deep8.next = (self.slot_in.val().cur + 8) > self.window.val();
         self.deep20.next = (self.slot_in.val().cur + 20) > self.window.val();

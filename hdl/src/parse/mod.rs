@@ -29,13 +29,29 @@ use shift::HeaderShift;
 use vantage_proto::datapath::{MAX_IPV6_EXT_HEADERS, MAX_LINK_TAGS};
 
 /// The order of `Parse::counter_words`: the names of `proto::regs::parse::COUNTERS`.
-pub const COUNTER_ORDER: [&str; 10] =
-    ["frames", "bytes", "malformed", "flagged", "runt", "truncated", "bad_ihl", "keep_hole", "oversize", "mac_error"];
+pub const COUNTER_ORDER: [&str; 10] = [
+    "frames",
+    "bytes",
+    "malformed",
+    "flagged",
+    "runt",
+    "truncated",
+    "bad_ihl",
+    "keep_hole",
+    "oversize",
+    "mac_error",
+];
 
 /// Cycles from a slot entering the parse stage to it leaving.
 pub const LATENCY: usize = 1 + MAX_LINK_TAGS + 2 + 2 + 2 * MAX_IPV6_EXT_HEADERS + 2 + 2;
-const _: () = assert!(MAX_IPV6_EXT_HEADERS == 3, "the parse pipeline instantiates three Ext6 steps");
-const _: () = assert!(MAX_LINK_TAGS == 3, "the parse pipeline instantiates three LinkTag steps");
+const _: () = assert!(
+    MAX_IPV6_EXT_HEADERS == 3,
+    "the parse pipeline instantiates three Ext6 steps"
+);
+const _: () = assert!(
+    MAX_LINK_TAGS == 3,
+    "the parse pipeline instantiates three LinkTag steps"
+);
 
 #[derive(LogicBlock, Default)]
 pub struct Parse {
@@ -76,7 +92,10 @@ pub struct Parse {
 impl Logic for Parse {
     #[hdl_gen]
     fn update(&mut self) {
-        clock!(self, clock, counters, start, tag0, tag1, tag2, labels, l2, sh3, l3, sh_e0, e0, sh_e1, e1, sh_e2, e2, sh4, l4, order, hash);
+        clock!(
+            self, clock, counters, start, tag0, tag1, tag2, labels, l2, sh3, l3, sh_e0, e0, sh_e1,
+            e1, sh_e2, e2, sh4, l4, order, hash
+        );
         self.counters.reset.next = self.reset.val();
         self.start.reset.next = self.reset.val();
         self.tag0.reset.next = self.reset.val();
@@ -136,7 +155,10 @@ impl Logic for Parse {
 mod tests {
     #[test]
     fn counter_order_is_protos() {
-        let names: Vec<&str> = vantage_proto::regs::parse::COUNTERS.iter().map(|c| c.name).collect();
+        let names: Vec<&str> = vantage_proto::regs::parse::COUNTERS
+            .iter()
+            .map(|c| c.name)
+            .collect();
         assert_eq!(names, super::COUNTER_ORDER);
     }
 }

@@ -21,8 +21,8 @@
 use rust_hdl::prelude::*;
 use std::fmt::Write;
 use vantage_proto::stats::{
-    self, BANKS, BUCKET_BITS, DELAY, DELAY_MARGIN, ENTRY_BITS, HASH_KEY_BYTES, KEY_BITS, LANES, LOC_BITS, ROW_BITS, RULES,
-    RULE_WORDS, WAYS,
+    self, BANKS, BUCKET_BITS, DELAY, DELAY_MARGIN, ENTRY_BITS, HASH_KEY_BYTES, KEY_BITS, LANES,
+    LOC_BITS, ROW_BITS, RULES, RULE_WORDS, WAYS,
 };
 
 /// Width of the packed rule bus.
@@ -30,13 +30,26 @@ pub const RULE_BUS_BITS: usize = RULES * RULE_WORDS * 32;
 /// Width of the packed counters (`proto::regs::stats::COUNTERS`, 64 bits each).
 pub const COUNTER_BITS: usize = 7 * 64;
 /// The order of the packed counters.
-pub const COUNTER_ORDER: [&str; 7] = ["frames", "updates", "new_groups", "table_full", "fanout", "crossed", "late"];
+pub const COUNTER_ORDER: [&str; 7] = [
+    "frames",
+    "updates",
+    "new_groups",
+    "table_full",
+    "fanout",
+    "crossed",
+    "late",
+];
 /// Stats hash key bits.
 pub const HASH_KEY_BITS: usize = HASH_KEY_BYTES * 8;
 /// Bits of a delay-line address.
 const DL_BITS: usize = DELAY.trailing_zeros() as usize;
-const _: () = assert!(LANES == 4 && BANKS == 4 && WAYS == 4 && KEY_BITS == 320 && ENTRY_BITS == 512 && LOC_BITS == 14);
-const _: () = assert!(DELAY - DELAY_MARGIN + 3 < DELAY, "a frame on time must have its news written before it leaves");
+const _: () = assert!(
+    LANES == 4 && BANKS == 4 && WAYS == 4 && KEY_BITS == 320 && ENTRY_BITS == 512 && LOC_BITS == 14
+);
+const _: () = assert!(
+    DELAY - DELAY_MARGIN + 3 < DELAY,
+    "a frame on time must have its news written before it leaves"
+);
 
 #[derive(LogicBlock, Default)]
 pub struct StatsCore {
@@ -160,7 +173,10 @@ fn beat_bits() -> usize {
 
 /// `{prefix}field` for every beat field, as a Verilog concatenation.
 fn beat_concat(prefix: &str) -> String {
-    let parts: Vec<String> = BEAT_FIELDS.iter().map(|(n, _)| format!("{prefix}{n}")).collect();
+    let parts: Vec<String> = BEAT_FIELDS
+        .iter()
+        .map(|(n, _)| format!("{prefix}{n}"))
+        .collect();
     format!("{{{}}}", parts.join(", "))
 }
 
@@ -192,7 +208,11 @@ fn flatten_rule_selects(v: &str) -> String {
             let base: usize = base.parse().ok()?;
             let (sel, tail) = tail.split_once(']')?;
             let text = match sel.split_once(':') {
-                Some((h, l)) => format!("rules[{}:{}]", base + h.parse::<usize>().ok()?, base + l.parse::<usize>().ok()?),
+                Some((h, l)) => format!(
+                    "rules[{}:{}]",
+                    base + h.parse::<usize>().ok()?,
+                    base + l.parse::<usize>().ok()?
+                ),
                 None => format!("rules[{}]", base + sel.parse::<usize>().ok()?),
             };
             Some((text, tail))
@@ -214,7 +234,13 @@ fn flatten_rule_selects(v: &str) -> String {
 
 /// Rule `r`'s 128-bit address value or mask starting at word `w`.
 fn rw128(r: usize, w: usize) -> String {
-    format!("{{{}, {}, {}, {}}}", rw(r, w), rw(r, w + 1), rw(r, w + 2), rw(r, w + 3))
+    format!(
+        "{{{}, {}, {}, {}}}",
+        rw(r, w),
+        rw(r, w + 1),
+        rw(r, w + 2),
+        rw(r, w + 3)
+    )
 }
 
 fn verilog() -> String {
@@ -233,7 +259,10 @@ fn verilog() -> String {
     // Every always block gets its own loop variables (shared ones would couple the blocks).
     let mut out = String::new();
     for line in v.lines() {
-        if let Some(head) = line.strip_suffix(" begin").filter(|h| h.starts_with("always @(")) {
+        if let Some(head) = line
+            .strip_suffix(" begin")
+            .filter(|h| h.starts_with("always @("))
+        {
             let _ = writeln!(out, "{head} begin : blk{n}\n  integer l, r, k;");
             n += 1;
         } else {
@@ -252,16 +281,25 @@ fn declarations() -> String {
         let _ = writeln!(s, "reg [{}:0] {p}_x;", bb - 1);
     }
     let _ = writeln!(s, "reg a_ip_ok, a_ipv4, a_ipv6, a_ports, a_tcp;");
-    let _ = writeln!(s, "reg [7:0] a_ing, a_proto, a_tfl;\nreg [15:0] a_sport, a_dport;\nreg [127:0] a_src, a_dst;");
+    let _ = writeln!(
+        s,
+        "reg [7:0] a_ing, a_proto, a_tfl;\nreg [15:0] a_sport, a_dport;\nreg [127:0] a_src, a_dst;"
+    );
     for p in ["b", "c", "d"] {
         let _ = writeln!(s, "reg {p}_ipv6;\nreg [7:0] {p}_ing, {p}_proto, {p}_tfl;\nreg [15:0] {p}_sport, {p}_dport;\nreg [127:0] {p}_src, {p}_dst;");
     }
     for p in ["b", "c", "d", "e"] {
         let _ = writeln!(s, "reg [6:0] {p}_pc;");
     }
-    let _ = writeln!(s, "reg [31:0] b_match, c_fan, d_fan, e_fan;\nreg [31:0] c_sel [0:3];");
+    let _ = writeln!(
+        s,
+        "reg [31:0] b_match, c_fan, d_fan, e_fan;\nreg [31:0] c_sel [0:3];"
+    );
     let _ = writeln!(s, "reg [319:0] d_key [0:3], e_key [0:3];\nreg [63:0] d_thp [0:3], d_thb [0:3], e_thp [0:3], e_thb [0:3];");
-    let _ = writeln!(s, "reg [4:0] d_rule [0:3], e_rule [0:3];\nreg [3:0] d_lv, e_lv;\nreg [13:0] e_loc [0:3];");
+    let _ = writeln!(
+        s,
+        "reg [4:0] d_rule [0:3], e_rule [0:3];\nreg [3:0] d_lv, e_lv;\nreg [13:0] e_loc [0:3];"
+    );
     s
 }
 
@@ -291,10 +329,22 @@ fn input_and_match() -> String {
             format!("({c}[9] | ((a_tfl & {w2}[15:8]) == {w2}[7:0]))"),
             format!("({c}[6] | ((a_sport & {w3}[15:0]) == {w3}[31:16]))"),
             format!("({c}[7] | ((a_dport & {w4}[15:0]) == {w4}[31:16]))"),
-            format!("({c}[4] | ((a_src & {}) == {}))", rw128(r, stats::word::SRC + 4), rw128(r, stats::word::SRC)),
-            format!("({c}[5] | ((a_dst & {}) == {}))", rw128(r, stats::word::DST + 4), rw128(r, stats::word::DST)),
+            format!(
+                "({c}[4] | ((a_src & {}) == {}))",
+                rw128(r, stats::word::SRC + 4),
+                rw128(r, stats::word::SRC)
+            ),
+            format!(
+                "({c}[5] | ((a_dst & {}) == {}))",
+                rw128(r, stats::word::DST + 4),
+                rw128(r, stats::word::DST)
+            ),
         ];
-        let _ = writeln!(s, "  b_match[{r}] <= {c}[0] & {need} & {};", fields.join(" & "));
+        let _ = writeln!(
+            s,
+            "  b_match[{r}] <= {c}[0] & {need} & {};",
+            fields.join(" & ")
+        );
     }
     s += "end\n";
     s += "function [6:0] popcount64(input [63:0] x);\n  integer n;\n  begin\n    popcount64 = 7'd0;\n";
@@ -325,7 +375,12 @@ fn feed_and_select() -> String {
     s += "reg [31:0] in_lane, pick;\nreg [31:0] fan_acc;\n";
     s += "always @(*) begin\n  lane_mask = lane_bits[1] ? 2'd3 : {1'b0, lane_bits[0]};\n";
     for r in 0..RULES {
-        let _ = writeln!(s, "  first_bits[{r}] = {}[1];\n  lane_of[{r}] = {}[3:2] & lane_mask;", rw(r, 0), rw(r, 0));
+        let _ = writeln!(
+            s,
+            "  first_bits[{r}] = {}[1];\n  lane_of[{r}] = {}[3:2] & lane_mask;",
+            rw(r, 0),
+            rw(r, 0)
+        );
     }
     s += "  stop_before[0] = 1'b0;\n";
     s += "  for (r = 1; r < 32; r = r + 1) stop_before[r] = stop_before[r-1] | (b_match[r-1] & first_bits[r-1]);\n";
@@ -401,9 +456,18 @@ fn keys_and_hash() -> String {
     s += "    e_key[l] <= d_key[l]; e_thp[l] <= d_thp[l]; e_thb[l] <= d_thb[l]; e_rule[l] <= d_rule[l];\n";
     s += "    e_loc[l] <= loc_hash(d_key[l]);\n  end\nend\n";
     // Toeplitz: hash bit 31-j = parity(key & hash_key window at bit j); the top LOC_BITS bits.
-    let _ = writeln!(s, "function [{}:0] loc_hash(input [319:0] key);\n  begin", LOC_BITS - 1);
+    let _ = writeln!(
+        s,
+        "function [{}:0] loc_hash(input [319:0] key);\n  begin",
+        LOC_BITS - 1
+    );
     for j in 0..LOC_BITS {
-        let _ = writeln!(s, "    loc_hash[{}] = ^(key & hash_key[{} -: 320]);", LOC_BITS - 1 - j, HASH_KEY_BITS - 1 - j);
+        let _ = writeln!(
+            s,
+            "    loc_hash[{}] = ^(key & hash_key[{} -: 320]);",
+            LOC_BITS - 1 - j,
+            HASH_KEY_BITS - 1 - j
+        );
     }
     s += "  end\nendfunction\n";
     s
@@ -423,7 +487,10 @@ fn frame_context() -> String {
     let sof = field_at("sof");
     let last = field_at("last");
     let valid = field_at("valid");
-    let _ = writeln!(s, "wire e_valid = e_x[{valid}];\nwire e_sof = e_x[{sof}];\nwire e_last = e_x[{last}];");
+    let _ = writeln!(
+        s,
+        "wire e_valid = e_x[{valid}];\nwire e_sof = e_x[{sof}];\nwire e_last = e_x[{last}];"
+    );
     s += "always @(*) begin\n";
     s += "  for (l = 0; l < 4; l = l + 1) begin\n";
     s += "    n_key[l] = e_sof ? e_key[l] : x_key[l]; n_thp[l] = e_sof ? e_thp[l] : x_thp[l];\n";
@@ -454,15 +521,30 @@ fn bank(b: usize) -> String {
     let mut s = String::new();
     let p = format!("k{b}_");
     let _ = writeln!(s, "// ---- bank {b} ----");
-    let _ = writeln!(s, "(* ram_style = \"ultra\" *) reg [{}:0] {p}mem [0:{}];", ROW_BITS - 1, (1 << BUCKET_BITS) - 1);
+    let _ = writeln!(
+        s,
+        "(* ram_style = \"ultra\" *) reg [{}:0] {p}mem [0:{}];",
+        ROW_BITS - 1,
+        (1 << BUCKET_BITS) - 1
+    );
     let _ = writeln!(s, "reg {p}gv, {p}gpeek, {p}hv, {p}hpeek, {p}iwe, {p}jwe;");
     let _ = writeln!(s, "reg [11:0] {p}gb, {p}hb, {p}ib, {p}jb;\nreg [319:0] {p}gk, {p}hk;\nreg [63:0] {p}gtp, {p}gtb, {p}htp, {p}htb;");
-    let _ = writeln!(s, "reg [31:0] {p}gbytes, {p}hbytes;\nreg [4:0] {p}grule, {p}hrule;");
-    let _ = writeln!(s, "reg [{}:0] {p}q, {p}row, {p}irow, {p}jrow, {p}nrow;", ROW_BITS - 1);
+    let _ = writeln!(
+        s,
+        "reg [31:0] {p}gbytes, {p}hbytes;\nreg [4:0] {p}grule, {p}hrule;"
+    );
+    let _ = writeln!(
+        s,
+        "reg [{}:0] {p}q, {p}row, {p}irow, {p}jrow, {p}nrow;",
+        ROW_BITS - 1
+    );
     let _ = writeln!(s, "reg [3:0] {p}hit, {p}empty;\nreg [1:0] {p}way;\nreg {p}found, {p}full, {p}over, {p}was_crossed;");
     let _ = writeln!(s, "reg [511:0] {p}old;\nreg [63:0] {p}np, {p}nb;");
     // Results at I.
-    let _ = writeln!(s, "reg {p}rv, {p}rcross, {p}rfull, {p}rnew;\nreg [4:0] {p}rrule;");
+    let _ = writeln!(
+        s,
+        "reg {p}rv, {p}rcross, {p}rfull, {p}rnew;\nreg [4:0] {p}rrule;"
+    );
     // Which lane requests this bank (the placement guarantees at most one).
     let _ = writeln!(s, "reg {p}req;\nreg [1:0] {p}lane;");
     s += "always @(*) begin\n";
@@ -472,16 +554,25 @@ fn bank(b: usize) -> String {
     // H: the freshest row, the ways compared, the entry updated.
     let _ = writeln!(s, "  {p}row = ({p}iwe & ({p}ib == {p}hb)) ? {p}irow : ({p}jwe & ({p}jb == {p}hb)) ? {p}jrow : {p}q;");
     s += "  for (k = 0; k < 4; k = k + 1) begin\n";
-    let _ = writeln!(s, "    {p}hit[k] = {p}row[512*k + 448] & ({p}row[512*k + 128 +: 320] == {p}hk);");
+    let _ = writeln!(
+        s,
+        "    {p}hit[k] = {p}row[512*k + 448] & ({p}row[512*k + 128 +: 320] == {p}hk);"
+    );
     let _ = writeln!(s, "    {p}empty[k] = ~{p}row[512*k + 448];\n  end");
-    let _ = writeln!(s, "  {p}found = |{p}hit;\n  {p}full = ~{p}found & ~|{p}empty;");
+    let _ = writeln!(
+        s,
+        "  {p}found = |{p}hit;\n  {p}full = ~{p}found & ~|{p}empty;"
+    );
     let _ = writeln!(
         s,
         "  {p}way = {p}hit[0] ? 2'd0 : {p}hit[1] ? 2'd1 : {p}hit[2] ? 2'd2 : {p}hit[3] ? 2'd3 :\n         {p}empty[0] ? 2'd0 : {p}empty[1] ? 2'd1 : {p}empty[2] ? 2'd2 : 2'd3;"
     );
     let _ = writeln!(s, "  {p}old = {p}row[512*{p}way +: 512];");
     let _ = writeln!(s, "  {p}np = ({p}found ? {p}old[63:0] : 64'd0) + 64'd1;");
-    let _ = writeln!(s, "  {p}nb = ({p}found ? {p}old[127:64] : 64'd0) + {{32'd0, {p}hbytes}};");
+    let _ = writeln!(
+        s,
+        "  {p}nb = ({p}found ? {p}old[127:64] : 64'd0) + {{32'd0, {p}hbytes}};"
+    );
     let _ = writeln!(s, "  {p}was_crossed = {p}found & {p}old[449];");
     let _ = writeln!(s, "  {p}over = (({p}htp != 64'd0) & ({p}np >= {p}htp)) | (({p}htb != 64'd0) & ({p}nb >= {p}htb));");
     let _ = writeln!(s, "  {p}nrow = {p}row;");
@@ -489,16 +580,28 @@ fn bank(b: usize) -> String {
     s += "end\n";
     s += "always @(posedge clock) begin\n";
     // G: a frame's request, else a pending peek of this bank.
-    let _ = writeln!(s, "  {p}gv <= {p}req;\n  {p}gpeek <= ~{p}req & peek_pend & (peek_bank == 2'd{b});");
+    let _ = writeln!(
+        s,
+        "  {p}gv <= {p}req;\n  {p}gpeek <= ~{p}req & peek_pend & (peek_bank == 2'd{b});"
+    );
     let _ = writeln!(s, "  {p}gb <= {p}req ? n_loc[{p}lane][11:0] : peek_bucket;");
-    let _ = writeln!(s, "  {p}gk <= n_key[{p}lane]; {p}gtp <= n_thp[{p}lane]; {p}gtb <= n_thb[{p}lane];");
+    let _ = writeln!(
+        s,
+        "  {p}gk <= n_key[{p}lane]; {p}gtp <= n_thp[{p}lane]; {p}gtb <= n_thb[{p}lane];"
+    );
     let _ = writeln!(s, "  {p}grule <= n_rule[{p}lane]; {p}gbytes <= n_bytes;");
     let _ = writeln!(s, "  {p}q <= {p}mem[{p}gb];");
     let _ = writeln!(s, "  {p}hv <= {p}gv; {p}hpeek <= {p}gpeek; {p}hb <= {p}gb; {p}hk <= {p}gk; {p}htp <= {p}gtp; {p}htb <= {p}gtb;");
     let _ = writeln!(s, "  {p}hrule <= {p}grule; {p}hbytes <= {p}gbytes;");
     // H -> I.
-    let _ = writeln!(s, "  {p}iwe <= {p}hv & ~{p}full; {p}ib <= {p}hb; {p}irow <= {p}nrow;");
-    let _ = writeln!(s, "  {p}rv <= {p}hv; {p}rcross <= {p}hv & ~{p}full & {p}over & ~{p}was_crossed;");
+    let _ = writeln!(
+        s,
+        "  {p}iwe <= {p}hv & ~{p}full; {p}ib <= {p}hb; {p}irow <= {p}nrow;"
+    );
+    let _ = writeln!(
+        s,
+        "  {p}rv <= {p}hv; {p}rcross <= {p}hv & ~{p}full & {p}over & ~{p}was_crossed;"
+    );
     let _ = writeln!(s, "  {p}rfull <= {p}hv & {p}full; {p}rnew <= {p}hv & ~{p}found & ~{p}full; {p}rrule <= {p}hrule;");
     // I: the write; j keeps the row one cycle more for forwarding.
     let _ = writeln!(s, "  if ({p}iwe) {p}mem[{p}ib] <= {p}irow;");
@@ -513,23 +616,57 @@ fn bank(b: usize) -> String {
 fn merge_and_delay() -> String {
     let bb = beat_bits();
     let mut s = String::new();
-    let _ = writeln!(s, "reg peek_pend;\nreg [1:0] peek_bank;\nreg [11:0] peek_bucket;");
+    let _ = writeln!(
+        s,
+        "reg peek_pend;\nreg [1:0] peek_bank;\nreg [11:0] peek_bucket;"
+    );
     let _ = writeln!(s, "reg g_f, h_f, i_f;\nreg [31:0] g_seq, h_seq, i_seq, g_fan, h_fan, i_fan;\nreg [{0}:0] g_addr, h_addr, i_addr;", DL_BITS - 1);
-    let _ = writeln!(s, "(* ram_style = \"block\" *) reg [{}:0] dl [0:{}];\nreg [31:0] dl_seq [0:{}];", bb - 1, DELAY - 1, DELAY - 1);
+    let _ = writeln!(
+        s,
+        "(* ram_style = \"block\" *) reg [{}:0] dl [0:{}];\nreg [31:0] dl_seq [0:{}];",
+        bb - 1,
+        DELAY - 1,
+        DELAY - 1
+    );
     let _ = writeln!(s, "reg [95:0] res [0:{}];", DELAY - 1);
-    let _ = writeln!(s, "reg [{}:0] dl_q;\nreg [31:0] dl_seq_q;\nreg [95:0] res_q;\nreg en_q;", bb - 1);
+    let _ = writeln!(
+        s,
+        "reg [{}:0] dl_q;\nreg [31:0] dl_seq_q;\nreg [95:0] res_q;\nreg en_q;",
+        bb - 1
+    );
     let _ = writeln!(s, "reg [{}:0] o_x;\nreg o_n;\nreg [31:0] o_c, o_u;", bb - 1);
     s += "reg [31:0] crossed_m, full_m;\nreg [2:0] n_upd, n_new, n_full, n_cross;\n";
     s += "reg [63:0] c_frames, c_updates, c_new, c_full, c_fanout, c_crossed, c_late;\n";
     s += "always @(*) begin\n  crossed_m = 32'd0; full_m = 32'd0;\n";
     for b in 0..BANKS {
         let p = format!("k{b}_");
-        let _ = writeln!(s, "  if ({p}rcross) crossed_m = crossed_m | (32'd1 << {p}rrule);");
+        let _ = writeln!(
+            s,
+            "  if ({p}rcross) crossed_m = crossed_m | (32'd1 << {p}rrule);"
+        );
         let _ = writeln!(s, "  if ({p}rfull) full_m = full_m | (32'd1 << {p}rrule);");
     }
-    let sum = |f: &str| (0..BANKS).map(|b| format!("{{2'd0, k{b}_{f}}}")).collect::<Vec<_>>().join(" + ");
-    let _ = writeln!(s, "  n_upd = {};", (0..BANKS).map(|b| format!("{{2'd0, k{b}_rv & ~k{b}_rfull}}")).collect::<Vec<_>>().join(" + "));
-    let _ = writeln!(s, "  n_new = {};\n  n_full = {};\n  n_cross = {};", sum("rnew"), sum("rfull"), sum("rcross"));
+    let sum = |f: &str| {
+        (0..BANKS)
+            .map(|b| format!("{{2'd0, k{b}_{f}}}"))
+            .collect::<Vec<_>>()
+            .join(" + ")
+    };
+    let _ = writeln!(
+        s,
+        "  n_upd = {};",
+        (0..BANKS)
+            .map(|b| format!("{{2'd0, k{b}_rv & ~k{b}_rfull}}"))
+            .collect::<Vec<_>>()
+            .join(" + ")
+    );
+    let _ = writeln!(
+        s,
+        "  n_new = {};\n  n_full = {};\n  n_cross = {};",
+        sum("rnew"),
+        sum("rfull"),
+        sum("rcross")
+    );
     s += "end\n";
     s += "always @(posedge clock) begin\n";
     // Peek control.
@@ -538,7 +675,10 @@ fn merge_and_delay() -> String {
         let _ = writeln!(s, "  else if (k{b}_gpeek) peek_pend <= 1'b0;");
     }
     for b in 0..BANKS {
-        let _ = writeln!(s, "  if (k{b}_hpeek) begin peek_row <= k{b}_row; peek_done <= 1'b1; end");
+        let _ = writeln!(
+            s,
+            "  if (k{b}_hpeek) begin peek_row <= k{b}_row; peek_done <= 1'b1; end"
+        );
     }
     // The frame record: G, H, I.
     s += "  g_f <= n_end & ~n_late; g_seq <= n_seq; g_fan <= n_fan; g_addr <= n_addr;\n";
@@ -577,13 +717,21 @@ mod tests {
 
     #[test]
     fn counter_order_is_protos() {
-        let names: Vec<&str> = vantage_proto::regs::stats::COUNTERS.iter().map(|c| c.name).collect();
+        let names: Vec<&str> = vantage_proto::regs::stats::COUNTERS
+            .iter()
+            .map(|c| c.name)
+            .collect();
         assert_eq!(names, COUNTER_ORDER);
     }
 
     #[test]
     fn rule_selects_are_flat() {
-        assert_eq!(flatten_rule_selects("a = rules[864 +: 32][15:8] & rules[0 +: 32][11] | rules[32 +: 32];"), "a = rules[879:872] & rules[11] | rules[32 +: 32];");
+        assert_eq!(
+            flatten_rule_selects(
+                "a = rules[864 +: 32][15:8] & rules[0 +: 32][11] | rules[32 +: 32];"
+            ),
+            "a = rules[879:872] & rules[11] | rules[32 +: 32];"
+        );
         assert!(!verilog().contains("+: 32]["));
     }
 

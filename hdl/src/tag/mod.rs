@@ -24,19 +24,32 @@ use crate::widgets::{ByteReverse, LutRam, Popcount64};
 use rust_hdl::prelude::*;
 use vantage_proto::datapath::{MIN_TAGGABLE_BYTES, TAG_BACKLOG_LIMIT, TAG_FIFO_DEPTH};
 use vantage_proto::header::{
-    self, FLOW_LEN, FRAME_HEADER_BYTES, STATS_HEADER_BYTES, STATS_LEN, TIMESTAMP_LEN, TLV_FLOW, TLV_STATS, TLV_TIMESTAMP,
+    self, FLOW_LEN, FRAME_HEADER_BYTES, STATS_HEADER_BYTES, STATS_LEN, TIMESTAMP_LEN, TLV_FLOW,
+    TLV_STATS, TLV_TIMESTAMP,
 };
 
 /// FIFO address width.
 const FIFO_ADDR_BITS: usize = 5;
-const _: () = assert!(1 << FIFO_ADDR_BITS == TAG_FIFO_DEPTH, "FIFO address width must match TAG_FIFO_DEPTH");
-const _: () = assert!(TAG_BACKLOG_LIMIT + 2 <= TAG_FIFO_DEPTH, "backlog limit must leave room in the FIFO");
+const _: () = assert!(
+    1 << FIFO_ADDR_BITS == TAG_FIFO_DEPTH,
+    "FIFO address width must match TAG_FIFO_DEPTH"
+);
+const _: () = assert!(
+    TAG_BACKLOG_LIMIT + 2 <= TAG_FIFO_DEPTH,
+    "backlog limit must leave room in the FIFO"
+);
 /// Header bits.
 const HEADER_BITS: usize = FRAME_HEADER_BYTES * 8;
-const _: () = assert!(HEADER_BITS == 192, "the lane arithmetic below is written for a 24-byte header");
+const _: () = assert!(
+    HEADER_BITS == 192,
+    "the lane arithmetic below is written for a 24-byte header"
+);
 /// Header bits with the STATS tag.
 const LONG_HEADER_BITS: usize = STATS_HEADER_BYTES * 8;
-const _: () = assert!(LONG_HEADER_BITS == 288, "the lane arithmetic below is written for a 36-byte header");
+const _: () = assert!(
+    LONG_HEADER_BITS == 288,
+    "the lane arithmetic below is written for a 36-byte header"
+);
 
 /// The order of `Tag::counter_words`: the names of `proto::regs::tag::COUNTERS`.
 pub const COUNTER_ORDER: [&str; 5] = ["frames", "bytes", "malformed", "flagged", "tagged"];
@@ -217,8 +230,27 @@ impl Logic for Tag {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, wptr, rptr, count, tagging, long, extra_pending, extra_user, carry_data, carry_keep, o_valid,
-            o_data, o_keep, o_last, o_user, c_frames, c_bytes, c_malformed, c_flagged, c_tagged
+            self,
+            clock,
+            wptr,
+            rptr,
+            count,
+            tagging,
+            long,
+            extra_pending,
+            extra_user,
+            carry_data,
+            carry_keep,
+            o_valid,
+            o_data,
+            o_keep,
+            o_last,
+            o_user,
+            c_frames,
+            c_bytes,
+            c_malformed,
+            c_flagged,
+            c_tagged
         );
         clock!(self, clock, mem);
         // FIFO write side: every slot from parse.
@@ -317,10 +349,12 @@ impl Logic for Tag {
                         | (bit_cast::<64, 24>(0xFF_FFFF_u64.into()) << 12)
                         | (bit_cast::<64, 28>(self.hk.val().get_bits::<28>(12)) << 36);
                 } else {
-                    self.o_data.d.next = bit_cast::<512, 192>(self.carry_data.q.val().get_bits::<192>(0))
-                        | (bit_cast::<512, 320>(self.hd.val().get_bits::<320>(0)) << 192);
-                    self.o_keep.d.next = bit_cast::<64, 24>(self.carry_keep.q.val().get_bits::<24>(0))
-                        | (bit_cast::<64, 40>(self.hk.val().get_bits::<40>(0)) << 24);
+                    self.o_data.d.next =
+                        bit_cast::<512, 192>(self.carry_data.q.val().get_bits::<192>(0))
+                            | (bit_cast::<512, 320>(self.hd.val().get_bits::<320>(0)) << 192);
+                    self.o_keep.d.next =
+                        bit_cast::<64, 24>(self.carry_keep.q.val().get_bits::<24>(0))
+                            | (bit_cast::<64, 40>(self.hk.val().get_bits::<40>(0)) << 24);
                 }
                 self.carry_data.d.next = bit_cast::<288, 192>(self.hd.val().get_bits::<192>(320));
                 self.carry_keep.d.next = bit_cast::<36, 24>(self.hk.val().get_bits::<24>(40));
@@ -376,7 +410,8 @@ impl Logic for Tag {
         self.tuser.next = self.o_user.q.val();
         self.popcount.a.next = self.o_keep.q.val();
         if self.o_valid.q.val() {
-            self.c_bytes.d.next = self.c_bytes.q.val() + bit_cast::<64, 7>(self.popcount.count.val());
+            self.c_bytes.d.next =
+                self.c_bytes.q.val() + bit_cast::<64, 7>(self.popcount.count.val());
             if self.o_last.q.val() {
                 self.c_frames.d.next = self.c_frames.q.val() + 1;
             }
@@ -412,7 +447,10 @@ impl Logic for Tag {
 mod tests {
     #[test]
     fn counter_order_is_protos() {
-        let names: Vec<&str> = vantage_proto::regs::tag::COUNTERS.iter().map(|c| c.name).collect();
+        let names: Vec<&str> = vantage_proto::regs::tag::COUNTERS
+            .iter()
+            .map(|c| c.name)
+            .collect();
         assert_eq!(names, super::COUNTER_ORDER);
     }
 }

@@ -19,8 +19,16 @@ pub struct ByteReverse<const N: usize> {
 
 impl<const N: usize> Default for ByteReverse<N> {
     fn default() -> Self {
-        const { assert!(N % 8 == 0 && N > 0, "ByteReverse width must be a whole number of bytes") };
-        Self { a: Default::default(), y: Default::default() }
+        const {
+            assert!(
+                N % 8 == 0 && N > 0,
+                "ByteReverse width must be a whole number of bytes"
+            )
+        };
+        Self {
+            a: Default::default(),
+            y: Default::default(),
+        }
     }
 }
 

@@ -41,9 +41,14 @@ impl<D: Synth, const A: usize> Default for LutRam<D, A> {
 impl<D: Synth, const A: usize> Logic for LutRam<D, A> {
     fn update(&mut self) {
         if self.clock.pos_edge() && self.write_enable.val() {
-            self._mem.insert(self.write_address.val().to_u64(), self.write_data.val());
+            self._mem
+                .insert(self.write_address.val().to_u64(), self.write_data.val());
         }
-        self.read_data.next = self._mem.get(&self.read_address.val().to_u64()).copied().unwrap_or_default();
+        self.read_data.next = self
+            ._mem
+            .get(&self.read_address.val().to_u64())
+            .copied()
+            .unwrap_or_default();
     }
 
     fn connect(&mut self) {

@@ -16,7 +16,10 @@ use vantage_proto::flowhash::{self, INPUT_BYTES, KEY_BYTES};
 pub const INPUT_BITS: usize = INPUT_BYTES * 8;
 /// Key width in bits.
 pub const KEY_BITS: usize = KEY_BYTES * 8;
-const _: () = assert!(INPUT_BITS + 32 <= KEY_BITS, "Toeplitz needs 32 key bits beyond the input");
+const _: () = assert!(
+    INPUT_BITS + 32 <= KEY_BITS,
+    "Toeplitz needs 32 key bits beyond the input"
+);
 
 #[derive(LogicBlock, Default)]
 pub struct Toeplitz {
@@ -29,7 +32,10 @@ pub struct Toeplitz {
 }
 
 fn to_bytes<const N: usize>(v: Bits<N>) -> Vec<u8> {
-    (0..N / 8).rev().map(|i| v.get_bits::<8>(8 * i).to_u64() as u8).collect()
+    (0..N / 8)
+        .rev()
+        .map(|i| v.get_bits::<8>(8 * i).to_u64() as u8)
+        .collect()
 }
 
 impl Logic for Toeplitz {
@@ -67,11 +73,15 @@ mod tests {
     fn rust_side_matches_proto() {
         let mut input = Bits::<INPUT_BITS>::default();
         for (i, b) in [66u8, 9, 149, 187].iter().enumerate() {
-            input = input | (bit_cast::<INPUT_BITS, 8>((*b as u64).to_bits()) << ((INPUT_BITS - 8 - 8 * i) as u64));
+            input = input
+                | (bit_cast::<INPUT_BITS, 8>((*b as u64).to_bits())
+                    << ((INPUT_BITS - 8 - 8 * i) as u64));
         }
         let mut key = Bits::<KEY_BITS>::default();
         for (i, b) in flowhash::DEFAULT_KEY.iter().enumerate() {
-            key = key | (bit_cast::<KEY_BITS, 8>((*b as u64).to_bits()) << ((KEY_BITS - 8 - 8 * i) as u64));
+            key = key
+                | (bit_cast::<KEY_BITS, 8>((*b as u64).to_bits())
+                    << ((KEY_BITS - 8 - 8 * i) as u64));
         }
         let mut bytes = [0u8; INPUT_BYTES];
         bytes[..4].copy_from_slice(&[66, 9, 149, 187]);

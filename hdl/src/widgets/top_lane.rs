@@ -45,7 +45,14 @@ mod tests {
 
     #[test]
     fn top_lane_plus_one() {
-        for (a, want) in [(0u64, 0u64), (1, 1), (0xFF, 8), (0x8000_0000_0000_0000, 64), (0x0F0F, 12), (u64::MAX, 64)] {
+        for (a, want) in [
+            (0u64, 0u64),
+            (1, 1),
+            (0xFF, 8),
+            (0x8000_0000_0000_0000, 64),
+            (0x0F0F, 12),
+            (u64::MAX, 64),
+        ] {
             let mut sim: Simulation<TopLane> = Simulation::default();
             sim.add_testbench(move |mut ep: Sim<TopLane>| {
                 let mut x = ep.init()?;

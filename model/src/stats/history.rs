@@ -102,7 +102,8 @@ impl Segment {
     pub fn from_frame(frame: &[u8], key: &[u8; KEY_BYTES]) -> Option<Segment> {
         let meta = parse_frame(frame, key);
         let f = meta.flags;
-        if f.has(ParseFlags::TRUNCATED) || f.has(ParseFlags::BAD_IHL) || f.has(ParseFlags::FRAGMENT) {
+        if f.has(ParseFlags::TRUNCATED) || f.has(ParseFlags::BAD_IHL) || f.has(ParseFlags::FRAGMENT)
+        {
             return None;
         }
         let l3 = meta.l3_offset as usize;
@@ -140,7 +141,11 @@ impl Segment {
             src: (meta.src, meta.sport),
             dst: (meta.dst, meta.dport),
             ip_proto: meta.ip_proto,
-            ip_total_len: if total == 0 { (frame.len() - l3) as u32 } else { total as u32 },
+            ip_total_len: if total == 0 {
+                (frame.len() - l3) as u32
+            } else {
+                total as u32
+            },
             payload_len: payload_len as u32,
             tcp,
         })
@@ -198,7 +203,10 @@ struct Scaled {
 
 impl Scaled {
     fn new() -> Scaled {
-        Scaled { count: 0, threshold: 1 }
+        Scaled {
+            count: 0,
+            threshold: 1,
+        }
     }
 
     /// Count one occurrence; true when the letter is to be written.
@@ -231,7 +239,12 @@ struct Reassembly {
 
 impl Reassembly {
     fn new() -> Reassembly {
-        Reassembly { delivered: 1, trimmed: 1, blocks: BTreeMap::new(), skipping: false }
+        Reassembly {
+            delivered: 1,
+            trimmed: 1,
+            blocks: BTreeMap::new(),
+            skipping: false,
+        }
     }
 
     fn bytes_buffered(&self) -> u64 {
@@ -239,7 +252,10 @@ impl Reassembly {
     }
 
     fn undelivered_bytes(&self) -> u64 {
-        self.blocks.values().next_back().map_or(0, |&end| end - self.delivered)
+        self.blocks
+            .values()
+            .next_back()
+            .map_or(0, |&end| end - self.delivered)
     }
 
     /// Add `[seq, end)` to the seen ranges (merging), then deliver what became contiguous.
@@ -448,7 +464,12 @@ impl HistoryTable {
     /// A table with another `likely_server_ports` set: Zeek's set depends on which protocol
     /// scripts are loaded (`zeek -b` with no protocol script has none).
     pub fn with_server_ports(key: [u8; KEY_BYTES], server_ports: &[u16]) -> HistoryTable {
-        HistoryTable { key, server_ports: server_ports.to_vec(), active: HashMap::new(), conns: Vec::new() }
+        HistoryTable {
+            key,
+            server_ports: server_ports.to_vec(),
+            active: HashMap::new(),
+            conns: Vec::new(),
+        }
     }
 
     /// Every connection, finished or not, in order of its first frame.
@@ -485,7 +506,10 @@ impl HistoryTable {
         };
         let c = &mut self.conns[idx];
         let is_orig = seg.src == c.rec.orig;
-        c.check_history(if is_orig { HIST_DATA } else { HIST_DATA << 16 }, if is_orig { 'D' } else { 'd' });
+        c.check_history(
+            if is_orig { HIST_DATA } else { HIST_DATA << 16 },
+            if is_orig { 'D' } else { 'd' },
+        );
         c.last_ns = ts;
         c.count(is_orig, seg.ip_total_len);
         idx
@@ -553,10 +577,26 @@ impl HistoryTable {
         let c = &mut self.conns[idx];
         let is_orig = seg.src == c.rec.orig;
         let orig_before = c.orig_slot;
-        let slot = if is_orig { c.orig_slot } else { 1 - c.orig_slot };
-        c.process(ts, slot, seg.payload_len, tcp.seq, tcp.ack, tcp.flags, tcp.window);
+        let slot = if is_orig {
+            c.orig_slot
+        } else {
+            1 - c.orig_slot
+        };
+        c.process(
+            ts,
+            slot,
+            seg.payload_len,
+            tcp.seq,
+            tcp.ack,
+            tcp.flags,
+            tcp.window,
+        );
         // A flip inside `process` moves this packet to the other side's counters.
-        let is_orig = if c.orig_slot != orig_before { !is_orig } else { is_orig };
+        let is_orig = if c.orig_slot != orig_before {
+            !is_orig
+        } else {
+            is_orig
+        };
         c.count(is_orig, seg.ip_total_len);
         idx
     }
@@ -630,7 +670,11 @@ impl Conn {
     }
 
     fn ep_add_history(&mut self, slot: usize, code: char) {
-        let code = if self.is_orig(slot) { code } else { code.to_ascii_lowercase() };
+        let code = if self.is_orig(slot) {
+            code
+        } else {
+            code.to_ascii_lowercase()
+        };
         self.rec.history.push(code);
     }
 
@@ -643,7 +687,11 @@ impl Conn {
             _ => e.gap.hit(),
         };
         if hit {
-            self.rec.history.push(if orig { which } else { which.to_ascii_lowercase() });
+            self.rec.history.push(if orig {
+                which
+            } else {
+                which.to_ascii_lowercase()
+            });
         }
     }
 
@@ -736,8 +784,22 @@ impl Conn {
 
     /// `TCPSessionAdapter::Process` for a packet from endpoint `slot`.
     #[allow(clippy::too_many_arguments)]
-    fn process(&mut self, ts: u64, slot: usize, len: u32, base_seq: u32, ack_seq: u32, flags: u8, window: u16) {
-        let (syn, fin, rst, ackf) = (flags & SYN != 0, flags & FIN != 0, flags & RST != 0, flags & ACK != 0);
+    fn process(
+        &mut self,
+        ts: u64,
+        slot: usize,
+        len: u32,
+        base_seq: u32,
+        ack_seq: u32,
+        flags: u8,
+        window: u16,
+    ) {
+        let (syn, fin, rst, ackf) = (
+            flags & SYN != 0,
+            flags & FIN != 0,
+            flags & RST != 0,
+            flags & ACK != 0,
+        );
         let peer = 1 - slot;
 
         // SetPartialStatus
@@ -799,7 +861,11 @@ impl Conn {
         self.update_history(slot, flags, rel_seq, len);
 
         // update_window: only the zero-window letter matters here (0 << scale is 0).
-        if window == 0 && !rst && self.ep[peer].state != St::Closed && self.ep[slot].state != St::Reset {
+        if window == 0
+            && !rst
+            && self.ep[peer].state != St::Closed
+            && self.ep[slot].state != St::Reset
+        {
             self.scaled(slot, 'W');
         }
 
@@ -843,7 +909,8 @@ impl Conn {
         let delta_last = self.update_last_seq(slot, seq_one_past, flags, len);
         self.last_ns = ts;
 
-        let (do_close, gen_event) = self.update_state_machine(ts, slot, base_seq, len, delta_last, flags);
+        let (do_close, gen_event) =
+            self.update_state_machine(ts, slot, base_seq, len, delta_last, flags);
         let _ = gen_event;
 
         // The endpoint may have changed roles above; `slot` and `peer` still name the objects.
@@ -858,7 +925,11 @@ impl Conn {
             self.first_packet_seen |= 2;
         }
 
-        let rel_data_seq = if syn { rel_seq.wrapping_add(1) } else { rel_seq };
+        let rel_data_seq = if syn {
+            rel_seq.wrapping_add(1)
+        } else {
+            rel_seq
+        };
         if len > 0 && !rst && !seq_underflow {
             self.data_sent(slot, rel_data_seq, len as u64);
         }
@@ -870,7 +941,12 @@ impl Conn {
 
     /// `update_history`: the flag letters.
     fn update_history(&mut self, slot: usize, flags: u8, rel_seq: u64, len: u32) {
-        let (syn, fin, rst, ackf) = (flags & SYN != 0, flags & FIN != 0, flags & RST != 0, flags & ACK != 0);
+        let (syn, fin, rst, ackf) = (
+            flags & SYN != 0,
+            flags & FIN != 0,
+            flags & RST != 0,
+            flags & ACK != 0,
+        );
         let bits = syn as u32 + fin as u32 + rst as u32;
         if bits > 1 {
             if fin && rst {
@@ -881,7 +957,9 @@ impl Conn {
         } else if bits == 1 {
             if syn {
                 let code = if ackf { 'H' } else { 'S' };
-                if self.ep_check_history(slot, HIST_SYN, code) && rel_seq != self.ep[slot].hist_last_syn {
+                if self.ep_check_history(slot, HIST_SYN, code)
+                    && rel_seq != self.ep[slot].hist_last_syn
+                {
                     self.ep_add_history(slot, code);
                 }
                 self.ep[slot].hist_last_syn = rel_seq;
@@ -894,7 +972,9 @@ impl Conn {
                 self.ep[slot].hist_last_fin = at;
             }
             if rst {
-                if self.ep_check_history(slot, HIST_RST, 'R') && rel_seq != self.ep[slot].hist_last_rst {
+                if self.ep_check_history(slot, HIST_RST, 'R')
+                    && rel_seq != self.ep[slot].hist_last_rst
+                {
                     self.ep_add_history(slot, 'R');
                 }
                 self.ep[slot].hist_last_rst = rel_seq;
@@ -911,7 +991,9 @@ impl Conn {
     fn update_last_seq(&mut self, slot: usize, last_seq: u32, flags: u8, len: u32) -> i32 {
         let e = &self.ep[slot];
         let delta = seq_delta(last_seq, e.last_seq);
-        if flags & (SYN | RST) != 0 && !(-TOO_LARGE_SEQ_DELTA..=TOO_LARGE_SEQ_DELTA).contains(&delta) {
+        if flags & (SYN | RST) != 0
+            && !(-TOO_LARGE_SEQ_DELTA..=TOO_LARGE_SEQ_DELTA).contains(&delta)
+        {
             // untrusted
         } else if flags & FIN != 0 && e.last_seq == e.start().wrapping_add(1) {
             self.ep[slot].update_last_seq(last_seq);
@@ -935,7 +1017,12 @@ impl Conn {
         delta_last: i32,
         flags: u8,
     ) -> (bool, bool) {
-        let (syn, fin, rst, ackf) = (flags & SYN != 0, flags & FIN != 0, flags & RST != 0, flags & ACK != 0);
+        let (syn, fin, rst, ackf) = (
+            flags & SYN != 0,
+            flags & FIN != 0,
+            flags & RST != 0,
+            flags & ACK != 0,
+        );
         let peer = 1 - slot;
         let is_orig = self.is_orig(slot);
         let (mut do_close, mut gen_event) = (false, false);
@@ -1021,7 +1108,9 @@ impl Conn {
                 if rst {
                     self.set_state(slot, St::Reset);
                     do_close = true;
-                    if self.ep[peer].state != St::Reset || self.ep[peer].prev_state != St::Established {
+                    if self.ep[peer].state != St::Reset
+                        || self.ep[peer].prev_state != St::Established
+                    {
                         self.is_active = false;
                     }
                 }
@@ -1083,7 +1172,12 @@ impl Conn {
         }
         let r = &mut self.ep[slot].reasm;
         // Ranges wholly below `seq` are forgotten; a range reaching past it stays.
-        let below: Vec<u64> = r.blocks.iter().filter(|(_, &e)| e <= seq).map(|(&s, _)| s).collect();
+        let below: Vec<u64> = r
+            .blocks
+            .iter()
+            .filter(|(_, &e)| e <= seq)
+            .map(|(&s, _)| s)
+            .collect();
         for s in below {
             r.blocks.remove(&s);
         }
@@ -1162,7 +1256,9 @@ mod tests {
     fn scaled_letters_appear_at_powers_of_ten() {
         let mut s = Scaled::new();
         let hits: Vec<u32> = (1..=1000).filter(|_| s.hit()).collect();
-        let expected: Vec<u32> = (1..=1000).filter(|n| [1, 10, 100, 1000].contains(n)).collect();
+        let expected: Vec<u32> = (1..=1000)
+            .filter(|n| [1, 10, 100, 1000].contains(n))
+            .collect();
         assert_eq!(hits, expected);
     }
 }

@@ -46,7 +46,8 @@ pub fn group_in(rule: &Rule, index: u8, f: &FrameFacts) -> Option<GroupKey> {
     let m = f.meta;
     let has_ports = m.flags.has(ParseFlags::PORTS);
     let tcp_flags = m.tcp.map(|t| t.flags);
-    let groups_addr = matches!(rule.src_ip, AddrField::Group { .. }) || matches!(rule.dst_ip, AddrField::Group { .. });
+    let groups_addr = matches!(rule.src_ip, AddrField::Group { .. })
+        || matches!(rule.dst_ip, AddrField::Group { .. });
     Some(GroupKey {
         rule: index,
         v6: groups_addr && m.flags.has(ParseFlags::IPV6),
@@ -67,7 +68,9 @@ where
 {
     match (field, value) {
         (Field::Any, _) => Some(T::default()),
-        (Field::Match { value: want, mask }, Some(v)) => (v & *mask == *want & *mask).then(T::default),
+        (Field::Match { value: want, mask }, Some(v)) => {
+            (v & *mask == *want & *mask).then(T::default)
+        }
         (Field::Group { mask }, Some(v)) => Some(v & *mask),
         (_, None) => None,
     }
@@ -87,8 +90,15 @@ fn address(field: &AddrField, f: &FrameFacts, addr: [u8; 16]) -> Option<[u8; 16]
             let keep = 128 - width + u32::from(*prefix);
             (masked(addr, keep) == masked(net16, keep)).then_some([0; 16])
         }
-        AddrField::Group { v4_prefix, v6_prefix } => {
-            let keep = if v4 { 96 + u32::from(*v4_prefix) } else { u32::from(*v6_prefix) };
+        AddrField::Group {
+            v4_prefix,
+            v6_prefix,
+        } => {
+            let keep = if v4 {
+                96 + u32::from(*v4_prefix)
+            } else {
+                u32::from(*v6_prefix)
+            };
             Some(masked(addr, keep))
         }
     }
@@ -97,6 +107,10 @@ fn address(field: &AddrField, f: &FrameFacts, addr: [u8; 16]) -> Option<[u8; 16]
 /// The first `keep` bits of a 128-bit address, the rest cleared.
 fn masked(addr: [u8; 16], keep: u32) -> [u8; 16] {
     let a = u128::from_be_bytes(addr);
-    let m = if keep == 0 { 0 } else { u128::MAX << (128 - keep.min(128)) };
+    let m = if keep == 0 {
+        0
+    } else {
+        u128::MAX << (128 - keep.min(128))
+    };
     (a & m).to_be_bytes()
 }

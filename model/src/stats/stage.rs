@@ -22,7 +22,8 @@ use std::collections::HashMap;
 use vantage_proto::flags::ParseFlags;
 use vantage_proto::report::{Record, EPOCH_GUARD_NS};
 use vantage_proto::stats::{
-    control, locate, word, Entry, Location, RuleWords, DEFAULT_HASH_KEY, HASH_KEY_BYTES, LANES, RULES, RULE_WORDS, WAYS,
+    control, locate, word, Entry, Location, RuleWords, DEFAULT_HASH_KEY, HASH_KEY_BYTES, LANES,
+    RULES, RULE_WORDS, WAYS,
 };
 
 /// The stats block's registers.
@@ -121,7 +122,15 @@ pub struct StatsStage {
 impl StatsStage {
     pub fn new(config: StatsConfig) -> Self {
         let bound = config.epoch_start;
-        StatsStage { config, rows: HashMap::new(), counters: StatsCounters::default(), epoch: 0, bound, refused: 0, reports: Vec::new() }
+        StatsStage {
+            config,
+            rows: HashMap::new(),
+            counters: StatsCounters::default(),
+            epoch: 0,
+            bound,
+            refused: 0,
+            reports: Vec::new(),
+        }
     }
 
     fn epochs_on(&self) -> bool {
@@ -150,11 +159,22 @@ impl StatsStage {
     fn close_epoch(&mut self) {
         let mut locs: Vec<Location> = self.rows.keys().copied().collect();
         locs.sort_by_key(|l| (l.bucket, l.bank));
-        let records: Vec<Record> =
-            locs.iter().flat_map(|l| self.rows[l].iter().filter(|e| e.valid).map(Record::of_entry).collect::<Vec<_>>()).collect();
+        let records: Vec<Record> = locs
+            .iter()
+            .flat_map(|l| {
+                self.rows[l]
+                    .iter()
+                    .filter(|e| e.valid)
+                    .map(Record::of_entry)
+                    .collect::<Vec<_>>()
+            })
+            .collect();
         self.counters.epochs += 1;
         self.counters.records += records.len() as u64;
-        self.counters.reports += records.len().div_ceil(vantage_proto::report::MAX_RECORDS).max(1) as u64;
+        self.counters.reports += records
+            .len()
+            .div_ceil(vantage_proto::report::MAX_RECORDS)
+            .max(1) as u64;
         self.reports.push(EpochReport {
             epoch: self.epoch,
             end_ns: self.bound,
@@ -180,7 +200,8 @@ impl StatsStage {
             let w = &self.config.rules[r];
             // Lane bits beyond the lanes in use are ignored (those rules share a lane).
             let lane_bits = self.config.lane_bits.min(2);
-            let lane = ((w[word::CONTROL] >> control::LANE_SHIFT) & ((1 << lane_bits) - 1)) as usize;
+            let lane =
+                ((w[word::CONTROL] >> control::LANE_SHIFT) & ((1 << lane_bits) - 1)) as usize;
             if std::mem::replace(&mut lane_taken[lane], true) {
                 self.counters.fanout += 1;
                 self.refused = self.refused.wrapping_add(1);
@@ -210,14 +231,29 @@ impl StatsStage {
         self.counters.late += 1;
     }
 
-    fn update(&mut self, lane: usize, key: GroupKey, bytes: u64, (thr_packets, thr_bytes): (u64, u64)) -> Updated {
-        let loc = locate(&self.config.hash_key, &key, lane, self.config.lane_bits.min(2));
+    fn update(
+        &mut self,
+        lane: usize,
+        key: GroupKey,
+        bytes: u64,
+        (thr_packets, thr_bytes): (u64, u64),
+    ) -> Updated {
+        let loc = locate(
+            &self.config.hash_key,
+            &key,
+            lane,
+            self.config.lane_bits.min(2),
+        );
         let row = self.rows.entry(loc).or_default();
         let way = match row.iter().position(|e| e.valid && e.key == key) {
             Some(w) => w,
             None => match row.iter().position(|e| !e.valid) {
                 Some(w) => {
-                    row[w] = Entry { valid: true, key, ..Default::default() };
+                    row[w] = Entry {
+                        valid: true,
+                        key,
+                        ..Default::default()
+                    };
                     self.counters.new_groups += 1;
                     w
                 }
@@ -227,7 +263,8 @@ impl StatsStage {
         let e = &mut row[way];
         e.packets = e.packets.wrapping_add(1);
         e.bytes = e.bytes.wrapping_add(bytes);
-        let over = (thr_packets != 0 && e.packets >= thr_packets) || (thr_bytes != 0 && e.bytes >= thr_bytes);
+        let over = (thr_packets != 0 && e.packets >= thr_packets)
+            || (thr_bytes != 0 && e.bytes >= thr_bytes);
         let crossed = over && !e.crossed;
         e.crossed |= over;
         Updated::Counted { crossed }
@@ -288,11 +325,36 @@ pub fn group_of(w: &RuleWords, index: u8, f: &FrameFacts) -> Option<GroupKey> {
         v6: ctl & (GROUP_SRC | GROUP_DST) != 0 && v6,
         ingress_port: field(f.ingress_port, byte(0), byte(8), ctl & GROUP_INGRESS != 0)?,
         proto: field(m.ip_proto, byte(16), byte(24), ctl & GROUP_PROTO != 0)?,
-        tcp_flags: field(flags, w[word::FLAGS] as u8, (w[word::FLAGS] >> 8) as u8, ctl & GROUP_FLAGS != 0)?,
-        sport: field(m.sport, (w[word::SPORT] >> 16) as u16, w[word::SPORT] as u16, ctl & GROUP_SPORT != 0)?,
-        dport: field(m.dport, (w[word::DPORT] >> 16) as u16, w[word::DPORT] as u16, ctl & GROUP_DPORT != 0)?,
-        src: address(m.src, &w[word::SRC..word::SRC + 9], ctl & GROUP_SRC != 0, v6)?,
-        dst: address(m.dst, &w[word::DST..word::DST + 9], ctl & GROUP_DST != 0, v6)?,
+        tcp_flags: field(
+            flags,
+            w[word::FLAGS] as u8,
+            (w[word::FLAGS] >> 8) as u8,
+            ctl & GROUP_FLAGS != 0,
+        )?,
+        sport: field(
+            m.sport,
+            (w[word::SPORT] >> 16) as u16,
+            w[word::SPORT] as u16,
+            ctl & GROUP_SPORT != 0,
+        )?,
+        dport: field(
+            m.dport,
+            (w[word::DPORT] >> 16) as u16,
+            w[word::DPORT] as u16,
+            ctl & GROUP_DPORT != 0,
+        )?,
+        src: address(
+            m.src,
+            &w[word::SRC..word::SRC + 9],
+            ctl & GROUP_SRC != 0,
+            v6,
+        )?,
+        dst: address(
+            m.dst,
+            &w[word::DST..word::DST + 9],
+            ctl & GROUP_DST != 0,
+            v6,
+        )?,
     };
     Some(key)
 }
@@ -313,7 +375,11 @@ where
 /// An address field from its 9 words (value, mask, IPv4 group mask).
 fn address(a: [u8; 16], w: &[u32], group: bool, v6: bool) -> Option<[u8; 16]> {
     let words = |k: usize| (0..4).fold(0u128, |acc, i| acc << 32 | u128::from(w[k + i]));
-    let (value, mask, v4_group) = (words(word::ADDR_VALUE), words(word::ADDR_MASK), u128::from(w[word::ADDR_V4_GROUP]));
+    let (value, mask, v4_group) = (
+        words(word::ADDR_VALUE),
+        words(word::ADDR_MASK),
+        u128::from(w[word::ADDR_V4_GROUP]),
+    );
     let a = u128::from_be_bytes(a);
     if group {
         Some((a & if v6 { mask } else { v4_group }).to_be_bytes())
@@ -324,7 +390,10 @@ fn address(a: [u8; 16], w: &[u32], group: bool, v6: bool) -> Option<[u8; 16]> {
 
 fn thresholds(w: &RuleWords) -> (u64, u64) {
     let u64_at = |i: usize| u64::from(w[i]) | u64::from(w[i + 1]) << 32;
-    (u64_at(word::THRESHOLD_PACKETS), u64_at(word::THRESHOLD_BYTES))
+    (
+        u64_at(word::THRESHOLD_PACKETS),
+        u64_at(word::THRESHOLD_BYTES),
+    )
 }
 
 #[cfg(test)]
@@ -355,12 +424,25 @@ mod tests {
         let enc = encode(&parse_rules(rules).unwrap()).unwrap();
         let mut words = enc.rules.clone();
         words.resize(RULES, [0; RULE_WORDS]);
-        StatsStage::new(StatsConfig { enabled: true, lane_bits: enc.lane_bits, hash_key, rules: words, ..Default::default() })
+        StatsStage::new(StatsConfig {
+            enabled: true,
+            lane_bits: enc.lane_bits,
+            hash_key,
+            rules: words,
+            ..Default::default()
+        })
     }
 
     fn feed(s: &mut StatsStage, frame: &[u8]) -> News {
         let meta = parse_frame(frame, &DEFAULT_KEY);
-        s.count(&FrameFacts { meta: &meta, ip_ok: meta.ip_ok, ingress_port: 0 }, frame.len() as u64)
+        s.count(
+            &FrameFacts {
+                meta: &meta,
+                ip_ok: meta.ip_ok,
+                ingress_port: 0,
+            },
+            frame.len() as u64,
+        )
     }
 
     const FIGURE1: &str = r#"{"epoch_ms": 1000, "rules": [
@@ -371,10 +453,21 @@ mod tests {
     fn encoded_rules_feed_the_groups_the_rule_file_says() {
         let set = parse_rules(FIGURE1).unwrap();
         let enc = encode(&set).unwrap();
-        for frame in [tcp([10, 1, 2, 3], 40000, 80, 0x02), tcp([10, 1, 2, 3], 40000, 22, 0x02), tcp([9, 9, 9, 9], 1, 22, 0x10)] {
+        for frame in [
+            tcp([10, 1, 2, 3], 40000, 80, 0x02),
+            tcp([10, 1, 2, 3], 40000, 22, 0x02),
+            tcp([9, 9, 9, 9], 1, 22, 0x10),
+        ] {
             let meta = parse_frame(&frame, &DEFAULT_KEY);
-            let f = FrameFacts { meta: &meta, ip_ok: meta.ip_ok, ingress_port: 0 };
-            let from_words: Vec<GroupKey> = fed_rules(&enc.rules, &f).into_iter().map(|(_, k)| k).collect();
+            let f = FrameFacts {
+                meta: &meta,
+                ip_ok: meta.ip_ok,
+                ingress_port: 0,
+            };
+            let from_words: Vec<GroupKey> = fed_rules(&enc.rules, &f)
+                .into_iter()
+                .map(|(_, k)| k)
+                .collect();
             assert_eq!(from_words, groups_of(&set, &f));
         }
     }
@@ -382,26 +475,54 @@ mod tests {
     #[test]
     fn threshold_news_once_then_counts_go_on() {
         let mut s = stage(FIGURE1, DEFAULT_HASH_KEY);
-        let news: Vec<u32> = (0..5).map(|_| feed(&mut s, &tcp([192, 0, 2, 7], 5, 22, 0x10)).crossed).collect();
+        let news: Vec<u32> = (0..5)
+            .map(|_| feed(&mut s, &tcp([192, 0, 2, 7], 5, 22, 0x10)).crossed)
+            .collect();
         assert_eq!(news, [0, 0, 1, 0, 0]);
         let (_, row) = s.rows().next().unwrap();
         let e = row.iter().find(|e| e.valid).unwrap();
         assert_eq!((e.packets, e.bytes, e.crossed), (5, 300, true));
-        assert_eq!((s.counters.updates, s.counters.new_groups, s.counters.crossed), (5, 1, 1));
+        assert_eq!(
+            (
+                s.counters.updates,
+                s.counters.new_groups,
+                s.counters.crossed
+            ),
+            (5, 1, 1)
+        );
     }
 
     #[test]
     fn a_zero_hash_key_fills_one_bucket_then_refuses_without_touching_it() {
-        let mut s = stage(r#"{"epoch_ms": 1, "rules": [{"name": "per source", "src_ip": "group"}]}"#, [0; HASH_KEY_BYTES]);
+        let mut s = stage(
+            r#"{"epoch_ms": 1, "rules": [{"name": "per source", "src_ip": "group"}]}"#,
+            [0; HASH_KEY_BYTES],
+        );
         for host in 1..=WAYS as u8 {
-            assert_eq!(feed(&mut s, &tcp([10, 0, 0, host], 1, 2, 0)), News::default());
+            assert_eq!(
+                feed(&mut s, &tcp([10, 0, 0, host], 1, 2, 0)),
+                News::default()
+            );
         }
         let before: Vec<_> = s.rows().map(|(l, r)| (*l, *r)).collect();
-        assert_eq!(feed(&mut s, &tcp([10, 0, 0, 99], 1, 2, 0)), News { crossed: 0, uncounted: 1 });
+        assert_eq!(
+            feed(&mut s, &tcp([10, 0, 0, 99], 1, 2, 0)),
+            News {
+                crossed: 0,
+                uncounted: 1
+            }
+        );
         let after: Vec<_> = s.rows().map(|(l, r)| (*l, *r)).collect();
         assert_eq!(before, after, "a refused group changes no other group");
-        assert_eq!((s.counters.table_full, s.counters.new_groups), (1, WAYS as u64));
-        assert_eq!(feed(&mut s, &tcp([10, 0, 0, 2], 1, 2, 0)), News::default(), "held groups still count");
+        assert_eq!(
+            (s.counters.table_full, s.counters.new_groups),
+            (1, WAYS as u64)
+        );
+        assert_eq!(
+            feed(&mut s, &tcp([10, 0, 0, 2], 1, 2, 0)),
+            News::default(),
+            "held groups still count"
+        );
     }
 
     #[test]
@@ -422,14 +543,29 @@ mod tests {
         feed(&mut s, &ssh);
         s.frame_ends_at(7500);
         feed(&mut s, &ssh);
-        let summary: Vec<(u32, u64, Vec<u64>)> =
-            s.reports.iter().map(|r| (r.epoch, r.end_ns, r.records.iter().map(|x| x.packets).collect())).collect();
-        assert_eq!(summary, [(0, 5000, vec![2]), (1, 6000, vec![1]), (2, 7000, vec![])]);
+        let summary: Vec<(u32, u64, Vec<u64>)> = s
+            .reports
+            .iter()
+            .map(|r| {
+                (
+                    r.epoch,
+                    r.end_ns,
+                    r.records.iter().map(|x| x.packets).collect(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            summary,
+            [(0, 5000, vec![2]), (1, 6000, vec![1]), (2, 7000, vec![])]
+        );
         s.quiet_until(8000 + EPOCH_GUARD_NS - 1);
         assert_eq!(s.reports.len(), 3, "the guard keeps epoch 3 open");
         s.quiet_until(8000 + EPOCH_GUARD_NS);
         assert_eq!(s.reports[3].records.len(), 1);
-        assert_eq!((s.counters.epochs, s.counters.records, s.epoch()), (4, 3, 4));
+        assert_eq!(
+            (s.counters.epochs, s.counters.records, s.epoch()),
+            (4, 3, 4)
+        );
     }
 
     #[test]
@@ -438,8 +574,18 @@ mod tests {
         let mut rules = vec![[0u32; RULE_WORDS]; RULES];
         rules[0][word::CONTROL] = control::ENABLED;
         rules[5][word::CONTROL] = control::ENABLED;
-        let mut s = StatsStage::new(StatsConfig { enabled: true, rules, ..Default::default() });
-        assert_eq!(feed(&mut s, &tcp([1, 2, 3, 4], 1, 2, 0)), News { crossed: 0, uncounted: 1 << 5 });
+        let mut s = StatsStage::new(StatsConfig {
+            enabled: true,
+            rules,
+            ..Default::default()
+        });
+        assert_eq!(
+            feed(&mut s, &tcp([1, 2, 3, 4], 1, 2, 0)),
+            News {
+                crossed: 0,
+                uncounted: 1 << 5
+            }
+        );
         assert_eq!((s.counters.updates, s.counters.fanout), (1, 1));
     }
 }

@@ -26,7 +26,10 @@ pub struct StatsTable {
 
 impl StatsTable {
     pub fn new(rules: RuleSet) -> Self {
-        StatsTable { rules, groups: BTreeMap::new() }
+        StatsTable {
+            rules,
+            groups: BTreeMap::new(),
+        }
     }
 
     /// Count a frame of `bytes` bytes in every group it feeds. Returns the groups whose threshold
@@ -85,7 +88,14 @@ mod tests {
 
     fn feed(t: &mut StatsTable, frame: &[u8]) -> Vec<GroupKey> {
         let meta = parse_frame(frame, &DEFAULT_KEY);
-        t.count(&FrameFacts { meta: &meta, ip_ok: meta.ip_ok, ingress_port: 0 }, frame.len() as u64)
+        t.count(
+            &FrameFacts {
+                meta: &meta,
+                ip_ok: meta.ip_ok,
+                ingress_port: 0,
+            },
+            frame.len() as u64,
+        )
     }
 
     // Figure 1 of the paper: rule 1 counts port-22 packets per source IP, rule 2 SYNs from 10/8 per
@@ -112,11 +122,19 @@ mod tests {
         let fired: Vec<usize> = (0..5).map(|_| feed(&mut t, &ssh).len()).collect();
         assert_eq!(fired, [0, 0, 1, 0, 0], "crossing at the 3rd packet, once");
         let other = tcp([192, 0, 2, 8], [192, 0, 2, 1], 50000, 22, 0x10);
-        assert_eq!((0..3).map(|_| feed(&mut t, &other).len()).sum::<usize>(), 1, "another source is its own group");
+        assert_eq!(
+            (0..3).map(|_| feed(&mut t, &other).len()).sum::<usize>(),
+            1,
+            "another source is its own group"
+        );
         let report = t.end_epoch();
         assert_eq!(report.len(), 2);
         assert!(report.values().all(|c| c.crossed));
-        assert_eq!((0..3).map(|_| feed(&mut t, &ssh).len()).sum::<usize>(), 1, "re-armed after the epoch");
+        assert_eq!(
+            (0..3).map(|_| feed(&mut t, &ssh).len()).sum::<usize>(),
+            1,
+            "re-armed after the epoch"
+        );
     }
 
     #[test]
@@ -130,7 +148,11 @@ mod tests {
         udp[23] = 17;
         feed(&mut t, &udp);
         let rules_hit: Vec<u8> = t.groups().map(|(k, _)| k.rule).collect();
-        assert_eq!(rules_hit, [0, 1], "TCP stops at rule 0; UDP falls through to rule 1");
+        assert_eq!(
+            rules_hit,
+            [0, 1],
+            "TCP stops at rule 0; UDP falls through to rule 1"
+        );
     }
 
     #[test]
@@ -149,7 +171,10 @@ mod tests {
         let rules = r#"{"epoch_ms": 1000, "rules": [{"name": "per /24", "src_ip": {"group": {"v4": 24}}}]}"#;
         let mut t = StatsTable::new(parse_rules(rules).unwrap());
         for host in [1, 2, 3] {
-            feed(&mut t, &tcp([198, 51, 100, host], [10, 0, 0, 1], 1, 2, 0x02));
+            feed(
+                &mut t,
+                &tcp([198, 51, 100, host], [10, 0, 0, 1], 1, 2, 0x02),
+            );
         }
         feed(&mut t, &tcp([198, 51, 101, 1], [10, 0, 0, 1], 1, 2, 0x02));
         let counts: Vec<u64> = t.groups().map(|(_, c)| c.packets).collect();

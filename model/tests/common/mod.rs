@@ -23,8 +23,18 @@ pub enum Verdict {
 
 /// The transport header as etherparse sliced it.
 enum Transport {
-    Tcp { sport: u16, dport: u16, seq: u32, ack: u32, flags: u8, window: u16 },
-    Udp { sport: u16, dport: u16 },
+    Tcp {
+        sport: u16,
+        dport: u16,
+        seq: u32,
+        ack: u32,
+        flags: u8,
+        window: u16,
+    },
+    Udp {
+        sport: u16,
+        dport: u16,
+    },
     Icmp,
 }
 
@@ -49,7 +59,10 @@ fn offset(base: &[u8], inner: &[u8]) -> usize {
 /// etherparse's view of `frame`, or why it cannot be compared.
 fn expect(frame: &[u8]) -> Result<Expect, &'static str> {
     let sp = SlicedPacket::from_ethernet(frame).map_err(|_| "etherparse rejects the frame")?;
-    let net = sp.net.as_ref().ok_or("not IP for etherparse (non-IP EtherType, MPLS, 3+ VLAN tags)")?;
+    let net = sp
+        .net
+        .as_ref()
+        .ok_or("not IP for etherparse (non-IP EtherType, MPLS, 3+ VLAN tags)")?;
     let mut e = match net {
         NetSlice::Ipv4(s) => {
             if !s.extensions().is_empty() {
@@ -69,7 +82,10 @@ fn expect(frame: &[u8]) -> Result<Expect, &'static str> {
         }
         NetSlice::Ipv6(s) => {
             let exts: Vec<Ipv6ExtensionSlice> = s.extensions().clone().into_iter().collect();
-            if exts.iter().any(|x| matches!(x, Ipv6ExtensionSlice::Authentication(_))) {
+            if exts
+                .iter()
+                .any(|x| matches!(x, Ipv6ExtensionSlice::Authentication(_)))
+            {
                 return Err("IPsec AH (outside the spec)");
             }
             if exts.len() > MAX_IPV6_EXT_HEADERS {
@@ -101,7 +117,11 @@ fn expect(frame: &[u8]) -> Result<Expect, &'static str> {
                 v6: true,
                 src: h.source(),
                 dst: h.destination(),
-                proto: if later_fragment { fragment_next.unwrap_or(0) } else { s.payload().ip_number.0 },
+                proto: if later_fragment {
+                    fragment_next.unwrap_or(0)
+                } else {
+                    s.payload().ip_number.0
+                },
                 fragmented: s.payload().fragmented,
                 later_fragment,
                 transport: None,
@@ -122,7 +142,10 @@ fn expect(frame: &[u8]) -> Result<Expect, &'static str> {
             offset(frame, hs) + hs.len()
         }
         Some(TransportSlice::Udp(u)) => {
-            e.transport = Some(Transport::Udp { sport: u.source_port(), dport: u.destination_port() });
+            e.transport = Some(Transport::Udp {
+                sport: u.source_port(),
+                dport: u.destination_port(),
+            });
             offset(frame, u.header_slice()) + u.header_slice().len()
         }
         Some(TransportSlice::Icmpv4(i)) => {
@@ -133,7 +156,11 @@ fn expect(frame: &[u8]) -> Result<Expect, &'static str> {
             e.transport = Some(Transport::Icmp);
             offset(frame, i.slice()) + i.header_len()
         }
-        None => offset(frame, net.ip_payload_ref().map_or(&frame[frame.len()..], |p| p.payload)),
+        None => offset(
+            frame,
+            net.ip_payload_ref()
+                .map_or(&frame[frame.len()..], |p| p.payload),
+        ),
     };
     if header_end > PARSE_WINDOW_BYTES {
         return Err("headers end past 128 bytes");
@@ -154,13 +181,37 @@ pub fn compare(frame: &[u8], meta: &Meta, key: &[u8; KEY_BYTES]) -> Verdict {
         }
     };
     let f = meta.flags;
-    let ip_flag = if e.v6 { ParseFlags::IPV6 } else { ParseFlags::IPV4 };
+    let ip_flag = if e.v6 {
+        ParseFlags::IPV6
+    } else {
+        ParseFlags::IPV4
+    };
     check("ip version flag", f.has(ip_flag), f.describe());
-    check("l3 offset", meta.l3_offset as usize == e.l3, format!("ours {} etherparse {}", meta.l3_offset, e.l3));
-    check("src", meta.src == e.src, format!("ours {:?} etherparse {:?}", meta.src, e.src));
-    check("dst", meta.dst == e.dst, format!("ours {:?} etherparse {:?}", meta.dst, e.dst));
-    check("protocol", meta.ip_proto == e.proto, format!("ours {} etherparse {}", meta.ip_proto, e.proto));
-    check("fragment flag", f.has(ParseFlags::FRAGMENT) == e.later_fragment, f.describe());
+    check(
+        "l3 offset",
+        meta.l3_offset as usize == e.l3,
+        format!("ours {} etherparse {}", meta.l3_offset, e.l3),
+    );
+    check(
+        "src",
+        meta.src == e.src,
+        format!("ours {:?} etherparse {:?}", meta.src, e.src),
+    );
+    check(
+        "dst",
+        meta.dst == e.dst,
+        format!("ours {:?} etherparse {:?}", meta.dst, e.dst),
+    );
+    check(
+        "protocol",
+        meta.ip_proto == e.proto,
+        format!("ours {} etherparse {}", meta.ip_proto, e.proto),
+    );
+    check(
+        "fragment flag",
+        f.has(ParseFlags::FRAGMENT) == e.later_fragment,
+        f.describe(),
+    );
     // A first fragment: etherparse stops at IP, we go on into the transport header, which may be
     // cut short or lie past the window; only failures at or before IP are wrong then.
     let ip_only = e.transport.is_none() && e.fragmented && !e.later_fragment;
@@ -171,30 +222,77 @@ pub fn compare(frame: &[u8], meta: &Meta, key: &[u8; KEY_BYTES]) -> Verdict {
     check("no parse failure", f.0 & hard == 0, f.describe());
     let (mut sport, mut dport) = (0, 0);
     match &e.transport {
-        Some(Transport::Tcp { sport: s, dport: d, seq, ack, flags, window }) => {
+        Some(Transport::Tcp {
+            sport: s,
+            dport: d,
+            seq,
+            ack,
+            flags,
+            window,
+        }) => {
             (sport, dport) = (*s, *d);
             let t = meta.tcp.unwrap_or_default();
-            check("tcp parsed", meta.tcp.is_some() && f.has(ParseFlags::PORTS), f.describe());
-            check("ports", (meta.sport, meta.dport) == (*s, *d), format!("ours {}:{} etherparse {s}:{d}", meta.sport, meta.dport));
-            check("tcp seq/ack", (t.seq, t.ack) == (*seq, *ack), format!("ours {}/{} etherparse {seq}/{ack}", t.seq, t.ack));
-            check("tcp flags", t.flags == *flags, format!("ours {:#x} etherparse {flags:#x}", t.flags));
-            check("tcp window", t.window == *window, format!("ours {} etherparse {window}", t.window));
+            check(
+                "tcp parsed",
+                meta.tcp.is_some() && f.has(ParseFlags::PORTS),
+                f.describe(),
+            );
+            check(
+                "ports",
+                (meta.sport, meta.dport) == (*s, *d),
+                format!("ours {}:{} etherparse {s}:{d}", meta.sport, meta.dport),
+            );
+            check(
+                "tcp seq/ack",
+                (t.seq, t.ack) == (*seq, *ack),
+                format!("ours {}/{} etherparse {seq}/{ack}", t.seq, t.ack),
+            );
+            check(
+                "tcp flags",
+                t.flags == *flags,
+                format!("ours {:#x} etherparse {flags:#x}", t.flags),
+            );
+            check(
+                "tcp window",
+                t.window == *window,
+                format!("ours {} etherparse {window}", t.window),
+            );
         }
         Some(Transport::Udp { sport: s, dport: d }) => {
             (sport, dport) = (*s, *d);
-            check("udp ports", f.has(ParseFlags::PORTS) && (meta.sport, meta.dport) == (*s, *d), format!("ours {}:{} etherparse {s}:{d}", meta.sport, meta.dport));
+            check(
+                "udp ports",
+                f.has(ParseFlags::PORTS) && (meta.sport, meta.dport) == (*s, *d),
+                format!("ours {}:{} etherparse {s}:{d}", meta.sport, meta.dport),
+            );
             check("no tcp", meta.tcp.is_none(), String::new());
         }
         Some(Transport::Icmp) => {
-            check("icmp: no ports", !f.has(ParseFlags::PORTS) && f.0 & ParseFlags::L4_UNKNOWN == 0, f.describe());
+            check(
+                "icmp: no ports",
+                !f.has(ParseFlags::PORTS) && f.0 & ParseFlags::L4_UNKNOWN == 0,
+                f.describe(),
+            );
         }
         None if ip_only => {}
-        None if e.fragmented => check("later fragment: no ports", !f.has(ParseFlags::PORTS), f.describe()),
-        None => check("unknown transport", f.has(ParseFlags::L4_UNKNOWN) && !f.has(ParseFlags::PORTS), f.describe()),
+        None if e.fragmented => check(
+            "later fragment: no ports",
+            !f.has(ParseFlags::PORTS),
+            f.describe(),
+        ),
+        None => check(
+            "unknown transport",
+            f.has(ParseFlags::L4_UNKNOWN) && !f.has(ParseFlags::PORTS),
+            f.describe(),
+        ),
     }
     if !ip_only {
         let hash = flow_hash(key, (e.src, sport), (e.dst, dport));
-        check("flow hash", meta.hash == hash, format!("ours {:#x} expected {hash:#x}", meta.hash));
+        check(
+            "flow hash",
+            meta.hash == hash,
+            format!("ours {:#x} expected {hash:#x}", meta.hash),
+        );
     }
     if !diffs.is_empty() {
         Verdict::Mismatch(diffs.join("; "))

@@ -25,7 +25,10 @@ pub fn run_rtl(config: &Config, input: &[TimedBeat]) -> (RtlOutput, Vec<TimedBea
 }
 
 /// `run_rtl`, giving back the simulator too (to read the device after the run).
-pub fn run_rtl_keep(config: &Config, input: &[TimedBeat]) -> (RtlOutput, Vec<TimedBeat>, Config, Sim) {
+pub fn run_rtl_keep(
+    config: &Config,
+    input: &[TimedBeat],
+) -> (RtlOutput, Vec<TimedBeat>, Config, Sim) {
     let mut sim = Sim::new().expect("simulator");
     let mut dev = Device::new(&mut sim);
     dev.discover().expect("discover");
@@ -33,18 +36,39 @@ pub fn run_rtl_keep(config: &Config, input: &[TimedBeat]) -> (RtlOutput, Vec<Tim
     dev.set_ethertype(config.ethertype).expect("ethertype");
     dev.set_hash_key(&config.hash_key).expect("key");
     if config.stats.enabled {
-        dev.set_stats_hash_key(&config.stats.hash_key).expect("stats key");
-        dev.load_rule_words(&config.stats.rules, config.stats.lane_bits).expect("rules");
+        dev.set_stats_hash_key(&config.stats.hash_key)
+            .expect("stats key");
+        dev.load_rule_words(&config.stats.rules, config.stats.lane_bits)
+            .expect("rules");
     }
     let (cycle, value, inc) = dev.timebase().expect("timebase");
-    let model_config = Config { time: vantage_model::TimeBase { cycle, value, inc }, ..config.clone() };
+    let model_config = Config {
+        time: vantage_model::TimeBase { cycle, value, inc },
+        ..config.clone()
+    };
     drop(dev);
     let start = sim.cycle() + 4;
-    let shifted: Vec<TimedBeat> = input.iter().map(|b| TimedBeat { cycle: b.cycle + start, beat: b.beat }).collect();
+    let shifted: Vec<TimedBeat> = input
+        .iter()
+        .map(|b| TimedBeat {
+            cycle: b.cycle + start,
+            beat: b.beat,
+        })
+        .collect();
     let beats = sim.run(&shifted).expect("rtl run");
-    let frames = LaneFrame::from_beats(beats.iter().map(|b| &b.beat)).expect("output ends with a whole frame");
+    let frames = LaneFrame::from_beats(beats.iter().map(|b| &b.beat))
+        .expect("output ends with a whole frame");
     let counters = Device::new(&mut sim).snapshot().expect("snapshot");
-    (RtlOutput { frames, counters, beats }, shifted, model_config, sim)
+    (
+        RtlOutput {
+            frames,
+            counters,
+            beats,
+        },
+        shifted,
+        model_config,
+        sim,
+    )
 }
 
 /// Compare RTL and model; panics with the first difference.
@@ -55,13 +79,20 @@ pub fn assert_same(input: &[TimedBeat], config: &Config) -> (RtlOutput, ModelOut
 
 /// `assert_same`, giving back the simulator, the input as driven and the model's configuration.
 #[allow(dead_code)]
-pub fn assert_same_keep(input: &[TimedBeat], config: &Config) -> (RtlOutput, ModelOutput, Sim, (Vec<TimedBeat>, Config)) {
+pub fn assert_same_keep(
+    input: &[TimedBeat],
+    config: &Config,
+) -> (RtlOutput, ModelOutput, Sim, (Vec<TimedBeat>, Config)) {
     let (rtl, driven, model_config, sim) = run_rtl_keep(config, input);
     let model = vantage_model::run(&model_config, &driven);
     assert_eq!(rtl.frames.len(), model.frames.len(), "frame count");
     for (i, (r, m)) in rtl.frames.iter().zip(&model.frames).enumerate() {
         if r.trimmed() != m.trimmed() {
-            panic!("frame {i} differs\n rtl:   {}\n model: {}", show(r), show(m));
+            panic!(
+                "frame {i} differs\n rtl:   {}\n model: {}",
+                show(r),
+                show(m)
+            );
         }
     }
     for (name, value) in &model.counters {
@@ -71,7 +102,11 @@ pub fn assert_same_keep(input: &[TimedBeat], config: &Config) -> (RtlOutput, Mod
 }
 
 fn show(f: &LaneFrame) -> String {
-    let lanes: Vec<String> = f.lanes.iter().map(|l| l.map_or("__".into(), |b| format!("{b:02x}"))).collect();
+    let lanes: Vec<String> = f
+        .lanes
+        .iter()
+        .map(|l| l.map_or("__".into(), |b| format!("{b:02x}")))
+        .collect();
     format!("user={} len={} {}", f.user, f.lanes.len(), lanes.join(""))
 }
 
