@@ -24,7 +24,7 @@ pub use device::{
     known_block_names, time_at, Device, DeviceInfo, Features, FoundBlock, MAX_BLOCKS,
 };
 pub use membar::MemBar;
-pub use stats::{StatsGeometry, PEEK_POLLS};
+pub use stats::{StatsGeometry, StatsStatus, PEEK_POLLS, READY_POLLS};
 pub use sysfs::SysfsBar;
 pub use vfio::VfioBar;
 
@@ -95,6 +95,10 @@ pub enum DriverError {
         device: StatsGeometry,
         driver: StatsGeometry,
     },
+    #[error("the stats table's clearing sweep after reset did not finish within {reads} reads of STATUS")]
+    StatsNotReady { reads: usize },
+    #[error("an epoch of 0 ns: give the epoch length in ns (at least a millisecond is sensible)")]
+    ZeroEpoch,
     #[error(
         "{count} rules, but the stats stage holds {}",
         vantage_proto::stats::RULES

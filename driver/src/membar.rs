@@ -48,6 +48,11 @@ impl MemBar {
             u32::from(id::BASE + id::DESIGN_VERSION),
             regs::DESIGN_VERSION,
         );
+        // Live status as a device shows it once the table's clearing sweep after reset is over.
+        m.poke(
+            u32::from(regs::stats::BASE + regs::stats::STATUS),
+            regs::stats::STATUS_READY,
+        );
         m.poke(u32::from(id::BASE + id::FEATURES), features);
         for (i, w) in DEFAULT_KEY.chunks_exact(4).enumerate().take(KEY_WORDS) {
             m.poke(

@@ -15,6 +15,9 @@ use crate::{Device, DriverError, RegisterAccess};
 /// tens of datapath cycles, so a working device answers within the first few reads; the bound
 /// only keeps a wedged device from hanging the caller.
 pub const PEEK_POLLS: usize = 1000;
+/// Reads of STATUS before waiting for the table's clearing sweep is given up. The sweep takes
+/// 2^BUCKET_BITS datapath cycles (13 us at 322 MHz) after reset, a few hundred register reads.
+pub const READY_POLLS: usize = 10_000;
 
 /// The stats stage's shape, from its read-only GEOMETRY, DELAY and RULE_LAYOUT registers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -30,6 +33,27 @@ pub struct StatsGeometry {
     pub rule_words: u32,
     /// Bytes between two rules' registers.
     pub rule_stride: u32,
+}
+
+/// The stats STATUS register.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StatsStatus {
+    /// The table was cleared after reset; counting can start.
+    pub ready: bool,
+    /// An epoch's report is being sent.
+    pub draining: bool,
+    /// The current epoch number, low 16 bits.
+    pub epoch_low: u16,
+}
+
+impl StatsStatus {
+    pub fn from_register(v: u32) -> Self {
+        StatsStatus {
+            ready: v & reg::STATUS_READY != 0,
+            draining: v & reg::STATUS_DRAINING != 0,
+            epoch_low: (v >> 16) as u16,
+        }
+    }
 }
 
 impl StatsGeometry {
@@ -140,14 +164,71 @@ impl<A: RegisterAccess> Device<A> {
             return Err(DriverError::TooManyRules { count: rules.len() });
         }
         // Counting stays off while the table is half written, so no frame meets a mixed rule set.
-        self.stats_write(base, reg::CONTROL, 0)?;
+        let control = self.stats_read(base, reg::CONTROL)?;
+        self.stats_write(base, reg::CONTROL, control & !reg::CONTROL_COUNTING)?;
         for r in 0..st::RULES {
             let words = rules.get(r).copied().unwrap_or([0; st::RULE_WORDS]);
             self.write_rule(base, r, &words)?;
         }
         self.stats_write(base, reg::LANE_BITS, lane_bits)?;
-        self.stats_write(base, reg::CONTROL, 1)?;
+        self.wait_until_ready(base)?;
+        self.stats_write(base, reg::CONTROL, control | reg::CONTROL_COUNTING)?;
         Ok(())
+    }
+
+    /// STATUS: ready (the table cleared after reset), a report being sent, the epoch number.
+    pub fn stats_status(&mut self) -> Result<StatsStatus, DriverError> {
+        let base = self.stats_base()?;
+        Ok(StatsStatus::from_register(
+            self.stats_read(base, reg::STATUS)?,
+        ))
+    }
+
+    /// Arm epochs of `epoch_ns` with the first boundary at `start_ns` (timestamp counter time):
+    /// the stage then closes an epoch at every boundary and sends its groups as report frames.
+    /// Counting itself is left as it is.
+    pub fn arm_epochs(&mut self, epoch_ns: u64, start_ns: u64) -> Result<(), DriverError> {
+        if epoch_ns == 0 {
+            return Err(DriverError::ZeroEpoch);
+        }
+        let base = self.stats_base()?;
+        let control = self.stats_read(base, reg::CONTROL)?;
+        // Off first: the rising edge of CONTROL bit 1 takes EPOCH_START.
+        self.stats_write(base, reg::CONTROL, control & !reg::CONTROL_EPOCHS)?;
+        for (offset, value) in [(reg::EPOCH_NS, epoch_ns), (reg::EPOCH_START, start_ns)] {
+            self.stats_write(base, offset, value as u32)?;
+            self.stats_write(base, offset + 4, (value >> 32) as u32)?;
+        }
+        self.stats_write(base, reg::CONTROL, control | reg::CONTROL_EPOCHS)
+    }
+
+    /// Arm epochs of `epoch_ns` whose boundaries fall on multiples of `epoch_ns` of the device's
+    /// clock (as SumStats aligns its epochs), the first one at least `epoch_ns` from now.
+    pub fn arm_aligned_epochs(&mut self, epoch_ns: u64) -> Result<u64, DriverError> {
+        if epoch_ns == 0 {
+            return Err(DriverError::ZeroEpoch);
+        }
+        let now = (self.timebase()?.1 >> 32) as u64;
+        let start = (now / epoch_ns + 2).saturating_mul(epoch_ns);
+        self.arm_epochs(epoch_ns, start)?;
+        Ok(start)
+    }
+
+    /// Stop closing epochs (CONTROL bit 1 off); a report being sent is finished.
+    pub fn disarm_epochs(&mut self) -> Result<(), DriverError> {
+        let base = self.stats_base()?;
+        let control = self.stats_read(base, reg::CONTROL)?;
+        self.stats_write(base, reg::CONTROL, control & !reg::CONTROL_EPOCHS)
+    }
+
+    /// Poll STATUS until the table's clearing sweep after reset is done.
+    fn wait_until_ready(&mut self, base: u32) -> Result<(), DriverError> {
+        for _ in 0..READY_POLLS {
+            if self.stats_read(base, reg::STATUS)? & reg::STATUS_READY != 0 {
+                return Ok(());
+            }
+        }
+        Err(DriverError::StatsNotReady { reads: READY_POLLS })
     }
 
     fn write_rule(&mut self, base: u32, rule: usize, words: &RuleWords) -> Result<(), DriverError> {
@@ -181,7 +262,15 @@ impl<A: RegisterAccess> Device<A> {
     /// Turn counting on or off (CONTROL bit 0); off, frames pass uncounted with the same delay.
     pub fn set_stats_enabled(&mut self, on: bool) -> Result<(), DriverError> {
         let base = self.stats_base()?;
-        self.stats_write(base, reg::CONTROL, u32::from(on))
+        let control = self.stats_read(base, reg::CONTROL)? & !reg::CONTROL_COUNTING;
+        if on {
+            self.wait_until_ready(base)?;
+        }
+        self.stats_write(
+            base,
+            reg::CONTROL,
+            control | if on { reg::CONTROL_COUNTING } else { 0 },
+        )
     }
 
     /// log2 of the table lanes in use (LANE_BITS).

@@ -254,6 +254,13 @@ impl Logic for Top {
         self.stats.clock.next = self.cmac_clk.val();
         self.stats.reset.next = self.dp_reset_sync.sig_out.val();
         self.stats.enable.next = self.regfile.stats_enable.val();
+        self.stats.epochs_on.next = self.regfile.epochs_on.val();
+        self.stats.epoch_ns.next = self.regfile.epoch_ns.val();
+        self.stats.epoch_start.next = self.regfile.epoch_start.val();
+        self.stats.now.next = self.ingress.ts_now.val().get_bits::<64>(32);
+        self.stats.ethertype.next = self.regfile.ethertype.val();
+        self.stats.tag_idle.next = self.tag.idle.val();
+        self.regfile.stats_status.next = self.stats.status.val();
         self.stats.lane_bits.next = self.regfile.lane_bits.val();
         self.stats.hash_key.next = self.regfile.stats_key.val();
         self.stats.rules.next = self.regfile.rules.val();
@@ -266,11 +273,18 @@ impl Logic for Top {
         self.regfile.peek_done.next = self.stats.peek_done.val();
         self.tag.slot.next = self.stats.slot_out.val();
         self.tag.flags.next = self.stats.flags_out.val();
-        self.m_axis_adap_rx_322mhz_tvalid.next = self.tag.tvalid.val();
+        // Report frames go out only where the tag stage sends nothing (the stats stage checks).
+        self.m_axis_adap_rx_322mhz_tvalid.next = self.tag.tvalid.val() | self.stats.r_valid.val();
         self.m_axis_adap_rx_322mhz_tdata.next = self.tag.tdata.val();
         self.m_axis_adap_rx_322mhz_tkeep.next = self.tag.tkeep.val();
         self.m_axis_adap_rx_322mhz_tlast.next = self.tag.tlast.val();
         self.m_axis_adap_rx_322mhz_tuser_err.next = self.tag.tuser.val();
+        if self.stats.r_valid.val() {
+            self.m_axis_adap_rx_322mhz_tdata.next = self.stats.r_data.val();
+            self.m_axis_adap_rx_322mhz_tkeep.next = 0xFFFF_FFFF_FFFF_FFFF_u64.into();
+            self.m_axis_adap_rx_322mhz_tlast.next = self.stats.r_last.val();
+            self.m_axis_adap_rx_322mhz_tuser_err.next = false;
+        }
         // Counters into the register file, packed in proto's block order.
         self.counters.next = (bit_cast::<COUNTER_BITS, 64>(self.ingress.cycles.val())
             << self.at_cycles.val())
@@ -279,7 +293,7 @@ impl Logic for Top {
             | (bit_cast::<COUNTER_BITS, 640>(self.parse.counter_words.val())
                 << self.at_parse.val())
             | (bit_cast::<COUNTER_BITS, 320>(self.tag.counter_words.val()) << self.at_tag.val())
-            | (bit_cast::<COUNTER_BITS, 448>(self.stats.counter_words.val())
+            | (bit_cast::<COUNTER_BITS, 704>(self.stats.counter_words.val())
                 << self.at_stats.val());
         self.regfile.counters.next = self.counters.val();
         self.regfile.ts_frac.next = self.ingress.ts_now.val().get_bits::<32>(0);

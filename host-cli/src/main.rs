@@ -174,6 +174,11 @@ struct RunArgs {
     /// the same frames and counters (simulator only).
     #[arg(long)]
     compare_model: bool,
+    /// Stats rule file (docs/rules.md) to load before the run. Its epoch_ms arms epochs with
+    /// boundaries on multiples of it of the capture's clock; the report frames of every epoch
+    /// closed during the run go into the output capture among the frames.
+    #[arg(long, value_name = "RULES.json")]
+    rules: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -186,6 +191,9 @@ struct DecodeArgs {
     /// EtherType that marks the tagged header (hex with 0x, or decimal).
     #[arg(long, value_parser = parse_ethertype, default_value = "0x88b5")]
     ethertype: u16,
+    /// Also print each record of a report frame, one line each (--json always includes them).
+    #[arg(long)]
+    records: bool,
 }
 
 #[derive(Args, Debug)]
@@ -283,7 +291,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Sim(a) => pipeline::run_sim(&a),
         Command::Model(a) => pipeline::run_model(&a),
-        Command::Decode(a) => decode::run(&a.input, a.ethertype, a.json),
+        Command::Decode(a) => decode::run(&a.input, a.ethertype, a.json, a.records),
         Command::Info(a) => devices::info(&a.device),
         Command::Counters(a) => devices::counters(&a.device.device, a.json),
         Command::Verilog(a) => pipeline::verilog(&a.output),

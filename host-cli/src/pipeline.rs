@@ -6,7 +6,7 @@ use std::io::IsTerminal;
 use std::path::Path;
 use std::time::Duration;
 
-use anyhow::bail;
+use anyhow::{bail, Context};
 use vantage_capture::Packet;
 use vantage_proto::axis::{LaneFrame, TimedBeat};
 
@@ -29,8 +29,9 @@ pub fn load_frames(path: &Path) -> anyhow::Result<Vec<(u64, LaneFrame)>> {
         .collect())
 }
 
-/// Write the pipeline's output frames; frame i gets the capture time of input frame i (frames are
-/// never dropped or reordered, so the counts match; extra frames get the last time).
+/// Write the pipeline's output frames; data frame i gets the capture time of input frame i
+/// (frames are never dropped or reordered, so the counts match), a report frame the time of the
+/// frame before it.
 #[cfg_attr(not(any(feature = "sim", feature = "model")), allow(dead_code))]
 pub fn write_frames(
     path: &Path,
@@ -52,16 +53,60 @@ pub fn write_frames(
         );
     }
     let last_ts = input.last().map_or(0, |f| f.0);
-    let packets: Vec<Packet> = output
-        .iter()
-        .enumerate()
-        .map(|(i, f)| Packet {
-            ts_ns: input.get(i).map_or(last_ts, |x| x.0),
-            data: f.bytes(),
-        })
-        .collect();
+    let (mut data, mut ts) = (0, input.first().map_or(0, |f| f.0));
+    let mut packets = Vec::with_capacity(output.len());
+    for f in output {
+        let bytes = f.bytes();
+        if !is_report(&bytes) {
+            ts = input.get(data).map_or(last_ts, |x| x.0);
+            data += 1;
+        }
+        packets.push(Packet {
+            ts_ns: ts,
+            data: bytes,
+        });
+    }
     vantage_capture::write(path, &packets)?;
     Ok(())
+}
+
+/// Whether an output frame is a report frame of the stats stage (any EtherType configuration:
+/// the fixed MACs, the REPORT tag and the trailing EtherType mark it).
+fn is_report(bytes: &[u8]) -> bool {
+    use vantage_proto::report::{REPORT_DST_MAC, REPORT_ETHERTYPE, REPORT_SRC_MAC};
+    bytes.len() >= 64
+        && bytes[..6] == REPORT_DST_MAC
+        && bytes[6..12] == REPORT_SRC_MAC
+        && bytes[16] == vantage_proto::header::TLV_REPORT
+        && bytes[60..62] == REPORT_ETHERTYPE.to_be_bytes()
+}
+
+/// The `--rules` file, placed on the lanes, and its epoch length in ns (0: no epochs).
+#[cfg_attr(not(any(feature = "sim", feature = "model")), allow(dead_code))]
+fn rule_file(
+    args: &RunArgs,
+) -> anyhow::Result<
+    Option<(
+        vantage_proto::rules::RuleSet,
+        vantage_proto::stats::Encoded,
+        u64,
+    )>,
+> {
+    let Some(path) = &args.rules else {
+        return Ok(None);
+    };
+    let set = crate::rules::read(path)?;
+    let encoded = vantage_proto::stats::encode(&set)
+        .map_err(|e| anyhow::anyhow!("{e}"))
+        .with_context(|| format!("placing the rules of {}", path.display()))?;
+    let epoch_ns = set.epoch_ms.saturating_mul(1_000_000);
+    Ok(Some((set, encoded, epoch_ns)))
+}
+
+/// The first epoch boundary after capture time `t0`: a multiple of the epoch length.
+#[cfg_attr(not(any(feature = "sim", feature = "model")), allow(dead_code))]
+fn first_boundary(t0: u64, epoch_ns: u64) -> u64 {
+    (t0 / epoch_ns + 1).saturating_mul(epoch_ns)
 }
 
 /// A spinner on stderr for long runs, only when stderr is a terminal.
@@ -123,11 +168,11 @@ fn frames_of(beats: &[TimedBeat]) -> anyhow::Result<Vec<LaneFrame>> {
 
 #[cfg(feature = "sim")]
 pub fn run_sim(args: &RunArgs) -> anyhow::Result<()> {
-    use anyhow::Context;
     use vantage_driver::Device;
     use vantage_sim::Sim;
 
     let input = load_frames(&args.input)?;
+    let rules = rule_file(args)?;
     let mut sim = match &args.trace {
         Some(p) => Sim::with_trace(p.as_path())
             .map_err(|e| anyhow::anyhow!("{e}"))
@@ -143,6 +188,16 @@ pub fn run_sim(args: &RunArgs) -> anyhow::Result<()> {
         dev.set_ethertype(args.ethertype)?;
         // Stamp frames with capture-like times: the counter starts at the first capture time.
         dev.load_time(input.first().map_or(0, |f| f.0))?;
+        if let Some((set, _, epoch_ns)) = &rules {
+            dev.load_rules(set)
+                .context("loading the rules into the simulated device")?;
+            if *epoch_ns > 0 {
+                dev.arm_epochs(
+                    *epoch_ns,
+                    first_boundary(input.first().map_or(0, |f| f.0), *epoch_ns),
+                )?;
+            }
+        }
         dev.timebase()
             .context("reading the simulated device's timebase")?
     };
@@ -166,6 +221,10 @@ pub fn run_sim(args: &RunArgs) -> anyhow::Result<()> {
     if let Some(pb) = pb {
         pb.finish_and_clear();
     }
+    let mut out = out;
+    if rules.is_some() {
+        out.extend(finish_reports(&mut sim)?);
+    }
     let frames = frames_of(&out)?;
     let counters = Device::new(&mut sim)
         .snapshot()
@@ -173,28 +232,63 @@ pub fn run_sim(args: &RunArgs) -> anyhow::Result<()> {
     write_frames(&args.output, &input, &frames)?;
     summary("sim", args, input.len(), &beats, &frames, &counters);
     if args.compare_model {
-        compare_with_model(args, timebase, &beats, &frames, &counters)?;
+        compare_with_model(&rules, args, timebase, &beats, &frames, &counters)?;
     }
     Ok(())
 }
+
+/// Let the report of an epoch closed during the run go out: idle until STATUS shows no report
+/// being sent (at most `REPORT_DRAIN_CYCLES`).
+#[cfg(feature = "sim")]
+fn finish_reports(sim: &mut vantage_sim::Sim) -> anyhow::Result<Vec<TimedBeat>> {
+    use anyhow::Context;
+    let mut waited = 0;
+    loop {
+        let status = vantage_driver::Device::new(&mut *sim)
+            .stats_status()
+            .context("reading stats STATUS")?;
+        if !status.draining {
+            return Ok(sim.take_output());
+        }
+        if waited >= REPORT_DRAIN_CYCLES {
+            bail!("the stats stage was still sending an epoch report after {waited} idle cycles");
+        }
+        sim.idle(10_000);
+        waited += 10_000;
+    }
+}
+
+/// Idle cycles `vantage sim --rules` waits for a report to go out (a full table takes ~70K).
+#[cfg(feature = "sim")]
+const REPORT_DRAIN_CYCLES: u64 = 1_000_000;
 
 /// Run the model on the beats the simulator got, from the same timebase, and require the same
 /// frames (lane by lane, trailing empty lanes aside) and counters.
 #[cfg(all(feature = "sim", feature = "model"))]
 fn compare_with_model(
+    rules: &Option<(
+        vantage_proto::rules::RuleSet,
+        vantage_proto::stats::Encoded,
+        u64,
+    )>,
     args: &RunArgs,
     (cycle, value, inc): (u64, u128, u64),
     beats: &[TimedBeat],
     frames: &[LaneFrame],
     counters: &BTreeMap<String, u64>,
 ) -> anyhow::Result<()> {
+    let t0 = (value >> 32) as u64;
     let config = vantage_model::Config {
         tag_enabled: !args.no_tag,
         ethertype: args.ethertype,
         time: vantage_model::TimeBase { cycle, value, inc },
+        stats: model_stats(rules, t0),
         ..vantage_model::Config::default()
     };
     let model = vantage_model::run(&config, beats);
+    let (reports, frames): (Vec<&LaneFrame>, Vec<&LaneFrame>) =
+        frames.iter().partition(|f| is_report(&f.bytes()));
+    same_reports(&config, beats, &reports)?;
     if model.frames.len() != frames.len() {
         bail!(
             "model gives {} frames, the hardware {}",
@@ -210,6 +304,10 @@ fn compare_with_model(
         bail!("frame {} differs between the hardware and the model", i + 1);
     }
     for (name, value) in &model.counters {
+        // How many report frames carry the records is the device's choice (gaps in the traffic).
+        if name == "stats.reports" {
+            continue;
+        }
         if counters.get(name) != Some(value) {
             bail!(
                 "counter {name}: hardware {:?}, model {value}",
@@ -225,8 +323,79 @@ fn compare_with_model(
     Ok(())
 }
 
+/// The hardware's report frames hold, epoch by epoch, the model's records in the model's order.
+#[cfg(all(feature = "sim", feature = "model"))]
+fn same_reports(
+    config: &vantage_model::Config,
+    beats: &[TimedBeat],
+    reports: &[&LaneFrame],
+) -> anyhow::Result<()> {
+    use vantage_proto::report::ReportFrame;
+    let mut got: BTreeMap<u32, Vec<vantage_proto::report::Record>> = BTreeMap::new();
+    for f in reports {
+        let r = ReportFrame::decode(&f.bytes(), config.ethertype)?
+            .context("a report frame without a REPORT tag")?;
+        got.entry(r.info.epoch).or_default().extend(r.records);
+    }
+    let stage = vantage_model::run_stats(config, beats);
+    let want: BTreeMap<u32, Vec<vantage_proto::report::Record>> = stage
+        .reports
+        .iter()
+        .map(|r| (r.epoch, r.records.clone()))
+        .collect();
+    if got != want {
+        bail!(
+            "report records differ: hardware epochs {:?}, model epochs {:?}",
+            got.keys().collect::<Vec<_>>(),
+            want.keys().collect::<Vec<_>>()
+        );
+    }
+    println!(
+        "model: the same {} epoch reports ({} records)",
+        want.len(),
+        want.values().map(Vec::len).sum::<usize>()
+    );
+    Ok(())
+}
+
+/// The stats registers `--rules` gives, with the first epoch boundary after capture time `t0`.
+#[cfg(feature = "model")]
+fn model_stats(
+    rules: &Option<(
+        vantage_proto::rules::RuleSet,
+        vantage_proto::stats::Encoded,
+        u64,
+    )>,
+    t0: u64,
+) -> vantage_model::stats::stage::StatsConfig {
+    use vantage_proto::stats::{RULES, RULE_WORDS};
+    let Some((_, enc, epoch_ns)) = rules else {
+        return Default::default();
+    };
+    let mut words = enc.rules.clone();
+    words.resize(RULES, [0; RULE_WORDS]);
+    vantage_model::stats::stage::StatsConfig {
+        enabled: true,
+        lane_bits: enc.lane_bits,
+        rules: words,
+        epochs: *epoch_ns > 0,
+        epoch_ns: *epoch_ns,
+        epoch_start: if *epoch_ns > 0 {
+            first_boundary(t0, *epoch_ns)
+        } else {
+            0
+        },
+        ..Default::default()
+    }
+}
+
 #[cfg(all(feature = "sim", not(feature = "model")))]
 fn compare_with_model(
+    _: &Option<(
+        vantage_proto::rules::RuleSet,
+        vantage_proto::stats::Encoded,
+        u64,
+    )>,
     _: &RunArgs,
     _: (u64, u128, u64),
     _: &[TimedBeat],
@@ -247,6 +416,7 @@ pub fn run_model(args: &RunArgs) -> anyhow::Result<()> {
         bail!("--trace needs the simulator: use `vantage sim`");
     }
     let input = load_frames(&args.input)?;
+    let rules = rule_file(args)?;
     // As `sim` does: the timestamp counter holds the first capture time at cycle 0.
     let t0 = input.first().map_or(0, |f| f.0);
     let config = vantage_model::Config {
@@ -257,24 +427,53 @@ pub fn run_model(args: &RunArgs) -> anyhow::Result<()> {
             value: u128::from(t0) << 32,
             inc: vantage_proto::datapath::default_ts_increment(),
         },
+        stats: model_stats(&rules, t0),
         ..vantage_model::Config::default()
     };
     let beats = vantage_proto::axis::schedule(&input, args.pacing(), 0);
     let pb = spinner(beats.len(), "modelling");
     let out = vantage_model::run(&config, &beats);
+    let frames = with_reports(&config, &beats, out.frames);
     if let Some(pb) = pb {
         pb.finish_and_clear();
     }
-    write_frames(&args.output, &input, &out.frames)?;
-    summary(
-        "model",
-        args,
-        input.len(),
-        &beats,
-        &out.frames,
-        &out.counters,
-    );
+    write_frames(&args.output, &input, &frames)?;
+    summary("model", args, input.len(), &beats, &frames, &out.counters);
     Ok(())
+}
+
+/// The model's frames with each epoch's report frames put just before the frame that closed it
+/// (the first frame of the next epoch); the device puts them later, in gaps of the traffic.
+#[cfg(feature = "model")]
+fn with_reports(
+    config: &vantage_model::Config,
+    beats: &[TimedBeat],
+    frames: Vec<LaneFrame>,
+) -> Vec<LaneFrame> {
+    if !config.stats.epochs {
+        return frames;
+    }
+    let stage = vantage_model::run_stats(config, beats);
+    let mut reports = stage.reports.iter().peekable();
+    let mut out = Vec::with_capacity(frames.len());
+    for (i, f) in frames.into_iter().enumerate() {
+        while let Some(r) = reports.next_if(|r| r.closed_after <= i) {
+            out.extend(
+                r.frames()
+                    .iter()
+                    .map(|rf| LaneFrame::from_bytes(&rf.encode(config.ethertype))),
+            );
+        }
+        out.push(f);
+    }
+    for r in reports {
+        out.extend(
+            r.frames()
+                .iter()
+                .map(|rf| LaneFrame::from_bytes(&rf.encode(config.ethertype))),
+        );
+    }
+    out
 }
 
 #[cfg(not(feature = "model"))]
@@ -288,7 +487,6 @@ const BUILD_ID: u32 = 0;
 
 #[cfg(feature = "hdl")]
 pub fn verilog(dir: &Path) -> anyhow::Result<()> {
-    use anyhow::Context;
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let files = vantage_hdl::emit_verilog(dir, BUILD_ID)
         .map_err(|e| anyhow::anyhow!("{e}"))

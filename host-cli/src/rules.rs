@@ -21,7 +21,7 @@ pub fn check(path: &Path) -> anyhow::Result<()> {
 }
 
 /// Parse and check, with the errors `rules check` gives.
-fn read(path: &Path) -> anyhow::Result<RuleSet> {
+pub fn read(path: &Path) -> anyhow::Result<RuleSet> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("reading rule file {}", path.display()))?;
     parse_rules(&text).with_context(|| format!("rule file {}", path.display()))

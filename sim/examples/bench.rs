@@ -61,6 +61,129 @@ fn run(name: &str, input: Vec<(u64, LaneFrame)>, pacing: Pacing) -> Run {
     }
 }
 
+/// 32 rules, 4 per destination port (grouped by source, destination, source port, protocol):
+/// every frame to one of those ports feeds 4 rules, one per lane, the most the stage takes.
+fn thirty_two_rules() -> String {
+    let groups = [
+        "\"src_ip\": \"group\"",
+        "\"dst_ip\": \"group\"",
+        "\"src_port\": \"group\"",
+        "\"ip_proto\": \"group\"",
+    ];
+    let rules: Vec<String> = (0..32)
+        .map(|i| format!("{{\"name\": \"r{i}\", \"dst_port\": {}, {}, \"threshold\": {{\"packets\": 1000}}}}", 1000 + i / 4, groups[i % 4]))
+        .collect();
+    format!("{{\"epoch_ms\": 1000, \"rules\": [{}]}}", rules.join(", "))
+}
+
+/// One group per rule hammered by 64-byte frames back to back with 32 rules loaded: every frame
+/// must be counted 4 times, none refused or late.
+fn stats_hammer() {
+    let set = vantage_proto::rules::parse_rules(&thirty_two_rules()).expect("bench rules");
+    let n = 100_000;
+    let frame = {
+        let mut b = vec![0u8; 64];
+        b[12..14].copy_from_slice(&[0x08, 0x00]);
+        b[14] = 0x45;
+        b[16..18].copy_from_slice(&50u16.to_be_bytes());
+        b[23] = 17;
+        b[26..30].copy_from_slice(&[10, 0, 0, 7]);
+        b[30..34].copy_from_slice(&[10, 0, 0, 1]);
+        b[34..36].copy_from_slice(&5000u16.to_be_bytes());
+        b[36..38].copy_from_slice(&1000u16.to_be_bytes());
+        LaneFrame::from_bytes(&b)
+    };
+    let input: Vec<(u64, LaneFrame)> = (0..n).map(|i| (i as u64, frame.clone())).collect();
+    let mut sim = Sim::new().expect("simulator");
+    {
+        let mut dev = vantage_driver::Device::new(&mut sim);
+        dev.discover().expect("discover");
+        dev.load_rules(&set).expect("32 rules load");
+    }
+    let beats = schedule(&input, Pacing::BackToBack, sim.cycle() + 4);
+    let out = sim.run(&beats).expect("every frame comes out");
+    let c = vantage_driver::Device::new(&mut sim)
+        .snapshot()
+        .expect("counters");
+    let span = beats.last().map_or(0, |l| l.cycle + 1 - beats[0].cycle);
+    println!(
+        "\nstats, 32 rules loaded, one group per lane hammered by {n} 64 B frames back to back:"
+    );
+    println!(
+        "  accepted {:.3} beats/cycle; frames counted {} of {n}; updates {} ({:.2} per frame); new groups {}; refused {} (full) + {} (fanout); late {}; crossings {}; frames out {}",
+        beats.len() as f64 / span as f64,
+        c["stats.frames"],
+        c["stats.updates"],
+        c["stats.updates"] as f64 / n as f64,
+        c["stats.new_groups"],
+        c["stats.table_full"],
+        c["stats.fanout"],
+        c["stats.late"],
+        c["stats.crossed"],
+        out.iter().filter(|b| b.beat.last).count()
+    );
+}
+
+/// Groups the table holds before the first refusal and when 1 % of new groups are refused,
+/// inserting distinct random groups of one rule (the model's table: the RTL equals it row by row).
+fn table_capacity() {
+    use vantage_model::stats::rules::FrameFacts;
+    use vantage_model::stats::stage::{StatsConfig, StatsStage};
+    use vantage_proto::stats::{encode, DEFAULT_HASH_KEY, GROUPS, RULES, RULE_WORDS};
+    let set = vantage_proto::rules::parse_rules(r#"{"epoch_ms": 1000, "rules": [{"name": "per flow", "src_ip": "group", "src_port": "group"}]}"#)
+        .expect("capacity rule");
+    let enc = encode(&set).expect("placement");
+    let mut words = enc.rules;
+    words.resize(RULES, [0; RULE_WORDS]);
+    let config = StatsConfig {
+        enabled: true,
+        lane_bits: enc.lane_bits,
+        hash_key: DEFAULT_HASH_KEY,
+        rules: words,
+        ..StatsConfig::default()
+    };
+    let mut stage = StatsStage::new(config);
+    let (mut first_refusal, mut at_one_percent) = (None, None);
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    for i in 0..GROUPS as u64 * 2 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let mut meta = vantage_model::Meta::default();
+        meta.flags.0 = vantage_proto::ParseFlags::IPV4 | vantage_proto::ParseFlags::PORTS;
+        meta.src[12..16].copy_from_slice(&(x as u32).to_be_bytes());
+        meta.sport = (x >> 32) as u16;
+        stage.count(
+            &FrameFacts {
+                meta: &meta,
+                ip_ok: true,
+                ingress_port: 0,
+            },
+            64,
+        );
+        let refused = stage.counters.table_full;
+        if refused > 0 && first_refusal.is_none() {
+            first_refusal = Some(stage.counters.new_groups);
+        }
+        if refused * 100 >= i + 1 && i > 1000 && at_one_percent.is_none() {
+            at_one_percent = Some(stage.counters.new_groups);
+        }
+    }
+    let pct = |g: Option<u64>| {
+        g.map_or("-".into(), |g| {
+            format!("{g} ({:.1} %)", 100.0 * g as f64 / GROUPS as f64)
+        })
+    };
+    println!("\ngroup table: {GROUPS} entries (4 banks x 4096 buckets x 4 ways); distinct random groups held");
+    println!(
+        "  at the first refusal {}; when 1 % of new groups are refused {}; after {} offered {}",
+        pct(first_refusal),
+        pct(at_one_percent),
+        GROUPS * 2,
+        pct(Some(stage.counters.new_groups))
+    );
+}
+
 fn main() {
     println!("Vantage benchmark (datapath 512 bit at 322.265625 MHz; simulated with Verilator)\n");
     let runs = [
@@ -110,6 +233,9 @@ fn main() {
     println!("\naccepted/c: input beats per cycle while input was offered (the receive side has no tready:");
     println!("1.000 under back-to-back traffic means one beat taken every cycle, nothing refused or lost).");
     println!("latency: cycles from the first input beat to the first output beat.");
+
+    stats_hammer();
+    table_capacity();
 
     let input = schedule(&frames(1_000_000, 64), Pacing::LineRate { gbps: 100.0 }, 0);
     let t = Instant::now();

@@ -322,7 +322,7 @@ impl Sim {
             prev = Some(tb.cycle);
         }
         let expected = input.iter().filter(|b| b.beat.last).count();
-        let out_frames = |out: &[TimedBeat]| out.iter().filter(|b| b.beat.last).count();
+        let out_frames = |out: &[TimedBeat]| data_frames(out);
         let mut quiet = 0;
         while out_frames(&self.out) < expected && quiet < DRAIN_QUIET_CYCLES {
             let before = self.out.len();
@@ -343,6 +343,11 @@ impl Sim {
             });
         }
         Ok(out)
+    }
+
+    /// The output beats since the last `run` (report frames sent while idling).
+    pub fn take_output(&mut self) -> Vec<TimedBeat> {
+        std::mem::take(&mut self.out)
     }
 
     /// Idle datapath cycles (nothing on the receive port); output beats are kept for `run`.
@@ -458,4 +463,29 @@ impl RegisterAccess for Sim {
             detail: e.to_string(),
         })
     }
+}
+
+/// Whether a frame's first beat is a report frame's (the stats stage makes those; they are not
+/// among the frames that went in).
+pub fn is_report_start(beat: &vantage_proto::axis::Beat) -> bool {
+    use vantage_proto::report::{REPORT_DST_MAC, REPORT_ETHERTYPE, REPORT_SRC_MAC};
+    beat.data[..6] == REPORT_DST_MAC
+        && beat.data[6..12] == REPORT_SRC_MAC
+        && beat.data[16] == vantage_proto::header::TLV_REPORT
+        && beat.data[60..62] == REPORT_ETHERTYPE.to_be_bytes()
+}
+
+/// Complete output frames that are not report frames.
+fn data_frames(out: &[TimedBeat]) -> usize {
+    let (mut n, mut start, mut report) = (0, true, false);
+    for b in out {
+        if start {
+            report = is_report_start(&b.beat);
+        }
+        if b.beat.last && !report {
+            n += 1;
+        }
+        start = b.beat.last;
+    }
+    n
 }

@@ -6,10 +6,11 @@ mod common;
 use common::assert_same_keep;
 use proptest::prelude::*;
 use vantage_driver::Device;
-use vantage_model::stats::stage::StatsConfig;
+use vantage_model::stats::stage::{EpochReport, StatsConfig};
 use vantage_model::Config;
 use vantage_proto::axis::{schedule, LaneFrame, Pacing, TimedBeat};
 use vantage_proto::header::{TaggedHeader, DEFAULT_ETHERTYPE};
+use vantage_proto::report::ReportFrame;
 use vantage_proto::rules::parse_rules;
 use vantage_proto::stats::{
     control, encode, word, Location, DEFAULT_HASH_KEY, HASH_KEY_BYTES, RULES, RULE_WORDS, WAYS,
@@ -225,6 +226,138 @@ fn counting_off_leaves_frames_and_table_alone() {
     let out = check(&frames, Pacing::BackToBack, &config);
     assert_eq!(out.counters["stats.frames"], 0);
     assert!(news(&out).is_empty());
+}
+
+/// Epochs: the report frames of every closed epoch against the model's reports, with the traffic
+/// around them. Times are ns after the first frame; boundaries at 10, 50, 90 and 130 us.
+#[test]
+fn epochs_report_every_group_in_gaps_of_the_traffic() {
+    const US: u64 = 1000;
+    let mut config = config_for(FIGURE1, DEFAULT_HASH_KEY);
+    config.stats.epochs = true;
+    config.stats.epoch_ns = 40 * US;
+    config.stats.epoch_start = 10 * US;
+    let mut frames: Vec<(u64, LaneFrame)> = Vec::new();
+    // Light load, many groups: epoch 0 closes at the frame at 10 us.
+    for i in 0..150u32 {
+        let host = [10, (i % 3) as u8, (i % 5) as u8, (i % 13) as u8];
+        let (dport, flags) = if i % 3 == 0 {
+            (22, 0x10)
+        } else {
+            (80 + (i % 4) as u16, 0x02)
+        };
+        frames.push((
+            u64::from(i) * 200,
+            tcp(
+                host,
+                1000 + (i % 7) as u16,
+                dport,
+                flags,
+                64 + (i as usize * 29) % 300,
+            ),
+        ));
+    }
+    // Back to back across the boundary at 50 us: epoch 1's report waits for the burst to end.
+    for i in 0..1500u32 {
+        frames.push((
+            48 * US + u64::from(i),
+            tcp([10, 9, 9, (i % 8) as u8], 7, 22, 0x10, 64),
+        ));
+    }
+    // Frames every 50 ns: gaps that take only a few records each.
+    for i in 0..300u32 {
+        frames.push((
+            53 * US + u64::from(i) * 50,
+            tcp([10, 1, (i % 4) as u8, 1], 9, 80, 0x02, 64),
+        ));
+    }
+    // Epoch 3, after epoch 2 closed on a quiet link at 91 us: its half must have been cleared.
+    for i in 0..20u32 {
+        frames.push((
+            100 * US + u64::from(i) * 100,
+            tcp([10, 9, 9, (i % 8) as u8], 7, 22, 0x10, 64),
+        ));
+    }
+    let input = schedule(&frames, Pacing::CaptureTime { gbps: 1000.0 }, 0);
+    let (rtl, _, mut sim, (driven, model_config)) = assert_same_keep(&input, &config);
+    // Idle to 120 us: epoch 2's report is out, epoch 3 still open.
+    let first = driven[0].cycle;
+    let end = first + vantage_proto::axis::ns_to_cycles(120 * US);
+    sim.idle(end.saturating_sub(sim.cycle()));
+    let later =
+        LaneFrame::from_beats(sim.take_output().iter().map(|b| &b.beat)).expect("whole frames");
+    let (more, stray) = common::split_reports(later, config.ethertype);
+    assert!(stray.is_empty(), "only report frames after the input");
+    let reports: Vec<ReportFrame> = rtl.reports.into_iter().chain(more).collect();
+
+    let mut table = vantage_model::run_stats(&model_config, &driven);
+    table.quiet_until(model_config.time.ns_at(end));
+    assert_eq!(table.reports.len(), 3, "epochs 0, 1 and 2 closed");
+    assert!(table.reports.iter().all(|r| !r.records.is_empty()));
+    assert!(
+        table.reports[1].records.len() > 16,
+        "epoch 1 needs several frames"
+    );
+    for want in &table.reports {
+        let got: Vec<&ReportFrame> = reports
+            .iter()
+            .filter(|r| r.info.epoch == want.epoch)
+            .collect();
+        same_epoch_report(want, &got);
+    }
+    assert_eq!(
+        reports.len(),
+        table
+            .reports
+            .iter()
+            .map(|r| reports.iter().filter(|f| f.info.epoch == r.epoch).count())
+            .sum::<usize>()
+    );
+    assert!(
+        reports.iter().any(
+            |r| usize::from(r.info.records) < vantage_proto::report::MAX_RECORDS && !r.info.last
+        ),
+        "some report fills a small gap"
+    );
+
+    // Reading rows takes simulated time: no boundary may close epoch 3 meanwhile.
+    let mut dev = Device::new(&mut sim);
+    dev.discover().expect("discover");
+    dev.disarm_epochs().expect("disarm");
+    let counters = dev.snapshot().expect("snapshot");
+    assert_eq!(counters["stats.epochs"], 3);
+    assert_eq!(counters["stats.epochs_late"], 0);
+    assert_eq!(counters["stats.reports"], reports.len() as u64);
+    assert_eq!(counters["stats.records"], table.counters.records);
+    let rows: Vec<_> = table.rows().map(|(l, r)| (*l, *r)).collect();
+    assert!(!rows.is_empty());
+    peek_equal(&mut sim, &rows);
+}
+
+/// One epoch's report frames together say what the model's report says.
+fn same_epoch_report(want: &EpochReport, got: &[&ReportFrame]) {
+    let e = want.epoch;
+    assert!(!got.is_empty(), "epoch {e}: no report frame");
+    let mut records = Vec::new();
+    for (i, f) in got.iter().enumerate() {
+        assert_eq!(usize::from(f.info.index), i, "epoch {e}: frame order");
+        assert_eq!(f.info.last, i + 1 == got.len(), "epoch {e}: last flag");
+        assert_eq!(
+            (f.info.epoch_end_ns, f.info.epoch_ns, f.info.refused),
+            (want.end_ns, want.epoch_ns, want.refused),
+            "epoch {e}"
+        );
+        records.extend_from_slice(&f.records);
+        assert_eq!(
+            f.info.epoch_records as usize,
+            records.len(),
+            "epoch {e}: running record count"
+        );
+    }
+    assert_eq!(records.len(), want.records.len(), "epoch {e}: records");
+    for (k, (g, w)) in records.iter().zip(&want.records).enumerate() {
+        assert_eq!(g, w, "epoch {e}: record {k}");
+    }
 }
 
 const POOL: &str = r#"{"epoch_ms": 1000, "rules": [

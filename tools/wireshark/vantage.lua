@@ -3,6 +3,10 @@
 -- or copy into ~/.local/lib/wireshark/plugins/. The Ethernet dissector hands over the bytes after
 -- the EtherType 0x88B5; this dissector reads the version, the length in words and the TLVs,
 -- then passes the frame's own EtherType and payload on, so the inner IP/TCP is dissected as usual.
+-- A report frame of the stats stage (REPORT tag, then EtherType 0x88B6, 2 zero bytes and 64-byte
+-- records; proto/src/report.rs) gets its records dissected here, one subtree each.
+-- Rules: the STATS masks' bit r and a record's rule field r are the rule table's index, from 0;
+-- `vantage rules show` and `vantage decode` call it rule r+1 (shown next to the value).
 -- Limitation: a tagged Cisco FabricPath frame shows no inner packet, because Wireshark dissects
 -- FabricPath only from the start of a frame and the tag sits between its MACs and its header.
 
@@ -18,11 +22,80 @@ f.hash = ProtoField.uint32("vantage.flow.hash", "Flow hash", base.HEX)
 f.flags = ProtoField.uint16("vantage.flow.flags", "Parse flags", base.HEX)
 f.l3 = ProtoField.uint8("vantage.flow.l3_offset", "IP header offset")
 f.proto = ProtoField.uint8("vantage.flow.proto", "Transport protocol")
+f.crossed = ProtoField.uint32("vantage.stats.crossed", "Thresholds crossed (bit r = rule index r)", base.HEX)
+f.uncounted = ProtoField.uint32("vantage.stats.uncounted", "Not counted (bit r = rule index r)", base.HEX)
+f.epoch = ProtoField.uint32("vantage.report.epoch", "Epoch")
+f.records = ProtoField.uint16("vantage.report.records", "Records in this frame")
+f.index = ProtoField.uint16("vantage.report.index", "Frame index in the epoch's report")
+f.last = ProtoField.bool("vantage.report.last", "Last frame of the epoch's report", 8, nil, 0x01)
+f.record_words = ProtoField.uint8("vantage.report.record_words", "Record length (4-byte words)")
+f.epoch_end = ProtoField.uint64("vantage.report.epoch_end_ns", "Epoch end (ns)")
+f.epoch_ns = ProtoField.uint64("vantage.report.epoch_ns", "Epoch length (ns)")
+f.epoch_records = ProtoField.uint32("vantage.report.epoch_records", "Records of the epoch so far")
+f.refused = ProtoField.uint32("vantage.report.refused", "Updates refused in the epoch")
+f.reserved = ProtoField.bytes("vantage.report.reserved", "Reserved")
+f.rec_rule = ProtoField.uint8("vantage.record.rule", "Rule index", base.DEC, nil, 0xF8)
+f.rec_v6 = ProtoField.bool("vantage.record.v6", "IPv6 key", 8, nil, 0x04)
+f.rec_ingress = ProtoField.uint8("vantage.record.ingress", "Ingress port")
+f.rec_src = ProtoField.ipv4("vantage.record.src", "Source")
+f.rec_dst = ProtoField.ipv4("vantage.record.dst", "Destination")
+f.rec_src6 = ProtoField.ipv6("vantage.record.src6", "Source")
+f.rec_dst6 = ProtoField.ipv6("vantage.record.dst6", "Destination")
+f.rec_sport = ProtoField.uint16("vantage.record.sport", "Source port")
+f.rec_dport = ProtoField.uint16("vantage.record.dport", "Destination port")
+f.rec_proto = ProtoField.uint8("vantage.record.proto", "IP protocol")
+f.rec_flags = ProtoField.uint8("vantage.record.tcp_flags", "TCP flags", base.HEX)
+f.rec_packets = ProtoField.uint64("vantage.record.packets", "Packets")
+f.rec_bytes = ProtoField.uint64("vantage.record.bytes", "Bytes")
+f.rec_crossed = ProtoField.bool("vantage.record.crossed", "Threshold crossed this epoch", 8, nil, 0x01)
 f.unknown = ProtoField.bytes("vantage.tlv.value", "Tag value")
 f.ethertype = ProtoField.uint16("vantage.ethertype", "Original EtherType", base.HEX)
 
 local ETHERTYPE = 0x88B5
-local TLV_PAD, TLV_TIMESTAMP, TLV_FLOW = 0x00, 0x01, 0x02
+local REPORT_ETHERTYPE = 0x88B6
+local TLV_PAD, TLV_TIMESTAMP, TLV_FLOW, TLV_STATS, TLV_REPORT = 0x00, 0x01, 0x02, 0x03, 0x04
+local RECORD_BYTES = 64
+
+-- The rules a STATS mask names, numbered from 1 as `vantage rules show` numbers them.
+local function rule_list(mask)
+    local rules = {}
+    for r = 0, 31 do
+        if math.floor(mask / 2 ^ r) % 2 == 1 then rules[#rules + 1] = tostring(r + 1) end
+    end
+    if #rules == 0 then return "none" end
+    return table.concat(rules, ",")
+end
+
+-- A 16-byte key address: IPv4 (zero-extended) unless the key is IPv6.
+local function add_address(t, rec, off, v6, f4, f6)
+    local zero_top = rec(off, 4):uint() == 0 and rec(off + 4, 4):uint() == 0 and rec(off + 8, 4):uint() == 0
+    if not v6 and zero_top then
+        t:add(f4, rec(off + 12, 4))
+    else
+        t:add(f6, rec(off, 16))
+    end
+end
+
+-- One 64-byte record (proto/src/report.rs): group key, packets, bytes, flags.
+local function dissect_record(t, rec, n)
+    local b0 = rec(0, 1):uint()
+    local rule = math.floor(b0 / 8)
+    local v6 = math.floor(b0 / 4) % 2 == 1
+    local rt = t:add(vantage, rec, string.format("Record %d: rule %d, %s packets, %s bytes", n, rule + 1,
+        tostring(rec(40, 8):uint64()), tostring(rec(48, 8):uint64())))
+    rt:add(f.rec_rule, rec(0, 1)):append_text(string.format(" (rule %d in vantage rules show)", rule + 1))
+    rt:add(f.rec_v6, rec(0, 1))
+    rt:add(f.rec_ingress, rec(1, 1))
+    add_address(rt, rec, 2, v6, f.rec_src, f.rec_src6)
+    add_address(rt, rec, 18, v6, f.rec_dst, f.rec_dst6)
+    rt:add(f.rec_sport, rec(34, 2))
+    rt:add(f.rec_dport, rec(36, 2))
+    rt:add(f.rec_proto, rec(38, 1))
+    rt:add(f.rec_flags, rec(39, 1))
+    rt:add(f.rec_packets, rec(40, 8))
+    rt:add(f.rec_bytes, rec(48, 8))
+    rt:add(f.rec_crossed, rec(56, 1))
+end
 
 function vantage.dissector(buf, pinfo, tree)
     if buf:len() < 2 then return 0 end
@@ -35,6 +108,7 @@ function vantage.dissector(buf, pinfo, tree)
     local t = tree:add(vantage, buf(0, hlen), "Vantage tagged header")
     t:add(f.version, buf(0, 1))
     t:add(f.words, buf(1, 1))
+    local report = nil -- the REPORT tag's record count and summary, when there is one
     local off = 2
     while off + 2 <= hlen do
         local ty, len = buf(off, 1):uint(), buf(off + 1, 1):uint()
@@ -52,6 +126,29 @@ function vantage.dissector(buf, pinfo, tree)
             tt:add(f.flags, buf(v + 4, 2))
             tt:add(f.l3, buf(v + 6, 1))
             tt:add(f.proto, buf(v + 7, 1))
+        elseif ty == TLV_STATS and len == 8 then
+            local crossed, uncounted = buf(v, 4):uint(), buf(v + 4, 4):uint()
+            tt:set_text(string.format("Stats: crossed rules %s, uncounted rules %s", rule_list(crossed), rule_list(uncounted)))
+            tt:add(f.crossed, buf(v, 4)):append_text(" (rules " .. rule_list(crossed) .. ")")
+            tt:add(f.uncounted, buf(v + 4, 4)):append_text(" (rules " .. rule_list(uncounted) .. ")")
+        elseif ty == TLV_REPORT and len == 42 then
+            local epoch, n, index = buf(v, 4):uint(), buf(v + 4, 2):uint(), buf(v + 6, 2):uint()
+            local last = buf(v + 8, 1):uint() % 2 == 1
+            report = {
+                records = n,
+                summary = string.format("Report: epoch %d, frame %d%s, %d records", epoch, index, last and " (last)" or "", n),
+            }
+            tt:set_text(report.summary)
+            tt:add(f.epoch, buf(v, 4))
+            tt:add(f.records, buf(v + 4, 2))
+            tt:add(f.index, buf(v + 6, 2))
+            tt:add(f.last, buf(v + 8, 1))
+            tt:add(f.record_words, buf(v + 9, 1))
+            tt:add(f.epoch_end, buf(v + 10, 8))
+            tt:add(f.epoch_ns, buf(v + 18, 8))
+            tt:add(f.epoch_records, buf(v + 26, 4))
+            tt:add(f.refused, buf(v + 30, 4))
+            tt:add(f.reserved, buf(v + 34, 8))
         elseif ty ~= TLV_PAD and len > 0 then
             tt:add(f.unknown, buf(v, len))
         end
@@ -59,6 +156,23 @@ function vantage.dissector(buf, pinfo, tree)
     end
     local et = buf(hlen, 2):uint()
     t:add(f.ethertype, buf(hlen, 2))
+    if report and et == REPORT_ETHERTYPE then
+        -- A report frame: 2 zero bytes, then the records.
+        pinfo.cols.info = report.summary
+        local first = hlen + 4
+        local present = math.max(0, math.floor((buf:len() - first) / RECORD_BYTES))
+        local n = math.min(report.records, present)
+        local label = string.format("Vantage report records (%d)", n)
+        -- The 2 zero bytes and the records; just the EtherType when the frame ends there.
+        local rt = tree:add(vantage, buf:len() > hlen + 2 and buf(hlen + 2) or buf(hlen, 2), label)
+        if n < report.records then
+            rt:append_text(string.format(": frame cut, %d records claimed, %d present", report.records, present))
+        end
+        for i = 0, n - 1 do
+            dissect_record(rt, buf(first + i * RECORD_BYTES, RECORD_BYTES), i + 1)
+        end
+        return buf:len()
+    end
     DissectorTable.get("ethertype"):try(et, buf(hlen + 2):tvb(), pinfo, tree)
     return buf:len()
 end

@@ -13,7 +13,7 @@ use vantage_proto::regs::{self, Access, BLOCKS};
 use vantage_proto::stats::{HASH_KEY_WORDS, ROW_BITS, RULES, RULE_WORDS};
 
 /// Number of 64-bit counters across all blocks, in `BLOCKS` order.
-pub const NUM_COUNTERS: usize = 24;
+pub const NUM_COUNTERS: usize = 28;
 /// Width of the packed counter input.
 pub const COUNTER_BITS: usize = NUM_COUNTERS * 64;
 
@@ -59,6 +59,14 @@ pub struct RegFile {
     pub stats_enable: Signal<Out, Bit>,
     /// stats.LANE_BITS.
     pub lane_bits: Signal<Out, Bits<2>>,
+    /// stats.CONTROL bit 1.
+    pub epochs_on: Signal<Out, Bit>,
+    /// stats.EPOCH_NS_HI:LO.
+    pub epoch_ns: Signal<Out, Bits<64>>,
+    /// stats.EPOCH_START_HI:LO.
+    pub epoch_start: Signal<Out, Bits<64>>,
+    /// stats.STATUS as the stats stage drives it.
+    pub stats_status: Signal<In, Bits<32>>,
     /// stats.HASH_KEY0..10, key byte 0 in the top bits.
     pub stats_key: Signal<Out, Bits<HASH_KEY_BITS>>,
     /// The stats rule table: rule r word w at bits 32*(27r+w).
@@ -111,6 +119,10 @@ impl RegFile {
             ts_load: Default::default(),
             stats_enable: Default::default(),
             lane_bits: Default::default(),
+            epochs_on: Default::default(),
+            epoch_ns: Default::default(),
+            epoch_start: Default::default(),
+            stats_status: Default::default(),
             stats_key: Default::default(),
             rules: Default::default(),
             peek_loc: Default::default(),
@@ -160,6 +172,9 @@ impl RegFile {
                     }
                     Access::Ro if addr == regs::stats::BASE + regs::stats::PEEK_STATUS => {
                         "{31'd0, peek_done}".to_string()
+                    }
+                    Access::Ro if addr == regs::stats::BASE + regs::stats::STATUS => {
+                        "stats_status".to_string()
                     }
                     Access::Ro => format!(
                         "32'h{:08x}",
@@ -232,9 +247,13 @@ fn output_assignments() -> String {
     let mut rule_words: Vec<String> = rule_table.all().map(|(_, _, off)| st(off)).collect();
     rule_words.reverse();
     format!(
-        "always @(*) begin\n  stats_enable = {sen}[0];\n  lane_bits = {lb}[1:0];\n  stats_key = {{{stats_key}}};\n  rules = {{{rules}}};\n  peek_loc = {{{pl}[17:16], {pl}[11:0]}};\nend\n{rest}",
+        "always @(*) begin\n  stats_enable = {sen}[0];\n  epochs_on = {sen}[1];\n  epoch_ns = {{{enh}, {enl}}};\n  epoch_start = {{{esh}, {esl}}};\n  lane_bits = {lb}[1:0];\n  stats_key = {{{stats_key}}};\n  rules = {{{rules}}};\n  peek_loc = {{{pl}[17:16], {pl}[11:0]}};\nend\n{rest}",
         sen = st(regs::stats::CONTROL),
         lb = st(regs::stats::LANE_BITS),
+        enl = st(regs::stats::EPOCH_NS),
+        enh = st(regs::stats::EPOCH_NS + 4),
+        esl = st(regs::stats::EPOCH_START),
+        esh = st(regs::stats::EPOCH_START + 4),
         pl = st(regs::stats::PEEK_LOC),
         rules = rule_words.join(", "),
         rest = format!(
@@ -299,6 +318,10 @@ impl Logic for RegFile {
         let st = |off: u16| get(regs::stats::BASE + off);
         self.stats_enable.next = st(regs::stats::CONTROL) & 1 == 1;
         self.lane_bits.next = (st(regs::stats::LANE_BITS) & 3).to_bits();
+        self.epochs_on.next = st(regs::stats::CONTROL) & 2 == 2;
+        let wide = |lo: u16| (u64::from(st(lo + 4)) << 32 | u64::from(st(lo))).to_bits::<64>();
+        self.epoch_ns.next = wide(regs::stats::EPOCH_NS);
+        self.epoch_start.next = wide(regs::stats::EPOCH_START);
         let loc = st(regs::stats::PEEK_LOC);
         self.peek_loc.next = (((loc >> 16) & 3) << 12 | (loc & 0xFFF)).to_bits();
         let mut key = Bits::<HASH_KEY_BITS>::default();
@@ -331,6 +354,9 @@ impl Logic for RegFile {
         self.ts_load.connect();
         self.stats_enable.connect();
         self.lane_bits.connect();
+        self.epochs_on.connect();
+        self.epoch_ns.connect();
+        self.epoch_start.connect();
         self.stats_key.connect();
         self.rules.connect();
         self.peek_loc.connect();
@@ -405,6 +431,9 @@ impl RegFile {
         }
         if addr == regs::stats::BASE + regs::stats::PEEK_STATUS {
             return u32::from(self.peek_done.val());
+        }
+        if addr == regs::stats::BASE + regs::stats::STATUS {
+            return self.stats_status.val().to_u64() as u32;
         }
         for (i, b) in BLOCKS.iter().enumerate() {
             for a in b.arrays.iter().filter(|a| a.access == Access::Ro) {

@@ -20,6 +20,7 @@
 
 use rust_hdl::prelude::*;
 use std::fmt::Write;
+use vantage_proto::report::EPOCH_GUARD_NS;
 use vantage_proto::stats::{
     self, BANKS, BUCKET_BITS, DELAY, DELAY_MARGIN, ENTRY_BITS, HASH_KEY_BYTES, KEY_BITS, LANES,
     LOC_BITS, ROW_BITS, RULES, RULE_WORDS, WAYS,
@@ -28,9 +29,9 @@ use vantage_proto::stats::{
 /// Width of the packed rule bus.
 pub const RULE_BUS_BITS: usize = RULES * RULE_WORDS * 32;
 /// Width of the packed counters (`proto::regs::stats::COUNTERS`, 64 bits each).
-pub const COUNTER_BITS: usize = 7 * 64;
+pub const COUNTER_BITS: usize = COUNTER_ORDER.len() * 64;
 /// The order of the packed counters.
-pub const COUNTER_ORDER: [&str; 7] = [
+pub const COUNTER_ORDER: [&str; 11] = [
     "frames",
     "updates",
     "new_groups",
@@ -38,6 +39,10 @@ pub const COUNTER_ORDER: [&str; 7] = [
     "fanout",
     "crossed",
     "late",
+    "epochs",
+    "reports",
+    "records",
+    "epochs_late",
 ];
 /// Stats hash key bits.
 pub const HASH_KEY_BITS: usize = HASH_KEY_BYTES * 8;
@@ -57,6 +62,24 @@ pub struct StatsCore {
     pub reset: Signal<In, Bit>,
     /// Counting on.
     pub enable: Signal<In, Bit>,
+    /// Epochs on (CONTROL bit 1); the rising edge arms them.
+    pub epochs_on: Signal<In, Bit>,
+    /// EPOCH_NS.
+    pub epoch_ns: Signal<In, Bits<64>>,
+    /// EPOCH_START.
+    pub epoch_start: Signal<In, Bits<64>>,
+    /// The timestamp counter now, ns.
+    pub now: Signal<In, Bits<64>>,
+    /// tag.ETHERTYPE (report frames carry a Vantage header of their own).
+    pub ethertype: Signal<In, Bits<16>>,
+    /// The tag stage holds no beat (its FIFO and overflow beat are empty).
+    pub tag_idle: Signal<In, Bit>,
+    /// Report frames, to be merged after the tag stage (never valid while it sends).
+    pub r_valid: Signal<Out, Bit>,
+    pub r_data: Signal<Out, Bits<512>>,
+    pub r_last: Signal<Out, Bit>,
+    /// STATUS: bit 0 ready, bit 1 draining, 31:16 epoch number.
+    pub status: Signal<Out, Bits<32>>,
     /// log2 of the lanes in use.
     pub lane_bits: Signal<In, Bits<2>>,
     /// Stats hash key, byte 0 in the top bits.
@@ -123,6 +146,10 @@ impl Logic for StatsCore {
 
     fn connect(&mut self) {
         self.peek_row.connect();
+        self.r_valid.connect();
+        self.r_data.connect();
+        self.r_last.connect();
+        self.status.connect();
         self.peek_done.connect();
         self.counters.connect();
         self.o_valid.connect();
@@ -255,6 +282,9 @@ fn verilog() -> String {
         v += &bank(b);
     }
     v += &merge_and_delay();
+    v += &epochs();
+    v += &scanner();
+    v += &reports();
     let v = flatten_rule_selects(&v);
     // Every always block gets its own loop variables (shared ones would couple the blocks).
     let mut out = String::new();
@@ -300,6 +330,11 @@ fn declarations() -> String {
         s,
         "reg [4:0] d_rule [0:3], e_rule [0:3];\nreg [3:0] d_lv, e_lv;\nreg [13:0] e_loc [0:3];"
     );
+    // Epochs, the scanner and the report builder (declared here: the banks use them).
+    s += "reg cur, cur_next, sh, arm_q, clearing, draining, late_mark, ep_on, arm, want_flip, flip;\n";
+    s += "reg [11:0] clr_b, scan_b, s_addr;\nreg s_scan, s_rd, s_all, s_issue, s_done;\nreg [2:0] s_wait;\n";
+    s += "reg [63:0] bound, d_end, d_len;\nreg [31:0] epoch_no, d_epoch, refused0, refused1;\n";
+    s += "reg [63:0] c_epochs, c_reports, c_records, c_elate;\nreg rp_on, rp_last;\nreg [4:0] rp_j, rp_n;\n";
     s
 }
 
@@ -502,7 +537,7 @@ fn frame_context() -> String {
     s += "  n_lv = e_sof ? e_lv : x_lv;\n  n_fan = e_sof ? e_fan : x_fan;\n  n_seq = e_sof ? fseq : x_seq;\n";
     s += "  n_addr = e_sof ? wp : x_addr;\n  n_age = e_sof ? 9'd0 : x_age;\n";
     s += "  n_bytes = (e_sof ? 32'd0 : x_bytes) + {25'd0, e_pc};\n";
-    s += "  n_end = e_valid & e_last & enable;\n";
+    s += "  n_end = e_valid & e_last & enable & ~clearing;\n";
     let _ = writeln!(s, "  n_late = n_age > 9'd{};\nend", DELAY - DELAY_MARGIN);
     s += "always @(posedge clock) begin\n";
     s += "  wp <= wp + 1'b1;\n";
@@ -521,13 +556,15 @@ fn bank(b: usize) -> String {
     let mut s = String::new();
     let p = format!("k{b}_");
     let _ = writeln!(s, "// ---- bank {b} ----");
-    let _ = writeln!(
-        s,
-        "(* ram_style = \"ultra\" *) reg [{}:0] {p}mem [0:{}];",
-        ROW_BITS - 1,
-        (1 << BUCKET_BITS) - 1
-    );
-    let _ = writeln!(s, "reg {p}gv, {p}gpeek, {p}hv, {p}hpeek, {p}iwe, {p}jwe;");
+    for h in 0..2 {
+        let _ = writeln!(
+            s,
+            "(* ram_style = \"ultra\" *) reg [{}:0] {p}m{h} [0:{}];",
+            ROW_BITS - 1,
+            (1 << BUCKET_BITS) - 1
+        );
+    }
+    let _ = writeln!(s, "reg {p}gv, {p}gpeek, {p}hv, {p}hpeek, {p}iwe, {p}jwe;\nreg {p}ghalf, {p}hhalf, {p}ihalf, {p}jhalf;");
     let _ = writeln!(s, "reg [11:0] {p}gb, {p}hb, {p}ib, {p}jb;\nreg [319:0] {p}gk, {p}hk;\nreg [63:0] {p}gtp, {p}gtb, {p}htp, {p}htb;");
     let _ = writeln!(
         s,
@@ -535,7 +572,7 @@ fn bank(b: usize) -> String {
     );
     let _ = writeln!(
         s,
-        "reg [{}:0] {p}q, {p}row, {p}irow, {p}jrow, {p}nrow;",
+        "reg [{}:0] {p}q0, {p}q1, {p}q, {p}row, {p}irow, {p}jrow, {p}nrow;",
         ROW_BITS - 1
     );
     let _ = writeln!(s, "reg [3:0] {p}hit, {p}empty;\nreg [1:0] {p}way;\nreg {p}found, {p}full, {p}over, {p}was_crossed;");
@@ -552,7 +589,11 @@ fn bank(b: usize) -> String {
     s += "  for (l = 3; l >= 0; l = l - 1)\n";
     let _ = writeln!(s, "    if (n_end & n_lv[l] & (n_bank[l] == 2'd{b})) begin {p}req = 1'b1; {p}lane = l[1:0]; end");
     // H: the freshest row, the ways compared, the entry updated.
-    let _ = writeln!(s, "  {p}row = ({p}iwe & ({p}ib == {p}hb)) ? {p}irow : ({p}jwe & ({p}jb == {p}hb)) ? {p}jrow : {p}q;");
+    let _ = writeln!(s, "  {p}q = {p}hhalf ? {p}q1 : {p}q0;");
+    let _ = writeln!(
+        s,
+        "  {p}row = ({p}iwe & ({p}ib == {p}hb) & ({p}ihalf == {p}hhalf)) ? {p}irow : ({p}jwe & ({p}jb == {p}hb) & ({p}jhalf == {p}hhalf)) ? {p}jrow : {p}q;"
+    );
     s += "  for (k = 0; k < 4; k = k + 1) begin\n";
     let _ = writeln!(
         s,
@@ -590,8 +631,14 @@ fn bank(b: usize) -> String {
         "  {p}gk <= n_key[{p}lane]; {p}gtp <= n_thp[{p}lane]; {p}gtb <= n_thb[{p}lane];"
     );
     let _ = writeln!(s, "  {p}grule <= n_rule[{p}lane]; {p}gbytes <= n_bytes;");
-    let _ = writeln!(s, "  {p}q <= {p}mem[{p}gb];");
+    // Each half's read port: the update path's when its requests are for that half, else the scanner's.
+    let _ = writeln!(s, "  {p}ghalf <= cur_next;");
+    let _ = writeln!(s, "  {p}q0 <= {p}m0[{p}ghalf ? scan_b : {p}gb];\n  {p}q1 <= {p}m1[{p}ghalf ? {p}gb : scan_b];");
     let _ = writeln!(s, "  {p}hv <= {p}gv; {p}hpeek <= {p}gpeek; {p}hb <= {p}gb; {p}hk <= {p}gk; {p}htp <= {p}gtp; {p}htb <= {p}gtb;");
+    let _ = writeln!(
+        s,
+        "  {p}hhalf <= {p}ghalf; {p}ihalf <= {p}hhalf; {p}jhalf <= {p}ihalf;"
+    );
     let _ = writeln!(s, "  {p}hrule <= {p}grule; {p}hbytes <= {p}gbytes;");
     // H -> I.
     let _ = writeln!(
@@ -604,7 +651,14 @@ fn bank(b: usize) -> String {
     );
     let _ = writeln!(s, "  {p}rfull <= {p}hv & {p}full; {p}rnew <= {p}hv & ~{p}found & ~{p}full; {p}rrule <= {p}hrule;");
     // I: the write; j keeps the row one cycle more for forwarding.
-    let _ = writeln!(s, "  if ({p}iwe) {p}mem[{p}ib] <= {p}irow;");
+    // Writes: the sweep after reset, else the update, else the scanner's clear (never one half both).
+    for h in 0..2 {
+        let sel = if h == 0 { "~" } else { "" };
+        let _ = writeln!(
+            s,
+            "  if (clearing) {p}m{h}[clr_b] <= {{{ROW_BITS}{{1'b0}}}};\n  else if ({p}iwe & {sel}{p}ihalf) {p}m{h}[{p}ib] <= {p}irow;\n  else if (s_rd & {sel}sh) {p}m{h}[s_addr] <= {{{ROW_BITS}{{1'b0}}}};"
+        );
+    }
     let _ = writeln!(s, "  {p}jwe <= {p}iwe; {p}jb <= {p}ib; {p}jrow <= {p}irow;");
     let _ = writeln!(s, "  if (reset) begin {p}gv <= 1'b0; {p}gpeek <= 1'b0; {p}hv <= 1'b0; {p}hpeek <= 1'b0; {p}iwe <= 1'b0; {p}jwe <= 1'b0; {p}rv <= 1'b0; {p}rcross <= 1'b0; {p}rfull <= 1'b0; {p}rnew <= 1'b0; end");
     s += "end\n";
@@ -707,7 +761,206 @@ fn merge_and_delay() -> String {
     s += "always @(*) begin\n";
     s += &beat_unpack("o_x", "o_");
     s += "  o_news = o_n;\n  o_crossed = o_n ? o_c : 32'd0;\n  o_uncounted = o_n ? o_u : 32'd0;\n";
-    s += "  counters = {c_late, c_crossed, c_fanout, c_full, c_new, c_updates, c_frames};\nend\n";
+    s += "  counters = {c_elate, c_records, c_reports, c_epochs, c_late, c_crossed, c_fanout, c_full, c_new, c_updates, c_frames};\nend\n";
+    s
+}
+
+/// Epochs: arming, the boundary, the flip of the table halves, the refused count per half, the
+/// sweep that clears both halves after reset.
+fn epochs() -> String {
+    let ts = field_at("ts");
+    let mut s = String::new();
+    s += "always @(*) begin\n";
+    s += "  ep_on = epochs_on & (epoch_ns != 64'd0);\n  arm = ep_on & ~arm_q;\n";
+    let _ = writeln!(
+        s,
+        "  want_flip = ep_on & ~arm & ((e_valid & e_last & (e_x[{ts} +: 64] >= bound)) | (now >= bound + 64'd{EPOCH_GUARD_NS}));"
+    );
+    s += "  flip = want_flip & ~draining & ~clearing;\n  cur_next = cur ^ flip;\n  sh = ~cur;\nend\n";
+    s += "always @(posedge clock) begin\n";
+    s += "  arm_q <= ep_on;\n";
+    s += "  if (arm) begin bound <= epoch_start; epoch_no <= 32'd0; end\n";
+    s += "  if (flip) begin\n    cur <= ~cur; bound <= bound + epoch_ns; epoch_no <= epoch_no + 32'd1;\n";
+    s += "    d_epoch <= epoch_no; d_end <= bound; d_len <= epoch_ns; draining <= 1'b1; late_mark <= 1'b0;\n";
+    s += "    c_epochs <= c_epochs + 64'd1;\n  end\n";
+    s += "  if (want_flip & ~flip & ~late_mark) begin c_elate <= c_elate + 64'd1; late_mark <= 1'b1; end\n";
+    s += "  if (rp_on & (rp_j == rp_n) & rp_last) draining <= 1'b0;\n";
+    // Refused updates per half: fanout at the frame's end, bucket-full at I (of its own half).
+    s += "  refused0 <= ((flip & ~cur_next) ? 32'd0 : refused0) + ((n_end & ~cur_next) ? {25'd0, popcount32(n_fan)} : 32'd0) + (~k0_ihalf ? {29'd0, n_full} : 32'd0);\n";
+    s += "  refused1 <= ((flip & cur_next) ? 32'd0 : refused1) + ((n_end & cur_next) ? {25'd0, popcount32(n_fan)} : 32'd0) + (k0_ihalf ? {29'd0, n_full} : 32'd0);\n";
+    let _ = writeln!(
+        s,
+        "  if (clearing) begin clr_b <= clr_b + 12'd1; if (clr_b == 12'd{}) clearing <= 1'b0; end",
+        (1 << BUCKET_BITS) - 1
+    );
+    s += "  if (reset) begin\n    cur <= 1'b0; arm_q <= 1'b0; clearing <= 1'b1; clr_b <= 12'd0; draining <= 1'b0; late_mark <= 1'b0;\n";
+    s += "    bound <= 64'd0; epoch_no <= 32'd0; refused0 <= 32'd0; refused1 <= 32'd0; c_epochs <= 64'd0; c_elate <= 64'd0;\n  end\nend\n";
+    s += "always @(*) status = {epoch_no[15:0], 14'd0, draining, ~clearing};\n";
+    s
+}
+
+/// The scanner: after a flip, reads bucket by bucket the half just closed (all banks at once),
+/// clears each row it read, and hands the held entries one per cycle to the record FIFO.
+fn scanner() -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "reg [{}:0] rb [0:{}];\nreg [15:0] rmask, rpick;\nreg [3:0] rk;",
+        ROW_BITS - 1,
+        BANKS - 1
+    );
+    s += "reg [511:0] rf [0:31];\nreg [4:0] rf_w, rf_r;\nreg [5:0] rf_n;\nreg push, pop;\nreg [511:0] rentry;\nreg [15:0] s_valid;\n";
+    let valid: Vec<String> = (0..BANKS)
+        .rev()
+        .flat_map(|b| {
+            (0..WAYS)
+                .rev()
+                .map(move |w| format!("(sh ? k{b}_q1[{0}] : k{b}_q0[{0}])", 512 * w + 448))
+        })
+        .collect();
+    s += "always @(*) begin\n";
+    let _ = writeln!(s, "  s_valid = {{{}}};", valid.join(", "));
+    s += "  rpick = rmask & (~rmask + 16'd1);\n  rk = 4'd0;\n";
+    s += "  for (k = 0; k < 16; k = k + 1) if (rpick[k]) rk = k[3:0];\n";
+    s += "  rentry = rb[rk[3:2]][512*rk[1:0] +: 512];\n";
+    s += "  push = (rmask != 16'd0) & (rf_n != 6'd32);\n";
+    // One bucket a cycle while the rows read are empty; a row with entries waits for the last
+    // of its entries to be handed on.
+    s += "  s_issue = s_scan & (s_wait == 3'd0) & ~s_all & (~s_rd | (s_valid == 16'd0)) & ((rmask & ~(push ? rpick : 16'd0)) == 16'd0);\n";
+    s += "  s_done = s_scan & (s_wait == 3'd0) & s_all & ~s_rd & (rmask == 16'd0);\nend\n";
+    s += "always @(posedge clock) begin\n";
+    // Start four cycles after the flip: requests for the closed half have left the banks by then.
+    s += "  if (flip) begin s_scan <= 1'b1; s_wait <= 3'd4; scan_b <= 12'd0; s_all <= 1'b0; end\n";
+    s += "  else if (s_wait != 3'd0) s_wait <= s_wait - 3'd1;\n";
+    s += "  s_rd <= s_issue;\n";
+    let _ = writeln!(s, "  if (s_issue) begin s_addr <= scan_b; scan_b <= scan_b + 12'd1; if (scan_b == 12'd{}) s_all <= 1'b1; end", (1 << BUCKET_BITS) - 1);
+    s += "  if (s_rd) begin\n";
+    for b in 0..BANKS {
+        let _ = writeln!(s, "    rb[{b}] <= sh ? k{b}_q1 : k{b}_q0;");
+    }
+    s += "    rmask <= s_valid;\n  end else if (push) rmask <= rmask & ~rpick;\n";
+    s += "  if (push) begin rf[rf_w] <= record(rentry); rf_w <= rf_w + 5'd1; end\n";
+    s += "  if (pop) rf_r <= rf_r + 5'd1;\n";
+    s += "  rf_n <= rf_n + {5'd0, push} - {5'd0, pop};\n";
+    s += "  if (rp_on & (rp_j == rp_n) & rp_last) s_scan <= 1'b0;\n";
+    s += "  if (reset) begin s_scan <= 1'b0; s_rd <= 1'b0; s_wait <= 3'd0; rmask <= 16'd0; rf_w <= 5'd0; rf_r <= 5'd0; rf_n <= 6'd0; end\nend\n";
+    // An entry as a report record (proto::report): key, packets, bytes big-endian, then flags.
+    s += "function [511:0] record(input [511:0] e);\n  integer i;\n  begin\n    record = 512'd0;\n";
+    s += "    for (i = 0; i < 40; i = i + 1) record[8*i +: 8] = e[440 - 8*i +: 8];\n";
+    s += "    for (i = 0; i < 8; i = i + 1) begin\n      record[320 + 8*i +: 8] = e[56 - 8*i +: 8];\n      record[384 + 8*i +: 8] = e[120 - 8*i +: 8];\n    end\n";
+    s += "    record[448] = e[449];\n  end\nendfunction\n";
+    s
+}
+
+/// The report builder: frames of up to MAX_RECORDS records placed where the output stream has
+/// room. It starts a frame only while the tag stage is empty, nothing is on its way to it, and
+/// the delay line shows the next `n + 2` beats free, so no data frame ever waits for a report.
+fn reports() -> String {
+    use vantage_proto::header::{REPORT_LEN, TLV_REPORT, VERSION};
+    use vantage_proto::report::{
+        MAX_RECORDS, RECORD_BYTES, REPORT_DST_MAC, REPORT_ETHERTYPE, REPORT_HEADER_BYTES,
+        REPORT_SRC_MAC,
+    };
+    let mut s = String::new();
+    let window = MAX_RECORDS + 2;
+    let mac = |m: [u8; 6]| {
+        format!(
+            "48'h{}",
+            m.iter().map(|b| format!("{b:02x}")).collect::<String>()
+        )
+    };
+    let _ = writeln!(
+        s,
+        "localparam [47:0] RPT_DST = {};\nlocalparam [47:0] RPT_SRC = {};",
+        mac(REPORT_DST_MAC),
+        mac(REPORT_SRC_MAC)
+    );
+    let _ = writeln!(
+        s,
+        "localparam [15:0] RPT_VER_WORDS = 16'h{:02x}{:02x};",
+        VERSION,
+        REPORT_HEADER_BYTES / 4
+    );
+    let _ = writeln!(s, "localparam [15:0] RPT_TLV = 16'h{TLV_REPORT:02x}{REPORT_LEN:02x};\nlocalparam [15:0] RPT_ET = 16'h{REPORT_ETHERTYPE:04x};");
+    let _ = writeln!(
+        s,
+        "reg [{}:0] vsr;\nreg [7:0] hist;\nreg [4:0] fr, room, nrec;\nreg go, go_last;",
+        DELAY - 1
+    );
+    s += "reg [15:0] rp_idx, h_n, h_flags;\nreg [31:0] rp_total, rp_refused, rp_sum;\nreg [511:0] hbeat;\n";
+    s += "reg r_valid_q, r_last_q;\nreg [511:0] r_data_q;\n";
+    s += "always @(*) begin\n";
+    // fr: how many reads from now on meet only empty delay-line slots (up to the window).
+    let _ = writeln!(s, "  fr = 5'd{window};");
+    let _ = writeln!(
+        s,
+        "  for (k = {}; k >= 0; k = k - 1) if (vsr[{} - k]) fr = k[4:0];",
+        window - 1,
+        DELAY - 1
+    );
+    s += "  room = (fr >= 5'd2) ? fr - 5'd2 : 5'd0;\n";
+    let _ = writeln!(
+        s,
+        "  nrec = (rf_n >= 6'd{MAX_RECORDS}) ? 5'd{MAX_RECORDS} : rf_n[4:0];"
+    );
+    s += "  if (room < nrec) nrec = room;\n";
+    s += "  go_last = s_done & ({1'b0, nrec} == rf_n);\n";
+    // A frame goes when it is full, when the epoch's last records are in the FIFO, or when the
+    // FIFO is full (the scanner waits): then whatever fits the gap.
+    let _ = writeln!(
+        s,
+        "  go = draining & ~rp_on & tag_idle & (hist == 8'd0) & (fr >= 5'd2) & s_scan & (s_wait == 3'd0) &\n       (((nrec != 5'd0) & ((nrec == 5'd{MAX_RECORDS}) | (rf_n == 6'd32) | s_done)) | ((rf_n == 6'd0) & s_done));"
+    );
+    s += "  pop = rp_on & (rp_j != 5'd0);\n";
+    s += "  rp_refused = sh ? refused1 : refused0;\n  rp_sum = rp_total + {27'd0, rp_n};\n";
+    let _ = writeln!(
+        s,
+        "  h_n = {{11'd0, rp_n}};\n  h_flags = {{7'd0, rp_last, 8'd{}}};",
+        RECORD_BYTES / 4
+    );
+    // Beat 0, byte i at bits 8i+7..8i (proto::report's diagram).
+    s += "  hbeat = 512'd0;\n";
+    let mut put = |off: usize, bytes: usize, expr: &str| {
+        for i in 0..bytes {
+            let _ = writeln!(
+                s,
+                "  hbeat[{} +: 8] = {expr}[{} +: 8];",
+                8 * (off + i),
+                8 * (bytes - 1 - i)
+            );
+        }
+    };
+    put(0, 6, "RPT_DST");
+    put(6, 6, "RPT_SRC");
+    put(12, 2, "ethertype");
+    put(14, 2, "RPT_VER_WORDS");
+    put(16, 2, "RPT_TLV");
+    put(18, 4, "d_epoch");
+    put(22, 2, "h_n");
+    put(24, 2, "rp_idx");
+    put(26, 2, "h_flags");
+    put(28, 8, "d_end");
+    put(36, 8, "d_len");
+    put(44, 4, "rp_sum");
+    put(48, 4, "rp_refused");
+    put(60, 2, "RPT_ET");
+    s += "end\n";
+    s += "always @(posedge clock) begin\n";
+    let _ = writeln!(
+        s,
+        "  vsr <= {{vsr[{}:0], e_valid}};\n  hist <= {{hist[6:0], vsr[{}]}};",
+        DELAY - 2,
+        DELAY - 1
+    );
+    s += "  if (go) begin rp_on <= 1'b1; rp_j <= 5'd0; rp_n <= nrec; rp_last <= go_last; end\n";
+    s += "  if (rp_on) begin\n    rp_j <= rp_j + 5'd1;\n";
+    s += "    if (rp_j == rp_n) begin\n      rp_on <= 1'b0; c_reports <= c_reports + 64'd1;\n";
+    s += "      rp_idx <= rp_last ? 16'd0 : rp_idx + 16'd1; rp_total <= rp_last ? 32'd0 : rp_sum;\n    end\n  end\n";
+    s += "  if (pop) c_records <= c_records + 64'd1;\n";
+    s += "  r_valid_q <= rp_on;\n  r_last_q <= rp_on & (rp_j == rp_n);\n  r_data_q <= (rp_j == 5'd0) ? hbeat : rf[rf_r];\n";
+    s += "  if (reset) begin\n    vsr <= 0; hist <= 8'd0; rp_on <= 1'b0; rp_idx <= 16'd0; rp_total <= 32'd0; r_valid_q <= 1'b0;\n";
+    s += "    c_reports <= 64'd0; c_records <= 64'd0;\n  end\nend\n";
+    s += "always @(*) begin\n  r_valid = r_valid_q;\n  r_last = r_last_q;\n  r_data = r_data_q;\nend\n";
     s
 }
 

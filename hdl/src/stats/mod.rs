@@ -25,6 +25,24 @@ pub struct Stats {
     pub reset: Signal<In, Bit>,
     /// stats.CONTROL bit 0.
     pub enable: Signal<In, Bit>,
+    /// stats.CONTROL bit 1.
+    pub epochs_on: Signal<In, Bit>,
+    /// stats.EPOCH_NS.
+    pub epoch_ns: Signal<In, Bits<64>>,
+    /// stats.EPOCH_START.
+    pub epoch_start: Signal<In, Bits<64>>,
+    /// The timestamp counter, ns.
+    pub now: Signal<In, Bits<64>>,
+    /// tag.ETHERTYPE.
+    pub ethertype: Signal<In, Bits<16>>,
+    /// The tag stage holds no beat.
+    pub tag_idle: Signal<In, Bit>,
+    /// Report frames (merged after the tag stage).
+    pub r_valid: Signal<Out, Bit>,
+    pub r_data: Signal<Out, Bits<512>>,
+    pub r_last: Signal<Out, Bit>,
+    /// stats.STATUS.
+    pub status: Signal<Out, Bits<32>>,
     /// stats.LANE_BITS.
     pub lane_bits: Signal<In, Bits<2>>,
     /// stats.HASH_KEY0..10, byte 0 in the top bits.
@@ -59,6 +77,16 @@ impl Logic for Stats {
         self.core.clock.next = self.clock.val();
         self.core.reset.next = self.reset.val();
         self.core.enable.next = self.enable.val();
+        self.core.epochs_on.next = self.epochs_on.val();
+        self.core.epoch_ns.next = self.epoch_ns.val();
+        self.core.epoch_start.next = self.epoch_start.val();
+        self.core.now.next = self.now.val();
+        self.core.ethertype.next = self.ethertype.val();
+        self.core.tag_idle.next = self.tag_idle.val();
+        self.r_valid.next = self.core.r_valid.val();
+        self.r_data.next = self.core.r_data.val();
+        self.r_last.next = self.core.r_last.val();
+        self.status.next = self.core.status.val();
         self.core.lane_bits.next = self.lane_bits.val();
         self.core.hash_key.next = self.hash_key.val();
         self.core.rules.next = self.rules.val();

@@ -106,6 +106,9 @@ pub struct Tag {
     pub tagged_count: Signal<Out, Bits<64>>,
     /// The counters packed in the order of `COUNTER_ORDER`, first in the low bits.
     pub counter_words: Signal<Out, Bits<{ 64 * COUNTER_ORDER.len() }>>,
+    /// No beat waits in the FIFO and no overflow beat is pending: the output is free next cycle
+    /// unless a beat arrives.
+    pub idle: Signal<Out, Bit>,
     /// version, words, TIMESTAMP type, TIMESTAMP length (header bytes 2..6).
     fixed1: Constant<Bits<32>>,
     /// FLOW type and length (header bytes 14..16).
@@ -185,6 +188,7 @@ impl Default for Tag {
             flagged: Default::default(),
             tagged_count: Default::default(),
             counter_words: Default::default(),
+            idle: Default::default(),
             fixed1: Constant::new((fixed1 as u64).to_bits()),
             fixed2: Constant::new((fixed2 as u64).to_bits()),
             fixed1_long: Constant::new((fixed1_long as u64).to_bits()),
@@ -302,6 +306,7 @@ impl Logic for Tag {
             | (bit_cast::<288, 16>(self.fixed3.val()) << 80)
             | (bit_cast::<288, 32>(self.head.val().crossed) << 48)
             | (bit_cast::<288, 32>(self.head.val().uncounted) << 16);
+        self.idle.next = (self.count.q.val() == 0) & !self.extra_pending.q.val();
         self.pop.next = false;
         self.tag_now.next = self.tagging.q.val();
         self.long_now.next = self.long.q.val();

@@ -20,7 +20,7 @@
 use super::rules::{FrameFacts, GroupKey};
 use std::collections::HashMap;
 use vantage_proto::flags::ParseFlags;
-use vantage_proto::report::{Record, EPOCH_GUARD_NS};
+use vantage_proto::report::{Record, ReportFrame, ReportInfo, EPOCH_GUARD_NS, MAX_RECORDS};
 use vantage_proto::stats::{
     control, locate, word, Entry, Location, RuleWords, DEFAULT_HASH_KEY, HASH_KEY_BYTES, LANES,
     RULES, RULE_WORDS, WAYS,
@@ -103,6 +103,43 @@ pub struct EpochReport {
     pub refused: u32,
     /// Every group held, in table order.
     pub records: Vec<Record>,
+    /// How many frames ended before the one that closed the epoch (all of them on a quiet link).
+    pub closed_after: usize,
+}
+
+impl EpochReport {
+    /// As report frames of `MAX_RECORDS` records each (at least one frame). The device may cut
+    /// them smaller to fit gaps in the traffic; the records and their order are the same.
+    pub fn frames(&self) -> Vec<ReportFrame> {
+        let chunks: Vec<&[Record]> = if self.records.is_empty() {
+            vec![&[]]
+        } else {
+            self.records.chunks(MAX_RECORDS).collect()
+        };
+        let mut sent = 0u32;
+        let last = chunks.len() - 1;
+        chunks
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                sent += c.len() as u32;
+                let info = ReportInfo {
+                    epoch: self.epoch,
+                    records: c.len() as u16,
+                    index: i as u16,
+                    last: i == last,
+                    epoch_end_ns: self.end_ns,
+                    epoch_ns: self.epoch_ns,
+                    epoch_records: sent,
+                    refused: self.refused,
+                };
+                ReportFrame {
+                    info,
+                    records: c.to_vec(),
+                }
+            })
+            .collect()
+    }
 }
 
 /// The bounded group table and its counters.
@@ -115,6 +152,7 @@ pub struct StatsStage {
     epoch: u32,
     bound: u64,
     refused: u32,
+    frames_ended: usize,
     /// Reports of the closed epochs, oldest first.
     pub reports: Vec<EpochReport>,
 }
@@ -129,6 +167,7 @@ impl StatsStage {
             epoch: 0,
             bound,
             refused: 0,
+            frames_ended: 0,
             reports: Vec::new(),
         }
     }
@@ -142,6 +181,7 @@ impl StatsStage {
         while self.epochs_on() && ts_ns >= self.bound {
             self.close_epoch();
         }
+        self.frames_ended += 1;
     }
 
     /// Nothing more arrives before time `now_ns`: close the epochs a quiet link closes.
@@ -181,6 +221,7 @@ impl StatsStage {
             epoch_ns: self.config.epoch_ns,
             refused: self.refused,
             records,
+            closed_after: self.frames_ended,
         });
         self.rows.clear();
         self.epoch = self.epoch.wrapping_add(1);

@@ -7,13 +7,37 @@ use std::path::PathBuf;
 use vantage_driver::Device;
 use vantage_model::{Config, ModelOutput};
 use vantage_proto::axis::{LaneFrame, TimedBeat};
+use vantage_proto::report::ReportFrame;
 use vantage_sim::Sim;
 
 /// What the RTL put out: frames, counters read through the registers, and the raw beats.
 pub struct RtlOutput {
+    /// Every frame out but the report frames.
     pub frames: Vec<LaneFrame>,
     pub counters: BTreeMap<String, u64>,
     pub beats: Vec<TimedBeat>,
+    /// The report frames, decoded, in the order they came out.
+    pub reports: Vec<ReportFrame>,
+}
+
+/// Counters of report frames sent (their timing is the device's).
+pub const REPORT_COUNTERS: [&str; 2] = ["stats.reports", "stats.records"];
+
+/// Datapath cycles set aside for arming epochs before the input starts.
+const ARMING_CYCLES: u64 = 5000;
+
+/// Split decoded report frames from the rest (a damaged report frame fails the test).
+pub fn split_reports(frames: Vec<LaneFrame>, ethertype: u16) -> (Vec<ReportFrame>, Vec<LaneFrame>) {
+    let mut reports = Vec::new();
+    let mut rest = Vec::new();
+    for f in frames {
+        match ReportFrame::decode(&f.bytes(), ethertype) {
+            Ok(Some(r)) => reports.push(r),
+            Ok(None) => rest.push(f),
+            Err(e) => panic!("damaged report frame: {e}"),
+        }
+    }
+    (reports, rest)
 }
 
 /// Run `input` (cycles counted from 0) through a fresh device configured like `config`. Returns
@@ -42,12 +66,26 @@ pub fn run_rtl_keep(
             .expect("rules");
     }
     let (cycle, value, inc) = dev.timebase().expect("timebase");
-    let model_config = Config {
+    let mut model_config = Config {
         time: vantage_model::TimeBase { cycle, value, inc },
         ..config.clone()
     };
     drop(dev);
-    let start = sim.cycle() + 4;
+    let mut start = sim.cycle() + 4;
+    // Epochs: `config.stats.epoch_start` counts from the first input cycle's time.
+    if config.stats.epochs {
+        start += ARMING_CYCLES;
+        let at = model_config.time.ns_at(start) + config.stats.epoch_start;
+        let mut dev = Device::new(&mut sim);
+        dev.discover().expect("discover");
+        dev.arm_epochs(config.stats.epoch_ns, at)
+            .expect("arm epochs");
+        model_config.stats.epoch_start = at;
+        assert!(
+            sim.cycle() < start,
+            "arming took more than {ARMING_CYCLES} cycles"
+        );
+    }
     let shifted: Vec<TimedBeat> = input
         .iter()
         .map(|b| TimedBeat {
@@ -56,14 +94,16 @@ pub fn run_rtl_keep(
         })
         .collect();
     let beats = sim.run(&shifted).expect("rtl run");
-    let frames = LaneFrame::from_beats(beats.iter().map(|b| &b.beat))
+    let all = LaneFrame::from_beats(beats.iter().map(|b| &b.beat))
         .expect("output ends with a whole frame");
+    let (reports, frames) = split_reports(all, config.ethertype);
     let counters = Device::new(&mut sim).snapshot().expect("snapshot");
     (
         RtlOutput {
             frames,
             counters,
             beats,
+            reports,
         },
         shifted,
         model_config,
@@ -96,6 +136,10 @@ pub fn assert_same_keep(
         }
     }
     for (name, value) in &model.counters {
+        // Report frames go out when the output has room: after the run, the epoch test checks them.
+        if config.stats.epochs && REPORT_COUNTERS.contains(&name.as_str()) {
+            continue;
+        }
         assert_eq!(rtl.counters.get(name), Some(value), "counter {name}");
     }
     (rtl, model, sim, (driven, model_config))
