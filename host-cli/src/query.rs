@@ -29,14 +29,18 @@ pub fn run(text: &str, device: &str, capture: Option<&Path>, top: usize) -> anyh
         let enc = dev
             .load_rules(&q.rules)
             .with_context(|| format!("loading the query's rule into device {device}"))?;
+        let start = dev
+            .arm_aligned_epochs(q.rules.epoch_ms.saturating_mul(1_000_000))
+            .with_context(|| format!("arming the query's epochs on device {device}"))?;
         println!(
-            "placed:  hardware (device {device}: rule 1 on lane {}, counting on)",
-            lane_of(&enc.rules[0])
+            "placed:  hardware (device {device}: rule 1 on lane {}, counting on, epochs of {} ms from {start} ns, reports as report frames)",
+            lane_of(&enc.rules[0]),
+            q.rules.epoch_ms
         );
         if let Some(path) = capture {
-            // The device's stats stage has no epochs or reports yet: a capture's per-epoch figures
-            // come from the model's stats stage.
-            println!("capture: epochs and reports in software (the device's stats stage has no epoch reports yet)");
+            // A capture file does not pass through the device: its per-epoch figures come from
+            // the model's stats stage (`vantage sim --rules` runs one through the simulated RTL).
+            println!("capture: epochs and reports in software (the capture does not pass through the device)");
             run_in_software(&q, path, top)?;
         }
         return Ok(());

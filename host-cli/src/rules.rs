@@ -81,9 +81,12 @@ pub fn load(path: &Path, spec: &str) -> anyhow::Result<()> {
             }
         );
     }
-    // The V-ST block has no epoch register yet: say so rather than drop the setting silently.
+    let epoch_ns = set.epoch_ms.saturating_mul(1_000_000);
+    let start = dev
+        .arm_aligned_epochs(epoch_ns)
+        .with_context(|| format!("arming epochs of {} ms on device {spec}", set.epoch_ms))?;
     println!(
-        "epoch_ms {} is not loaded: the stats block has no epoch register yet",
+        "epochs of {} ms armed: the first boundary at {start} ns of the device's clock; each epoch's groups leave as report frames",
         set.epoch_ms
     );
     Ok(())

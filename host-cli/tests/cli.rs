@@ -369,7 +369,7 @@ fn query_is_placed_in_software_and_runs_over_a_capture() {
     );
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
-        text.contains("placed:  hardware (device sim: rule 1 on lane 0, counting on)"),
+        text.contains("placed:  hardware (device sim: rule 1 on lane 0, counting on, epochs of 3600000 ms from 7200000000000 ns"),
         "{text}"
     );
     assert!(text.contains("epoch 0:"), "{text}");
@@ -437,8 +437,11 @@ fn rules_load_then_show_through_a_register_image() {
         text.contains("\n 2. SYNs from 10/8  lane 1  (first match: stops here)\n"),
         "{text}"
     );
-    assert!(text.contains("epoch_ms 60000 is not loaded"), "{text}");
-    assert_eq!(word_at(&img, 0x100C), 1, "counting on");
+    // The image's clock reads 0: boundaries at multiples of 60 s, the first one epoch ahead.
+    assert!(text.contains("epochs of 60000 ms armed: the first boundary at 120000000000 ns"), "{text}");
+    assert_eq!(word_at(&img, 0x100C), 3, "counting and epochs on");
+    assert_eq!((word_at(&img, 0x10C4), word_at(&img, 0x10C8)), (0xF847_5800, 0xD), "EPOCH_NS = 60e9");
+    assert_eq!((word_at(&img, 0x10CC), word_at(&img, 0x10D0)), (0xF08E_B000, 0x1B), "EPOCH_START = 120e9");
     assert_eq!(
         word_at(&img, 0x1480),
         0x78C7,
