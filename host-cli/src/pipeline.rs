@@ -57,7 +57,7 @@ pub fn write_frames(
     let mut packets = Vec::with_capacity(output.len());
     for f in output {
         let bytes = f.bytes();
-        if !is_report(&bytes) {
+        if !vantage_proto::report::looks_like_report(&bytes) {
             ts = input.get(data).map_or(last_ts, |x| x.0);
             data += 1;
         }
@@ -68,17 +68,6 @@ pub fn write_frames(
     }
     vantage_capture::write(path, &packets)?;
     Ok(())
-}
-
-/// Whether an output frame is a report frame of the stats stage (any EtherType configuration:
-/// the fixed MACs, the REPORT tag and the trailing EtherType mark it).
-fn is_report(bytes: &[u8]) -> bool {
-    use vantage_proto::report::{REPORT_DST_MAC, REPORT_ETHERTYPE, REPORT_SRC_MAC};
-    bytes.len() >= 64
-        && bytes[..6] == REPORT_DST_MAC
-        && bytes[6..12] == REPORT_SRC_MAC
-        && bytes[16] == vantage_proto::header::TLV_REPORT
-        && bytes[60..62] == REPORT_ETHERTYPE.to_be_bytes()
 }
 
 /// The `--rules` file, placed on the lanes, and its epoch length in ns (0: no epochs).
@@ -287,7 +276,7 @@ fn compare_with_model(
     };
     let model = vantage_model::run(&config, beats);
     let (reports, frames): (Vec<&LaneFrame>, Vec<&LaneFrame>) =
-        frames.iter().partition(|f| is_report(&f.bytes()));
+        frames.iter().partition(|f| vantage_proto::report::looks_like_report(&f.bytes()));
     same_reports(&config, beats, &reports)?;
     if model.frames.len() != frames.len() {
         bail!(

@@ -59,6 +59,16 @@ const _: () = assert!(
     "beat 0 is MACs, header, EtherType, pad"
 );
 
+/// Whether `bytes` (a frame, or its first beat) start like a report frame: the fixed MACs, the
+/// REPORT tag and the EtherType after the header, whatever EtherType the header itself has.
+pub fn looks_like_report(bytes: &[u8]) -> bool {
+    bytes.len() >= RECORDS_OFFSET
+        && bytes[..6] == REPORT_DST_MAC
+        && bytes[6..12] == REPORT_SRC_MAC
+        && bytes[16] == crate::header::TLV_REPORT
+        && bytes[60..62] == REPORT_ETHERTYPE.to_be_bytes()
+}
+
 /// The REPORT tag's value.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ReportInfo {
@@ -281,6 +291,8 @@ mod tests {
         assert_eq!(f[27], 16);
         assert_eq!(&f[60..64], &[0x88, 0xB6, 0, 0]);
         assert_eq!(&f[64 + 40..64 + 48], &8u64.to_be_bytes());
+        assert!(looks_like_report(&f) && looks_like_report(&f[..64]));
+        assert!(!looks_like_report(&f[..63]) && !looks_like_report(&[0u8; 128]));
     }
 
     #[test]

@@ -465,22 +465,12 @@ impl RegisterAccess for Sim {
     }
 }
 
-/// Whether a frame's first beat is a report frame's (the stats stage makes those; they are not
-/// among the frames that went in).
-pub fn is_report_start(beat: &vantage_proto::axis::Beat) -> bool {
-    use vantage_proto::report::{REPORT_DST_MAC, REPORT_ETHERTYPE, REPORT_SRC_MAC};
-    beat.data[..6] == REPORT_DST_MAC
-        && beat.data[6..12] == REPORT_SRC_MAC
-        && beat.data[16] == vantage_proto::header::TLV_REPORT
-        && beat.data[60..62] == REPORT_ETHERTYPE.to_be_bytes()
-}
-
 /// Complete output frames that are not report frames.
 fn data_frames(out: &[TimedBeat]) -> usize {
     let (mut n, mut start, mut report) = (0, true, false);
     for b in out {
         if start {
-            report = is_report_start(&b.beat);
+            report = vantage_proto::report::looks_like_report(&b.beat.data);
         }
         if b.beat.last && !report {
             n += 1;
