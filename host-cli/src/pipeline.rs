@@ -277,7 +277,7 @@ fn compare_with_model(
     let model = vantage_model::run(&config, beats);
     let (reports, frames): (Vec<&LaneFrame>, Vec<&LaneFrame>) =
         frames.iter().partition(|f| vantage_proto::report::looks_like_report(&f.bytes()));
-    same_reports(&config, beats, &reports)?;
+    same_reports(&config, &model.reports, &reports)?;
     if model.frames.len() != frames.len() {
         bail!(
             "model gives {} frames, the hardware {}",
@@ -316,7 +316,7 @@ fn compare_with_model(
 #[cfg(all(feature = "sim", feature = "model"))]
 fn same_reports(
     config: &vantage_model::Config,
-    beats: &[TimedBeat],
+    model: &[vantage_model::stats::stage::EpochReport],
     reports: &[&LaneFrame],
 ) -> anyhow::Result<()> {
     use vantage_proto::report::ReportFrame;
@@ -326,9 +326,7 @@ fn same_reports(
             .context("a report frame without a REPORT tag")?;
         got.entry(r.info.epoch).or_default().extend(r.records);
     }
-    let stage = vantage_model::run_stats(config, beats);
-    let want: BTreeMap<u32, Vec<vantage_proto::report::Record>> = stage
-        .reports
+    let want: BTreeMap<u32, Vec<vantage_proto::report::Record>> = model
         .iter()
         .map(|r| (r.epoch, r.records.clone()))
         .collect();
@@ -422,7 +420,7 @@ pub fn run_model(args: &RunArgs) -> anyhow::Result<()> {
     let beats = vantage_proto::axis::schedule(&input, args.pacing(), 0);
     let pb = spinner(beats.len(), "modelling");
     let out = vantage_model::run(&config, &beats);
-    let frames = with_reports(&config, &beats, out.frames);
+    let frames = with_reports(&config, &out.reports, out.frames);
     if let Some(pb) = pb {
         pb.finish_and_clear();
     }
@@ -436,32 +434,21 @@ pub fn run_model(args: &RunArgs) -> anyhow::Result<()> {
 #[cfg(feature = "model")]
 fn with_reports(
     config: &vantage_model::Config,
-    beats: &[TimedBeat],
+    reports: &[vantage_model::stats::stage::EpochReport],
     frames: Vec<LaneFrame>,
 ) -> Vec<LaneFrame> {
-    if !config.stats.epochs {
-        return frames;
-    }
-    let stage = vantage_model::run_stats(config, beats);
-    let mut reports = stage.reports.iter().peekable();
+    let encoded = |r: &vantage_model::stats::stage::EpochReport| -> Vec<LaneFrame> {
+        r.frames().iter().map(|rf| LaneFrame::from_bytes(&rf.encode(config.ethertype))).collect()
+    };
+    let mut reports = reports.iter().peekable();
     let mut out = Vec::with_capacity(frames.len());
     for (i, f) in frames.into_iter().enumerate() {
         while let Some(r) = reports.next_if(|r| r.closed_after <= i) {
-            out.extend(
-                r.frames()
-                    .iter()
-                    .map(|rf| LaneFrame::from_bytes(&rf.encode(config.ethertype))),
-            );
+            out.extend(encoded(r));
         }
         out.push(f);
     }
-    for r in reports {
-        out.extend(
-            r.frames()
-                .iter()
-                .map(|rf| LaneFrame::from_bytes(&rf.encode(config.ethertype))),
-        );
-    }
+    out.extend(reports.flat_map(encoded));
     out
 }
 

@@ -84,6 +84,8 @@ pub struct ModelOutput {
     pub frames: Vec<LaneFrame>,
     /// Every parse and tag counter (0 if never incremented).
     pub counters: Counters,
+    /// The stats stage's reports of the epochs closed by the frames, oldest first.
+    pub reports: Vec<stats::stage::EpochReport>,
 }
 
 /// What happened to each frame, for debugging a mismatch with the RTL.
@@ -129,6 +131,7 @@ pub fn run_traced(config: &Config, input: &[TimedBeat]) -> (ModelOutput, Trace) 
     let mut output = ModelOutput {
         frames: Vec::with_capacity(frames.len()),
         counters: Counters::new(),
+        reports: Vec::new(),
     };
     let (mut parse_counters, mut tag_counters) = (
         counters::ParseCounters::default(),
@@ -169,6 +172,7 @@ pub fn run_traced(config: &Config, input: &[TimedBeat]) -> (ModelOutput, Trace) 
         });
     }
     output.counters = counters::to_map(&parse_counters, &tag_counters, &stage.counters);
+    output.reports = stage.reports;
     (output, trace)
 }
 
