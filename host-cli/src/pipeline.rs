@@ -275,8 +275,9 @@ fn compare_with_model(
         ..vantage_model::Config::default()
     };
     let model = vantage_model::run(&config, beats);
-    let (reports, frames): (Vec<&LaneFrame>, Vec<&LaneFrame>) =
-        frames.iter().partition(|f| vantage_proto::report::looks_like_report(&f.bytes()));
+    let (reports, frames): (Vec<&LaneFrame>, Vec<&LaneFrame>) = frames
+        .iter()
+        .partition(|f| vantage_proto::report::looks_like_report(&f.bytes()));
     same_reports(&config, &model.reports, &reports)?;
     if model.frames.len() != frames.len() {
         bail!(
@@ -326,10 +327,8 @@ fn same_reports(
             .context("a report frame without a REPORT tag")?;
         got.entry(r.info.epoch).or_default().extend(r.records);
     }
-    let want: BTreeMap<u32, Vec<vantage_proto::report::Record>> = model
-        .iter()
-        .map(|r| (r.epoch, r.records.clone()))
-        .collect();
+    let want: BTreeMap<u32, Vec<vantage_proto::report::Record>> =
+        model.iter().map(|r| (r.epoch, r.records.clone())).collect();
     if got != want {
         bail!(
             "report records differ: hardware epochs {:?}, model epochs {:?}",
@@ -438,7 +437,10 @@ fn with_reports(
     frames: Vec<LaneFrame>,
 ) -> Vec<LaneFrame> {
     let encoded = |r: &vantage_model::stats::stage::EpochReport| -> Vec<LaneFrame> {
-        r.frames().iter().map(|rf| LaneFrame::from_bytes(&rf.encode(config.ethertype))).collect()
+        r.frames()
+            .iter()
+            .map(|rf| LaneFrame::from_bytes(&rf.encode(config.ethertype)))
+            .collect()
     };
     let mut reports = reports.iter().peekable();
     let mut out = Vec::with_capacity(frames.len());

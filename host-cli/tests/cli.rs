@@ -438,10 +438,21 @@ fn rules_load_then_show_through_a_register_image() {
         "{text}"
     );
     // The image's clock reads 0: boundaries at multiples of 60 s, the first one epoch ahead.
-    assert!(text.contains("epochs of 60000 ms armed: the first boundary at 120000000000 ns"), "{text}");
+    assert!(
+        text.contains("epochs of 60000 ms armed: the first boundary at 120000000000 ns"),
+        "{text}"
+    );
     assert_eq!(word_at(&img, 0x100C), 3, "counting and epochs on");
-    assert_eq!((word_at(&img, 0x10C4), word_at(&img, 0x10C8)), (0xF847_5800, 0xD), "EPOCH_NS = 60e9");
-    assert_eq!((word_at(&img, 0x10CC), word_at(&img, 0x10D0)), (0xF08E_B000, 0x1B), "EPOCH_START = 120e9");
+    assert_eq!(
+        (word_at(&img, 0x10C4), word_at(&img, 0x10C8)),
+        (0xF847_5800, 0xD),
+        "EPOCH_NS = 60e9"
+    );
+    assert_eq!(
+        (word_at(&img, 0x10CC), word_at(&img, 0x10D0)),
+        (0xF08E_B000, 0x1B),
+        "EPOCH_START = 120e9"
+    );
     assert_eq!(
         word_at(&img, 0x1480),
         0x78C7,

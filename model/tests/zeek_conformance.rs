@@ -13,12 +13,39 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
+use vantage_model::stats::hist::HistTable;
 use vantage_model::stats::history::{ConnRecord, Fed, HistoryTable, Side};
 use vantage_proto::flowhash::DEFAULT_KEY;
 
 /// The number of rows whose history and four counts equal Zeek's. A regression fails here;
 /// raise it when the model gets better.
 const EQUAL_FLOOR: usize = 205;
+/// The same for the hardware's history unit (`stats::hist`).
+const HW_EQUAL_FLOOR: usize = 205;
+
+/// A per-connection tracker fed every frame of a trace.
+trait Tracker {
+    fn push(&mut self, ts_ns: u64, frame: &[u8]) -> Fed;
+    fn records(&self) -> Vec<ConnRecord>;
+}
+
+impl Tracker for HistoryTable {
+    fn push(&mut self, ts_ns: u64, frame: &[u8]) -> Fed {
+        HistoryTable::push(self, ts_ns, frame)
+    }
+    fn records(&self) -> Vec<ConnRecord> {
+        self.connections().cloned().collect()
+    }
+}
+
+impl Tracker for HistTable {
+    fn push(&mut self, ts_ns: u64, frame: &[u8]) -> Fed {
+        HistTable::push(self, ts_ns, frame)
+    }
+    fn records(&self) -> Vec<ConnRecord> {
+        self.connections()
+    }
+}
 
 struct Row {
     trace: String,
@@ -183,8 +210,34 @@ const NO_SERVER_PORTS: &[&str] = &[
     "scripts.base.frameworks.logging.field-extension-optional",
 ];
 
+/// The Zeek reference (`stats::history`).
 #[test]
 fn conn_history_and_counts_equal_zeek() {
+    conformance("reference model", EQUAL_FLOOR, |bare| {
+        Box::new(if bare {
+            HistoryTable::with_server_ports(DEFAULT_KEY, &[])
+        } else {
+            HistoryTable::new(DEFAULT_KEY)
+        })
+    });
+}
+
+/// The hardware's history unit as the model states it (`stats::hist`); the RTL equals it
+/// frame for frame (`sim/tests/hist_rtl_vs_model.rs`).
+#[test]
+fn hardware_history_unit_equals_zeek() {
+    conformance("hardware history unit", HW_EQUAL_FLOOR, |bare| {
+        Box::new(if bare {
+            HistTable::with_server_ports(DEFAULT_KEY, &[])
+        } else {
+            HistTable::new(DEFAULT_KEY)
+        })
+    });
+}
+
+/// Run `make`'s tracker (its argument: `likely_server_ports` is empty) over every trace, print
+/// the row table, and require at least `floor` equal rows.
+fn conformance(label: &str, floor: usize, make: impl Fn(bool) -> Box<dyn Tracker>) {
     let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared");
     let dir = shared.join("testdata/zeek");
     if !dir.join("conn-baseline.tsv").exists() {
@@ -214,11 +267,7 @@ fn conn_history_and_counts_equal_zeek() {
     let mut per_trace: BTreeMap<(String, bool), Trace> = BTreeMap::new();
     for (t, bare) in &runs {
         let path: PathBuf = dir.join("traces").join(t);
-        let mut table = if *bare {
-            HistoryTable::with_server_ports(DEFAULT_KEY, &[])
-        } else {
-            HistoryTable::new(DEFAULT_KEY)
-        };
+        let mut table = make(*bare);
         let mut encaps = BTreeSet::new();
         let error = match vantage_capture::read(&path) {
             Ok(packets) => {
@@ -237,7 +286,7 @@ fn conn_history_and_counts_equal_zeek() {
         per_trace.insert(
             (t.clone(), *bare),
             Trace {
-                conns: table.connections().cloned().collect(),
+                conns: table.records(),
                 encaps,
                 error,
             },
@@ -354,6 +403,7 @@ fn conn_history_and_counts_equal_zeek() {
         println!("{line}");
     }
     println!();
+    println!("{label}:");
     println!("| Zeek conn-baseline rows        | {:4} |", rows.len());
     println!("|--------------------------------|------|");
     println!("| equal (history and counts)     | {equal:4} |");
@@ -363,7 +413,7 @@ fn conn_history_and_counts_equal_zeek() {
     println!("| not parseable / not comparable | {unparseable:4} |");
 
     assert!(
-        equal >= EQUAL_FLOOR,
-        "{equal} rows equal to Zeek's, floor is {EQUAL_FLOOR}"
+        equal >= floor,
+        "{label}: {equal} rows equal to Zeek's, floor is {floor}"
     );
 }

@@ -9,6 +9,7 @@ pub mod datapath;
 pub mod flags;
 pub mod flowhash;
 pub mod header;
+pub mod hist;
 pub mod query;
 pub mod regs;
 pub mod report;

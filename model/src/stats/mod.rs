@@ -2,6 +2,7 @@
 //! hardware has (`stage`), the unbounded statement of the same counting (`table`), and Zeek's
 //! connection history per bidirectional connection (`history`, docs/zeek-history.md).
 
+pub mod hist;
 pub mod history;
 pub mod rules;
 pub mod stage;
