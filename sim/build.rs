@@ -4,6 +4,7 @@
 use std::env;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use vantage_hdl::stats::hist;
 
 fn main() {
     let out = PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
@@ -11,11 +12,19 @@ fn main() {
     let files = vantage_hdl::emit_verilog(&vdir, build_id())
         .unwrap_or_else(|e| panic!("emitting Verilog: {e}"));
     let obj = out.join("obj");
-    verilate(&files[0], &obj);
+    verilate(&files[0], &obj, "Vtop", vantage_hdl::TOP_MODULE);
+    // The history unit alone, for its own frame-by-frame test against the model.
+    let hist_v = vdir.join(format!("{}.v", hist::HIST_MODULE));
+    std::fs::write(&hist_v, hist::standalone_verilog())
+        .unwrap_or_else(|e| panic!("writing {}: {e}", hist_v.display()));
+    let obj_hist = out.join("obj_hist");
+    verilate(&hist_v, &obj_hist, "Vhist", hist::HIST_MODULE);
     let include = verilator_include();
     cc::Build::new()
         .cpp(true)
         .file("csrc/shim.cpp")
+        .file("csrc/hist_shim.cpp")
+        .include(&obj_hist)
         .file(include.join("verilated.cpp"))
         .file(include.join("verilated_fst_c.cpp"))
         .file(include.join("verilated_threads.cpp"))
@@ -33,12 +42,20 @@ fn main() {
     // Verilator names its archives without the `lib` prefix the linker wants.
     std::fs::copy(obj.join("Vtop__ALL.a"), obj.join("libvtop_all.a"))
         .unwrap_or_else(|e| panic!("copying the Verilated model archive: {e}"));
+    std::fs::copy(
+        obj_hist.join("Vhist__ALL.a"),
+        obj_hist.join("libvhist_all.a"),
+    )
+    .unwrap_or_else(|e| panic!("copying the Verilated history unit's archive: {e}"));
     println!("cargo:rustc-link-search=native={}", obj.display());
+    println!("cargo:rustc-link-search=native={}", obj_hist.display());
     println!("cargo:rustc-link-lib=static=vtop_all");
+    println!("cargo:rustc-link-lib=static=vhist_all");
     println!("cargo:rustc-link-lib=dylib=z");
     println!("cargo:rustc-link-lib=dylib=stdc++");
     println!("cargo:rustc-link-lib=dylib=pthread");
     println!("cargo:rerun-if-changed=csrc/shim.cpp");
+    println!("cargo:rerun-if-changed=csrc/hist_shim.cpp");
     println!("cargo:rerun-if-changed=build.rs");
 }
 
@@ -52,11 +69,11 @@ fn build_id() -> u32 {
         .unwrap_or(0)
 }
 
-fn verilate(top: &Path, obj: &Path) {
+fn verilate(top: &Path, obj: &Path, prefix: &str, module: &str) {
     let jobs = env::var("NUM_JOBS").unwrap_or_else(|_| "2".into());
     let status = Command::new("verilator")
-        .args(["--cc", "--build", "-j", &jobs, "--trace-fst", "--prefix", "Vtop"])
-        .args(["--top-module", vantage_hdl::TOP_MODULE])
+        .args(["--cc", "--build", "-j", &jobs, "--trace-fst", "--prefix", prefix])
+        .args(["--top-module", module])
         .args(["-Wno-fatal", "-Wno-WIDTH", "-Wno-UNOPTFLAT", "-Wno-lint", "-Wno-style"])
         .args(["--x-assign", "0", "--x-initial", "0"])
         .args(["-CFLAGS", "-O1", "-MAKEFLAGS", "OPT_FAST=-O2"])

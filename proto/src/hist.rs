@@ -53,6 +53,32 @@ pub fn letter_of(code: u8) -> Option<char> {
     }
 }
 
+/// What the unit reads of one frame (the parse stage's fields and bits from the port table).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct HistPkt {
+    /// The sender's endpoint (0: its address and port sort first).
+    pub side: u8,
+    /// Ingress timestamp, ns.
+    pub ts: u64,
+    /// TCP (else UDP).
+    pub tcp: bool,
+    pub flags: u8,
+    pub seq: u32,
+    pub ack: u32,
+    pub window: u16,
+    /// Transport payload length from the IP header.
+    pub payload_len: u32,
+    /// IP total length (what Zeek's `*_ip_bytes` add).
+    pub ip_len: u32,
+    /// The source / destination port is in `likely_server_ports`.
+    pub srv_src: bool,
+    pub srv_dst: bool,
+    /// The source port is below the destination port.
+    pub sport_lt_dport: bool,
+    /// The destination is the IPv4 broadcast address.
+    pub dst_bcast: bool,
+}
+
 /// Zeek's TCP endpoint states (`TCP_ENDPOINT_*`), as 3-bit codes.
 pub mod state {
     pub const INACTIVE: u8 = 0;

@@ -32,3 +32,32 @@ extern "C" {
     );
     pub fn vt_axil_out(h: *mut Harness, rdata: *mut u32) -> u32;
 }
+
+/// The Verilated history unit (csrc/hist_shim.cpp).
+#[repr(C)]
+pub struct HistHarness {
+    _private: [u8; 0],
+}
+
+extern "C" {
+    pub fn vh_new() -> *mut HistHarness;
+    pub fn vh_free(h: *mut HistHarness);
+    pub fn vh_words(h: *mut HistHarness) -> u32;
+    #[allow(clippy::too_many_arguments)]
+    pub fn vh_step(
+        h: *mut HistHarness,
+        s_in: *const u32,
+        fresh: u8,
+        side: u8,
+        ts: u64,
+        tcp: u8,
+        flags: u8,
+        seq: u32,
+        ack: u32,
+        win: u16,
+        plen: u32,
+        iplen: u32,
+        port_bits: u8,
+        s_out: *mut u32,
+    ) -> u8;
+}

@@ -7,6 +7,7 @@
 //! the model.
 
 mod ffi;
+pub mod hist;
 
 use std::path::Path;
 use thiserror::Error;

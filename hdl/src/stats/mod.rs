@@ -11,6 +11,7 @@
 //! The behaviour is `model::stats::stage`'s; docs/pipeline.md ("stats") states it.
 
 pub mod core;
+pub mod hist;
 
 use crate::slot::Slot;
 use crate::stats::core::{StatsCore, COUNTER_BITS, HASH_KEY_BITS, RULE_BUS_BITS};

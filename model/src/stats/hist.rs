@@ -11,8 +11,9 @@ use std::collections::HashMap;
 
 use vantage_proto::flowhash::KEY_BYTES;
 use vantage_proto::hist::{
-    self, code_of, seen, state::*, state_layout, timer, StateBits, EXCESSIVE_DATA_WITHOUT_ACKS,
-    HIST_LETTERS, MAX_ABOVE_HOLE_WITHOUT_ACKS, SCALED_LAST, TOO_LARGE_SEQ_DELTA,
+    self, code_of, seen, state::*, state_layout, timer, HistPkt, StateBits,
+    EXCESSIVE_DATA_WITHOUT_ACKS, HIST_LETTERS, MAX_ABOVE_HOLE_WITHOUT_ACKS, SCALED_LAST,
+    TOO_LARGE_SEQ_DELTA,
 };
 
 use super::history::{ConnRecord, Fed, Segment, Side, LIKELY_SERVER_TCP_PORTS};
@@ -21,32 +22,6 @@ const FIN: u8 = 0x01;
 const SYN: u8 = 0x02;
 const RST: u8 = 0x04;
 const ACK: u8 = 0x10;
-
-/// What the unit reads of one frame (the parse stage's fields and two port-table bits).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct HistPkt {
-    /// The sender's endpoint (0: its address and port sort first).
-    pub side: u8,
-    /// Ingress timestamp, ns.
-    pub ts: u64,
-    /// TCP (else UDP).
-    pub tcp: bool,
-    pub flags: u8,
-    pub seq: u32,
-    pub ack: u32,
-    pub window: u16,
-    /// Transport payload length from the IP header.
-    pub payload_len: u32,
-    /// IP total length (what Zeek's `*_ip_bytes` add).
-    pub ip_len: u32,
-    /// The source / destination port is in `likely_server_ports`.
-    pub srv_src: bool,
-    pub srv_dst: bool,
-    /// The source port is below the destination port.
-    pub sport_lt_dport: bool,
-    /// The destination is the IPv4 broadcast address.
-    pub dst_bcast: bool,
-}
 
 /// One endpoint's part of the state (`proto::hist::ENDPOINT_FIELDS`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -262,8 +237,8 @@ impl HistState {
             self.last_ns = p.ts;
         }
         let e = &mut self.ep[p.side as usize];
-        e.pkts += 1;
-        e.bytes += p.ip_len as u64;
+        e.pkts = e.pkts.wrapping_add(1);
+        e.bytes = e.bytes.wrapping_add(p.ip_len as u64);
         ended
     }
 
@@ -276,8 +251,10 @@ impl HistState {
 
     /// The history string.
     pub fn history(&self) -> String {
-        let mut h: String = self.letters[..self.len as usize]
+        let mut h: String = self
+            .letters
             .iter()
+            .take(self.len as usize)
             .filter_map(|&c| hist::letter_of(c))
             .collect();
         if self.over {
@@ -806,12 +783,12 @@ impl HistState {
             if seq.wrapping_add(len) <= ack {
                 return;
             }
-            len -= ack - seq;
+            len = len.wrapping_sub(ack.wrapping_sub(seq));
             seq = ack;
         }
         e.insert(seq, seq.wrapping_add(len));
         let (undelivered, buffered) = if e.block() {
-            (e.bhi - e.next, e.bhi - e.blo)
+            (e.bhi.wrapping_sub(e.next), e.bhi.wrapping_sub(e.blo))
         } else {
             (0, 0)
         };

@@ -1,0 +1,769 @@
+//! The history unit: one connection's state and one frame in, the state after the frame out,
+//! in one clock cycle's combinational logic, so a table's read-modify-write with forwarding can
+//! apply it to back-to-back frames of one connection. It is `model::stats::hist` rule for rule;
+//! the state vector's layout is `proto::hist::state_layout()`.
+//!
+//! ```text
+//!  s_in ─► unpack ─► timers, reuse ──► ended ─► fresh state (first frame, or a new connection)
+//!                                         │
+//!   frame fields ─────────────────────────┴─► history letters, W, ack, last seq, T,
+//!                                             state machine, gaps (peer), data (sender),
+//!                                             close timers, counts ─► pack ─► s_out
+//!  the sender's endpoint is m_*, the peer's q_*: endpoint 0/1 are muxed by `side` on the way
+//!  in and out, so every rule is written once.
+//! ```
+//! Verilator runs it against the model (`sim/tests/hist_rtl_vs_model.rs`); rust-hdl's own
+//! simulator sees this leaf as silent.
+
+use rust_hdl::prelude::*;
+use std::fmt::Write;
+use vantage_proto::hist::{
+    code_of, seen, state, state_layout, timer, CODE_BITS, ENDPOINT_FIELDS,
+    EXCESSIVE_DATA_WITHOUT_ACKS, HIST_LETTERS, LOWER, MAX_ABOVE_HOLE_WITHOUT_ACKS, SCALED_LAST,
+    STATE_BITS, TOO_LARGE_SEQ_DELTA,
+};
+
+/// Name of the leaf when emitted alone (`standalone_verilog`).
+pub const HIST_MODULE: &str = "vantage_stats_hist";
+
+#[derive(LogicBlock, Default)]
+pub struct StatsHist {
+    /// The connection's state before the frame (ignored when `fresh`).
+    pub s_in: Signal<In, Bits<STATE_BITS>>,
+    /// The table holds no state for the connection: the frame is its first.
+    pub fresh: Signal<In, Bit>,
+    /// The sender's endpoint (0: its address and port sort first).
+    pub side: Signal<In, Bit>,
+    /// Ingress timestamp, ns.
+    pub ts: Signal<In, Bits<64>>,
+    /// TCP (else UDP).
+    pub tcp: Signal<In, Bit>,
+    /// TCP flags, sequence and acknowledgement numbers, window.
+    pub flags: Signal<In, Bits<8>>,
+    pub seq: Signal<In, Bits<32>>,
+    pub ack: Signal<In, Bits<32>>,
+    pub win: Signal<In, Bits<16>>,
+    /// Transport payload length from the IP header.
+    pub plen: Signal<In, Bits<32>>,
+    /// IP total length.
+    pub iplen: Signal<In, Bits<32>>,
+    /// Source / destination port in `likely_server_ports`; source port below destination port;
+    /// destination is the IPv4 broadcast address.
+    pub srv_src: Signal<In, Bit>,
+    pub srv_dst: Signal<In, Bit>,
+    pub sport_lt: Signal<In, Bit>,
+    pub dst_bcast: Signal<In, Bit>,
+    /// The state after the frame.
+    pub s_out: Signal<Out, Bits<STATE_BITS>>,
+    /// The connection held ended before this frame (timer or reuse): `s_out` is a new one.
+    pub ended: Signal<Out, Bit>,
+}
+
+impl Logic for StatsHist {
+    fn update(&mut self) {}
+
+    fn connect(&mut self) {
+        self.s_out.connect();
+        self.ended.connect();
+    }
+
+    fn hdl(&self) -> Verilog {
+        Verilog::Custom(body())
+    }
+}
+
+/// The leaf alone as a Verilog module named `HIST_MODULE` (for its unit test and synthesis).
+pub fn standalone_verilog() -> String {
+    let mut uut = StatsHist::default();
+    uut.connect_all();
+    generate_verilog(&uut)
+        .replace("module top(", &format!("module {HIST_MODULE}("))
+        .replace(
+            "endmodule // top\n",
+            &format!("endmodule // {HIST_MODULE}\n"),
+        )
+}
+
+fn code(l: char) -> u8 {
+    code_of(l).unwrap_or_else(|| panic!("letter {l} has a code in proto::hist"))
+}
+
+fn params() -> String {
+    let mut s = String::new();
+    let st = [
+        ("INACTIVE", state::INACTIVE),
+        ("SYN_SENT", state::SYN_SENT),
+        ("SYN_ACK_SENT", state::SYN_ACK_SENT),
+        ("PARTIAL", state::PARTIAL),
+        ("ESTABLISHED", state::ESTABLISHED),
+        ("CLOSED", state::CLOSED),
+        ("RESET", state::RESET),
+    ];
+    for (n, v) in st {
+        let _ = writeln!(s, "localparam [2:0] ST_{n} = 3'd{v};");
+    }
+    let bits = [
+        ("SYN", seen::SYN),
+        ("FIN", seen::FIN),
+        ("RST", seen::RST),
+        ("FIN_RST", seen::FIN_RST),
+        ("DATA", seen::DATA),
+        ("ACK", seen::ACK),
+        ("MULTI", seen::MULTI_FLAG),
+    ];
+    for (n, v) in bits {
+        let _ = writeln!(s, "localparam [15:0] H_{n} = 16'h{v:04x};");
+    }
+    for (n, l) in [
+        ("S", 'S'),
+        ("H", 'H'),
+        ("A", 'A'),
+        ("D", 'D'),
+        ("F", 'F'),
+        ("R", 'R'),
+        ("I", 'I'),
+        ("Q", 'Q'),
+        ("T", 'T'),
+        ("W", 'W'),
+        ("G", 'G'),
+        ("CARET", '^'),
+    ] {
+        let _ = writeln!(s, "localparam [4:0] L_{n} = 5'd{};", code(l));
+    }
+    let _ = writeln!(s, "localparam [4:0] LOWER = 5'd{LOWER};");
+    let _ = writeln!(s, "localparam [4:0] HL = 5'd{HIST_LETTERS};");
+    let _ = writeln!(s, "localparam [8:0] RESP_SHIFT = 9'd{};", seen::RESP_SHIFT);
+    for (n, v) in [
+        ("SYN_TIMEOUT", timer::SYN_TIMEOUT),
+        ("SESSION", timer::SESSION_TIMER),
+        ("LINGER", timer::LINGER),
+        ("ATTEMPT", timer::ATTEMPT_DELAY),
+        ("CLOSE_DELAY", timer::CLOSE_DELAY),
+        ("TCP_INACT", timer::TCP_INACTIVITY),
+        ("UDP_INACT", timer::UDP_INACTIVITY),
+    ] {
+        let _ = writeln!(s, "localparam [63:0] T_{n} = 64'd{v};");
+    }
+    let _ = writeln!(s, "localparam integer TOO_LARGE = {TOO_LARGE_SEQ_DELTA};");
+    let _ = writeln!(
+        s,
+        "localparam [31:0] MAXHOLE = 32'd{MAX_ABOVE_HOLE_WITHOUT_ACKS};"
+    );
+    let _ = writeln!(
+        s,
+        "localparam [31:0] EXCESS = 32'd{EXCESSIVE_DATA_WITHOUT_ACKS};"
+    );
+    let _ = writeln!(s, "localparam [31:0] SCALED_LAST = 32'd{SCALED_LAST};");
+    let pows: Vec<String> = (0..10)
+        .map(|k| format!("x == 32'd{}", 10u64.pow(k)))
+        .collect();
+    let _ = writeln!(
+        s,
+        "function is_pow10(input [31:0] x);\n  is_pow10 = {};\nendfunction",
+        pows.join(" || ")
+    );
+    s
+}
+
+/// Unpack wires `i_<field>`, working registers `c_<field>` (connection) and `m_`/`q_`
+/// (sender / peer endpoint).
+fn declarations() -> String {
+    let mut s = String::new();
+    for f in state_layout() {
+        let _ = writeln!(
+            s,
+            "wire [{}:0] i_{} = s_in[{} +: {}];",
+            f.bits - 1,
+            f.name,
+            f.lo,
+            f.bits
+        );
+        if !is_endpoint(&f.name) {
+            let _ = writeln!(s, "reg [{}:0] c_{};", f.bits - 1, f.name);
+        }
+    }
+    for &(n, b) in ENDPOINT_FIELDS {
+        let _ = writeln!(s, "reg [{}:0] m_{n}, q_{n};", b - 1);
+    }
+    s
+}
+
+/// Load the working registers from `s_in` (endpoints muxed by side).
+fn load() -> String {
+    let mut s = String::new();
+    for f in state_layout() {
+        if !is_endpoint(&f.name) {
+            let _ = writeln!(s, "  c_{0} = i_{0};", f.name);
+        }
+    }
+    for &(n, _) in ENDPOINT_FIELDS {
+        let _ = writeln!(s, "  m_{n} = side ? i_e1_{n} : i_e0_{n};");
+        let _ = writeln!(s, "  q_{n} = side ? i_e0_{n} : i_e1_{n};");
+    }
+    s
+}
+
+/// A new connection's registers.
+fn fresh() -> String {
+    let mut s = String::new();
+    for &(n, b) in ENDPOINT_FIELDS {
+        let v = if n == "next" || n == "trim" { 1 } else { 0 };
+        let _ = writeln!(s, "    m_{n} = {b}'d{v}; q_{n} = {b}'d{v};");
+    }
+    s
+}
+
+/// `s_out` from the working registers.
+fn pack() -> String {
+    let mut s = String::new();
+    for f in state_layout() {
+        let (lo, w) = (f.lo, f.bits);
+        match f
+            .name
+            .strip_prefix("e0_")
+            .map(|n| (0, n))
+            .or(f.name.strip_prefix("e1_").map(|n| (1, n)))
+        {
+            Some((0, n)) => {
+                let _ = writeln!(s, "  s_out[{lo} +: {w}] = side ? q_{n} : m_{n};");
+            }
+            Some((_, n)) => {
+                let _ = writeln!(s, "  s_out[{lo} +: {w}] = side ? m_{n} : q_{n};");
+            }
+            None => {
+                let _ = writeln!(s, "  s_out[{lo} +: {w}] = c_{};", f.name);
+            }
+        }
+    }
+    s
+}
+
+fn is_endpoint(name: &str) -> bool {
+    name.starts_with("e0_") || name.starts_with("e1_")
+}
+
+fn body() -> String {
+    assert_eq!(CODE_BITS, 5, "the letter tasks below write 5-bit codes");
+    let mut v = String::new();
+    let _ = writeln!(
+        v,
+        "// history unit: {STATE_BITS}-bit connection state, one frame per cycle"
+    );
+    v += &params();
+    v += &declarations();
+    v += TASKS;
+    v += "always @(*) begin\n";
+    v += &load();
+    v += PROLOGUE;
+    v += "  if (fresh || ended) begin\n";
+    v += FRESH_CONN;
+    v += &fresh();
+    v += "    if (tcp && (!syn || ackf) && srv_src && (!srv_dst || (!syn && sport_lt)) && !dst_bcast) flip;\n  end\n";
+    v += PROCESS;
+    v += &pack();
+    v += "end\n";
+    v
+}
+
+/// Locals, helper functions and the tasks the rules are written with (they act on the working
+/// registers; `who` 0 is the sender, 1 the peer).
+const TASKS: &str = r#"
+reg syn, fin, rst, ackf, seen_before, do_close, under, qunder, to, reuse, cond, due, untrusted;
+reg is_orig, o_is_m, closed_any;
+reg [2:0] o_st, r_st, co_st;
+reg o_closed, r_closed;
+reg [31:0] co_start, r_start;
+reg [31:0] seg_len, one_past, rel_seq, rel_ack, rel_data, at, d, dl;
+reg [63:0] quiet, t1;
+reg [1:0] nbits;
+reg [4:0] upc;
+
+function in_hs(input [2:0] s);
+  in_hs = s == ST_INACTIVE || s == ST_SYN_SENT || s == ST_SYN_ACK_SENT;
+endfunction
+
+function clean(input [2:0] s, input [2:0] pv);
+  clean = s == ST_ESTABLISHED || (s == ST_CLOSED && pv == ST_ESTABLISHED);
+endfunction
+
+// Zeek's get_relative_seq underflow: before the start while no wrap is counted.
+function rel_under(input [31:0] start, input [31:0] sq, input [31:0] last, input [1:0] wraps);
+  reg [31:0] dlt, r;
+  reg [2:0] w;
+  begin
+    dlt = sq - last;
+    w = {1'b0, wraps};
+    if (dlt[31]) begin
+      if (w != 3'd0 && sq > last) w = w - 3'd1;
+    end else if (dlt != 32'd0 && sq < last) w = w + 3'd1;
+    r = sq - start;
+    rel_under = w == 3'd0 && r[31];
+  end
+endfunction
+
+function no_data_acked(input [31:0] ak, input [31:0] start, input [1:0] aw);
+  no_data_acked = (aw == 2'd0 && (ak == start || (ak == start + 32'd1 && start != 32'hffffffff)))
+               || (aw == 2'd1 && ak == 32'd0 && start == 32'hffffffff);
+endfunction
+
+task push(input [4:0] c);
+  begin
+    if (c_len < HL) begin
+      c_letters[c_len * 5 +: 5] = c;
+      c_len = c_len + 5'd1;
+    end else c_over = 1'b1;
+  end
+endtask
+
+// The letter of the sender (who 0) or the peer (who 1), lower case for the responder.
+task add_letter(input who, input [4:0] c);
+  begin
+    if ((who ? ~side : side) == c_orig[0]) push(c);
+    else push(c | LOWER);
+  end
+endtask
+
+task check_history(input who, input [15:0] mask, input [4:0] c);
+  reg [15:0] mk;
+  begin
+    mk = ((who ? ~side : side) == c_orig[0]) ? mask : (mask << RESP_SHIFT);
+    if ((c_hist_seen & mk) != 16'd0) seen_before = 1'b1;
+    else begin
+      seen_before = 1'b0;
+      c_hist_seen = c_hist_seen | mk;
+      add_letter(who, c);
+    end
+  end
+endtask
+
+task flip;
+  begin
+    c_orig = ~c_orig;
+    c_seen = {c_seen[0], c_seen[1]};
+    c_partial = 1'b0;
+    push(L_CARET);
+  end
+endtask
+
+// TCP_Endpoint::CheckHistory for the sender: a lone SYN-ACK followed by an A or D flips.
+task ep_check(input [15:0] mask, input [4:0] c);
+  begin
+    if ((c == L_A || c == L_D) && c_len == 5'd1 && c_letters[4:0] == L_H) begin
+      flip;
+      c_len = 5'd0;
+      push(L_CARET);
+      push(L_H | LOWER);
+      c_seen = c_seen | 2'b01;
+    end
+    check_history(1'b0, mask, c);
+  end
+endtask
+
+task set_me(input [2:0] ns);
+  begin
+    if (ns != m_st) begin
+      if (!in_hs(ns) && in_hs(m_st) && in_hs(q_st)) c_long = 1'b1;
+      m_prev = m_st;
+      m_st = ns;
+    end
+  end
+endtask
+
+task set_peer(input [2:0] ns);
+  begin
+    if (ns != q_st) begin
+      if (!in_hs(ns) && in_hs(q_st) && in_hs(m_st)) c_long = 1'b1;
+      q_prev = q_st;
+      q_st = ns;
+    end
+  end
+endtask
+
+task scaled_t;
+  reg [31:0] n;
+  begin
+    n = m_rxmt + 32'd1;
+    m_rxmt = n == SCALED_LAST ? 32'd0 : n;
+    if (is_pow10(n)) add_letter(1'b0, L_T);
+  end
+endtask
+
+task scaled_w;
+  reg [31:0] n;
+  begin
+    n = m_win0 + 32'd1;
+    m_win0 = n == SCALED_LAST ? 32'd0 : n;
+    if (is_pow10(n)) add_letter(1'b0, L_W);
+  end
+endtask
+
+task gap_peer;
+  reg [31:0] n;
+  begin
+    if (clean(q_st, q_prev) && clean(m_st, m_prev)) begin
+      n = q_gap + 32'd1;
+      q_gap = n == SCALED_LAST ? 32'd0 : n;
+      if (is_pow10(n)) add_letter(1'b1, L_G);
+    end
+  end
+endtask
+
+task init_me(input [31:0] start, input [31:0] last);
+  begin
+    m_start = start;
+    m_ack = start;
+    m_last = last;
+  end
+endtask
+
+task advance_last(input [31:0] x);
+  begin
+    if (x < m_last) m_swrap = m_swrap == 2'd3 ? 2'd3 : m_swrap + 2'd1;
+    m_last = x;
+  end
+endtask
+
+task deliver_m;
+  begin
+    if (m_bhi != 32'd0 && m_blo <= m_next) begin
+      if (m_bhi > m_next) m_next = m_bhi;
+      m_blo = 32'd0;
+      m_bhi = 32'd0;
+    end
+  end
+endtask
+
+task deliver_q;
+  begin
+    if (q_bhi != 32'd0 && q_blo <= q_next) begin
+      if (q_bhi > q_next) q_next = q_bhi;
+      q_blo = 32'd0;
+      q_bhi = 32'd0;
+    end
+  end
+endtask
+
+// TCP_Reassembler::Undelivered on the peer's stream.
+task undelivered_peer(input [31:0] up);
+  begin
+    if (!(up <= 32'd2 && c_partial)) begin
+      if (!q_skip) begin
+        if (q_bhi != 32'd0 && q_blo < up) begin
+          gap_peer;
+          q_next = q_blo;
+          deliver_q;
+        end
+        if (up > q_next) gap_peer;
+      end
+      if (up > q_next) q_next = up;
+      deliver_q;
+    end
+  end
+endtask
+
+// TCP_Reassembler::AckReceived: the sender acknowledged the peer's stream up to s0.
+task ack_peer(input [31:0] s0);
+  reg [31:0] s;
+  begin
+    s = s0;
+    if (q_fin && s >= q_finseq) s = q_finseq - 32'd1;
+    if (s > q_trim) begin
+      if (s > q_next) undelivered_peer(s);
+      if (q_bhi != 32'd0 && q_bhi <= s) begin
+        q_blo = 32'd0;
+        q_bhi = 32'd0;
+      end
+      deliver_q;
+      q_trim = s;
+    end
+  end
+endtask
+
+// TCP_Reassembler::DataSent: the sender's payload [s0, s0 + l0), one block kept.
+task data_me(input [31:0] s0, input [31:0] l0);
+  reg [31:0] s, l, ak, hi;
+  begin
+    if (!m_skip) begin
+      s = s0;
+      l = l0;
+      ak = m_ack - m_start;
+      if (!(s < ak && s + l <= ak)) begin
+        if (s < ak) begin
+          l = l - (ak - s);
+          s = ak;
+        end
+        hi = s + l;
+        if (hi > m_trim) begin
+          if (s < m_trim) s = m_trim;
+          if (m_bhi != 32'd0) begin
+            if (s < m_blo) m_blo = s;
+            if (hi > m_bhi) m_bhi = hi;
+          end else begin
+            m_blo = s;
+            m_bhi = hi;
+          end
+          deliver_m;
+        end
+        if ((no_data_acked(m_ack, m_start, m_awrap) && m_bhi != 32'd0 && m_bhi - m_next > MAXHOLE)
+            || (m_bhi != 32'd0 && m_bhi - m_blo > EXCESS)) begin
+          m_blo = 32'd0;
+          m_bhi = 32'd0;
+          m_skip = 1'b1;
+        end
+      end
+    end
+  end
+endtask
+
+// ConnectionClosed for the sender, reduced to its timers.
+task closed_me;
+  begin
+    if (!m_closed) begin
+      m_closed = 1'b1;
+      if (m_st == ST_RESET || q_closed || q_st == ST_INACTIVE) begin
+        if (m_prev != ST_INACTIVE || q_st != ST_INACTIVE) c_active = 1'b0;
+        c_exp_v = 1'b0;
+        c_att_v = 1'b0;
+        c_del_v = 1'b1;
+        c_del = c_last_ns + T_CLOSE_DELAY;
+      end else if (m_prev != ST_INACTIVE) begin
+        c_exp_v = 1'b1;
+        c_exp = c_last_ns + T_SESSION;
+      end
+    end
+  end
+endtask
+"#;
+
+/// Frame flags, then the held connection's timers and reuse.
+const PROLOGUE: &str = r#"  syn = flags[1]; fin = flags[0]; rst = flags[2]; ackf = flags[4];
+  o_is_m = c_orig[0] == side;
+  o_st = o_is_m ? m_st : q_st;          r_st = o_is_m ? q_st : m_st;
+  o_closed = o_is_m ? m_closed : q_closed; r_closed = o_is_m ? q_closed : m_closed;
+  r_start = o_is_m ? q_start : m_start;
+  to = 1'b0; reuse = 1'b0; cond = 1'b0; due = 1'b0; quiet = 64'd0; t1 = 64'd0;
+  co_st = o_st; co_start = o_is_m ? m_start : q_start; closed_any = 1'b0;
+  if (!fresh) begin
+    if ((ts > c_last_ns ? ts - c_last_ns : 64'd0) >= (c_long ? T_TCP_INACT : T_UDP_INACT)) to = 1'b1;
+    else if (c_tcp) begin
+      if (c_del_v && c_del <= ts) to = 1'b1;
+      else begin
+        if (c_att_v && c_att <= ts) begin
+          c_att_v = 1'b0;
+          if (c_active && (o_st == ST_SYN_SENT || o_st == ST_SYN_ACK_SENT) && r_st == ST_INACTIVE) to = 1'b1;
+        end
+        if (!to && c_exp_v && c_exp <= ts) begin
+          if (!c_active) c_exp_v = 1'b0;
+          else begin
+            cond = ((o_closed || r_closed) && ((o_closed && r_closed) || o_st == ST_RESET || r_st == ST_RESET
+                    || o_st == ST_INACTIVE || r_st == ST_INACTIVE)) || (o_st == ST_INACTIVE && r_st == ST_INACTIVE);
+            quiet = c_last_ns + T_LINGER;
+            t1 = c_exp + T_SESSION;
+            due = quiet < c_exp || (t1 <= ts && quiet < t1) || (ts >= t1 + T_SESSION && quiet < ts - T_SESSION);
+            if (cond && due) to = 1'b1;
+            else c_exp = ts < t1 ? t1 : (ts < t1 + T_SESSION ? t1 + T_SESSION : ts + T_SESSION);
+          end
+        end
+      end
+    end
+    if (!to && tcp && syn && !(ackf && o_st != ST_INACTIVE)) begin
+      if (ackf) begin
+        co_st = r_st;
+        co_start = r_start;
+      end
+      closed_any = o_closed || r_closed;
+      reuse = 1'b1;
+      if (!closed_any) begin
+        if (seq == co_start) reuse = 1'b0;
+        else if (!ackf && co_st == ST_SYN_ACK_SENT && r_st == ST_INACTIVE && seq == r_start) reuse = 1'b0;
+      end
+    end
+  end
+  ended = !fresh && (to || reuse);
+"#;
+
+/// A new connection's connection-level registers.
+const FRESH_CONN: &str = r#"    c_tcp = tcp; c_orig = side; c_partial = 1'b0; c_seen = 2'd0; c_active = 1'b1; c_long = 1'b0;
+    c_hist_seen = 16'd0; c_letters = 0; c_len = 5'd0; c_over = 1'b0;
+    c_last_ns = ts; c_start_ns = ts; c_exp_v = 1'b1; c_exp = ts + T_SYN_TIMEOUT;
+    c_att_v = 1'b0; c_att = 64'd0; c_del_v = 1'b0; c_del = 64'd0;
+"#;
+
+/// TCPSessionAdapter::Process (or UDP's one letter), then the counts.
+const PROCESS: &str = r#"  seg_len = 32'd0; one_past = 32'd0; rel_seq = 32'd0; rel_ack = 32'd0; rel_data = 32'd0;
+  at = 32'd0; d = 32'd0; dl = 32'd0; under = 1'b0; qunder = 1'b0; untrusted = 1'b0;
+  do_close = 1'b0; seen_before = 1'b0; nbits = 2'd0; upc = 5'd0; is_orig = 1'b0;
+  if (tcp) begin
+    // SetPartialStatus
+    if (side == c_orig[0]) begin
+      if (!c_seen[0]) c_partial = !syn || ackf;
+    end else if (!c_seen[1] && !c_partial) c_partial = !syn;
+    seg_len = (rst ? 32'd0 : plen) + {31'd0, syn} + {31'd0, fin};
+    one_past = seq + seg_len;
+    // init_endpoint
+    case (m_st)
+      ST_INACTIVE: if (syn) init_me(seq, one_past); else init_me(seq - 32'd1, seq);
+      ST_SYN_SENT, ST_SYN_ACK_SENT: if (syn && seq != m_start) init_me(seq, one_past);
+      ST_ESTABLISHED, ST_PARTIAL: if (syn) init_me(seq, one_past);
+      ST_RESET: if (syn && m_prev == ST_INACTIVE) init_me(seq, one_past);
+      default: ;
+    endcase
+    rel_seq = seq - m_start;
+    under = rel_under(m_start, seq, m_last, m_swrap);
+    // update_history
+    nbits = {1'b0, syn} + {1'b0, fin} + {1'b0, rst};
+    if (nbits == 2'd0) begin
+      if (plen != 32'd0) ep_check(H_DATA, L_D);
+      else if (ackf) ep_check(H_ACK, L_A);
+    end else if (nbits == 2'd1) begin
+      if (syn) begin
+        upc = ackf ? L_H : L_S;
+        ep_check(H_SYN, upc);
+        if (seen_before && rel_seq != m_lsyn) add_letter(1'b0, upc);
+        m_lsyn = rel_seq;
+      end else if (fin) begin
+        at = rel_seq + plen;
+        ep_check(H_FIN, L_F);
+        if (seen_before && at != m_lfin) add_letter(1'b0, L_F);
+        m_lfin = at;
+      end else begin
+        ep_check(H_RST, L_R);
+        if (seen_before && rel_seq != m_lrst) add_letter(1'b0, L_R);
+        m_lrst = rel_seq;
+      end
+    end else if (fin && rst) ep_check(H_FIN_RST, L_I);
+    else ep_check(H_MULTI, L_Q);
+    // update_window
+    if (win == 16'd0 && !rst && q_st != ST_CLOSED && m_st != ST_RESET) scaled_w;
+    if (fin) begin
+      m_fin = 1'b1;
+      m_finseq = rel_seq + seg_len;
+    end
+    // the acknowledgement of the peer's stream
+    if (ackf) begin
+      if (q_st == ST_INACTIVE) begin
+        rel_ack = 32'd1;
+        q_start = ack - 32'd1;
+        q_ack = ack - 32'd1;
+        q_last = ack - 32'd1;
+      end else begin
+        qunder = rel_under(q_start, ack, q_ack, q_awrap);
+        if (!qunder) begin
+          rel_ack = ack - q_start;
+          d = ack - q_ack;
+          if (!rst && !(ack == 32'd0 && $signed(d) > TOO_LARGE) && $signed(d) > 0) begin
+            if (ack < q_ack) q_awrap = q_awrap == 2'd3 ? 2'd3 : q_awrap + 2'd1;
+            q_ack = ack;
+          end
+        end
+      end
+    end
+    // update_last_seq
+    dl = one_past - m_last;
+    untrusted = (syn || rst) && ($signed(dl) < -TOO_LARGE || $signed(dl) > TOO_LARGE);
+    if (untrusted) ;
+    else if (fin && m_last == m_start + 32'd1) advance_last(one_past);
+    else if (m_st == ST_RESET) ;
+    else if ($signed(dl) > 0) advance_last(one_past);
+    else if (plen != 32'd0) scaled_t;
+    c_last_ns = ts;
+    // UpdateStateMachine
+    is_orig = side == c_orig[0];
+    case (m_st)
+      ST_INACTIVE: begin
+        if (syn) begin
+          if (is_orig) begin
+            set_me(ackf ? ST_SYN_ACK_SENT : ST_SYN_SENT);
+            c_att_v = 1'b1;
+            c_att = ts + T_ATTEMPT;
+          end else begin
+            if (!ackf && q_st == ST_SYN_ACK_SENT && seq == m_start) begin
+              c_partial = 1'b0;
+              flip;
+              set_peer(ST_ESTABLISHED);
+              c_seen = c_seen | 2'b01;
+            end
+            if (q_st == ST_SYN_SENT) set_peer(ST_ESTABLISHED);
+            set_me(ST_ESTABLISHED);
+          end
+        end
+        if (fin) begin
+          set_me(ST_CLOSED);
+          do_close = 1'b1;
+        end
+        if (rst) begin
+          set_me(ST_RESET);
+          do_close = 1'b1;
+        end
+        if (m_st == ST_INACTIVE) begin
+          if (!is_orig && plen == 32'd0 && (c_orig[0] == side ? m_st : q_st) == ST_SYN_SENT) ;
+          else if (ackf && q_st == ST_ESTABLISHED) begin
+            set_me(ST_ESTABLISHED);
+            c_partial = 1'b0;
+            c_seen = c_seen | (side == c_orig[0] ? 2'b01 : 2'b10);
+          end else set_me(ST_PARTIAL);
+        end
+      end
+      ST_SYN_SENT, ST_SYN_ACK_SENT: begin
+        if (fin) begin
+          set_me(ST_CLOSED);
+          do_close = 1'b1;
+        end
+        if (rst) begin
+          set_me(ST_RESET);
+          c_active = 1'b0;
+          do_close = 1'b1;
+        end
+      end
+      ST_ESTABLISHED, ST_PARTIAL: begin
+        if (syn && m_st == ST_PARTIAL && q_st == ST_INACTIVE && !ackf) set_me(ST_SYN_SENT);
+        if (fin && !rst) begin
+          set_me(ST_CLOSED);
+          if (q_st == ST_RESET && q_prev == ST_CLOSED) set_peer(ST_CLOSED);
+          do_close = 1'b1;
+        end
+        if (rst) begin
+          set_me(ST_RESET);
+          do_close = 1'b1;
+          if (q_st != ST_RESET || q_prev != ST_ESTABLISHED) c_active = 1'b0;
+        end
+      end
+      ST_CLOSED: if (rst && q_st != ST_CLOSED) begin
+        set_me(ST_RESET);
+        if (!m_closed) do_close = 1'b1;
+      end
+      default: ;
+    endcase
+    if (ackf) ack_peer(rel_ack);
+    c_seen = c_seen | (side == c_orig[0] ? 2'b01 : 2'b10);
+    rel_data = syn ? rel_seq + 32'd1 : rel_seq;
+    if (plen != 32'd0 && !rst && !under) data_me(rel_data, plen);
+    if (do_close) closed_me;
+  end else begin
+    check_history(1'b0, H_DATA, L_D);
+    c_last_ns = ts;
+  end
+  m_pkts = m_pkts + 64'd1;
+  m_bytes = m_bytes + {32'd0, iplen};
+"#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_field_is_loaded_and_packed_once() {
+        let v = body();
+        for f in state_layout() {
+            let packs = v.matches(&format!("s_out[{} +: {}]", f.lo, f.bits)).count();
+            assert_eq!(packs, 1, "{}", f.name);
+        }
+    }
+
+    #[test]
+    fn standalone_module_is_named() {
+        let v = standalone_verilog();
+        assert!(v.contains(&format!("module {HIST_MODULE}(")));
+        assert!(v.contains(&format!("input wire  [{}:0] s_in;", STATE_BITS - 1)));
+    }
+}
