@@ -13,6 +13,9 @@
 #                 all runs together about 6 min.
 #   STAGES="..."  run only these stages (names from STAGE_NAMES below, e.g. "parse.l2 tag")
 #   YOSYS=path    the yosys binary (default: yosys on PATH)
+#   TOP=module    the top module (default vantage_box_322mhz); with STAGES=top and VERILOG, one
+#                 leaf alone (make synth-hist: the history unit)
+#   OUT_DIR, JSON_OUT  where the runs and the JSON go (default build/synth, build/synth-report.json)
 #   KEEP_NETLIST=1  keep build/synth/<run>/netlist.json (the flat mapped netlists)
 #
 # What is measured, per run (one yosys process per run, one run at a time):
@@ -60,10 +63,10 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
-TOP=vantage_box_322mhz
+TOP="${TOP:-vantage_box_322mhz}"
 export YOSYS="${YOSYS:-yosys}"
-OUT_DIR=build/synth
-JSON_OUT=build/synth-report.json
+OUT_DIR="${OUT_DIR:-build/synth}"
+JSON_OUT="${JSON_OUT:-build/synth-report.json}"
 FAMILY=xcup
 SYNTH_CMD="synth_xilinx -family $FAMILY -flatten -noiopad -noclkbuf"
 

@@ -14,11 +14,8 @@ fn main() {
     let obj = out.join("obj");
     verilate(&files[0], &obj, "Vtop", vantage_hdl::TOP_MODULE);
     // The history unit alone, for its own frame-by-frame test against the model.
-    let hist_v = vdir.join(format!("{}.v", hist::HIST_MODULE));
-    std::fs::write(&hist_v, hist::standalone_verilog())
-        .unwrap_or_else(|e| panic!("writing {}: {e}", hist_v.display()));
     let obj_hist = out.join("obj_hist");
-    verilate(&hist_v, &obj_hist, "Vhist", hist::HIST_MODULE);
+    verilate(&files[1], &obj_hist, "Vhist", hist::HIST_MODULE);
     let include = verilator_include();
     cc::Build::new()
         .cpp(true)

@@ -46,16 +46,26 @@ fn rename_top(verilog: &str) -> String {
         .replace("top$", &format!("{TOP_MODULE}$"))
 }
 
-/// Write the design to `dir/vantage_box_322mhz.v`; returns the files written.
+/// Write the design to `dir/vantage_box_322mhz.v` and the history unit alone (not yet in the
+/// datapath: its unit test and synthesis run) to `dir/vantage_stats_hist.v`; returns the files
+/// written, the top first.
 pub fn emit_verilog(dir: &Path, build_id: u32) -> Result<Vec<PathBuf>, EmitError> {
-    let path = dir.join(format!("{TOP_MODULE}.v"));
     std::fs::create_dir_all(dir).map_err(|source| EmitError::Write {
         path: dir.to_path_buf(),
         source,
     })?;
-    std::fs::write(&path, top_verilog(build_id)).map_err(|source| EmitError::Write {
-        path: path.clone(),
-        source,
-    })?;
-    Ok(vec![path])
+    let files = [
+        (TOP_MODULE, top_verilog(build_id)),
+        (stats::hist::HIST_MODULE, stats::hist::standalone_verilog()),
+    ];
+    let mut written = Vec::new();
+    for (module, text) in files {
+        let path = dir.join(format!("{module}.v"));
+        std::fs::write(&path, text).map_err(|source| EmitError::Write {
+            path: path.clone(),
+            source,
+        })?;
+        written.push(path);
+    }
+    Ok(written)
 }
