@@ -252,6 +252,8 @@ fn body() -> String {
     v += &params();
     v += &declarations();
     v += TASKS;
+    v += &endpoint_tasks("me", "m", "q");
+    v += &endpoint_tasks("peer", "q", "m");
     v += "always @(*) begin\n";
     v += &load();
     v += PROLOGUE;
@@ -263,6 +265,35 @@ fn body() -> String {
     v += &pack();
     v += "end\n";
     v
+}
+
+/// The tasks written once per endpoint: `set_<who>` (a state change, which ends the handshake
+/// timeout when both sides leave it) and `deliver_<p>` (the in-order point moves over the block
+/// once it reaches it).
+fn endpoint_tasks(who: &str, p: &str, other: &str) -> String {
+    format!(
+        r#"
+task set_{who}(input [2:0] ns);
+  begin
+    if (ns != {p}_st) begin
+      if (!in_hs(ns) && in_hs({p}_st) && in_hs({other}_st)) c_long = 1'b1;
+      {p}_prev = {p}_st;
+      {p}_st = ns;
+    end
+  end
+endtask
+
+task deliver_{p};
+  begin
+    if ({p}_bhi != 32'd0 && {p}_blo <= {p}_next) begin
+      if ({p}_bhi > {p}_next) {p}_next = {p}_bhi;
+      {p}_blo = 32'd0;
+      {p}_bhi = 32'd0;
+    end
+  end
+endtask
+"#
+    )
 }
 
 /// Locals, helper functions and the tasks the rules are written with (they act on the working
@@ -359,52 +390,19 @@ task ep_check(input [15:0] mask, input [4:0] c);
   end
 endtask
 
-task set_me(input [2:0] ns);
-  begin
-    if (ns != m_st) begin
-      if (!in_hs(ns) && in_hs(m_st) && in_hs(q_st)) c_long = 1'b1;
-      m_prev = m_st;
-      m_st = ns;
-    end
-  end
-endtask
-
-task set_peer(input [2:0] ns);
-  begin
-    if (ns != q_st) begin
-      if (!in_hs(ns) && in_hs(q_st) && in_hs(m_st)) c_long = 1'b1;
-      q_prev = q_st;
-      q_st = ns;
-    end
-  end
-endtask
-
-task scaled_t;
+// A scaled letter's counter: the letter on the 1st, 10th, 100th ... occurrence.
+task scaled(inout [31:0] cnt, input who, input [4:0] c);
   reg [31:0] n;
   begin
-    n = m_rxmt + 32'd1;
-    m_rxmt = n == SCALED_LAST ? 32'd0 : n;
-    if (is_pow10(n)) add_letter(1'b0, L_T);
-  end
-endtask
-
-task scaled_w;
-  reg [31:0] n;
-  begin
-    n = m_win0 + 32'd1;
-    m_win0 = n == SCALED_LAST ? 32'd0 : n;
-    if (is_pow10(n)) add_letter(1'b0, L_W);
+    n = cnt + 32'd1;
+    cnt = n == SCALED_LAST ? 32'd0 : n;
+    if (is_pow10(n)) add_letter(who, c);
   end
 endtask
 
 task gap_peer;
-  reg [31:0] n;
   begin
-    if (clean(q_st, q_prev) && clean(m_st, m_prev)) begin
-      n = q_gap + 32'd1;
-      q_gap = n == SCALED_LAST ? 32'd0 : n;
-      if (is_pow10(n)) add_letter(1'b1, L_G);
-    end
+    if (clean(q_st, q_prev) && clean(m_st, m_prev)) scaled(q_gap, 1'b1, L_G);
   end
 endtask
 
@@ -420,26 +418,6 @@ task advance_last(input [31:0] x);
   begin
     if (x < m_last) m_swrap = m_swrap == 2'd3 ? 2'd3 : m_swrap + 2'd1;
     m_last = x;
-  end
-endtask
-
-task deliver_m;
-  begin
-    if (m_bhi != 32'd0 && m_blo <= m_next) begin
-      if (m_bhi > m_next) m_next = m_bhi;
-      m_blo = 32'd0;
-      m_bhi = 32'd0;
-    end
-  end
-endtask
-
-task deliver_q;
-  begin
-    if (q_bhi != 32'd0 && q_blo <= q_next) begin
-      if (q_bhi > q_next) q_next = q_bhi;
-      q_blo = 32'd0;
-      q_bhi = 32'd0;
-    end
   end
 endtask
 
@@ -634,7 +612,7 @@ const PROCESS: &str = r#"  seg_len = 32'd0; one_past = 32'd0; rel_seq = 32'd0; r
     end else if (fin && rst) ep_check(H_FIN_RST, L_I);
     else ep_check(H_MULTI, L_Q);
     // update_window
-    if (win == 16'd0 && !rst && q_st != ST_CLOSED && m_st != ST_RESET) scaled_w;
+    if (win == 16'd0 && !rst && q_st != ST_CLOSED && m_st != ST_RESET) scaled(m_win0, 1'b0, L_W);
     if (fin) begin
       m_fin = 1'b1;
       m_finseq = rel_seq + seg_len;
@@ -665,7 +643,7 @@ const PROCESS: &str = r#"  seg_len = 32'd0; one_past = 32'd0; rel_seq = 32'd0; r
     else if (fin && m_last == m_start + 32'd1) advance_last(one_past);
     else if (m_st == ST_RESET) ;
     else if ($signed(dl) > 0) advance_last(one_past);
-    else if (plen != 32'd0) scaled_t;
+    else if (plen != 32'd0) scaled(m_rxmt, 1'b0, L_T);
     c_last_ns = ts;
     // UpdateStateMachine
     is_orig = side == c_orig[0];

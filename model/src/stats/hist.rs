@@ -831,110 +831,87 @@ impl HistState {
     }
 
     fn field(&self, name: &str) -> u64 {
-        if let Some((e, f)) = endpoint_field(name) {
-            let e = &self.ep[e];
-            return match f {
-                "st" => e.st as u64,
-                "prev" => e.prev as u64,
-                "start" => e.start as u64,
-                "last" => e.last as u64,
-                "ack" => e.ack as u64,
-                "swrap" => e.swrap as u64,
-                "awrap" => e.awrap as u64,
-                "lsyn" => e.lsyn as u64,
-                "lfin" => e.lfin as u64,
-                "lrst" => e.lrst as u64,
-                "fin" => e.fin as u64,
-                "finseq" => e.finseq as u64,
-                "closed" => e.closed as u64,
-                "rxmt" => e.rxmt as u64,
-                "win0" => e.win0 as u64,
-                "gap" => e.gap as u64,
-                "next" => e.next as u64,
-                "trim" => e.trim as u64,
-                "blo" => e.blo as u64,
-                "bhi" => e.bhi as u64,
-                "skip" => e.skip as u64,
-                "pkts" => e.pkts,
-                "bytes" => e.bytes,
-                _ => unreachable!("endpoint field {f} missing from HistState"),
-            };
-        }
-        match name {
-            "tcp" => self.tcp as u64,
-            "orig" => self.orig as u64,
-            "partial" => self.partial as u64,
-            "seen" => self.seen as u64,
-            "active" => self.active as u64,
-            "long" => self.long as u64,
-            "hist_seen" => self.hist_seen as u64,
-            "len" => self.len as u64,
-            "over" => self.over as u64,
-            "last_ns" => self.last_ns,
-            "start_ns" => self.start_ns,
-            "exp_v" => self.exp_v as u64,
-            "exp" => self.exp,
-            "att_v" => self.att_v as u64,
-            "att" => self.att,
-            "del_v" => self.del_v as u64,
-            "del" => self.del,
-            _ => unreachable!("connection field {name} missing from HistState"),
+        match endpoint_field(name) {
+            Some((e, f)) => self.ep[e].field(f),
+            None => self.conn_field(name),
         }
     }
 
     fn set_field(&mut self, name: &str, v: u64) {
-        if let Some((e, f)) = endpoint_field(name) {
-            let e = &mut self.ep[e];
-            match f {
-                "st" => e.st = v as u8,
-                "prev" => e.prev = v as u8,
-                "start" => e.start = v as u32,
-                "last" => e.last = v as u32,
-                "ack" => e.ack = v as u32,
-                "swrap" => e.swrap = v as u8,
-                "awrap" => e.awrap = v as u8,
-                "lsyn" => e.lsyn = v as u32,
-                "lfin" => e.lfin = v as u32,
-                "lrst" => e.lrst = v as u32,
-                "fin" => e.fin = v != 0,
-                "finseq" => e.finseq = v as u32,
-                "closed" => e.closed = v != 0,
-                "rxmt" => e.rxmt = v as u32,
-                "win0" => e.win0 = v as u32,
-                "gap" => e.gap = v as u32,
-                "next" => e.next = v as u32,
-                "trim" => e.trim = v as u32,
-                "blo" => e.blo = v as u32,
-                "bhi" => e.bhi = v as u32,
-                "skip" => e.skip = v != 0,
-                "pkts" => e.pkts = v,
-                "bytes" => e.bytes = v,
-                _ => unreachable!("endpoint field {f} missing from HistState"),
-            }
-            return;
-        }
-        match name {
-            "tcp" => self.tcp = v != 0,
-            "orig" => self.orig = v as u8,
-            "partial" => self.partial = v != 0,
-            "seen" => self.seen = v as u8,
-            "active" => self.active = v != 0,
-            "long" => self.long = v != 0,
-            "hist_seen" => self.hist_seen = v as u16,
-            "len" => self.len = v as u8,
-            "over" => self.over = v != 0,
-            "last_ns" => self.last_ns = v,
-            "start_ns" => self.start_ns = v,
-            "exp_v" => self.exp_v = v != 0,
-            "exp" => self.exp = v,
-            "att_v" => self.att_v = v != 0,
-            "att" => self.att = v,
-            "del_v" => self.del_v = v != 0,
-            "del" => self.del = v,
-            _ => unreachable!("connection field {name} missing from HistState"),
+        match endpoint_field(name) {
+            Some((e, f)) => self.ep[e].set_field(f, v),
+            None => self.set_conn_field(name, v),
         }
     }
 }
+
+/// A state field as the bits of the state vector.
+trait Bits64: Copy {
+    fn to_u64(self) -> u64;
+    fn from_u64(v: u64) -> Self;
+}
+
+impl Bits64 for bool {
+    fn to_u64(self) -> u64 {
+        self as u64
+    }
+    fn from_u64(v: u64) -> Self {
+        v != 0
+    }
+}
+
+macro_rules! bits64_int {
+    ($($t:ty),*) => {$(
+        impl Bits64 for $t {
+            fn to_u64(self) -> u64 {
+                self as u64
+            }
+            fn from_u64(v: u64) -> Self {
+                v as $t
+            }
+        }
+    )*};
+}
+bits64_int!(u8, u16, u32, u64);
+
+/// `field` / `set_field` by layout name for a struct, from one list of its fields.
+macro_rules! named_fields {
+    ($ty:ty, $get:ident, $set:ident, [$($f:ident),* $(,)?]) => {
+        impl $ty {
+            fn $get(&self, name: &str) -> u64 {
+                match name {
+                    $(stringify!($f) => self.$f.to_u64(),)*
+                    _ => unreachable!("field {name} of proto::hist's layout is missing from {}", stringify!($ty)),
+                }
+            }
+            fn $set(&mut self, name: &str, v: u64) {
+                match name {
+                    $(stringify!($f) => self.$f = Bits64::from_u64(v),)*
+                    _ => unreachable!("field {name} of proto::hist's layout is missing from {}", stringify!($ty)),
+                }
+            }
+        }
+    };
+}
+
+named_fields!(
+    Endpoint,
+    field,
+    set_field,
+    [
+        st, prev, start, last, ack, swrap, awrap, lsyn, lfin, lrst, fin, finseq, closed, rxmt,
+        win0, gap, next, trim, blo, bhi, skip, pkts, bytes,
+    ]
+);
+named_fields!(
+    HistState,
+    conn_field,
+    set_conn_field,
+    [
+        tcp, orig, partial, seen, active, long, hist_seen, len, over, last_ns, start_ns, exp_v,
+        exp, att_v, att, del_v, del,
+    ]
+);
 
 fn endpoint_field(name: &str) -> Option<(usize, &str)> {
     let e = match name.get(..3)? {
