@@ -16,7 +16,7 @@ use vantage_proto::hist::{
     TOO_LARGE_SEQ_DELTA,
 };
 
-use super::history::{ConnRecord, Fed, Segment, Side, LIKELY_SERVER_TCP_PORTS};
+use super::history::{is_broadcast, ConnRecord, Fed, Segment, Side, LIKELY_SERVER_TCP_PORTS};
 
 const FIN: u8 = 0x01;
 const SYN: u8 = 0x02;
@@ -991,7 +991,7 @@ impl HistTable {
             srv_src: srv(seg.src.1),
             srv_dst: srv(seg.dst.1),
             sport_lt_dport: seg.src.1 < seg.dst.1,
-            dst_bcast: seg.dst.0[..12] == [0; 12] && seg.dst.0[12..] == [255; 4],
+            dst_bcast: is_broadcast(&seg.dst.0),
         };
         Some(((seg.ip_proto, a, b), pkt))
     }

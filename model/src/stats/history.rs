@@ -603,7 +603,7 @@ impl HistoryTable {
 }
 
 /// Zeek does not flip towards a broadcast responder (IPv4 255.255.255.255 only).
-fn is_broadcast(addr: &[u8; 16]) -> bool {
+pub fn is_broadcast(addr: &[u8; 16]) -> bool {
     addr[..12] == [0; 12] && addr[12..] == [255; 4]
 }
 
