@@ -88,6 +88,8 @@ pub enum DriverError {
     Bus { addr: u32, detail: String },
     #[error("this device has no stats stage: its register chain has no V-ST block (a bitstream with one lists the feature `stats` in `vantage info`)")]
     NoStats,
+    #[error("rule {rule} keeps connection history, but this device's stats stage has no connection table (no feature `history` in `vantage info`); `vantage model --rules` runs the rule in software")]
+    NoHistory { rule: usize },
     #[error("the stats block (V-ST) is version {found}, but this driver knows version {known}")]
     StatsVersion { found: u32, known: u32 },
     #[error("the stats block's geometry is not the one this driver was built for: the device has {device}; the driver expects {driver}")]

@@ -147,6 +147,11 @@ impl<A: RegisterAccess> Device<A> {
                 count: set.rules.len(),
             });
         }
+        if let Some(r) = set.history_rule() {
+            if !self.features()?.has(vantage_proto::regs::feature::HISTORY) {
+                return Err(DriverError::NoHistory { rule: r + 1 });
+            }
+        }
         let encoded = st::encode(set)?;
         self.load_rule_words(&encoded.rules, encoded.lane_bits)?;
         Ok(encoded)

@@ -186,6 +186,31 @@ fn a_set_that_cannot_be_placed_is_refused_before_any_write() {
 }
 
 #[test]
+fn a_history_rule_needs_the_history_feature() {
+    let set = parse_rules(
+        r#"{"epoch_ms": 1000, "rules": [{"name": "a", "src_ip": "group"}, {"name": "conns", "history": true}]}"#,
+    )
+    .unwrap();
+    // The reset image lists the features of the blocks it has; none is the connection table.
+    let mut dev = Device::new(MemBar::like_hardware());
+    let e = dev.load_rules(&set).unwrap_err();
+    assert!(matches!(e, DriverError::NoHistory { rule: 2 }), "{e:?}");
+    assert!(
+        e.to_string()
+            .contains("`vantage model --rules` runs the rule in software"),
+        "{e}"
+    );
+    assert!(dev.access().writes.is_empty());
+    // A device that lists the feature takes the rule: CONTROL of rule 2 has the HISTORY bit.
+    let mut bar = MemBar::like_hardware();
+    let features = bar.peek(0x14);
+    bar.poke(0x14, features | regs::feature::HISTORY);
+    let mut dev = Device::new(bar);
+    dev.load_rules(&set).unwrap();
+    assert_eq!(dev.access().peek(rule_addr(1, 0)) & (1 << 16), 1 << 16);
+}
+
+#[test]
 fn a_device_without_the_stats_block_says_so() {
     let mut bar = MemBar::like_hardware();
     bar.poke(u32::from(tag::BASE + regs::BLOCK_NEXT), 0); // the chain ends at the tag block

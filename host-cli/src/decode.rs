@@ -2,7 +2,8 @@
 //!
 //! Besides the per-frame header (TIMESTAMP, FLOW and, for frames the stats stage has news about,
 //! STATS) it reads the stats stage's report frames (`vantage_proto::report`): the REPORT tag and
-//! the 64-byte records after it.
+//! the 64-byte group records after it, or the 128-byte connection records of the history rule
+//! (`vantage_proto::conntable`).
 //!
 //! Rules are shown by number as `vantage rules show` and `vantage stats peek` number them, from 1:
 //! bit r of a STATS mask, and a record's rule index r, is rule r + 1.
@@ -13,6 +14,7 @@ use std::path::Path;
 
 use anyhow::Context;
 use serde::Serialize;
+use vantage_proto::conntable::ConnRecord;
 use vantage_proto::header::{HeaderError, Tag, TaggedHeader};
 use vantage_proto::report::{Record, ReportFrame, ReportInfo};
 use vantage_proto::stats::GroupKey;
@@ -58,6 +60,9 @@ pub struct Row {
     /// A report frame's records, in frame order (empty for an empty epoch).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub records: Option<Vec<RecordRow>>,
+    /// A connection report frame's records, in frame order.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub connections: Option<Vec<ConnRow>>,
     /// Tags this reader does not know, as "type:hexvalue".
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unknown_tags: Vec<String>,
@@ -80,8 +85,10 @@ pub struct ReportRow {
     pub epoch_ns: u64,
     /// Records of the epoch up to and including this frame.
     pub epoch_records: u32,
-    /// Updates the stats stage refused in the epoch.
+    /// Updates the stats stage refused in the epoch; connection records lost so far.
     pub refused: u32,
+    /// The frame carries connection records (its epoch fields are 0).
+    pub connections: bool,
 }
 
 impl From<ReportInfo> for ReportRow {
@@ -95,7 +102,75 @@ impl From<ReportInfo> for ReportRow {
             epoch_ns: i.epoch_ns,
             epoch_records: i.epoch_records,
             refused: i.refused,
+            connections: i.connections,
         }
+    }
+}
+
+/// One connection record: what Zeek's conn.log says of the connection, from the hardware.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ConnRow {
+    /// The history rule, numbered from 1.
+    pub rule: u16,
+    pub proto: u8,
+    pub orig_h: String,
+    pub orig_p: u16,
+    pub resp_h: String,
+    pub resp_p: u16,
+    /// First frame, ns.
+    pub ts_ns: u64,
+    /// Last frame less first frame, ns.
+    pub duration_ns: u64,
+    /// Zeek's history letters, '+' at the end when more did not fit.
+    pub history: String,
+    pub orig_pkts: u64,
+    pub orig_ip_bytes: u64,
+    pub resp_pkts: u64,
+    pub resp_ip_bytes: u64,
+}
+
+impl ConnRow {
+    fn of(c: &ConnRecord) -> Self {
+        let k = &c.key;
+        ConnRow {
+            rule: u16::from(k.rule) + 1,
+            proto: k.proto,
+            orig_h: address(k, k.src).to_string(),
+            orig_p: k.sport,
+            resp_h: address(k, k.dst).to_string(),
+            resp_p: k.dport,
+            ts_ns: c.start_ns,
+            duration_ns: c.last_ns.saturating_sub(c.start_ns),
+            history: c.history_text(),
+            orig_pkts: c.orig_pkts,
+            orig_ip_bytes: c.orig_ip_bytes,
+            resp_pkts: c.resp_pkts,
+            resp_ip_bytes: c.resp_ip_bytes,
+        }
+    }
+
+    /// The record on one line, in conn.log's order.
+    fn describe(&self) -> String {
+        let proto = match self.proto {
+            6 => "tcp".to_string(),
+            17 => "udp".to_string(),
+            p => p.to_string(),
+        };
+        format!(
+            "rule {}  {proto} {}:{} -> {}:{}  ts_ns {}  duration_ns {}  history {}  orig {} pkts {} bytes  resp {} pkts {} bytes",
+            self.rule,
+            self.orig_h,
+            self.orig_p,
+            self.resp_h,
+            self.resp_p,
+            self.ts_ns,
+            self.duration_ns,
+            if self.history.is_empty() { "-" } else { &self.history },
+            self.orig_pkts,
+            self.orig_ip_bytes,
+            self.resp_pkts,
+            self.resp_ip_bytes
+        )
     }
 }
 
@@ -221,6 +296,7 @@ pub fn decode_frame(no: usize, frame: &[u8], ethertype: u16) -> Row {
         header_len: None,
         report: None,
         records: None,
+        connections: None,
         unknown_tags: Vec::new(),
         error: None,
     };
@@ -261,6 +337,10 @@ pub fn decode_frame(no: usize, frame: &[u8], ethertype: u16) -> Row {
             if let Some(info) = h.report() {
                 row.report = Some(info.into());
                 match ReportFrame::decode(frame, ethertype) {
+                    Ok(Some(r)) if r.info.connections => {
+                        row.status = "report";
+                        row.connections = Some(r.connections.iter().map(ConnRow::of).collect());
+                    }
                     Ok(Some(r)) => {
                         row.status = "report";
                         row.records = Some(r.records.iter().map(RecordRow::of).collect());
@@ -292,6 +372,12 @@ fn opt<T: ToString>(v: &Option<T>) -> String {
 
 /// A report frame's summary after the frame number and length (also for a damaged one).
 fn report_summary(r: &ReportRow) -> String {
+    if r.connections {
+        return format!(
+            "connections  index {}  records {}  sent {}  lost {}",
+            r.index, r.records, r.epoch_records, r.refused
+        );
+    }
     format!(
         "epoch {}  index {}{}  records {}  epoch_records {}  epoch_end_ns {}  epoch_ns {}  refused {}",
         r.epoch,
@@ -352,6 +438,9 @@ pub fn write_table_row(out: &mut impl Write, row: &Row, records: bool) -> std::i
                 for (i, r) in row.records.iter().flatten().enumerate() {
                     writeln!(out, "{:>13} record {}: {}", "", i + 1, r.describe())?;
                 }
+                for (i, c) in row.connections.iter().flatten().enumerate() {
+                    writeln!(out, "{:>13} connection {}: {}", "", i + 1, c.describe())?;
+                }
             }
             Ok(())
         }
@@ -395,7 +484,7 @@ pub fn run(path: &Path, ethertype: u16, json: bool, records: bool) -> anyhow::Re
         }
         // tagged, untagged, bad header, report, bad report
         let mut counts = [0usize; 5];
-        let mut record_count = 0usize;
+        let (mut record_count, mut conn_count) = (0usize, 0usize);
         for (i, p) in packets.iter().enumerate() {
             let row = decode_frame(i + 1, &p.data, ethertype);
             counts[match row.status {
@@ -406,6 +495,7 @@ pub fn run(path: &Path, ethertype: u16, json: bool, records: bool) -> anyhow::Re
                 _ => 2,
             }] += 1;
             record_count += row.records.as_ref().map_or(0, Vec::len);
+            conn_count += row.connections.as_ref().map_or(0, Vec::len);
             if json {
                 serde_json::to_writer(&mut out, &row)?;
                 writeln!(out)?;
@@ -425,7 +515,7 @@ pub fn run(path: &Path, ethertype: u16, json: bool, records: bool) -> anyhow::Re
             if counts[3] + counts[4] > 0 {
                 write!(
                     out,
-                    "; {} report frames ({record_count} records), {} damaged",
+                    "; {} report frames ({record_count} records, {conn_count} connections), {} damaged",
                     counts[3], counts[4]
                 )?;
             }
@@ -497,6 +587,7 @@ mod tests {
             epoch_ns: 1_000_000_000,
             epoch_records: 50,
             refused: 2,
+            connections: false,
         };
         let a = Record {
             key: GroupKey {
@@ -533,6 +624,7 @@ mod tests {
         ReportFrame {
             info,
             records: vec![a, b],
+            ..Default::default()
         }
     }
 
@@ -624,6 +716,7 @@ mod tests {
                 epoch_ns: 1_000_000_000,
                 epoch_records: 50,
                 refused: 2,
+                connections: false,
             })
         );
         assert_eq!(
@@ -694,7 +787,7 @@ mod tests {
         };
         let frame = ReportFrame {
             info,
-            records: vec![],
+            ..Default::default()
         }
         .encode(DEFAULT_ETHERTYPE);
         let row = decode_frame(1, &frame, DEFAULT_ETHERTYPE);
@@ -705,6 +798,58 @@ mod tests {
             serde_json::json!([])
         );
         assert_eq!(table(&row, true).lines().count(), 1);
+    }
+
+    #[test]
+    fn connection_report_gives_conn_log_fields() {
+        let rec = ConnRecord {
+            key: GroupKey {
+                rule: 4,
+                src: v4([10, 0, 0, 9]),
+                sport: 40000,
+                dst: v4([192, 0, 2, 1]),
+                dport: 80,
+                proto: 6,
+                ..Default::default()
+            },
+            start_ns: 1_000,
+            last_ns: 3_500,
+            history: "ShADadFf".into(),
+            overflow: false,
+            orig_pkts: 6,
+            orig_ip_bytes: 400,
+            resp_pkts: 5,
+            resp_ip_bytes: 900,
+        };
+        let frame = ReportFrame {
+            info: ReportInfo {
+                records: 1,
+                index: 9,
+                epoch_records: 73,
+                connections: true,
+                ..Default::default()
+            },
+            records: vec![],
+            connections: vec![rec],
+        }
+        .encode(DEFAULT_ETHERTYPE);
+        let row = decode_frame(2, &frame, DEFAULT_ETHERTYPE);
+        assert_eq!(
+            (row.status, row.len, row.records.is_none()),
+            ("report", 64 + 128, true)
+        );
+        let text = table(&row, true);
+        assert!(
+            text.contains("report  connections  index 9  records 1  sent 73  lost 0"),
+            "{text}"
+        );
+        assert!(
+            text.contains("connection 1: rule 5  tcp 10.0.0.9:40000 -> 192.0.2.1:80  ts_ns 1000  duration_ns 2500  history ShADadFf  orig 6 pkts 400 bytes  resp 5 pkts 900 bytes"),
+            "{text}"
+        );
+        let json = serde_json::to_value(&row).expect("json");
+        assert_eq!(json["connections"][0]["history"], "ShADadFf");
+        assert_eq!(json["report"]["connections"], true);
     }
 
     #[test]

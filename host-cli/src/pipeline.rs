@@ -418,13 +418,27 @@ pub fn run_model(args: &RunArgs) -> anyhow::Result<()> {
     };
     let beats = vantage_proto::axis::schedule(&input, args.pacing(), 0);
     let pb = spinner(beats.len(), "modelling");
-    let out = vantage_model::run(&config, &beats);
-    let frames = with_reports(&config, &out.reports, out.frames);
+    let (out, stage) = vantage_model::run_with_stats(&config, &beats);
+    let mut frames = with_reports(&config, &out.reports, out.frames);
+    // Connection records after the traffic: the model reports them when the input ends (the
+    // device sends each soon after its connection ends, in gaps of the traffic).
+    frames.extend(
+        vantage_model::stats::conntable::report_frames(&out.connections)
+            .iter()
+            .map(|rf| LaneFrame::from_bytes(&rf.encode(config.ethertype))),
+    );
     if let Some(pb) = pb {
         pb.finish_and_clear();
     }
     write_frames(&args.output, &input, &frames)?;
     summary("model", args, input.len(), &beats, &frames, &out.counters);
+    if config.stats.history_rule().is_some() {
+        let c = stage.conns.counters;
+        eprintln!(
+            "model: history rule: {} connections reported ({} frames stepped, {} refused with a full bucket, {} not TCP/UDP segments)",
+            c.records, c.frames, c.table_full, c.untracked
+        );
+    }
     Ok(())
 }
 

@@ -75,11 +75,7 @@ fn run_in_software(q: &Query, path: &Path, top: usize) -> anyhow::Result<()> {
                 epoch = e;
             }
             let meta = vantage_model::parse_frame(&p.data, &key);
-            let facts = FrameFacts {
-                meta: &meta,
-                ip_ok: meta.ip_ok,
-                ingress_port: 0,
-            };
+            let facts = FrameFacts::new(&meta);
             for k in table.count(&facts, p.data.len() as u64) {
                 println!(
                     "  threshold crossed in epoch {epoch}: {}",

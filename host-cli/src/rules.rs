@@ -42,6 +42,9 @@ fn print_rule(number: usize, r: &Rule, note: &str) {
         "    ingress {}  src {}  dst {}  sport {}  dport {}  proto {}  flags {}",
         r.ingress_port, r.src_ip, r.dst_ip, r.src_port, r.dst_port, r.ip_proto, r.tcp_flags
     );
+    if r.history {
+        println!("    history: Zeek's connection history per TCP/UDP connection, both directions one group, reported when it ends");
+    }
     if let Some(t) = r.threshold {
         let show = |v: Option<u64>| v.map_or("-".to_string(), |n| n.to_string());
         println!(
@@ -70,8 +73,13 @@ pub fn load(path: &Path, spec: &str) -> anyhow::Result<()> {
     );
     for (i, (r, words)) in set.rules.iter().zip(&encoded.rules).enumerate() {
         let lane = decode_rule(words, i + 1).map_or(0, |(_, lane)| lane);
+        let place = if r.history {
+            "connection table".to_string()
+        } else {
+            format!("lane {lane}")
+        };
         println!(
-            "{:>2}. {}  lane {lane}{}",
+            "{:>2}. {}  {place}{}",
             i + 1,
             r.name,
             if r.first {
@@ -110,7 +118,12 @@ pub fn show(spec: &str) -> anyhow::Result<()> {
         if on { "on" } else { "off" }
     );
     for (number, rule, lane, words) in &rules {
-        print_rule(*number, rule, &format!("  lane {lane}"));
+        let place = if rule.history {
+            "  connection table".to_string()
+        } else {
+            format!("  lane {lane}")
+        };
+        print_rule(*number, rule, &place);
         if encode_rule(rule, *lane) != **words {
             println!("    note: these registers are not what loading any rule file writes (written by something else?)");
         }

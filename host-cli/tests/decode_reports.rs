@@ -54,6 +54,7 @@ fn report() -> ReportFrame {
         epoch_ns: 1_000_000,
         epoch_records: 2,
         refused: 9,
+        connections: false,
     };
     let a = Record {
         key: GroupKey {
@@ -82,6 +83,7 @@ fn report() -> ReportFrame {
     ReportFrame {
         info,
         records: vec![a, b],
+        connections: vec![],
     }
 }
 
@@ -106,7 +108,7 @@ fn capture(dir: &Path) -> PathBuf {
             epoch_records: 2,
             ..Default::default()
         },
-        records: vec![],
+        ..Default::default()
     };
     let full = report().encode(DEFAULT_ETHERTYPE);
     let frames = [

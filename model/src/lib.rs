@@ -44,6 +44,7 @@ use vantage_proto::axis::{LaneFrame, TimedBeat};
 use vantage_proto::datapath::default_ts_increment;
 use vantage_proto::flowhash::{DEFAULT_KEY, KEY_BYTES};
 use vantage_proto::header::{FlowInfo, TaggedHeader, DEFAULT_ETHERTYPE};
+use vantage_proto::ParseFlags;
 
 /// The registers that change the pipeline's output.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -86,6 +87,9 @@ pub struct ModelOutput {
     pub counters: Counters,
     /// The stats stage's reports of the epochs closed by the frames, oldest first.
     pub reports: Vec<stats::stage::EpochReport>,
+    /// The history rule's connection records, in the order the connections ended; the table is
+    /// flushed at the end of the input.
+    pub connections: Vec<vantage_proto::conntable::ConnRecord>,
 }
 
 /// What happened to each frame, for debugging a mismatch with the RTL.
@@ -123,15 +127,30 @@ pub fn run(config: &Config, input: &[TimedBeat]) -> ModelOutput {
 
 /// [`run`], and what happened to each frame.
 pub fn run_traced(config: &Config, input: &[TimedBeat]) -> (ModelOutput, Trace) {
+    let (output, trace, _) = run_all(config, input);
+    (output, trace)
+}
+
+/// [`run`], and the stats stage after it (its tables and the history rule's counters).
+pub fn run_with_stats(
+    config: &Config,
+    input: &[TimedBeat],
+) -> (ModelOutput, stats::stage::StatsStage) {
+    let (output, _, stage) = run_all(config, input);
+    (output, stage)
+}
+
+fn run_all(config: &Config, input: &[TimedBeat]) -> (ModelOutput, Trace, stats::stage::StatsStage) {
     let frames = ingress::frames(input);
     let metas = parse_all(config, &frames);
-    let (news, stage) = stats_run(config, &frames, &metas);
+    let (news, mut stage) = stats_run(config, &frames, &metas);
     let long: Vec<bool> = news.iter().map(|n| n.is_some_and(|n| n.any())).collect();
     let engine = tag::run_engine(&frames, &long, config.tag_enabled);
     let mut output = ModelOutput {
         frames: Vec::with_capacity(frames.len()),
         counters: Counters::new(),
         reports: Vec::new(),
+        connections: Vec::new(),
     };
     let (mut parse_counters, mut tag_counters) = (
         counters::ParseCounters::default(),
@@ -172,8 +191,9 @@ pub fn run_traced(config: &Config, input: &[TimedBeat]) -> (ModelOutput, Trace) 
         });
     }
     output.counters = counters::to_map(&parse_counters, &tag_counters, &stage.counters);
-    output.reports = stage.reports;
-    (output, trace)
+    output.reports = std::mem::take(&mut stage.reports);
+    output.connections = std::mem::take(&mut stage.conns.ended);
+    (output, trace, stage)
 }
 
 /// The stats stage after `input`: its group table and counters (what PEEK and the stats counters
@@ -205,18 +225,30 @@ fn stats_run(
 ) -> (Vec<Option<stats::stage::News>>, stats::stage::StatsStage) {
     use vantage_proto::stats::{DELAY, DELAY_MARGIN};
     let mut stage = stats::stage::StatsStage::new(config.stats.clone());
+    let history = config.stats.history_rule().is_some();
     let news = frames
         .iter()
         .zip(metas)
         .map(|(frame, meta)| {
             let bytes: u64 = frame.beats.iter().map(|b| b.valid_bytes() as u64).sum();
+            let ts_ns = frame.arrival.first().map_or(0, |&c| config.time.ns_at(c));
+            let segment = (history && !meta.flags.has(ParseFlags::KEEP_HOLE))
+                .then(|| {
+                    stats::history::Segment::from_frame(
+                        &frame.lane_frame().bytes(),
+                        &config.hash_key,
+                    )
+                })
+                .flatten();
             let facts = stats::rules::FrameFacts {
                 meta,
                 ip_ok: meta.ip_ok,
                 ingress_port: 0,
+                ts_ns,
+                segment,
             };
-            if let Some(&first) = frame.arrival.first() {
-                stage.frame_ends_at(config.time.ns_at(first));
+            if !frame.arrival.is_empty() {
+                stage.frame_ends_at(ts_ns);
             }
             let news = stage.count(&facts, bytes);
             // Release cycles are the stats stage's input cycles less a constant.
@@ -229,6 +261,8 @@ fn stats_run(
             (!late).then_some(news)
         })
         .collect();
+    // The end of the input: the table is flushed, as `vantage sim` does through FLUSH.
+    stage.conns.flush();
     (news, stage)
 }
 

@@ -40,14 +40,7 @@ fn ours(path: &Path) -> BTreeMap<Conn, (u64, u64)> {
     let mut table = StatsTable::new(parse_rules(PER_CONNECTION).expect("rules"));
     for p in &packets {
         let meta = parse_frame(&p.data, &DEFAULT_KEY);
-        table.count(
-            &FrameFacts {
-                meta: &meta,
-                ip_ok: meta.ip_ok,
-                ingress_port: 0,
-            },
-            p.data.len() as u64,
-        );
+        table.count(&FrameFacts::new(&meta), p.data.len() as u64);
     }
     let mut out = BTreeMap::new();
     for (k, g) in table.groups() {

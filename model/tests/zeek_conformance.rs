@@ -13,15 +13,22 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
+use vantage_model::stats::conntable::ConnTable;
 use vantage_model::stats::hist::HistTable;
-use vantage_model::stats::history::{ConnRecord, Fed, HistoryTable, Side};
+use vantage_model::stats::history::{ConnRecord, Fed, HistoryTable, Segment, Side};
+use vantage_model::stats::rules::FrameFacts;
+use vantage_model::stats::stage::{StatsConfig, StatsStage};
 use vantage_proto::flowhash::DEFAULT_KEY;
+use vantage_proto::rules::parse_rules;
+use vantage_proto::stats::{encode, DEFAULT_HASH_KEY, RULES, RULE_WORDS};
 
 /// The number of rows whose history and four counts equal Zeek's. A regression fails here;
 /// raise it when the model gets better.
 const EQUAL_FLOOR: usize = 205;
 /// The same for the hardware's history unit (`stats::hist`).
 const HW_EQUAL_FLOOR: usize = 205;
+/// The same for the stats stage with a history rule (the unit in the bounded connection table).
+const STAGE_EQUAL_FLOOR: usize = 205;
 
 /// A per-connection tracker fed every frame of a trace.
 trait Tracker {
@@ -44,6 +51,70 @@ impl Tracker for HistTable {
     }
     fn records(&self) -> Vec<ConnRecord> {
         self.connections()
+    }
+}
+
+/// The stats stage with one history rule: the unit in the bounded connection table, fed by the
+/// rule, records at the end of the connections and the rest at a flush.
+struct StageTracker {
+    stage: StatsStage,
+}
+
+impl StageTracker {
+    fn new(server_ports: Option<&[u16]>) -> Self {
+        let set =
+            parse_rules(r#"{"epoch_ms": 1000, "rules": [{"name": "conns", "history": true}]}"#)
+                .expect("history rule file");
+        let mut rules = encode(&set).expect("placement").rules;
+        rules.resize(RULES, [0; RULE_WORDS]);
+        let mut stage = StatsStage::new(StatsConfig {
+            enabled: true,
+            rules,
+            ..Default::default()
+        });
+        if let Some(ports) = server_ports {
+            stage.conns = ConnTable::with_server_ports(DEFAULT_HASH_KEY, ports);
+        }
+        StageTracker { stage }
+    }
+}
+
+impl Tracker for StageTracker {
+    fn push(&mut self, ts_ns: u64, frame: &[u8]) -> Fed {
+        let meta = vantage_model::parse_frame(frame, &DEFAULT_KEY);
+        let segment = Segment::from_frame(frame, &DEFAULT_KEY);
+        let fed = if segment.is_some() {
+            Fed::Conn(0)
+        } else {
+            Fed::Unparsed
+        };
+        let facts = FrameFacts {
+            ts_ns,
+            segment,
+            ..FrameFacts::new(&meta)
+        };
+        self.stage.count(&facts, frame.len() as u64);
+        fed
+    }
+    fn records(&self) -> Vec<ConnRecord> {
+        let mut conns = self.stage.conns.clone();
+        conns.flush();
+        let side = |a: [u8; 16], p: u16| (a, p);
+        conns
+            .ended
+            .iter()
+            .map(|r| ConnRecord {
+                proto: r.key.proto,
+                orig: side(r.key.src, r.key.sport),
+                resp: side(r.key.dst, r.key.dport),
+                history: r.history_text(),
+                orig_pkts: r.orig_pkts,
+                orig_ip_bytes: r.orig_ip_bytes,
+                resp_pkts: r.resp_pkts,
+                resp_ip_bytes: r.resp_ip_bytes,
+                start_ns: r.start_ns,
+            })
+            .collect()
     }
 }
 
@@ -232,6 +303,15 @@ fn hardware_history_unit_equals_zeek() {
         } else {
             HistTable::new(DEFAULT_KEY)
         })
+    });
+}
+
+/// The stats stage with a history rule: the unit in the bounded connection table, every frame
+/// fed through the rule table, records as connections end and at the final flush.
+#[test]
+fn stats_stage_history_rule_equals_zeek() {
+    conformance("stats stage, history rule", STAGE_EQUAL_FLOOR, |bare| {
+        Box::new(StageTracker::new(bare.then_some(&[][..])))
     });
 }
 

@@ -112,8 +112,10 @@ pub mod feature {
     pub const CONN: u32 = 1 << 4;
     pub const REASM: u32 = 1 << 5;
     pub const MATCH: u32 = 1 << 6;
+    /// The stats stage keeps connection history (a history rule loads: `conntable`).
+    pub const HISTORY: u32 = 1 << 7;
     /// Every feature bit with its name, in bit order.
-    pub const NAMES: [(u32, &str); 7] = [
+    pub const NAMES: [(u32, &str); 8] = [
         (PARSE, "parse"),
         (TIMESTAMP, "timestamp"),
         (TAG, "tag"),
@@ -121,6 +123,7 @@ pub mod feature {
         (CONN, "conn"),
         (REASM, "reasm"),
         (MATCH, "match"),
+        (HISTORY, "history"),
     ];
 }
 

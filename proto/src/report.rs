@@ -10,8 +10,9 @@
 //!  18  u32 epoch number (epoch 0 runs from arming to EPOCH_START)
 //!  22  u16 records in this frame (0..=MAX_RECORDS)
 //!  24  u16 index of this frame within the epoch's report (0, 1, ...)
-//!  26  u8  flags: bit 0 = the last frame of the epoch's report
-//!  27  u8  record length in 4-byte words (16)
+//!  26  u8  flags: bit 0 = the last frame of the epoch's report,
+//!              bit 1 = connection records (below) instead of group records
+//!  27  u8  record length in 4-byte words (16; 32 for connection records)
 //!  28  u64 epoch end, ns (the boundary that closed it)
 //!  36  u64 epoch length, ns (EPOCH_NS when it closed)
 //!  44  u32 records of this epoch so far, this frame's included
@@ -28,11 +29,18 @@
 //!  56  u8  flags: bit 0 = the group crossed its threshold this epoch
 //!  57  7 bytes zero
 //! ```
+//! A frame of connection records (`conntable::ConnRecord`, 128 bytes each, at most
+//! MAX_CONN_RECORDS) is sent whenever connections of the history rule end, not at epoch ends:
+//! its epoch number, epoch end and length are 0 and the last flag is clear; its index counts
+//! connection report frames (wrapping), the records-so-far field counts every connection record
+//! sent, this frame's included, and the refused field the connection records lost so far.
+//!
 //! A report frame carries no per-frame header of its own: it does not pass through the tag
 //! stage. Stripping its Vantage header like any other leaves MACs, 0x88B6, 2 bytes and records.
 //! Every epoch has at least one report frame (an empty epoch sends one with 0 records), so the
 //! monitor sees each epoch end; the index and the last flag let it see a lost frame.
 
+use crate::conntable::{ConnRecord, CONN_RECORD_BYTES, MAX_CONN_RECORDS};
 use crate::header::{HeaderError, TaggedHeader, REPORT_LEN, VERSION};
 use crate::stats::{Entry, GroupKey, KEY_BYTES};
 use thiserror::Error;
@@ -86,8 +94,16 @@ pub struct ReportInfo {
     pub epoch_ns: u64,
     /// Records of the epoch up to and including this frame.
     pub epoch_records: u32,
-    /// Updates refused in the epoch (bucket full, lane fanout).
+    /// Updates refused in the epoch (bucket full, lane fanout); connection records lost.
     pub refused: u32,
+    /// The frame carries connection records (flags bit 1).
+    pub connections: bool,
+}
+
+/// Bits of the REPORT tag's flags byte.
+pub mod report_flags {
+    pub const LAST: u8 = 1 << 0;
+    pub const CONNECTIONS: u8 = 1 << 1;
 }
 
 impl ReportInfo {
@@ -96,8 +112,13 @@ impl ReportInfo {
         v[0..4].copy_from_slice(&self.epoch.to_be_bytes());
         v[4..6].copy_from_slice(&self.records.to_be_bytes());
         v[6..8].copy_from_slice(&self.index.to_be_bytes());
-        v[8] = u8::from(self.last);
-        v[9] = (RECORD_BYTES / 4) as u8;
+        v[8] = if self.last { report_flags::LAST } else { 0 }
+            | if self.connections {
+                report_flags::CONNECTIONS
+            } else {
+                0
+            };
+        v[9] = (self.record_bytes() / 4) as u8;
         v[10..18].copy_from_slice(&self.epoch_end_ns.to_be_bytes());
         v[18..26].copy_from_slice(&self.epoch_ns.to_be_bytes());
         v[26..30].copy_from_slice(&self.epoch_records.to_be_bytes());
@@ -114,11 +135,30 @@ impl ReportInfo {
             epoch: u32_at(0),
             records: u16_at(4),
             index: u16_at(6),
-            last: v[8] & 1 != 0,
+            last: v[8] & report_flags::LAST != 0,
             epoch_end_ns: u64_at(10),
             epoch_ns: u64_at(18),
             epoch_records: u32_at(26),
             refused: u32_at(30),
+            connections: v[8] & report_flags::CONNECTIONS != 0,
+        }
+    }
+
+    /// Bytes of each record the frame carries.
+    pub fn record_bytes(&self) -> usize {
+        if self.connections {
+            CONN_RECORD_BYTES
+        } else {
+            RECORD_BYTES
+        }
+    }
+
+    /// Most records a frame of this kind holds.
+    pub fn max_records(&self) -> usize {
+        if self.connections {
+            MAX_CONN_RECORDS
+        } else {
+            MAX_RECORDS
         }
     }
 }
@@ -164,11 +204,12 @@ impl Record {
     }
 }
 
-/// A decoded report frame.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A decoded report frame: group records, or connection records when `info.connections`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ReportFrame {
     pub info: ReportInfo,
     pub records: Vec<Record>,
+    pub connections: Vec<ConnRecord>,
 }
 
 #[derive(Debug, Error, PartialEq, Eq)]
@@ -177,8 +218,8 @@ pub enum ReportError {
     Header(#[from] HeaderError),
     #[error("report frame of {len} bytes is too short for its {records} records")]
     Short { len: usize, records: usize },
-    #[error("report frame claims {0} records, more than {MAX_RECORDS}")]
-    TooMany(usize),
+    #[error("report frame claims {records} records, more than {max}")]
+    TooMany { records: usize, max: usize },
     #[error("report frame has EtherType 0x{0:04x} after its header, not 0x{REPORT_ETHERTYPE:04x}")]
     EtherType(u16),
 }
@@ -186,7 +227,11 @@ pub enum ReportError {
 impl ReportFrame {
     /// The frame's bytes as the stats stage sends them.
     pub fn encode(&self, ethertype: u16) -> Vec<u8> {
-        let mut f = Vec::with_capacity(RECORDS_OFFSET + RECORD_BYTES * self.records.len());
+        let mut f = Vec::with_capacity(
+            RECORDS_OFFSET
+                + RECORD_BYTES * self.records.len()
+                + CONN_RECORD_BYTES * self.connections.len(),
+        );
         f.extend_from_slice(&REPORT_DST_MAC);
         f.extend_from_slice(&REPORT_SRC_MAC);
         f.extend_from_slice(
@@ -200,6 +245,9 @@ impl ReportFrame {
         f.extend_from_slice(&[0, 0]);
         for r in &self.records {
             f.extend_from_slice(&r.to_bytes());
+        }
+        for c in &self.connections {
+            f.extend_from_slice(&c.to_bytes());
         }
         f
     }
@@ -228,20 +276,33 @@ impl ReportFrame {
             }
         }
         let n = usize::from(info.records);
-        if n > MAX_RECORDS {
-            return Err(ReportError::TooMany(n));
+        if n > info.max_records() {
+            return Err(ReportError::TooMany {
+                records: n,
+                max: info.max_records(),
+            });
         }
+        let size = info.record_bytes();
         let body = frame
-            .get(at + 4..at + 4 + n * RECORD_BYTES)
+            .get(at + 4..at + 4 + n * size)
             .ok_or(ReportError::Short {
                 len: frame.len(),
                 records: n,
             })?;
-        let records = body
-            .chunks_exact(RECORD_BYTES)
-            .map(|c| Record::from_bytes(c.try_into().expect("chunks of RECORD_BYTES")))
-            .collect();
-        Ok(Some(ReportFrame { info, records }))
+        let mut out = ReportFrame {
+            info,
+            ..Default::default()
+        };
+        for c in body.chunks_exact(size) {
+            if info.connections {
+                let c = c.try_into().expect("chunks of CONN_RECORD_BYTES");
+                out.connections.push(ConnRecord::from_bytes(c));
+            } else {
+                let c = c.try_into().expect("chunks of RECORD_BYTES");
+                out.records.push(Record::from_bytes(c));
+            }
+        }
+        Ok(Some(out))
     }
 }
 
@@ -278,10 +339,12 @@ mod tests {
             epoch_ns: 10,
             epoch_records: 18,
             refused: 4,
+            connections: false,
         };
         let f = ReportFrame {
             info,
             records: vec![record(1), record(2)],
+            ..Default::default()
         }
         .encode(DEFAULT_ETHERTYPE);
         assert_eq!(f.len(), 64 + 2 * 64);
@@ -309,6 +372,7 @@ mod tests {
         let f = ReportFrame {
             info,
             records: vec![record(1), record(2)],
+            ..Default::default()
         }
         .encode(DEFAULT_ETHERTYPE);
         assert!(matches!(
@@ -321,9 +385,22 @@ mod tests {
         #[test]
         fn frames_round_trip(epoch in any::<u32>(), n in 0usize..=MAX_RECORDS, end in any::<u64>(), refused in any::<u32>()) {
             let records: Vec<Record> = (0..n as u8).map(record).collect();
-            let info = ReportInfo { epoch, records: n as u16, index: 0, last: false, epoch_end_ns: end, epoch_ns: 3, epoch_records: n as u32, refused };
-            let frame = ReportFrame { info, records };
+            let info = ReportInfo { epoch, records: n as u16, index: 0, last: false, epoch_end_ns: end, epoch_ns: 3, epoch_records: n as u32, refused, connections: false };
+            let frame = ReportFrame { info, records, connections: vec![] };
             let bytes = frame.encode(DEFAULT_ETHERTYPE);
+            prop_assert_eq!(ReportFrame::decode(&bytes, DEFAULT_ETHERTYPE), Ok(Some(frame)));
+        }
+
+        #[test]
+        fn connection_frames_round_trip(n in 0usize..=MAX_CONN_RECORDS, index in any::<u16>(), lost in any::<u32>()) {
+            let connections: Vec<ConnRecord> = (0..n as u64)
+                .map(|i| ConnRecord { history: "ShAD".into(), orig_pkts: i, key: record(i as u8).key, ..Default::default() })
+                .collect();
+            let info = ReportInfo { records: n as u16, index, refused: lost, connections: true, ..Default::default() };
+            let frame = ReportFrame { info, records: vec![], connections };
+            let bytes = frame.encode(DEFAULT_ETHERTYPE);
+            prop_assert_eq!(bytes.len(), RECORDS_OFFSET + n * CONN_RECORD_BYTES);
+            prop_assert_eq!(bytes[27], 32);
             prop_assert_eq!(ReportFrame::decode(&bytes, DEFAULT_ETHERTYPE), Ok(Some(frame)));
         }
 

@@ -103,6 +103,10 @@ pub struct Rule {
     pub first: bool,
     #[serde(default)]
     pub threshold: Option<Threshold>,
+    /// Keep Zeek's connection history: the rule's groups are its TCP and UDP connections, both
+    /// directions one group, held in the connection table and reported when they end.
+    #[serde(default)]
+    pub history: bool,
 }
 
 /// A rule file.
@@ -134,6 +138,24 @@ pub enum RuleError {
     ThresholdWithoutGroup { index: usize, name: String },
     #[error("epoch_ms {0} is too short (at least {MIN_EPOCH_MS})")]
     Epoch(u64),
+    #[error("rule {index} ({name:?}): a history rule's groups are its connections (both directions one group); drop the group-by on {field}")]
+    HistoryGroup {
+        index: usize,
+        name: String,
+        field: &'static str,
+    },
+    #[error("rule {index} ({name:?}): a history rule sees both directions of a connection, and a match on {field} would hide one of them; match on ip_proto or ingress_port only")]
+    HistoryDirection {
+        index: usize,
+        name: String,
+        field: &'static str,
+    },
+    #[error("rule {index} ({name:?}): Zeek's history is kept for TCP and UDP; a history rule's ip_proto must be absent, \"tcp\" or \"udp\"")]
+    HistoryProto { index: usize, name: String },
+    #[error("rule {index} ({name:?}): a history rule reports each connection when it ends and carries no threshold")]
+    HistoryThreshold { index: usize, name: String },
+    #[error("rules {first} and {second} both keep history, but the stats stage has one connection table")]
+    TwoHistory { first: usize, second: usize },
 }
 
 /// Parse and check a rule file.
@@ -170,30 +192,85 @@ impl RuleSet {
                     name: r.name.clone(),
                 });
             }
-            if r.threshold.is_some() && !r.groups() {
+            if r.threshold.is_some() && !r.groups() && !r.history {
                 return Err(RuleError::ThresholdWithoutGroup {
                     index,
                     name: r.name.clone(),
                 });
             }
+            if r.history {
+                r.check_history(index)?;
+                if let Some(j) = self.rules[..i].iter().position(|o| o.history) {
+                    return Err(RuleError::TwoHistory {
+                        first: j + 1,
+                        second: index,
+                    });
+                }
+            }
         }
         Ok(())
+    }
+
+    /// The rule that keeps connection history, by index.
+    pub fn history_rule(&self) -> Option<usize> {
+        self.rules.iter().position(|r| r.history)
     }
 }
 
 impl Rule {
+    /// The fields by name, with whether they group and whether they match (not a wildcard).
+    fn field_uses(&self) -> [(&'static str, bool, bool); 7] {
+        fn num<T>(f: &Field<T>) -> (bool, bool) {
+            (
+                matches!(f, Field::Group { .. }),
+                matches!(f, Field::Match { .. }),
+            )
+        }
+        let addr = |f: &AddrField| {
+            (
+                matches!(f, AddrField::Group { .. }),
+                matches!(f, AddrField::Match { .. }),
+            )
+        };
+        let uses = [
+            ("ingress_port", num(&self.ingress_port)),
+            ("src_ip", addr(&self.src_ip)),
+            ("dst_ip", addr(&self.dst_ip)),
+            ("src_port", num(&self.src_port)),
+            ("dst_port", num(&self.dst_port)),
+            ("ip_proto", num(&self.ip_proto)),
+            ("tcp_flags", num(&self.tcp_flags)),
+        ];
+        uses.map(|(n, (g, m))| (n, g, m))
+    }
+
+    /// A history rule groups by nothing (its groups are connections), matches only fields both
+    /// directions share, keeps TCP or UDP, and has no threshold.
+    fn check_history(&self, index: usize) -> Result<(), RuleError> {
+        let name = self.name.clone();
+        for (field, group, matched) in self.field_uses() {
+            if group {
+                return Err(RuleError::HistoryGroup { index, name, field });
+            }
+            if matched && !matches!(field, "ingress_port" | "ip_proto") {
+                return Err(RuleError::HistoryDirection { index, name, field });
+            }
+        }
+        let tcp_or_udp = |v: u8| v == 6 || v == 17;
+        match self.ip_proto {
+            Field::Any => {}
+            Field::Match { value, mask: 0xff } if tcp_or_udp(value) => {}
+            _ => return Err(RuleError::HistoryProto { index, name }),
+        }
+        if self.threshold.is_some() {
+            return Err(RuleError::HistoryThreshold { index, name });
+        }
+        Ok(())
+    }
+
     /// Whether any field groups.
     pub fn groups(&self) -> bool {
-        let g = |f: &Field<u16>| matches!(f, Field::Group { .. });
-        let g8 = |f: &Field<u8>| matches!(f, Field::Group { .. });
-        let ga = |f: &AddrField| matches!(f, AddrField::Group { .. });
-        g8(&self.ingress_port)
-            || ga(&self.src_ip)
-            || ga(&self.dst_ip)
-            || g(&self.src_port)
-            || g(&self.dst_port)
-            || g8(&self.ip_proto)
-            || g8(&self.tcp_flags)
+        self.field_uses().iter().any(|&(_, group, _)| group)
     }
 }
 
@@ -400,7 +477,9 @@ fn host_bits(net: IpAddr, prefix: u8) -> bool {
         IpAddr::V6(a) => (u128::from(a), 128),
     };
     let host = width - u32::from(prefix);
-    host > 0 && bits & ((1u128 << host) - 1) != 0
+    // A /0 IPv6 network has 128 host bits: the mask is every bit (a plain shift would overflow).
+    let mask = 1u128.checked_shl(host).map_or(u128::MAX, |b| b - 1);
+    bits & mask != 0
 }
 
 impl fmt::Display for AddrField {
@@ -485,6 +564,58 @@ mod tests {
 
     fn err(text: &str) -> String {
         parse_rules(text).unwrap_err().to_string()
+    }
+
+    fn one_rule(rule: &str) -> String {
+        format!(r#"{{"epoch_ms": 1000, "rules": [{rule}]}}"#)
+    }
+
+    #[test]
+    fn a_history_rule_keeps_tcp_or_udp_connections_of_both_directions() {
+        let ok = parse_rules(&one_rule(
+            r#"{"name": "tcp conns", "history": true, "ip_proto": "tcp", "ingress_port": 1}"#,
+        ))
+        .unwrap();
+        assert_eq!(ok.history_rule(), Some(0));
+        for (rule, says) in [
+            (
+                r#"{"name": "h", "history": true, "src_ip": "group"}"#,
+                "drop the group-by on src_ip",
+            ),
+            (
+                r#"{"name": "h", "history": true, "dst_port": 22}"#,
+                "a match on dst_port would hide one of them",
+            ),
+            (
+                r#"{"name": "h", "history": true, "tcp_flags": "SYN"}"#,
+                "a match on tcp_flags",
+            ),
+            (
+                r#"{"name": "h", "history": true, "ip_proto": "icmp"}"#,
+                "must be absent, \"tcp\" or \"udp\"",
+            ),
+            (
+                r#"{"name": "h", "history": true, "ip_proto": {"match": 6, "mask": 4}}"#,
+                "must be absent",
+            ),
+            (
+                r#"{"name": "h", "history": true, "threshold": {"packets": 5}}"#,
+                "carries no threshold",
+            ),
+        ] {
+            let e = err(&one_rule(rule));
+            assert!(
+                e.contains(says) && e.contains("rule 1 (\"h\")"),
+                "{rule}: {e}"
+            );
+        }
+        let two = err(
+            r#"{"epoch_ms": 1, "rules": [{"name": "a", "history": true}, {"name": "b", "src_ip": "group"}, {"name": "c", "history": true}]}"#,
+        );
+        assert_eq!(
+            two,
+            "rules 1 and 3 both keep history, but the stats stage has one connection table"
+        );
     }
 
     fn one(rule: &str) -> String {

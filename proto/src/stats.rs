@@ -28,7 +28,8 @@
 //!
 //!  rule r, RULE_WORDS registers at RULE_BASE + r * RULE_STRIDE (word w at + 4*w):
 //!   w0        CONTROL  bit 0 enabled, 1 first, 3:2 lane, 10:4 group-by bits (src, dst, sport,
-//!                      dport, proto, flags, ingress), 15:11 needs (ip, ports, tcp, v4, v6)
+//!                      dport, proto, flags, ingress), 15:11 needs (ip, ports, tcp, v4, v6),
+//!                      16 history (the connection table instead of a lane)
 //!   w1        ingress value 7:0, ingress mask 15:8, proto value 23:16, proto mask 31:24
 //!   w2        flags value 7:0, flags mask 15:8
 //!   w3        sport value 31:16, sport mask 15:0
@@ -118,6 +119,9 @@ pub mod control {
     pub const NEED_TCP: u32 = 1 << 13;
     pub const NEED_V4: u32 = 1 << 14;
     pub const NEED_V6: u32 = 1 << 15;
+    /// The rule keeps connection history: the frames it counts go to the connection table
+    /// (`conntable`), not to a lane; its group-by bits are 0 and it has no thresholds.
+    pub const HISTORY: u32 = 1 << 16;
 }
 
 /// Word indices inside a rule's register set.
@@ -282,16 +286,18 @@ pub enum PlacementError {
 pub fn place(set: &RuleSet) -> Result<Placement, PlacementError> {
     let n = set.rules.len();
     let mut lanes = vec![0usize; n];
-    for s in 0..n {
+    // A history rule updates the connection table, not a lane: it takes none and blocks none.
+    let counts = |r: usize| !set.rules[r].history;
+    for s in (0..n).filter(|&s| counts(s)) {
         let taken: Vec<usize> = (0..s)
-            .filter(|&r| conflict(&set.rules[r], &set.rules[s]))
+            .filter(|&r| counts(r) && conflict(&set.rules[r], &set.rules[s]))
             .map(|r| lanes[r])
             .collect();
         match (0..LANES).find(|l| !taken.contains(l)) {
             Some(l) => lanes[s] = l,
             None => {
                 let mut rules: Vec<(usize, String)> = (0..s)
-                    .filter(|&r| conflict(&set.rules[r], &set.rules[s]))
+                    .filter(|&r| counts(r) && conflict(&set.rules[r], &set.rules[s]))
                     .map(|r| (r + 1, set.rules[r].name.clone()))
                     .collect();
                 rules.push((s + 1, set.rules[s].name.clone()));
@@ -441,6 +447,10 @@ pub fn encode_rule(rule: &Rule, lane: usize) -> RuleWords {
     if !matches!(rule.tcp_flags, Field::Any) {
         ctl |= NEED_TCP;
     }
+    if rule.history {
+        // Connections are keyed by their ports; a history rule takes no lane.
+        ctl = (ctl | HISTORY | NEED_IP | NEED_PORTS) & !(3 << LANE_SHIFT);
+    }
     w[word::CONTROL] = ctl;
     let thr = rule.threshold.unwrap_or_default();
     put_u64(&mut w[word::THRESHOLD_PACKETS..], thr.packets.unwrap_or(0));
@@ -578,6 +588,7 @@ pub fn decode_rule(words: &RuleWords, number: usize) -> Option<(Rule, usize)> {
         tcp_flags: numeric_field(flags as u8, (flags >> 8) as u8, ctl & GROUP_FLAGS != 0),
         first: ctl & FIRST != 0,
         threshold: decode_threshold(words),
+        history: ctl & HISTORY != 0,
     };
     restore_zero_masks(&mut rule, ctl);
     Some((rule, ((ctl >> LANE_SHIFT) & 3) as usize))
@@ -602,6 +613,9 @@ where
 fn restore_zero_masks(rule: &mut Rule, ctl: u32) {
     let zero_u16 = Field::Match { value: 0, mask: 0 };
     let zero_u8 = Field::Match { value: 0, mask: 0 };
+    if rule.history {
+        return; // HISTORY explains NEED_IP and NEED_PORTS, and a history rule matches no ports
+    }
     if ctl & control::NEED_PORTS != 0 && rule.src_port == Field::Any && rule.dst_port == Field::Any
     {
         rule.src_port = zero_u16;
@@ -814,6 +828,37 @@ mod tests {
             (w[word::THRESHOLD_PACKETS], w[word::THRESHOLD_PACKETS + 1]),
             (100, 0)
         );
+    }
+
+    #[test]
+    fn a_history_rule_takes_no_lane_and_reads_back() {
+        let set = parse_rules(
+            r#"{"epoch_ms": 1000, "rules": [
+            {"name": "a", "src_ip": "group"},
+            {"name": "conns", "history": true, "ip_proto": "tcp"},
+            {"name": "b", "dst_ip": "group"}]}"#,
+        )
+        .unwrap();
+        let enc = encode(&set).unwrap();
+        use control::*;
+        let ctl = enc.rules[1][word::CONTROL];
+        assert_eq!(ctl, ENABLED | HISTORY | NEED_IP | NEED_PORTS);
+        // Rules 1 and 3 overlap each other only: lanes 0 and 1.
+        let lanes: Vec<u32> = enc
+            .rules
+            .iter()
+            .map(|w| (w[word::CONTROL] >> LANE_SHIFT) & 3)
+            .collect();
+        assert_eq!((lanes, enc.lane_bits), (vec![0, 0, 1], 1));
+        let (back, _) = decode_rule(&enc.rules[1], 2).unwrap();
+        assert_eq!(
+            back,
+            Rule {
+                name: "rule 2".into(),
+                ..set.rules[1].clone()
+            }
+        );
+        assert_eq!(encode_rule(&back, 0), enc.rules[1]);
     }
 
     #[test]
@@ -1045,6 +1090,7 @@ mod tests {
                         tcp_flags,
                         first,
                         threshold,
+                        history: false,
                     }
                 },
             )

@@ -153,14 +153,8 @@ fn table_capacity() {
         meta.flags.0 = vantage_proto::ParseFlags::IPV4 | vantage_proto::ParseFlags::PORTS;
         meta.src[12..16].copy_from_slice(&(x as u32).to_be_bytes());
         meta.sport = (x >> 32) as u16;
-        stage.count(
-            &FrameFacts {
-                meta: &meta,
-                ip_ok: true,
-                ingress_port: 0,
-            },
-            64,
-        );
+        meta.ip_ok = true;
+        stage.count(&FrameFacts::new(&meta), 64);
         let refused = stage.counters.table_full;
         if refused > 0 && first_refusal.is_none() {
             first_refusal = Some(stage.counters.new_groups);

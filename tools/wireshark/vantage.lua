@@ -4,7 +4,8 @@
 -- the EtherType 0x88B5; this dissector reads the version, the length in words and the TLVs,
 -- then passes the frame's own EtherType and payload on, so the inner IP/TCP is dissected as usual.
 -- A report frame of the stats stage (REPORT tag, then EtherType 0x88B6, 2 zero bytes and 64-byte
--- records; proto/src/report.rs) gets its records dissected here, one subtree each.
+-- records; proto/src/report.rs) gets its records dissected here, one subtree each; a frame of
+-- connection records (REPORT flags bit 1, 128-byte records; proto/src/conntable.rs) likewise.
 -- Rules: the STATS masks' bit r and a record's rule field r are the rule table's index, from 0;
 -- `vantage rules show` and `vantage decode` call it rule r+1 (shown next to the value).
 -- Limitation: a tagged Cisco FabricPath frame shows no inner packet, because Wireshark dissects
@@ -48,6 +49,16 @@ f.rec_flags = ProtoField.uint8("vantage.record.tcp_flags", "TCP flags", base.HEX
 f.rec_packets = ProtoField.uint64("vantage.record.packets", "Packets")
 f.rec_bytes = ProtoField.uint64("vantage.record.bytes", "Bytes")
 f.rec_crossed = ProtoField.bool("vantage.record.crossed", "Threshold crossed this epoch", 8, nil, 0x01)
+f.connections = ProtoField.bool("vantage.report.connections", "Connection records", 8, nil, 0x02)
+f.conn_start = ProtoField.uint64("vantage.conn.start_ns", "First frame (ns)")
+f.conn_last = ProtoField.uint64("vantage.conn.last_ns", "Last frame (ns)")
+f.conn_overflow = ProtoField.bool("vantage.conn.overflow", "History longer than 16 letters", 8, nil, 0x01)
+f.conn_letters = ProtoField.uint8("vantage.conn.letters", "History letters")
+f.conn_history = ProtoField.string("vantage.conn.history", "History")
+f.conn_orig_pkts = ProtoField.uint64("vantage.conn.orig_pkts", "Originator packets")
+f.conn_orig_bytes = ProtoField.uint64("vantage.conn.orig_ip_bytes", "Originator IP bytes")
+f.conn_resp_pkts = ProtoField.uint64("vantage.conn.resp_pkts", "Responder packets")
+f.conn_resp_bytes = ProtoField.uint64("vantage.conn.resp_ip_bytes", "Responder IP bytes")
 f.unknown = ProtoField.bytes("vantage.tlv.value", "Tag value")
 f.ethertype = ProtoField.uint16("vantage.ethertype", "Original EtherType", base.HEX)
 
@@ -55,6 +66,7 @@ local ETHERTYPE = 0x88B5
 local REPORT_ETHERTYPE = 0x88B6
 local TLV_PAD, TLV_TIMESTAMP, TLV_FLOW, TLV_STATS, TLV_REPORT = 0x00, 0x01, 0x02, 0x03, 0x04
 local RECORD_BYTES = 64
+local CONN_RECORD_BYTES = 128
 
 -- The rules a STATS mask names, numbered from 1 as `vantage rules show` numbers them.
 local function rule_list(mask)
@@ -97,6 +109,34 @@ local function dissect_record(t, rec, n)
     rt:add(f.rec_crossed, rec(56, 1))
 end
 
+-- One 128-byte connection record (proto/src/conntable.rs): the key oriented originator ->
+-- responder, first and last frame, Zeek's history, packets and IP bytes by role.
+local function dissect_conn(t, rec, n)
+    local b0 = rec(0, 1):uint()
+    local rule = math.floor(b0 / 8)
+    local v6 = math.floor(b0 / 4) % 2 == 1
+    local letters = math.min(rec(57, 1):uint(), 16)
+    local history = letters > 0 and rec(64, letters):string() or "-"
+    if rec(56, 1):uint() % 2 == 1 then history = history .. "+" end
+    local rt = t:add(vantage, rec, string.format("Connection %d: rule %d, history %s", n, rule + 1, history))
+    rt:add(f.rec_rule, rec(0, 1)):append_text(string.format(" (rule %d in vantage rules show)", rule + 1))
+    rt:add(f.rec_v6, rec(0, 1))
+    add_address(rt, rec, 2, v6, f.rec_src, f.rec_src6)
+    add_address(rt, rec, 18, v6, f.rec_dst, f.rec_dst6)
+    rt:add(f.rec_sport, rec(34, 2))
+    rt:add(f.rec_dport, rec(36, 2))
+    rt:add(f.rec_proto, rec(38, 1))
+    rt:add(f.conn_start, rec(40, 8))
+    rt:add(f.conn_last, rec(48, 8))
+    rt:add(f.conn_overflow, rec(56, 1))
+    rt:add(f.conn_letters, rec(57, 1))
+    rt:add(f.conn_history, rec(64, 16), history)
+    rt:add(f.conn_orig_pkts, rec(80, 8))
+    rt:add(f.conn_orig_bytes, rec(88, 8))
+    rt:add(f.conn_resp_pkts, rec(96, 8))
+    rt:add(f.conn_resp_bytes, rec(104, 8))
+end
+
 function vantage.dissector(buf, pinfo, tree)
     if buf:len() < 2 then return 0 end
     local version = buf(0, 1):uint()
@@ -134,15 +174,19 @@ function vantage.dissector(buf, pinfo, tree)
         elseif ty == TLV_REPORT and len == 42 then
             local epoch, n, index = buf(v, 4):uint(), buf(v + 4, 2):uint(), buf(v + 6, 2):uint()
             local last = buf(v + 8, 1):uint() % 2 == 1
+            local conns = math.floor(buf(v + 8, 1):uint() / 2) % 2 == 1
             report = {
                 records = n,
-                summary = string.format("Report: epoch %d, frame %d%s, %d records", epoch, index, last and " (last)" or "", n),
+                conns = conns,
+                summary = conns and string.format("Report: connections, frame %d, %d records", index, n)
+                    or string.format("Report: epoch %d, frame %d%s, %d records", epoch, index, last and " (last)" or "", n),
             }
             tt:set_text(report.summary)
             tt:add(f.epoch, buf(v, 4))
             tt:add(f.records, buf(v + 4, 2))
             tt:add(f.index, buf(v + 6, 2))
             tt:add(f.last, buf(v + 8, 1))
+            tt:add(f.connections, buf(v + 8, 1))
             tt:add(f.record_words, buf(v + 9, 1))
             tt:add(f.epoch_end, buf(v + 10, 8))
             tt:add(f.epoch_ns, buf(v + 18, 8))
@@ -160,7 +204,8 @@ function vantage.dissector(buf, pinfo, tree)
         -- A report frame: 2 zero bytes, then the records.
         pinfo.cols.info = report.summary
         local first = hlen + 4
-        local present = math.max(0, math.floor((buf:len() - first) / RECORD_BYTES))
+        local size = report.conns and CONN_RECORD_BYTES or RECORD_BYTES
+        local present = math.max(0, math.floor((buf:len() - first) / size))
         local n = math.min(report.records, present)
         local label = string.format("Vantage report records (%d)", n)
         -- The 2 zero bytes and the records; just the EtherType when the frame ends there.
@@ -169,7 +214,11 @@ function vantage.dissector(buf, pinfo, tree)
             rt:append_text(string.format(": frame cut, %d records claimed, %d present", report.records, present))
         end
         for i = 0, n - 1 do
-            dissect_record(rt, buf(first + i * RECORD_BYTES, RECORD_BYTES), i + 1)
+            if report.conns then
+                dissect_conn(rt, buf(first + i * size, size), i + 1)
+            else
+                dissect_record(rt, buf(first + i * size, size), i + 1)
+            end
         end
         return buf:len()
     end

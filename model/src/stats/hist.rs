@@ -249,6 +249,27 @@ impl HistState {
         s
     }
 
+    /// Whether the connection is over at time `t` whatever frame comes next: inactivity, the
+    /// delete timer, or an unanswered attempt. These are the first checks `step` makes, before
+    /// it changes anything, and each stays true as time goes on, so a table may drop such a
+    /// connection at any time after `t` and report exactly what a later frame would have ended.
+    pub fn dead(&self, t: u64) -> bool {
+        let limit = if self.long {
+            timer::TCP_INACTIVITY
+        } else {
+            timer::UDP_INACTIVITY
+        };
+        if t.saturating_sub(self.last_ns) >= limit {
+            return true;
+        }
+        let attempt_over = self.att_v
+            && self.att <= t
+            && self.active
+            && matches!(self.orig_ep().st, SYN_SENT | SYN_ACK_SENT)
+            && self.resp_ep().st == INACTIVE;
+        self.tcp && ((self.del_v && self.del <= t) || attempt_over)
+    }
+
     /// The history string.
     pub fn history(&self) -> String {
         let mut h: String = self
@@ -944,6 +965,33 @@ pub fn canonical(src: Side, dst: Side) -> ((Side, Side), u8) {
     }
 }
 
+/// The unit's input for a TCP or UDP segment at time `ts` (`None` for other protocols), with
+/// `server_ports` as Zeek's `likely_server_ports`.
+pub fn packet_of(ts: u64, seg: &Segment, server_ports: &[u16]) -> Option<HistPkt> {
+    let tcp = match seg.ip_proto {
+        6 => seg.tcp?,
+        17 => Default::default(),
+        _ => return None,
+    };
+    let (_, side) = canonical(seg.src, seg.dst);
+    let srv = |p: u16| seg.ip_proto == 6 && server_ports.contains(&p);
+    Some(HistPkt {
+        side,
+        ts,
+        tcp: seg.ip_proto == 6,
+        flags: tcp.flags,
+        seq: tcp.seq,
+        ack: tcp.ack,
+        window: tcp.window,
+        payload_len: seg.payload_len,
+        ip_len: seg.ip_total_len,
+        srv_src: srv(seg.src.1),
+        srv_dst: srv(seg.dst.1),
+        sport_lt_dport: seg.src.1 < seg.dst.1,
+        dst_bcast: is_broadcast(&seg.dst.0),
+    })
+}
+
 /// The unit over a whole capture with an unbounded table (what the hardware table holds when
 /// nothing is refused): every connection, ended or not, in order of its first frame.
 pub struct HistTable {
@@ -971,28 +1019,8 @@ impl HistTable {
 
     /// The unit's input for a segment, and the connection key.
     pub fn packet(&self, ts: u64, seg: &Segment) -> Option<((u8, Side, Side), HistPkt)> {
-        let tcp = match seg.ip_proto {
-            6 => seg.tcp?,
-            17 => Default::default(),
-            _ => return None,
-        };
-        let ((a, b), side) = canonical(seg.src, seg.dst);
-        let srv = |p: u16| seg.ip_proto == 6 && self.server_ports.contains(&p);
-        let pkt = HistPkt {
-            side,
-            ts,
-            tcp: seg.ip_proto == 6,
-            flags: tcp.flags,
-            seq: tcp.seq,
-            ack: tcp.ack,
-            window: tcp.window,
-            payload_len: seg.payload_len,
-            ip_len: seg.ip_total_len,
-            srv_src: srv(seg.src.1),
-            srv_dst: srv(seg.dst.1),
-            sport_lt_dport: seg.src.1 < seg.dst.1,
-            dst_bcast: is_broadcast(&seg.dst.0),
-        };
+        let pkt = packet_of(ts, seg, &self.server_ports)?;
+        let ((a, b), _) = canonical(seg.src, seg.dst);
         Some(((seg.ip_proto, a, b), pkt))
     }
 

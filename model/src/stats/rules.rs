@@ -11,6 +11,7 @@
 //!              (`proto::stats` has the byte layout)
 //! ```
 
+use super::history::Segment;
 use crate::parse::Meta;
 use std::net::IpAddr;
 use vantage_proto::flags::ParseFlags;
@@ -25,6 +26,24 @@ pub struct FrameFacts<'a> {
     pub ip_ok: bool,
     /// Port the frame came in on.
     pub ingress_port: u8,
+    /// Ingress time, ns (what the history rule's timers run on).
+    pub ts_ns: u64,
+    /// The TCP or UDP segment the history rule reads (`None`: the frame has none, or the
+    /// caller runs no history rule).
+    pub segment: Option<Segment>,
+}
+
+impl<'a> FrameFacts<'a> {
+    /// A frame on ingress port 0 at time 0 without a segment for the history rule.
+    pub fn new(meta: &'a Meta) -> Self {
+        FrameFacts {
+            meta,
+            ip_ok: meta.ip_ok,
+            ingress_port: 0,
+            ts_ns: 0,
+            segment: None,
+        }
+    }
 }
 
 /// The groups a frame feeds, in rule order (a `first` rule that counts it ends the list).
@@ -32,7 +51,10 @@ pub fn groups_of(set: &RuleSet, f: &FrameFacts) -> Vec<GroupKey> {
     let mut out = Vec::new();
     for (i, rule) in set.rules.iter().enumerate() {
         if let Some(key) = group_in(rule, i as u8, f) {
-            out.push(key);
+            // A history rule's groups are connections, in the connection table.
+            if !rule.history {
+                out.push(key);
+            }
             if rule.first {
                 break;
             }
@@ -46,6 +68,9 @@ pub fn group_in(rule: &Rule, index: u8, f: &FrameFacts) -> Option<GroupKey> {
     let m = f.meta;
     let has_ports = m.flags.has(ParseFlags::PORTS);
     let tcp_flags = m.tcp.map(|t| t.flags);
+    if rule.history && !(f.ip_ok && has_ports) {
+        return None; // connections are keyed by their ports
+    }
     let groups_addr = matches!(rule.src_ip, AddrField::Group { .. })
         || matches!(rule.dst_ip, AddrField::Group { .. });
     Some(GroupKey {

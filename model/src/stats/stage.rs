@@ -12,11 +12,15 @@
 //! A frame is counted when its last beat arrives; frames are counted in order. `StatsTable` is
 //! the unbounded statement of the same counting, which this one equals while no bucket fills.
 //!
+//! A rule with the HISTORY bit takes no lane: the frames it is fed go to the connection table
+//! (`conntable`), which keeps Zeek's history per connection and reports each when it ends.
+//!
 //! Epochs (when armed): a frame counts in the epoch of its ingress time (the TIMESTAMP tag).
 //! Boundaries are `EPOCH_START + k * EPOCH_NS`; a boundary closes its epoch when the first frame
 //! at or past it ends, or `EPOCH_GUARD_NS` after it on a quiet link. Closing hands every held
 //! group out as a record, in table order (bucket, bank, way), and starts the next epoch empty.
 
+use super::conntable::ConnTable;
 use super::rules::{FrameFacts, GroupKey};
 use std::collections::HashMap;
 use vantage_proto::flags::ParseFlags;
@@ -43,6 +47,14 @@ pub struct StatsConfig {
     pub epoch_ns: u64,
     /// EPOCH_START.
     pub epoch_start: u64,
+}
+
+impl StatsConfig {
+    /// The enabled rule that keeps connection history, if any.
+    pub fn history_rule(&self) -> Option<usize> {
+        let on = control::ENABLED | control::HISTORY;
+        self.rules.iter().position(|w| w[word::CONTROL] & on == on)
+    }
 }
 
 impl Default for StatsConfig {
@@ -132,10 +144,12 @@ impl EpochReport {
                     epoch_ns: self.epoch_ns,
                     epoch_records: sent,
                     refused: self.refused,
+                    connections: false,
                 };
                 ReportFrame {
                     info,
                     records: c.to_vec(),
+                    connections: Vec::new(),
                 }
             })
             .collect()
@@ -155,11 +169,14 @@ pub struct StatsStage {
     frames_ended: usize,
     /// Reports of the closed epochs, oldest first.
     pub reports: Vec<EpochReport>,
+    /// The history rule's connections.
+    pub conns: ConnTable,
 }
 
 impl StatsStage {
     pub fn new(config: StatsConfig) -> Self {
         let bound = config.epoch_start;
+        let conns = ConnTable::new(config.hash_key);
         StatsStage {
             config,
             rows: HashMap::new(),
@@ -169,6 +186,7 @@ impl StatsStage {
             refused: 0,
             frames_ended: 0,
             reports: Vec::new(),
+            conns,
         }
     }
 
@@ -239,6 +257,10 @@ impl StatsStage {
         let mut lane_taken = [false; LANES];
         for (r, key) in fed_rules(&self.config.rules, f) {
             let w = &self.config.rules[r];
+            if w[word::CONTROL] & control::HISTORY != 0 {
+                self.track(r as u8, f);
+                continue;
+            }
             // Lane bits beyond the lanes in use are ignored (those rules share a lane).
             let lane_bits = self.config.lane_bits.min(2);
             let lane =
@@ -265,6 +287,15 @@ impl StatsStage {
             }
         }
         news
+    }
+
+    /// A frame fed to history rule `rule`.
+    fn track(&mut self, rule: u8, f: &FrameFacts) {
+        let v6 = f.meta.flags.has(ParseFlags::IPV6);
+        match &f.segment {
+            Some(seg) => self.conns.track(rule, f.ts_ns, v6, seg),
+            None => self.conns.counters.untracked += 1,
+        }
     }
 
     /// A frame whose first beat left before its news was known.
@@ -476,14 +507,7 @@ mod tests {
 
     fn feed(s: &mut StatsStage, frame: &[u8]) -> News {
         let meta = parse_frame(frame, &DEFAULT_KEY);
-        s.count(
-            &FrameFacts {
-                meta: &meta,
-                ip_ok: meta.ip_ok,
-                ingress_port: 0,
-            },
-            frame.len() as u64,
-        )
+        s.count(&FrameFacts::new(&meta), frame.len() as u64)
     }
 
     const FIGURE1: &str = r#"{"epoch_ms": 1000, "rules": [
@@ -500,11 +524,7 @@ mod tests {
             tcp([9, 9, 9, 9], 1, 22, 0x10),
         ] {
             let meta = parse_frame(&frame, &DEFAULT_KEY);
-            let f = FrameFacts {
-                meta: &meta,
-                ip_ok: meta.ip_ok,
-                ingress_port: 0,
-            };
+            let f = FrameFacts::new(&meta);
             let from_words: Vec<GroupKey> = fed_rules(&enc.rules, &f)
                 .into_iter()
                 .map(|(_, k)| k)

@@ -88,14 +88,7 @@ mod tests {
 
     fn feed(t: &mut StatsTable, frame: &[u8]) -> Vec<GroupKey> {
         let meta = parse_frame(frame, &DEFAULT_KEY);
-        t.count(
-            &FrameFacts {
-                meta: &meta,
-                ip_ok: meta.ip_ok,
-                ingress_port: 0,
-            },
-            frame.len() as u64,
-        )
+        t.count(&FrameFacts::new(&meta), frame.len() as u64)
     }
 
     // Figure 1 of the paper: rule 1 counts port-22 packets per source IP, rule 2 SYNs from 10/8 per
