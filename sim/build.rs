@@ -4,7 +4,7 @@
 use std::env;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use vantage_hdl::stats::hist;
+use vantage_hdl::stats::{conns, hist};
 
 fn main() {
     let out = PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
@@ -16,12 +16,17 @@ fn main() {
     // The history unit alone, for its own frame-by-frame test against the model.
     let obj_hist = out.join("obj_hist");
     verilate(&files[1], &obj_hist, "Vhist", hist::HIST_MODULE);
+    // The connection table with its unit, for its test at any timestamps.
+    let obj_conns = out.join("obj_conns");
+    verilate(&files[2], &obj_conns, "Vconns", conns::CONNTABLE_MODULE);
     let include = verilator_include();
     cc::Build::new()
         .cpp(true)
         .file("csrc/shim.cpp")
         .file("csrc/hist_shim.cpp")
         .include(&obj_hist)
+        .file("csrc/conns_shim.cpp")
+        .include(&obj_conns)
         .file(include.join("verilated.cpp"))
         .file(include.join("verilated_fst_c.cpp"))
         .file(include.join("verilated_threads.cpp"))
@@ -44,15 +49,23 @@ fn main() {
         obj_hist.join("libvhist_all.a"),
     )
     .unwrap_or_else(|e| panic!("copying the Verilated history unit's archive: {e}"));
+    std::fs::copy(
+        obj_conns.join("Vconns__ALL.a"),
+        obj_conns.join("libvconns_all.a"),
+    )
+    .unwrap_or_else(|e| panic!("copying the Verilated connection table's archive: {e}"));
     println!("cargo:rustc-link-search=native={}", obj.display());
     println!("cargo:rustc-link-search=native={}", obj_hist.display());
+    println!("cargo:rustc-link-search=native={}", obj_conns.display());
     println!("cargo:rustc-link-lib=static=vtop_all");
     println!("cargo:rustc-link-lib=static=vhist_all");
+    println!("cargo:rustc-link-lib=static=vconns_all");
     println!("cargo:rustc-link-lib=dylib=z");
     println!("cargo:rustc-link-lib=dylib=stdc++");
     println!("cargo:rustc-link-lib=dylib=pthread");
     println!("cargo:rerun-if-changed=csrc/shim.cpp");
     println!("cargo:rerun-if-changed=csrc/hist_shim.cpp");
+    println!("cargo:rerun-if-changed=csrc/conns_shim.cpp");
     println!("cargo:rerun-if-changed=build.rs");
 }
 

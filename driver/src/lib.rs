@@ -24,7 +24,7 @@ pub use device::{
     known_block_names, time_at, Device, DeviceInfo, Features, FoundBlock, MAX_BLOCKS,
 };
 pub use membar::MemBar;
-pub use stats::{StatsGeometry, StatsStatus, PEEK_POLLS, READY_POLLS};
+pub use stats::{StatsGeometry, StatsStatus, FLUSH_POLLS, PEEK_POLLS, READY_POLLS};
 pub use sysfs::SysfsBar;
 pub use vfio::VfioBar;
 
@@ -99,6 +99,8 @@ pub enum DriverError {
     },
     #[error("the stats table's clearing sweep after reset did not finish within {reads} reads of STATUS")]
     StatsNotReady { reads: usize },
+    #[error("the connection table's flush did not finish within {reads} reads of CONN_STATUS")]
+    FlushTimeout { reads: usize },
     #[error("an epoch of 0 ns: give the epoch length in ns (at least a millisecond is sensible)")]
     ZeroEpoch,
     #[error(

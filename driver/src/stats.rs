@@ -18,6 +18,9 @@ pub const PEEK_POLLS: usize = 1000;
 /// Reads of STATUS before waiting for the table's clearing sweep is given up. The sweep takes
 /// 2^BUCKET_BITS datapath cycles (13 us at 322 MHz) after reset, a few hundred register reads.
 pub const READY_POLLS: usize = 10_000;
+/// Reads of CONN_STATUS `flush_connections` waits for the flush and its records (a full table
+/// takes five passes of 16K steps and 8K report frames).
+pub const FLUSH_POLLS: usize = 1_000_000;
 
 /// The stats stage's shape, from its read-only GEOMETRY, DELAY and RULE_LAYOUT registers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -224,6 +227,29 @@ impl<A: RegisterAccess> Device<A> {
         let base = self.stats_base()?;
         let control = self.stats_read(base, reg::CONTROL)?;
         self.stats_write(base, reg::CONTROL, control & !reg::CONTROL_EPOCHS)
+    }
+
+    /// CONN_STATUS: (a flush is under way, connection records are still to be sent).
+    pub fn conn_status(&mut self) -> Result<(bool, bool), DriverError> {
+        let base = self.stats_base()?;
+        let v = self.stats_read(base, reg::CONN_STATUS)?;
+        Ok((
+            v & reg::CONN_STATUS_FLUSHING != 0,
+            v & reg::CONN_STATUS_PENDING != 0,
+        ))
+    }
+
+    /// Report every connection the history rule holds (CONN_CTL flush) and wait until the last
+    /// record has gone out, at most `FLUSH_POLLS` reads of CONN_STATUS.
+    pub fn flush_connections(&mut self) -> Result<(), DriverError> {
+        let base = self.stats_base()?;
+        self.stats_write(base, reg::CONN_CTL, reg::CONN_CTL_FLUSH)?;
+        for _ in 0..FLUSH_POLLS {
+            if self.stats_read(base, reg::CONN_STATUS)? == 0 {
+                return Ok(());
+            }
+        }
+        Err(DriverError::FlushTimeout { reads: FLUSH_POLLS })
     }
 
     /// Poll STATUS until the table's clearing sweep after reset is done.

@@ -46,9 +46,9 @@ fn rename_top(verilog: &str) -> String {
         .replace("top$", &format!("{TOP_MODULE}$"))
 }
 
-/// Write the design to `dir/vantage_box_322mhz.v` and the history unit alone (not yet in the
-/// datapath: its unit test and synthesis run) to `dir/vantage_stats_hist.v`; returns the files
-/// written, the top first.
+/// Write the design to `dir/vantage_box_322mhz.v`, and for their own tests and synthesis runs
+/// the history unit alone (`dir/vantage_stats_hist.v`) and the connection table with its unit
+/// (`dir/vantage_stats_conntable.v`); returns the files written in that order.
 pub fn emit_verilog(dir: &Path, build_id: u32) -> Result<Vec<PathBuf>, EmitError> {
     std::fs::create_dir_all(dir).map_err(|source| EmitError::Write {
         path: dir.to_path_buf(),
@@ -57,6 +57,10 @@ pub fn emit_verilog(dir: &Path, build_id: u32) -> Result<Vec<PathBuf>, EmitError
     let files = [
         (TOP_MODULE, top_verilog(build_id)),
         (stats::hist::HIST_MODULE, stats::hist::standalone_verilog()),
+        (
+            stats::conns::CONNTABLE_MODULE,
+            stats::conns::standalone_verilog(),
+        ),
     ];
     let mut written = Vec::new();
     for (module, text) in files {

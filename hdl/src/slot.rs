@@ -99,6 +99,9 @@ pub struct Slot {
     pub sport: Bits<16>,
     /// Transport destination port (as `sport`).
     pub dport: Bits<16>,
+    /// The IP header's length field: IPv4 total length, IPv6 payload length (the stats stage's
+    /// history rule reads it).
+    pub ip_len: Bits<16>,
     /// TCP sequence number.
     pub tcp_seq: Bits<32>,
     /// TCP acknowledgment number.

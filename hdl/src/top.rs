@@ -19,7 +19,8 @@ use rust_hdl::prelude::*;
 use vantage_proto::regs::feature;
 
 /// Features of this bitstream (`id.FEATURES`).
-pub const FEATURES: u32 = feature::PARSE | feature::TIMESTAMP | feature::TAG | feature::STATS;
+pub const FEATURES: u32 =
+    feature::PARSE | feature::TIMESTAMP | feature::TAG | feature::STATS | feature::HISTORY;
 
 #[derive(LogicBlock)]
 pub struct Top {
@@ -271,6 +272,8 @@ impl Logic for Top {
         self.stats.flags_in.next = self.parse.flags.val();
         self.regfile.peek_row.next = self.stats.peek_row.val();
         self.regfile.peek_done.next = self.stats.peek_done.val();
+        self.stats.conn_flush.next = self.regfile.conn_flush.val();
+        self.regfile.conn_status.next = self.stats.conn_status.val();
         self.tag.slot.next = self.stats.slot_out.val();
         self.tag.flags.next = self.stats.flags_out.val();
         // Report frames go out only where the tag stage sends nothing (the stats stage checks).
@@ -293,7 +296,7 @@ impl Logic for Top {
             | (bit_cast::<COUNTER_BITS, 640>(self.parse.counter_words.val())
                 << self.at_parse.val())
             | (bit_cast::<COUNTER_BITS, 320>(self.tag.counter_words.val()) << self.at_tag.val())
-            | (bit_cast::<COUNTER_BITS, 704>(self.stats.counter_words.val())
+            | (bit_cast::<COUNTER_BITS, 1216>(self.stats.counter_words.val())
                 << self.at_stats.val());
         self.regfile.counters.next = self.counters.val();
         self.regfile.ts_frac.next = self.ingress.ts_now.val().get_bits::<32>(0);

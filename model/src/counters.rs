@@ -2,6 +2,7 @@
 //! names of `proto::regs`.
 
 use crate::parse::Meta;
+use crate::stats::conntable::ConnCounters;
 use crate::stats::stage::StatsCounters;
 use crate::tag::TagDecision;
 use std::collections::BTreeMap;
@@ -114,7 +115,12 @@ impl TagCounters {
 
 /// Every counter of the parse and tag blocks by `"<block>.<counter>"` (0 for a name the model
 /// does not know, which a test rules out).
-pub(crate) fn to_map(parse: &ParseCounters, tag: &TagCounters, stats: &StatsCounters) -> Counters {
+pub(crate) fn to_map(
+    parse: &ParseCounters,
+    tag: &TagCounters,
+    stats: &StatsCounters,
+    conns: &ConnCounters,
+) -> Counters {
     let mut c = Counters::new();
     for counter in regs::parse::COUNTERS {
         let key = format!("{}.{}", block_name(regs::parse::BASE), counter.name);
@@ -126,12 +132,12 @@ pub(crate) fn to_map(parse: &ParseCounters, tag: &TagCounters, stats: &StatsCoun
     }
     for counter in regs::stats::COUNTERS {
         let key = format!("{}.{}", block_name(regs::stats::BASE), counter.name);
-        c.insert(key, stats_counter(stats, counter.name).unwrap_or(0));
+        c.insert(key, stats_counter(stats, conns, counter.name).unwrap_or(0));
     }
     c
 }
 
-fn stats_counter(s: &StatsCounters, name: &str) -> Option<u64> {
+fn stats_counter(s: &StatsCounters, c: &ConnCounters, name: &str) -> Option<u64> {
     Some(match name {
         "frames" => s.frames,
         "updates" => s.updates,
@@ -144,6 +150,14 @@ fn stats_counter(s: &StatsCounters, name: &str) -> Option<u64> {
         "reports" => s.reports,
         "records" => s.records,
         "epochs_late" => s.epochs_late,
+        "conn_frames" => c.frames,
+        "conn_untracked" => c.untracked,
+        "conns" => c.conns,
+        "conn_full" => c.table_full,
+        "conn_dropped" => c.dropped,
+        "conn_records" => c.records,
+        "conn_lost" => c.lost,
+        "conn_reports" => c.reports(),
         _ => return None,
     })
 }
@@ -199,7 +213,8 @@ mod tests {
         }
         for c in regs::stats::COUNTERS {
             assert!(
-                stats_counter(&StatsCounters::default(), c.name).is_some(),
+                stats_counter(&StatsCounters::default(), &ConnCounters::default(), c.name)
+                    .is_some(),
                 "stats counter {} unknown to the model",
                 c.name
             );
@@ -217,7 +232,16 @@ mod tests {
             records: 1,
             epochs_late: 1,
         };
-        let c = to_map(&p, &t, &s);
+        let conns = ConnCounters {
+            frames: 1,
+            untracked: 1,
+            conns: 1,
+            table_full: 1,
+            dropped: 1,
+            records: 1,
+            lost: 1,
+        };
+        let c = to_map(&p, &t, &s, &conns);
         assert_eq!(
             c.len(),
             regs::parse::COUNTERS.len() + regs::tag::COUNTERS.len() + regs::stats::COUNTERS.len()

@@ -190,7 +190,12 @@ fn run_all(config: &Config, input: &[TimedBeat]) -> (ModelOutput, Trace, stats::
             sent: engine.sent[i].clone(),
         });
     }
-    output.counters = counters::to_map(&parse_counters, &tag_counters, &stage.counters);
+    output.counters = counters::to_map(
+        &parse_counters,
+        &tag_counters,
+        &stage.counters,
+        &stage.conns.counters,
+    );
     output.reports = std::mem::take(&mut stage.reports);
     output.connections = std::mem::take(&mut stage.conns.ended);
     (output, trace, stage)
@@ -246,6 +251,8 @@ fn stats_run(
                 ingress_port: 0,
                 ts_ns,
                 segment,
+                // Release cycles are the stats stage's input cycles less a constant.
+                end_cycle: frame.release.last().copied().unwrap_or(0),
             };
             if !frame.arrival.is_empty() {
                 stage.frame_ends_at(ts_ns);

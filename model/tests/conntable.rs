@@ -134,8 +134,8 @@ proptest! {
                 swept.sweep(ts);
             }
             let seg = segment(f, i as u32 * 1000);
-            plain.track(0, ts, false, &seg);
-            swept.track(0, ts, false, &seg);
+            plain.track(0, ts, false, &seg, 1000 * i as u64);
+            swept.track(0, ts, false, &seg, 1000 * i as u64);
         }
         plain.flush();
         swept.flush();
@@ -157,6 +157,7 @@ fn the_generated_traffic_fills_and_refuses() {
             1000 * SEC,
             false,
             &segment(&(client, 0, true, 0, false, 0), 1),
+            1000 * u64::from(client),
         );
     }
     assert!(t.counters.table_full >= 2);

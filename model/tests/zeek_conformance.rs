@@ -58,6 +58,8 @@ impl Tracker for HistTable {
 /// rule, records at the end of the connections and the rest at a flush.
 struct StageTracker {
     stage: StatsStage,
+    /// Frames so far: their end cycles are far apart, as at the capture's pace.
+    frames: u64,
 }
 
 impl StageTracker {
@@ -75,7 +77,7 @@ impl StageTracker {
         if let Some(ports) = server_ports {
             stage.conns = ConnTable::with_server_ports(DEFAULT_HASH_KEY, ports);
         }
-        StageTracker { stage }
+        StageTracker { stage, frames: 0 }
     }
 }
 
@@ -91,8 +93,10 @@ impl Tracker for StageTracker {
         let facts = FrameFacts {
             ts_ns,
             segment,
+            end_cycle: 1000 * self.frames,
             ..FrameFacts::new(&meta)
         };
+        self.frames += 1;
         self.stage.count(&facts, frame.len() as u64);
         fed
     }

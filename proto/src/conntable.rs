@@ -41,6 +41,15 @@ pub const CONN_WAYS: usize = 4;
 pub const CONNS: usize = (1 << CONN_BUCKET_BITS) * CONN_WAYS;
 /// Bytes of one connection record.
 pub const CONN_RECORD_BYTES: usize = 128;
+/// Frames of the history rule waiting to step the table. A frame that finds it full is
+/// dropped (counted, not stepped).
+pub const CONN_QUEUE: usize = 16;
+/// Cycles from one step of a bucket to the next (read, compare, the history unit and its
+/// retiming stages, write): a frame waits in the queue while its bucket is this close behind.
+pub const CONN_OP_CYCLES: usize = 10;
+/// The background sweep reports connections dead this long before the timestamp counter's
+/// time, so every frame still on its way to the table is later than the sweep's time.
+pub const SWEEP_LAG_NS: u64 = 1_000_000;
 /// Most connection records in one report frame (a frame is at most 1 + 16 beats, as an epoch
 /// report's).
 pub const MAX_CONN_RECORDS: usize = 8;

@@ -122,6 +122,15 @@ pub mod timer {
     pub const UDP_INACTIVITY: u64 = 60 * SEC;
 }
 
+/// Ports Zeek's base scripts register for TCP analyzers (`likely_server_ports`, filled by every
+/// `Analyzer::register_for_ports` in `scripts/base/protocols/*/main.zeek`). A connection whose
+/// first packet is not a plain SYN is flipped when its source port is one of these.
+pub const LIKELY_SERVER_TCP_PORTS: &[u16] = &[
+    21, 22, 25, 53, 79, 80, 81, 88, 135, 139, 143, 389, 443, 445, 465, 502, 563, 585, 587, 614,
+    631, 636, 989, 990, 992, 993, 995, 1080, 1434, 1883, 2811, 3128, 3268, 3306, 3389, 5222, 5223,
+    5269, 5432, 6379, 6666, 6667, 6668, 6669, 8000, 8080, 8888, 20000,
+];
+
 /// `tcp_max_above_hole_without_any_acks`.
 pub const MAX_ABOVE_HOLE_WITHOUT_ACKS: u32 = 16384;
 /// `tcp_excessive_data_without_further_acks`.

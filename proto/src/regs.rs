@@ -545,6 +545,24 @@ pub mod stats {
     pub const EPOCH_START: u16 = 0xCC;
     /// The row read by the last peek: `stats::ROW_WORDS` words, way 0 first.
     pub const PEEK_DATA: u16 = 0x100;
+    /// First connection-table counter (the history rule, `conntable`).
+    pub const CONN_FRAMES: u16 = 0x200;
+    /// Write 1 to bit 0: report every held connection and empty the table (FLUSH).
+    pub const CONN_CTL: u16 = 0x240;
+    pub const CONN_CTL_FLUSH: u32 = 1 << 0;
+    /// Read-only: bit 0 a flush is under way, bit 1 connection records are still to be sent
+    /// (queued, in the table's pipeline or waiting for a gap in the output).
+    pub const CONN_STATUS: u16 = 0x244;
+    pub const CONN_STATUS_FLUSHING: u32 = 1 << 0;
+    pub const CONN_STATUS_PENDING: u32 = 1 << 1;
+    /// Read-only connection-table geometry: bucket index bits 7:0, ways 15:8, queue depth 23:16,
+    /// cycles between two steps of one bucket 31:24.
+    pub const CONN_GEOMETRY: u16 = 0x248;
+    /// Value of CONN_GEOMETRY.
+    pub const CONN_GEOMETRY_VALUE: u32 = crate::conntable::CONN_BUCKET_BITS as u32
+        | (crate::conntable::CONN_WAYS as u32) << 8
+        | (crate::conntable::CONN_QUEUE as u32) << 16
+        | (crate::conntable::CONN_OP_CYCLES as u32) << 24;
     /// Rule 0's registers (`stats::RULE_WORDS` words; rule r at RULES + r * RULE_STRIDE).
     pub const RULES: u16 = 0x400;
     /// Value of GEOMETRY.
@@ -584,6 +602,9 @@ pub mod stats {
         Reg { name: "EPOCH_NS_HI", offset: EPOCH_NS + 4, access: Access::Rw, reset: 0, doc: "epoch length in ns, bits 63:32" },
         Reg { name: "EPOCH_START_LO", offset: EPOCH_START, access: Access::Rw, reset: 0, doc: "first epoch boundary (timestamp ns), bits 31:0" },
         Reg { name: "EPOCH_START_HI", offset: EPOCH_START + 4, access: Access::Rw, reset: 0, doc: "first epoch boundary (timestamp ns), bits 63:32" },
+        Reg { name: "CONN_CTL", offset: CONN_CTL, access: Access::Strobe, reset: 0, doc: "write 1 to bit 0: report every held connection of the history rule (flush)" },
+        Reg { name: "CONN_STATUS", offset: CONN_STATUS, access: Access::Ro, reset: 0, doc: "bit 0: a flush is under way; bit 1: connection records still to be sent (reset value: live)" },
+        Reg { name: "CONN_GEOMETRY", offset: CONN_GEOMETRY, access: Access::Ro, reset: CONN_GEOMETRY_VALUE, doc: "connection table: bucket index bits 7:0, ways 15:8, queue depth 23:16, cycles between two steps of one bucket 31:24" },
     ];
     pub const COUNTERS: &[Counter] = &[
         Counter { name: "frames", offset: 0x60, doc: "frames seen while counting was on" },
@@ -597,6 +618,14 @@ pub mod stats {
         Counter { name: "reports", offset: 0xA0, doc: "report frames sent" },
         Counter { name: "records", offset: 0xA8, doc: "group records sent in report frames" },
         Counter { name: "epochs_late", offset: 0xB0, doc: "epoch boundaries that waited for the previous epoch's report (frames in between counted in the older epoch)" },
+        Counter { name: "conn_frames", offset: 0x200, doc: "frames of the history rule stepped through the connection table" },
+        Counter { name: "conn_untracked", offset: 0x208, doc: "frames of the history rule that are no TCP/UDP segment it can read (not stepped)" },
+        Counter { name: "conns", offset: 0x210, doc: "connections begun in the connection table" },
+        Counter { name: "conn_full", offset: 0x218, doc: "frames of the history rule refused: their bucket held only live connections" },
+        Counter { name: "conn_dropped", offset: 0x220, doc: "frames of the history rule dropped: the table's queue was full (frames of one bucket faster than it steps them)" },
+        Counter { name: "conn_records", offset: 0x228, doc: "connection records queued for report frames" },
+        Counter { name: "conn_lost", offset: 0x230, doc: "connection records lost: the record queue was full" },
+        Counter { name: "conn_reports", offset: 0x238, doc: "connection report frames sent" },
     ];
     pub const ARRAYS: &[RegArray] = &[
         RegArray {

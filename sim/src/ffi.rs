@@ -61,3 +61,40 @@ extern "C" {
         s_out: *mut u32,
     ) -> u8;
 }
+
+/// The Verilated connection table with its history unit (csrc/conns_shim.cpp).
+#[repr(C)]
+pub struct ConnsHarness {
+    _private: [u8; 0],
+}
+
+extern "C" {
+    pub fn vc_new(hash_key: *const u32) -> *mut ConnsHarness;
+    pub fn vc_free(h: *mut ConnsHarness);
+    #[allow(clippy::too_many_arguments)]
+    pub fn vc_request(
+        h: *mut ConnsHarness,
+        valid: u8,
+        rule: u8,
+        ts: u64,
+        flags: u16,
+        l3: u8,
+        l4: u16,
+        iplen: u16,
+        flen: u32,
+        proto: u8,
+        src: *const u32,
+        dst: *const u32,
+        sport: u16,
+        dport: u16,
+        tfl: u8,
+        seq: u32,
+        ack: u32,
+        win: u16,
+        doff: u8,
+    );
+    pub fn vc_cycle(h: *mut ConnsHarness, now: u64, flush: u8, enable: u8, record: *mut u32) -> u8;
+    pub fn vc_ready(h: *mut ConnsHarness) -> u8;
+    pub fn vc_status(h: *mut ConnsHarness) -> u8;
+    pub fn vc_counters(h: *mut ConnsHarness, out: *mut u64);
+}

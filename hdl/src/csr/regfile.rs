@@ -13,7 +13,7 @@ use vantage_proto::regs::{self, Access, BLOCKS};
 use vantage_proto::stats::{HASH_KEY_WORDS, ROW_BITS, RULES, RULE_WORDS};
 
 /// Number of 64-bit counters across all blocks, in `BLOCKS` order.
-pub const NUM_COUNTERS: usize = 28;
+pub const NUM_COUNTERS: usize = 36;
 /// Width of the packed counter input.
 pub const COUNTER_BITS: usize = NUM_COUNTERS * 64;
 
@@ -80,6 +80,10 @@ pub struct RegFile {
     pub peek_done: Signal<In, Bit>,
     /// One-cycle pulse on a write of 1 to ts.CONTROL bit 0.
     pub ts_load: Signal<Out, Bit>,
+    /// One-cycle pulse on a write of 1 to stats.CONN_CTL bit 0.
+    pub conn_flush: Signal<Out, Bit>,
+    /// stats.CONN_STATUS as the connection table drives it.
+    pub conn_status: Signal<In, Bits<2>>,
     /// Values of the read-only registers that depend on the build (FEATURES, BUILD_ID).
     _build: Box<BTreeMap<u16, u32>>,
     /// rust-hdl simulation state: register values by address.
@@ -129,6 +133,8 @@ impl RegFile {
             peek_go: Default::default(),
             peek_row: Default::default(),
             peek_done: Default::default(),
+            conn_flush: Default::default(),
+            conn_status: Default::default(),
             _build: Box::new(build),
             _sim: Box::new(BTreeMap::new()),
             _snap: Box::new(vec![0; NUM_COUNTERS]),
@@ -175,6 +181,9 @@ impl RegFile {
                     }
                     Access::Ro if addr == regs::stats::BASE + regs::stats::STATUS => {
                         "stats_status".to_string()
+                    }
+                    Access::Ro if addr == regs::stats::BASE + regs::stats::CONN_STATUS => {
+                        "{30'd0, conn_status}".to_string()
                     }
                     Access::Ro => format!(
                         "32'h{:08x}",
@@ -272,6 +281,7 @@ impl Logic for RegFile {
         if self.clock.pos_edge() {
             self.ts_load.next = false;
             self.peek_go.next = false;
+            self.conn_flush.next = false;
             if self._snap_pending {
                 let all = self.counters.val();
                 for i in 0..NUM_COUNTERS {
@@ -294,6 +304,8 @@ impl Logic for RegFile {
                         self.ts_load.next = data & 1 == 1;
                     } else if addr == regs::stats::BASE + regs::stats::PEEK_CTL {
                         self.peek_go.next = data & 1 == 1;
+                    } else if addr == regs::stats::BASE + regs::stats::CONN_CTL {
+                        self.conn_flush.next = data & 1 == 1;
                     }
                 } else {
                     self.rdata.next = (self.sim_read(addr) as u64).to_bits();
@@ -361,6 +373,7 @@ impl Logic for RegFile {
         self.rules.connect();
         self.peek_loc.connect();
         self.peek_go.connect();
+        self.conn_flush.connect();
     }
 
     fn hdl(&self) -> Verilog {
@@ -372,7 +385,7 @@ impl Logic for RegFile {
             "reg [63:0] snap [0:{}];\nreg [31:0] snap_ts_frac;\nreg snap_now;\ninteger i;\n",
             NUM_COUNTERS - 1
         );
-        v += "always @(posedge clock) begin\n  ts_load <= 1'b0;\n  peek_go <= 1'b0;\n  snap_now <= 1'b0;\n";
+        v += "always @(posedge clock) begin\n  ts_load <= 1'b0;\n  peek_go <= 1'b0;\n  conn_flush <= 1'b0;\n  snap_now <= 1'b0;\n";
         v += "  if (snap_now) begin\n    for (i = 0; i < ";
         v += &format!("{NUM_COUNTERS}; i = i + 1) snap[i] <= counters[64*i +: 64];\n    snap_ts_frac <= ts_frac;\n  end\n");
         v += "  if (reset) begin\n";
@@ -394,6 +407,10 @@ impl Logic for RegFile {
         v += &format!(
             "      {}: peek_go <= wdata[0];\n",
             hex16(regs::stats::BASE + regs::stats::PEEK_CTL)
+        );
+        v += &format!(
+            "      {}: conn_flush <= wdata[0];\n",
+            hex16(regs::stats::BASE + regs::stats::CONN_CTL)
         );
         v += "      default: ;\n    endcase\n  end else if (req) begin\n    case (addr)\n";
         for (addr, value) in self.read_map() {
@@ -434,6 +451,9 @@ impl RegFile {
         }
         if addr == regs::stats::BASE + regs::stats::STATUS {
             return self.stats_status.val().to_u64() as u32;
+        }
+        if addr == regs::stats::BASE + regs::stats::CONN_STATUS {
+            return self.conn_status.val().to_u64() as u32;
         }
         for (i, b) in BLOCKS.iter().enumerate() {
             for a in b.arrays.iter().filter(|a| a.access == Access::Ro) {

@@ -266,6 +266,7 @@ impl Logic for Ingress {
         self.out.d.next.dst = 0.into();
         self.out.d.next.sport = 0.into();
         self.out.d.next.dport = 0.into();
+        self.out.d.next.ip_len = 0.into();
         self.out.d.next.tcp_seq = 0.into();
         self.out.d.next.tcp_ack = 0.into();
         self.out.d.next.tcp_flags = 0.into();

@@ -75,11 +75,13 @@ impl Logic for L3 {
                 self.stage.d.next.dst =
                     bit_cast::<128, 32>(self.h.val().get_bits::<32>(320 - 8 * 20));
                 self.stage.d.next.cur = self.v4_end.val();
+                self.stage.d.next.ip_len = self.h.val().get_bits::<16>(320 - 8 * 4);
             } else {
                 self.stage.d.next.proto = self.h.val().get_bits::<8>(320 - 8 * 7);
                 self.stage.d.next.src = self.h.val().get_bits::<128>(320 - 8 * 24);
                 self.stage.d.next.dst = self.h.val().get_bits::<128>(320 - 8 * 40);
                 self.stage.d.next.cur = self.slot_in.val().cur + 40;
+                self.stage.d.next.ip_len = self.h.val().get_bits::<16>(320 - 8 * 6);
             }
             if self.slot_in.val().f_ipv4 {
                 if ((self.slot_in.val().cur + 20) > self.len.val()) & !self.long.val() {

@@ -18,6 +18,7 @@
 //! Only the Verilog exists: Verilator runs it against the model (`sim/tests`); rust-hdl's own
 //! simulator sees this leaf as silent (`update` drives nothing).
 
+use crate::stats::conns::{CONN_COUNTER_BITS, RECORD_BITS};
 use rust_hdl::prelude::*;
 use std::fmt::Write;
 use vantage_proto::report::EPOCH_GUARD_NS;
@@ -30,8 +31,9 @@ use vantage_proto::stats::{
 pub const RULE_BUS_BITS: usize = RULES * RULE_WORDS * 32;
 /// Width of the packed counters (`proto::regs::stats::COUNTERS`, 64 bits each).
 pub const COUNTER_BITS: usize = COUNTER_ORDER.len() * 64;
-/// The order of the packed counters.
-pub const COUNTER_ORDER: [&str; 11] = [
+/// The order of the packed counters: the group table's, then the connection table's
+/// (`conns::CONN_COUNTER_ORDER`, passed through) and the connection report frames.
+pub const COUNTER_ORDER: [&str; 19] = [
     "frames",
     "updates",
     "new_groups",
@@ -43,7 +45,45 @@ pub const COUNTER_ORDER: [&str; 11] = [
     "reports",
     "records",
     "epochs_late",
+    "conn_frames",
+    "conn_untracked",
+    "conns",
+    "conn_full",
+    "conn_dropped",
+    "conn_records",
+    "conn_lost",
+    "conn_reports",
 ];
+/// The history rule's frame fields beside the beats (P1..P5), (name, width), first high.
+const HIST_FIELDS: [(&str, usize); 11] = [
+    ("src", 128),
+    ("dst", 128),
+    ("sport", 16),
+    ("dport", 16),
+    ("tcp_flags", 8),
+    ("tcp_seq", 32),
+    ("tcp_ack", 32),
+    ("tcp_win", 16),
+    ("tcp_doff", 4),
+    ("ip_len", 16),
+    ("l4", 12),
+];
+
+fn hist_bits() -> usize {
+    HIST_FIELDS.iter().map(|f| f.1).sum()
+}
+
+/// Field `name` of a packed history-field vector.
+fn hist_at(vec: &str, name: &str) -> String {
+    let mut top = hist_bits();
+    for (n, w) in HIST_FIELDS {
+        top -= w;
+        if n == name {
+            return format!("{vec}[{top} +: {w}]");
+        }
+    }
+    unreachable!("no history field {name}")
+}
 /// Stats hash key bits.
 pub const HASH_KEY_BITS: usize = HASH_KEY_BYTES * 8;
 /// Bits of a delay-line address.
@@ -121,6 +161,40 @@ pub struct StatsCore {
     pub i_sport: Signal<In, Bits<16>>,
     pub i_dport: Signal<In, Bits<16>>,
     pub i_tcp_flags: Signal<In, Bits<8>>,
+    /// TCP sequence, acknowledgement, window and header length; the IP length field; the
+    /// transport header's offset (the history rule's segment).
+    pub i_tcp_seq: Signal<In, Bits<32>>,
+    pub i_tcp_ack: Signal<In, Bits<32>>,
+    pub i_tcp_win: Signal<In, Bits<16>>,
+    pub i_tcp_doff: Signal<In, Bits<4>>,
+    pub i_ip_len: Signal<In, Bits<16>>,
+    pub i_l4: Signal<In, Bits<12>>,
+    /// To the connection table (`conns::StatsConns`): a frame fed to the history rule ends.
+    pub q_valid: Signal<Out, Bit>,
+    pub q_rule: Signal<Out, Bits<5>>,
+    pub q_ts: Signal<Out, Bits<64>>,
+    pub q_flags: Signal<Out, Bits<16>>,
+    pub q_l3: Signal<Out, Bits<8>>,
+    pub q_l4: Signal<Out, Bits<12>>,
+    pub q_iplen: Signal<Out, Bits<16>>,
+    pub q_flen: Signal<Out, Bits<32>>,
+    pub q_proto: Signal<Out, Bits<8>>,
+    pub q_src: Signal<Out, Bits<128>>,
+    pub q_dst: Signal<Out, Bits<128>>,
+    pub q_sport: Signal<Out, Bits<16>>,
+    pub q_dport: Signal<Out, Bits<16>>,
+    pub q_tfl: Signal<Out, Bits<8>>,
+    pub q_seq: Signal<Out, Bits<32>>,
+    pub q_ack: Signal<Out, Bits<32>>,
+    pub q_win: Signal<Out, Bits<16>>,
+    pub q_doff: Signal<Out, Bits<4>>,
+    /// From the connection table: its counters, its oldest record and the records queued, its
+    /// clearing done; take the oldest record.
+    pub conn_counters: Signal<In, Bits<CONN_COUNTER_BITS>>,
+    pub c_data: Signal<In, Bits<RECORD_BITS>>,
+    pub c_count: Signal<In, Bits<6>>,
+    pub conn_ready: Signal<In, Bit>,
+    pub c_pop: Signal<Out, Bit>,
     pub o_valid: Signal<Out, Bit>,
     pub o_sof: Signal<Out, Bit>,
     pub o_last: Signal<Out, Bit>,
@@ -169,6 +243,25 @@ impl Logic for StatsCore {
         self.o_news.connect();
         self.o_crossed.connect();
         self.o_uncounted.connect();
+        self.q_valid.connect();
+        self.q_rule.connect();
+        self.q_ts.connect();
+        self.q_flags.connect();
+        self.q_l3.connect();
+        self.q_l4.connect();
+        self.q_iplen.connect();
+        self.q_flen.connect();
+        self.q_proto.connect();
+        self.q_src.connect();
+        self.q_dst.connect();
+        self.q_sport.connect();
+        self.q_dport.connect();
+        self.q_tfl.connect();
+        self.q_seq.connect();
+        self.q_ack.connect();
+        self.q_win.connect();
+        self.q_doff.connect();
+        self.c_pop.connect();
     }
 
     fn hdl(&self) -> Verilog {
@@ -321,6 +414,10 @@ fn declarations() -> String {
     for p in ["b", "c", "d", "e"] {
         let _ = writeln!(s, "reg [6:0] {p}_pc;");
     }
+    for p in ["a", "b", "c", "d", "e"] {
+        let _ = writeln!(s, "reg [{}:0] {p}_h;", hist_bits() - 1);
+    }
+    s += "reg c_hv, d_hv, e_hv;\nreg [4:0] c_hrule, d_hrule, e_hrule;\n";
     let _ = writeln!(
         s,
         "reg [31:0] b_match, c_fan, d_fan, e_fan;\nreg [31:0] c_sel [0:3];"
@@ -346,6 +443,8 @@ fn input_and_match() -> String {
     s += "  a_tcp <= i_ports & (i_proto == 8'd6);\n";
     s += "  a_ing <= i_ingress; a_proto <= i_proto; a_tfl <= i_tcp_flags; a_sport <= i_sport; a_dport <= i_dport;\n";
     s += "  a_src <= i_src; a_dst <= i_dst;\n";
+    let fields: Vec<String> = HIST_FIELDS.iter().map(|(n, _)| format!("i_{n}")).collect();
+    let _ = writeln!(s, "  a_h <= {{{}}};\n  b_h <= a_h;", fields.join(", "));
     s += "  b_x <= a_x; b_ipv6 <= a_ipv6; b_ing <= a_ing; b_proto <= a_proto; b_tfl <= a_tfl;\n";
     s += "  b_sport <= a_sport; b_dport <= a_dport; b_src <= a_src; b_dst <= a_dst;\n";
     let _ = writeln!(s, "  b_pc <= popcount64(a_x[{} +: 64]);", keep_at());
@@ -406,30 +505,35 @@ fn field_at(name: &str) -> usize {
 /// P3: the rules each frame feeds (up to the first `first` rule), then per lane the first fed
 /// rule of that lane; fed rules beyond it are fanout.
 fn feed_and_select() -> String {
-    let mut s = String::from("reg [31:0] feed, stop_before, first_bits;\nreg [1:0] lane_of [0:31];\nreg [1:0] lane_mask;\n");
-    s += "reg [31:0] in_lane, pick;\nreg [31:0] fan_acc;\n";
+    let mut s = String::from("reg [31:0] feed, stop_before, first_bits, hist_bits, hfed, hpick;\nreg [1:0] lane_of [0:31];\nreg [1:0] lane_mask;\n");
+    s += "reg [31:0] in_lane, pick;\nreg [31:0] fan_acc;\nreg [4:0] hrule;\n";
     s += "always @(*) begin\n  lane_mask = lane_bits[1] ? 2'd3 : {1'b0, lane_bits[0]};\n";
     for r in 0..RULES {
         let _ = writeln!(
             s,
-            "  first_bits[{r}] = {}[1];\n  lane_of[{r}] = {}[3:2] & lane_mask;",
+            "  first_bits[{r}] = {}[1];\n  lane_of[{r}] = {}[3:2] & lane_mask;\n  hist_bits[{r}] = {}[{}];",
             rw(r, 0),
-            rw(r, 0)
+            rw(r, 0),
+            rw(r, 0),
+            stats::control::HISTORY.trailing_zeros()
         );
     }
     s += "  stop_before[0] = 1'b0;\n";
     s += "  for (r = 1; r < 32; r = r + 1) stop_before[r] = stop_before[r-1] | (b_match[r-1] & first_bits[r-1]);\n";
-    s += "  feed = b_match & ~stop_before;\nend\n";
-    s += "reg [31:0] sel_next [0:3];\nalways @(*) begin\n  fan_acc = 32'd0;\n";
+    s += "  feed = b_match & ~stop_before;\n";
+    // The first fed history rule steps the connection table; another fed one is fanout.
+    s += "  hfed = feed & hist_bits;\n  hpick = hfed & (~hfed + 32'd1);\n  hrule = 5'd0;\n";
+    s += "  for (r = 0; r < 32; r = r + 1) if (hpick[r]) hrule = r[4:0];\nend\n";
+    s += "reg [31:0] sel_next [0:3];\nalways @(*) begin\n  fan_acc = hfed & ~hpick;\n";
     s += "  for (l = 0; l < 4; l = l + 1) begin\n";
-    s += "    for (r = 0; r < 32; r = r + 1) in_lane[r] = feed[r] & (lane_of[r] == l[1:0]);\n";
+    s += "    for (r = 0; r < 32; r = r + 1) in_lane[r] = feed[r] & ~hist_bits[r] & (lane_of[r] == l[1:0]);\n";
     s += "    pick = in_lane & (~in_lane + 32'd1);\n";
     s += "    sel_next[l] = pick;\n    fan_acc = fan_acc | (in_lane & ~pick);\n  end\nend\n";
     s += "always @(posedge clock) begin\n";
     s += "  c_x <= b_x; c_pc <= b_pc; c_ipv6 <= b_ipv6; c_ing <= b_ing; c_proto <= b_proto; c_tfl <= b_tfl;\n";
     s += "  c_sport <= b_sport; c_dport <= b_dport; c_src <= b_src; c_dst <= b_dst;\n";
     s += "  for (l = 0; l < 4; l = l + 1) c_sel[l] <= sel_next[l];\n";
-    s += "  c_fan <= fan_acc;\nend\n";
+    s += "  c_fan <= fan_acc;\n  c_h <= b_h; c_hv <= |hpick; c_hrule <= hrule;\nend\n";
     s
 }
 
@@ -486,6 +590,7 @@ fn keys_and_hash() -> String {
     s += "      m_ctl[l][8] ? (c_proto & m_w1[l][31:24]) : 8'd0,\n";
     s += "      m_ctl[l][9] ? (c_tfl & m_w2[l][15:8]) : 8'd0};\n";
     s += "  end\n";
+    s += "  d_h <= c_h; d_hv <= c_hv; d_hrule <= c_hrule;\n  e_h <= d_h; e_hv <= d_hv; e_hrule <= d_hrule;\n";
     s += "  e_x <= d_x; e_pc <= d_pc; e_fan <= d_fan; e_lv <= d_lv;\n";
     s += "  for (l = 0; l < 4; l = l + 1) begin\n";
     s += "    e_key[l] <= d_key[l]; e_thp[l] <= d_thp[l]; e_thb[l] <= d_thb[l]; e_rule[l] <= d_rule[l];\n";
@@ -519,6 +624,15 @@ fn frame_context() -> String {
     s += "reg [319:0] n_key [0:3];\nreg [63:0] n_thp [0:3], n_thb [0:3];\nreg [4:0] n_rule [0:3];\nreg [13:0] n_loc [0:3];\n";
     let _ = writeln!(s, "reg [3:0] n_lv;\nreg [31:0] n_fan, n_seq, n_bytes;\nreg [{}:0] n_addr;\nreg [8:0] n_age;\nreg n_end, n_late;", DL_BITS - 1);
     s += "reg [1:0] n_bank [0:3];\nreg [1:0] lane_sel;\n";
+    // The history rule's request: the frame's fields from its first beat.
+    let hb = hist_bits();
+    let _ = writeln!(
+        s,
+        "reg [{}:0] x_h, n_h;\nreg x_hv, n_hv;\nreg [4:0] x_hrule, n_hrule;",
+        hb - 1
+    );
+    s +=
+        "reg [63:0] x_ts, n_ts;\nreg [15:0] x_flags, n_flags;\nreg [7:0] x_l3, n_l3, x_pr, n_pr;\n";
     let sof = field_at("sof");
     let last = field_at("last");
     let valid = field_at("valid");
@@ -538,13 +652,39 @@ fn frame_context() -> String {
     s += "  n_addr = e_sof ? wp : x_addr;\n  n_age = e_sof ? 9'd0 : x_age;\n";
     s += "  n_bytes = (e_sof ? 32'd0 : x_bytes) + {25'd0, e_pc};\n";
     s += "  n_end = e_valid & e_last & enable & ~clearing;\n";
-    let _ = writeln!(s, "  n_late = n_age > 9'd{};\nend", DELAY - DELAY_MARGIN);
+    let _ = writeln!(s, "  n_late = n_age > 9'd{};", DELAY - DELAY_MARGIN);
+    let _ = writeln!(
+        s,
+        "  n_h = e_sof ? e_h : x_h; n_hv = e_sof ? e_hv : x_hv; n_hrule = e_sof ? e_hrule : x_hrule;\n  n_ts = e_sof ? e_x[{ts} +: 64] : x_ts; n_flags = e_sof ? e_x[{fl} +: 16] : x_flags;\n  n_l3 = e_sof ? e_x[{l3} +: 8] : x_l3; n_pr = e_sof ? e_x[{pr} +: 8] : x_pr;",
+        ts = field_at("ts"),
+        fl = field_at("flags"),
+        l3 = field_at("l3_off"),
+        pr = field_at("proto")
+    );
+    s += "  q_valid = n_end & n_hv;\n  q_rule = n_hrule;\n  q_ts = n_ts;\n  q_flags = n_flags;\n  q_l3 = n_l3;\n  q_proto = n_pr;\n  q_flen = n_bytes;\n";
+    for (port, field) in [
+        ("q_src", "src"),
+        ("q_dst", "dst"),
+        ("q_sport", "sport"),
+        ("q_dport", "dport"),
+        ("q_tfl", "tcp_flags"),
+        ("q_seq", "tcp_seq"),
+        ("q_ack", "tcp_ack"),
+        ("q_win", "tcp_win"),
+        ("q_doff", "tcp_doff"),
+        ("q_iplen", "ip_len"),
+        ("q_l4", "l4"),
+    ] {
+        let _ = writeln!(s, "  {port} = {};", hist_at("n_h", field));
+    }
+    s += "end\n";
     s += "always @(posedge clock) begin\n";
     s += "  wp <= wp + 1'b1;\n";
     s += "  if (e_valid & e_sof) begin\n    fseq <= fseq + 32'd1;\n";
     s += "    for (l = 0; l < 4; l = l + 1) begin\n";
     s += "      x_key[l] <= e_key[l]; x_thp[l] <= e_thp[l]; x_thb[l] <= e_thb[l]; x_rule[l] <= e_rule[l]; x_loc[l] <= e_loc[l];\n";
-    s += "    end\n    x_lv <= e_lv; x_fan <= e_fan; x_seq <= fseq; x_addr <= wp;\n  end\n";
+    s += "    end\n    x_lv <= e_lv; x_fan <= e_fan; x_seq <= fseq; x_addr <= wp;\n";
+    s += "    x_h <= e_h; x_hv <= e_hv; x_hrule <= e_hrule; x_ts <= n_ts; x_flags <= n_flags; x_l3 <= n_l3; x_pr <= n_pr;\n  end\n";
     s += "  x_age <= (e_valid & e_sof) ? 9'd1 : (x_age == 9'h1ff) ? x_age : x_age + 9'd1;\n";
     s += "  if (e_valid) x_bytes <= n_bytes;\n";
     s += "  if (reset) begin\n    wp <= 0;\n    fseq <= 32'd0;\n  end\nend\n";
@@ -761,7 +901,7 @@ fn merge_and_delay() -> String {
     s += "always @(*) begin\n";
     s += &beat_unpack("o_x", "o_");
     s += "  o_news = o_n;\n  o_crossed = o_n ? o_c : 32'd0;\n  o_uncounted = o_n ? o_u : 32'd0;\n";
-    s += "  counters = {c_elate, c_records, c_reports, c_epochs, c_late, c_crossed, c_fanout, c_full, c_new, c_updates, c_frames};\nend\n";
+    s += "  counters = {c_creports, conn_counters, c_elate, c_records, c_reports, c_epochs, c_late, c_crossed, c_fanout, c_full, c_new, c_updates, c_frames};\nend\n";
     s
 }
 
@@ -795,7 +935,7 @@ fn epochs() -> String {
     );
     s += "  if (reset) begin\n    cur <= 1'b0; arm_q <= 1'b0; clearing <= 1'b1; clr_b <= 12'd0; draining <= 1'b0; late_mark <= 1'b0;\n";
     s += "    bound <= 64'd0; epoch_no <= 32'd0; refused0 <= 32'd0; refused1 <= 32'd0; c_epochs <= 64'd0; c_elate <= 64'd0;\n  end\nend\n";
-    s += "always @(*) status = {epoch_no[15:0], 14'd0, draining, ~clearing};\n";
+    s += "always @(*) status = {epoch_no[15:0], 14'd0, draining, ~clearing & conn_ready};\n";
     s
 }
 
@@ -856,10 +996,11 @@ fn scanner() -> String {
 /// room. It starts a frame only while the tag stage is empty, nothing is on its way to it, and
 /// the delay line shows the next `n + 2` beats free, so no data frame ever waits for a report.
 fn reports() -> String {
+    use vantage_proto::conntable::{CONN_RECORD_BYTES, MAX_CONN_RECORDS};
     use vantage_proto::header::{REPORT_LEN, TLV_REPORT, VERSION};
     use vantage_proto::report::{
-        MAX_RECORDS, RECORD_BYTES, REPORT_DST_MAC, REPORT_ETHERTYPE, REPORT_HEADER_BYTES,
-        REPORT_SRC_MAC,
+        report_flags, MAX_RECORDS, RECORD_BYTES, REPORT_DST_MAC, REPORT_ETHERTYPE,
+        REPORT_HEADER_BYTES, REPORT_SRC_MAC,
     };
     let mut s = String::new();
     let window = MAX_RECORDS + 2;
@@ -888,6 +1029,8 @@ fn reports() -> String {
         DELAY - 1
     );
     s += "reg [15:0] rp_idx, h_n, h_flags;\nreg [31:0] rp_total, rp_refused, rp_sum;\nreg [511:0] hbeat;\n";
+    // Connection report frames: records of two beats each, sent when no epoch frame goes.
+    s += "reg rp_conn, cgo;\nreg [4:0] croom, cnrec;\nreg [15:0] cidx, ch_n, ch_flags;\nreg [31:0] csent, csum, zero32, c_lost;\nreg [63:0] c_creports, zero64;\nreg [511:0] chbeat;\n";
     s += "reg r_valid_q, r_last_q;\nreg [511:0] r_data_q;\n";
     s += "always @(*) begin\n";
     // fr: how many reads from now on meet only empty delay-line slots (up to the window).
@@ -911,39 +1054,79 @@ fn reports() -> String {
         s,
         "  go = draining & ~rp_on & tag_idle & (hist == 8'd0) & (fr >= 5'd2) & s_scan & (s_wait == 3'd0) &\n       (((nrec != 5'd0) & ((nrec == 5'd{MAX_RECORDS}) | (rf_n == 6'd32) | s_done)) | ((rf_n == 6'd0) & s_done));"
     );
-    s += "  pop = rp_on & (rp_j != 5'd0);\n";
+    s += "  pop = rp_on & ~rp_conn & (rp_j != 5'd0);\n";
+    let _ = writeln!(
+        s,
+        "  croom = room >> 1;\n  cnrec = (c_count >= 6'd{MAX_CONN_RECORDS}) ? 5'd{MAX_CONN_RECORDS} : c_count[4:0];\n  if (croom < cnrec) cnrec = croom;"
+    );
+    let _ = writeln!(
+        s,
+        "  cgo = ~go & ~rp_on & tag_idle & (hist == 8'd0) & (fr >= 5'd2) & (cnrec != 5'd0) & ((cnrec == 5'd{MAX_CONN_RECORDS}) | ({{1'b0, cnrec}} == c_count));"
+    );
+    s += "  c_pop = rp_on & rp_conn & (rp_j != 5'd0) & ~rp_j[0];\n";
+    s += "  csum = csent + {28'd0, rp_n[4:1]};\n  zero32 = 32'd0;\n  zero64 = 64'd0;\n  c_lost = conn_counters[384 +: 32];\n";
+    let _ = writeln!(
+        s,
+        "  ch_n = {{12'd0, rp_n[4:1]}};\n  ch_flags = {{8'd{}, 8'd{}}};",
+        report_flags::CONNECTIONS,
+        CONN_RECORD_BYTES / 4
+    );
     s += "  rp_refused = sh ? refused1 : refused0;\n  rp_sum = rp_total + {27'd0, rp_n};\n";
     let _ = writeln!(
         s,
         "  h_n = {{11'd0, rp_n}};\n  h_flags = {{7'd0, rp_last, 8'd{}}};",
         RECORD_BYTES / 4
     );
-    // Beat 0, byte i at bits 8i+7..8i (proto::report's diagram).
-    s += "  hbeat = 512'd0;\n";
-    let mut put = |off: usize, bytes: usize, expr: &str| {
-        for i in 0..bytes {
-            let _ = writeln!(
-                s,
-                "  hbeat[{} +: 8] = {expr}[{} +: 8];",
-                8 * (off + i),
-                8 * (bytes - 1 - i)
-            );
-        }
-    };
-    put(0, 6, "RPT_DST");
-    put(6, 6, "RPT_SRC");
-    put(12, 2, "ethertype");
-    put(14, 2, "RPT_VER_WORDS");
-    put(16, 2, "RPT_TLV");
-    put(18, 4, "d_epoch");
-    put(22, 2, "h_n");
-    put(24, 2, "rp_idx");
-    put(26, 2, "h_flags");
-    put(28, 8, "d_end");
-    put(36, 8, "d_len");
-    put(44, 4, "rp_sum");
-    put(48, 4, "rp_refused");
-    put(60, 2, "RPT_ET");
+    // Beat 0, byte i at bits 8i+7..8i (proto::report's diagram): an epoch's and a connection
+    // frame's.
+    let beats = [
+        (
+            "hbeat",
+            [
+                "d_epoch",
+                "h_n",
+                "rp_idx",
+                "h_flags",
+                "d_end",
+                "d_len",
+                "rp_sum",
+                "rp_refused",
+            ],
+        ),
+        (
+            "chbeat",
+            [
+                "zero32", "ch_n", "cidx", "ch_flags", "zero64", "zero64", "csum", "c_lost",
+            ],
+        ),
+    ];
+    for (beat, [epoch, n, idx, flags, end, len, sum, refused]) in beats {
+        let _ = writeln!(s, "  {beat} = 512'd0;");
+        let mut put = |off: usize, bytes: usize, expr: &str| {
+            for i in 0..bytes {
+                let _ = writeln!(
+                    s,
+                    "  {beat}[{} +: 8] = {expr}[{} +: 8];",
+                    8 * (off + i),
+                    8 * (bytes - 1 - i)
+                );
+            }
+        };
+        put(0, 6, "RPT_DST");
+        put(6, 6, "RPT_SRC");
+        put(12, 2, "ethertype");
+        put(14, 2, "RPT_VER_WORDS");
+        put(16, 2, "RPT_TLV");
+        put(18, 4, epoch);
+        put(22, 2, n);
+        put(24, 2, idx);
+        put(26, 2, flags);
+        put(28, 8, end);
+        put(36, 8, len);
+        put(44, 4, sum);
+        put(48, 4, refused);
+        put(60, 2, "RPT_ET");
+    }
     s += "end\n";
     s += "always @(posedge clock) begin\n";
     let _ = writeln!(
@@ -952,14 +1135,18 @@ fn reports() -> String {
         DELAY - 2,
         DELAY - 1
     );
-    s += "  if (go) begin rp_on <= 1'b1; rp_j <= 5'd0; rp_n <= nrec; rp_last <= go_last; end\n";
+    s += "  if (go) begin rp_on <= 1'b1; rp_j <= 5'd0; rp_n <= nrec; rp_last <= go_last; rp_conn <= 1'b0; end\n";
+    s += "  if (cgo) begin rp_on <= 1'b1; rp_j <= 5'd0; rp_n <= {cnrec[3:0], 1'b0}; rp_last <= 1'b0; rp_conn <= 1'b1; end\n";
     s += "  if (rp_on) begin\n    rp_j <= rp_j + 5'd1;\n";
-    s += "    if (rp_j == rp_n) begin\n      rp_on <= 1'b0; c_reports <= c_reports + 64'd1;\n";
-    s += "      rp_idx <= rp_last ? 16'd0 : rp_idx + 16'd1; rp_total <= rp_last ? 32'd0 : rp_sum;\n    end\n  end\n";
+    s += "    if (rp_j == rp_n) begin\n      rp_on <= 1'b0;\n";
+    s += "      if (rp_conn) begin c_creports <= c_creports + 64'd1; cidx <= cidx + 16'd1; csent <= csum; end\n";
+    s += "      else begin\n        c_reports <= c_reports + 64'd1;\n";
+    s += "        rp_idx <= rp_last ? 16'd0 : rp_idx + 16'd1; rp_total <= rp_last ? 32'd0 : rp_sum;\n      end\n    end\n  end\n";
     s += "  if (pop) c_records <= c_records + 64'd1;\n";
-    s += "  r_valid_q <= rp_on;\n  r_last_q <= rp_on & (rp_j == rp_n);\n  r_data_q <= (rp_j == 5'd0) ? hbeat : rf[rf_r];\n";
+    s += "  r_valid_q <= rp_on;\n  r_last_q <= rp_on & (rp_j == rp_n);\n";
+    s += "  r_data_q <= (rp_j == 5'd0) ? (rp_conn ? chbeat : hbeat) : ~rp_conn ? rf[rf_r] : rp_j[0] ? c_data[511:0] : c_data[1023:512];\n";
     s += "  if (reset) begin\n    vsr <= 0; hist <= 8'd0; rp_on <= 1'b0; rp_idx <= 16'd0; rp_total <= 32'd0; r_valid_q <= 1'b0;\n";
-    s += "    c_reports <= 64'd0; c_records <= 64'd0;\n  end\nend\n";
+    s += "    c_reports <= 64'd0; c_records <= 64'd0; rp_conn <= 1'b0; cidx <= 16'd0; csent <= 32'd0; c_creports <= 64'd0;\n  end\nend\n";
     s += "always @(*) begin\n  r_valid = r_valid_q;\n  r_last = r_last_q;\n  r_data = r_data_q;\nend\n";
     s
 }

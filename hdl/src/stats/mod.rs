@@ -1,20 +1,26 @@
 //! The stats stage (the paper's §2.1): per-rule matching, per-group packets and bytes in a banked
-//! hash table, thresholds, and the news each frame carries to the tag stage. The datapath is the
-//! generated leaf in `core`; this module feeds it the parse slot and puts its delayed output
-//! back into a slot for the tag stage.
+//! hash table, thresholds, and the news each frame carries to the tag stage; the history rule's
+//! connection table with Zeek's history per connection. The datapath is the generated leaf in
+//! `core`, the connection table the leaf in `conns` with the history unit (`hist`) beside it;
+//! this module feeds them the parse slot and puts the delayed output back into a slot for the
+//! tag stage.
 //!
 //! ```text
 //!  parse ─► Stats ─────────────────── DELAY cycles later ───────────────► tag
 //!           rules (regfile bus) ─► match ─► lanes ─► keys ─► hash ─► banks (RMW, forwarding)
-//!                                                                  └─► news on the first beat
+//!                                    │                             └─► news on the first beat
+//!                                    └─► history rule ─► conns ◄─► hist   records ─► reports
 //! ```
 //! The behaviour is `model::stats::stage`'s; docs/pipeline.md ("stats") states it.
 
+pub mod conns;
 pub mod core;
 pub mod hist;
 
 use crate::slot::Slot;
+use crate::stats::conns::StatsConns;
 use crate::stats::core::{StatsCore, COUNTER_BITS, HASH_KEY_BITS, RULE_BUS_BITS};
+use crate::stats::hist::StatsHist;
 use rust_hdl::prelude::*;
 use vantage_proto::stats::ROW_BITS;
 
@@ -69,7 +75,13 @@ pub struct Stats {
     pub peek_done: Signal<Out, Bit>,
     /// Counters in `core::COUNTER_ORDER`.
     pub counter_words: Signal<Out, Bits<COUNTER_BITS>>,
+    /// One-cycle pulse on a write of 1 to stats.CONN_CTL: flush the connection table.
+    pub conn_flush: Signal<In, Bit>,
+    /// stats.CONN_STATUS (bit 0 flushing, bit 1 records pending).
+    pub conn_status: Signal<Out, Bits<2>>,
     core: StatsCore,
+    conns: StatsConns,
+    hist: StatsHist,
 }
 
 impl Logic for Stats {
@@ -117,6 +129,60 @@ impl Logic for Stats {
         self.core.i_sport.next = self.slot_in.val().sport;
         self.core.i_dport.next = self.slot_in.val().dport;
         self.core.i_tcp_flags.next = self.slot_in.val().tcp_flags;
+        self.core.i_tcp_seq.next = self.slot_in.val().tcp_seq;
+        self.core.i_tcp_ack.next = self.slot_in.val().tcp_ack;
+        self.core.i_tcp_win.next = self.slot_in.val().tcp_win;
+        self.core.i_tcp_doff.next = self.slot_in.val().tcp_doff;
+        self.core.i_ip_len.next = self.slot_in.val().ip_len;
+        self.core.i_l4.next = self.slot_in.val().cur;
+        // The connection table: requests from the core, the unit beside it, records back.
+        self.conns.clock.next = self.clock.val();
+        self.conns.reset.next = self.reset.val();
+        self.conns.hash_key.next = self.hash_key.val();
+        self.conns.now.next = self.now.val();
+        self.conns.flush.next = self.conn_flush.val();
+        self.conns.enable.next = self.enable.val();
+        self.conns.q_valid.next = self.core.q_valid.val();
+        self.conns.q_rule.next = self.core.q_rule.val();
+        self.conns.q_ts.next = self.core.q_ts.val();
+        self.conns.q_flags.next = self.core.q_flags.val();
+        self.conns.q_l3.next = self.core.q_l3.val();
+        self.conns.q_l4.next = self.core.q_l4.val();
+        self.conns.q_iplen.next = self.core.q_iplen.val();
+        self.conns.q_flen.next = self.core.q_flen.val();
+        self.conns.q_proto.next = self.core.q_proto.val();
+        self.conns.q_src.next = self.core.q_src.val();
+        self.conns.q_dst.next = self.core.q_dst.val();
+        self.conns.q_sport.next = self.core.q_sport.val();
+        self.conns.q_dport.next = self.core.q_dport.val();
+        self.conns.q_tfl.next = self.core.q_tfl.val();
+        self.conns.q_seq.next = self.core.q_seq.val();
+        self.conns.q_ack.next = self.core.q_ack.val();
+        self.conns.q_win.next = self.core.q_win.val();
+        self.conns.q_doff.next = self.core.q_doff.val();
+        self.hist.s_in.next = self.conns.u_s_in.val();
+        self.hist.fresh.next = self.conns.u_fresh.val();
+        self.hist.side.next = self.conns.u_side.val();
+        self.hist.ts.next = self.conns.u_ts.val();
+        self.hist.tcp.next = self.conns.u_tcp.val();
+        self.hist.flags.next = self.conns.u_flags.val();
+        self.hist.seq.next = self.conns.u_seq.val();
+        self.hist.ack.next = self.conns.u_ack.val();
+        self.hist.win.next = self.conns.u_win.val();
+        self.hist.plen.next = self.conns.u_plen.val();
+        self.hist.iplen.next = self.conns.u_iplen.val();
+        self.hist.srv_src.next = self.conns.u_srv_src.val();
+        self.hist.srv_dst.next = self.conns.u_srv_dst.val();
+        self.hist.sport_lt.next = self.conns.u_sport_lt.val();
+        self.hist.dst_bcast.next = self.conns.u_dst_bcast.val();
+        self.conns.u_s_out.next = self.hist.s_out.val();
+        self.conns.u_ended.next = self.hist.ended.val();
+        self.core.conn_counters.next = self.conns.counters.val();
+        self.core.c_data.next = self.conns.c_data.val();
+        self.core.c_count.next = self.conns.c_count.val();
+        self.core.conn_ready.next = self.conns.ready.val();
+        self.conns.c_pop.next = self.core.c_pop.val();
+        self.conn_status.next = self.conns.status.val();
         // Every field defined (the tag stage reads only those set below; the rest are pruned).
         self.slot_out.next = self.slot_in.val();
         self.slot_out.next.valid = self.core.o_valid.val();

@@ -14,16 +14,17 @@
 //! also sweep it out in the background at any time after it died: the records are the same,
 //! only their order differs.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, VecDeque};
 
 use vantage_proto::conntable::{
-    canonical_key, conn_bucket, ConnRecord, CONN_WAYS, MAX_CONN_RECORDS,
+    canonical_key, conn_bucket, ConnRecord, CONN_OP_CYCLES, CONN_QUEUE, CONN_WAYS, MAX_CONN_RECORDS,
 };
 use vantage_proto::report::{ReportFrame, ReportInfo};
 use vantage_proto::stats::{GroupKey, HASH_KEY_BYTES};
 
 use super::hist::{packet_of, HistState};
-use super::history::{Segment, LIKELY_SERVER_TCP_PORTS};
+use super::history::Segment;
+use vantage_proto::hist::LIKELY_SERVER_TCP_PORTS;
 
 /// The connection table's counters.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -36,8 +37,54 @@ pub struct ConnCounters {
     pub conns: u64,
     /// Frames refused: their bucket held `CONN_WAYS` live connections.
     pub table_full: u64,
+    /// Frames dropped: the queue in front of the table was full.
+    pub dropped: u64,
     /// Connection records handed out.
     pub records: u64,
+    /// Records lost to a full record queue (the device's output decides; the model loses none).
+    pub lost: u64,
+}
+
+impl ConnCounters {
+    /// Connection report frames for the records (the device may send more, smaller ones).
+    pub fn reports(&self) -> u64 {
+        self.records.div_ceil(MAX_CONN_RECORDS as u64)
+    }
+}
+
+/// The queue in front of the table, cycle by cycle: a frame pushed at the end of cycle `a`
+/// steps the table at the first cycle after `a`, after the frame before it, and at least
+/// `CONN_OP_CYCLES` after the last step of its bucket (its row must be written back first). A
+/// frame that finds `CONN_QUEUE` frames waiting at the start of its cycle is dropped.
+#[derive(Clone, Debug, Default)]
+struct StepQueue {
+    /// Step cycles of accepted frames that may still wait, oldest first.
+    steps: VecDeque<u64>,
+    last_step: Option<u64>,
+    bucket_step: HashMap<usize, u64>,
+}
+
+impl StepQueue {
+    /// Whether a frame of `bucket` pushed at the end of cycle `a` is taken.
+    fn push(&mut self, a: u64, bucket: usize) -> bool {
+        while self.steps.front().is_some_and(|&s| s < a) {
+            self.steps.pop_front();
+        }
+        if self.steps.len() >= CONN_QUEUE {
+            return false;
+        }
+        let mut step = a + 1;
+        if let Some(l) = self.last_step {
+            step = step.max(l + 1);
+        }
+        if let Some(&b) = self.bucket_step.get(&bucket) {
+            step = step.max(b + CONN_OP_CYCLES as u64);
+        }
+        self.steps.push_back(step);
+        self.last_step = Some(step);
+        self.bucket_step.insert(bucket, step);
+        true
+    }
 }
 
 /// One held connection.
@@ -54,6 +101,7 @@ pub struct ConnTable {
     /// Zeek's `likely_server_ports` (TCP).
     server_ports: Vec<u16>,
     rows: BTreeMap<usize, [Option<Held>; CONN_WAYS]>,
+    queue: StepQueue,
     pub counters: ConnCounters,
     /// Records of ended connections, in the order they ended.
     pub ended: Vec<ConnRecord>,
@@ -71,19 +119,25 @@ impl ConnTable {
             hash_key,
             server_ports: server_ports.to_vec(),
             rows: BTreeMap::new(),
+            queue: StepQueue::default(),
             counters: ConnCounters::default(),
             ended: Vec::new(),
         }
     }
 
-    /// One frame of history rule `rule` with ingress time `ts` (`v6`: the frame is IPv6).
-    pub fn track(&mut self, rule: u8, ts: u64, v6: bool, seg: &Segment) {
+    /// One frame of history rule `rule` with ingress time `ts` (`v6`: the frame is IPv6) whose
+    /// last beat reached the stage in cycle `end_cycle`.
+    pub fn track(&mut self, rule: u8, ts: u64, v6: bool, seg: &Segment, end_cycle: u64) {
         let Some(pkt) = packet_of(ts, seg, &self.server_ports) else {
             self.counters.untracked += 1;
             return;
         };
         let (key, _) = canonical_key(rule, seg.ip_proto, v6, seg.src, seg.dst);
         let bucket = conn_bucket(&self.hash_key, &key);
+        if !self.queue.push(end_cycle, bucket) {
+            self.counters.dropped += 1;
+            return;
+        }
         let row = self.rows.entry(bucket).or_default();
         let mut ended = Vec::new();
         if let Some(held) = row.iter_mut().flatten().find(|h| h.key == key) {
@@ -231,16 +285,57 @@ mod tests {
         }
     }
 
+    /// Frame end cycles far apart: the queue never fills.
+    fn next() -> u64 {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static CYCLE: AtomicU64 = AtomicU64::new(0);
+        CYCLE.fetch_add(1000, Ordering::Relaxed)
+    }
+
     const SYN: u8 = 0x02;
     const ACK: u8 = 0x10;
     const RST: u8 = 0x04;
 
     #[test]
+    fn a_bucket_stepped_back_to_back_fills_the_queue() {
+        let mut t = ConnTable::new(DEFAULT_HASH_KEY);
+        // One connection, a frame ending every cycle k (k = 0..40): frame j steps at cycle
+        // 1 + 10j, so frame k finds waiting every earlier frame j with 1 + 10j >= k. Frames 0..17
+        // are taken (frame 17 finds 15 waiting), 18..21 find 16 and are dropped, then one in ten
+        // gets in as a step frees a place (frames 22 and 32).
+        for c in 0..40u64 {
+            t.track(0, c, false, &seg(9, 4000, 1, 80, ACK, 100, 0), 5000 + c);
+        }
+        assert_eq!(CONN_QUEUE, 16);
+        assert_eq!(CONN_OP_CYCLES, 10);
+        assert_eq!((t.counters.frames, t.counters.dropped), (20, 20));
+        // Two connections in different buckets interleave without waiting for each other.
+        let mut u = ConnTable::new(DEFAULT_HASH_KEY);
+        for c in 0..20u64 {
+            let host = if c % 2 == 0 { 9 } else { 10 };
+            u.track(
+                0,
+                c,
+                false,
+                &seg(host, 4000, 1, 80, ACK, 100, 0),
+                9000 + 5 * c,
+            );
+        }
+        assert_eq!(u.counters.dropped, 0);
+    }
+
+    #[test]
     fn a_handshake_is_one_connection_reported_at_flush() {
         let mut t = ConnTable::new(DEFAULT_HASH_KEY);
-        t.track(0, 0, false, &seg(9, 4000, 1, 80, SYN, 100, 0));
-        t.track(0, 1, false, &seg(1, 80, 9, 4000, SYN | ACK, 500, 101));
-        t.track(0, 2, false, &seg(9, 4000, 1, 80, ACK, 101, 501));
+        t.track(0, 0, false, &seg(9, 4000, 1, 80, SYN, 100, 0), next());
+        t.track(
+            0,
+            1,
+            false,
+            &seg(1, 80, 9, 4000, SYN | ACK, 500, 101),
+            next(),
+        );
+        t.track(0, 2, false, &seg(9, 4000, 1, 80, ACK, 101, 501), next());
         assert_eq!((t.held(), t.counters.conns, t.counters.frames), (1, 1, 3));
         assert!(t.ended.is_empty());
         t.flush();
@@ -258,9 +353,9 @@ mod tests {
     #[test]
     fn an_inactive_connection_ends_at_its_next_frame() {
         let mut t = ConnTable::new(DEFAULT_HASH_KEY);
-        t.track(0, 0, false, &seg(9, 4000, 1, 80, SYN, 100, 0));
+        t.track(0, 0, false, &seg(9, 4000, 1, 80, SYN, 100, 0), next());
         let later = timer::UDP_INACTIVITY + 1;
-        t.track(0, later, false, &seg(9, 4000, 1, 80, SYN, 100, 0));
+        t.track(0, later, false, &seg(9, 4000, 1, 80, SYN, 100, 0), next());
         assert_eq!(t.ended.len(), 1, "the first attempt is reported");
         assert_eq!(t.ended[0].history, "S");
         assert_eq!((t.counters.conns, t.held()), (2, 1));
@@ -271,15 +366,21 @@ mod tests {
         // A zero hash key puts every connection in bucket 0.
         let mut t = ConnTable::new([0; HASH_KEY_BYTES]);
         for host in 0..CONN_WAYS as u8 {
-            t.track(0, 0, false, &seg(10 + host, 4000, 1, 80, SYN, 1, 0));
+            t.track(0, 0, false, &seg(10 + host, 4000, 1, 80, SYN, 1, 0), next());
         }
-        t.track(0, SEC, false, &seg(99, 4000, 1, 80, SYN, 1, 0));
+        t.track(0, SEC, false, &seg(99, 4000, 1, 80, SYN, 1, 0), next());
         assert_eq!((t.counters.table_full, t.held()), (1, CONN_WAYS));
         // Reset one: its delete timer runs out after tcp_close_delay... and an unanswered attempt
         // is dead after tcp_attempt_delay, so at 6 s every first SYN is dead.
-        t.track(0, 2 * SEC, false, &seg(1, 80, 10, 4000, RST | ACK, 0, 2));
+        t.track(
+            0,
+            2 * SEC,
+            false,
+            &seg(1, 80, 10, 4000, RST | ACK, 0, 2),
+            next(),
+        );
         let after = timer::ATTEMPT_DELAY + SEC;
-        t.track(0, after, false, &seg(99, 4000, 1, 80, SYN, 1, 0));
+        t.track(0, after, false, &seg(99, 4000, 1, 80, SYN, 1, 0), next());
         assert_eq!(t.counters.table_full, 1, "a dead connection's way is free");
         assert_eq!(t.ended.len(), 1, "the way's old connection is reported");
         assert_eq!(t.held(), CONN_WAYS);

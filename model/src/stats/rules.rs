@@ -31,6 +31,9 @@ pub struct FrameFacts<'a> {
     /// The TCP or UDP segment the history rule reads (`None`: the frame has none, or the
     /// caller runs no history rule).
     pub segment: Option<Segment>,
+    /// The cycle the frame's last beat reached the stage (the connection table's queue runs on
+    /// it; frames must come in increasing cycles).
+    pub end_cycle: u64,
 }
 
 impl<'a> FrameFacts<'a> {
@@ -42,6 +45,7 @@ impl<'a> FrameFacts<'a> {
             ingress_port: 0,
             ts_ns: 0,
             segment: None,
+            end_cycle: 0,
         }
     }
 }

@@ -255,10 +255,19 @@ impl StatsStage {
         }
         self.counters.frames += 1;
         let mut lane_taken = [false; LANES];
+        let mut tracked = false;
         for (r, key) in fed_rules(&self.config.rules, f) {
             let w = &self.config.rules[r];
             if w[word::CONTROL] & control::HISTORY != 0 {
-                self.track(r as u8, f);
+                // One connection-table step per frame: a second history rule (only hand-written
+                // registers have one) is refused as a second rule of one lane is.
+                if std::mem::replace(&mut tracked, true) {
+                    self.counters.fanout += 1;
+                    self.refused = self.refused.wrapping_add(1);
+                    news.uncounted |= 1 << r;
+                } else {
+                    self.track(r as u8, f);
+                }
                 continue;
             }
             // Lane bits beyond the lanes in use are ignored (those rules share a lane).
@@ -293,7 +302,7 @@ impl StatsStage {
     fn track(&mut self, rule: u8, f: &FrameFacts) {
         let v6 = f.meta.flags.has(ParseFlags::IPV6);
         match &f.segment {
-            Some(seg) => self.conns.track(rule, f.ts_ns, v6, seg),
+            Some(seg) => self.conns.track(rule, f.ts_ns, v6, seg, f.end_cycle),
             None => self.conns.counters.untracked += 1,
         }
     }
@@ -626,6 +635,33 @@ mod tests {
         assert_eq!(
             (s.counters.epochs, s.counters.records, s.epoch()),
             (4, 3, 4)
+        );
+    }
+
+    #[test]
+    fn a_second_history_rule_on_one_frame_is_fanout() {
+        // Hand-written words: rules 2 and 7 both keep history (a rule file cannot say that).
+        let mut rules = vec![[0u32; RULE_WORDS]; RULES];
+        for r in [2, 7] {
+            rules[r][word::CONTROL] =
+                control::ENABLED | control::HISTORY | control::NEED_IP | control::NEED_PORTS;
+        }
+        let mut s = StatsStage::new(StatsConfig {
+            enabled: true,
+            rules,
+            ..Default::default()
+        });
+        let frame = tcp([1, 2, 3, 4], 1, 2, 0x02);
+        let meta = parse_frame(&frame, &DEFAULT_KEY);
+        let facts = FrameFacts {
+            segment: crate::stats::history::Segment::from_frame(&frame, &DEFAULT_KEY),
+            ..FrameFacts::new(&meta)
+        };
+        let news = s.count(&facts, frame.len() as u64);
+        assert_eq!(news.uncounted, 1 << 7);
+        assert_eq!(
+            (s.conns.counters.frames, s.conns.held(), s.counters.fanout),
+            (1, 1, 1)
         );
     }
 
