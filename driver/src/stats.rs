@@ -19,8 +19,8 @@ pub const PEEK_POLLS: usize = 1000;
 /// 2^BUCKET_BITS datapath cycles (13 us at 322 MHz) after reset, a few hundred register reads.
 pub const READY_POLLS: usize = 10_000;
 /// Reads of CONN_STATUS `flush_connections` waits for the flush and its records (a full table
-/// takes five passes of 16K steps and 8K report frames).
-pub const FLUSH_POLLS: usize = 1_000_000;
+/// takes five passes of 16K steps and 8K report frames: well under a second of reads).
+pub const FLUSH_POLLS: usize = 100_000;
 
 /// The stats stage's shape, from its read-only GEOMETRY, DELAY and RULE_LAYOUT registers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

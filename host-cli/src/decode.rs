@@ -513,9 +513,14 @@ pub fn run(path: &Path, ethertype: u16, json: bool, records: bool) -> anyhow::Re
                 counts[2]
             )?;
             if counts[3] + counts[4] > 0 {
+                let conns = if conn_count > 0 {
+                    format!(", {conn_count} connections")
+                } else {
+                    String::new()
+                };
                 write!(
                     out,
-                    "; {} report frames ({record_count} records, {conn_count} connections), {} damaged",
+                    "; {} report frames ({record_count} records{conns}), {} damaged",
                     counts[3], counts[4]
                 )?;
             }

@@ -199,7 +199,7 @@ fn decode_json_shows_stats_and_reports() {
     assert_eq!(
         rows[1]["report"],
         serde_json::json!({"epoch": 3, "index": 0, "last": false, "records": 2, "epoch_end_ns": 4_000_000,
-                           "epoch_ns": 1_000_000, "epoch_records": 2, "refused": 9})
+                           "epoch_ns": 1_000_000, "epoch_records": 2, "refused": 9, "connections": false})
     );
     assert_eq!(
         rows[1]["records"][0],

@@ -201,3 +201,42 @@ fn tshark_reads_connection_records_as_decode_does() {
     assert_eq!(column(2), ours("resp_ip_bytes"));
     assert_eq!(column(3), ours("orig_p"));
 }
+
+#[test]
+fn sim_with_a_history_rule_equals_the_model() {
+    let input = Path::new(env!("CARGO_MANIFEST_DIR")).join("../testbench-pcaps/model-cases.pcap");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rules = dir.path().join("rules.json");
+    std::fs::write(&rules, RULES).expect("write rules");
+    let out = dir.path().join("out.pcap");
+    let text = ok(&vantage(&[
+        "sim",
+        input.to_str().expect("utf-8"),
+        "--rules",
+        rules.to_str().expect("utf-8"),
+        "--compare-model",
+        "-o",
+        out.to_str().expect("utf-8"),
+    ]));
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("model: the same") && l.ends_with("connection records"))
+        .unwrap_or_else(|| panic!("no connection comparison in: {text}"));
+    let n: usize = line
+        .split_whitespace()
+        .nth(3)
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{line}"));
+    assert!(n >= 5, "{line}");
+    let json = ok(&vantage(&[
+        "decode",
+        "--json",
+        out.to_str().expect("utf-8"),
+    ]));
+    let decoded: usize = json
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("json line"))
+        .filter_map(|v| v["connections"].as_array().map(Vec::len))
+        .sum();
+    assert_eq!(decoded, n, "decode reads every record the device sent");
+}

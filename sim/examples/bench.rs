@@ -124,6 +124,62 @@ fn stats_hammer() {
     );
 }
 
+/// The history rule under 64-byte TCP frames back to back: one beat taken every cycle whatever
+/// the connection table does; frames of many connections step, one connection's frames faster
+/// than a step every `CONN_OP_CYCLES` are dropped from the history (counted).
+fn history_hammer() {
+    use vantage_proto::conntable::CONN_OP_CYCLES;
+    let set = vantage_proto::rules::parse_rules(
+        r#"{"epoch_ms": 1000, "rules": [{"name": "per source", "src_ip": "group"}, {"name": "connections", "history": true}]}"#,
+    )
+    .expect("history rules");
+    let frame = |host: u32, seq: u32| {
+        let mut b = vec![0u8; 64];
+        b[12..14].copy_from_slice(&[0x08, 0x00]);
+        b[14] = 0x45;
+        b[16..18].copy_from_slice(&40u16.to_be_bytes());
+        b[23] = 6;
+        b[26..30].copy_from_slice(&(0x0A00_0000 | host).to_be_bytes());
+        b[30..34].copy_from_slice(&[10, 9, 9, 9]);
+        b[34..36].copy_from_slice(&40000u16.to_be_bytes());
+        b[36..38].copy_from_slice(&80u16.to_be_bytes());
+        b[38..42].copy_from_slice(&seq.to_be_bytes());
+        b[46] = 0x50;
+        b[47] = 0x10;
+        b[48..50].copy_from_slice(&1000u16.to_be_bytes());
+        LaneFrame::from_bytes(&b)
+    };
+    let n = 20_000u32;
+    for (what, hosts) in [
+        ("4096 connections round robin", 4096u32),
+        ("one connection", 1),
+    ] {
+        let input: Vec<(u64, LaneFrame)> = (0..n)
+            .map(|i| (u64::from(i), frame(i % hosts, i)))
+            .collect();
+        let mut sim = Sim::new().expect("simulator");
+        {
+            let mut dev = vantage_driver::Device::new(&mut sim);
+            dev.discover().expect("discover");
+            dev.load_rules(&set).expect("history rule loads");
+        }
+        let beats = schedule(&input, Pacing::BackToBack, sim.cycle() + 4);
+        sim.run(&beats).expect("every frame comes out");
+        let c = vantage_driver::Device::new(&mut sim)
+            .snapshot()
+            .expect("counters");
+        let span = beats.last().map_or(0, |l| l.cycle + 1 - beats[0].cycle);
+        println!(
+            "\nhistory rule, {n} 64 B TCP frames back to back, {what}:\n  accepted {:.3} beats/cycle; stepped {} dropped {} (queue full) refused {} (bucket full); connections {}; one bucket steps every {CONN_OP_CYCLES} cycles",
+            beats.len() as f64 / span as f64,
+            c["stats.conn_frames"],
+            c["stats.conn_dropped"],
+            c["stats.conn_full"],
+            c["stats.conns"]
+        );
+    }
+}
+
 /// Groups the table holds before the first refusal and when 1 % of new groups are refused,
 /// inserting distinct random groups of one rule (the model's table: the RTL equals it row by row).
 fn table_capacity() {
@@ -229,6 +285,7 @@ fn main() {
     println!("latency: cycles from the first input beat to the first output beat.");
 
     stats_hammer();
+    history_hammer();
     table_capacity();
 
     let input = schedule(&frames(1_000_000, 64), Pacing::LineRate { gbps: 100.0 }, 0);

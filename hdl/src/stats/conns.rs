@@ -556,11 +556,12 @@ fn write_back() -> String {
     s += "    p3_we <= ~p2_full;\n    p3_w <= {1'b1, p2_key, u_s_out};\n";
     s += "    p3_rv <= ~p2_full & ((p2_hit & u_ended) | p2_evict);\n";
     s += "    p3_new <= ~p2_full & (~p2_hit | u_ended);\n";
-    s += "    p3_rec <= p2_hit ? record(p2_key, p2_s) : record(p2_rkey, p2_rs);\n";
+    // The record is built only for a step that may need one (a wide function: simulation time).
+    s += "    if (p2_v & (p2_hit | p2_evict)) p3_rec <= record(p2_rkey, p2_rs);\n";
     s += "  end else begin\n";
     s += "    p3_we <= p2_evict;\n";
     let _ = writeln!(s, "    p3_w <= {WAY_BITS}'d0;");
-    s += "    p3_rv <= p2_evict;\n    p3_new <= 1'b0;\n    p3_rec <= record(p2_rkey, p2_rs);\n  end\n";
+    s += "    p3_rv <= p2_evict;\n    p3_new <= 1'b0;\n    if (p2_v & p2_evict) p3_rec <= record(p2_rkey, p2_rs);\n  end\n";
     for k in 4..=last {
         let j = k - 1;
         let _ = writeln!(
@@ -619,7 +620,10 @@ fn records() -> String {
     s += "  n_records <= n_records + {63'd0, r_push & r_room};\n  n_lost <= n_lost + {63'd0, r_push & ~r_room};\n";
     s += "  if (reset) begin rq_h <= 5'd0; rq_t <= 5'd0; rq_n <= 6'd0; n_frames <= 0; n_untracked <= 0; n_conns <= 0; n_full <= 0; n_dropped <= 0; n_records <= 0; n_lost <= 0; end\nend\n";
     s += "always @(*) begin\n  c_data = rq[rq_h];\n  c_count = rq_n;\n  ready = ~clearing;\n";
-    let busy: Vec<String> = (1..=STAGES).map(|k| format!("p{k}_v")).collect();
+    // Background sweep steps are not pending work: after a flush they find nothing.
+    let busy: Vec<String> = (1..=STAGES)
+        .map(|k| format!("(p{k}_v & (p{k}_kind != 2'd1))"))
+        .collect();
     let _ = writeln!(
         s,
         "  status = {{(qn != 5'd0) | a_v | b_v | (rq_n != 6'd0) | ({}), flushing}};",
