@@ -53,7 +53,7 @@ const WAY_BITS: usize = 1 + KEY_BITS + STATE_BITS;
 /// Bits of the unit's frame fields in the queue (see `PKT_FIELDS`).
 const PKT_BITS: usize = 222;
 /// The unit's frame fields as they travel, (name, width), first in the high bits.
-const PKT_FIELDS: [(&str, usize); 14] = [
+const PKT_FIELDS: [(&str, usize); 13] = [
     ("side", 1),
     ("ts", 64),
     ("tcp", 1),
@@ -67,7 +67,6 @@ const PKT_FIELDS: [(&str, usize); 14] = [
     ("srv_dst", 1),
     ("sport_lt", 1),
     ("dst_bcast", 1),
-    ("pad", 0),
 ];
 const _: () = assert!(CONN_WAYS == 4 && CONN_QUEUE == 16 && CONN_OP_CYCLES == 10);
 const _: () = assert!(KEY_BITS == 320 && RECORD_BITS == 1024 && HIST_LETTERS == 16);
@@ -528,7 +527,7 @@ fn table() -> String {
     s += "  if (reset) p2_v <= 1'b0;\nend\n";
     // The unit's inputs.
     s += "always @(*) begin\n  u_s_in = p2_s;\n  u_fresh = ~p2_hit;\n";
-    for (n, _) in PKT_FIELDS.iter().filter(|f| f.1 > 0) {
+    for (n, _) in PKT_FIELDS {
         let _ = writeln!(s, "  u_{n} = {};", pkt_at("p2_pkt", n));
     }
     s += "end\n";
