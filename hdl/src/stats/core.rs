@@ -1059,9 +1059,12 @@ fn reports() -> String {
         s,
         "  croom = room >> 1;\n  cnrec = (c_count >= 6'd{MAX_CONN_RECORDS}) ? 5'd{MAX_CONN_RECORDS} : c_count[4:0];\n  if (croom < cnrec) cnrec = croom;"
     );
+    // A frame goes when it is full or takes every queued record, or (the record queue three
+    // quarters full) with whatever fits the gap, as epoch frames do when their FIFO fills.
     let _ = writeln!(
         s,
-        "  cgo = ~go & ~rp_on & tag_idle & (hist == 8'd0) & (fr >= 5'd2) & (cnrec != 5'd0) & ((cnrec == 5'd{MAX_CONN_RECORDS}) | ({{1'b0, cnrec}} == c_count));"
+        "  cgo = ~go & ~rp_on & tag_idle & (hist == 8'd0) & (fr >= 5'd2) & (cnrec != 5'd0) & ((cnrec == 5'd{MAX_CONN_RECORDS}) | ({{1'b0, cnrec}} == c_count) | (c_count >= 6'd{}));",
+        crate::stats::conns::RECORD_QUEUE * 3 / 4
     );
     s += "  c_pop = rp_on & rp_conn & (rp_j != 5'd0) & ~rp_j[0];\n";
     s += "  csum = csent + {28'd0, rp_n[4:1]};\n  zero32 = 32'd0;\n  zero64 = 64'd0;\n  c_lost = conn_counters[384 +: 32];\n";
