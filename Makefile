@@ -3,7 +3,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 BUILD := build
 VERILOG := $(BUILD)/verilog/vantage_box_322mhz.v
-# The stats stage's history unit alone (not yet wired into the datapath).
+# The stats stage's history unit alone (it also sits in the connection table): its own lint and synthesis.
 HIST_VERILOG := $(BUILD)/verilog/vantage_stats_hist.v
 # id.BUILD_ID: the short git commit (0 outside a git checkout).
 BUILD_ID := $(shell git rev-parse --short=8 HEAD 2>/dev/null || echo 0)
