@@ -278,22 +278,8 @@ fn functions() -> String {
         );
     }
     s += "      default: ascii = 8'd0;\n    endcase\n  end\nendfunction\n";
-    // Toeplitz over the 320-bit key, the top CONN_BUCKET_BITS bits (as proto::conntable).
-    let hk = HASH_KEY_BYTES * 8;
-    let _ = writeln!(
-        s,
-        "function [{}:0] bucket_of(input [319:0] key);\n  begin",
-        CONN_BUCKET_BITS - 1
-    );
-    for j in 0..CONN_BUCKET_BITS {
-        let _ = writeln!(
-            s,
-            "    bucket_of[{}] = ^(key & hash_key[{} -: 320]);",
-            CONN_BUCKET_BITS - 1 - j,
-            hk - 1 - j
-        );
-    }
-    s += "  end\nendfunction\n";
+    // The bucket: the top CONN_BUCKET_BITS bits of the key's Toeplitz hash (proto::conntable).
+    s += &crate::stats::core::toeplitz_function("bucket_of", CONN_BUCKET_BITS);
     s += &record_function();
     s
 }

@@ -595,17 +595,25 @@ fn keys_and_hash() -> String {
     s += "  for (l = 0; l < 4; l = l + 1) begin\n";
     s += "    e_key[l] <= d_key[l]; e_thp[l] <= d_thp[l]; e_thb[l] <= d_thb[l]; e_rule[l] <= d_rule[l];\n";
     s += "    e_loc[l] <= loc_hash(d_key[l]);\n  end\nend\n";
-    // Toeplitz: hash bit 31-j = parity(key & hash_key window at bit j); the top LOC_BITS bits.
+    s += &toeplitz_function("loc_hash", LOC_BITS);
+    s
+}
+
+/// A Verilog function `name(key)` giving the top `bits` bits of the keyed Toeplitz hash of a
+/// 320-bit key under the module's `hash_key` (as `proto::flowhash::toeplitz`): hash bit 31-j is
+/// the parity of the key under the key window at bit j.
+pub(crate) fn toeplitz_function(name: &str, bits: usize) -> String {
+    let mut s = String::new();
     let _ = writeln!(
         s,
-        "function [{}:0] loc_hash(input [319:0] key);\n  begin",
-        LOC_BITS - 1
+        "function [{}:0] {name}(input [319:0] key);\n  begin",
+        bits - 1
     );
-    for j in 0..LOC_BITS {
+    for j in 0..bits {
         let _ = writeln!(
             s,
-            "    loc_hash[{}] = ^(key & hash_key[{} -: 320]);",
-            LOC_BITS - 1 - j,
+            "    {name}[{}] = ^(key & hash_key[{} -: 320]);",
+            bits - 1 - j,
             HASH_KEY_BITS - 1 - j
         );
     }
