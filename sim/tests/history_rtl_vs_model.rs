@@ -7,34 +7,20 @@
 
 mod common;
 
-use common::{assert_same_keep, shared_testdata};
+use common::{assert_same_keep, config_for, shared_testdata};
 use proptest::prelude::*;
 use vantage_model::gen::{arb_link, arb_net, build, FrameSpec, Net, Transport};
-use vantage_model::stats::stage::StatsConfig;
 use vantage_model::Config;
 use vantage_proto::axis::{schedule, LaneFrame, Pacing, TimedBeat};
 use vantage_proto::conntable::ConnRecord;
-use vantage_proto::rules::parse_rules;
-use vantage_proto::stats::{encode, DEFAULT_HASH_KEY, HASH_KEY_BYTES, RULES, RULE_WORDS};
+use vantage_proto::stats::{DEFAULT_HASH_KEY, HASH_KEY_BYTES};
 
 const RULES_FILE: &str = r#"{"epoch_ms": 1000, "rules": [
   {"name": "per source", "src_ip": "group"},
   {"name": "connections", "history": true}]}"#;
 
 fn config(hash_key: [u8; HASH_KEY_BYTES]) -> Config {
-    let enc = encode(&parse_rules(RULES_FILE).expect("rules")).expect("placement");
-    let mut words = enc.rules;
-    words.resize(RULES, [0; RULE_WORDS]);
-    Config {
-        stats: StatsConfig {
-            enabled: true,
-            lane_bits: enc.lane_bits,
-            hash_key,
-            rules: words,
-            ..StatsConfig::default()
-        },
-        ..Config::default()
-    }
+    config_for(RULES_FILE, hash_key)
 }
 
 /// RTL and model on `frames`; equal frames, counters and connection records. Returns how many

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::assert_same_keep;
+use common::{assert_same_keep, config_for};
 use proptest::prelude::*;
 use vantage_driver::Device;
 use vantage_model::stats::stage::{EpochReport, StatsConfig};
@@ -11,9 +11,8 @@ use vantage_model::Config;
 use vantage_proto::axis::{schedule, LaneFrame, Pacing, TimedBeat};
 use vantage_proto::header::{TaggedHeader, DEFAULT_ETHERTYPE};
 use vantage_proto::report::ReportFrame;
-use vantage_proto::rules::parse_rules;
 use vantage_proto::stats::{
-    control, encode, word, Location, DEFAULT_HASH_KEY, HASH_KEY_BYTES, RULES, RULE_WORDS, WAYS,
+    control, word, Location, DEFAULT_HASH_KEY, HASH_KEY_BYTES, RULES, RULE_WORDS, WAYS,
 };
 use vantage_sim::Sim;
 
@@ -31,22 +30,6 @@ fn tcp(src: [u8; 4], sport: u16, dport: u16, flags: u8, len: usize) -> LaneFrame
     f[46] = 0x50;
     f[47] = flags;
     LaneFrame::from_bytes(&f)
-}
-
-fn config_for(rules: &str, hash_key: [u8; HASH_KEY_BYTES]) -> Config {
-    let enc = encode(&parse_rules(rules).expect("rules")).expect("placement");
-    let mut words = enc.rules;
-    words.resize(RULES, [0; RULE_WORDS]);
-    Config {
-        stats: StatsConfig {
-            enabled: true,
-            lane_bits: enc.lane_bits,
-            hash_key,
-            rules: words,
-            ..StatsConfig::default()
-        },
-        ..Config::default()
-    }
 }
 
 /// Run RTL and model, require equal frames and counters, then every row the model holds equal to

@@ -5,9 +5,12 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use vantage_driver::Device;
+use vantage_model::stats::stage::StatsConfig;
 use vantage_model::{Config, ModelOutput};
 use vantage_proto::axis::{LaneFrame, TimedBeat};
 use vantage_proto::report::ReportFrame;
+use vantage_proto::rules::parse_rules;
+use vantage_proto::stats::{encode, HASH_KEY_BYTES, RULES, RULE_WORDS};
 use vantage_sim::Sim;
 
 /// What the RTL put out: frames, counters read through the registers, and the raw beats.
@@ -172,4 +175,21 @@ fn show(f: &LaneFrame) -> String {
 pub fn shared_testdata() -> Option<PathBuf> {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/testdata");
     p.is_dir().then_some(p)
+}
+
+/// The default registers with `rules` (a rule file) placed and loaded and this stats hash key.
+pub fn config_for(rules: &str, hash_key: [u8; HASH_KEY_BYTES]) -> Config {
+    let enc = encode(&parse_rules(rules).expect("rules")).expect("placement");
+    let mut words = enc.rules;
+    words.resize(RULES, [0; RULE_WORDS]);
+    Config {
+        stats: StatsConfig {
+            enabled: true,
+            lane_bits: enc.lane_bits,
+            hash_key,
+            rules: words,
+            ..StatsConfig::default()
+        },
+        ..Config::default()
+    }
 }
