@@ -308,6 +308,11 @@ fn compare_with_model(
         if name == "stats.reports" || name == "stats.conn_reports" {
             continue;
         }
+        // A stage this bitstream lacks (the conn stage until the RTL has it) runs in software.
+        let block = name.split('.').next().unwrap_or_default();
+        if !counters.keys().any(|k| k.split('.').next() == Some(block)) {
+            continue;
+        }
         if counters.get(name) != Some(value) {
             bail!(
                 "counter {name}: hardware {:?}, model {value}",

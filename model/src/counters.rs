@@ -1,6 +1,7 @@
 //! Counters: the parse and tag blocks' 64-bit counters, keyed `"<block>.<counter>"` with the
 //! names of `proto::regs`.
 
+use crate::conn::ConnCounters as ConnStageCounters;
 use crate::parse::Meta;
 use crate::stats::conntable::ConnCounters;
 use crate::stats::stage::StatsCounters;
@@ -120,6 +121,7 @@ pub(crate) fn to_map(
     tag: &TagCounters,
     stats: &StatsCounters,
     conns: &ConnCounters,
+    conn: &ConnStageCounters,
 ) -> Counters {
     let mut c = Counters::new();
     for counter in regs::parse::COUNTERS {
@@ -133,6 +135,13 @@ pub(crate) fn to_map(
     for counter in regs::stats::COUNTERS {
         let key = format!("{}.{}", block_name(regs::stats::BASE), counter.name);
         c.insert(key, stats_counter(stats, conns, counter.name).unwrap_or(0));
+    }
+    // Named directly: the conn block joins `regs::BLOCKS` when the RTL has the stage.
+    for counter in regs::conn::COUNTERS {
+        c.insert(
+            format!("conn.{}", counter.name),
+            conn.get(counter.name).unwrap_or(0),
+        );
     }
     c
 }
@@ -241,10 +250,33 @@ mod tests {
             records: 1,
             lost: 1,
         };
-        let c = to_map(&p, &t, &s, &conns);
+        let conn = ConnStageCounters {
+            frames: 1,
+            held: 1,
+            retransmissions: 1,
+            released: 1,
+            late: 1,
+            expired: 1,
+            flushed: 1,
+            fail_long: 1,
+            fail_full: 1,
+            fail_unclean: 1,
+            regen_inline: 1,
+        };
+        for c in regs::conn::COUNTERS {
+            assert!(
+                conn.get(c.name).is_some(),
+                "conn counter {} unknown to the model",
+                c.name
+            );
+        }
+        let c = to_map(&p, &t, &s, &conns, &conn);
         assert_eq!(
             c.len(),
-            regs::parse::COUNTERS.len() + regs::tag::COUNTERS.len() + regs::stats::COUNTERS.len()
+            regs::parse::COUNTERS.len()
+                + regs::tag::COUNTERS.len()
+                + regs::stats::COUNTERS.len()
+                + regs::conn::COUNTERS.len()
         );
         assert!(c.contains_key("parse.frames") && c.contains_key("tag.tagged"));
         assert!(

@@ -27,6 +27,7 @@
 //! assert_eq!(out.counters["tag.tagged"], 1);
 //! ```
 
+pub mod conn;
 pub mod counters;
 #[cfg(feature = "gen")]
 pub mod gen;
@@ -59,6 +60,8 @@ pub struct Config {
     pub time: TimeBase,
     /// The stats block (`stats.*`).
     pub stats: stats::stage::StatsConfig,
+    /// The conn block (`conn.*`).
+    pub conn: conn::ConnConfig,
 }
 
 impl Default for Config {
@@ -74,6 +77,7 @@ impl Default for Config {
                 inc: default_ts_increment(),
             },
             stats: stats::stage::StatsConfig::default(),
+            conn: conn::ConnConfig::default(),
         }
     }
 }
@@ -81,8 +85,12 @@ impl Default for Config {
 /// What the pipeline puts out for an input.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ModelOutput {
-    /// Output frames in order, one per complete input frame.
+    /// Output frames in order: one per complete input frame, less the SYNs the conn stage holds,
+    /// each released SYN just before the frame that released it.
     pub frames: Vec<LaneFrame>,
+    /// SYNs the conn stage gives back on their own (expired, flushed at the end of the input,
+    /// late), tagged; the device sends them in gaps, so only the set is stated.
+    pub regenerated: Vec<LaneFrame>,
     /// Every parse and tag counter (0 if never incremented).
     pub counters: Counters,
     /// The stats stage's reports of the epochs closed by the frames, oldest first.
@@ -101,17 +109,24 @@ pub struct Trace {
     pub max_backlog: usize,
 }
 
-/// One frame's path through the model.
+/// One output frame's path through the model.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FrameTrace {
+    /// The input frame it is (a released SYN: the SYN's index).
+    pub input: usize,
+    /// A SYN the conn stage held, released just before this frame's successor.
+    pub released: bool,
     pub meta: Meta,
     /// Ingress time in ns (the TIMESTAMP tag).
     pub ingress_ns: u64,
     pub decision: TagDecision,
     /// Arrival cycle of each input beat.
     pub arrival: Vec<u64>,
-    /// Release cycle of each input beat (= push into the tag FIFO).
+    /// Release cycle of each input beat (into the parse stage).
     pub release: Vec<u64>,
+    /// Cycle each beat is pushed into the tag FIFO: the release cycle, later when the conn stage
+    /// put released SYNs ahead of it.
+    pub pushed: Vec<u64>,
     /// Cycle in which each output beat was sent (the RTL adds its constant latency).
     pub sent: Vec<u64>,
 }
@@ -144,57 +159,82 @@ fn run_all(config: &Config, input: &[TimedBeat]) -> (ModelOutput, Trace, stats::
     let frames = ingress::frames(input);
     let metas = parse_all(config, &frames);
     let (news, mut stage) = stats_run(config, &frames, &metas);
-    let long: Vec<bool> = news.iter().map(|n| n.is_some_and(|n| n.any())).collect();
-    let engine = tag::run_engine(&frames, &long, config.tag_enabled);
+    let ts: Vec<u64> = frames
+        .iter()
+        .map(|f| f.arrival.first().map_or(0, |&c| config.time.ns_at(c)))
+        .collect();
+    let conn = conn::run(&config.conn, config.tag_enabled, &frames, &metas, &ts);
+    let tag_in: Vec<ingress::InFrame> = conn
+        .output
+        .iter()
+        .map(|o| ingress::InFrame {
+            release: o.cycles.clone(),
+            ..frames[o.input].clone()
+        })
+        .collect();
+    let headers: Vec<Vec<u8>> = conn
+        .output
+        .iter()
+        .map(|o| {
+            let syn = o.given.as_ref().map(|g| g.info());
+            header_for(config, ts[o.input], &metas[o.input], news[o.input], syn)
+        })
+        .collect();
+    let header_lens: Vec<usize> = headers.iter().map(Vec::len).collect();
+    let engine = tag::run_engine(&tag_in, &header_lens, config.tag_enabled);
     let mut output = ModelOutput {
         frames: Vec::with_capacity(frames.len()),
-        counters: Counters::new(),
-        reports: Vec::new(),
-        connections: Vec::new(),
+        ..ModelOutput::default()
     };
     let (mut parse_counters, mut tag_counters) = (
         counters::ParseCounters::default(),
         counters::TagCounters::default(),
     );
+    for (frame, meta) in frames.iter().zip(&metas) {
+        parse_counters.count(&frame.beats, meta);
+    }
     let mut trace = Trace {
         frames: Vec::with_capacity(frames.len()),
         max_backlog: engine.max_backlog,
     };
-    for (i, frame) in frames.iter().enumerate() {
-        if frame.beats.is_empty() {
-            continue;
-        }
-        let meta = metas[i];
-        parse_counters.count(&frame.beats, &meta);
-        let ingress_ns = config.time.ns_at(frame.arrival[0]);
-        let decision = engine.decisions[i];
+    for (k, o) in conn.output.iter().enumerate() {
+        let frame = &frames[o.input];
+        let decision = engine.decisions[k];
         let lanes = frame.lane_frame();
         let out = match decision {
-            TagDecision::Tagged => {
-                let header = match news[i].filter(|n| n.any()) {
-                    Some(n) => stats_header_bytes(config, ingress_ns, &meta, n),
-                    None => header_bytes(config, ingress_ns, &meta),
-                };
-                tag::insert_header(&lanes, &header)
-            }
+            TagDecision::Tagged => tag::insert_header(&lanes, &headers[k]),
             _ => lanes,
         };
         tag_counters.count(&out, decision);
         output.frames.push(out);
         trace.frames.push(FrameTrace {
-            meta,
-            ingress_ns,
+            input: o.input,
+            released: o.given.is_some(),
+            meta: metas[o.input],
+            ingress_ns: ts[o.input],
             decision,
             arrival: frame.arrival.clone(),
             release: frame.release.clone(),
-            sent: engine.sent[i].clone(),
+            pushed: o.cycles.clone(),
+            sent: engine.sent[k].clone(),
         });
     }
+    // Given back on their own, each in a gap: the tag FIFO is empty, so each is tagged.
+    output.regenerated = conn
+        .regenerated
+        .iter()
+        .map(|g| {
+            let i = g.syn.input;
+            let header = header_for(config, ts[i], &metas[i], news[i], Some(g.info()));
+            tag::insert_header(&frames[i].lane_frame(), &header)
+        })
+        .collect();
     output.counters = counters::to_map(
         &parse_counters,
         &tag_counters,
         &stage.counters,
         &stage.conns.counters,
+        &conn.counters,
     );
     output.reports = std::mem::take(&mut stage.reports);
     output.connections = std::mem::take(&mut stage.conns.ended);
@@ -273,12 +313,14 @@ fn stats_run(
     (news, stage)
 }
 
-/// The per-frame header with the STATS tag, for a frame the stats stage has news about.
-pub fn stats_header_bytes(
+/// The per-frame header the tag stage inserts: TIMESTAMP and FLOW, then STATS when the stats
+/// stage has news, then SYN for a SYN the conn stage held.
+pub fn header_for(
     config: &Config,
     ingress_ns: u64,
     meta: &Meta,
-    news: stats::stage::News,
+    news: Option<stats::stage::News>,
+    syn: Option<vantage_proto::conn::SynInfo>,
 ) -> Vec<u8> {
     let flow = FlowInfo {
         hash: meta.hash,
@@ -286,17 +328,10 @@ pub fn stats_header_bytes(
         l3_offset: meta.l3_offset,
         ip_proto: meta.ip_proto,
     };
-    TaggedHeader::for_frame_with_stats(ingress_ns, flow, news.crossed, news.uncounted)
-        .encode(config.ethertype)
-}
-
-/// The version 1 per-frame header the tag stage inserts.
-pub fn header_bytes(config: &Config, ingress_ns: u64, meta: &Meta) -> Vec<u8> {
-    let flow = FlowInfo {
-        hash: meta.hash,
-        flags: meta.flags,
-        l3_offset: meta.l3_offset,
-        ip_proto: meta.ip_proto,
+    let mut header = match news.filter(|n| n.any()) {
+        Some(n) => TaggedHeader::for_frame_with_stats(ingress_ns, flow, n.crossed, n.uncounted),
+        None => TaggedHeader::for_frame(ingress_ns, flow),
     };
-    TaggedHeader::for_frame(ingress_ns, flow).encode(config.ethertype)
+    header.tags.extend(syn.map(vantage_proto::Tag::Syn));
+    header.encode(config.ethertype)
 }

@@ -25,7 +25,6 @@ use vantage_proto::axis::LaneFrame;
 use vantage_proto::datapath::{
     BEAT_BYTES, MIN_TAGGABLE_BYTES, PARSE_WINDOW_BYTES, TAG_BACKLOG_LIMIT, TAG_INSERT_OFFSET,
 };
-use vantage_proto::header::{FRAME_HEADER_BYTES, STATS_HEADER_BYTES};
 
 /// What the tag engine decided for a frame at its first beat.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -59,9 +58,9 @@ struct Slot {
 
 /// Run the tag engine cycle by cycle over the released beats of `frames`.
 ///
-/// `long[f]`: frame `f`'s header carries the STATS tag (`STATS_HEADER_BYTES` instead of
-/// `FRAME_HEADER_BYTES`).
-pub(crate) fn run_engine(frames: &[InFrame], long: &[bool], enabled: bool) -> EngineRun {
+/// `header[f]`: the bytes of frame `f`'s header (`proto::header::FRAME_HEADER_BYTES`, or longer
+/// with the STATS or SYN tag), as `crate::header_for` makes it.
+pub(crate) fn run_engine(frames: &[InFrame], header: &[usize], enabled: bool) -> EngineRun {
     let mut run = EngineRun {
         decisions: vec![TagDecision::Disabled; frames.len()],
         sent: vec![Vec::new(); frames.len()],
@@ -96,19 +95,18 @@ pub(crate) fn run_engine(frames: &[InFrame], long: &[bool], enabled: bool) -> En
         } else if let Some(head) = fifo.front().copied() {
             let frame = &frames[head.frame];
             if head.beat == 0 {
-                let header = header_len(long[head.frame]);
                 run.decisions[head.frame] = decide(
                     frame.len_lanes(),
                     enabled,
                     fifo.len(),
-                    costs_no_beat(frame, header),
+                    costs_no_beat(frame, header[head.frame]),
                 );
             }
             run.sent[head.frame].push(cycle);
             let is_last = head.beat + 1 == frame.beats.len();
             if is_last
                 && run.decisions[head.frame] == TagDecision::Tagged
-                && needs_overflow(frame, header_len(long[head.frame]))
+                && needs_overflow(frame, header[head.frame])
             {
                 overflow = Some(head.frame);
             }
@@ -145,21 +143,12 @@ fn costs_no_beat(frame: &InFrame, header: usize) -> bool {
 }
 
 /// A frame tagged with a header of `header` bytes needs an overflow beat when its last input beat
-/// uses lanes at or above `64 - header` (40 for the plain header, 28 with the STATS tag).
+/// uses lanes at or above `64 - header` (40 for the plain header, 28 with the STATS or the SYN tag, 16 with both).
 fn needs_overflow(frame: &InFrame, header: usize) -> bool {
     frame
         .beats
         .last()
         .is_some_and(|b| used_lanes(b) > BEAT_BYTES - header)
-}
-
-/// Header bytes with or without the STATS tag.
-fn header_len(long: bool) -> usize {
-    if long {
-        STATS_HEADER_BYTES
-    } else {
-        FRAME_HEADER_BYTES
-    }
 }
 
 /// The tagged frame: `header` inserted at lane 12, holes moving with their lanes.

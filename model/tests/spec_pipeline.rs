@@ -409,6 +409,11 @@ fn no_input_gives_every_counter_at_zero() {
                 .iter()
                 .map(|c| format!("stats.{}", c.name)),
         )
+        .chain(
+            vantage_proto::regs::conn::COUNTERS
+                .iter()
+                .map(|c| format!("conn.{}", c.name)),
+        )
         .collect();
     assert_eq!(
         out.counters.keys().cloned().collect::<Vec<_>>().len(),

@@ -38,6 +38,11 @@
 //!  off 30  u32 uncounted: bit r = rule r should have counted this frame but could not
 //!          (bucket full, or a lane conflict); the frame itself carries the group's key fields
 //!  off 34  type 0x00 PAD, length 0
+//!
+//!  A SYN the conn stage held and now gives back (`crate::conn`) carries a SYN TLV after the
+//!  others, and its TIMESTAMP is the SYN's own ingress time: 36 bytes (words = 9) alone,
+//!  off 24  type 0x05 SYN, length 10: u8 why, u8 flags, u16 retransmissions, u48 span ns
+//!  or 48 bytes (words = 12) after a STATS tag (off 34 SYN, off 46 PAD, length 0).
 //! ```
 //!
 //! A reader skips TLVs whose type it does not know (their length says how far) and stops at the
@@ -71,6 +76,9 @@ pub const TLV_REPORT: u8 = 0x04;
 /// Value length of the REPORT tag.
 pub const REPORT_LEN: usize = 42;
 
+/// TLV type: a SYN the conn stage held and gives back (`crate::conn::SynInfo`).
+pub const TLV_SYN: u8 = 0x05;
+
 /// Value length of the STATS tag.
 pub const STATS_LEN: usize = 8;
 /// Value length of the TIMESTAMP tag.
@@ -85,6 +93,13 @@ const _: () = assert!(FRAME_HEADER_BYTES % 4 == 0);
 pub const STATS_HEADER_BYTES: usize =
     FRAME_HEADER_BYTES + TLV_HEAD_BYTES + STATS_LEN + TLV_HEAD_BYTES;
 const _: () = assert!(STATS_HEADER_BYTES % 4 == 0);
+/// Length of the per-frame header with a SYN tag (a SYN the conn stage gives back).
+pub const SYN_HEADER_BYTES: usize = FRAME_HEADER_BYTES + TLV_HEAD_BYTES + crate::conn::SYN_TLV_LEN;
+const _: () = assert!(SYN_HEADER_BYTES % 4 == 0 && SYN_HEADER_BYTES == STATS_HEADER_BYTES);
+/// Length of the per-frame header with STATS and SYN tags (and a 2-byte PAD).
+pub const STATS_SYN_HEADER_BYTES: usize =
+    STATS_HEADER_BYTES + TLV_HEAD_BYTES + crate::conn::SYN_TLV_LEN;
+const _: () = assert!(STATS_SYN_HEADER_BYTES % 4 == 0);
 
 /// What the FLOW tag says about a frame.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -110,6 +125,8 @@ pub enum Tag {
     Stats { crossed: u32, uncounted: u32 },
     /// The header of a report frame (`crate::report`).
     Report(crate::report::ReportInfo),
+    /// A SYN the conn stage held: why it comes now, what it absorbed.
+    Syn(crate::conn::SynInfo),
     /// A tag this reader does not know; kept so it can be shown.
     Unknown { tag_type: u8, value: Vec<u8> },
 }
@@ -220,6 +237,14 @@ impl TaggedHeader {
         })
     }
 
+    /// The SYN tag, if the frame is a SYN the conn stage held.
+    pub fn syn(&self) -> Option<crate::conn::SynInfo> {
+        self.tags.iter().find_map(|t| match t {
+            Tag::Syn(s) => Some(*s),
+            _ => None,
+        })
+    }
+
     /// The REPORT tag, if this is a report frame's header.
     pub fn report(&self) -> Option<crate::report::ReportInfo> {
         self.tags.iter().find_map(|t| match t {
@@ -260,6 +285,7 @@ impl Tag {
                 (TLV_STATS, v)
             }
             Tag::Report(info) => (TLV_REPORT, info.to_bytes().to_vec()),
+            Tag::Syn(info) => (TLV_SYN, info.to_bytes().to_vec()),
             Tag::Unknown { tag_type, value } => (*tag_type, value.clone()),
         }
     }
@@ -293,6 +319,11 @@ fn decode_tlvs(mut rest: &[u8]) -> Result<Vec<Tag>, HeaderError> {
                 crossed: u32::from_be_bytes([value[0], value[1], value[2], value[3]]),
                 uncounted: u32::from_be_bytes([value[4], value[5], value[6], value[7]]),
             }),
+            (TLV_SYN, crate::conn::SYN_TLV_LEN) => {
+                let mut b = [0u8; crate::conn::SYN_TLV_LEN];
+                b.copy_from_slice(value);
+                tags.push(Tag::Syn(crate::conn::SynInfo::from_bytes(&b)))
+            }
             (TLV_REPORT, REPORT_LEN) => {
                 tags.push(Tag::Report(crate::report::ReportInfo::from_bytes(value)))
             }
@@ -366,6 +397,28 @@ mod tests {
         let frame = insert(&[0u8; 60], &e);
         let (h, len) = TaggedHeader::decode(&frame, DEFAULT_ETHERTYPE).unwrap();
         assert_eq!((h.stats(), len), (Some((0x8000_0001, 0x10)), 36));
+    }
+
+    #[test]
+    fn syn_headers_match_the_diagram() {
+        use crate::conn::{SynInfo, Why};
+        let syn = SynInfo::new(Why::Released, 2, 7);
+        let mut h = TaggedHeader::for_frame(1, flow());
+        h.tags.push(Tag::Syn(syn));
+        let e = h.encode(DEFAULT_ETHERTYPE);
+        assert_eq!((e.len(), e[3]), (SYN_HEADER_BYTES, 9));
+        assert_eq!(&e[24..36], &[0x05, 10, 1, 0, 0, 2, 0, 0, 0, 0, 0, 7]);
+        let mut h = TaggedHeader::for_frame_with_stats(1, flow(), 1, 0);
+        h.tags.push(Tag::Syn(syn));
+        let e = h.encode(DEFAULT_ETHERTYPE);
+        assert_eq!((e.len(), e[3]), (STATS_SYN_HEADER_BYTES, 12));
+        assert_eq!(
+            &e[34..48],
+            &[0x05, 10, 1, 0, 0, 2, 0, 0, 0, 0, 0, 7, 0x00, 0]
+        );
+        let frame = insert(&[0u8; 60], &e);
+        let (d, len) = TaggedHeader::decode(&frame, DEFAULT_ETHERTYPE).unwrap();
+        assert_eq!((d.syn(), d.stats(), len), (Some(syn), Some((1, 0)), 48));
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! the register map with its self-describing blocks, the parse flags and the keyed flow hash.
 
 pub mod axis;
+pub mod conn;
 pub mod conntable;
 pub mod datapath;
 pub mod flags;

@@ -157,6 +157,12 @@ pub fn assert_same_keep(
         if name == CONN_REPORT_COUNTER {
             continue;
         }
+        // The conn stage is software-only until its block joins the register map.
+        if name.starts_with("conn.")
+            && vantage_proto::regs::block_by_type(vantage_proto::regs::conn::TYPE).is_none()
+        {
+            continue;
+        }
         assert_eq!(rtl.counters.get(name), Some(value), "counter {name}");
     }
     (rtl, model, sim, (driven, model_config))

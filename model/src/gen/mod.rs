@@ -20,6 +20,8 @@
 //! a [`LaneFrame`] cannot express (empty last beats, data under holes); [`arb_traffic`] spreads
 //! frames over cycles with gaps between frames and inside them.
 
+pub mod tcp;
+
 use etherparse::{
     EtherType, Ethernet2Header, IpFragOffset, IpHeaders, IpNumber, Ipv4Header, Ipv4Options,
     Ipv6Extensions, Ipv6FragmentHeader, Ipv6Header, Ipv6RawExtHeader, Ipv6RoutingExtensions,
