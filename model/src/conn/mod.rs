@@ -108,7 +108,8 @@ pub enum Action {
     FailLong,
     /// A plain SYN passes: its bucket held only live records.
     FailFull,
-    /// A plain SYN passes: a parse anomaly or a MAC error.
+    /// A plain SYN passes: a malformed header (truncated, bad IHL, a hole in `tkeep`) or a MAC
+    /// error.
     FailUnclean,
 }
 
@@ -192,7 +193,9 @@ fn step(
     };
     run.counters.frames += 1;
     let plain_syn = is_plain_syn(tcp.flags);
-    let clean = !meta.flags.is_flagged() && !frame.beats.last().is_some_and(|b| b.user);
+    // A runt is fine (captures without padding); a malformed header or a MAC error is not.
+    let clean =
+        meta.flags.0 & ParseFlags::MALFORMED == 0 && !frame.beats.last().is_some_and(|b| b.user);
     let short = frame.len_lanes() <= HOLD_BYTES;
     let (key, side) = SynKey::of(
         meta.flags.has(ParseFlags::IPV6),
