@@ -54,6 +54,9 @@ pub struct Row {
     /// Length of the Vantage header in bytes.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub header_len: Option<usize>,
+    /// SYN tag: a SYN the conn stage held and gives back.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub syn: Option<SynRow>,
     /// The REPORT tag of a report frame (also of a damaged one whose header could be read).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub report: Option<ReportRow>,
@@ -69,6 +72,34 @@ pub struct Row {
     /// Why the header (bad-header) or the report frame (bad-report) could not be decoded.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+}
+
+/// The SYN tag's fields (`vantage_proto::conn::SynInfo`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SynRow {
+    /// "released" (just before a frame of its connection), "expired", "flushed", "late", or
+    /// the number when this reader does not know it.
+    pub why: String,
+    /// Sent on its own, not before a frame of its connection: the monitor may log it without
+    /// tracking the connection (`vantage decode --zeek-conn`).
+    pub regenerated: bool,
+    /// Retransmissions of the SYN the stage absorbed.
+    pub retransmissions: u16,
+    /// Last retransmission less the SYN, ns.
+    pub span_ns: u64,
+}
+
+impl From<vantage_proto::conn::SynInfo> for SynRow {
+    fn from(i: vantage_proto::conn::SynInfo) -> Self {
+        SynRow {
+            why: i
+                .why()
+                .map_or_else(|| i.why.to_string(), |w| w.name().to_string()),
+            regenerated: i.why().is_some_and(vantage_proto::conn::Why::regenerated),
+            retransmissions: i.retransmissions,
+            span_ns: i.span_ns,
+        }
+    }
 }
 
 /// The REPORT tag's fields (`vantage_proto::report::ReportInfo`).
@@ -294,6 +325,7 @@ pub fn decode_frame(no: usize, frame: &[u8], ethertype: u16) -> Row {
         stats_uncounted: None,
         ethertype: None,
         header_len: None,
+        syn: None,
         report: None,
         records: None,
         connections: None,
@@ -321,6 +353,7 @@ pub fn decode_frame(no: usize, frame: &[u8], ethertype: u16) -> Row {
                 row.stats_crossed = Some(rules_of(crossed));
                 row.stats_uncounted = Some(rules_of(uncounted));
             }
+            row.syn = h.syn().map(SynRow::from);
             row.ethertype = ethertype_at(frame, 12 + len);
             row.header_len = Some(len);
             row.unknown_tags = h
@@ -416,6 +449,20 @@ pub fn write_table_row(out: &mut impl Write, row: &Row, records: bool) -> std::i
             }
             if let Some(u) = row.stats_uncounted.as_deref().filter(|u| !u.is_empty()) {
                 write!(out, "  uncounted {}", rule_list(u))?;
+            }
+            if let Some(syn) = &row.syn {
+                write!(
+                    out,
+                    "  SYN {}{}  retransmissions {}  span_ns {}",
+                    syn.why,
+                    if syn.regenerated {
+                        " (regenerated)"
+                    } else {
+                        ""
+                    },
+                    syn.retransmissions,
+                    syn.span_ns
+                )?;
             }
             writeln!(out)
         }

@@ -7,6 +7,7 @@ mod pipeline;
 mod query;
 mod rules;
 mod stats;
+mod zeekconn;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -179,6 +180,12 @@ struct RunArgs {
     /// closed during the run go into the output capture among the frames.
     #[arg(long, value_name = "RULES.json")]
     rules: Option<PathBuf>,
+    /// Offload unanswered connections (the conn stage, docs/pipeline.md "Conn"): hold each SYN,
+    /// give it back just before the next frame of its connection, or regenerated and marked once
+    /// this long has passed without one (e.g. 5s, 200ms, 150us). `model` runs the stage; the
+    /// simulated device has no conn stage yet and refuses the option.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration_ns)]
+    conn_timeout: Option<u64>,
 }
 
 #[derive(Args, Debug)]
@@ -194,6 +201,11 @@ struct DecodeArgs {
     /// Also print each record of a report frame, one line each (--json always includes them).
     #[arg(long)]
     records: bool,
+    /// Instead of the table: for every SYN the conn stage gave back unanswered (expired or
+    /// flushed), the line Zeek's conn.log holds for that attempt (S0, history S), from the tag
+    /// alone, so the attempts the monitor never tracked are still logged.
+    #[arg(long, conflicts_with_all = ["json", "records"])]
+    zeek_conn: bool,
 }
 
 #[derive(Args, Debug)]
@@ -235,6 +247,29 @@ fn parse_index(s: &str) -> Result<usize, String> {
         None => s.parse::<usize>(),
     };
     r.map_err(|_| format!("`{s}` is not a number (decimal, or hex with 0x)"))
+}
+
+/// A duration with a unit: ns, us, ms, s or m (e.g. `5s`, `150us`), in ns.
+fn parse_duration_ns(s: &str) -> Result<u64, String> {
+    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let (n, unit) = s.split_at(split);
+    let scale: u64 = match unit {
+        "ns" => 1,
+        "us" => 1_000,
+        "ms" => 1_000_000,
+        "s" => 1_000_000_000,
+        "m" => 60_000_000_000,
+        _ => {
+            return Err(format!(
+                "`{s}` is not a duration: a number with ns, us, ms, s or m (e.g. 5s)"
+            ))
+        }
+    };
+    n.parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(scale))
+        .filter(|ns| *ns > 0)
+        .ok_or_else(|| format!("`{s}` is not a duration above 0 that fits 64 bits of ns"))
 }
 
 fn parse_gbps(s: &str) -> Result<f64, String> {
@@ -291,6 +326,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Sim(a) => pipeline::run_sim(&a),
         Command::Model(a) => pipeline::run_model(&a),
+        Command::Decode(a) if a.zeek_conn => zeekconn::run(&a.input, a.ethertype),
         Command::Decode(a) => decode::run(&a.input, a.ethertype, a.json, a.records),
         Command::Info(a) => devices::info(&a.device),
         Command::Counters(a) => devices::counters(&a.device.device, a.json),

@@ -33,10 +33,14 @@ pub fn load_frames(path: &Path) -> anyhow::Result<Vec<(u64, LaneFrame)>> {
 /// (frames are never dropped or reordered, so the counts match), a report frame the time of the
 /// frame before it.
 #[cfg_attr(not(any(feature = "sim", feature = "model")), allow(dead_code))]
+/// Write the output frames as pcap. Report frames take the time of the data frame before them;
+/// data frames the times in `times` (one per data frame, in order) or, without it, the capture
+/// time of the input frame at the same position.
 pub fn write_frames(
     path: &Path,
     input: &[(u64, LaneFrame)],
     output: &[LaneFrame],
+    times: Option<&[u64]>,
 ) -> anyhow::Result<()> {
     let holes = output.iter().filter(|f| f.has_hole()).count();
     if holes > 0 {
@@ -58,7 +62,10 @@ pub fn write_frames(
     for f in output {
         let bytes = f.bytes();
         if !vantage_proto::report::looks_like_report(&bytes) {
-            ts = input.get(data).map_or(last_ts, |x| x.0);
+            ts = match times {
+                Some(t) => t.get(data).copied().unwrap_or(last_ts),
+                None => input.get(data).map_or(last_ts, |x| x.0),
+            };
             data += 1;
         }
         packets.push(Packet {
@@ -143,6 +150,29 @@ fn summary(
     }
 }
 
+/// The conn stage's offload figures.
+#[cfg_attr(not(feature = "model"), allow(dead_code))]
+fn conn_summary(counters: &BTreeMap<String, u64>, regenerated: usize) {
+    let c = |n: &str| counters.get(&format!("conn.{n}")).copied().unwrap_or(0);
+    let unanswered = c("expired") + c("flushed");
+    println!(
+        "conn: {} SYNs held, {} released just before their connection's next frame, {} regenerated \
+         on their own ({} expired, {} flushed at the end, {} late); {} retransmissions absorbed; \
+         {unanswered} connection attempts the monitor never had to track; fail-open: {} too long, \
+         {} bucket full, {} malformed",
+        c("held"),
+        c("released"),
+        regenerated,
+        c("expired"),
+        c("flushed"),
+        c("late"),
+        c("retransmissions"),
+        c("fail_long"),
+        c("fail_full"),
+        c("fail_unclean"),
+    );
+}
+
 /// Collect output beats into frames; an unterminated trailing frame is an error.
 #[cfg_attr(not(feature = "sim"), allow(dead_code))]
 fn frames_of(beats: &[TimedBeat]) -> anyhow::Result<Vec<LaneFrame>> {
@@ -173,6 +203,12 @@ pub fn run_sim(args: &RunArgs) -> anyhow::Result<()> {
     let timebase = {
         let mut dev = Device::new(&mut sim);
         dev.discover().context("discovering the simulated device")?;
+        if args.conn_timeout.is_some() && !dev.features()?.has(vantage_proto::regs::feature::CONN) {
+            bail!(
+                "--conn-timeout: the simulated device has no conn stage (feature CONN absent); \
+                 `vantage model --conn-timeout` runs the stage in software"
+            );
+        }
         dev.set_tagging(!args.no_tag)?;
         dev.set_ethertype(args.ethertype)?;
         // Stamp frames with capture-like times: the counter starts at the first capture time.
@@ -227,7 +263,7 @@ pub fn run_sim(args: &RunArgs) -> anyhow::Result<()> {
     let counters = Device::new(&mut sim)
         .snapshot()
         .context("reading the simulated device's counters")?;
-    write_frames(&args.output, &input, &frames)?;
+    write_frames(&args.output, &input, &frames, None)?;
     summary("sim", args, input.len(), &beats, &frames, &counters);
     if args.compare_model {
         compare_with_model(&rules, args, timebase, &beats, &frames, &counters)?;
@@ -462,12 +498,37 @@ pub fn run_model(args: &RunArgs) -> anyhow::Result<()> {
             inc: vantage_proto::datapath::default_ts_increment(),
         },
         stats: model_stats(&rules, t0),
+        conn: vantage_model::conn::ConnConfig {
+            hold: args.conn_timeout.is_some(),
+            timeout_ns: args
+                .conn_timeout
+                .unwrap_or(vantage_proto::conn::DEFAULT_TIMEOUT_NS),
+        },
         ..vantage_model::Config::default()
     };
     let beats = vantage_proto::axis::schedule(&input, args.pacing(), 0);
     let pb = spinner(beats.len(), "modelling");
-    let (out, stage) = vantage_model::run_with_stats(&config, &beats);
-    let mut frames = with_reports(&config, &out.reports, out.frames);
+    let (out, trace, stage) = vantage_model::run_with_stats(&config, &beats);
+    // Each output frame at the capture time of the frame it is, a released SYN at its
+    // releaser's; SYNs given back on their own at the end (the model gives them back then).
+    let last_ts = input.last().map_or(0, |f| f.0);
+    let mut times: Vec<u64> = trace
+        .frames
+        .iter()
+        .enumerate()
+        .map(|(k, f)| {
+            let from = if f.released {
+                trace.frames.get(k + 1).unwrap_or(f)
+            } else {
+                f
+            };
+            input.get(from.input).map_or(last_ts, |x| x.0)
+        })
+        .collect();
+    times.extend(out.regenerated.iter().map(|_| last_ts));
+    let regenerated = out.regenerated.len();
+    let data: Vec<LaneFrame> = out.frames.into_iter().chain(out.regenerated).collect();
+    let mut frames = with_reports(&config, &out.reports, data);
     // Connection records after the traffic: the model reports them when the input ends (the
     // device sends each soon after its connection ends, in gaps of the traffic).
     frames.extend(
@@ -478,8 +539,11 @@ pub fn run_model(args: &RunArgs) -> anyhow::Result<()> {
     if let Some(pb) = pb {
         pb.finish_and_clear();
     }
-    write_frames(&args.output, &input, &frames)?;
+    write_frames(&args.output, &input, &frames, Some(&times))?;
     summary("model", args, input.len(), &beats, &frames, &out.counters);
+    if config.conn.hold {
+        conn_summary(&out.counters, regenerated);
+    }
     if config.stats.history_rule().is_some() {
         let c = stage.conns.counters;
         eprintln!(

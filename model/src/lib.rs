@@ -146,13 +146,13 @@ pub fn run_traced(config: &Config, input: &[TimedBeat]) -> (ModelOutput, Trace) 
     (output, trace)
 }
 
-/// [`run`], and the stats stage after it (its tables and the history rule's counters).
+/// [`run`], what happened to each frame, and the stats stage after it (its tables and the
+/// history rule's counters).
 pub fn run_with_stats(
     config: &Config,
     input: &[TimedBeat],
-) -> (ModelOutput, stats::stage::StatsStage) {
-    let (output, _, stage) = run_all(config, input);
-    (output, stage)
+) -> (ModelOutput, Trace, stats::stage::StatsStage) {
+    run_all(config, input)
 }
 
 fn run_all(config: &Config, input: &[TimedBeat]) -> (ModelOutput, Trace, stats::stage::StatsStage) {
@@ -226,7 +226,9 @@ fn run_all(config: &Config, input: &[TimedBeat]) -> (ModelOutput, Trace, stats::
         .map(|g| {
             let i = g.syn.input;
             let header = header_for(config, ts[i], &metas[i], news[i], Some(g.info()));
-            tag::insert_header(&frames[i].lane_frame(), &header)
+            let out = tag::insert_header(&frames[i].lane_frame(), &header);
+            tag_counters.count(&out, TagDecision::Tagged);
+            out
         })
         .collect();
     output.counters = counters::to_map(
