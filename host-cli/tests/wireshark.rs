@@ -159,3 +159,75 @@ fn tshark_reads_what_we_write_real_captures() {
         check(&real.join(name));
     }
 }
+
+/// SYN offload: tshark with the dissector reads the SYN tag of every SYN given back (released,
+/// expired) as `vantage decode` does.
+#[test]
+fn tshark_reads_syn_tags() {
+    let input = root().join("../shared/testdata/real/icmp_ttl.pcap");
+    if !input.is_file() {
+        eprintln!("skipped: ../shared/testdata not found");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("out.pcap");
+    let run = Command::new(env!("CARGO_BIN_EXE_vantage"))
+        .args([
+            "model",
+            "--pacing",
+            "capture-time",
+            "--conn-timeout",
+            "5s",
+            "-o",
+        ])
+        .arg(&out)
+        .arg(&input)
+        .output()
+        .expect("vantage");
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let fields = [
+        "vantage.syn.why",
+        "vantage.syn.retransmissions",
+        "vantage.syn.span_ns",
+    ];
+    let Some(theirs) = tshark_fields(&out, true, &fields) else {
+        eprintln!("skipped: tshark not installed (make setup installs it)");
+        return;
+    };
+    let decoded = Command::new(env!("CARGO_BIN_EXE_vantage"))
+        .args(["decode", "--json"])
+        .arg(&out)
+        .output()
+        .expect("decode");
+    let why = |w: &str| {
+        ["released", "expired", "flushed", "late"]
+            .iter()
+            .position(|n| *n == w)
+    };
+    let ours: Vec<String> = String::from_utf8_lossy(&decoded.stdout)
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).expect("json line");
+            let s = &v["syn"];
+            match s["why"].as_str().and_then(why) {
+                Some(w) => format!("{}\t{}\t{}", w + 1, s["retransmissions"], s["span_ns"]),
+                None => "\t\t".to_string(),
+            }
+        })
+        .collect();
+    assert_eq!(
+        theirs, ours,
+        "tshark and vantage decode disagree on SYN tags"
+    );
+    let given = ours.iter().filter(|o| !o.trim().is_empty()).count();
+    let regenerated = ours.iter().filter(|o| o.starts_with('2')).count();
+    assert!(
+        given > 0 && regenerated > 0,
+        "{given} SYN tags, {regenerated} regenerated"
+    );
+    println!("icmp_ttl.pcap: {given} SYN tags ({regenerated} regenerated), tshark agrees");
+}

@@ -59,12 +59,18 @@ f.conn_orig_pkts = ProtoField.uint64("vantage.conn.orig_pkts", "Originator packe
 f.conn_orig_bytes = ProtoField.uint64("vantage.conn.orig_ip_bytes", "Originator IP bytes")
 f.conn_resp_pkts = ProtoField.uint64("vantage.conn.resp_pkts", "Responder packets")
 f.conn_resp_bytes = ProtoField.uint64("vantage.conn.resp_ip_bytes", "Responder IP bytes")
+f.syn_why = ProtoField.uint8("vantage.syn.why", "Why given back", base.DEC,
+    { [1] = "released", [2] = "expired", [3] = "flushed", [4] = "late" })
+f.syn_flags = ProtoField.uint8("vantage.syn.flags", "SYN flags", base.HEX)
+f.syn_retrans = ProtoField.uint16("vantage.syn.retransmissions", "Retransmissions absorbed")
+f.syn_span = ProtoField.uint64("vantage.syn.span_ns", "Last retransmission less the SYN (ns)")
 f.unknown = ProtoField.bytes("vantage.tlv.value", "Tag value")
 f.ethertype = ProtoField.uint16("vantage.ethertype", "Original EtherType", base.HEX)
 
 local ETHERTYPE = 0x88B5
 local REPORT_ETHERTYPE = 0x88B6
-local TLV_PAD, TLV_TIMESTAMP, TLV_FLOW, TLV_STATS, TLV_REPORT = 0x00, 0x01, 0x02, 0x03, 0x04
+local TLV_PAD, TLV_TIMESTAMP, TLV_FLOW, TLV_STATS, TLV_REPORT, TLV_SYN = 0x00, 0x01, 0x02, 0x03, 0x04, 0x05
+local SYN_WHY = { [1] = "released", [2] = "expired (regenerated)", [3] = "flushed (regenerated)", [4] = "late (regenerated)" }
 local RECORD_BYTES = 64
 local CONN_RECORD_BYTES = 128
 
@@ -171,6 +177,14 @@ function vantage.dissector(buf, pinfo, tree)
             tt:set_text(string.format("Stats: crossed rules %s, uncounted rules %s", rule_list(crossed), rule_list(uncounted)))
             tt:add(f.crossed, buf(v, 4)):append_text(" (rules " .. rule_list(crossed) .. ")")
             tt:add(f.uncounted, buf(v + 4, 4)):append_text(" (rules " .. rule_list(uncounted) .. ")")
+        elseif ty == TLV_SYN and len == 10 then
+            -- A SYN the conn stage held (proto/src/conn.rs): why, flags, retransmissions, u48 span.
+            local why = buf(v, 1):uint()
+            tt:set_text(string.format("SYN: %s, %d retransmissions", SYN_WHY[why] or tostring(why), buf(v + 2, 2):uint()))
+            tt:add(f.syn_why, buf(v, 1))
+            tt:add(f.syn_flags, buf(v + 1, 1))
+            tt:add(f.syn_retrans, buf(v + 2, 2))
+            tt:add(f.syn_span, buf(v + 4, 6), UInt64(buf(v + 6, 4):uint(), buf(v + 4, 2):uint()))
         elseif ty == TLV_REPORT and len == 42 then
             local epoch, n, index = buf(v, 4):uint(), buf(v + 4, 2):uint(), buf(v + 6, 2):uint()
             local last = buf(v + 8, 1):uint() % 2 == 1
