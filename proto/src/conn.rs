@@ -15,7 +15,7 @@
 //!          retransmissions absorbed, the SYN frame itself (at most HOLD_BYTES bytes) and what the
 //!          tag stage needs to tag it (flow hash, parse flags, offsets, the stats stage's news).
 //!
-//!  SYN TLV (type header::TLV_SYN, value SYN_TLV_LEN = 10 bytes, big-endian):
+//!  SYN TLV (type header::TLV_SYN = 0x20, value SYN_TLV_LEN = 10 bytes, big-endian):
 //!   +--------+--------+-----------------+-----------------------------------------------+
 //!   |  why   | flags  | retransmissions | span: last retransmission - first SYN, ns    |
 //!   |  u8    |  u8    |      u16        |                  u48                          |

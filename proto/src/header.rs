@@ -41,7 +41,7 @@
 //!
 //!  A SYN the conn stage held and now gives back (`crate::conn`) carries a SYN TLV after the
 //!  others, and its TIMESTAMP is the SYN's own ingress time: 36 bytes (words = 9) alone,
-//!  off 24  type 0x05 SYN, length 10: u8 why, u8 flags, u16 retransmissions, u48 span ns
+//!  off 24  type 0x20 SYN, length 10: u8 why, u8 flags, u16 retransmissions, u48 span ns
 //!  or 48 bytes (words = 12) after a STATS tag (off 34 SYN, off 46 PAD, length 0).
 //! ```
 //!
@@ -76,8 +76,9 @@ pub const TLV_REPORT: u8 = 0x04;
 /// Value length of the REPORT tag.
 pub const REPORT_LEN: usize = 42;
 
-/// TLV type: a SYN the conn stage held and gives back (`crate::conn::SynInfo`).
-pub const TLV_SYN: u8 = 0x05;
+/// TLV type: a SYN the conn stage held and gives back (`crate::conn::SynInfo`); types 0x20..0x2F
+/// are the conn stage's, as docs/header.md reserves them.
+pub const TLV_SYN: u8 = 0x20;
 
 /// Value length of the STATS tag.
 pub const STATS_LEN: usize = 8;
@@ -407,14 +408,14 @@ mod tests {
         h.tags.push(Tag::Syn(syn));
         let e = h.encode(DEFAULT_ETHERTYPE);
         assert_eq!((e.len(), e[3]), (SYN_HEADER_BYTES, 9));
-        assert_eq!(&e[24..36], &[0x05, 10, 1, 0, 0, 2, 0, 0, 0, 0, 0, 7]);
+        assert_eq!(&e[24..36], &[0x20, 10, 1, 0, 0, 2, 0, 0, 0, 0, 0, 7]);
         let mut h = TaggedHeader::for_frame_with_stats(1, flow(), 1, 0);
         h.tags.push(Tag::Syn(syn));
         let e = h.encode(DEFAULT_ETHERTYPE);
         assert_eq!((e.len(), e[3]), (STATS_SYN_HEADER_BYTES, 12));
         assert_eq!(
             &e[34..48],
-            &[0x05, 10, 1, 0, 0, 2, 0, 0, 0, 0, 0, 7, 0x00, 0]
+            &[0x20, 10, 1, 0, 0, 2, 0, 0, 0, 0, 0, 7, 0x00, 0]
         );
         let frame = insert(&[0u8; 60], &e);
         let (d, len) = TaggedHeader::decode(&frame, DEFAULT_ETHERTYPE).unwrap();

@@ -69,7 +69,7 @@ f.ethertype = ProtoField.uint16("vantage.ethertype", "Original EtherType", base.
 
 local ETHERTYPE = 0x88B5
 local REPORT_ETHERTYPE = 0x88B6
-local TLV_PAD, TLV_TIMESTAMP, TLV_FLOW, TLV_STATS, TLV_REPORT, TLV_SYN = 0x00, 0x01, 0x02, 0x03, 0x04, 0x05
+local TLV_PAD, TLV_TIMESTAMP, TLV_FLOW, TLV_STATS, TLV_REPORT, TLV_SYN = 0x00, 0x01, 0x02, 0x03, 0x04, 0x20
 local SYN_WHY = { [1] = "released", [2] = "expired (regenerated)", [3] = "flushed (regenerated)", [4] = "late (regenerated)" }
 local RECORD_BYTES = 64
 local CONN_RECORD_BYTES = 128
