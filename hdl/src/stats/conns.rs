@@ -7,14 +7,17 @@
 //!
 //! ```text
 //!  request (frame end) ─► A: segment checks, canonical key, unit fields ─► B: bucket hash
-//!    ─► queue (CONN_QUEUE) ─► issue t: row read ─► p1 (t+1): ways compared, way chosen
-//!    ─► p2 (t+2): the unit ─► p3..p9: retiming stages ─► p9 (t+9): row written, record queued
+//!    ─► queue (CONN_QUEUE) ─► issue t: row read ─► p1 (t+1): ways compared, dead tests
+//!    ─► p2 (t+2): way chosen ─► p3 (t+3): the unit ─► p4..p9: retiming stages
+//!    ─► p9 (t+9): row written, record queued
 //!  a frame steps when no frame or flush step of its bucket is in p1..p9 (CONN_OP_CYCLES = 10);
 //!  sweep and flush steps take cycles no frame takes; a frame step cancels a sweep step of its
 //!  bucket still in flight (the sweep would only have freed a dead way the frame treats as free)
 //! ```
-//! The unit's path (36 LUT levels) is one cycle here followed by seven register stages: the
-//! design relies on the synthesis tool's retiming to spread it (docs/synthesis.md).
+//! The unit's path (36 LUT levels) is one cycle here followed by six register stages: the
+//! design relies on the synthesis tool's retiming to spread it (docs/synthesis.md). The ways'
+//! compare and dead tests (64-bit time compares) have a cycle of their own: together with the
+//! choice they measured 10 LUT levels.
 //! Only the Verilog exists: Verilator runs it against the model; rust-hdl's own simulator sees
 //! this leaf as silent.
 
@@ -446,7 +449,8 @@ fn queue_and_issue() -> String {
     s
 }
 
-/// The rows: issue reads them; p1 compares the ways and chooses one; p2 feeds the unit.
+/// The rows: issue reads them; p1 compares the ways and tests them for death; p2 chooses one;
+/// p3 feeds the unit.
 fn table() -> String {
     let bb = CONN_BUCKET_BITS;
     let eb = KEY_BITS + bb + PKT_BITS;
@@ -478,14 +482,14 @@ fn table() -> String {
     );
     let _ = writeln!(s, "  p1_t <= f_issue ? {} : sweep_t;", pkt_at("head", "ts"));
     s += "  p1_c <= 1'b0;\n  if (reset) p1_v <= 1'b0;\nend\n";
-    // p1: compare, dead test, choice.
-    s += "reg [3:0] hit, free, gone;\nreg [1:0] way;\nreg any_hit, any_free;\n";
+    // p1: the ways compared and tested for death (the deep part: 64-bit time compares).
+    s += "reg [3:0] hit, free, gone;\n";
     let _ = writeln!(
         s,
         "reg [{}:0] s_way [0:3];\nreg [319:0] k_way [0:3];\nreg [3:0] v_way;",
         STATE_BITS - 1
     );
-    s += "always @(*) begin : choose\n  integer k;\n";
+    s += "always @(*) begin : compare\n  integer k;\n";
     for w in 0..CONN_WAYS {
         let _ = writeln!(
             s,
@@ -497,36 +501,52 @@ fn table() -> String {
     s += "  for (k = 0; k < 4; k = k + 1) begin\n";
     s += "    hit[k] = v_way[k] & (k_way[k] == p1_key);\n";
     s += "    gone[k] = v_way[k] & ((p1_kind == 2'd2) | dead(s_way[k], p1_t));\n";
-    s += "    free[k] = ~v_way[k] | gone[k];\n  end\n";
-    s += "  any_hit = |hit;\n  any_free = (p1_kind == 2'd0) ? |free : |gone;\n  way = 2'd0;\n";
-    s += "  for (k = 3; k >= 0; k = k - 1) begin\n";
-    s += "    if (p1_kind == 2'd0) begin if (any_hit ? hit[k] : free[k]) way = k[1:0]; end\n";
-    s += "    else if (gone[k]) way = k[1:0];\n  end\nend\n";
-    // p2: what the step does.
-    let _ = writeln!(s, "reg [319:0] p2_key, p2_rkey;\nreg [{}:0] p2_pkt;\nreg [{}:0] p2_s, p2_rs;\nreg [1:0] p2_way;\nreg p2_hit, p2_full, p2_evict, p2_any;", PKT_BITS - 1, STATE_BITS - 1);
-    s += "always @(posedge clock) begin\n";
+    s += "    free[k] = ~v_way[k] | gone[k];\n  end\nend\n";
+    // p2: the way chosen.
+    let _ = writeln!(
+        s,
+        "reg [319:0] p2_key;\nreg [{}:0] p2_pkt;\nreg [{}:0] p2_rd [0:3];\nreg [3:0] p2_hitv, p2_freev, p2_gonev, p2_vway;",
+        PKT_BITS - 1,
+        WAY_BITS - 1
+    );
+    s += "always @(posedge clock) begin : to_p2\n  integer k;\n";
     s += "  p2_v <= p1_v; p2_kind <= p1_kind; p2_b <= p1_b; p2_c <= p1_c | (p1_kind == 2'd1 & f_issue & (head_b == p1_b));\n";
-    s += "  p2_key <= p1_key; p2_pkt <= p1_pkt; p2_way <= way; p2_hit <= any_hit;\n";
-    s += "  p2_full <= (p1_kind == 2'd0) & ~any_hit & ~any_free;\n  p2_any <= any_free;\n";
-    s += "  p2_evict <= (p1_kind == 2'd0) ? (~any_hit & any_free & v_way[way]) : any_free;\n";
-    s += "  p2_s <= s_way[way];\n  p2_rkey <= k_way[way];\n  p2_rs <= s_way[way];\n";
+    s += "  p2_key <= p1_key; p2_pkt <= p1_pkt; p2_hitv <= hit; p2_freev <= free; p2_gonev <= gone; p2_vway <= v_way;\n";
+    for w in 0..CONN_WAYS {
+        let _ = writeln!(s, "  p2_rd[{w}] <= rd{w};");
+    }
     s += "  if (reset) p2_v <= 1'b0;\nend\n";
+    s += "reg [1:0] way;\nreg any_hit, any_free;\n";
+    s += "always @(*) begin : choose\n  integer k;\n";
+    s += "  any_hit = |p2_hitv;\n  any_free = (p2_kind == 2'd0) ? |p2_freev : |p2_gonev;\n  way = 2'd0;\n";
+    s += "  for (k = 3; k >= 0; k = k - 1) begin\n";
+    s += "    if (p2_kind == 2'd0) begin if (any_hit ? p2_hitv[k] : p2_freev[k]) way = k[1:0]; end\n";
+    s += "    else if (p2_gonev[k]) way = k[1:0];\n  end\nend\n";
+    // p3: what the step does; the unit's inputs.
+    let _ = writeln!(s, "reg [319:0] p3_key, p3_rkey;\nreg [{}:0] p3_pkt;\nreg [{}:0] p3_s, p3_rs;\nreg [1:0] p3_way;\nreg p3_hit, p3_full, p3_evict, p3_any;", PKT_BITS - 1, STATE_BITS - 1);
+    s += "always @(posedge clock) begin\n";
+    s += "  p3_v <= p2_v; p3_kind <= p2_kind; p3_b <= p2_b; p3_c <= p2_c | (p2_kind == 2'd1 & f_issue & (head_b == p2_b));\n";
+    s += "  p3_key <= p2_key; p3_pkt <= p2_pkt; p3_way <= way; p3_hit <= any_hit;\n";
+    s += "  p3_full <= (p2_kind == 2'd0) & ~any_hit & ~any_free;\n  p3_any <= any_free;\n";
+    s += "  p3_evict <= (p2_kind == 2'd0) ? (~any_hit & any_free & p2_vway[way]) : any_free;\n";
+    let _ = writeln!(s, "  p3_s <= p2_rd[way][0 +: {STATE_BITS}];\n  p3_rkey <= p2_rd[way][{STATE_BITS} +: 320];\n  p3_rs <= p2_rd[way][0 +: {STATE_BITS}];");
+    s += "  if (reset) p3_v <= 1'b0;\nend\n";
     // The unit's inputs.
-    s += "always @(*) begin\n  u_s_in = p2_s;\n  u_fresh = ~p2_hit;\n";
+    s += "always @(*) begin\n  u_s_in = p3_s;\n  u_fresh = ~p3_hit;\n";
     for (n, _) in PKT_FIELDS {
-        let _ = writeln!(s, "  u_{n} = {};", pkt_at("p2_pkt", n));
+        let _ = writeln!(s, "  u_{n} = {};", pkt_at("p3_pkt", n));
     }
     s += "end\n";
     s
 }
 
-/// p3..p9: the unit's result, the record and the write, carried through the retiming stages;
+/// p4..p9: the unit's result, the record and the write, carried through the retiming stages;
 /// p9 writes the way and queues the record.
 fn write_back() -> String {
     let bb = CONN_BUCKET_BITS;
     let last = STAGES;
     let mut s = String::new();
-    for k in 3..=last {
+    for k in 4..=last {
         let _ = writeln!(
             s,
             "reg [{}:0] p{k}_w;\nreg [1:0] p{k}_way;\nreg p{k}_we, p{k}_rv, p{k}_full, p{k}_new, p{k}_frame;\nreg [1023:0] p{k}_rec;",
@@ -534,20 +554,20 @@ fn write_back() -> String {
         );
     }
     s += "always @(posedge clock) begin\n";
-    // p3 from p2 and the unit.
-    s += "  p3_v <= p2_v; p3_kind <= p2_kind; p3_b <= p2_b; p3_c <= p2_c | (p2_kind == 2'd1 & f_issue & (head_b == p2_b));\n";
-    s += "  p3_way <= p2_way; p3_full <= p2_full; p3_frame <= p2_kind == 2'd0;\n";
-    s += "  if (p2_kind == 2'd0) begin\n";
-    s += "    p3_we <= ~p2_full;\n    p3_w <= {1'b1, p2_key, u_s_out};\n";
-    s += "    p3_rv <= ~p2_full & ((p2_hit & u_ended) | p2_evict);\n";
-    s += "    p3_new <= ~p2_full & (~p2_hit | u_ended);\n";
+    // p4 from p3 and the unit.
+    s += "  p4_v <= p3_v; p4_kind <= p3_kind; p4_b <= p3_b; p4_c <= p3_c | (p3_kind == 2'd1 & f_issue & (head_b == p3_b));\n";
+    s += "  p4_way <= p3_way; p4_full <= p3_full; p4_frame <= p3_kind == 2'd0;\n";
+    s += "  if (p3_kind == 2'd0) begin\n";
+    s += "    p4_we <= ~p3_full;\n    p4_w <= {1'b1, p3_key, u_s_out};\n";
+    s += "    p4_rv <= ~p3_full & ((p3_hit & u_ended) | p3_evict);\n";
+    s += "    p4_new <= ~p3_full & (~p3_hit | u_ended);\n";
     // The record is built only for a step that may need one (a wide function: simulation time).
-    s += "    if (p2_v & (p2_hit | p2_evict)) p3_rec <= record(p2_rkey, p2_rs);\n";
+    s += "    if (p3_v & (p3_hit | p3_evict)) p4_rec <= record(p3_rkey, p3_rs);\n";
     s += "  end else begin\n";
-    s += "    p3_we <= p2_evict;\n";
-    let _ = writeln!(s, "    p3_w <= {WAY_BITS}'d0;");
-    s += "    p3_rv <= p2_evict;\n    p3_new <= 1'b0;\n    if (p2_v & p2_evict) p3_rec <= record(p2_rkey, p2_rs);\n  end\n";
-    for k in 4..=last {
+    s += "    p4_we <= p3_evict;\n";
+    let _ = writeln!(s, "    p4_w <= {WAY_BITS}'d0;");
+    s += "    p4_rv <= p3_evict;\n    p4_new <= 1'b0;\n    if (p3_v & p3_evict) p4_rec <= record(p3_rkey, p3_rs);\n  end\n";
+    for k in 5..=last {
         let j = k - 1;
         let _ = writeln!(
             s,
@@ -555,7 +575,7 @@ fn write_back() -> String {
         );
     }
     s += "  if (reset) begin\n";
-    for k in 3..=last {
+    for k in 4..=last {
         let _ = writeln!(s, "    p{k}_v <= 1'b0;");
     }
     s += "  end\nend\n";

@@ -5,13 +5,14 @@
 //! ```text
 //!  cycle  P1 input reg ─ P2 rule match ─ P3 feed, lane select ─ P4 key, thresholds ─ P5 hash
 //!         F  frame context; at tlast: one request per lane ─► bank crossbar
-//!         G  bank request, row read ─ H  forward, compare ways, update ─ I  row write, news
+//!         G  bank request, row read ─ H  forward, compare ways ─ I  update, row write ─ J  news
 //!  every beat: F ─► delay line (DELAY cycles, block RAM) ─► out, with the news read beside the
 //!  frame's first beat from a result RAM indexed by that beat's delay-line address
 //!
-//!  forwarding (per bank): a request at G in cycle t reads the row at the end of t; the rows of
-//!  the requests one and two before it are still being written then, so H takes the newest of
-//!  i_row (request t-1), j_row (request t-2), the RAM row, by bucket index.
+//!  forwarding (per bank): a request at G in cycle t reads the row at the end of t; the requests
+//!  one and two before it are still in I and J then, so H takes its keys from the newest of the
+//!  I request's base row with its insertion, the J row and the RAM row, and I its counts from the
+//!  J row when that request is the same bucket (see `bank`).
 //! ```
 //!
 //! The rule table is the register file's packed bus: rule r word w at bits `32*(27r+w) +: 32`.
@@ -699,7 +700,17 @@ fn frame_context() -> String {
     s
 }
 
-/// One bank: G request and row read, H forward-compare-update, I write; peeks in idle cycles.
+/// One bank: G request and row read; H the way (keys compared against every source of the row in
+/// parallel); I the entry updated and the row written; J the written row kept for forwarding.
+/// Peeks take idle G slots and read the row I completes.
+///
+/// ```text
+///  request at G in cycle t: the RAM row read at the end of t misses the requests of t-1 (in I,
+///  its new row not yet made) and t-2 (in J, written at the same edge as the read). H takes the
+///  keys from the newest source of its bucket: the I request's base row with its insertion laid
+///  over it, else the J row, else the RAM row; I takes the counts from the J row (its request was
+///  in I during this one's H) when it is the same bucket, else the base H chose.
+/// ```
 fn bank(b: usize) -> String {
     let mut s = String::new();
     let p = format!("k{b}_");
@@ -712,20 +723,26 @@ fn bank(b: usize) -> String {
             (1 << BUCKET_BITS) - 1
         );
     }
-    let _ = writeln!(s, "reg {p}gv, {p}gpeek, {p}hv, {p}hpeek, {p}iwe, {p}jwe;\nreg {p}ghalf, {p}hhalf, {p}ihalf, {p}jhalf;");
-    let _ = writeln!(s, "reg [11:0] {p}gb, {p}hb, {p}ib, {p}jb;\nreg [319:0] {p}gk, {p}hk;\nreg [63:0] {p}gtp, {p}gtb, {p}htp, {p}htb;");
+    let _ = writeln!(s, "reg {p}gv, {p}gpeek, {p}hv, {p}hpeek, {p}iv, {p}ipeek, {p}jv;\nreg {p}ghalf, {p}hhalf, {p}ihalf, {p}jhalf;");
+    let _ = writeln!(s, "reg [11:0] {p}gb, {p}hb, {p}ib, {p}jb;\nreg [319:0] {p}gk, {p}hk, {p}ik;\nreg [63:0] {p}gtp, {p}gtb, {p}htp, {p}htb, {p}itp, {p}itb;");
     let _ = writeln!(
         s,
-        "reg [31:0] {p}gbytes, {p}hbytes;\nreg [4:0] {p}grule, {p}hrule;"
+        "reg [31:0] {p}gbytes, {p}hbytes, {p}ibytes;\nreg [4:0] {p}grule, {p}hrule, {p}irule;"
     );
     let _ = writeln!(
         s,
-        "reg [{}:0] {p}q0, {p}q1, {p}q, {p}row, {p}irow, {p}jrow, {p}nrow;",
+        "reg [{}:0] {p}q0, {p}q1, {p}q, {p}hbase, {p}ibase, {p}base, {p}jrow, {p}nrow;",
         ROW_BITS - 1
     );
-    let _ = writeln!(s, "reg [3:0] {p}hit, {p}empty;\nreg [1:0] {p}way;\nreg {p}found, {p}full, {p}over, {p}was_crossed;");
+    let _ = writeln!(s, "reg [3:0] {p}hit, {p}empty, {p}vi, {p}eqi, {p}eqj, {p}eqq, {p}over_i;\nreg [1:0] {p}way, {p}iway;\nreg {p}mi, {p}mj, {p}mji, {p}ikeq, {p}iins;");
+    // Which source is newest, compared a stage early (G against H and I, which H sees in I and J).
+    let _ = writeln!(s, "reg {p}hmi, {p}hmj, {p}imi;");
+    let _ = writeln!(
+        s,
+        "reg {p}found, {p}full, {p}ifound, {p}ifull, {p}over, {p}was_crossed;"
+    );
     let _ = writeln!(s, "reg [511:0] {p}old;\nreg [63:0] {p}np, {p}nb;");
-    // Results at I.
+    // Results after I.
     let _ = writeln!(
         s,
         "reg {p}rv, {p}rcross, {p}rfull, {p}rnew;\nreg [4:0] {p}rrule;"
@@ -736,18 +753,35 @@ fn bank(b: usize) -> String {
     let _ = writeln!(s, "  {p}req = 1'b0; {p}lane = 2'd0;");
     s += "  for (l = 3; l >= 0; l = l - 1)\n";
     let _ = writeln!(s, "    if (n_end & n_lv[l] & (n_bank[l] == 2'd{b})) begin {p}req = 1'b1; {p}lane = l[1:0]; end");
-    // H: the freshest row, the ways compared, the entry updated.
+    // H: which source is newest, every source's ways compared at once, then chosen.
     let _ = writeln!(s, "  {p}q = {p}hhalf ? {p}q1 : {p}q0;");
-    let _ = writeln!(
-        s,
-        "  {p}row = ({p}iwe & ({p}ib == {p}hb) & ({p}ihalf == {p}hhalf)) ? {p}irow : ({p}jwe & ({p}jb == {p}hb) & ({p}jhalf == {p}hhalf)) ? {p}jrow : {p}q;"
-    );
+    let _ = writeln!(s, "  {p}mi = {p}hmi;\n  {p}mj = {p}hmj;");
+    let _ = writeln!(s, "  {p}ikeq = ({p}ik == {p}hk);");
     s += "  for (k = 0; k < 4; k = k + 1) begin\n";
     let _ = writeln!(
         s,
-        "    {p}hit[k] = {p}row[512*k + 448] & ({p}row[512*k + 128 +: 320] == {p}hk);"
+        "    {p}vi[k] = {p}ibase[512*k + 448] | ({p}iins & ({p}iway == k[1:0]));"
     );
-    let _ = writeln!(s, "    {p}empty[k] = ~{p}row[512*k + 448];\n  end");
+    let _ = writeln!(
+        s,
+        "    {p}eqi[k] = ({p}iins & ({p}iway == k[1:0])) ? {p}ikeq : ({p}ibase[512*k + 448] & ({p}ibase[512*k + 128 +: 320] == {p}hk));"
+    );
+    let _ = writeln!(
+        s,
+        "    {p}eqj[k] = {p}jrow[512*k + 448] & ({p}jrow[512*k + 128 +: 320] == {p}hk);"
+    );
+    let _ = writeln!(
+        s,
+        "    {p}eqq[k] = {p}q[512*k + 448] & ({p}q[512*k + 128 +: 320] == {p}hk);"
+    );
+    let _ = writeln!(
+        s,
+        "    {p}hit[k] = {p}mi ? {p}eqi[k] : {p}mj ? {p}eqj[k] : {p}eqq[k];"
+    );
+    let _ = writeln!(
+        s,
+        "    {p}empty[k] = {p}mi ? ~{p}vi[k] : {p}mj ? ~{p}jrow[512*k + 448] : ~{p}q[512*k + 448];\n  end"
+    );
     let _ = writeln!(
         s,
         "  {p}found = |{p}hit;\n  {p}full = ~{p}found & ~|{p}empty;"
@@ -756,16 +790,25 @@ fn bank(b: usize) -> String {
         s,
         "  {p}way = {p}hit[0] ? 2'd0 : {p}hit[1] ? 2'd1 : {p}hit[2] ? 2'd2 : {p}hit[3] ? 2'd3 :\n         {p}empty[0] ? 2'd0 : {p}empty[1] ? 2'd1 : {p}empty[2] ? 2'd2 : 2'd3;"
     );
-    let _ = writeln!(s, "  {p}old = {p}row[512*{p}way +: 512];");
-    let _ = writeln!(s, "  {p}np = ({p}found ? {p}old[63:0] : 64'd0) + 64'd1;");
+    // The base row for I: the newest source, the I request's insertion laid over its base.
+    let _ = writeln!(s, "  {p}hbase = {p}mi ? {p}ibase : {p}mj ? {p}jrow : {p}q;");
     let _ = writeln!(
         s,
-        "  {p}nb = ({p}found ? {p}old[127:64] : 64'd0) + {{32'd0, {p}hbytes}};"
+        "  if ({p}mi & {p}iins) {p}hbase[512*{p}iway + 128 +: 321] = {{1'b1, {p}ik}};"
     );
-    let _ = writeln!(s, "  {p}was_crossed = {p}found & {p}old[449];");
-    let _ = writeln!(s, "  {p}over = (({p}htp != 64'd0) & ({p}np >= {p}htp)) | (({p}htb != 64'd0) & ({p}nb >= {p}htb));");
-    let _ = writeln!(s, "  {p}nrow = {p}row;");
-    let _ = writeln!(s, "  {p}nrow[512*{p}way +: 512] = {{62'd0, {p}was_crossed | {p}over, 1'b1, {p}hk, {p}nb, {p}np}};");
+    // I: the counts from the J row when its request (in I during this one's H) is the same bucket.
+    let _ = writeln!(s, "  {p}mji = {p}imi;");
+    let _ = writeln!(s, "  {p}base = {p}mji ? {p}jrow : {p}ibase;");
+    let _ = writeln!(s, "  {p}old = {p}base[512*{p}iway +: 512];");
+    let _ = writeln!(s, "  {p}np = ({p}ifound ? {p}old[63:0] : 64'd0) + 64'd1;");
+    let _ = writeln!(
+        s,
+        "  {p}nb = ({p}ifound ? {p}old[127:64] : 64'd0) + {{32'd0, {p}ibytes}};"
+    );
+    let _ = writeln!(s, "  {p}was_crossed = {p}ifound & {p}old[449];");
+    let _ = writeln!(s, "  {p}over = (({p}itp != 64'd0) & ({p}np >= {p}itp)) | (({p}itb != 64'd0) & ({p}nb >= {p}itb));");
+    let _ = writeln!(s, "  {p}nrow = {p}base;");
+    let _ = writeln!(s, "  if (~{p}ifull) {p}nrow[512*{p}iway +: 512] = {{62'd0, {p}was_crossed | {p}over, 1'b1, {p}ik, {p}nb, {p}np}};");
     s += "end\n";
     s += "always @(posedge clock) begin\n";
     // G: a frame's request, else a pending peek of this bank.
@@ -788,27 +831,36 @@ fn bank(b: usize) -> String {
         "  {p}hhalf <= {p}ghalf; {p}ihalf <= {p}hhalf; {p}jhalf <= {p}ihalf;"
     );
     let _ = writeln!(s, "  {p}hrule <= {p}grule; {p}hbytes <= {p}gbytes;");
-    // H -> I.
     let _ = writeln!(
         s,
-        "  {p}iwe <= {p}hv & ~{p}full; {p}ib <= {p}hb; {p}irow <= {p}nrow;"
+        "  {p}hmi <= {p}hv & ({p}hb == {p}gb) & ({p}hhalf == {p}ghalf);\n  {p}hmj <= {p}iv & ({p}ib == {p}gb) & ({p}ihalf == {p}ghalf);"
+    );
+    // H -> I: the way chosen and the base row (the I request's source test: H's own, as it is the
+    // J request then).
+    let _ = writeln!(
+        s,
+        "  {p}iv <= {p}hv; {p}ipeek <= {p}hpeek; {p}ib <= {p}hb; {p}ik <= {p}hk; {p}iway <= {p}way; {p}ifound <= {p}found; {p}ifull <= {p}full; {p}imi <= {p}mi;"
     );
     let _ = writeln!(
         s,
-        "  {p}rv <= {p}hv; {p}rcross <= {p}hv & ~{p}full & {p}over & ~{p}was_crossed;"
+        "  {p}iins <= {p}hv & ~{p}found & ~{p}full; {p}ibase <= {p}hbase; {p}itp <= {p}htp; {p}itb <= {p}htb; {p}ibytes <= {p}hbytes; {p}irule <= {p}hrule;"
     );
-    let _ = writeln!(s, "  {p}rfull <= {p}hv & {p}full; {p}rnew <= {p}hv & ~{p}found & ~{p}full; {p}rrule <= {p}hrule;");
-    // I: the write; j keeps the row one cycle more for forwarding.
+    // I: the write and the results; J keeps the row one cycle more for forwarding.
+    let _ = writeln!(
+        s,
+        "  {p}rv <= {p}iv; {p}rcross <= {p}iv & ~{p}ifull & {p}over & ~{p}was_crossed;"
+    );
+    let _ = writeln!(s, "  {p}rfull <= {p}iv & {p}ifull; {p}rnew <= {p}iv & ~{p}ifound & ~{p}ifull; {p}rrule <= {p}irule;");
     // Writes: the sweep after reset, else the update, else the scanner's clear (never one half both).
     for h in 0..2 {
         let sel = if h == 0 { "~" } else { "" };
         let _ = writeln!(
             s,
-            "  if (clearing) {p}m{h}[clr_b] <= {{{ROW_BITS}{{1'b0}}}};\n  else if ({p}iwe & {sel}{p}ihalf) {p}m{h}[{p}ib] <= {p}irow;\n  else if (s_rd & {sel}sh) {p}m{h}[s_addr] <= {{{ROW_BITS}{{1'b0}}}};"
+            "  if (clearing) {p}m{h}[clr_b] <= {{{ROW_BITS}{{1'b0}}}};\n  else if ({p}iv & ~{p}ifull & {sel}{p}ihalf) {p}m{h}[{p}ib] <= {p}nrow;\n  else if (s_rd & {sel}sh) {p}m{h}[s_addr] <= {{{ROW_BITS}{{1'b0}}}};"
         );
     }
-    let _ = writeln!(s, "  {p}jwe <= {p}iwe; {p}jb <= {p}ib; {p}jrow <= {p}irow;");
-    let _ = writeln!(s, "  if (reset) begin {p}gv <= 1'b0; {p}gpeek <= 1'b0; {p}hv <= 1'b0; {p}hpeek <= 1'b0; {p}iwe <= 1'b0; {p}jwe <= 1'b0; {p}rv <= 1'b0; {p}rcross <= 1'b0; {p}rfull <= 1'b0; {p}rnew <= 1'b0; end");
+    let _ = writeln!(s, "  {p}jv <= {p}iv; {p}jb <= {p}ib; {p}jrow <= {p}nrow;");
+    let _ = writeln!(s, "  if (reset) begin {p}gv <= 1'b0; {p}gpeek <= 1'b0; {p}hv <= 1'b0; {p}hpeek <= 1'b0; {p}iv <= 1'b0; {p}ipeek <= 1'b0; {p}iins <= 1'b0; {p}jv <= 1'b0; {p}hmi <= 1'b0; {p}hmj <= 1'b0; {p}imi <= 1'b0; {p}rv <= 1'b0; {p}rcross <= 1'b0; {p}rfull <= 1'b0; {p}rnew <= 1'b0; end");
     s += "end\n";
     s
 }
@@ -822,7 +874,7 @@ fn merge_and_delay() -> String {
         s,
         "reg peek_pend;\nreg [1:0] peek_bank;\nreg [11:0] peek_bucket;"
     );
-    let _ = writeln!(s, "reg g_f, h_f, i_f;\nreg [31:0] g_seq, h_seq, i_seq, g_fan, h_fan, i_fan;\nreg [{0}:0] g_addr, h_addr, i_addr;", DL_BITS - 1);
+    let _ = writeln!(s, "reg g_f, h_f, i_f, j_f;\nreg [31:0] g_seq, h_seq, i_seq, j_seq, g_fan, h_fan, i_fan, j_fan;\nreg [{0}:0] g_addr, h_addr, i_addr, j_addr;", DL_BITS - 1);
     let _ = writeln!(
         s,
         "(* ram_style = \"block\" *) reg [{}:0] dl [0:{}];\nreg [31:0] dl_seq [0:{}];",
@@ -879,20 +931,21 @@ fn merge_and_delay() -> String {
     for b in 0..BANKS {
         let _ = writeln!(
             s,
-            "  if (k{b}_hpeek) begin peek_row <= k{b}_row; peek_done <= 1'b1; end"
+            "  if (k{b}_ipeek) begin peek_row <= k{b}_base; peek_done <= 1'b1; end"
         );
     }
-    // The frame record: G, H, I.
+    // The frame record: G, H, I, J (the banks' results are registered at the end of I).
     s += "  g_f <= n_end & ~n_late; g_seq <= n_seq; g_fan <= n_fan; g_addr <= n_addr;\n";
     s += "  h_f <= g_f; h_seq <= g_seq; h_fan <= g_fan; h_addr <= g_addr;\n";
     s += "  i_f <= h_f; i_seq <= h_seq; i_fan <= h_fan; i_addr <= h_addr;\n";
+    s += "  j_f <= i_f; j_seq <= i_seq; j_fan <= i_fan; j_addr <= i_addr;\n";
     // Counters.
     s += "  if (n_end) begin\n    c_frames <= c_frames + 64'd1;\n    c_fanout <= c_fanout + {57'd0, popcount32(n_fan)};\n";
     s += "    if (n_late) c_late <= c_late + 64'd1;\n  end\n";
     s += "  c_updates <= c_updates + {61'd0, n_upd}; c_new <= c_new + {61'd0, n_new};\n";
     s += "  c_full <= c_full + {61'd0, n_full}; c_crossed <= c_crossed + {61'd0, n_cross};\n";
     // News into the result RAM at the first beat's delay-line address.
-    s += "  if (i_f) res[i_addr] <= {i_seq, crossed_m, i_fan | full_m};\n";
+    s += "  if (j_f) res[j_addr] <= {j_seq, crossed_m, j_fan | full_m};\n";
     // Delay line: written every cycle, read DELAY cycles later with the news beside it.
     let _ = writeln!(s, "  dl[wp] <= e_x;\n  dl_seq[wp] <= n_seq;\n  dl_q <= dl[wp];\n  dl_seq_q <= dl_seq[wp];\n  res_q <= res[wp];\n  en_q <= enable;");
     let _ = writeln!(
@@ -901,7 +954,7 @@ fn merge_and_delay() -> String {
         sof = field_at("sof")
     );
     s += "  o_c <= res_q[63:32];\n  o_u <= res_q[31:0];\n";
-    s += "  if (reset) begin\n    peek_pend <= 1'b0; peek_done <= 1'b0; g_f <= 1'b0; h_f <= 1'b0; i_f <= 1'b0;\n";
+    s += "  if (reset) begin\n    peek_pend <= 1'b0; peek_done <= 1'b0; g_f <= 1'b0; h_f <= 1'b0; i_f <= 1'b0; j_f <= 1'b0;\n";
     s += "    c_frames <= 64'd0; c_updates <= 64'd0; c_new <= 64'd0; c_full <= 64'd0; c_fanout <= 64'd0; c_crossed <= 64'd0; c_late <= 64'd0;\n";
     let _ = writeln!(s, "    o_x[{}] <= 1'b0;\n  end\nend", field_at("valid"));
     s += "function [6:0] popcount32(input [31:0] x);\n  integer n;\n  begin\n    popcount32 = 7'd0;\n";

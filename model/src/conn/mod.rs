@@ -169,8 +169,7 @@ pub(crate) fn run(
     }
     let end_ns = ts_ns.last().copied().unwrap_or(0);
     for g in table.flush(end_ns) {
-        run.counters.count_given(g.why);
-        run.regenerated.push(g);
+        give(&mut run, g.syn, g.why);
     }
     run
 }
