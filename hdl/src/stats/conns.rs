@@ -6,7 +6,7 @@
 //! `model::stats::conntable`; contract: `proto::conntable`.
 //!
 //! ```text
-//!  request (frame end) ─► A: segment checks, canonical key, unit fields ─► B: bucket hash
+//!  request (frame end) ─► A0: lengths, canonical key ─► A: segment checks, unit fields ─► B: hash
 //!    ─► queue (CONN_QUEUE) ─► issue t: row read ─► p1 (t+1): ways compared, dead tests
 //!    ─► p2 (t+2): way chosen ─► p3 (t+3): the unit ─► p4..p9: retiming stages
 //!    ─► p9 (t+9): row written, record queued
@@ -341,7 +341,9 @@ fn record_function() -> String {
     s
 }
 
-/// A: the segment checks of `history::Segment::from_frame` and the unit's fields; B: the hash.
+/// A0: the lengths (IP total, frame end, IP length) and the canonical key; A: the segment checks
+/// of `history::Segment::from_frame` on them and the unit's fields; B: the hash. The checks are
+/// chains of 32-bit adds and compares, so the lengths have a cycle of their own.
 fn request() -> String {
     let f = |bit: u16| format!("q_flags[{}]", bit.trailing_zeros());
     let bad = [
@@ -353,8 +355,10 @@ fn request() -> String {
     .map(f)
     .join(" | ");
     let mut s = String::new();
-    s += "reg [16:0] total;\nreg [31:0] fend, ipl, l3w, l4w, hdr, plen;\nreg tcp, udp, v6, seg_ok, side;\n";
+    s += "reg [16:0] total;\nreg [31:0] fend, ipl, hdr, plen;\nreg tcp, udp, v6, side, seg_ok;\n";
     s += "reg [319:0] key;\n";
+    s += "reg a0_v, a0_ok, a0_tcp, a0_side, a0_srv_s, a0_srv_d, a0_lt, a0_bcast;\n";
+    s += "reg [31:0] a0_fend, a0_ipl, a0_l4w, a0_hdr, a0_flen, a0_seq, a0_ack;\nreg [63:0] a0_ts;\nreg [7:0] a0_tfl;\nreg [15:0] a0_win;\nreg [319:0] a0_key;\n";
     let _ = writeln!(s, "reg a_v, a_un, b_v;\nreg [319:0] a_key, b_key;\nreg [{}:0] a_pkt, b_pkt;\nreg [{}:0] b_bucket;", PKT_BITS - 1, CONN_BUCKET_BITS - 1);
     s += "always @(*) begin\n";
     let _ = writeln!(s, "  v6 = {};", f(ParseFlags::IPV6));
@@ -362,29 +366,30 @@ fn request() -> String {
         s,
         "  total = v6 ? {{1'b0, q_iplen}} + 17'd40 : {{1'b0, q_iplen}};"
     );
-    s += "  l3w = {24'd0, q_l3};\n  l4w = {20'd0, q_l4};\n";
-    s += "  fend = (total == 17'd0) ? q_flen : l3w + {15'd0, total};\n";
-    s += "  ipl = (total == 17'd0) ? q_flen - l3w : {15'd0, total};\n";
+    s += "  fend = (total == 17'd0) ? q_flen : {24'd0, q_l3} + {15'd0, total};\n";
+    s += "  ipl = (total == 17'd0) ? q_flen - {24'd0, q_l3} : {15'd0, total};\n";
     s += "  tcp = q_proto == 8'd6;\n  udp = q_proto == 8'd17;\n";
     s += "  hdr = tcp ? {26'd0, q_doff, 2'b00} : 32'd8;\n";
+    s += "  side = {q_src, q_sport} > {q_dst, q_dport};\n";
+    s += "  key = {q_rule, v6, 2'b00, 8'd0, side ? q_dst : q_src, side ? q_src : q_dst, side ? q_dport : q_sport, side ? q_sport : q_dport, q_proto, 8'd0};\n";
+    s += "  seg_ok = a0_ok & (a0_tcp ? ((a0_hdr >= 32'd20) & (a0_l4w + a0_hdr <= a0_flen) & (a0_l4w + a0_hdr <= a0_fend)) : (a0_l4w + 32'd8 <= a0_fend));\n";
+    s += "  plen = a0_fend - a0_l4w - a0_hdr;\nend\n";
+    s += "always @(posedge clock) begin\n";
     let _ = writeln!(
         s,
-        "  seg_ok = ~({bad}) & ({v4} | {v6}) & {ports} & (tcp | udp) &\n    (tcp ? ((hdr >= 32'd20) & (l4w + hdr <= q_flen) & (l4w + hdr <= fend)) : (l4w + 32'd8 <= fend));",
+        "  a0_v <= q_valid & ~clearing;\n  a0_ok <= ~({bad}) & ({v4} | {v6}) & {ports} & (tcp | udp);",
         v4 = f(ParseFlags::IPV4),
         v6 = f(ParseFlags::IPV6),
         ports = f(ParseFlags::PORTS)
     );
-    s += "  plen = fend - l4w - hdr;\n";
-    s += "  side = {q_src, q_sport} > {q_dst, q_dport};\n";
-    s += "  key = {q_rule, v6, 2'b00, 8'd0, side ? q_dst : q_src, side ? q_src : q_dst, side ? q_dport : q_sport, side ? q_sport : q_dport, q_proto, 8'd0};\nend\n";
-    s += "always @(posedge clock) begin\n";
-    s += "  a_v <= q_valid & seg_ok & ~clearing;\n  a_un <= q_valid & ~seg_ok & ~clearing;\n  a_key <= key;\n";
-    let _ = writeln!(
-        s,
-        "  a_pkt <= {{side, q_ts, tcp, q_tfl, q_seq, q_ack, q_win, plen, ipl, tcp & srv_port(q_sport), tcp & srv_port(q_dport), q_sport < q_dport, (q_dst[127:32] == 96'd0) & (q_dst[31:0] == 32'hffffffff)}};"
-    );
+    s += "  a0_fend <= fend; a0_ipl <= ipl; a0_l4w <= {20'd0, q_l4}; a0_hdr <= hdr; a0_flen <= q_flen; a0_tcp <= tcp; a0_key <= key;\n";
+    s += "  a0_side <= side; a0_ts <= q_ts; a0_tfl <= q_tfl; a0_seq <= q_seq; a0_ack <= q_ack; a0_win <= q_win;\n";
+    s += "  a0_srv_s <= tcp & srv_port(q_sport); a0_srv_d <= tcp & srv_port(q_dport); a0_lt <= q_sport < q_dport;\n";
+    s += "  a0_bcast <= (q_dst[127:32] == 96'd0) & (q_dst[31:0] == 32'hffffffff);\n";
+    s += "  a_v <= a0_v & seg_ok & ~clearing;\n  a_un <= a0_v & ~seg_ok & ~clearing;\n  a_key <= a0_key;\n";
+    s += "  a_pkt <= {a0_side, a0_ts, a0_tcp, a0_tfl, a0_seq, a0_ack, a0_win, plen, a0_ipl, a0_srv_s, a0_srv_d, a0_lt, a0_bcast};\n";
     s += "  b_v <= a_v;\n  b_key <= a_key;\n  b_pkt <= a_pkt;\n  b_bucket <= bucket_of(a_key);\n";
-    s += "  if (reset) begin a_v <= 1'b0; a_un <= 1'b0; b_v <= 1'b0; end\nend\n";
+    s += "  if (reset) begin a0_v <= 1'b0; a_v <= 1'b0; a_un <= 1'b0; b_v <= 1'b0; end\nend\n";
     s
 }
 
