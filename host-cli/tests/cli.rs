@@ -1,19 +1,14 @@
 //! The `vantage` binary end to end: error paths, decode, devices from register images.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use vantage_capture::Packet;
 use vantage_proto::header::{self, TaggedHeader, DEFAULT_ETHERTYPE};
 use vantage_proto::{FlowInfo, ParseFlags};
 
-fn vantage(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_vantage"))
-        .args(args)
-        .env_remove("RUST_LOG")
-        .output()
-        .expect("run vantage")
-}
+mod common;
+use common::vantage;
 
 /// Exit 1 with exactly one line on stderr, `error: ...` containing `needle`, no panic.
 fn assert_error(out: &Output, needle: &str) {

@@ -3,7 +3,7 @@
 //! tools/wireshark/vantage.lua reading the same REPORT and record fields.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 use vantage_capture::Packet;
 use vantage_proto::header::{insert, TaggedHeader, DEFAULT_ETHERTYPE};
@@ -11,22 +11,8 @@ use vantage_proto::report::{Record, ReportFrame, ReportInfo};
 use vantage_proto::stats::GroupKey;
 use vantage_proto::{FlowInfo, ParseFlags};
 
-fn vantage(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_vantage"))
-        .args(args)
-        .env_remove("RUST_LOG")
-        .output()
-        .expect("run vantage")
-}
-
-fn stdout(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout.clone()).expect("utf-8")
-}
+mod common;
+use common::{ok, vantage};
 
 fn v4(a: [u8; 4]) -> [u8; 16] {
     let mut x = [0u8; 16];
@@ -136,7 +122,7 @@ fn decode_table_shows_stats_and_reports() {
     let f = capture(dir.path());
     let path = f.to_str().expect("utf-8 path");
 
-    let text = stdout(&vantage(&["decode", path]));
+    let text = ok(&vantage(&["decode", path]));
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 6, "{text}");
     assert!(
@@ -156,7 +142,7 @@ fn decode_table_shows_stats_and_reports() {
     );
     assert_eq!(lines[5], "4 frames: 1 tagged, 0 untagged, 0 with a bad header; 2 report frames (2 records), 1 damaged");
 
-    let text = stdout(&vantage(&["decode", "--records", path]));
+    let text = ok(&vantage(&["decode", "--records", path]));
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 8, "{text}");
     assert_eq!(
@@ -177,7 +163,7 @@ fn decode_table_shows_stats_and_reports() {
 fn decode_json_shows_stats_and_reports() {
     let dir = tempfile::tempdir().expect("tempdir");
     let f = capture(dir.path());
-    let text = stdout(&vantage(&[
+    let text = ok(&vantage(&[
         "decode",
         "--json",
         f.to_str().expect("utf-8 path"),
@@ -266,7 +252,7 @@ fn tshark_reads_reports_as_decode_does() {
         .map(str::to_string)
         .collect();
 
-    let text = stdout(&vantage(&[
+    let text = ok(&vantage(&[
         "decode",
         "--json",
         f.to_str().expect("utf-8 path"),

@@ -3,27 +3,13 @@
 //! tools/wireshark/vantage.lua reads the same fields from the same bytes.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 use vantage_model::stats::history::HistoryTable;
 use vantage_proto::flowhash::DEFAULT_KEY;
 
-fn vantage(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_vantage"))
-        .args(args)
-        .env_remove("RUST_LOG")
-        .output()
-        .expect("run vantage")
-}
-
-fn ok(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout.clone()).expect("utf-8")
-}
+mod common;
+use common::{ok, vantage};
 
 const RULES: &str = r#"{"epoch_ms": 60000, "rules": [
   {"name": "ssh per source", "dst_port": 22, "src_ip": "group"},

@@ -7,24 +7,9 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::process::{Command, Output};
 
-fn vantage(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_vantage"))
-        .args(args)
-        .env_remove("RUST_LOG")
-        .output()
-        .expect("run vantage")
-}
-
-fn ok(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout.clone()).expect("utf-8")
-}
+mod common;
+use common::{ok, vantage};
 
 /// (orig_h, orig_p, resp_h, resp_p)
 type Id = (String, String, String, String);
