@@ -3,7 +3,8 @@
 //! fixed delay line and the news merge. Widths and layouts come from `proto::stats`.
 //!
 //! ```text
-//!  cycle  P1 input reg ─ P2 rule match ─ P3 feed, lane select ─ P4 key, thresholds ─ P5 hash
+//!  cycle  P1 input reg ─ P2 rule match ─ P2b feed (first-match prefix) ─ P3 history pick, lane
+//!         select ─ P4 key, thresholds ─ P5 hash
 //!         F  frame context; at tlast: one request per lane ─► bank crossbar
 //!         G  bank request, row read ─ H  forward, compare ways ─ I  update, row write ─ J  news
 //!  every beat: F ─► delay line (DELAY cycles, block RAM) ─► out, with the news read beside the
@@ -401,7 +402,7 @@ fn declarations() -> String {
     let mut s = String::new();
     let _ = writeln!(s, "// stats core: {RULES} rules, {LANES} lanes, {BANKS} banks x {} buckets x {WAYS} ways, delay {DELAY}", 1 << BUCKET_BITS);
     // P1..P5 beat bundles.
-    for p in ["a", "b", "c", "d", "e"] {
+    for p in ["a", "b", "b2", "c", "d", "e"] {
         let _ = writeln!(s, "reg [{}:0] {p}_x;", bb - 1);
     }
     let _ = writeln!(s, "reg a_ip_ok, a_ipv4, a_ipv6, a_ports, a_tcp;");
@@ -409,19 +410,19 @@ fn declarations() -> String {
         s,
         "reg [7:0] a_ing, a_proto, a_tfl;\nreg [15:0] a_sport, a_dport;\nreg [127:0] a_src, a_dst;"
     );
-    for p in ["b", "c", "d"] {
+    for p in ["b", "b2", "c", "d"] {
         let _ = writeln!(s, "reg {p}_ipv6;\nreg [7:0] {p}_ing, {p}_proto, {p}_tfl;\nreg [15:0] {p}_sport, {p}_dport;\nreg [127:0] {p}_src, {p}_dst;");
     }
-    for p in ["b", "c", "d", "e"] {
+    for p in ["b", "b2", "c", "d", "e"] {
         let _ = writeln!(s, "reg [6:0] {p}_pc;");
     }
-    for p in ["a", "b", "c", "d", "e"] {
+    for p in ["a", "b", "b2", "c", "d", "e"] {
         let _ = writeln!(s, "reg [{}:0] {p}_h;", hist_bits() - 1);
     }
     s += "reg c_hv, d_hv, e_hv;\nreg [4:0] c_hrule, d_hrule, e_hrule;\n";
     let _ = writeln!(
         s,
-        "reg [31:0] b_match, c_fan, d_fan, e_fan;\nreg [31:0] c_sel [0:3];"
+        "reg [31:0] b_match, b2_feed, c_fan, d_fan, e_fan;\nreg [31:0] c_sel [0:3];"
     );
     let _ = writeln!(s, "reg [319:0] d_key [0:3], e_key [0:3];\nreg [63:0] d_thp [0:3], d_thb [0:3], e_thp [0:3], e_thb [0:3];");
     let _ = writeln!(
@@ -503,8 +504,8 @@ fn field_at(name: &str) -> usize {
     unreachable!("no beat field {name}")
 }
 
-/// P3: the rules each frame feeds (up to the first `first` rule), then per lane the first fed
-/// rule of that lane; fed rules beyond it are fanout.
+/// P2b: the rules each frame feeds (up to the first `first` rule), registered; P3: the first fed
+/// history rule, and per lane the first fed rule of that lane; fed rules beyond it are fanout.
 fn feed_and_select() -> String {
     let mut s = String::from("reg [31:0] feed, stop_before, first_bits, hist_bits, hfed, hpick;\nreg [1:0] lane_of [0:31];\nreg [1:0] lane_mask;\n");
     s += "reg [31:0] in_lane, pick;\nreg [31:0] fan_acc;\nreg [4:0] hrule;\n";
@@ -522,19 +523,22 @@ fn feed_and_select() -> String {
     s += "  stop_before[0] = 1'b0;\n";
     s += "  for (r = 1; r < 32; r = r + 1) stop_before[r] = stop_before[r-1] | (b_match[r-1] & first_bits[r-1]);\n";
     s += "  feed = b_match & ~stop_before;\n";
-    // The first fed history rule steps the connection table; another fed one is fanout.
-    s += "  hfed = feed & hist_bits;\n  hpick = hfed & (~hfed + 32'd1);\n  hrule = 5'd0;\n";
+    // P2b (feed registered): the first fed history rule steps the connection table; another fed
+    // one is fanout.
+    s += "  hfed = b2_feed & hist_bits;\n  hpick = hfed & (~hfed + 32'd1);\n  hrule = 5'd0;\n";
     s += "  for (r = 0; r < 32; r = r + 1) if (hpick[r]) hrule = r[4:0];\nend\n";
     s += "reg [31:0] sel_next [0:3];\nalways @(*) begin\n  fan_acc = hfed & ~hpick;\n";
     s += "  for (l = 0; l < 4; l = l + 1) begin\n";
-    s += "    for (r = 0; r < 32; r = r + 1) in_lane[r] = feed[r] & ~hist_bits[r] & (lane_of[r] == l[1:0]);\n";
+    s += "    for (r = 0; r < 32; r = r + 1) in_lane[r] = b2_feed[r] & ~hist_bits[r] & (lane_of[r] == l[1:0]);\n";
     s += "    pick = in_lane & (~in_lane + 32'd1);\n";
     s += "    sel_next[l] = pick;\n    fan_acc = fan_acc | (in_lane & ~pick);\n  end\nend\n";
     s += "always @(posedge clock) begin\n";
-    s += "  c_x <= b_x; c_pc <= b_pc; c_ipv6 <= b_ipv6; c_ing <= b_ing; c_proto <= b_proto; c_tfl <= b_tfl;\n";
-    s += "  c_sport <= b_sport; c_dport <= b_dport; c_src <= b_src; c_dst <= b_dst;\n";
+    s += "  b2_feed <= feed; b2_x <= b_x; b2_pc <= b_pc; b2_ipv6 <= b_ipv6; b2_ing <= b_ing; b2_proto <= b_proto; b2_tfl <= b_tfl;\n";
+    s += "  b2_sport <= b_sport; b2_dport <= b_dport; b2_src <= b_src; b2_dst <= b_dst; b2_h <= b_h;\n";
+    s += "  c_x <= b2_x; c_pc <= b2_pc; c_ipv6 <= b2_ipv6; c_ing <= b2_ing; c_proto <= b2_proto; c_tfl <= b2_tfl;\n";
+    s += "  c_sport <= b2_sport; c_dport <= b2_dport; c_src <= b2_src; c_dst <= b2_dst;\n";
     s += "  for (l = 0; l < 4; l = l + 1) c_sel[l] <= sel_next[l];\n";
-    s += "  c_fan <= fan_acc;\n  c_h <= b_h; c_hv <= |hpick; c_hrule <= hrule;\nend\n";
+    s += "  c_fan <= fan_acc;\n  c_h <= b2_h; c_hv <= |hpick; c_hrule <= hrule;\nend\n";
     s
 }
 
