@@ -5,6 +5,27 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+mod common;
+use common::{ok, vantage};
+
+/// `vantage model` with `options` from `input` into `out`.
+fn model(input: &Path, out: &Path, options: &[&str]) {
+    let (input, out) = (input.to_str().expect("utf-8"), out.to_str().expect("utf-8"));
+    ok(&vantage(&[&["model", input, "-o", out], options].concat()));
+}
+
+/// `vantage decode --json` of a capture: one object per frame.
+fn decoded(capture: &Path) -> Vec<serde_json::Value> {
+    ok(&vantage(&[
+        "decode",
+        "--json",
+        capture.to_str().expect("utf-8"),
+    ]))
+    .lines()
+    .map(|l| serde_json::from_str(l).expect("json line"))
+    .collect()
+}
+
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }
@@ -54,18 +75,7 @@ fn check(input: &Path) {
     };
     let dir = tempfile::tempdir().expect("tempdir");
     let out = dir.path().join("out.pcap");
-    let run = Command::new(env!("CARGO_BIN_EXE_vantage"))
-        .arg("model")
-        .arg(input)
-        .arg("-o")
-        .arg(&out)
-        .output()
-        .expect("vantage");
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
+    model(input, &out, &[]);
     let inner_out = tshark_fields(&out, true, &INNER).expect("tshark");
     // Wireshark dissects Cisco FabricPath only from the frame start: its dissector needs the outer
     // MAC addresses next to the FabricPath header, which the Vantage header separates. Those
@@ -102,15 +112,9 @@ fn check(input: &Path) {
         ],
     )
     .expect("tshark");
-    let decoded = Command::new(env!("CARGO_BIN_EXE_vantage"))
-        .args(["decode", "--json"])
-        .arg(&out)
-        .output()
-        .expect("decode");
-    let ours: Vec<String> = String::from_utf8_lossy(&decoded.stdout)
-        .lines()
-        .map(|l| {
-            let v: serde_json::Value = serde_json::from_str(l).expect("json line");
+    let ours: Vec<String> = decoded(&out)
+        .iter()
+        .map(|v| {
             if v["status"] != "tagged" {
                 return "\t\t\t\t".to_string();
             }
@@ -171,23 +175,10 @@ fn tshark_reads_syn_tags() {
     }
     let dir = tempfile::tempdir().expect("tempdir");
     let out = dir.path().join("out.pcap");
-    let run = Command::new(env!("CARGO_BIN_EXE_vantage"))
-        .args([
-            "model",
-            "--pacing",
-            "capture-time",
-            "--conn-timeout",
-            "5s",
-            "-o",
-        ])
-        .arg(&out)
-        .arg(&input)
-        .output()
-        .expect("vantage");
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
+    model(
+        &input,
+        &out,
+        &["--pacing", "capture-time", "--conn-timeout", "5s"],
     );
     let fields = [
         "vantage.syn.why",
@@ -198,20 +189,14 @@ fn tshark_reads_syn_tags() {
         eprintln!("skipped: tshark not installed (make setup installs it)");
         return;
     };
-    let decoded = Command::new(env!("CARGO_BIN_EXE_vantage"))
-        .args(["decode", "--json"])
-        .arg(&out)
-        .output()
-        .expect("decode");
     let why = |w: &str| {
         ["released", "expired", "flushed", "late"]
             .iter()
             .position(|n| *n == w)
     };
-    let ours: Vec<String> = String::from_utf8_lossy(&decoded.stdout)
-        .lines()
-        .map(|l| {
-            let v: serde_json::Value = serde_json::from_str(l).expect("json line");
+    let ours: Vec<String> = decoded(&out)
+        .iter()
+        .map(|v| {
             let s = &v["syn"];
             match s["why"].as_str().and_then(why) {
                 Some(w) => format!("{}\t{}\t{}", w + 1, s["retransmissions"], s["span_ns"]),

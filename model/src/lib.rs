@@ -164,13 +164,10 @@ fn run_all(config: &Config, input: &[TimedBeat]) -> (ModelOutput, Trace, stats::
         .map(|f| f.arrival.first().map_or(0, |&c| config.time.ns_at(c)))
         .collect();
     let conn = conn::run(&config.conn, config.tag_enabled, &frames, &metas, &ts);
-    let tag_in: Vec<ingress::InFrame> = conn
+    let tag_in: Vec<(&ingress::InFrame, &[u64])> = conn
         .output
         .iter()
-        .map(|o| ingress::InFrame {
-            release: o.cycles.clone(),
-            ..frames[o.input].clone()
-        })
+        .map(|o| (&frames[o.input], o.cycles.as_slice()))
         .collect();
     let headers: Vec<Vec<u8>> = conn
         .output

@@ -58,20 +58,26 @@ struct Slot {
 
 /// Run the tag engine cycle by cycle over the released beats of `frames`.
 ///
-/// `header[f]`: the bytes of frame `f`'s header (`proto::header::FRAME_HEADER_BYTES`, or longer
-/// with the STATS or SYN tag), as `crate::header_for` makes it.
-pub(crate) fn run_engine(frames: &[InFrame], header: &[usize], enabled: bool) -> EngineRun {
+/// `frames[f]`: frame `f` and the cycle each of its beats is pushed into the FIFO (its release
+/// cycles, later when the conn stage put a released SYN ahead of it). `header[f]`: the bytes of
+/// its header (`proto::header::FRAME_HEADER_BYTES`, or longer with the STATS or SYN tag), as
+/// `crate::header_for` makes it.
+pub(crate) fn run_engine(
+    frames: &[(&InFrame, &[u64])],
+    header: &[usize],
+    enabled: bool,
+) -> EngineRun {
     let mut run = EngineRun {
         decisions: vec![TagDecision::Disabled; frames.len()],
         sent: vec![Vec::new(); frames.len()],
         max_backlog: 0,
     };
-    // Release cycles increase strictly along the input, so this is push order.
+    // Push cycles increase strictly along the output order, so this is push order.
     let pushes: Vec<(u64, Slot)> = frames
         .iter()
         .enumerate()
-        .flat_map(|(f, fr)| {
-            fr.release
+        .flat_map(|(f, (_, pushed))| {
+            pushed
                 .iter()
                 .enumerate()
                 .map(move |(b, &c)| (c, Slot { frame: f, beat: b }))
@@ -93,7 +99,7 @@ pub(crate) fn run_engine(frames: &[InFrame], header: &[usize], enabled: bool) ->
         if let Some(f) = overflow.take() {
             run.sent[f].push(cycle);
         } else if let Some(head) = fifo.front().copied() {
-            let frame = &frames[head.frame];
+            let frame = frames[head.frame].0;
             if head.beat == 0 {
                 run.decisions[head.frame] = decide(
                     frame.len_lanes(),

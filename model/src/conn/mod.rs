@@ -91,28 +91,6 @@ impl ConnCounters {
     }
 }
 
-/// What the stage did with an input frame.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Action {
-    /// Not a TCP frame with known ports: passes without a lookup.
-    Skip,
-    /// Looked up and passes (no record, not a SYN it may hold).
-    Pass,
-    /// Held in the table.
-    Held,
-    /// A retransmission of a held SYN, absorbed into its record.
-    Absorbed,
-    /// Passes after its connection's held SYN (`late`: the SYN went after it).
-    Released { late: bool },
-    /// A plain SYN passes: longer than `HOLD_BYTES`.
-    FailLong,
-    /// A plain SYN passes: its bucket held only live records.
-    FailFull,
-    /// A plain SYN passes: a malformed header (truncated, bad IHL, a hole in `tkeep`) or a MAC
-    /// error.
-    FailUnclean,
-}
-
 /// One frame of the stage's output, in output order.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OutFrame {
@@ -128,13 +106,10 @@ pub struct OutFrame {
 /// The stage's run over the input.
 #[derive(Clone, Debug, Default)]
 pub struct ConnRun {
-    pub actions: Vec<Action>,
     pub output: Vec<OutFrame>,
     /// SYNs given back on their own (expired, flushed, late), in the order the model found them.
     pub regenerated: Vec<Given>,
     pub counters: ConnCounters,
-    /// Most beats the output was ever behind the input at a release.
-    pub max_backlog: usize,
 }
 
 /// Run the stage over `frames` (their metadata `metas`, ingress times `ts_ns`); the table is
@@ -151,14 +126,11 @@ pub(crate) fn run(
     let mut clock = OutputClock::default();
     let hold = config.hold && tagging;
     for (i, frame) in frames.iter().enumerate() {
-        let (mut action, released) =
-            step(&mut run, &mut table, hold, i, frame, &metas[i], ts_ns[i]);
+        let (passes, released) = step(&mut run, &mut table, hold, i, frame, &metas[i], ts_ns[i]);
         if let Some(syn) = released {
-            let late = place_release(&mut run, &mut clock, syn, frames, frame);
-            action = Action::Released { late };
+            place_release(&mut run, &mut clock, syn, frames, frame);
         }
-        run.actions.push(action);
-        if !matches!(action, Action::Held | Action::Absorbed) {
+        if passes {
             let cycles = clock.place(&frame.release);
             run.output.push(OutFrame {
                 input: i,
@@ -174,7 +146,8 @@ pub(crate) fn run(
     run
 }
 
-/// One frame through the table. A frame that releases a record returns it beside `Pass`.
+/// One frame through the table, counted: whether it passes (it is neither held nor absorbed as a
+/// retransmission), and the record it releases, if any.
 fn step(
     run: &mut ConnRun,
     table: &mut SynTable,
@@ -183,12 +156,12 @@ fn step(
     frame: &InFrame,
     meta: &Meta,
     ts_ns: u64,
-) -> (Action, Option<HeldSyn>) {
+) -> (bool, Option<HeldSyn>) {
     let Some(tcp) = meta
         .tcp
         .filter(|_| meta.ip_ok && meta.ip_proto == 6 && meta.flags.has(ParseFlags::PORTS))
     else {
-        return (Action::Skip, None);
+        return (true, None);
     };
     run.counters.frames += 1;
     let plain_syn = is_plain_syn(tcp.flags);
@@ -216,31 +189,30 @@ fn step(
     for syn in expired {
         give(run, syn, Why::Expired);
     }
-    let action = match found {
+    match found {
         Lookup::Held => {
             run.counters.held += 1;
-            Action::Held
+            (false, None)
         }
         Lookup::Absorbed => {
             run.counters.retransmissions += 1;
-            Action::Absorbed
+            (false, None)
         }
-        Lookup::Release(syn) => return (Action::Pass, Some(syn)),
+        Lookup::Release(syn) => (true, Some(syn)),
         Lookup::Full => {
             run.counters.fail_full += 1;
-            Action::FailFull
+            (true, None)
         }
         Lookup::Miss if hold && plain_syn && !clean => {
             run.counters.fail_unclean += 1;
-            Action::FailUnclean
+            (true, None)
         }
         Lookup::Miss if hold && plain_syn && !short => {
             run.counters.fail_long += 1;
-            Action::FailLong
+            (true, None)
         }
-        Lookup::Miss => Action::Pass,
-    };
-    (action, None)
+        Lookup::Miss => (true, None),
+    }
 }
 
 /// A SYN given back on its own.
@@ -250,22 +222,19 @@ fn give(run: &mut ConnRun, syn: HeldSyn, why: Why) {
 }
 
 /// Put a released SYN ahead of `by` (the frame that released it), or hand it out late when that
-/// would put the output more than `RELEASE_BACKLOG_LIMIT` beats behind. Returns whether it went
-/// late.
+/// would put the output more than `RELEASE_BACKLOG_LIMIT` beats behind.
 fn place_release(
     run: &mut ConnRun,
     clock: &mut OutputClock,
     syn: HeldSyn,
     frames: &[InFrame],
     by: &InFrame,
-) -> bool {
+) {
     let at = by.release.first().copied().unwrap_or(0);
     let beats = frames[syn.input].beats.len();
-    let backlog = clock.backlog_at(at);
-    run.max_backlog = run.max_backlog.max(backlog);
-    if backlog + beats > RELEASE_BACKLOG_LIMIT {
+    if clock.backlog_at(at) + beats > RELEASE_BACKLOG_LIMIT {
         give(run, syn, Why::Late);
-        return true;
+        return;
     }
     run.counters.count_given(Why::Released);
     let cycles = clock.place(&vec![at; beats]);
@@ -277,7 +246,6 @@ fn place_release(
         }),
         cycles,
     });
-    false
 }
 
 /// The stage's output, cycle by cycle: one beat a cycle, each no earlier than it is available.
