@@ -5,6 +5,8 @@ BUILD := build
 VERILOG := $(BUILD)/verilog/vantage_box_322mhz.v
 # The stats stage's history unit alone (it also sits in the connection table): its own lint and synthesis.
 HIST_VERILOG := $(BUILD)/verilog/vantage_stats_hist.v
+# The conn stage's SYN table alone (its own test, lint and synthesis until the stage is in the top).
+SYN_VERILOG := $(BUILD)/verilog/vantage_conn_syntable.v
 # id.BUILD_ID: the short git commit (0 outside a git checkout).
 BUILD_ID := $(shell git rev-parse --short=8 HEAD 2>/dev/null || echo 0)
 # Debian packages the build and tests need: Verilator (simulation, lint), Yosys (synthesis
@@ -12,7 +14,7 @@ BUILD_ID := $(shell git rev-parse --short=8 HEAD 2>/dev/null || echo 0)
 APT_PACKAGES := verilator yosys zlib1g-dev tshark
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help setup verilog lint test demo bench synth-report synth-hist bitstream clean
+.PHONY: help setup verilog lint test demo bench synth-report synth-hist synth-syntable bitstream clean
 
 help:
 	@echo "make setup         install the Debian packages the project needs ($(APT_PACKAGES))"
@@ -23,6 +25,7 @@ help:
 	@echo "make bench         simulator and model speed, II under back-to-back frames, synthesis figures"
 	@echo "make synth-report  LUT/FF/BRAM and LUT levels from yosys synth_xilinx -family xcup"
 	@echo "make synth-hist    the same for the history unit alone (about 75 s)"
+	@echo "make synth-syntable  the same for the conn stage's SYN table alone"
 	@echo "make bitstream     Vivado build inside the OpenNIC shell (needs Vivado; see constraints/)"
 
 # Installs only what is missing, so it is cheap to run every time.
@@ -40,8 +43,10 @@ verilog: setup
 lint: verilog
 	verilator --lint-only -Wall --top-module vantage_box_322mhz hdl/verilator-lint.vlt $(VERILOG)
 	verilator --lint-only -Wall --top-module vantage_stats_hist hdl/verilator-lint.vlt $(HIST_VERILOG)
+	verilator --lint-only -Wall --top-module vantage_conn_syntable hdl/verilator-lint.vlt $(SYN_VERILOG)
 	VERILOG=$(VERILOG) bash scripts/synth-report.sh --check-implicit
 	TOP=vantage_stats_hist VERILOG=$(HIST_VERILOG) OUT_DIR=$(BUILD)/synth-hist bash scripts/synth-report.sh --check-implicit
+	TOP=vantage_conn_syntable VERILOG=$(SYN_VERILOG) OUT_DIR=$(BUILD)/synth-syntable bash scripts/synth-report.sh --check-implicit
 
 test: setup lint
 	$(CARGO) test --workspace --release -- --show-output
@@ -54,6 +59,7 @@ bench: setup verilog
 	$(CARGO) run -q --release -p vantage-sim --example bench
 	VERILOG=$(VERILOG) bash scripts/synth-report.sh
 	$(MAKE) --no-print-directory synth-hist
+	$(MAKE) --no-print-directory synth-syntable
 
 synth-report: verilog
 	VERILOG=$(VERILOG) bash scripts/synth-report.sh
@@ -61,6 +67,10 @@ synth-report: verilog
 synth-hist: verilog
 	TOP=vantage_stats_hist VERILOG=$(HIST_VERILOG) STAGES=top OUT_DIR=$(BUILD)/synth-hist \
 	  JSON_OUT=$(BUILD)/synth-hist.json bash scripts/synth-report.sh
+
+synth-syntable: verilog
+	TOP=vantage_conn_syntable VERILOG=$(SYN_VERILOG) STAGES=top OUT_DIR=$(BUILD)/synth-syntable \
+	  JSON_OUT=$(BUILD)/synth-syntable.json bash scripts/synth-report.sh
 
 bitstream: verilog
 	@if command -v vivado >/dev/null; then \

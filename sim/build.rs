@@ -4,6 +4,7 @@
 use std::env;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use vantage_hdl::conn::table as syntable;
 use vantage_hdl::stats::{conns, hist};
 
 fn main() {
@@ -19,6 +20,9 @@ fn main() {
     // The connection table with its unit, for its test at any timestamps.
     let obj_conns = out.join("obj_conns");
     verilate(&files[2], &obj_conns, "Vconns", conns::CONNTABLE_MODULE);
+    // The conn stage's SYN table, for its test at any timestamps.
+    let obj_syn = out.join("obj_syn");
+    verilate(&files[3], &obj_syn, "Vsyn", syntable::SYNTABLE_MODULE);
     let include = verilator_include();
     cc::Build::new()
         .cpp(true)
@@ -27,6 +31,8 @@ fn main() {
         .include(&obj_hist)
         .file("csrc/conns_shim.cpp")
         .include(&obj_conns)
+        .file("csrc/syntable_shim.cpp")
+        .include(&obj_syn)
         .file(include.join("verilated.cpp"))
         .file(include.join("verilated_fst_c.cpp"))
         .file(include.join("verilated_threads.cpp"))
@@ -54,18 +60,23 @@ fn main() {
         obj_conns.join("libvconns_all.a"),
     )
     .unwrap_or_else(|e| panic!("copying the Verilated connection table's archive: {e}"));
+    std::fs::copy(obj_syn.join("Vsyn__ALL.a"), obj_syn.join("libvsyn_all.a"))
+        .unwrap_or_else(|e| panic!("copying the Verilated SYN table's archive: {e}"));
     println!("cargo:rustc-link-search=native={}", obj.display());
+    println!("cargo:rustc-link-search=native={}", obj_syn.display());
     println!("cargo:rustc-link-search=native={}", obj_hist.display());
     println!("cargo:rustc-link-search=native={}", obj_conns.display());
     println!("cargo:rustc-link-lib=static=vtop_all");
     println!("cargo:rustc-link-lib=static=vhist_all");
     println!("cargo:rustc-link-lib=static=vconns_all");
+    println!("cargo:rustc-link-lib=static=vsyn_all");
     println!("cargo:rustc-link-lib=dylib=z");
     println!("cargo:rustc-link-lib=dylib=stdc++");
     println!("cargo:rustc-link-lib=dylib=pthread");
     println!("cargo:rerun-if-changed=csrc/shim.cpp");
     println!("cargo:rerun-if-changed=csrc/hist_shim.cpp");
     println!("cargo:rerun-if-changed=csrc/conns_shim.cpp");
+    println!("cargo:rerun-if-changed=csrc/syntable_shim.cpp");
     println!("cargo:rerun-if-changed=build.rs");
 }
 

@@ -4,6 +4,7 @@
 //! leaves (`widgets`) and the OpenNIC `box_322mhz` top (`top`). `emit_verilog` writes the design
 //! for Verilator, Yosys and Vivado.
 
+pub mod conn;
 pub mod csr;
 pub mod ingress;
 pub mod parse;
@@ -47,8 +48,9 @@ fn rename_top(verilog: &str) -> String {
 }
 
 /// Write the design to `dir/vantage_box_322mhz.v`, and for their own tests and synthesis runs
-/// the history unit alone (`dir/vantage_stats_hist.v`) and the connection table with its unit
-/// (`dir/vantage_stats_conntable.v`); returns the files written in that order.
+/// the history unit alone (`dir/vantage_stats_hist.v`), the connection table with its unit
+/// (`dir/vantage_stats_conntable.v`) and the conn stage's SYN table (`dir/vantage_conn_syntable.v`);
+/// returns the files written in that order.
 pub fn emit_verilog(dir: &Path, build_id: u32) -> Result<Vec<PathBuf>, EmitError> {
     std::fs::create_dir_all(dir).map_err(|source| EmitError::Write {
         path: dir.to_path_buf(),
@@ -60,6 +62,10 @@ pub fn emit_verilog(dir: &Path, build_id: u32) -> Result<Vec<PathBuf>, EmitError
         (
             stats::conns::CONNTABLE_MODULE,
             stats::conns::standalone_verilog(),
+        ),
+        (
+            conn::table::SYNTABLE_MODULE,
+            conn::table::standalone_verilog(),
         ),
     ];
     let mut written = Vec::new();

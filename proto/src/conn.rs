@@ -61,6 +61,21 @@ pub const MAX_SPAN_NS: u64 = (1 << 48) - 1;
 const _: () = assert!(SYN_BUCKET_BITS <= 32 && HOLD_BYTES % BEAT_BYTES == 0);
 const _: () = assert!(RELEASE_BACKLOG_LIMIT >= 2 * HOLD_BEATS);
 
+/// What the SYN table did with a looked-up frame, as the RTL table reports it to the stage
+/// around it (`model::conn::table::Lookup` by number).
+pub mod lookup {
+    /// No record, not to be held: the frame passes.
+    pub const MISS: u8 = 0;
+    /// The frame was stored.
+    pub const HELD: u8 = 1;
+    /// No record and no free way: the frame passes (`fail_full`).
+    pub const FULL: u8 = 2;
+    /// A retransmission, absorbed into its record.
+    pub const ABSORBED: u8 = 3;
+    /// The frame releases its connection's record; the frame passes.
+    pub const RELEASE: u8 = 4;
+}
+
 /// TCP flag bits (byte 13 of the TCP header).
 pub mod tcp_flags {
     pub const FIN: u8 = 0x01;

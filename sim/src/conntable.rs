@@ -43,7 +43,8 @@ pub struct ConnTableSim {
 /// Cycles the table takes to clear after reset, at most.
 const CLEAR_CYCLES: u64 = 1 << 15;
 
-fn words(a: &[u8; 16]) -> [u32; 4] {
+/// An address (network order) as the Verilated model's 32-bit words, least significant first.
+pub(crate) fn words(a: &[u8; 16]) -> [u32; 4] {
     std::array::from_fn(|k| {
         let at = 12 - 4 * k;
         u32::from_be_bytes([a[at], a[at + 1], a[at + 2], a[at + 3]])

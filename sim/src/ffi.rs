@@ -98,3 +98,56 @@ extern "C" {
     pub fn vc_status(h: *mut ConnsHarness) -> u8;
     pub fn vc_counters(h: *mut ConnsHarness, out: *mut u64);
 }
+
+/// The Verilated SYN table of the conn stage (csrc/syntable_shim.cpp).
+#[repr(C)]
+pub struct SynHarness {
+    _private: [u8; 0],
+}
+
+/// The SYN table's inputs for one cycle (`VsIn` in the shim).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct VsIn {
+    pub valid: u8,
+    pub v6: u8,
+    pub holdable: u8,
+    pub plain: u8,
+    pub flush: u8,
+    pub room: u8,
+    pub sport: u16,
+    pub dport: u16,
+    pub hash: u32,
+    pub seq: u32,
+    pub src: [u32; 4],
+    pub dst: [u32; 4],
+    pub ts: u64,
+    pub now: u64,
+    pub timeout: u64,
+}
+
+/// The SYN table's outputs in one cycle (`VsOut` in the shim).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct VsOut {
+    pub r_valid: u8,
+    pub r_kind: u8,
+    pub g_valid: u8,
+    pub g_why: u8,
+    pub g_side: u8,
+    pub ready: u8,
+    pub flushing: u8,
+    pub r_loc: u16,
+    pub g_loc: u16,
+    pub g_retrans: u16,
+    pub g_isn: u32,
+    pub held: u32,
+    pub g_ts: u64,
+    pub g_last: u64,
+}
+
+extern "C" {
+    pub fn vs_new() -> *mut SynHarness;
+    pub fn vs_free(h: *mut SynHarness);
+    pub fn vs_cycle(h: *mut SynHarness, input: *const VsIn, out: *mut VsOut);
+}

@@ -9,6 +9,7 @@
 pub mod conntable;
 mod ffi;
 pub mod hist;
+pub mod syntable;
 
 use std::path::Path;
 use thiserror::Error;

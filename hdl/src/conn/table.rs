@@ -1,0 +1,451 @@
+//! The conn stage's SYN table as one generated Verilog leaf: `2^SYN_BUCKET_BITS` buckets of
+//! `SYN_WAYS` records, one operation a cycle with no stall and no queue, so every TCP frame is
+//! looked up in input order as it passes. Behaviour: `model::conn::table`; contract:
+//! `proto::conn`.
+//!
+//! ```text
+//!  cycle t    probe in (or, in a cycle without one, a scan or flush step of one record)
+//!             canonical key, side, expiry threshold (ts - timeout); rows read (main + aux, 4 ways)
+//!  t+1  S1    per way: key equal, live, same side and ISN -- against the rows read, and against
+//!             the probes in S2..S4, whose writes the rows read may lack (precompares)
+//!  t+2  S2    per way the newest source (S3, S4, S5 or the row read), then the decision:
+//!             miss | held (way) | full | absorbed | release; a scan/flush step: give or not
+//!  t+3  S3    result and given-back record out; the way written (main row: insert or
+//!             invalidate; aux row: retransmissions and last time)
+//!  S4, S5     copies of S3 for forwarding: a write lands in the memory at the end of S3, one
+//!             cycle after which a read sees it, so three younger operations need it forwarded
+//!
+//!  main row of a way (MAIN_BITS):  | valid | key (289) | side | ISN (32) | ts (64) |
+//!  key:                            | v6 | low addr (128) | low port (16) | high addr (128) | high port (16) |
+//!  aux row of a way (AUX_BITS):    | retransmissions (16) | last ts (64) |
+//! ```
+//! A record whose time is up stays in its way until something takes it: a probe that needs the
+//! way for a new SYN (given back as expired, in the same cycle as the insert), the background
+//! scan (one record a step, in cycles without a probe, only while `room` says the stage can take
+//! a record, at `now - EXPIRY_LAG_NS`), or a flush. A probe treats it as absent, so the decisions
+//! are the model's, which removes such records as it finds them; only when a record leaves
+//! differs, and the regenerated SYNs are compared as a set.
+//! Only the Verilog exists: Verilator runs it against the model.
+
+use rust_hdl::prelude::*;
+use std::fmt::Write;
+use vantage_proto::conn::{lookup as kind, EXPIRY_LAG_NS, SYN_BUCKET_BITS, SYN_WAYS};
+
+/// Bits of a table location: bucket, then way (the payload store's address).
+pub const LOC_BITS: usize = SYN_BUCKET_BITS + 2;
+/// Bits of a canonical key.
+pub const KEY_BITS: usize = 1 + 2 * (128 + 16);
+/// Bits of a main row way: valid, key, side, ISN, ts.
+const MAIN_BITS: usize = 1 + KEY_BITS + 1 + 32 + 64;
+/// Bits of an aux row way: retransmissions, last ts.
+const AUX_BITS: usize = 16 + 64;
+/// Cycles from a probe in to its result out.
+pub const LATENCY: usize = 3;
+/// Operations in flight that the scan and flush must leave room for in the stage's queue of
+/// given-back records (S1..S3).
+pub const IN_FLIGHT: usize = 3;
+const _: () = assert!(SYN_WAYS == 4, "the way choice below is written for 4 ways");
+
+#[derive(LogicBlock, Default)]
+pub struct SynTable {
+    pub clock: Signal<In, Clock>,
+    pub reset: Signal<In, Bit>,
+    /// conn.TIMEOUT_NS.
+    pub timeout: Signal<In, Bits<64>>,
+    /// The timestamp counter now, ns (the scan's and the flush's clock).
+    pub now: Signal<In, Bits<64>>,
+    /// One-cycle pulse: give back every record (one pass over the table).
+    pub flush: Signal<In, Bit>,
+    /// The stage can take `IN_FLIGHT + 1` more given-back records: a scan or flush step may issue.
+    pub room: Signal<In, Bit>,
+    /// A TCP frame's first beat (one cycle): its flow hash (the bucket is the top bits),
+    /// addresses (IPv4 zero-extended), ports, sequence number, ingress time.
+    pub p_valid: Signal<In, Bit>,
+    pub p_hash: Signal<In, Bits<32>>,
+    pub p_v6: Signal<In, Bit>,
+    pub p_src: Signal<In, Bits<128>>,
+    pub p_dst: Signal<In, Bits<128>>,
+    pub p_sport: Signal<In, Bits<16>>,
+    pub p_dport: Signal<In, Bits<16>>,
+    pub p_seq: Signal<In, Bits<32>>,
+    pub p_ts: Signal<In, Bits<64>>,
+    /// A plain SYN the stage may hold (clean, short enough, holding on).
+    pub p_holdable: Signal<In, Bit>,
+    /// A plain SYN, holdable or not (a retransmission of a held one is absorbed).
+    pub p_plain: Signal<In, Bit>,
+    /// A probe's result, `LATENCY` cycles after it came in: `proto::conn::lookup`, and the location it was
+    /// held at or released from.
+    pub r_valid: Signal<Out, Bit>,
+    pub r_kind: Signal<Out, Bits<3>>,
+    pub r_loc: Signal<Out, Bits<LOC_BITS>>,
+    /// A record given back (released by that probe, expired, flushed): `proto::conn::Why`, its
+    /// location, originator side, ISN, SYN time, time of the last retransmission, retransmissions.
+    pub g_valid: Signal<Out, Bit>,
+    pub g_why: Signal<Out, Bits<3>>,
+    pub g_loc: Signal<Out, Bits<LOC_BITS>>,
+    pub g_side: Signal<Out, Bit>,
+    pub g_isn: Signal<Out, Bits<32>>,
+    pub g_ts: Signal<Out, Bits<64>>,
+    pub g_last: Signal<Out, Bits<64>>,
+    pub g_retrans: Signal<Out, Bits<16>>,
+    /// Records in the table, live or past their time (conn.HELD).
+    pub held: Signal<Out, Bits<32>>,
+    /// The table has been cleared after reset.
+    pub ready: Signal<Out, Bit>,
+    /// A flush pass is under way (issuing or in flight).
+    pub flushing: Signal<Out, Bit>,
+}
+
+impl Logic for SynTable {
+    fn update(&mut self) {}
+
+    fn connect(&mut self) {
+        self.r_valid.connect();
+        self.r_kind.connect();
+        self.r_loc.connect();
+        self.g_valid.connect();
+        self.g_why.connect();
+        self.g_loc.connect();
+        self.g_side.connect();
+        self.g_isn.connect();
+        self.g_ts.connect();
+        self.g_last.connect();
+        self.g_retrans.connect();
+        self.held.connect();
+        self.ready.connect();
+        self.flushing.connect();
+    }
+
+    fn hdl(&self) -> Verilog {
+        Verilog::Custom(verilog())
+    }
+}
+
+/// Field slices of a main row (`m`) and an aux row (`a`), as the diagram lays them out.
+fn m_valid(m: &str) -> String {
+    format!("{m}[{}]", MAIN_BITS - 1)
+}
+fn m_key(m: &str) -> String {
+    format!("{m}[{} +: {KEY_BITS}]", 1 + 32 + 64)
+}
+fn m_side(m: &str) -> String {
+    format!("{m}[96]")
+}
+fn m_isn(m: &str) -> String {
+    format!("{m}[64 +: 32]")
+}
+fn m_ts(m: &str) -> String {
+    format!("{m}[0 +: 64]")
+}
+fn a_retrans(a: &str) -> String {
+    format!("{a}[64 +: 16]")
+}
+fn a_last(a: &str) -> String {
+    format!("{a}[0 +: 64]")
+}
+
+fn verilog() -> String {
+    let mut v = String::new();
+    let _ = writeln!(
+        v,
+        "// SYN table: {} buckets x {SYN_WAYS} ways, one operation a cycle, result after {LATENCY}",
+        1 << SYN_BUCKET_BITS
+    );
+    v += &issue();
+    v += &precompare();
+    v += &decide();
+    v += &write_and_out();
+    v
+}
+
+/// Cycle t: the operation for S1 (a probe, else a flush or scan step) and the rows read.
+fn issue() -> String {
+    let bb = SYN_BUCKET_BITS;
+    let lb = LOC_BITS;
+    let last_loc = (1u32 << lb) - 1;
+    let last_b = (1u32 << bb) - 1;
+    let mut s = String::new();
+    for w in 0..SYN_WAYS {
+        let _ = writeln!(
+            s,
+            "(* ram_style = \"ultra\" *) reg [{}:0] m{w} [0:{last_b}];\n(* ram_style = \"ultra\" *) reg [{}:0] a{w} [0:{last_b}];\nreg [{}:0] rm{w};\nreg [{}:0] ra{w};",
+            MAIN_BITS - 1,
+            AUX_BITS - 1,
+            MAIN_BITS - 1,
+            AUX_BITS - 1
+        );
+    }
+    // S1..S5 registers. kind: 0 probe, 1 scan, 2 flush.
+    for k in 1..=5 {
+        let _ = writeln!(
+            s,
+            "reg s{k}_v;\nreg [1:0] s{k}_kind;\nreg [{}:0] s{k}_b;",
+            bb - 1
+        );
+    }
+    for k in 1..=4 {
+        let _ = writeln!(
+            s,
+            "reg [{}:0] s{k}_key;\nreg s{k}_side;\nreg [31:0] s{k}_seq;\nreg [63:0] s{k}_ts;",
+            KEY_BITS - 1
+        );
+    }
+    let _ = writeln!(
+        s,
+        "reg [1:0] s1_way;\nreg s1_neg, s1_hold, s1_plain, s1_clr;\nreg [63:0] s1_thr;"
+    );
+    let _ = writeln!(
+        s,
+        "reg clearing, fl_on, fl_wait;\nreg [{}:0] clr_b;\nreg [{}:0] sc_loc, fl_loc;",
+        bb - 1,
+        lb - 1
+    );
+    s += "reg p_side, op_scan, op_flush;\nreg [288:0] p_key;\nreg [63:0] lag_t, sc_t, fl_t;\n";
+    let _ = writeln!(s, "reg [{}:0] rd_b;", bb - 1);
+    s += "always @(*) begin\n";
+    s += "  p_side = {p_src, p_sport} > {p_dst, p_dport};\n";
+    s += "  p_key = p_side ? {p_v6, p_dst, p_dport, p_src, p_sport} : {p_v6, p_src, p_sport, p_dst, p_dport};\n";
+    s += "  op_flush = ~p_valid & ~clearing & fl_on & room;\n";
+    s += "  op_scan = ~p_valid & ~clearing & ~fl_on & room;\n";
+    let _ = writeln!(
+        s,
+        "  lag_t = now - 64'd{EXPIRY_LAG_NS};\n  sc_t = lag_t - timeout;\n  fl_t = now - timeout;"
+    );
+    let _ = writeln!(
+        s,
+        "  rd_b = p_valid ? p_hash[31 -: {bb}] : (fl_on ? fl_loc[{lb}-1:2] : sc_loc[{lb}-1:2]);\nend"
+    );
+    s += "always @(posedge clock) begin\n";
+    for w in 0..SYN_WAYS {
+        let _ = writeln!(s, "  rm{w} <= m{w}[rd_b];\n  ra{w} <= a{w}[rd_b];");
+    }
+    s += "  s1_v <= p_valid | op_scan | op_flush;\n";
+    s += "  s1_kind <= p_valid ? 2'd0 : (op_flush ? 2'd2 : 2'd1);\n  s1_b <= rd_b;\n";
+    s += "  s1_way <= fl_on ? fl_loc[1:0] : sc_loc[1:0];\n";
+    s += "  s1_key <= p_key; s1_side <= p_side; s1_seq <= p_seq; s1_ts <= p_ts;\n";
+    s += "  s1_hold <= p_holdable; s1_plain <= p_plain; s1_clr <= clearing;\n";
+    // The expiry threshold: a record is live while its ts is above it; none has expired (neg)
+    // while the time is below the timeout (and, for the scan, its lag).
+    s += "  if (p_valid) begin s1_thr <= p_ts - timeout; s1_neg <= p_ts < timeout; end\n";
+    let _ = writeln!(s, "  else if (op_flush) begin s1_thr <= fl_t; s1_neg <= now < timeout; end\n  else begin s1_thr <= sc_t; s1_neg <= (now < 64'd{EXPIRY_LAG_NS}) | (lag_t < timeout); end");
+    let _ = writeln!(s, "  if (op_scan) sc_loc <= sc_loc + {lb}'d1;");
+    let _ = writeln!(
+        s,
+        "  if (op_flush) begin fl_loc <= fl_loc + {lb}'d1; if (fl_loc == {lb}'d{last_loc}) fl_on <= 1'b0; end"
+    );
+    s += "  if (flush & ~fl_on & ~clearing) begin fl_on <= 1'b1; fl_loc <= 0; end\n";
+    let _ = writeln!(
+        s,
+        "  if (clearing) begin clr_b <= clr_b + {bb}'d1; if (clr_b == {bb}'d{last_b}) clearing <= 1'b0; end"
+    );
+    s += "  if (reset) begin s1_v <= 1'b0; clearing <= 1'b1; clr_b <= 0; fl_on <= 1'b0; sc_loc <= 0; fl_loc <= 0; end\nend\n";
+    s
+}
+
+/// S1: compares against the rows read and against the probes in S2..S4 (which become the
+/// forwarding sources S3..S5 when this operation decides).
+fn precompare() -> String {
+    let mut s = String::new();
+    s += "reg [3:0] c_v, c_hit, c_live, c_same;\nreg [3:1] f_b, f_hit, f_live, f_same;\n";
+    s += "always @(*) begin\n";
+    for w in 0..SYN_WAYS {
+        let rm = format!("rm{w}");
+        let _ = writeln!(
+            s,
+            "  c_v[{w}] = {v};\n  c_hit[{w}] = {key} == s1_key;\n  c_live[{w}] = s1_neg | ({ts} > s1_thr);\n  c_same[{w}] = ({side} == s1_side) & ({isn} == s1_seq);",
+            v = m_valid(&rm),
+            key = m_key(&rm),
+            ts = m_ts(&rm),
+            side = m_side(&rm),
+            isn = m_isn(&rm)
+        );
+    }
+    for k in 1..=3 {
+        let o = k + 1;
+        let _ = writeln!(
+            s,
+            "  f_b[{k}] = s{o}_v & (s{o}_b == s1_b);\n  f_hit[{k}] = s{o}_key == s1_key;\n  f_live[{k}] = s1_neg | (s{o}_ts > s1_thr);\n  f_same[{k}] = (s{o}_side == s1_side) & (s{o}_seq == s1_seq);"
+        );
+    }
+    s += "end\n";
+    let _ = writeln!(
+        s,
+        "reg [{}:0] s2_rm [0:3];\nreg [{}:0] s2_ra [0:3];\nreg [3:0] s2_cv, s2_chit, s2_clive, s2_csame;\nreg [3:1] s2_fb, s2_fhit, s2_flive, s2_fsame;\nreg [1:0] s2_way;\nreg s2_hold, s2_plain, s2_clr;",
+        MAIN_BITS - 1,
+        AUX_BITS - 1
+    );
+    s += "always @(posedge clock) begin\n";
+    for k in 2..=4 {
+        let j = k - 1;
+        let _ = writeln!(
+            s,
+            "  s{k}_v <= s{j}_v; s{k}_kind <= s{j}_kind; s{k}_b <= s{j}_b; s{k}_key <= s{j}_key; s{k}_side <= s{j}_side; s{k}_seq <= s{j}_seq; s{k}_ts <= s{j}_ts;"
+        );
+    }
+    s += "  s5_v <= s4_v; s5_kind <= s4_kind; s5_b <= s4_b;\n";
+    for w in 0..SYN_WAYS {
+        let _ = writeln!(s, "  s2_rm[{w}] <= rm{w}; s2_ra[{w}] <= ra{w};");
+    }
+    s += "  s2_cv <= c_v; s2_chit <= c_hit; s2_clive <= c_live; s2_csame <= c_same;\n";
+    s += "  s2_fb <= f_b; s2_fhit <= f_hit; s2_flive <= f_live; s2_fsame <= f_same;\n";
+    s += "  s2_way <= s1_way; s2_hold <= s1_hold; s2_plain <= s1_plain; s2_clr <= s1_clr;\n";
+    s += "  if (reset) begin s2_v <= 1'b0; s3_v <= 1'b0; s4_v <= 1'b0; s5_v <= 1'b0; end\nend\n";
+    s
+}
+
+/// S2: per way the newest source, then the decision and the way written.
+fn decide() -> String {
+    let mut s = String::new();
+    // Forwarding state of S3..S5 (the decisions of the three operations before).
+    for k in 3..=5 {
+        let _ = writeln!(
+            s,
+            "reg s{k}_wm, s{k}_wa, s{k}_ins;\nreg [1:0] s{k}_wway;\nreg [{}:0] s{k}_na;\nreg [96:0] s{k}_nm;",
+            AUX_BITS - 1
+        );
+    }
+    // For each way: valid, hit, live, same; and the record fields a release or give reads
+    // (side, ISN, ts from the main source; the aux row from the aux source).
+    s += "reg [3:0] e_v, e_hit, e_live, e_same, e_free, e_gone;\nreg [96:0] e_nm [0:3];\n";
+    let _ = writeln!(s, "reg [{}:0] e_a [0:3];", AUX_BITS - 1);
+    s += "always @(*) begin : sources\n  integer w;\n";
+    s += "  for (w = 0; w < 4; w = w + 1) begin\n";
+    // Lowest priority first: the row read, then S5, S4, S3 (newest) override.
+    let _ = writeln!(
+        s,
+        "    e_v[w] = s2_cv[w]; e_hit[w] = s2_chit[w]; e_live[w] = s2_clive[w]; e_same[w] = s2_csame[w];\n    e_nm[w] = {{{side}, {isn}, {ts}}};\n    e_a[w] = s2_ra[w];",
+        side = m_side("s2_rm[w]"),
+        isn = m_isn("s2_rm[w]"),
+        ts = m_ts("s2_rm[w]")
+    );
+    for k in [5, 4, 3] {
+        let f = k - 2;
+        let _ = writeln!(
+            s,
+            "    if (s2_fb[{f}] & s{k}_wm & (s{k}_wway == w[1:0])) begin e_v[w] = s{k}_ins; e_hit[w] = s2_fhit[{f}]; e_live[w] = s2_flive[{f}]; e_same[w] = s2_fsame[{f}]; e_nm[w] = s{k}_nm; end\n    if (s2_fb[{f}] & s{k}_wa & (s{k}_wway == w[1:0])) e_a[w] = s{k}_na;"
+        );
+    }
+    s += "    e_free[w] = ~e_v[w];\n    e_gone[w] = e_v[w] & ~e_live[w];\n  end\nend\n";
+    // The decision.
+    s +=
+        "reg [3:0] lhit;\nreg any_hit, absorb, rel, want, has_free, has_gone, ins, give, wm, wa;\n";
+    s += "reg [1:0] hway, iway, way;\nreg [2:0] res, why;\nreg [15:0] rt_inc;\n";
+    s += "always @(*) begin : decision\n  integer w;\n";
+    s += "  lhit = e_v & e_hit & e_live;\n  any_hit = |lhit;\n  hway = 2'd0; iway = 2'd0;\n";
+    s += "  for (w = 3; w >= 0; w = w - 1) if (lhit[w]) hway = w[1:0];\n";
+    s += "  has_free = |e_free;\n  has_gone = |e_gone;\n";
+    s += "  for (w = 3; w >= 0; w = w - 1) if (has_free ? e_free[w] : e_gone[w]) iway = w[1:0];\n";
+    s += "  absorb = any_hit & s2_plain & e_same[hway];\n  rel = any_hit & ~absorb;\n";
+    s += "  want = ~any_hit & s2_hold;\n";
+    s += "  ins = 1'b0; give = 1'b0; wm = 1'b0; wa = 1'b0; way = hway; why = 3'd0;\n";
+    let k = |n: u8| format!("3'd{n}");
+    let _ = writeln!(s, "  res = {};", k(kind::MISS));
+    s += "  if (s2_clr) begin end\n";
+    s += "  else if (s2_kind == 2'd0) begin\n";
+    let _ = writeln!(
+        s,
+        "    if (absorb) begin res = {}; wa = 1'b1; end",
+        k(kind::ABSORBED)
+    );
+    let _ = writeln!(
+        s,
+        "    else if (rel) begin res = {}; give = 1'b1; why = 3'd{}; wm = 1'b1; end",
+        k(kind::RELEASE),
+        vantage_proto::conn::Why::Released as u8
+    );
+    let _ = writeln!(
+        s,
+        "    else if (want & (has_free | has_gone)) begin res = {}; ins = 1'b1; wm = 1'b1; wa = 1'b1; way = iway; give = ~has_free; why = 3'd{}; end",
+        k(kind::HELD),
+        vantage_proto::conn::Why::Expired as u8
+    );
+    let _ = writeln!(s, "    else if (want) res = {};", k(kind::FULL));
+    s += "  end else begin\n    way = s2_way;\n";
+    let _ = writeln!(
+        s,
+        "    give = (s2_kind == 2'd2) ? e_v[s2_way] : e_gone[s2_way];\n    wm = give;\n    why = (s2_kind == 2'd2 & e_live[s2_way]) ? 3'd{} : 3'd{};",
+        vantage_proto::conn::Why::Flushed as u8,
+        vantage_proto::conn::Why::Expired as u8
+    );
+    s += "  end\n";
+    s += "  rt_inc = (e_a[hway][79:64] == 16'hffff) ? 16'hffff : e_a[hway][79:64] + 16'd1;\nend\n";
+    s
+}
+
+/// S3: the write, the outputs; S4 and S5 keep S3's forwarding state.
+fn write_and_out() -> String {
+    let bb = SYN_BUCKET_BITS;
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "reg [{}:0] s3_m;\nreg [2:0] s3_res, s3_why;\nreg s3_give;\nreg [96:0] s3_gnm;\nreg [{}:0] s3_ga;\nreg [31:0] n_held;",
+        MAIN_BITS - 1,
+        AUX_BITS - 1
+    );
+    s += "always @(posedge clock) begin\n";
+    s += "  s3_wm <= s2_v & wm; s3_wa <= s2_v & wa; s3_ins <= ins; s3_wway <= way;\n";
+    s += "  s3_m <= {ins, s2_key, s2_side, s2_seq, s2_ts};\n  s3_nm <= {s2_side, s2_seq, s2_ts};\n";
+    s += "  s3_na <= ins ? {16'd0, s2_ts} : {rt_inc, s2_ts};\n";
+    s += "  s3_res <= res; s3_give <= s2_v & give; s3_why <= why; s3_gnm <= e_nm[way]; s3_ga <= e_a[way];\n";
+    s += "  s4_wm <= s3_wm; s4_wa <= s3_wa; s4_ins <= s3_ins; s4_wway <= s3_wway; s4_na <= s3_na; s4_nm <= s3_nm;\n";
+    s += "  s5_wm <= s4_wm; s5_wa <= s4_wa; s5_ins <= s4_ins; s5_wway <= s4_wway; s5_na <= s4_na; s5_nm <= s4_nm;\n";
+    s += "  n_held <= n_held + {31'd0, s3_wm & s3_ins} - {31'd0, s3_give};\n";
+    s += "  if (reset) begin s3_wm <= 1'b0; s3_wa <= 1'b0; s3_give <= 1'b0; n_held <= 32'd0; end\nend\n";
+    // The write lands at the end of S3.
+    s += "always @(posedge clock) begin\n";
+    for w in 0..SYN_WAYS {
+        let _ = writeln!(
+            s,
+            "  if (clearing) m{w}[clr_b] <= {MAIN_BITS}'d0;\n  else if (s3_wm & (s3_wway == 2'd{w})) m{w}[s3_b] <= s3_m;\n  if (~clearing & s3_wa & (s3_wway == 2'd{w})) a{w}[s3_b] <= s3_na;"
+        );
+    }
+    s += "end\n";
+    s += "always @(*) begin\n";
+    s += "  r_valid = s3_v & (s3_kind == 2'd0);\n  r_kind = s3_res;\n  r_loc = {s3_b, s3_wway};\n";
+    s += "  g_valid = s3_give;\n  g_why = s3_why;\n  g_loc = {s3_b, s3_wway};\n";
+    let _ = writeln!(
+        s,
+        "  g_side = s3_gnm[96];\n  g_isn = s3_gnm[64 +: 32];\n  g_ts = s3_gnm[0 +: 64];\n  g_retrans = {};\n  g_last = {};",
+        a_retrans("s3_ga"),
+        a_last("s3_ga")
+    );
+    s += "  held = n_held;\n  ready = ~clearing;\n";
+    s += "  flushing = fl_on | (s1_v & (s1_kind == 2'd2)) | (s2_v & (s2_kind == 2'd2)) | (s3_v & (s3_kind == 2'd2));\nend\n";
+    let _ = bb;
+    s
+}
+
+/// Name of the SYN table when emitted alone (`standalone_verilog`).
+pub const SYNTABLE_MODULE: &str = "vantage_conn_syntable";
+
+/// `SynTable` as a Verilog module named `SYNTABLE_MODULE`, for its test at any timestamps
+/// against `model::conn::table`.
+pub fn standalone_verilog() -> String {
+    let mut uut = SynTable::default();
+    uut.connect_all();
+    generate_verilog(&uut)
+        .replace("module top(", &format!("module {SYNTABLE_MODULE}("))
+        .replace(
+            "endmodule // top\n",
+            &format!("endmodule // {SYNTABLE_MODULE}\n"),
+        )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layout_widths_add_up() {
+        assert_eq!(KEY_BITS, 289);
+        assert_eq!(MAIN_BITS, 387);
+    }
+
+    #[test]
+    fn the_module_names_every_port() {
+        let v = standalone_verilog();
+        for port in ["p_hash", "r_kind", "g_retrans", "held", "flushing"] {
+            assert!(v.contains(port), "{port}");
+        }
+    }
+}
