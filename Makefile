@@ -65,11 +65,11 @@ synth-report: verilog
 	VERILOG=$(VERILOG) bash scripts/synth-report.sh
 
 synth-hist: verilog
-	TOP=vantage_stats_hist VERILOG=$(HIST_VERILOG) STAGES=top OUT_DIR=$(BUILD)/synth-hist \
+	TOP=vantage_stats_hist VERILOG=$(HIST_VERILOG) STAGES=top FULL=1 OUT_DIR=$(BUILD)/synth-hist \
 	  JSON_OUT=$(BUILD)/synth-hist.json bash scripts/synth-report.sh
 
 synth-syntable: verilog
-	TOP=vantage_conn_syntable VERILOG=$(SYN_VERILOG) STAGES=top OUT_DIR=$(BUILD)/synth-syntable \
+	TOP=vantage_conn_syntable VERILOG=$(SYN_VERILOG) STAGES=top FULL=1 OUT_DIR=$(BUILD)/synth-syntable \
 	  JSON_OUT=$(BUILD)/synth-syntable.json bash scripts/synth-report.sh
 
 bitstream: verilog
