@@ -331,39 +331,36 @@ fn flood_fills_the_table() {
         a[12..].copy_from_slice(&(0x0A00_0000 | (i >> 8)).to_be_bytes());
         ((a, 1024 + (i & 0xFF) as u16), (host(9, 9), 443))
     };
-    let mut steps = Vec::new();
-    for i in 0..n {
-        let (src, dst) = conn(i);
-        steps.push(Step {
+    // Connection i's SYN (from its client) or answer (from the server), at time `ts`.
+    let step = |i: u32, answer: bool, ts: u64| {
+        let (client, server) = conn(i);
+        let (src, dst) = if answer {
+            (server, client)
+        } else {
+            (client, server)
+        };
+        Step {
             idle: 0,
             probe: SynProbe {
                 hash: mix(u64::from(i)),
                 v6: false,
                 src,
                 dst,
-                seq: i,
-                ts: 1_000 + u64::from(i),
-                holdable: true,
-                plain: true,
+                seq: if answer { 7 } else { i },
+                ts,
+                holdable: !answer,
+                plain: !answer,
             },
-        });
-    }
-    for i in (0..n).step_by(2) {
-        let (src, dst) = conn(i);
-        steps.push(Step {
-            idle: 0,
-            probe: SynProbe {
-                hash: mix(u64::from(i)),
-                v6: false,
-                src: dst,
-                dst: src,
-                seq: 7,
-                ts: 1_000 + u64::from(n + i),
-                holdable: false,
-                plain: false,
-            },
-        });
-    }
+        }
+    };
+    let mut steps: Vec<Step> = (0..n)
+        .map(|i| step(i, false, 1_000 + u64::from(i)))
+        .collect();
+    steps.extend(
+        (0..n)
+            .step_by(2)
+            .map(|i| step(i, true, 1_000 + u64::from(n + i))),
+    );
     let kinds = check(&steps, timeout);
     let count = |k: u8| kinds.iter().filter(|&&x| x == k).count();
     // Every SYN is held or refused; every answer releases a held SYN or misses a refused one.

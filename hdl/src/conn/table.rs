@@ -242,6 +242,15 @@ fn issue() -> String {
     s
 }
 
+/// What S1 asks of one record (a way read, or the insert of an operation in flight) about the
+/// operation in S1: `{set}_hit[i]` same key, `{set}_live[i]` its SYN time above the expiry
+/// threshold, `{set}_same[i]` same originator side and ISN.
+fn compares(set: &str, i: usize, key: &str, ts: &str, side: &str, isn: &str) -> String {
+    format!(
+        "  {set}_hit[{i}] = {key} == s1_key;\n  {set}_live[{i}] = s1_neg | ({ts} > s1_thr);\n  {set}_same[{i}] = ({side} == s1_side) & ({isn} == s1_seq);\n"
+    )
+}
+
 /// S1: compares against the rows read and against the probes in S2..S4 (which become the
 /// forwarding sources S3..S5 when this operation decides).
 fn precompare() -> String {
@@ -250,22 +259,14 @@ fn precompare() -> String {
     s += "always @(*) begin\n";
     for w in 0..SYN_WAYS {
         let rm = format!("rm{w}");
-        let _ = writeln!(
-            s,
-            "  c_v[{w}] = {v};\n  c_hit[{w}] = {key} == s1_key;\n  c_live[{w}] = s1_neg | ({ts} > s1_thr);\n  c_same[{w}] = ({side} == s1_side) & ({isn} == s1_seq);",
-            v = m_valid(&rm),
-            key = m_key(&rm),
-            ts = m_ts(&rm),
-            side = m_side(&rm),
-            isn = m_isn(&rm)
-        );
+        let _ = writeln!(s, "  c_v[{w}] = {};", m_valid(&rm));
+        s += &compares("c", w, &m_key(&rm), &m_ts(&rm), &m_side(&rm), &m_isn(&rm));
     }
     for k in 1..=3 {
         let o = k + 1;
-        let _ = writeln!(
-            s,
-            "  f_b[{k}] = s{o}_v & (s{o}_b == s1_b);\n  f_hit[{k}] = s{o}_key == s1_key;\n  f_live[{k}] = s1_neg | (s{o}_ts > s1_thr);\n  f_same[{k}] = (s{o}_side == s1_side) & (s{o}_seq == s1_seq);"
-        );
+        let _ = writeln!(s, "  f_b[{k}] = s{o}_v & (s{o}_b == s1_b);");
+        let src = |f: &str| format!("s{o}_{f}");
+        s += &compares("f", k, &src("key"), &src("ts"), &src("side"), &src("seq"));
     }
     s += "end\n";
     let _ = writeln!(
