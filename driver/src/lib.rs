@@ -14,12 +14,14 @@
 //! Every address comes from `vantage_proto::regs`; block bases are the ones found by walking the
 //! chain, so a bitstream that moves a block still works.
 
+mod conn;
 mod device;
 mod membar;
 mod stats;
 mod sysfs;
 mod vfio;
 
+pub use conn::{ConnState, SYN_FLUSH_POLLS};
 pub use device::{
     known_block_names, time_at, Device, DeviceInfo, Features, FoundBlock, MAX_BLOCKS,
 };
@@ -101,6 +103,12 @@ pub enum DriverError {
     StatsNotReady { reads: usize },
     #[error("the connection table's flush did not finish within {reads} reads of CONN_STATUS")]
     FlushTimeout { reads: usize },
+    #[error("the SYN table's flush did not finish within {reads} reads of conn.STATUS")]
+    SynFlushTimeout { reads: usize },
+    #[error(
+        "the SYN table's clearing after reset did not finish within {reads} reads of conn.STATUS"
+    )]
+    SynTableNotReady { reads: usize },
     #[error("an epoch of 0 ns: give the epoch length in ns (at least a millisecond is sensible)")]
     ZeroEpoch,
     #[error(

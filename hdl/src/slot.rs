@@ -48,6 +48,14 @@ pub struct Slot {
     pub fits: Bit,
     /// As `fits`, for the 36-byte header with the STATS tag (last beat within 28 lanes).
     pub fits_stats: Bit,
+    /// A MAC error (tuser) on the frame's last beat, when that beat is inside the window.
+    pub user_end: Bit,
+    /// As `fits`, for the 48-byte header with both STATS and SYN tags (last beat within 16 lanes).
+    pub fits_both: Bit,
+    /// Set by the conn stage on the beats of a SYN it gives back, with the SYN TLV's value
+    /// (`proto::conn::SynInfo` bytes, byte 0 in the high bits).
+    pub syn: Bit,
+    pub syn_info: Bits<80>,
     /// Set by the stats stage on a first beat: the frame carries the STATS tag with these masks.
     pub stats_news: Bit,
     pub crossed: Bits<32>,

@@ -3,12 +3,14 @@
 //!
 //! ```text
 //!                     cmac_clk (322 MHz)
-//!  s_axis_cmac_rx_* ─► Ingress ─► Parse ─► Stats ─► Tag ─► m_axis_adap_rx_322mhz_*  (no tready either side)
+//!  s_axis_cmac_rx_* ─► Ingress ─► Parse ─► Stats ─► Conn ─► Tag ─► m_axis_adap_rx_322mhz_*  (no tready either side)
+//!                                   └──(first beats)──┘ the conn stage's SYN table looks up beside stats
 //!  s_axis_adap_tx_322mhz_* ─────────────────────► m_axis_cmac_tx_*            (TX passes through)
 //!                     axil_aclk
 //!  s_axil_* ─► AxilBridge ══(toggle handshake)══► RegFile ─► configuration, counter snapshots
 //! ```
 
+use crate::conn::Conn;
 use crate::csr::regfile::{counter_index, COUNTER_BITS};
 use crate::csr::{AxilBridge, RegFile};
 use crate::ingress::Ingress;
@@ -19,8 +21,12 @@ use rust_hdl::prelude::*;
 use vantage_proto::regs::feature;
 
 /// Features of this bitstream (`id.FEATURES`).
-pub const FEATURES: u32 =
-    feature::PARSE | feature::TIMESTAMP | feature::TAG | feature::STATS | feature::HISTORY;
+pub const FEATURES: u32 = feature::PARSE
+    | feature::TIMESTAMP
+    | feature::TAG
+    | feature::STATS
+    | feature::HISTORY
+    | feature::CONN;
 
 #[derive(LogicBlock)]
 pub struct Top {
@@ -84,6 +90,7 @@ pub struct Top {
     ingress: Ingress,
     parse: Parse,
     stats: Stats,
+    conn: Conn,
     tag: Tag,
     /// Port number of the one CMAC port (the stats rules' ingress_port).
     port_id: Constant<Bits<8>>,
@@ -94,6 +101,7 @@ pub struct Top {
     at_parse: Constant<Bits<16>>,
     at_tag: Constant<Bits<16>>,
     at_stats: Constant<Bits<16>>,
+    at_conn: Constant<Bits<16>>,
 }
 
 impl Top {
@@ -122,6 +130,12 @@ impl Top {
             assert_eq!(
                 counter_index("stats", c.name),
                 counter_index("stats", "frames").map(|f| f + i)
+            );
+        }
+        for (i, c) in vantage_proto::regs::conn::COUNTERS.iter().enumerate() {
+            assert_eq!(
+                counter_index("conn", c.name),
+                counter_index("conn", "frames").map(|f| f + i)
             );
         }
         Self {
@@ -175,6 +189,7 @@ impl Top {
             ingress: Default::default(),
             parse: Default::default(),
             stats: Default::default(),
+            conn: Default::default(),
             tag: Default::default(),
             port_id: Constant::new(0u64.to_bits()),
             counters: Default::default(),
@@ -183,6 +198,7 @@ impl Top {
             at_parse: at("parse", "frames"),
             at_tag: at("tag", "frames"),
             at_stats: at("stats", "frames"),
+            at_conn: at("conn", "frames"),
         }
     }
 }
@@ -274,8 +290,21 @@ impl Logic for Top {
         self.regfile.peek_done.next = self.stats.peek_done.val();
         self.stats.conn_flush.next = self.regfile.conn_flush.val();
         self.regfile.conn_status.next = self.stats.conn_status.val();
-        self.tag.slot.next = self.stats.slot_out.val();
-        self.tag.flags.next = self.stats.flags_out.val();
+        self.conn.clock.next = self.cmac_clk.val();
+        self.conn.reset.next = self.dp_reset_sync.sig_out.val();
+        self.conn.hold.next = self.regfile.syn_hold.val() & self.regfile.tag_enable.val();
+        self.conn.timeout.next = self.regfile.syn_timeout.val();
+        self.conn.now.next = self.ingress.ts_now.val().get_bits::<64>(32);
+        self.conn.flush.next = self.regfile.syn_flush.val();
+        self.conn.probe.next = self.parse.slot_out.val();
+        self.conn.probe_flags.next = self.parse.flags.val();
+        self.conn.slot_in.next = self.stats.slot_out.val();
+        self.conn.flags_in.next = self.stats.flags_out.val();
+        self.conn.tag_idle.next = self.tag.idle.val();
+        self.regfile.syn_status.next = self.conn.status.val();
+        self.regfile.syn_held.next = self.conn.held.val();
+        self.tag.slot.next = self.conn.slot_out.val();
+        self.tag.flags.next = self.conn.flags_out.val();
         // Report frames go out only where the tag stage sends nothing (the stats stage checks).
         self.m_axis_adap_rx_322mhz_tvalid.next = self.tag.tvalid.val() | self.stats.r_valid.val();
         self.m_axis_adap_rx_322mhz_tdata.next = self.tag.tdata.val();
@@ -297,7 +326,8 @@ impl Logic for Top {
                 << self.at_parse.val())
             | (bit_cast::<COUNTER_BITS, 320>(self.tag.counter_words.val()) << self.at_tag.val())
             | (bit_cast::<COUNTER_BITS, 1216>(self.stats.counter_words.val())
-                << self.at_stats.val());
+                << self.at_stats.val())
+            | (bit_cast::<COUNTER_BITS, 704>(self.conn.counter_words.val()) << self.at_conn.val());
         self.regfile.counters.next = self.counters.val();
         self.regfile.ts_frac.next = self.ingress.ts_now.val().get_bits::<32>(0);
     }

@@ -696,14 +696,22 @@ pub const BLOCKS: &[Block] = &[
         counters: stats::COUNTERS,
         arrays: stats::ARRAYS,
     },
+    Block {
+        name: "conn",
+        base: conn::BASE,
+        type_id: conn::TYPE,
+        version: conn::VERSION,
+        regs: conn::REGS,
+        counters: conn::COUNTERS,
+        arrays: &[],
+    },
 ];
 
-/// The conn stage (SYN offload, `crate::conn`). Not in `BLOCKS` until the RTL has the stage:
-/// the driver then finds no such block and the host runs the stage in software (the model).
+/// The conn stage (SYN offload, `crate::conn`).
 pub mod conn {
     use super::*;
     use crate::conn as cn;
-    pub const BASE: u16 = 0x2000;
+    pub const BASE: u16 = 0x3000;
     pub const TYPE: u32 = fourcc(b"V-CN");
     pub const VERSION: u32 = 1;
     /// Bit 0: hold SYNs (only while tagging is on too: a SYN given back must carry its tag).
@@ -714,10 +722,12 @@ pub mod conn {
     pub const TIMEOUT_NS: u16 = 0x10;
     /// Write 1 to bit 0: give back every held SYN (regenerated, why = flushed or expired).
     pub const FLUSH: u16 = 0x18;
-    /// Read-only: bit 0 a flush is under way, bit 1 given-back SYNs wait for a gap in the output.
+    /// Read-only: bit 0 a flush is under way, bit 1 given-back SYNs wait for a gap in the output,
+    /// bit 2 the table has been cleared after reset (no SYN is held before).
     pub const STATUS: u16 = 0x1C;
     pub const STATUS_FLUSHING: u32 = 1 << 0;
     pub const STATUS_PENDING: u32 = 1 << 1;
+    pub const STATUS_READY: u32 = 1 << 2;
     /// Read-only: records held now.
     pub const HELD: u16 = 0x20;
     /// Read-only geometry: bucket index bits 7:0, ways 15:8, largest held frame in bytes 31:16.
@@ -765,7 +775,7 @@ pub mod conn {
             access: Access::Ro,
             reset: 0,
             doc:
-                "bit 0: flush under way; bit 1: regenerated SYNs wait for a gap (reset value: live)",
+                "bit 0: flush under way; bit 1: regenerated SYNs wait for a gap; bit 2: table cleared after reset (reset value: live)",
         },
         Reg {
             name: "HELD",

@@ -298,6 +298,76 @@ fn main() {
         1.0 / s
     );
     conn_offload();
+    syn_flood();
+}
+
+/// The conn stage's SYN table in RTL under a SYN flood: one SYN a cycle, back to back, from
+/// distinct random sources, twice as many as it has records; how many it takes per cycle, when
+/// buckets begin to refuse, how full it ends.
+fn syn_flood() {
+    use vantage_proto::conn::{lookup, SYN_RECORDS};
+    use vantage_sim::syntable::{SynControl, SynProbe, SynTableSim};
+    let mut table = SynTableSim::new(5_000_000_000);
+    let offered = 2 * SYN_RECORDS;
+    let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+    let (mut results, mut cycles, mut first_result, mut last_result) = (0usize, 0u64, None, 0u64);
+    let (mut held, mut first_full) = (0usize, None);
+    let t = Instant::now();
+    let mut take = |c: vantage_sim::syntable::SynCycle, cycle: u64| {
+        if let Some((kind, _)) = c.result {
+            first_result.get_or_insert(cycle);
+            last_result = cycle;
+            results += 1;
+            if kind == lookup::HELD {
+                held += 1;
+            } else if kind == lookup::FULL && first_full.is_none() {
+                first_full = Some(held);
+            }
+        }
+    };
+    for i in 0..offered as u64 + 8 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let mut src = [0u8; 16];
+        src[12..].copy_from_slice(&(x as u32).to_be_bytes());
+        let probe = SynProbe {
+            hash: (x >> 32) as u32,
+            src: (src, (x >> 16) as u16),
+            dst: ([0; 16], 80),
+            seq: x as u32,
+            ts: 1_000 + i,
+            holdable: true,
+            plain: true,
+            ..SynProbe::default()
+        };
+        let ctl = SynControl {
+            now: 1_000 + i,
+            flush: false,
+            room: true,
+        };
+        let c = table.step((i < offered as u64).then_some(&probe), ctl);
+        take(c, i);
+        cycles += 1;
+    }
+    let wall = t.elapsed().as_secs_f64();
+    assert_eq!(results, offered, "a result for every SYN");
+    let span = last_result + 1 - first_result.unwrap_or(0);
+    println!(
+        "
+SYN table (RTL, conn stage): a flood of {offered} SYNs, one a cycle, distinct random sources"
+    );
+    println!(
+        "  results per cycle {:.3} ({offered} results over {span} cycles, first to last); held {held} of {SYN_RECORDS} records ({:.1} %)",
+        offered as f64 / span as f64,
+        100.0 * held as f64 / SYN_RECORDS as f64
+    );
+    println!(
+        "  first bucket refusal at {} records held ({:.1} %); {:.0} sim cycles/s",
+        first_full.map_or("-".into(), |h| h.to_string()),
+        100.0 * first_full.unwrap_or(0) as f64 / SYN_RECORDS as f64,
+        cycles as f64 / wall
+    );
 }
 
 /// The conn stage (SYN offload, in the model until the RTL has it) on the two real captures the

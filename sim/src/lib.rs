@@ -306,24 +306,7 @@ impl Sim {
     /// Drive `input` (beats at their cycles, ascending, one per cycle at most), then run until
     /// every frame that went in has come out. Returns the output beats with their cycles.
     pub fn run(&mut self, input: &[TimedBeat]) -> Result<Vec<TimedBeat>, SimError> {
-        let mut prev: Option<u64> = None;
-        for tb in input {
-            if tb.cycle < self.cycle {
-                return Err(if prev == Some(tb.cycle) {
-                    SimError::SameCycle(tb.cycle)
-                } else {
-                    SimError::PastCycle {
-                        beat: tb.cycle,
-                        now: self.cycle,
-                    }
-                });
-            }
-            while self.cycle < tb.cycle {
-                self.dp_cycle(None);
-            }
-            self.dp_cycle(Some(&tb.beat));
-            prev = Some(tb.cycle);
-        }
+        self.drive(input)?;
         let expected = input.iter().filter(|b| b.beat.last).count();
         let out_frames = |out: &[TimedBeat]| data_frames(out);
         let mut quiet = 0;
@@ -346,6 +329,46 @@ impl Sim {
             });
         }
         Ok(out)
+    }
+
+    /// `run` for a device that may hold frames (the conn stage holding SYNs): drive `input`, then
+    /// run until the output has been quiet for `DRAIN_QUIET_CYCLES`, whatever came out.
+    pub fn run_holding(&mut self, input: &[TimedBeat]) -> Result<Vec<TimedBeat>, SimError> {
+        self.drive(input)?;
+        let mut quiet = 0;
+        while quiet < DRAIN_QUIET_CYCLES {
+            let before = self.out.len();
+            self.dp_cycle(None);
+            quiet = if self.out.len() == before {
+                quiet + 1
+            } else {
+                0
+            };
+        }
+        Ok(std::mem::take(&mut self.out))
+    }
+
+    /// Drive `input`'s beats at their cycles.
+    fn drive(&mut self, input: &[TimedBeat]) -> Result<(), SimError> {
+        let mut prev: Option<u64> = None;
+        for tb in input {
+            if tb.cycle < self.cycle {
+                return Err(if prev == Some(tb.cycle) {
+                    SimError::SameCycle(tb.cycle)
+                } else {
+                    SimError::PastCycle {
+                        beat: tb.cycle,
+                        now: self.cycle,
+                    }
+                });
+            }
+            while self.cycle < tb.cycle {
+                self.dp_cycle(None);
+            }
+            self.dp_cycle(Some(&tb.beat));
+            prev = Some(tb.cycle);
+        }
+        Ok(())
     }
 
     /// The output beats since the last `run` (report frames sent while idling).

@@ -13,7 +13,7 @@ use vantage_proto::regs::{self, Access, BLOCKS};
 use vantage_proto::stats::{HASH_KEY_WORDS, ROW_BITS, RULES, RULE_WORDS};
 
 /// Number of 64-bit counters across all blocks, in `BLOCKS` order.
-pub const NUM_COUNTERS: usize = 36;
+pub const NUM_COUNTERS: usize = 47;
 /// Width of the packed counter input.
 pub const COUNTER_BITS: usize = NUM_COUNTERS * 64;
 
@@ -84,6 +84,15 @@ pub struct RegFile {
     pub conn_flush: Signal<Out, Bit>,
     /// stats.CONN_STATUS as the connection table drives it.
     pub conn_status: Signal<In, Bits<2>>,
+    /// conn.CONTROL bit 0 (the conn stage: SYN offload).
+    pub syn_hold: Signal<Out, Bit>,
+    /// conn.TIMEOUT_NS_HI:LO.
+    pub syn_timeout: Signal<Out, Bits<64>>,
+    /// One-cycle pulse on a write of 1 to conn.FLUSH bit 0.
+    pub syn_flush: Signal<Out, Bit>,
+    /// conn.STATUS and conn.HELD as the conn stage drives them.
+    pub syn_status: Signal<In, Bits<3>>,
+    pub syn_held: Signal<In, Bits<32>>,
     /// Values of the read-only registers that depend on the build (FEATURES, BUILD_ID).
     _build: Box<BTreeMap<u16, u32>>,
     /// rust-hdl simulation state: register values by address.
@@ -135,6 +144,11 @@ impl RegFile {
             peek_done: Default::default(),
             conn_flush: Default::default(),
             conn_status: Default::default(),
+            syn_hold: Default::default(),
+            syn_timeout: Default::default(),
+            syn_flush: Default::default(),
+            syn_status: Default::default(),
+            syn_held: Default::default(),
             _build: Box::new(build),
             _sim: Box::new(BTreeMap::new()),
             _snap: Box::new(vec![0; NUM_COUNTERS]),
@@ -184,6 +198,12 @@ impl RegFile {
                     }
                     Access::Ro if addr == regs::stats::BASE + regs::stats::CONN_STATUS => {
                         "{30'd0, conn_status}".to_string()
+                    }
+                    Access::Ro if addr == regs::conn::BASE + regs::conn::STATUS => {
+                        "{29'd0, syn_status}".to_string()
+                    }
+                    Access::Ro if addr == regs::conn::BASE + regs::conn::HELD => {
+                        "syn_held".to_string()
                     }
                     Access::Ro => format!(
                         "32'h{:08x}",
@@ -266,7 +286,10 @@ fn output_assignments() -> String {
         pl = st(regs::stats::PEEK_LOC),
         rules = rule_words.join(", "),
         rest = format!(
-        "always @(*) begin\n  tag_enable = {en}[0];\n  ethertype = {et}[15:0];\n  hash_key = {{{key}}};\n  ts_inc = {{{incns}[7:0], {incfrac}}};\n  ts_set = {{{sethi}, {setlo}}};\nend\n",
+        "always @(*) begin\n  tag_enable = {en}[0];\n  ethertype = {et}[15:0];\n  hash_key = {{{key}}};\n  ts_inc = {{{incns}[7:0], {incfrac}}};\n  ts_set = {{{sethi}, {setlo}}};\n  syn_hold = {ch}[0];\n  syn_timeout = {{{toh}, {tol}}};\nend\n",
+        ch = reg_name(regs::conn::BASE + regs::conn::CONTROL),
+        tol = reg_name(regs::conn::BASE + regs::conn::TIMEOUT_NS),
+        toh = reg_name(regs::conn::BASE + regs::conn::TIMEOUT_NS + 4),
         en = reg_name(tag::BASE + tag::CONTROL),
         et = reg_name(tag::BASE + tag::ETHERTYPE),
         incns = reg_name(ts::BASE + ts::INC_NS),
@@ -282,6 +305,7 @@ impl Logic for RegFile {
             self.ts_load.next = false;
             self.peek_go.next = false;
             self.conn_flush.next = false;
+            self.syn_flush.next = false;
             if self._snap_pending {
                 let all = self.counters.val();
                 for i in 0..NUM_COUNTERS {
@@ -306,6 +330,8 @@ impl Logic for RegFile {
                         self.peek_go.next = data & 1 == 1;
                     } else if addr == regs::stats::BASE + regs::stats::CONN_CTL {
                         self.conn_flush.next = data & 1 == 1;
+                    } else if addr == regs::conn::BASE + regs::conn::FLUSH {
+                        self.syn_flush.next = data & 1 == 1;
                     }
                 } else {
                     self.rdata.next = (self.sim_read(addr) as u64).to_bits();
@@ -354,6 +380,10 @@ impl Logic for RegFile {
             }
         }
         self.rules.next = rules;
+        let cn = |off: u16| get(regs::conn::BASE + off);
+        self.syn_hold.next = cn(regs::conn::CONTROL) & 1 == 1;
+        self.syn_timeout.next =
+            (cn(regs::conn::TIMEOUT_NS + 4) << 32 | cn(regs::conn::TIMEOUT_NS)).to_bits();
     }
 
     fn connect(&mut self) {
@@ -374,6 +404,9 @@ impl Logic for RegFile {
         self.peek_loc.connect();
         self.peek_go.connect();
         self.conn_flush.connect();
+        self.syn_hold.connect();
+        self.syn_timeout.connect();
+        self.syn_flush.connect();
     }
 
     fn hdl(&self) -> Verilog {
@@ -385,7 +418,7 @@ impl Logic for RegFile {
             "reg [63:0] snap [0:{}];\nreg [31:0] snap_ts_frac;\nreg snap_now;\ninteger i;\n",
             NUM_COUNTERS - 1
         );
-        v += "always @(posedge clock) begin\n  ts_load <= 1'b0;\n  peek_go <= 1'b0;\n  conn_flush <= 1'b0;\n  snap_now <= 1'b0;\n";
+        v += "always @(posedge clock) begin\n  ts_load <= 1'b0;\n  peek_go <= 1'b0;\n  conn_flush <= 1'b0;\n  syn_flush <= 1'b0;\n  snap_now <= 1'b0;\n";
         v += "  if (snap_now) begin\n    for (i = 0; i < ";
         v += &format!("{NUM_COUNTERS}; i = i + 1) snap[i] <= counters[64*i +: 64];\n    snap_ts_frac <= ts_frac;\n  end\n");
         v += "  if (reset) begin\n";
@@ -411,6 +444,10 @@ impl Logic for RegFile {
         v += &format!(
             "      {}: conn_flush <= wdata[0];\n",
             hex16(regs::stats::BASE + regs::stats::CONN_CTL)
+        );
+        v += &format!(
+            "      {}: syn_flush <= wdata[0];\n",
+            hex16(regs::conn::BASE + regs::conn::FLUSH)
         );
         v += "      default: ;\n    endcase\n  end else if (req) begin\n    case (addr)\n";
         for (addr, value) in self.read_map() {
@@ -454,6 +491,12 @@ impl RegFile {
         }
         if addr == regs::stats::BASE + regs::stats::CONN_STATUS {
             return self.conn_status.val().to_u64() as u32;
+        }
+        if addr == regs::conn::BASE + regs::conn::STATUS {
+            return self.syn_status.val().to_u64() as u32;
+        }
+        if addr == regs::conn::BASE + regs::conn::HELD {
+            return self.syn_held.val().to_u64() as u32;
         }
         for (i, b) in BLOCKS.iter().enumerate() {
             for a in b.arrays.iter().filter(|a| a.access == Access::Ro) {

@@ -237,6 +237,11 @@ impl Logic for Ingress {
                 & ((self.la_keep.val() >> self.room_stats.val()) == 0));
         // Shorter than MIN_FRAME_BYTES: only a frame that ends in its first beat, with no kept lane
         // from MIN_FRAME_BYTES - 1 up (the length itself is a deeper computation).
+        self.out.d.next.user_end = (self.h_last.q.val() & self.h_user.q.val())
+            | (self.la_in.val() & self.la_last.val() & self.x_user.q.val());
+        self.out.d.next.fits_both = false;
+        self.out.d.next.syn = false;
+        self.out.d.next.syn_info = 0.into();
         self.out.d.next.f_runt =
             self.h_last.q.val() & ((self.h_keep.q.val() >> self.runt_lane.val()) == 0);
         self.out.d.next.f_hole = self.hole0.val() | self.hole1.val();

@@ -22,10 +22,11 @@
 use crate::slot::Slot;
 use crate::widgets::{ByteReverse, LutRam, Popcount64};
 use rust_hdl::prelude::*;
+use vantage_proto::conn::SYN_TLV_LEN;
 use vantage_proto::datapath::{MIN_TAGGABLE_BYTES, TAG_BACKLOG_LIMIT, TAG_FIFO_DEPTH};
 use vantage_proto::header::{
-    self, FLOW_LEN, FRAME_HEADER_BYTES, STATS_HEADER_BYTES, STATS_LEN, TIMESTAMP_LEN, TLV_FLOW,
-    TLV_STATS, TLV_TIMESTAMP,
+    self, FLOW_LEN, FRAME_HEADER_BYTES, STATS_HEADER_BYTES, STATS_LEN, STATS_SYN_HEADER_BYTES,
+    SYN_HEADER_BYTES, TIMESTAMP_LEN, TLV_FLOW, TLV_STATS, TLV_SYN, TLV_TIMESTAMP,
 };
 
 /// FIFO address width.
@@ -44,11 +45,17 @@ const _: () = assert!(
     HEADER_BITS == 192,
     "the lane arithmetic below is written for a 24-byte header"
 );
-/// Header bits with the STATS tag.
+/// Header bits with the STATS tag or the SYN tag (the same length).
 const LONG_HEADER_BITS: usize = STATS_HEADER_BYTES * 8;
 const _: () = assert!(
-    LONG_HEADER_BITS == 288,
+    LONG_HEADER_BITS == 288 && SYN_HEADER_BYTES == STATS_HEADER_BYTES,
     "the lane arithmetic below is written for a 36-byte header"
+);
+/// Header bits with both the STATS and the SYN tag.
+const BOTH_HEADER_BITS: usize = STATS_SYN_HEADER_BYTES * 8;
+const _: () = assert!(
+    BOTH_HEADER_BITS == 384 && SYN_TLV_LEN == 10,
+    "the lane arithmetic below is written for a 48-byte header"
 );
 
 /// The order of `Tag::counter_words`: the names of `proto::regs::tag::COUNTERS`.
@@ -71,6 +78,11 @@ pub struct TagEntry {
     pub news: Bit,
     pub crossed: Bits<32>,
     pub uncounted: Bits<32>,
+    /// A SYN the conn stage gives back: the SYN tag with this value.
+    pub syn: Bit,
+    pub info: Bits<80>,
+    /// As `fits`, for the 48-byte header (STATS and SYN).
+    pub fits_both: Bit,
     pub ts: Bits<64>,
     pub hash: Bits<32>,
     pub flags: Bits<16>,
@@ -117,11 +129,16 @@ pub struct Tag {
     fixed1_long: Constant<Bits<32>>,
     /// STATS type and length (header bytes 24..26).
     fixed3: Constant<Bits<16>>,
+    /// SYN type and length (header bytes 24..26 after FLOW, 34..36 after STATS).
+    fixed_syn: Constant<Bits<16>>,
+    /// As `fixed1` for the 48-byte header (words = 12).
+    fixed1_both: Constant<Bits<32>>,
     backlog_limit: Constant<Bits<6>>,
     min_taggable: Constant<Bits<8>>,
     mem: LutRam<TagEntry, FIFO_ADDR_BITS>,
     hdr_lanes: ByteReverse<HEADER_BITS>,
     long_lanes: ByteReverse<LONG_HEADER_BITS>,
+    both_lanes: ByteReverse<BOTH_HEADER_BITS>,
     popcount: Popcount64,
     wptr: DFF<Bits<FIFO_ADDR_BITS>>,
     rptr: DFF<Bits<FIFO_ADDR_BITS>>,
@@ -129,10 +146,12 @@ pub struct Tag {
     tagging: DFF<Bit>,
     /// The frame being sent has the 36-byte header.
     long: DFF<Bit>,
+    /// The frame being sent has the 48-byte header.
+    both: DFF<Bit>,
     extra_pending: DFF<Bit>,
     extra_user: DFF<Bit>,
-    carry_data: DFF<Bits<288>>,
-    carry_keep: DFF<Bits<36>>,
+    carry_data: DFF<Bits<384>>,
+    carry_keep: DFF<Bits<48>>,
     o_valid: DFF<Bit>,
     o_data: DFF<Bits<512>>,
     o_keep: DFF<Bits<64>>,
@@ -151,6 +170,9 @@ pub struct Tag {
     push: Signal<Local, Bit>,
     tag_now: Signal<Local, Bit>,
     long_now: Signal<Local, Bit>,
+    both_now: Signal<Local, Bit>,
+    /// The 36-byte header's first 24 bytes, network order.
+    long_top: Signal<Local, Bits<288>>,
     entry: Signal<Local, TagEntry>,
 }
 
@@ -170,6 +192,13 @@ impl Default for Tag {
             TIMESTAMP_LEN as u8,
         ]);
         let fixed3 = u16::from_be_bytes([TLV_STATS, STATS_LEN as u8]);
+        let fixed_syn = u16::from_be_bytes([TLV_SYN, SYN_TLV_LEN as u8]);
+        let fixed1_both = u32::from_be_bytes([
+            header::VERSION,
+            (STATS_SYN_HEADER_BYTES / 4) as u8,
+            TLV_TIMESTAMP,
+            TIMESTAMP_LEN as u8,
+        ]);
         Self {
             clock: Default::default(),
             reset: Default::default(),
@@ -193,17 +222,21 @@ impl Default for Tag {
             fixed2: Constant::new((fixed2 as u64).to_bits()),
             fixed1_long: Constant::new((fixed1_long as u64).to_bits()),
             fixed3: Constant::new((fixed3 as u64).to_bits()),
+            fixed_syn: Constant::new((fixed_syn as u64).to_bits()),
+            fixed1_both: Constant::new((fixed1_both as u64).to_bits()),
             backlog_limit: Constant::new((TAG_BACKLOG_LIMIT as u64).to_bits()),
             min_taggable: Constant::new((MIN_TAGGABLE_BYTES as u64).to_bits()),
             mem: Default::default(),
             hdr_lanes: Default::default(),
             long_lanes: Default::default(),
+            both_lanes: Default::default(),
             popcount: Default::default(),
             wptr: Default::default(),
             rptr: Default::default(),
             count: Default::default(),
             tagging: Default::default(),
             long: Default::default(),
+            both: Default::default(),
             extra_pending: Default::default(),
             extra_user: Default::default(),
             carry_data: Default::default(),
@@ -225,6 +258,8 @@ impl Default for Tag {
             push: Default::default(),
             tag_now: Default::default(),
             long_now: Default::default(),
+            both_now: Default::default(),
+            long_top: Default::default(),
             entry: Default::default(),
         }
     }
@@ -241,6 +276,7 @@ impl Logic for Tag {
             count,
             tagging,
             long,
+            both,
             extra_pending,
             extra_user,
             carry_data,
@@ -269,6 +305,9 @@ impl Logic for Tag {
         self.entry.next.news = self.slot.val().stats_news;
         self.entry.next.crossed = self.slot.val().crossed;
         self.entry.next.uncounted = self.slot.val().uncounted;
+        self.entry.next.syn = self.slot.val().syn;
+        self.entry.next.info = self.slot.val().syn_info;
+        self.entry.next.fits_both = self.slot.val().fits_both;
         self.entry.next.ts = self.slot.val().ts;
         self.entry.next.hash = self.slot.val().hash;
         self.entry.next.flags = self.flags.val();
@@ -295,41 +334,65 @@ impl Logic for Tag {
             | (bit_cast::<192, 16>(self.head.val().flags) << 16)
             | (bit_cast::<192, 8>(self.head.val().l3_off) << 8)
             | bit_cast::<192, 8>(self.head.val().proto);
-        self.long_lanes.a.next = (bit_cast::<288, 16>(self.ethertype.val()) << 272)
+        // Bytes 0..24 of the 36-byte header, then bytes 24..36: STATS and PAD, or SYN.
+        self.long_top.next = (bit_cast::<288, 16>(self.ethertype.val()) << 272)
             | (bit_cast::<288, 32>(self.fixed1_long.val()) << 240)
             | (bit_cast::<288, 64>(self.head.val().ts) << 176)
             | (bit_cast::<288, 16>(self.fixed2.val()) << 160)
             | (bit_cast::<288, 32>(self.head.val().hash) << 128)
             | (bit_cast::<288, 16>(self.head.val().flags) << 112)
             | (bit_cast::<288, 8>(self.head.val().l3_off) << 104)
-            | (bit_cast::<288, 8>(self.head.val().proto) << 96)
+            | (bit_cast::<288, 8>(self.head.val().proto) << 96);
+        self.long_lanes.a.next = self.long_top.val()
             | (bit_cast::<288, 16>(self.fixed3.val()) << 80)
             | (bit_cast::<288, 32>(self.head.val().crossed) << 48)
             | (bit_cast::<288, 32>(self.head.val().uncounted) << 16);
+        if self.head.val().syn {
+            self.long_lanes.a.next = self.long_top.val()
+                | (bit_cast::<288, 16>(self.fixed_syn.val()) << 80)
+                | bit_cast::<288, 80>(self.head.val().info);
+        }
+        self.both_lanes.a.next = (bit_cast::<384, 16>(self.ethertype.val()) << 368)
+            | (bit_cast::<384, 32>(self.fixed1_both.val()) << 336)
+            | (bit_cast::<384, 64>(self.head.val().ts) << 272)
+            | (bit_cast::<384, 16>(self.fixed2.val()) << 256)
+            | (bit_cast::<384, 32>(self.head.val().hash) << 224)
+            | (bit_cast::<384, 16>(self.head.val().flags) << 208)
+            | (bit_cast::<384, 8>(self.head.val().l3_off) << 200)
+            | (bit_cast::<384, 8>(self.head.val().proto) << 192)
+            | (bit_cast::<384, 16>(self.fixed3.val()) << 176)
+            | (bit_cast::<384, 32>(self.head.val().crossed) << 144)
+            | (bit_cast::<384, 32>(self.head.val().uncounted) << 112)
+            | (bit_cast::<384, 16>(self.fixed_syn.val()) << 96)
+            | (bit_cast::<384, 80>(self.head.val().info) << 16);
         self.idle.next = (self.count.q.val() == 0) & !self.extra_pending.q.val();
         self.pop.next = false;
         self.tag_now.next = self.tagging.q.val();
         self.long_now.next = self.long.q.val();
+        self.both_now.next = self.both.q.val();
         self.o_valid.d.next = false;
         if self.extra_pending.q.val() {
             // The overflow beat of the previous frame: the carried lanes alone.
             self.o_valid.d.next = true;
-            self.o_data.d.next = bit_cast::<512, 288>(self.carry_data.q.val());
-            self.o_keep.d.next = bit_cast::<64, 36>(self.carry_keep.q.val());
+            self.o_data.d.next = bit_cast::<512, 384>(self.carry_data.q.val());
+            self.o_keep.d.next = bit_cast::<64, 48>(self.carry_keep.q.val());
             self.o_last.d.next = true;
             self.o_user.d.next = self.extra_user.q.val();
             self.extra_pending.d.next = false;
         } else if self.count.q.val() != 0 {
             self.pop.next = true;
             if self.head.val().sof {
-                self.long_now.next = self.head.val().news;
+                self.long_now.next = self.head.val().news ^ self.head.val().syn;
+                self.both_now.next = self.head.val().news & self.head.val().syn;
                 self.tag_now.next = self.enable.val()
                     & (self.head.val().len >= self.min_taggable.val())
                     & ((self.count.q.val() < self.backlog_limit.val())
-                        | (self.head.val().fits & !self.head.val().news)
-                        | (self.head.val().fits_stats & self.head.val().news));
+                        | (self.head.val().fits & !self.head.val().news & !self.head.val().syn)
+                        | (self.head.val().fits_stats & self.long_now.val())
+                        | (self.head.val().fits_both & self.both_now.val()));
                 self.tagging.d.next = self.tag_now.val();
                 self.long.d.next = self.long_now.val();
+                self.both.d.next = self.both_now.val();
                 if self.enable.val() {
                     if self.head.val().len < self.min_taggable.val() {
                         self.c_malformed.d.next = self.c_malformed.q.val() + 1;
@@ -345,7 +408,7 @@ impl Logic for Tag {
             self.o_keep.d.next = self.head.val().keep;
             self.o_last.d.next = self.head.val().last;
             self.o_user.d.next = self.head.val().user;
-            if self.tag_now.val() & !self.long_now.val() {
+            if self.tag_now.val() & !self.long_now.val() & !self.both_now.val() {
                 if self.head.val().sof {
                     self.o_data.d.next = bit_cast::<512, 96>(self.hd.val().get_bits::<96>(0))
                         | (bit_cast::<512, 192>(self.hdr_lanes.y.val()) << 96)
@@ -361,8 +424,8 @@ impl Logic for Tag {
                         bit_cast::<64, 24>(self.carry_keep.q.val().get_bits::<24>(0))
                             | (bit_cast::<64, 40>(self.hk.val().get_bits::<40>(0)) << 24);
                 }
-                self.carry_data.d.next = bit_cast::<288, 192>(self.hd.val().get_bits::<192>(320));
-                self.carry_keep.d.next = bit_cast::<36, 24>(self.hk.val().get_bits::<24>(40));
+                self.carry_data.d.next = bit_cast::<384, 192>(self.hd.val().get_bits::<192>(320));
+                self.carry_keep.d.next = bit_cast::<48, 24>(self.hk.val().get_bits::<24>(40));
                 self.o_user.d.next = false;
                 if self.head.val().last {
                     if self.hk.val().get_bits::<24>(40) != 0 {
@@ -383,16 +446,45 @@ impl Logic for Tag {
                         | (bit_cast::<64, 36>(0xF_FFFF_FFFF_u64.into()) << 12)
                         | (bit_cast::<64, 16>(self.hk.val().get_bits::<16>(12)) << 48);
                 } else {
-                    self.o_data.d.next = bit_cast::<512, 288>(self.carry_data.q.val())
-                        | (bit_cast::<512, 224>(self.hd.val().get_bits::<224>(0)) << 288);
-                    self.o_keep.d.next = bit_cast::<64, 36>(self.carry_keep.q.val())
-                        | (bit_cast::<64, 28>(self.hk.val().get_bits::<28>(0)) << 36);
+                    self.o_data.d.next =
+                        bit_cast::<512, 288>(self.carry_data.q.val().get_bits::<288>(0))
+                            | (bit_cast::<512, 224>(self.hd.val().get_bits::<224>(0)) << 288);
+                    self.o_keep.d.next =
+                        bit_cast::<64, 36>(self.carry_keep.q.val().get_bits::<36>(0))
+                            | (bit_cast::<64, 28>(self.hk.val().get_bits::<28>(0)) << 36);
                 }
-                self.carry_data.d.next = self.hd.val().get_bits::<288>(224);
-                self.carry_keep.d.next = self.hk.val().get_bits::<36>(28);
+                self.carry_data.d.next = bit_cast::<384, 288>(self.hd.val().get_bits::<288>(224));
+                self.carry_keep.d.next = bit_cast::<48, 36>(self.hk.val().get_bits::<36>(28));
                 self.o_user.d.next = false;
                 if self.head.val().last {
                     if self.hk.val().get_bits::<36>(28) != 0 {
+                        self.o_last.d.next = false;
+                        self.extra_pending.d.next = true;
+                        self.extra_user.d.next = self.head.val().user;
+                    } else {
+                        self.o_user.d.next = self.head.val().user;
+                    }
+                }
+            }
+            if self.tag_now.val() & self.both_now.val() {
+                if self.head.val().sof {
+                    self.o_data.d.next = bit_cast::<512, 96>(self.hd.val().get_bits::<96>(0))
+                        | (bit_cast::<512, 384>(self.both_lanes.y.val()) << 96)
+                        | (bit_cast::<512, 32>(self.hd.val().get_bits::<32>(96)) << 480);
+                    self.o_keep.d.next = bit_cast::<64, 12>(self.hk.val().get_bits::<12>(0))
+                        | (bit_cast::<64, 48>(0xFFFF_FFFF_FFFF_u64.into()) << 12)
+                        | (bit_cast::<64, 4>(self.hk.val().get_bits::<4>(12)) << 60);
+                } else {
+                    self.o_data.d.next = bit_cast::<512, 384>(self.carry_data.q.val())
+                        | (bit_cast::<512, 128>(self.hd.val().get_bits::<128>(0)) << 384);
+                    self.o_keep.d.next = bit_cast::<64, 48>(self.carry_keep.q.val())
+                        | (bit_cast::<64, 16>(self.hk.val().get_bits::<16>(0)) << 48);
+                }
+                self.carry_data.d.next = self.hd.val().get_bits::<384>(128);
+                self.carry_keep.d.next = self.hk.val().get_bits::<48>(16);
+                self.o_user.d.next = false;
+                if self.head.val().last {
+                    if self.hk.val().get_bits::<48>(16) != 0 {
                         self.o_last.d.next = false;
                         self.extra_pending.d.next = true;
                         self.extra_user.d.next = self.head.val().user;
@@ -437,6 +529,7 @@ impl Logic for Tag {
             self.count.d.next = 0.into();
             self.tagging.d.next = false;
             self.long.d.next = false;
+            self.both.d.next = false;
             self.extra_pending.d.next = false;
             self.o_valid.d.next = false;
             self.c_frames.d.next = 0.into();
