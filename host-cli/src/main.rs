@@ -1,6 +1,7 @@
 //! `vantage`: run captures through the Vantage pipeline (Verilated hardware or software model),
 //! decode the tagged headers it inserts, and inspect a device's register blocks and counters.
 
+mod conn;
 mod decode;
 mod devices;
 mod pipeline;
@@ -61,6 +62,10 @@ enum Command {
     /// A device's stats stage: look into its group table.
     #[command(subcommand)]
     Stats(StatsCommand),
+    /// A device's conn stage (SYN offload): what it holds, its timeout, a flush
+    /// (docs/pipeline.md "Conn").
+    #[command(subcommand)]
+    Conn(ConnCommand),
     /// A task-oriented statistics query, e.g. "count syns per src_ip/24 every 1m threshold 100".
     ///
     /// The query is compiled to a stats rule; the device's features decide where it runs: in the
@@ -115,6 +120,43 @@ enum RulesCommand {
         #[command(flatten)]
         device: DeviceArgs,
     },
+}
+
+#[derive(Subcommand, Debug)]
+enum ConnCommand {
+    /// Print whether SYNs are held, the timeout, the records held and the stage's status.
+    Show {
+        #[command(flatten)]
+        device: DeviceArgs,
+    },
+    /// Give back every held SYN (as regenerated SYNs, why = flushed, or expired if past the
+    /// timeout) and wait until the last has gone out.
+    Flush {
+        #[command(flatten)]
+        device: DeviceArgs,
+    },
+    /// Set the timeout after which an unanswered SYN is given back as a regenerated SYN.
+    ///
+    /// DURATION takes a unit: ns, us, ms, s, m (e.g. 5s, Zeek's tcp_attempt_delay; 300s groups
+    /// retransmissions as Zeek's inactivity timeout does). The `sim` device lives only as long
+    /// as this command, so use a `sysfs:` device to keep the setting.
+    SetTimeout {
+        #[arg(value_parser = parse_duration_ns)]
+        duration: u64,
+        /// Also turn holding on or off (CONTROL bit 0; the device holds only while tagging is on).
+        #[arg(long, value_name = "on|off", value_parser = parse_on_off)]
+        hold: Option<bool>,
+        #[command(flatten)]
+        device: DeviceArgs,
+    },
+}
+
+fn parse_on_off(s: &str) -> Result<bool, String> {
+    match s {
+        "on" => Ok(true),
+        "off" => Ok(false),
+        _ => Err(format!("`{s}`: say on or off")),
+    }
 }
 
 #[derive(Subcommand, Debug)]
@@ -335,6 +377,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Rules(RulesCommand::Load { file, device }) => rules::load(&file, &device.device),
         Command::Rules(RulesCommand::Show { device }) => rules::show(&device.device),
         Command::Stats(StatsCommand::Peek(a)) => stats::peek(&a.device.device, a.bank, a.bucket),
+        Command::Conn(ConnCommand::Show { device }) => conn::show(&device.device),
+        Command::Conn(ConnCommand::Flush { device }) => conn::flush(&device.device),
+        Command::Conn(ConnCommand::SetTimeout {
+            duration,
+            hold,
+            device,
+        }) => conn::set_timeout(&device.device, duration, hold),
         Command::Query(a) => query::run(&a.query, &a.device.device, a.capture.as_deref(), a.top),
     }
 }

@@ -36,6 +36,44 @@ pub fn load_frames(path: &Path) -> anyhow::Result<Vec<(u64, LaneFrame)>> {
 /// Write the output frames as pcap. Report frames take the time of the data frame before them;
 /// data frames the times in `times` (one per data frame, in order) or, without it, the capture
 /// time of the input frame at the same position.
+/// Capture times for the device's output when the conn stage held SYNs, so output frames no
+/// longer pair with input frames one for one: each frame at the time of the input frame whose
+/// bytes it carries (searched forward: held and absorbed inputs are skipped), a released SYN at
+/// its releaser's, a regenerated SYN at the last capture time.
+#[cfg(feature = "sim")]
+fn times_by_content(input: &[(u64, LaneFrame)], output: &[LaneFrame], ethertype: u16) -> Vec<u64> {
+    use vantage_proto::conn::Why;
+    let last_ts = input.last().map_or(0, |f| f.0);
+    let data: Vec<&LaneFrame> = output
+        .iter()
+        .filter(|f| !vantage_proto::report::looks_like_report(&f.bytes()))
+        .collect();
+    let mut times = vec![last_ts; data.len()];
+    let mut cursor = 0;
+    let mut releases = Vec::new();
+    for (k, f) in data.iter().enumerate() {
+        let bytes = f.bytes();
+        let (syn, orig) = match vantage_proto::header::strip(&bytes, ethertype) {
+            Ok((h, orig)) => (h.syn().and_then(|i| Why::from_u8(i.why)), orig),
+            Err(_) => (None, bytes),
+        };
+        match syn {
+            Some(Why::Released) => releases.push(k),
+            Some(_) => {}
+            None => {
+                if let Some(i) = input[cursor..].iter().position(|(_, x)| x.bytes() == orig) {
+                    cursor += i + 1;
+                    times[k] = input[cursor - 1].0;
+                }
+                for r in releases.drain(..) {
+                    times[r] = times[k];
+                }
+            }
+        }
+    }
+    times
+}
+
 pub fn write_frames(
     path: &Path,
     input: &[(u64, LaneFrame)],
@@ -203,11 +241,16 @@ pub fn run_sim(args: &RunArgs) -> anyhow::Result<()> {
     let timebase = {
         let mut dev = Device::new(&mut sim);
         dev.discover().context("discovering the simulated device")?;
-        if args.conn_timeout.is_some() && !dev.features()?.has(vantage_proto::regs::feature::CONN) {
-            bail!(
-                "--conn-timeout: the simulated device has no conn stage (feature CONN absent); \
-                 `vantage model --conn-timeout` runs the stage in software"
-            );
+        if let Some(timeout_ns) = args.conn_timeout {
+            if !dev.features()?.has(vantage_proto::regs::feature::CONN) {
+                bail!(
+                    "--conn-timeout: the simulated device has no conn stage (feature CONN absent); \
+                     `vantage model --conn-timeout` runs the stage in software"
+                );
+            }
+            dev.set_conn_timeout(timeout_ns)?;
+            dev.set_conn_hold(true)
+                .context("turning SYN holding on in the simulated device")?;
         }
         dev.set_tagging(!args.no_tag)?;
         dev.set_ethertype(args.ethertype)?;
@@ -239,10 +282,14 @@ pub fn run_sim(args: &RunArgs) -> anyhow::Result<()> {
         }
     }
     let pb = spinner(beats.len(), "simulating");
-    let out = sim
-        .run(&beats)
-        .map_err(|e| anyhow::anyhow!("{e}"))
-        .with_context(|| format!("simulating {} beats", beats.len()))?;
+    let holding = args.conn_timeout.is_some();
+    let out = if holding {
+        sim.run_holding(&beats)
+    } else {
+        sim.run(&beats)
+    }
+    .map_err(|e| anyhow::anyhow!("{e}"))
+    .with_context(|| format!("simulating {} beats", beats.len()))?;
     if let Some(pb) = pb {
         pb.finish_and_clear();
     }
@@ -259,11 +306,20 @@ pub fn run_sim(args: &RunArgs) -> anyhow::Result<()> {
         sim.idle(64);
         out.extend(sim.take_output());
     }
+    // SYNs still held are given back by a flush, as the model gives them back at the end.
+    if holding {
+        Device::new(&mut sim)
+            .flush_syns()
+            .context("flushing the SYN table")?;
+        sim.idle(64);
+        out.extend(sim.take_output());
+    }
     let frames = frames_of(&out)?;
     let counters = Device::new(&mut sim)
         .snapshot()
         .context("reading the simulated device's counters")?;
-    write_frames(&args.output, &input, &frames, None)?;
+    let times = holding.then(|| times_by_content(&input, &frames, args.ethertype));
+    write_frames(&args.output, &input, &frames, times.as_deref())?;
     summary("sim", args, input.len(), &beats, &frames, &counters);
     if args.compare_model {
         compare_with_model(&rules, args, timebase, &beats, &frames, &counters)?;
@@ -317,12 +373,17 @@ fn compare_with_model(
         ethertype: args.ethertype,
         time: vantage_model::TimeBase { cycle, value, inc },
         stats: model_stats(rules, t0),
+        conn: conn_config(args),
         ..vantage_model::Config::default()
     };
     let model = vantage_model::run(&config, beats);
     let (reports, frames): (Vec<&LaneFrame>, Vec<&LaneFrame>) = frames
         .iter()
         .partition(|f| vantage_proto::report::looks_like_report(&f.bytes()));
+    let (regenerated, frames): (Vec<&LaneFrame>, Vec<&LaneFrame>) = frames
+        .into_iter()
+        .partition(|f| is_regenerated(f, config.ethertype));
+    same_regenerated(&model.regenerated, &regenerated)?;
     same_reports(&config, &model.reports, &reports)?;
     same_connections(&config, &model.connections, &reports)?;
     if model.frames.len() != frames.len() {
@@ -361,6 +422,45 @@ fn compare_with_model(
         frames.len(),
         model.counters.len()
     );
+    Ok(())
+}
+
+/// The conn stage's registers as `--conn-timeout` sets them: holding on with that timeout.
+#[cfg(feature = "model")]
+fn conn_config(args: &RunArgs) -> vantage_model::conn::ConnConfig {
+    vantage_model::conn::ConnConfig {
+        hold: args.conn_timeout.is_some(),
+        timeout_ns: args
+            .conn_timeout
+            .unwrap_or(vantage_proto::conn::DEFAULT_TIMEOUT_NS),
+    }
+}
+
+/// A SYN the conn stage gave back on its own (its SYN tag's `why` is not `released`).
+#[cfg(all(feature = "sim", feature = "model"))]
+fn is_regenerated(f: &LaneFrame, ethertype: u16) -> bool {
+    vantage_proto::header::strip(&f.bytes(), ethertype)
+        .ok()
+        .and_then(|(h, _)| h.syn())
+        .and_then(|i| vantage_proto::conn::Why::from_u8(i.why))
+        .is_some_and(vantage_proto::conn::Why::regenerated)
+}
+
+/// The hardware's regenerated SYNs are the model's, as a set (the device sends them in gaps).
+#[cfg(all(feature = "sim", feature = "model"))]
+fn same_regenerated(model: &[LaneFrame], hardware: &[&LaneFrame]) -> anyhow::Result<()> {
+    let bytes = |v: &mut dyn Iterator<Item = &LaneFrame>| {
+        let mut b: Vec<Vec<u8>> = v.map(|f| f.trimmed().bytes()).collect();
+        b.sort();
+        b
+    };
+    if bytes(&mut model.iter()) != bytes(&mut hardware.iter().copied()) {
+        bail!(
+            "regenerated SYNs differ: the hardware gave back {}, the model {}",
+            hardware.len(),
+            model.len()
+        );
+    }
     Ok(())
 }
 
@@ -498,12 +598,7 @@ pub fn run_model(args: &RunArgs) -> anyhow::Result<()> {
             inc: vantage_proto::datapath::default_ts_increment(),
         },
         stats: model_stats(&rules, t0),
-        conn: vantage_model::conn::ConnConfig {
-            hold: args.conn_timeout.is_some(),
-            timeout_ns: args
-                .conn_timeout
-                .unwrap_or(vantage_proto::conn::DEFAULT_TIMEOUT_NS),
-        },
+        conn: conn_config(args),
         ..vantage_model::Config::default()
     };
     let beats = vantage_proto::axis::schedule(&input, args.pacing(), 0);

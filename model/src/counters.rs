@@ -262,6 +262,7 @@ mod tests {
             fail_full: 1,
             fail_unclean: 1,
             regen_inline: 1,
+            regen_lost: 1,
         };
         for c in regs::conn::COUNTERS {
             assert!(

@@ -853,7 +853,12 @@ pub mod conn {
         Counter {
             name: "regen_inline",
             offset: 0x90,
-            doc: "expired records sent ahead of a frame because the regenerated-SYN queue was full",
+            doc: "regenerated SYNs sent at once, ahead of the next frame, because their queue was half full",
+        },
+        Counter {
+            name: "regen_lost",
+            offset: 0x98,
+            doc: "regenerated SYNs lost: their queue was full (needs more than the port's 100 Gb/s in)",
         },
     ];
 }

@@ -87,7 +87,7 @@ const _: () = assert!(HOLD_BYTES == 128, "a held frame is one or two beats");
 const _: () = assert!(REGEN_QUEUE.is_power_of_two() && REGEN_QUEUE == 16);
 
 /// The order of `ConnPath::counters`: the names of `proto::regs::conn::COUNTERS`.
-pub const COUNTER_ORDER: [&str; 11] = [
+pub const COUNTER_ORDER: [&str; 12] = [
     "frames",
     "held",
     "retransmissions",
@@ -99,6 +99,7 @@ pub const COUNTER_ORDER: [&str; 11] = [
     "fail_full",
     "fail_unclean",
     "regen_inline",
+    "regen_lost",
 ];
 /// Bits of the packed counters.
 pub const COUNTER_BITS: usize = 64 * COUNTER_ORDER.len();
@@ -634,7 +635,7 @@ fn sequencer() -> String {
 fn counters() -> String {
     let lat = crate::conn::table::LATENCY;
     let mut s = String::new();
-    s += "reg [63:0] c_frames, c_held, c_retrans, c_released, c_late, c_expired, c_flushed, c_long, c_full, c_unclean, c_inline;\n";
+    s += "reg [63:0] c_frames, c_held, c_retrans, c_released, c_late, c_expired, c_flushed, c_long, c_full, c_unclean, c_inline, c_lost;\n";
     s += "always @(posedge clock) begin\n";
     let k = |x: u8| format!("3'd{x}");
     let _ = writeln!(s, "  if (r_valid) begin\n    c_frames <= c_frames + 64'd1;\n    if (r_kind == {}) c_held <= c_held + 64'd1;\n    if (r_kind == {}) c_retrans <= c_retrans + 64'd1;\n    if (r_kind == {}) c_full <= c_full + 64'd1;", k(lookup::HELD), k(lookup::ABSORBED), k(lookup::FULL));
@@ -651,8 +652,13 @@ fn counters() -> String {
         Why::Flushed as u8
     );
     s += "  if (o_v & o_inline) c_inline <= c_inline + 64'd1;\n";
-    s += "  if (reset) begin c_frames <= 0; c_held <= 0; c_retrans <= 0; c_released <= 0; c_late <= 0; c_expired <= 0; c_flushed <= 0; c_long <= 0; c_full <= 0; c_unclean <= 0; c_inline <= 0; end\nend\n";
-    s += "always @(*) counters = {c_inline, c_unclean, c_full, c_long, c_flushed, c_expired, c_late, c_released, c_retrans, c_held, c_frames};\n";
+    let _ = writeln!(
+        s,
+        "  if (gq_push & (gq_n == {}'d{REGEN_QUEUE})) c_lost <= c_lost + 64'd1;",
+        REGEN_QUEUE.trailing_zeros() + 1
+    );
+    s += "  if (reset) begin c_frames <= 0; c_held <= 0; c_retrans <= 0; c_released <= 0; c_late <= 0; c_expired <= 0; c_flushed <= 0; c_long <= 0; c_full <= 0; c_unclean <= 0; c_inline <= 0; c_lost <= 0; end\nend\n";
+    s += "always @(*) counters = {c_lost, c_inline, c_unclean, c_full, c_long, c_flushed, c_expired, c_late, c_released, c_retrans, c_held, c_frames};\n";
     s
 }
 

@@ -1,7 +1,7 @@
 //! The tag stage: inserts the version 1 tagged header (`proto::header`) after the MAC addresses.
 //!
 //! ```text
-//!  parse ──► FIFO (TAG_FIFO_DEPTH beats, LUT RAM) ──► engine ──► m_axis (one beat per cycle, no tready)
+//!  conn ──► FIFO (TAG_FIFO_DEPTH beats, LUT RAM) ──► engine ──► m_axis (one beat per cycle, no tready)
 //!
 //!  tagged frame, output beat 0:   lanes 0..12  = input lanes 0..12        (MAC addresses)
 //!                                 lanes 12..36 = the 24-byte header
@@ -10,9 +10,13 @@
 //!                                 lanes 24..64 = input beat k, lanes 0..40
 //!  a last input beat with kept lanes at or above 40 leaves one overflow beat (the carry alone).
 //!
-//!  a frame with stats news gets the 36-byte header (STATS tag): the same with 36 for 24 and 28
-//!  for 40: beat 0 = lanes 0..12, header 12..48, input lanes 12..28; beat k = carry of 36 lanes
-//!  (input beat k-1, lanes 28..64), then input beat k, lanes 0..28.
+//!  a frame with stats news gets the 36-byte header (STATS tag), a SYN the conn stage gives back
+//!  the 36-byte header with the SYN tag in the same bytes: the same with 36 for 24 and 28 for 40:
+//!  beat 0 = lanes 0..12, header 12..48, input lanes 12..28; beat k = carry of 36 lanes (input beat
+//!  k-1, lanes 28..64), then input beat k, lanes 0..28.
+//!  a given-back SYN with stats news: the 48-byte header (STATS, SYN, PAD): beat 0 = lanes 0..12,
+//!  header 12..60, input lanes 12..16; beat k = carry of 48 lanes (input beat k-1, lanes 16..64),
+//!  then input beat k, lanes 0..16.
 //! ```
 //! The header adds a beat to some frames, so the engine can fall behind a MAC that sends one beat
 //! every cycle; beats then wait in the FIFO. A frame that starts while `TAG_BACKLOG_LIMIT` beats or

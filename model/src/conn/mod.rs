@@ -60,6 +60,8 @@ pub struct ConnCounters {
     pub fail_unclean: u64,
     /// Always 0 in the model (it does not follow the gaps the regenerated-SYN queue drains in).
     pub regen_inline: u64,
+    /// Always 0 in the model (its queue has no bound).
+    pub regen_lost: u64,
 }
 
 impl ConnCounters {
@@ -77,6 +79,7 @@ impl ConnCounters {
             "fail_full" => self.fail_full,
             "fail_unclean" => self.fail_unclean,
             "regen_inline" => self.regen_inline,
+            "regen_lost" => self.regen_lost,
             _ => return None,
         })
     }
