@@ -340,7 +340,9 @@ fn decision_line() -> String {
         DL_BITS - 8,
         lb - 1
     );
-    s += "reg [63:0] span;\nreg [6:0] regen_way;\n";
+    // Records on their way to the regen queue: at most one per cycle of the line (9 bits).
+    const _: () = assert!(DL_DEPTH + 16 < 512);
+    s += "reg [63:0] span;\nreg [8:0] regen_way;\n";
     s += "always @(*) begin\n  span = g_last - g_ts;\n";
     let _ = writeln!(
         s,
@@ -355,9 +357,9 @@ fn decision_line() -> String {
     // Gives to the regen queue on their way (pushed into the line, not yet at X1).
     let _ = writeln!(
         s,
-        "  regen_way <= regen_way + {{6'd0, g_valid & (g_why != 3'd{rel})}} - {{6'd0, d_gv & (d_why != 3'd{rel})}};"
+        "  regen_way <= regen_way + {{8'd0, g_valid & (g_why != 3'd{rel})}} - {{8'd0, d_gv & (d_why != 3'd{rel})}};"
     );
-    s += "  if (reset) begin dl_wp <= 0; regen_way <= 7'd0; end\nend\n";
+    s += "  if (reset) begin dl_wp <= 0; regen_way <= 9'd0; end\nend\n";
     s
 }
 
@@ -625,9 +627,9 @@ fn sequencer() -> String {
     for (f, _) in ENTRY_FIELDS {
         let _ = writeln!(s, "  o_{f} = {};", ef("o_e", f));
     }
-    s += "  room = ({3'd0, gq_n} + regen_way) <= ";
-    let _ = writeln!(s, "7'd{REGEN_ROOM};");
-    s += "  pending = (gq_n != 0) | (regen_way != 7'd0) | g_second;\nend\n";
+    s += "  room = ({4'd0, gq_n} + regen_way) <= ";
+    let _ = writeln!(s, "9'd{REGEN_ROOM};");
+    s += "  pending = (gq_n != 0) | (regen_way != 9'd0) | g_second;\nend\n";
     s
 }
 
