@@ -53,6 +53,10 @@ impl MemBar {
             u32::from(regs::stats::BASE + regs::stats::STATUS),
             regs::stats::STATUS_READY,
         );
+        m.poke(
+            u32::from(regs::conn::BASE + regs::conn::STATUS),
+            regs::conn::STATUS_READY,
+        );
         m.poke(u32::from(id::BASE + id::FEATURES), features);
         for (i, w) in DEFAULT_KEY.chunks_exact(4).enumerate().take(KEY_WORDS) {
             m.poke(
