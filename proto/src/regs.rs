@@ -858,7 +858,7 @@ pub mod conn {
         Counter {
             name: "regen_lost",
             offset: 0x98,
-            doc: "regenerated SYNs lost: their queue was full (needs more than the port's 100 Gb/s in)",
+            doc: "regenerated SYNs lost: their queue was full (releases asked the output for more than it sends)",
         },
     ];
 }

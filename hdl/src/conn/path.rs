@@ -15,7 +15,9 @@
 //!   output queue (4 banks, up to 3 pushes a cycle, one pop) ─► sequencer ─► tag
 //!   regen queue (REGEN_QUEUE) ─► sequencer, only where the queue is empty, no beat is in
 //!       L3..X1, the tag stage is idle and no frame is half sent (or, when half full, at once:
-//!       regen_inline)
+//!       regen_inline, but only while the output queue is under RELEASE_BACKLOG_LIMIT, so the
+//!       output queue never holds more than the backlog limit and a few beats; a regenerated SYN
+//!       that finds the regen queue full is lost and counted: regen_lost)
 //!
 //!  payload store at (bucket, way):  beat 0 {keep, data} | beat 1 {keep, data} | meta (PM_FIELDS)
 //!  output entry (ENTRY_FIELDS, first in the high bits), one beat to the tag stage
@@ -600,7 +602,7 @@ fn sequencer() -> String {
     let _ = writeln!(s, "  q_ahead = {} | la0_v | x1_v;", la.join(" | "));
     let _ = writeln!(
         s,
-        "  force_regen = (gq_n >= {}'d{REGEN_FORCE}) & ~mid & ~g_second & ((oq_n == 0) | {});",
+        "  force_regen = (gq_n >= {}'d{REGEN_FORCE}) & ~mid & ~g_second & ((oq_n == 0) | {}) & (oq_n < 10'd{RELEASE_BACKLOG_LIMIT});",
         qb + 1,
         ef("oq_head", "sof")
     );
