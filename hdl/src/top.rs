@@ -276,7 +276,8 @@ impl Logic for Top {
         self.stats.epoch_start.next = self.regfile.epoch_start.val();
         self.stats.now.next = self.ingress.ts_now.val().get_bits::<64>(32);
         self.stats.ethertype.next = self.regfile.ethertype.val();
-        self.stats.tag_idle.next = self.tag.idle.val();
+        // Report frames go out where neither the conn stage nor the tag stage holds a beat.
+        self.stats.tag_idle.next = self.tag.idle.val() & self.conn.idle.val();
         self.regfile.stats_status.next = self.stats.status.val();
         self.stats.lane_bits.next = self.regfile.lane_bits.val();
         self.stats.hash_key.next = self.regfile.stats_key.val();
@@ -301,6 +302,7 @@ impl Logic for Top {
         self.conn.slot_in.next = self.stats.slot_out.val();
         self.conn.flags_in.next = self.stats.flags_out.val();
         self.conn.tag_idle.next = self.tag.idle.val();
+        self.conn.report_busy.next = self.stats.r_busy.val();
         self.regfile.syn_status.next = self.conn.status.val();
         self.regfile.syn_held.next = self.conn.held.val();
         self.tag.slot.next = self.conn.slot_out.val();

@@ -40,6 +40,10 @@ pub struct Conn {
     pub flags_in: Signal<In, Bits<16>>,
     /// The tag stage holds no beat.
     pub tag_idle: Signal<In, Bit>,
+    /// The stats stage is sending a report frame.
+    pub report_busy: Signal<In, Bit>,
+    /// The stage holds no beat and no regenerated SYN.
+    pub idle: Signal<Out, Bit>,
     /// To the tag stage (only the fields it reads are set).
     pub slot_out: Signal<Out, Slot>,
     pub flags_out: Signal<Out, Bits<16>>,
@@ -114,6 +118,8 @@ impl Logic for Conn {
         self.path.s_crossed.next = self.slot_in.val().crossed;
         self.path.s_uncounted.next = self.slot_in.val().uncounted;
         self.path.tag_idle.next = self.tag_idle.val();
+        self.path.report_busy.next = self.report_busy.val();
+        self.idle.next = self.path.idle.val();
         // Out to the tag stage: every field defined, the tag stage reads those set below.
         self.slot_out.next = self.slot_in.val();
         self.slot_out.next.valid = self.path.o_valid.val();

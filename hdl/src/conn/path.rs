@@ -160,6 +160,12 @@ pub struct ConnPath {
     pub s_uncounted: Signal<In, Bits<32>>,
     /// The tag stage holds no beat.
     pub tag_idle: Signal<In, Bit>,
+    /// The stats stage is sending a report frame (merged after the tag stage): no regenerated
+    /// SYN may start.
+    pub report_busy: Signal<In, Bit>,
+    /// The stage holds no beat and no regenerated SYN (the stats stage's report frames wait for
+    /// it, and for the tag stage).
+    pub idle: Signal<Out, Bit>,
     /// To the tag stage: one beat a cycle at most; `syn` on the beats of a given-back SYN with
     /// its TLV value (`info`, `proto::conn::SynInfo` bytes, first in the high bits) and whether
     /// its header with both STATS and SYN tags fits its last beat (`fits_both`).
@@ -218,6 +224,7 @@ impl Logic for ConnPath {
         self.o_syn.connect();
         self.o_info.connect();
         self.pending.connect();
+        self.idle.connect();
         self.counters.connect();
     }
 
@@ -602,11 +609,11 @@ fn sequencer() -> String {
     let _ = writeln!(s, "  q_ahead = {} | la0_v | x1_v;", la.join(" | "));
     let _ = writeln!(
         s,
-        "  force_regen = (gq_n >= {}'d{REGEN_FORCE}) & ~mid & ~g_second & ((oq_n == 0) | {}) & (oq_n < 10'd{RELEASE_BACKLOG_LIMIT});",
+        "  force_regen = (gq_n >= {}'d{REGEN_FORCE}) & ~mid & ~g_second & ((oq_n == 0) | {}) & (oq_n < 10'd{RELEASE_BACKLOG_LIMIT}) & ~report_busy;",
         qb + 1,
         ef("oq_head", "sof")
     );
-    s += "  gap = (oq_n == 0) & ~q_ahead & tag_idle & ~mid;\n";
+    s += "  gap = (oq_n == 0) & ~q_ahead & tag_idle & ~mid & ~report_busy;\n";
     s += "  g_start = ~g_second & (gq_n != 0) & (force_regen | gap);\n";
     s += "  pop = ~g_second & ~g_start & (oq_n != 0);\n";
     // The regen queue's head is {beat 0, beat 1}: beat 0's fields sit e_bits higher.
@@ -631,7 +638,8 @@ fn sequencer() -> String {
     }
     s += "  room = ({4'd0, gq_n} + regen_way) <= ";
     let _ = writeln!(s, "9'd{REGEN_ROOM};");
-    s += "  pending = (gq_n != 0) | (regen_way != 9'd0) | g_second;\nend\n";
+    s += "  pending = (gq_n != 0) | (regen_way != 9'd0) | g_second;\n";
+    s += "  idle = ~q_ahead & (oq_n == 0) & (gq_n == 0) & ~g_second & ~o_v;\nend\n";
     s
 }
 

@@ -122,6 +122,9 @@ pub struct StatsCore {
     /// Report frames, to be merged after the tag stage (never valid while it sends).
     pub r_valid: Signal<Out, Bit>,
     pub r_data: Signal<Out, Bits<512>>,
+    /// A report frame is being sent or starts next cycle (the conn stage keeps its regenerated
+    /// SYNs off the output meanwhile).
+    pub r_busy: Signal<Out, Bit>,
     pub r_last: Signal<Out, Bit>,
     /// STATUS: bit 0 ready, bit 1 draining, 31:16 epoch number.
     pub status: Signal<Out, Bits<32>>,
@@ -228,6 +231,7 @@ impl Logic for StatsCore {
         self.r_valid.connect();
         self.r_data.connect();
         self.r_last.connect();
+        self.r_busy.connect();
         self.status.connect();
         self.peek_done.connect();
         self.counters.connect();
@@ -1218,7 +1222,7 @@ fn reports() -> String {
     s += "  r_data_q <= (rp_j == 5'd0) ? (rp_conn ? chbeat : hbeat) : ~rp_conn ? rf[rf_r] : rp_j[0] ? c_data[511:0] : c_data[1023:512];\n";
     s += "  if (reset) begin\n    vsr <= 0; hist <= 8'd0; rp_on <= 1'b0; rp_idx <= 16'd0; rp_total <= 32'd0; r_valid_q <= 1'b0;\n";
     s += "    c_reports <= 64'd0; c_records <= 64'd0; rp_conn <= 1'b0; cidx <= 16'd0; csent <= 32'd0; c_creports <= 64'd0;\n  end\nend\n";
-    s += "always @(*) begin\n  r_valid = r_valid_q;\n  r_last = r_last_q;\n  r_data = r_data_q;\nend\n";
+    s += "always @(*) begin\n  r_valid = r_valid_q;\n  r_last = r_last_q;\n  r_data = r_data_q;\n  r_busy = rp_on | r_valid_q;\nend\n";
     s
 }
 

@@ -48,6 +48,8 @@ pub struct Stats {
     pub r_valid: Signal<Out, Bit>,
     pub r_data: Signal<Out, Bits<512>>,
     pub r_last: Signal<Out, Bit>,
+    /// A report frame is being sent or starts next cycle.
+    pub r_busy: Signal<Out, Bit>,
     /// stats.STATUS.
     pub status: Signal<Out, Bits<32>>,
     /// stats.LANE_BITS.
@@ -99,6 +101,7 @@ impl Logic for Stats {
         self.r_valid.next = self.core.r_valid.val();
         self.r_data.next = self.core.r_data.val();
         self.r_last.next = self.core.r_last.val();
+        self.r_busy.next = self.core.r_busy.val();
         self.status.next = self.core.status.val();
         self.core.lane_bits.next = self.lane_bits.val();
         self.core.hash_key.next = self.hash_key.val();
