@@ -381,6 +381,11 @@ pub fn entry_delay() -> usize {
 /// Register stages between the stats stage's output and X0: the sequencer sees this far ahead.
 const LOOKAHEAD: usize = 3;
 
+/// Cycles from a beat at the stats stage's output to the same beat at this stage's output while
+/// the output queue is empty: L3..L1, X0, X1, the queue's write, the sequencer's register. No
+/// beat, released SYN included, passes faster; the stats stage's report builder counts on it.
+pub const PASS_LATENCY: usize = LOOKAHEAD + 4;
+
 /// X0: the decision meets its frame (drop, hold, read for a give); X1: the pushes.
 fn payload_and_x1() -> String {
     let pm_bits = bits(&PM_FIELDS);

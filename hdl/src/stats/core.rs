@@ -1065,8 +1065,10 @@ fn scanner() -> String {
 }
 
 /// The report builder: frames of up to MAX_RECORDS records placed where the output stream has
-/// room. It starts a frame only while the tag stage is empty, nothing is on its way to it, and
-/// the delay line shows the next `n + 2` beats free, so no data frame ever waits for a report.
+/// room. It starts a frame only while the conn and tag stages are empty and nothing is on its way
+/// to them, and the delay line shows the next `n + 2 - PASS_LATENCY` beats free: a beat leaving
+/// this stage then needs the conn stage's `PASS_LATENCY` cycles and at least one in the tag stage
+/// to reach the output, which the report frame has left by then. No data frame waits for a report.
 fn reports() -> String {
     use vantage_proto::conntable::{CONN_RECORD_BYTES, MAX_CONN_RECORDS};
     use vantage_proto::header::{REPORT_LEN, TLV_REPORT, VERSION};
@@ -1113,7 +1115,17 @@ fn reports() -> String {
         window - 1,
         DELAY - 1
     );
-    s += "  room = (fr >= 5'd2) ? fr - 5'd2 : 5'd0;\n";
+    // The frames behind a report reach the output PASS_LATENCY cycles later than the delay
+    // line shows: that much more room.
+    let credit = crate::conn::path::PASS_LATENCY;
+    const _: () = assert!(
+        MAX_RECORDS + 2 + crate::conn::path::PASS_LATENCY < 32,
+        "fr and room are 5 bits"
+    );
+    let _ = writeln!(
+        s,
+        "  room = (fr + 5'd{credit} >= 5'd2) ? fr + 5'd{credit} - 5'd2 : 5'd0;"
+    );
     let _ = writeln!(
         s,
         "  nrec = (rf_n >= 6'd{MAX_RECORDS}) ? 5'd{MAX_RECORDS} : rf_n[4:0];"
