@@ -76,11 +76,12 @@ SYNTH_CMD="synth_xilinx -family $FAMILY -flatten -noiopad -noclkbuf"
 # names them (instance path joined with `$`). parse.e0..e2 are the three Ext6 (IPv6 extension
 # header) steps, parse.sh* the HeaderShift steps before L3, each Ext6 and L4; stats.core is the
 # group table leaf, stats.conns the history rule's connection table (its history unit: make synth-hist).
+# conn.syn_table is the SYN table (also alone: make synth-syntable), conn.path the rest of the conn stage.
 STAGE_NAMES=(
   top ingress parse
   parse.start parse.tag0 parse.tag1 parse.tag2 parse.labels parse.l2 parse.sh3 parse.l3 parse.sh_e0 parse.e0 parse.sh_e1 parse.e1 parse.sh_e2 parse.e2
   parse.sh4 parse.l4 parse.order parse.hash parse.pack parse.counters
-  stats.core stats.conns
+  stats.core stats.conns conn.syn_table conn.path
   tag regfile bridge
 )
 module_of() { # run name -> module name: "parse.l2" -> "vantage_box_322mhz$parse$l2"

@@ -64,13 +64,9 @@ pub fn run_rtl_keep(
     run_rtl_with(config, input, config.conn.hold)
 }
 
-/// `run_rtl_keep`; `flush_syns`: give back the SYNs still held at the end (a pass over the
-/// whole table, 64K cycles: slow in simulation), as the model does at the end of its input.
-pub fn run_rtl_with(
-    config: &Config,
-    input: &[TimedBeat],
-    flush_syns: bool,
-) -> (RtlOutput, Vec<TimedBeat>, Config, Sim) {
+/// A simulator set up with `config`'s registers (epochs armed), the model's configuration with
+/// the device's time base, and the cycle from which input may start.
+pub fn prepare(config: &Config) -> (Sim, Config, u64) {
     let mut sim = Sim::new().expect("simulator");
     let mut dev = Device::new(&mut sim);
     dev.discover().expect("discover");
@@ -109,6 +105,17 @@ pub fn run_rtl_with(
             "arming took more than {ARMING_CYCLES} cycles"
         );
     }
+    (sim, model_config, start)
+}
+
+/// `run_rtl_keep`; `flush_syns`: give back the SYNs still held at the end (a pass over the
+/// whole table, 64K cycles: slow in simulation), as the model does at the end of its input.
+pub fn run_rtl_with(
+    config: &Config,
+    input: &[TimedBeat],
+    flush_syns: bool,
+) -> (RtlOutput, Vec<TimedBeat>, Config, Sim) {
+    let (mut sim, model_config, start) = prepare(config);
     let shifted: Vec<TimedBeat> = input
         .iter()
         .map(|b| TimedBeat {
