@@ -271,7 +271,7 @@ fn lo(fields: &[(&str, usize)], name: &str) -> usize {
 fn verilog() -> String {
     let mut v = String::new();
     // Signals read before the block that drives them.
-    v += "reg pop, late, gq_pop;\nreg [9:0] backlog;\n";
+    v += "reg pop, late, gq_pop, at_lm1, at_l, at_lp1;\n";
     v += &probe_front();
     v += &decision_line();
     v += &payload_and_x1();
@@ -487,7 +487,17 @@ fn payload_and_x1() -> String {
         pf("len")
     );
     s += "  g_fits_both = g_len6 <= 8'd16;\n";
-    let _ = writeln!(s, "  late = x1_rel & ({{1'b0, backlog}} + (g_two ? 11'd2 : 11'd1) > 11'd{RELEASE_BACKLOG_LIMIT});");
+    // Late: the queue's occupancy less this cycle's pop, plus the SYN's beats, over the limit.
+    // Compared with the registered occupancy for each case, so the pop (which waits for the
+    // sequencer) only picks: oq_n + beats - pop > LIMIT  <=>  oq_n >= LIMIT + 1 + pop - beats.
+    let lim = RELEASE_BACKLOG_LIMIT;
+    let _ = writeln!(
+        s,
+        "  at_lm1 = oq_n >= 10'd{};\n  at_l = oq_n >= 10'd{lim};\n  at_lp1 = oq_n >= 10'd{};",
+        lim - 1,
+        lim + 1
+    );
+    s += "  late = x1_rel & (g_two ? (pop ? at_l : at_lm1) : (pop ? at_lp1 : at_l));\n";
     let _ = writeln!(s, "  g_why_out = late ? 3'd{} : x1_why;", Why::Late as u8);
     s += "  g_info = {5'd0, g_why_out, 8'd0, x1_retrans, x1_span};\n";
     // Beat 0 and beat 1 of the given-back frame.
@@ -544,7 +554,7 @@ fn queues() -> String {
     s += "  push_rel = x1_rel & ~late;\n  push_beat = x1_v & ~x1_drop;\n";
     s += "  in0 = push_rel ? gb0 : x1;\n  in1 = (push_rel & g_two) ? gb1 : x1;\n  in2 = x1;\n";
     s += "  n_push = (push_rel ? (g_two ? 2'd2 : 2'd1) : 2'd0) + {1'b0, push_beat};\n";
-    let _ = writeln!(s, "  backlog = oq_n[9:0] - {{9'd0, pop}};\nend");
+    s += "end\n";
     // Each of the (up to three) entries goes to bank (wp + k) mod 4.
     s += "always @(posedge clock) begin : oq_write\n  integer k;\n  reg [";
     let _ = writeln!(s, "{}:0] a;", ab - 1);
