@@ -9,10 +9,10 @@
 
 mod common;
 
-use common::{assert_same, assert_same_unflushed, prepare};
+use common::{assert_same, assert_same_unflushed, compare, prepare, rtl_output};
 use proptest::prelude::*;
 use vantage_driver::Device;
-use vantage_model::gen::tcp::{arb_connections, endpoints, merge, ConnSpec, Script};
+use vantage_model::gen::tcp::{arb_connections, endpoints, merge, segment, ConnSpec, Script};
 use vantage_model::Config;
 use vantage_proto::axis::{schedule, LaneFrame, Pacing, TimedBeat};
 
@@ -182,4 +182,72 @@ fn frames_in_equal_frames_out_plus_held_at_every_drained_point() {
             assert!(held_seen > 100, "the scan keeps SYNs held across slices");
         }
     }
+}
+
+/// Expiry in the whole pipeline, timeout 2 us, at 100 Gb/s capture times: SYNs answered in time
+/// (released), answered after their deadline (the answer passes, the SYN comes back expired) and
+/// never answered. After the input the timestamp counter steps 2 ms on, past every deadline and
+/// the scan's lag (`EXPIRY_LAG_NS`), and one pass of the background scan (64K idle cycles) gives
+/// back every record still held, as expired, with no flush: the model's set, every counter.
+#[test]
+fn the_background_scan_gives_back_what_timed_out() {
+    const TIMEOUT_NS: u64 = 2_000;
+    let mut config = holding();
+    config.conn.timeout_ns = TIMEOUT_NS;
+    let conns: Vec<ConnSpec> = (0..24u32)
+        .map(|k| {
+            let (orig, resp) = endpoints(k, k % 4 == 3, 443);
+            ConnSpec {
+                v6: k % 4 == 3,
+                orig,
+                resp,
+                isn: 100 + k,
+                start_ns: 500 * u64::from(k),
+                syn_payload: 0,
+                retrans: 0,
+                script: match k % 3 {
+                    0 => Script::Handshake { delay_ns: 1_000 },
+                    1 => Script::Refused { delay_ns: 6_000 },
+                    _ => Script::Unanswered,
+                },
+            }
+        })
+        .collect();
+    let mut frames = merge(&conns);
+    // A last frame (an ACK nobody holds) past every deadline: the model's end of input then finds
+    // every record still held expired, as the scan does.
+    let end = frames.last().map_or(0, |f| f.0) + TIMEOUT_NS + 1_000;
+    let (a, b) = endpoints(999, false, 22);
+    frames.push((
+        end,
+        LaneFrame::from_bytes(&segment(false, a, b, (1, 1, 0x10), 0)),
+    ));
+    let input = schedule(&frames, Pacing::CaptureTime { gbps: 100.0 }, 0);
+
+    let (mut sim, model_config, start) = prepare(&config);
+    let driven: Vec<TimedBeat> = input
+        .iter()
+        .map(|t| TimedBeat {
+            cycle: t.cycle + start,
+            beat: t.beat,
+        })
+        .collect();
+    let mut beats = sim.run_holding(&driven).expect("rtl run");
+    let mut dev = Device::new(&mut sim);
+    let held = dev.conn_state().expect("conn state").held;
+    assert!(held >= 8, "unanswered SYNs wait for the scan ({held} held)");
+    let now = dev.timebase().expect("timebase").1 >> 32;
+    dev.load_time(now as u64 + 2_000_000)
+        .expect("step the clock");
+    drop(dev);
+    sim.idle(70_000);
+    beats.extend(sim.take_output());
+    let after = Device::new(&mut sim).conn_state().expect("conn state");
+    assert_eq!(after.held, 0, "one scan pass gives back every record");
+    let rtl = rtl_output(&mut sim, beats, &config);
+    let model = vantage_model::run(&model_config, &driven);
+    let c = &model.counters;
+    assert_eq!(c["conn.flushed"], 0, "the model finds every record expired");
+    assert!(c["conn.expired"] >= u64::from(held) && c["conn.released"] >= 4);
+    compare(&rtl, &model, &config);
 }

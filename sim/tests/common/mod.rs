@@ -144,23 +144,28 @@ pub fn run_rtl_with(
         sim.idle(64);
         beats.extend(sim.take_output());
     }
-    let all = LaneFrame::from_beats(beats.iter().map(|b| &b.beat))
-        .expect("output ends with a whole frame");
-    let (reports, frames) = split_reports(all, config.ethertype);
-    let (regenerated, frames) = split_regenerated(frames, config.ethertype);
-    let counters = Device::new(&mut sim).snapshot().expect("snapshot");
     (
-        RtlOutput {
-            frames,
-            counters,
-            beats,
-            reports,
-            regenerated,
-        },
+        rtl_output(&mut sim, beats, config),
         shifted,
         model_config,
         sim,
     )
+}
+
+/// What the RTL put out, from the beats of a run (whole frames) and the counters read now.
+pub fn rtl_output(sim: &mut Sim, beats: Vec<TimedBeat>, config: &Config) -> RtlOutput {
+    let all = LaneFrame::from_beats(beats.iter().map(|b| &b.beat))
+        .expect("output ends with a whole frame");
+    let (reports, frames) = split_reports(all, config.ethertype);
+    let (regenerated, frames) = split_regenerated(frames, config.ethertype);
+    let counters = Device::new(sim).snapshot().expect("snapshot");
+    RtlOutput {
+        frames,
+        counters,
+        beats,
+        reports,
+        regenerated,
+    }
 }
 
 /// Split the SYNs the conn stage gave back on their own (a SYN tag whose `why` is not
@@ -243,7 +248,7 @@ pub fn assert_same_keep(
 }
 
 /// Frames in order, counters, regenerated SYNs as a set; panics with the first difference.
-fn compare(rtl: &RtlOutput, model: &ModelOutput, config: &Config) {
+pub fn compare(rtl: &RtlOutput, model: &ModelOutput, config: &Config) {
     assert_eq!(rtl.frames.len(), model.frames.len(), "frame count");
     for (i, (r, m)) in rtl.frames.iter().zip(&model.frames).enumerate() {
         if r.trimmed() != m.trimmed() {
