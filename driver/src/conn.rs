@@ -5,8 +5,11 @@ use vantage_proto::regs::conn as reg;
 
 use crate::{Device, DriverError, RegisterAccess};
 
-/// Reads of STATUS `flush_syns` waits for the flush pass (64K table locations, a few hundred
-/// microseconds at 322 MHz) and the regenerated SYNs to go out.
+/// Reads of STATUS `flush_syns` waits for the flush pass and the regenerated SYNs to go out. An
+/// empty table takes one pass over 64K locations (0.2 ms at 322 MHz); each held record waits for
+/// room in the regen queue, about 34 cycles a record while the queue is the limit, so a full
+/// table takes some 7 ms. The simulator answers a read in tens of cycles: enough for a few
+/// thousand records held.
 pub const SYN_FLUSH_POLLS: usize = 100_000;
 
 /// The conn block's STATUS, HELD and CONTROL.
@@ -60,10 +63,23 @@ impl<A: RegisterAccess> Device<A> {
         self.conn_write(reg::CONTROL, control)
     }
 
-    /// The record timeout in ns (TIMEOUT_NS, low word first).
+    /// The record timeout in ns (TIMEOUT_NS). The device uses each word as it is written: the
+    /// high word goes first when the timeout grows and the low word first when it shrinks, so the
+    /// value between the writes is never below both the old and the new one (no record expires
+    /// early).
     pub fn set_conn_timeout(&mut self, ns: u64) -> Result<(), DriverError> {
-        self.conn_write(reg::TIMEOUT_NS, ns as u32)?;
-        self.conn_write(reg::TIMEOUT_NS + 4, (ns >> 32) as u32)
+        let lo = self.conn_read(reg::TIMEOUT_NS)?;
+        let hi = self.conn_read(reg::TIMEOUT_NS + 4)?;
+        let old = u64::from(hi) << 32 | u64::from(lo);
+        let words = [
+            (reg::TIMEOUT_NS, ns as u32),
+            (reg::TIMEOUT_NS + 4, (ns >> 32) as u32),
+        ];
+        let order = if ns > old { [1, 0] } else { [0, 1] };
+        for i in order {
+            self.conn_write(words[i].0, words[i].1)?;
+        }
+        Ok(())
     }
 
     /// CONTROL, TIMEOUT_NS, HELD and STATUS.

@@ -29,13 +29,6 @@ pub fn load_frames(path: &Path) -> anyhow::Result<Vec<(u64, LaneFrame)>> {
         .collect())
 }
 
-/// Write the pipeline's output frames; data frame i gets the capture time of input frame i
-/// (frames are never dropped or reordered, so the counts match), a report frame the time of the
-/// frame before it.
-#[cfg_attr(not(any(feature = "sim", feature = "model")), allow(dead_code))]
-/// Write the output frames as pcap. Report frames take the time of the data frame before them;
-/// data frames the times in `times` (one per data frame, in order) or, without it, the capture
-/// time of the input frame at the same position.
 /// Capture times for the device's output when the conn stage held SYNs, so output frames no
 /// longer pair with input frames one for one: each frame at the time of the input frame whose
 /// bytes it carries (searched forward: held and absorbed inputs are skipped), a released SYN at
@@ -74,6 +67,10 @@ fn times_by_content(input: &[(u64, LaneFrame)], output: &[LaneFrame], ethertype:
     times
 }
 
+/// Write the output frames as pcap. Report frames take the time of the data frame before them;
+/// data frames the times in `times` (one per data frame, in order) or, without it, the capture
+/// time of the input frame at the same position (frames never dropped or reordered).
+#[cfg_attr(not(any(feature = "sim", feature = "model")), allow(dead_code))]
 pub fn write_frames(
     path: &Path,
     input: &[(u64, LaneFrame)],

@@ -823,7 +823,7 @@ pub mod conn {
         Counter {
             name: "late",
             offset: 0x60,
-            doc: "held SYNs released after the frame that released them (output too far behind)",
+            doc: "held SYNs whose release found the output too far behind: sent after the frame that released them, or lost (regen_lost)",
         },
         Counter {
             name: "expired",

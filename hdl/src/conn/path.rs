@@ -275,6 +275,7 @@ fn verilog() -> String {
     v += &probe_front();
     v += &decision_line();
     v += &payload_and_x1();
+    v += &regen_way();
     v += &queues();
     v += &sequencer();
     v += &counters();
@@ -310,8 +311,7 @@ fn probe_front() -> String {
     s
 }
 
-/// The table's results, delayed to meet their frames at X0; the count of gives on their way to
-/// the regen queue (the scan's room).
+/// The table's results, delayed to meet their frames at X0.
 fn decision_line() -> String {
     let delay = entry_delay();
     let regs = delay - DL_DEPTH - 1;
@@ -332,7 +332,6 @@ fn decision_line() -> String {
     for k in 1..=regs {
         let _ = writeln!(s, "reg [{}:0] dq{k};", DL_BITS - 1);
     }
-    let rel = Why::Released as u8;
     // The entry meeting its frame at X0.
     let last = if regs == 0 {
         "dq".to_string()
@@ -340,9 +339,16 @@ fn decision_line() -> String {
         format!("dq{regs}")
     };
     let _ = writeln!(s, "wire [{}:0] d = {last};", DL_BITS - 1);
+    // After a reset (the shell's, at any time) the RAM and registers still hold entries from
+    // before it: the line says nothing until it has been refilled, `delay` cycles.
+    const _: () = assert!(DL_DEPTH + 16 < 1024, "dl_fill is 10 bits");
     let _ = writeln!(
         s,
-        "wire d_rv = d[{}];\nwire [2:0] d_kind = d[{} +: 3];\nwire d_gv = d[{}];\nwire [2:0] d_why = d[{} +: 3];\nwire [{}:0] d_loc = d[64 +: {lb}];\nwire [15:0] d_retrans = d[48 +: 16];\nwire [47:0] d_span = d[0 +: 48];",
+        "reg [9:0] dl_fill;\nwire dl_ok = dl_fill == 10'd{delay};\nalways @(posedge clock) begin\n  if (~dl_ok) dl_fill <= dl_fill + 10'd1;\n  if (reset) dl_fill <= 10'd0;\nend"
+    );
+    let _ = writeln!(
+        s,
+        "wire d_rv = dl_ok & d[{}];\nwire [2:0] d_kind = d[{} +: 3];\nwire d_gv = dl_ok & d[{}];\nwire [2:0] d_why = d[{} +: 3];\nwire [{}:0] d_loc = d[64 +: {lb}];\nwire [15:0] d_retrans = d[48 +: 16];\nwire [47:0] d_span = d[0 +: 48];",
         DL_BITS - 1,
         DL_BITS - 4,
         DL_BITS - 5,
@@ -363,13 +369,17 @@ fn decision_line() -> String {
         let _ = writeln!(s, "  dq{k} <= {prev};");
         prev = format!("dq{k}");
     }
-    // Gives to the regen queue on their way (pushed into the line, not yet at X1).
-    let _ = writeln!(
-        s,
-        "  regen_way <= regen_way + {{8'd0, g_valid & (g_why != 3'd{rel})}} - {{8'd0, d_gv & (d_why != 3'd{rel})}};"
-    );
-    s += "  if (reset) begin dl_wp <= 0; regen_way <= 9'd0; end\nend\n";
+    s += "  if (reset) dl_wp <= 0;\nend\n";
     s
+}
+
+/// The count of gives on their way to the regen queue: from the table's result until X1 pushes
+/// them, so a give is always in this count or in the queue (`pending`, `room`). Emitted after X1.
+fn regen_way() -> String {
+    let rel = Why::Released as u8;
+    format!(
+        "always @(posedge clock) begin\n  regen_way <= regen_way + {{8'd0, g_valid & (g_why != 3'd{rel})}} - {{8'd0, x1_gv & (x1_why != 3'd{rel})}};\n  if (reset) regen_way <= 9'd0;\nend\n"
+    )
 }
 
 /// Cycles from the table's result of a frame to its first beat at X0 (the stats stage's offset,
@@ -442,7 +452,15 @@ fn payload_and_x1() -> String {
     let _ = writeln!(s, "  if (la0_v) drop <= x0_drop & ~{};", ef("la0", "last"));
     // Reads first (read-first: an overwritten record's frame is read in the cycle the new one is
     // written; beat 1 is written a cycle later still).
-    s += "  rd0 <= pb0[d_loc]; rd1 <= pb1[d_loc]; rdm <= pm[d_loc];\n";
+    // A scan or flush step may take a SYN held a cycle earlier (its second beat's cycle has no
+    // probe): its second beat is the one being written, not the store's.
+    let _ = writeln!(
+        s,
+        "  rd0 <= pb0[d_loc]; rdm <= pm[d_loc];\n  rd1 <= (la0_v & ~{sof} & hw_on & (hw_loc == d_loc)) ? {{{keep}, {data}}} : pb1[d_loc];",
+        sof = ef("la0", "sof"),
+        keep = ef("la0", "keep"),
+        data = ef("la0", "data")
+    );
     let _ = writeln!(
         s,
         "  if (x0_hold) begin pb0[d_loc] <= {{{keep}, {data}}}; pm[d_loc] <= {{{pm}}}; hw_loc <= d_loc; end",

@@ -29,10 +29,10 @@ use vantage_proto::stats::{
     LOC_BITS, ROW_BITS, RULES, RULE_WORDS, WAYS,
 };
 
-/// Width of the packed rule bus.
 /// Cycles from a beat at the core's input to the same beat at its output: the registers A, B,
 /// B2, C, D, E, the delay line's RAM (`DELAY`) and its two output registers (`dl_q`, `o_x`).
 pub const STATS_OFFSET: usize = DELAY + 8;
+/// Width of the packed rule bus.
 pub const RULE_BUS_BITS: usize = RULES * RULE_WORDS * 32;
 /// Width of the packed counters (`proto::regs::stats::COUNTERS`, 64 bits each).
 pub const COUNTER_BITS: usize = COUNTER_ORDER.len() * 64;
