@@ -9,12 +9,12 @@
 
 mod common;
 
-use common::{assert_same, assert_same_unflushed, compare, prepare, rtl_output};
+use common::{assert_same, assert_same_unflushed, compare, prepare, rtl_output, starting_at};
 use proptest::prelude::*;
 use vantage_driver::Device;
 use vantage_model::gen::tcp::{arb_connections, endpoints, merge, segment, ConnSpec, Script};
 use vantage_model::Config;
-use vantage_proto::axis::{schedule, LaneFrame, Pacing, TimedBeat};
+use vantage_proto::axis::{schedule, LaneFrame, Pacing};
 
 /// The default registers with SYNs held.
 fn holding() -> Config {
@@ -157,14 +157,7 @@ fn frames_in_equal_frames_out_plus_held_at_every_drained_point() {
         let mut held_seen = 0u32;
         for slice in frames.chunks(frames.len().div_ceil(24)) {
             let beats = schedule(slice, Pacing::LineRate { gbps: 100.0 }, 0);
-            let at = start.max(sim.cycle() + 4);
-            let beats: Vec<TimedBeat> = beats
-                .iter()
-                .map(|b| TimedBeat {
-                    cycle: b.cycle + at,
-                    beat: b.beat,
-                })
-                .collect();
+            let beats = starting_at(&beats, start.max(sim.cycle() + 4));
             let out = sim.run_holding(&beats).expect("rtl run");
             frames_in += slice.len() as u64;
             frames_out += out.iter().filter(|b| b.beat.last).count() as u64;
@@ -229,13 +222,7 @@ fn the_background_scan_gives_back_what_timed_out() {
     let input = schedule(&frames, Pacing::CaptureTime { gbps: 100.0 }, 0);
 
     let (mut sim, model_config, start) = prepare(&config);
-    let driven: Vec<TimedBeat> = input
-        .iter()
-        .map(|t| TimedBeat {
-            cycle: t.cycle + start,
-            beat: t.beat,
-        })
-        .collect();
+    let driven = starting_at(&input, start);
     let mut beats = sim.run_holding(&driven).expect("rtl run");
     let mut dev = Device::new(&mut sim);
     let held = dev.conn_state().expect("conn state").held;

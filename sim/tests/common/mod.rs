@@ -64,6 +64,17 @@ pub fn run_rtl_keep(
     run_rtl_with(config, input, config.conn.hold)
 }
 
+/// `input` with every beat `start` cycles later.
+pub fn starting_at(input: &[TimedBeat], start: u64) -> Vec<TimedBeat> {
+    input
+        .iter()
+        .map(|b| TimedBeat {
+            cycle: b.cycle + start,
+            beat: b.beat,
+        })
+        .collect()
+}
+
 /// A simulator set up with `config`'s registers (epochs armed), the model's configuration with
 /// the device's time base, and the cycle from which input may start.
 pub fn prepare(config: &Config) -> (Sim, Config, u64) {
@@ -116,13 +127,7 @@ pub fn run_rtl_with(
     flush_syns: bool,
 ) -> (RtlOutput, Vec<TimedBeat>, Config, Sim) {
     let (mut sim, model_config, start) = prepare(config);
-    let shifted: Vec<TimedBeat> = input
-        .iter()
-        .map(|b| TimedBeat {
-            cycle: b.cycle + start,
-            beat: b.beat,
-        })
-        .collect();
+    let shifted = starting_at(input, start);
     let mut beats = if config.conn.hold {
         sim.run_holding(&shifted)
     } else {
