@@ -48,6 +48,12 @@ pub const RELEASE_BACKLOG_LIMIT: usize = 256;
 /// Records expired or flushed that wait for a gap in the output; a frame that finds an expired
 /// record while it is full sends that record at once, ahead of itself (`regen_inline`).
 pub const REGEN_QUEUE: usize = 16;
+/// Cycles a released record's way stays reserved after the release's lookup, before a new SYN
+/// may take it: long enough for the release to reach the stage's output (about 270 cycles after
+/// its lookup) and, when it goes late and finds the regen queue full, for the record to be kept
+/// in its way (a keep operation, issued in a cycle without a lookup) with its frame still in the
+/// payload store. The model applies the same rule to the frames' input cycles.
+pub const RELEASE_RESERVE_CYCLES: u64 = 384;
 /// The background scan expires a record only once its deadline is this far behind the
 /// timestamp counter, so every frame still on its way to the table is later than the scan's time.
 pub const EXPIRY_LAG_NS: u64 = 1_000_000;

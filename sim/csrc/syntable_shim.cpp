@@ -12,6 +12,9 @@ struct VsIn {
     uint32_t hash, seq;
     uint32_t src[4], dst[4];
     uint64_t ts, now, timeout;
+    uint8_t k_valid;
+    uint16_t k_loc, k_retrans;
+    uint64_t k_span;
 };
 
 struct VsOut {
@@ -19,6 +22,7 @@ struct VsOut {
     uint16_t r_loc, g_loc, g_retrans;
     uint32_t g_isn, held;
     uint64_t g_ts, g_last;
+    uint8_t k_take, k_lost;
 };
 
 struct SynHarness {
@@ -74,6 +78,10 @@ void vs_cycle(SynHarness* h, const VsIn* in, VsOut* out) {
     u->p_ts = in->ts;
     u->now = in->now;
     u->timeout = in->timeout;
+    u->k_valid = in->k_valid;
+    u->k_loc = in->k_loc;
+    u->k_retrans = in->k_retrans;
+    u->k_span = in->k_span;
     u->eval();
     out->r_valid = u->r_valid;
     out->r_kind = u->r_kind;
@@ -89,6 +97,8 @@ void vs_cycle(SynHarness* h, const VsIn* in, VsOut* out) {
     out->held = u->held;
     out->ready = u->ready;
     out->flushing = u->flushing;
+    out->k_take = u->k_take;
+    out->k_lost = u->k_lost;
     edge(u);
 }
 

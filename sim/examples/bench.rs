@@ -428,6 +428,7 @@ fn syn_flood() {
             now: 1_000 + i,
             flush: false,
             room: true,
+            keep: None,
         };
         let c = table.step((i < offered as u64).then_some(&probe), ctl);
         take(c, i);

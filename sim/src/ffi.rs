@@ -124,6 +124,10 @@ pub struct VsIn {
     pub ts: u64,
     pub now: u64,
     pub timeout: u64,
+    pub k_valid: u8,
+    pub k_loc: u16,
+    pub k_retrans: u16,
+    pub k_span: u64,
 }
 
 /// The SYN table's outputs in one cycle (`VsOut` in the shim).
@@ -144,6 +148,8 @@ pub struct VsOut {
     pub held: u32,
     pub g_ts: u64,
     pub g_last: u64,
+    pub k_take: u8,
+    pub k_lost: u8,
 }
 
 extern "C" {

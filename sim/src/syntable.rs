@@ -46,6 +46,20 @@ pub struct SynCycle {
     /// Records in the table.
     pub held: u32,
     pub flushing: bool,
+    /// The keep operation offered this cycle issued; a keep issued three cycles ago found its
+    /// way no longer reserved.
+    pub keep_taken: bool,
+    pub keep_lost: bool,
+}
+
+/// A keep operation (a late release to keep in its reserved way).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SynKeep {
+    /// Table location the release came from.
+    pub loc: u16,
+    pub retransmissions: u16,
+    /// Span of its retransmissions, ns (48 bits).
+    pub span: u64,
 }
 
 /// The control inputs of a cycle.
@@ -57,6 +71,8 @@ pub struct SynControl {
     pub flush: bool,
     /// Room for given-back records: scan and flush steps may issue.
     pub room: bool,
+    /// The stage's keep queue head, if any.
+    pub keep: Option<SynKeep>,
 }
 
 /// One instance, out of reset and cleared.
@@ -98,6 +114,7 @@ impl SynTableSim {
     /// One cycle: a probe (or none) and the control inputs.
     pub fn step(&mut self, probe: Option<&SynProbe>, ctl: SynControl) -> SynCycle {
         let p = probe.copied().unwrap_or_default();
+        let k = ctl.keep.unwrap_or_default();
         let input = ffi::VsIn {
             valid: probe.is_some() as u8,
             v6: p.v6 as u8,
@@ -114,6 +131,10 @@ impl SynTableSim {
             ts: p.ts,
             now: ctl.now,
             timeout: self.timeout,
+            k_valid: ctl.keep.is_some() as u8,
+            k_loc: k.loc,
+            k_retrans: k.retransmissions,
+            k_span: k.span,
         };
         let mut o = ffi::VsOut::default();
         // SAFETY: h is live; the structs match the shim's layout.
@@ -131,6 +152,8 @@ impl SynTableSim {
             }),
             held: o.held,
             flushing: o.flushing != 0,
+            keep_taken: o.k_take != 0,
+            keep_lost: o.k_lost != 0,
         }
     }
 }

@@ -52,8 +52,11 @@ fn model_run(steps: &[Step], timeout: u64) -> (Outcome, usize, Vec<Gave>) {
             s.retransmissions,
         )
     };
+    // The model counts a released way's reservation in cycles: the probes' issue cycles.
+    let mut cycle = 0u64;
     for (i, st) in steps.iter().enumerate() {
         let p = st.probe;
+        cycle += st.idle + 1;
         let (key, side) = SynKey::of(p.v6, p.src, p.dst);
         let probe = Probe {
             input: i,
@@ -62,6 +65,7 @@ fn model_run(steps: &[Step], timeout: u64) -> (Outcome, usize, Vec<Gave>) {
             side,
             seq: p.seq,
             ts_ns: p.ts,
+            cycle,
             holdable: p.holdable,
             plain_syn: p.plain,
         };
@@ -142,6 +146,7 @@ fn rtl_run(steps: &[Step], timeout: u64) -> (Outcome, usize, Vec<Gave>) {
             now,
             flush: false,
             room: true,
+            keep: None,
         };
         for _ in 0..st.idle {
             let c = rtl.step(None, ctl);
@@ -154,14 +159,18 @@ fn rtl_run(steps: &[Step], timeout: u64) -> (Outcome, usize, Vec<Gave>) {
         now,
         flush: false,
         room: true,
+        keep: None,
     };
-    let mut held = 0;
     for _ in 0..8 {
         let c = rtl.step(None, ctl);
-        held = c.held as usize;
         take(c, &mut out, None);
     }
+    // The count a cycle shows lags the record given back in that cycle by one: read it with the
+    // records given back before this cycle.
+    let c = rtl.step(None, ctl);
+    let held = c.held as usize;
     regen_before_flush += out.regenerated.len();
+    take(c, &mut out, None);
     let before_flush = held + regen_before_flush;
     // The flush: one pulse, then until the pass and its steps in flight are done.
     let mut flushed = Vec::new();
@@ -171,6 +180,7 @@ fn rtl_run(steps: &[Step], timeout: u64) -> (Outcome, usize, Vec<Gave>) {
             now,
             flush: true,
             room: true,
+            keep: None,
         },
     );
     take(c, &mut out, Some(&mut flushed));
@@ -299,10 +309,11 @@ fn hold_absorb_release_full_and_late_answer() {
         (0, 0, 0, true, 0, 0),  // absorbed (back to back)
         (0, 3, 0, true, 0, 0),  // absorbed
         (0, 0, 0, false, 2, 0), // released by the SYN-ACK
-        (0, 0, 3, true, 0, 0),  // conns 3, 6, 9, 12, 0 share bucket 0: four held, one full
+        (0, 0, 3, true, 0, 0),  // conns 3, 6, 9, 12, 0 share bucket 0 with the released way
         (0, 0, 6, true, 0, 0),
         (0, 0, 9, true, 0, 0),
-        (0, 0, 12, true, 0, 0),
+        (0, 0, 12, true, 0, 0), // full: the released way is reserved
+        (15, 0, 12, true, 0, 0), // held after a whole pass of idle cycles (the reservation over)
         (0, 0, 0, true, 0, 1),  // full
         (0, 7, 3, false, 2, 0), // after the timeout: expired, the answer passes
         (0, 0, 0, true, 0, 1),  // held in a way taken from an expired record
@@ -310,7 +321,7 @@ fn hold_absorb_release_full_and_late_answer() {
     use lookup::*;
     assert_eq!(
         check(&steps_of(&gens, timeout), timeout),
-        [HELD, ABSORBED, ABSORBED, RELEASE, HELD, HELD, HELD, HELD, FULL, MISS, HELD]
+        [HELD, ABSORBED, ABSORBED, RELEASE, HELD, HELD, HELD, FULL, HELD, FULL, MISS, HELD]
     );
 }
 
@@ -366,4 +377,130 @@ fn flood_fills_the_table() {
     // Every SYN is held or refused; every answer releases a held SYN or misses a refused one.
     assert_eq!(count(lookup::HELD) + count(lookup::FULL), n as usize);
     assert!(count(lookup::FULL) > 0 && count(lookup::RELEASE) > 0);
+}
+
+/// A late release kept in its way: the stage's keep operation, within the reservation, turns the
+/// released way into a kept record that no probe sees and no SYN takes, which the scan gives
+/// back (why = late, with the retransmissions and span the keep carried) once there is room; a
+/// keep after the reservation is refused and reported lost. Expected values from the rules in
+/// docs/conn-design.md, not from a run.
+#[test]
+fn a_late_release_is_kept_in_its_way_until_the_scan_gives_it_back() {
+    use vantage_proto::conn::RELEASE_RESERVE_CYCLES;
+    use vantage_sim::syntable::SynKeep;
+    let ts = 1_000_000_000;
+    let mut rtl = SynTableSim::new(5_000_000_000);
+    // Connection c's SYN (client c to the server) or the server's answer, all in bucket 0.
+    let probe = |c: u8, answer: bool| {
+        let client: Endpoint = (host(0, c), 40000);
+        let server: Endpoint = (host(1, 1), 80);
+        let (src, dst) = if answer { (server, client) } else { (client, server) };
+        SynProbe {
+            hash: u32::from(c),
+            v6: false,
+            src,
+            dst,
+            seq: 7,
+            ts,
+            holdable: !answer,
+            plain: !answer,
+        }
+    };
+    let quiet = SynControl {
+        now: ts,
+        flush: false,
+        room: false,
+        keep: None,
+    };
+    let mut cycles: Vec<SynCycle> = Vec::new();
+    fn run(
+        rtl: &mut SynTableSim,
+        log: &mut Vec<SynCycle>,
+        p: Option<SynProbe>,
+        ctl: SynControl,
+    ) -> SynCycle {
+        let c = rtl.step(p.as_ref(), ctl);
+        log.push(c);
+        c
+    }
+    // Four SYNs fill bucket 0; the answer to the first releases it.
+    for c in 1..=4 {
+        run(&mut rtl, &mut cycles, Some(probe(c, false)), quiet);
+    }
+    run(&mut rtl, &mut cycles, Some(probe(1, true)), quiet);
+    for _ in 0..4 {
+        run(&mut rtl, &mut cycles, None, quiet);
+    }
+    let released = cycles
+        .iter()
+        .find_map(|c| c.given.filter(|g| g.why == Why::Released as u8))
+        .expect("the answer released the first SYN");
+    assert_eq!(cycles.last().map(|c| c.held), Some(3));
+    // Well inside the reservation, the stage sends the keep (no probe this cycle: it issues).
+    for _ in 0..200 {
+        run(&mut rtl, &mut cycles, None, quiet);
+    }
+    let keep = SynKeep {
+        loc: released.loc,
+        retransmissions: 2,
+        span: 1234,
+    };
+    let c = run(&mut rtl, &mut cycles, None, SynControl { keep: Some(keep), ..quiet });
+    assert!(c.keep_taken, "a keep issues in a cycle without a probe");
+    for _ in 0..RELEASE_RESERVE_CYCLES {
+        run(&mut rtl, &mut cycles, None, quiet);
+    }
+    assert!(!cycles.iter().any(|c| c.keep_lost), "kept within the reservation");
+    assert_eq!(cycles.last().map(|c| c.held), Some(4), "the kept record counts as held");
+    // Past the reservation the kept way is still taken: a fifth SYN finds the bucket full, and
+    // the kept record's connection is a stranger to the table (its new SYN is not absorbed).
+    run(&mut rtl, &mut cycles, Some(probe(5, false)), quiet);
+    run(&mut rtl, &mut cycles, Some(probe(1, true)), quiet);
+    for _ in 0..3 {
+        run(&mut rtl, &mut cycles, None, quiet);
+    }
+    let n = cycles.len();
+    let results: Vec<u8> = cycles[n - 5..].iter().filter_map(|c| c.result.map(|r| r.0)).collect();
+    assert_eq!(results, [lookup::FULL, lookup::MISS]);
+    // With room, one scan pass gives it back as late, with what the keep carried.
+    let mut late = Vec::new();
+    for _ in 0..PASS_CYCLES {
+        let c = run(&mut rtl, &mut cycles, None, SynControl { room: true, ..quiet });
+        late.extend(c.given);
+    }
+    assert_eq!(late.len(), 1, "only the kept record leaves: {late:?}");
+    let g = late[0];
+    assert_eq!((g.why, g.loc, g.retransmissions), (Why::Late as u8, released.loc, 2));
+    assert_eq!(g.last - g.ts, 1234, "the span");
+    assert_eq!(cycles.last().map(|c| c.held), Some(3));
+    // The way is free: the fifth SYN is held now.
+    run(&mut rtl, &mut cycles, Some(probe(5, false)), quiet);
+    for _ in 0..3 {
+        run(&mut rtl, &mut cycles, None, quiet);
+    }
+    let n = cycles.len();
+    assert_eq!(cycles[n - 1].result.map(|r| r.0), Some(lookup::HELD));
+    // A keep that comes after its way's reservation is refused and reported.
+    run(&mut rtl, &mut cycles, Some(probe(2, true)), quiet);
+    for _ in 0..3 {
+        run(&mut rtl, &mut cycles, None, quiet);
+    }
+    let second = cycles[cycles.len() - 4..]
+        .iter()
+        .find_map(|c| c.given)
+        .expect("the answer released the second SYN");
+    for _ in 0..RELEASE_RESERVE_CYCLES {
+        run(&mut rtl, &mut cycles, None, quiet);
+    }
+    let keep = SynKeep {
+        loc: second.loc,
+        ..keep
+    };
+    run(&mut rtl, &mut cycles, None, SynControl { keep: Some(keep), ..quiet });
+    for _ in 0..3 {
+        run(&mut rtl, &mut cycles, None, quiet);
+    }
+    let n = cycles.len();
+    assert!(cycles[n - 4..].iter().any(|c| c.keep_lost), "the late keep is lost");
+    assert_eq!(cycles[n - 1].held, 3, "nothing was kept");
 }

@@ -90,6 +90,12 @@ impl Logic for Conn {
         self.syn_table.p_dport.next = self.probe.val().dport;
         self.syn_table.p_seq.next = self.probe.val().tcp_seq;
         self.syn_table.p_ts.next = self.probe.val().ts;
+        self.syn_table.k_valid.next = self.path.k_valid.val();
+        self.syn_table.k_loc.next = self.path.k_loc.val();
+        self.syn_table.k_retrans.next = self.path.k_retrans.val();
+        self.syn_table.k_span.next = self.path.k_span.val();
+        self.path.k_take.next = self.syn_table.k_take.val();
+        self.path.k_lost.next = self.syn_table.k_lost.val();
         self.path.r_valid.next = self.syn_table.r_valid.val();
         self.path.r_kind.next = self.syn_table.r_kind.val();
         self.path.r_loc.next = self.syn_table.r_loc.val();

@@ -10,14 +10,17 @@
 //!   X0: held: the frame's beats dropped, written to the payload store at (bucket, way);
 //!       absorbed: dropped; a give (release, expiry, flush): the payload store read
 //!   X1: a release: its beats pushed just ahead of the releasing frame's first beat, unless the
-//!       output is RELEASE_BACKLOG_LIMIT beats behind (late: to the regen queue); other gives: to
-//!       the regen queue
+//!       output is RELEASE_BACKLOG_LIMIT beats behind (late: to the regen queue, or, when that is
+//!       full, to the keep queue, which sends it back to the table: kept in its reserved way
+//!       until the scan gives it back); other gives: to the regen queue
 //!   output queue (4 banks, up to 3 pushes a cycle, one pop) ─► sequencer ─► tag
 //!   regen queue (REGEN_QUEUE) ─► sequencer, only where the queue is empty, no beat is in
 //!       L3..X1, the tag stage is idle and no frame is half sent (or, when half full, at once:
 //!       regen_inline, but only while the output queue is under RELEASE_BACKLOG_LIMIT, so the
-//!       output queue never holds more than the backlog limit and a few beats; a regenerated SYN
-//!       that finds the regen queue full is lost and counted: regen_lost)
+//!       output queue never holds more than the backlog limit and a few beats; a give that is
+//!       neither a release nor room-checked (an expired record a new SYN takes the way of) and
+//!       finds the regen queue full is lost and counted, regen_lost, as is a late release that
+//!       finds the keep queue full or its way no longer reserved)
 //!
 //!  payload store at (bucket, way):  beat 0 {keep, data} | beat 1 {keep, data} | meta (PM_FIELDS)
 //!  output entry (ENTRY_FIELDS, first in the high bits), one beat to the tag stage
@@ -77,6 +80,17 @@ const DL_DEPTH: usize = 256;
 const OQ_BANK_BITS: usize = 7;
 /// Entries of the output queue.
 pub const OQ_DEPTH: usize = 4 << OQ_BANK_BITS;
+/// Entries of the keep queue (late releases on their way back to the table). It drains one a
+/// cycle in cycles without a lookup, at least one in two at 100 Gb/s, and fills at most one a frame.
+const KEEP_QUEUE: usize = 16;
+const _: () = assert!(KEEP_QUEUE.is_power_of_two());
+/// Bits of a keep-queue entry: location, retransmissions, span.
+const KQ_BITS: usize = LOC_BITS + 16 + 48;
+const _: () = assert!(
+    vantage_proto::conn::RELEASE_RESERVE_CYCLES as usize
+        >= crate::conn::table::LATENCY + entry_delay() + 2 + 4 * KEEP_QUEUE,
+    "a keep must reach the table within its way's reservation"
+);
 /// Regen-queue occupancy from which it is sent at once, moving frames (`regen_inline`).
 const REGEN_FORCE: usize = REGEN_QUEUE / 2;
 /// The scan may issue while the regen queue and the gives on their way to it leave this many.
@@ -130,6 +144,14 @@ pub struct ConnPath {
     pub p_plain: Signal<Out, Bit>,
     /// The scan may issue (room for its record on the way to the regen queue).
     pub room: Signal<Out, Bit>,
+    /// To the table: the keep queue's head (`SynTable::k_valid`..`k_span`).
+    pub k_valid: Signal<Out, Bit>,
+    pub k_loc: Signal<Out, Bits<LOC_BITS>>,
+    pub k_retrans: Signal<Out, Bits<16>>,
+    pub k_span: Signal<Out, Bits<48>>,
+    /// From the table: the head issued; a keep came too late (lost).
+    pub k_take: Signal<In, Bit>,
+    pub k_lost: Signal<In, Bit>,
     /// From the table (`SynTable`'s outputs).
     pub r_valid: Signal<In, Bit>,
     pub r_kind: Signal<In, Bits<3>>,
@@ -203,6 +225,10 @@ impl Logic for ConnPath {
         self.p_holdable.connect();
         self.p_plain.connect();
         self.room.connect();
+        self.k_valid.connect();
+        self.k_loc.connect();
+        self.k_retrans.connect();
+        self.k_span.connect();
         self.o_valid.connect();
         self.o_sof.connect();
         self.o_last.connect();
@@ -384,7 +410,7 @@ fn regen_way() -> String {
 
 /// Cycles from the table's result of a frame to its first beat at X0 (the stats stage's offset,
 /// the look-ahead stages L3..L1 and X0, less the table's latency).
-pub fn entry_delay() -> usize {
+pub const fn entry_delay() -> usize {
     crate::stats::core::STATS_OFFSET + LOOKAHEAD + 1 - crate::conn::table::LATENCY
 }
 
@@ -480,14 +506,15 @@ fn payload_and_x1() -> String {
     // X1.
     let _ = writeln!(
         s,
-        "reg x1_v, x1_drop, x1_gv, x1_rel;\nreg [2:0] x1_why;\nreg [15:0] x1_retrans;\nreg [47:0] x1_span;\nreg [{}:0] x1;",
-        e_bits - 1
+        "reg x1_v, x1_drop, x1_gv, x1_rel, x1_sure;\nreg [2:0] x1_why;\nreg [15:0] x1_retrans;\nreg [47:0] x1_span;\nreg [{}:0] x1;\nreg [{}:0] x1_loc;",
+        e_bits - 1,
+        lb - 1
     );
     let rel = Why::Released as u8;
     s += "always @(posedge clock) begin\n";
     s += "  x1_v <= la0_v; x1 <= la0; x1_drop <= x0_drop;\n";
-    let _ = writeln!(s, "  x1_gv <= d_gv; x1_why <= d_why; x1_retrans <= d_retrans; x1_span <= d_span;\n  x1_rel <= d_gv & (d_why == 3'd{rel});");
-    s += "  if (reset) begin x1_v <= 1'b0; x1_gv <= 1'b0; x1_rel <= 1'b0; end\nend\n";
+    let _ = writeln!(s, "  x1_gv <= d_gv; x1_why <= d_why; x1_retrans <= d_retrans; x1_span <= d_span; x1_loc <= d_loc;\n  x1_rel <= d_gv & (d_why == 3'd{rel});\n  x1_sure <= d_gv & ~d_rv;");
+    s += "  if (reset) begin x1_v <= 1'b0; x1_gv <= 1'b0; x1_rel <= 1'b0; x1_sure <= 1'b0; end\nend\n";
     // The given-back SYN as one or two output entries.
     let pf = |f: &str| at(&PM_FIELDS, "rdm", f);
     s += "reg [7:0] g_len6;\nreg g_two, g_fits_both;\n";
@@ -566,10 +593,11 @@ fn queues() -> String {
     }
     let _ = writeln!(s, "reg [{}:0] oq_wp, oq_rp;\nreg [{}:0] oq_n;", ab - 1, ab);
     // Pushes this cycle: the release's beats (unless late), then the frame's beat (unless dropped).
-    s += "reg push_rel, push_beat;\nreg [1:0] n_push;\n";
+    s += "reg push_rel, push_beat, evict_inline;\nreg [1:0] n_push;\n";
     let _ = writeln!(s, "reg [{}:0] in0, in1, in2;", e_bits - 1);
     s += "always @(*) begin\n";
-    s += "  push_rel = x1_rel & ~late;\n  push_beat = x1_v & ~x1_drop;\n";
+    // A release in place, or an evicted record put where the SYN that took its way was.
+    s += "  push_rel = (x1_rel & ~late) | evict_inline;\n  push_beat = x1_v & ~x1_drop;\n";
     s += "  in0 = push_rel ? gb0 : x1;\n  in1 = (push_rel & g_two) ? gb1 : x1;\n  in2 = x1;\n";
     s += "  n_push = (push_rel ? (g_two ? 2'd2 : 2'd1) : 2'd0) + {1'b0, push_beat};\n";
     s += "end\n";
@@ -612,10 +640,7 @@ fn queues() -> String {
         qb - 1
     );
     let rel = Why::Released as u8;
-    let _ = writeln!(
-        s,
-        "always @(*) gq_push = (x1_gv & (x1_why != 3'd{rel})) | late;"
-    );
+    s += &regen_admission();
     s += "always @(posedge clock) begin\n";
     let _ = writeln!(s, "  if (gq_push & (gq_n != {}'d{REGEN_QUEUE})) begin gq[gq_wp] <= {{gb0, gb1}}; gq_wp <= gq_wp + 1'b1; end", qb + 1);
     s += "  if (gq_pop) gq_rp <= gq_rp + 1'b1;\n";
@@ -626,6 +651,70 @@ fn queues() -> String {
     );
     s += "  if (reset) begin gq_wp <= 0; gq_rp <= 0; gq_n <= 0; end\nend\n";
     let _ = writeln!(s, "wire [{}:0] gq_head = gq[gq_rp];", 2 * e_bits - 1);
+    s += &keep_queue();
+    s
+}
+
+/// Which gives enter the regen queue. The scan's and flush's (`sure`, issued only while `room`)
+/// always find a place: the others (a late release, a record a new SYN's insert evicted) enter
+/// only while the queue and the sure gives on their way leave room for all of them
+/// (`gq_room`, registered: the sum grows by at most two a cycle, hence the margin of 4);
+/// otherwise a late release goes to the keep queue, and an evicted record into the output where
+/// the SYN that took its way was (the input cycles that SYN left free carry it; counted as
+/// regen_inline) while the output queue has room.
+fn regen_admission() -> String {
+    let rel = Why::Released as u8;
+    let mut s = String::new();
+    s += "reg [8:0] sure_way;\nreg gq_room, oq_room, x1_evict;\n";
+    let _ = writeln!(
+        s,
+        "always @(posedge clock) begin\n  sure_way <= sure_way + {{8'd0, g_valid & ~r_valid}} - {{8'd0, x1_gv & x1_sure}};\n  gq_room <= ({{4'd0, gq_n}} + sure_way) <= 9'd{};\n  oq_room <= oq_n <= 10'd{};\n  if (reset) begin sure_way <= 9'd0; gq_room <= 1'b0; oq_room <= 1'b0; end\nend",
+        REGEN_QUEUE - 4,
+        OQ_DEPTH - 8
+    );
+    let _ = writeln!(
+        s,
+        "always @(*) begin\n  x1_evict = x1_gv & (x1_why != 3'd{rel}) & ~x1_sure;\n  evict_inline = x1_evict & ~gq_room & oq_room;\n  gq_push = (x1_gv & x1_sure) | ((x1_evict | late) & gq_room);\nend"
+    );
+    s
+}
+
+/// The keep queue: a late release that finds the regen queue full goes back to the table, to be
+/// kept in its reserved way (`SynTable::k_valid`); `kq_fly` covers the table's three stages until
+/// the record counts as held again.
+fn keep_queue() -> String {
+    let qb = KEEP_QUEUE.trailing_zeros() as usize;
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "reg [{}:0] kq [0:{}];\nreg [{}:0] kq_wp, kq_rp;\nreg [{qb}:0] kq_n;\nreg [2:0] kq_fly;\nreg gq_full, kq_full, kq_push, g_lost;",
+        KQ_BITS - 1,
+        KEEP_QUEUE - 1,
+        qb - 1
+    );
+    let _ = writeln!(
+        s,
+        "always @(*) begin\n  gq_full = gq_n == {}'d{REGEN_QUEUE};\n  kq_full = kq_n == {}'d{KEEP_QUEUE};",
+        REGEN_QUEUE.trailing_zeros() + 1,
+        qb + 1
+    );
+    s += "  kq_push = late & ~gq_room & ~kq_full;\n";
+    // Lost: a late release with neither queue, an evicted record with no room anywhere, and (a
+    // guard; the admission rule keeps it from happening) a push into the full regen queue.
+    s += "  g_lost = (late & ~gq_room & kq_full) | (x1_evict & ~gq_room & ~oq_room) | (gq_push & gq_full);\n";
+    s += "  k_valid = kq_n != 0;\n";
+    let _ = writeln!(
+        s,
+        "  {{k_loc, k_retrans, k_span}} = kq[kq_rp];\nend"
+    );
+    s += "always @(posedge clock) begin\n";
+    s += "  if (kq_push) begin kq[kq_wp] <= {x1_loc, x1_retrans, x1_span}; kq_wp <= kq_wp + 1'b1; end\n";
+    s += "  if (k_take) kq_rp <= kq_rp + 1'b1;\n";
+    let _ = writeln!(
+        s,
+        "  kq_n <= kq_n + {{{qb}'d0, kq_push}} - {{{qb}'d0, k_take}};\n  kq_fly <= {{kq_fly[1:0], k_take}};"
+    );
+    s += "  if (reset) begin kq_wp <= 0; kq_rp <= 0; kq_n <= 0; kq_fly <= 3'd0; end\nend\n";
     s
 }
 
@@ -671,7 +760,7 @@ fn sequencer() -> String {
     }
     s += "  room = ({4'd0, gq_n} + regen_way) <= ";
     let _ = writeln!(s, "9'd{REGEN_ROOM};");
-    s += "  pending = (gq_n != 0) | (regen_way != 9'd0) | g_second;\n";
+    s += "  pending = (gq_n != 0) | (regen_way != 9'd0) | g_second | (kq_n != 0) | (kq_fly != 3'd0);\n";
     s += "  idle = ~q_ahead & (oq_n == 0) & (gq_n == 0) & ~g_second & ~o_v;\nend\n";
     s
 }
@@ -696,12 +785,8 @@ fn counters() -> String {
         Why::Expired as u8,
         Why::Flushed as u8
     );
-    s += "  if (o_v & o_inline) c_inline <= c_inline + 64'd1;\n";
-    let _ = writeln!(
-        s,
-        "  if (gq_push & (gq_n == {}'d{REGEN_QUEUE})) c_lost <= c_lost + 64'd1;",
-        REGEN_QUEUE.trailing_zeros() + 1
-    );
+    s += "  c_inline <= c_inline + {63'd0, o_v & o_inline} + {63'd0, evict_inline};\n";
+    s += "  c_lost <= c_lost + {63'd0, g_lost} + {63'd0, k_lost};\n";
     s += "  if (reset) begin c_frames <= 0; c_held <= 0; c_retrans <= 0; c_released <= 0; c_late <= 0; c_expired <= 0; c_flushed <= 0; c_long <= 0; c_full <= 0; c_unclean <= 0; c_inline <= 0; c_lost <= 0; end\nend\n";
     s += "always @(*) counters = {c_lost, c_inline, c_unclean, c_full, c_long, c_flushed, c_expired, c_late, c_released, c_retrans, c_held, c_frames};\n";
     s

@@ -184,6 +184,7 @@ fn step(
         side,
         seq: tcp.seq,
         ts_ns,
+        cycle: frame.release.first().copied().unwrap_or(0),
         holdable: hold && plain_syn && clean && short,
         plain_syn,
     };

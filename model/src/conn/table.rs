@@ -8,11 +8,13 @@
 //!                     anything else ─► the record is released ahead of the frame; the frame passes
 //!    miss:            a plain, clean SYN of at most HOLD_BYTES ─► held in the first free way
 //!                     (none free: passes, fail_full); any other frame passes
+//!  a released record's way stays reserved for RELEASE_RESERVE_CYCLES after the releasing
+//!  frame's input cycle (the hardware may still need it for that SYN, docs/conn-design.md)
 //! ```
 
 use std::collections::HashMap;
 
-use vantage_proto::conn::{syn_bucket, SynInfo, SynKey, Why, SYN_WAYS};
+use vantage_proto::conn::{syn_bucket, SynInfo, SynKey, Why, RELEASE_RESERVE_CYCLES, SYN_WAYS};
 
 /// One held SYN.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -80,16 +82,58 @@ pub struct Probe {
     pub side: u8,
     pub seq: u32,
     pub ts_ns: u64,
+    /// Input cycle of the frame's first beat (the reservation of released ways counts cycles).
+    pub cycle: u64,
     /// A plain SYN the stage may hold (clean, short enough, holding on).
     pub holdable: bool,
     /// A plain SYN (SYN without ACK, RST, FIN), holdable or not.
     pub plain_syn: bool,
 }
 
+/// One way of a bucket.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+enum Way {
+    #[default]
+    Free,
+    Held(HeldSyn),
+    /// Released by a frame at this input cycle: no new SYN until the reservation has passed.
+    Released(u64),
+}
+
+impl Way {
+    /// The held record, if any.
+    fn held(&self) -> Option<&HeldSyn> {
+        match self {
+            Way::Held(r) => Some(r),
+            _ => None,
+        }
+    }
+
+    /// A new SYN arriving at `cycle` may take this way.
+    fn takeable(&self, cycle: u64) -> bool {
+        match self {
+            Way::Free => true,
+            Way::Held(_) => false,
+            Way::Released(at) => cycle >= at.saturating_add(RELEASE_RESERVE_CYCLES),
+        }
+    }
+
+    /// The held record, taken out; the way becomes `then`.
+    fn take(&mut self, then: Way) -> Option<HeldSyn> {
+        match std::mem::replace(self, then) {
+            Way::Held(r) => Some(r),
+            other => {
+                *self = other;
+                None
+            }
+        }
+    }
+}
+
 /// The table.
 #[derive(Clone, Debug, Default)]
 pub struct SynTable {
-    buckets: HashMap<usize, [Option<HeldSyn>; SYN_WAYS]>,
+    buckets: HashMap<usize, [Way; SYN_WAYS]>,
     timeout_ns: u64,
 }
 
@@ -106,28 +150,31 @@ impl SynTable {
         let timeout = self.timeout_ns;
         let row = self.buckets.entry(syn_bucket(p.hash)).or_default();
         for way in row.iter_mut() {
-            if way.as_ref().is_some_and(|r| r.deadline(timeout) <= p.ts_ns) {
-                expired.extend(way.take());
+            if way.held().is_some_and(|r| r.deadline(timeout) <= p.ts_ns) {
+                expired.extend(way.take(Way::Free));
             }
         }
         if let Some(way) = row
             .iter_mut()
-            .find(|w| w.as_ref().is_some_and(|r| r.key == p.key))
+            .find(|w| w.held().is_some_and(|r| r.key == p.key))
         {
-            let rec = way.as_mut().expect("found a held record");
-            if p.plain_syn && p.side == rec.side && p.seq == rec.isn {
-                rec.retransmissions = rec.retransmissions.saturating_add(1);
-                rec.last_ns = p.ts_ns;
-                return Lookup::Absorbed;
+            if let Way::Held(rec) = way {
+                if p.plain_syn && p.side == rec.side && p.seq == rec.isn {
+                    rec.retransmissions = rec.retransmissions.saturating_add(1);
+                    rec.last_ns = p.ts_ns;
+                    return Lookup::Absorbed;
+                }
             }
-            return Lookup::Release(way.take().expect("found a held record"));
+            if let Some(rec) = way.take(Way::Released(p.cycle)) {
+                return Lookup::Release(rec);
+            }
         }
         if !p.holdable {
             return Lookup::Miss;
         }
-        match row.iter_mut().find(|w| w.is_none()) {
+        match row.iter_mut().find(|w| w.takeable(p.cycle)) {
             Some(way) => {
-                *way = Some(HeldSyn {
+                *way = Way::Held(HeldSyn {
                     input: p.input,
                     key: p.key,
                     side: p.side,
@@ -144,7 +191,11 @@ impl SynTable {
 
     /// Records held now.
     pub fn held(&self) -> usize {
-        self.buckets.values().flatten().flatten().count()
+        self.buckets
+            .values()
+            .flatten()
+            .filter(|w| w.held().is_some())
+            .count()
     }
 
     /// Empty the table: every record, in table order (bucket, way), with why = expired for those
@@ -154,7 +205,12 @@ impl SynTable {
         buckets.sort_by_key(|(b, _)| *b);
         buckets
             .into_iter()
-            .flat_map(|(_, row)| row.into_iter().flatten())
+            .flat_map(|(_, row)| {
+                row.into_iter().filter_map(|w| match w {
+                    Way::Held(r) => Some(r),
+                    _ => None,
+                })
+            })
             .map(|syn| {
                 let why = if syn.deadline(self.timeout_ns) <= now_ns {
                     Why::Expired
@@ -180,6 +236,7 @@ mod tests {
             side,
             seq,
             ts_ns,
+            cycle: ts_ns,
             holdable: syn,
             plain_syn: syn,
         }
@@ -255,5 +312,22 @@ mod tests {
         let out = t.flush(1001);
         assert_eq!(out.len(), SYN_WAYS);
         assert_eq!(out.iter().filter(|g| g.why == Why::Expired).count(), 2);
+    }
+
+    #[test]
+    fn a_released_way_is_reserved_for_its_cycles() {
+        let mut t = SynTable::new(u64::MAX);
+        let mut gone = Vec::new();
+        for i in 0..SYN_WAYS {
+            t.lookup(&probe(i, i as u16, 80, 1, 0, true), &mut gone);
+        }
+        let mut answer = probe(9, 80, 0, 5, 0, false);
+        answer.cycle = 100;
+        assert!(matches!(t.lookup(&answer, &mut gone), Lookup::Release(_)));
+        let mut new = probe(10, 50, 80, 1, 0, true);
+        new.cycle = 100 + RELEASE_RESERVE_CYCLES - 1;
+        assert_eq!(t.lookup(&new, &mut gone), Lookup::Full, "still reserved");
+        new.cycle += 1;
+        assert_eq!(t.lookup(&new, &mut gone), Lookup::Held, "reservation over");
     }
 }
