@@ -823,7 +823,7 @@ pub mod conn {
         Counter {
             name: "late",
             offset: 0x60,
-            doc: "held SYNs whose release found the output too far behind: sent after the frame that released them, or lost (regen_lost)",
+            doc: "held SYNs whose release found the output too far behind: sent after the frame that released them, at once or kept in the table until the scan has room",
         },
         Counter {
             name: "expired",
@@ -853,12 +853,12 @@ pub mod conn {
         Counter {
             name: "regen_inline",
             offset: 0x90,
-            doc: "regenerated SYNs sent at once, ahead of the next frame, because their queue was half full",
+            doc: "regenerated SYNs sent at once, moving frames: their queue was half full, or an expired SYN a new SYN took the way of found it without room and went in that SYN's place",
         },
         Counter {
             name: "regen_lost",
             offset: 0x98,
-            doc: "regenerated SYNs lost: their queue was full (releases asked the output for more than it sends)",
+            doc: "given-back SYNs lost: the regen, keep and output queues all without room (SYNs given back faster than the output sends, for longer than the queues last)",
         },
     ];
 }

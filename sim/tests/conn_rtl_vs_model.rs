@@ -9,10 +9,14 @@
 
 mod common;
 
-use common::{assert_same, assert_same_unflushed, compare, prepare, rtl_output, starting_at};
+use common::{
+    assert_same, assert_same_unflushed, compare, compare_moved, prepare, rtl_output, starting_at,
+};
 use proptest::prelude::*;
 use vantage_driver::Device;
-use vantage_model::gen::tcp::{arb_connections, endpoints, merge, segment, ConnSpec, Script};
+use vantage_model::gen::tcp::{
+    arb_connections, endpoints, frames_of, merge, segment, ConnSpec, Script,
+};
 use vantage_model::Config;
 use vantage_proto::axis::{schedule, LaneFrame, Pacing};
 
@@ -241,4 +245,120 @@ fn the_background_scan_gives_back_what_timed_out() {
     assert_eq!(c["conn.flushed"], 0, "the model finds every record expired");
     assert!(c["conn.expired"] >= u64::from(held) && c["conn.released"] >= 4);
     compare(&rtl, &model, &config);
+}
+
+/// A release storm at 100 Gb/s line rate: 600 held 2-beat SYNs, then their answers (1-beat RSTs)
+/// back to back. Each answer brings 3 beats to the output in 2.0 input cycles, so the output
+/// falls behind and, past `RELEASE_BACKLOG_LIMIT`, releases go late; the regen queue cannot take
+/// them while the storm leaves no gap, so they are kept in the table until the background scan
+/// gives them back. The input is the oracle: every answer out in input order, every SYN back
+/// exactly once, byte for byte (released just before its own answer, or late), nothing lost,
+/// and one scan pass later the table is empty. And the model: regenerated SYNs sent at once
+/// (`regen_inline`) move frames, which the model does not follow, but only while the output
+/// queue is short, so the releases and late ones are still the model's.
+#[test]
+fn a_release_storm_at_line_rate_loses_no_syn() {
+    use std::collections::HashMap;
+    use vantage_proto::conn::Why;
+    const CONNS: u32 = 600;
+    let conns: Vec<ConnSpec> = (0..CONNS)
+        .map(|k| {
+            let (orig, resp) = endpoints(k, false, 80);
+            ConnSpec {
+                v6: false,
+                orig,
+                resp,
+                isn: 3 * k,
+                start_ns: u64::from(k),
+                syn_payload: 0,
+                retrans: 0,
+                // Every answer at 10 us, after the last SYN: line rate packs them back to back.
+                script: Script::Refused {
+                    delay_ns: 10_000 - u64::from(k),
+                },
+            }
+        })
+        .collect();
+    // Which connection each input frame belongs to, and whether it is the SYN.
+    let mut owner: HashMap<Vec<u8>, (u32, bool)> = HashMap::new();
+    for (k, c) in conns.iter().enumerate() {
+        for (i, (_, bytes)) in frames_of(c).into_iter().enumerate() {
+            owner.insert(bytes, (k as u32, i == 0));
+        }
+    }
+    let frames = merge(&conns);
+    let answers_in: Vec<u32> = frames
+        .iter()
+        .filter_map(|(_, f)| owner.get(&f.bytes()).filter(|o| !o.1).map(|o| o.0))
+        .collect();
+    let input = schedule(&frames, Pacing::LineRate { gbps: 100.0 }, 0);
+    let config = holding();
+    let (mut sim, model_config, start) = prepare(&config);
+    let driven = starting_at(&input, start);
+    let mut beats = sim.run_holding(&driven).expect("rtl run");
+    // One pass of the background scan (64K probe-free cycles) gives back what was kept.
+    sim.idle(70_000);
+    beats.extend(sim.take_output());
+    let held = Device::new(&mut sim).conn_state().expect("conn state").held;
+    let rtl = rtl_output(&mut sim, beats, &config);
+    let r = &rtl.counters;
+    println!(
+        "release storm: {} held, {} released in place, {} late, {} regen_inline, {} regen_lost",
+        r["conn.held"],
+        r["conn.released"],
+        r["conn.late"],
+        r["conn.regen_inline"],
+        r["conn.regen_lost"]
+    );
+    // Each frame out, as (connection, is the SYN, why of its SYN tag).
+    // Frames without news pass untagged.
+    let decode = |f: &LaneFrame| {
+        let (why, original) = match vantage_proto::header::strip(&f.bytes(), config.ethertype) {
+            Ok((h, original)) => (h.syn().and_then(|i| Why::from_u8(i.why)), original),
+            Err(_) => (None, f.bytes()),
+        };
+        let &(k, syn) = owner.get(&original).expect("an input frame, byte for byte");
+        (k, syn, why)
+    };
+    let out: Vec<_> = rtl.frames.iter().map(decode).collect();
+    let mut back = vec![0u32; CONNS as usize];
+    let mut answers_out = Vec::new();
+    for (i, &(k, syn, why)) in out.iter().enumerate() {
+        if syn {
+            assert_eq!(
+                why,
+                Some(Why::Released),
+                "SYN {k} in the stream, tagged released"
+            );
+            assert_eq!(
+                out.get(i + 1).map(|o| (o.0, o.1)),
+                Some((k, false)),
+                "SYN {k} just before its answer"
+            );
+            back[k as usize] += 1;
+        } else {
+            answers_out.push(k);
+        }
+    }
+    assert_eq!(answers_out, answers_in, "every answer out, in input order");
+    for f in &rtl.regenerated {
+        let (k, syn, why) = decode(f);
+        assert!(
+            syn && why == Some(Why::Late),
+            "given back on its own only as late"
+        );
+        back[k as usize] += 1;
+    }
+    assert!(back.iter().all(|&n| n == 1), "every SYN back exactly once");
+    assert_eq!(r["conn.regen_lost"], 0, "no SYN lost");
+    assert_eq!(held, 0, "every kept record given back by the scan");
+    assert_eq!(r["conn.held"], u64::from(CONNS));
+    assert_eq!(rtl.regenerated.len() as u64, r["conn.late"]);
+    assert!(
+        r["conn.late"] > 2 * vantage_proto::conn::REGEN_QUEUE as u64,
+        "more late releases than the regen queue holds: the table kept some"
+    );
+    // Forced SYNs go only into a short output queue, so they change no release into a late one:
+    // the model's frames, counters and late set.
+    compare_moved(&rtl, &vantage_model::run(&model_config, &driven), &config);
 }

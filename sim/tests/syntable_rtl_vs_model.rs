@@ -312,11 +312,11 @@ fn hold_absorb_release_full_and_late_answer() {
         (0, 0, 3, true, 0, 0),  // conns 3, 6, 9, 12, 0 share bucket 0 with the released way
         (0, 0, 6, true, 0, 0),
         (0, 0, 9, true, 0, 0),
-        (0, 0, 12, true, 0, 0), // full: the released way is reserved
+        (0, 0, 12, true, 0, 0),  // full: the released way is reserved
         (15, 0, 12, true, 0, 0), // held after a whole pass of idle cycles (the reservation over)
-        (0, 0, 0, true, 0, 1),  // full
-        (0, 7, 3, false, 2, 0), // after the timeout: expired, the answer passes
-        (0, 0, 0, true, 0, 1),  // held in a way taken from an expired record
+        (0, 0, 0, true, 0, 1),   // full
+        (0, 7, 3, false, 2, 0),  // after the timeout: expired, the answer passes
+        (0, 0, 0, true, 0, 1),   // held in a way taken from an expired record
     ];
     use lookup::*;
     assert_eq!(
@@ -394,7 +394,11 @@ fn a_late_release_is_kept_in_its_way_until_the_scan_gives_it_back() {
     let probe = |c: u8, answer: bool| {
         let client: Endpoint = (host(0, c), 40000);
         let server: Endpoint = (host(1, 1), 80);
-        let (src, dst) = if answer { (server, client) } else { (client, server) };
+        let (src, dst) = if answer {
+            (server, client)
+        } else {
+            (client, server)
+        };
         SynProbe {
             hash: u32::from(c),
             v6: false,
@@ -445,13 +449,28 @@ fn a_late_release_is_kept_in_its_way_until_the_scan_gives_it_back() {
         retransmissions: 2,
         span: 1234,
     };
-    let c = run(&mut rtl, &mut cycles, None, SynControl { keep: Some(keep), ..quiet });
+    let c = run(
+        &mut rtl,
+        &mut cycles,
+        None,
+        SynControl {
+            keep: Some(keep),
+            ..quiet
+        },
+    );
     assert!(c.keep_taken, "a keep issues in a cycle without a probe");
     for _ in 0..RELEASE_RESERVE_CYCLES {
         run(&mut rtl, &mut cycles, None, quiet);
     }
-    assert!(!cycles.iter().any(|c| c.keep_lost), "kept within the reservation");
-    assert_eq!(cycles.last().map(|c| c.held), Some(4), "the kept record counts as held");
+    assert!(
+        !cycles.iter().any(|c| c.keep_lost),
+        "kept within the reservation"
+    );
+    assert_eq!(
+        cycles.last().map(|c| c.held),
+        Some(4),
+        "the kept record counts as held"
+    );
     // Past the reservation the kept way is still taken: a fifth SYN finds the bucket full, and
     // the kept record's connection is a stranger to the table (its new SYN is not absorbed).
     run(&mut rtl, &mut cycles, Some(probe(5, false)), quiet);
@@ -460,17 +479,31 @@ fn a_late_release_is_kept_in_its_way_until_the_scan_gives_it_back() {
         run(&mut rtl, &mut cycles, None, quiet);
     }
     let n = cycles.len();
-    let results: Vec<u8> = cycles[n - 5..].iter().filter_map(|c| c.result.map(|r| r.0)).collect();
+    let results: Vec<u8> = cycles[n - 5..]
+        .iter()
+        .filter_map(|c| c.result.map(|r| r.0))
+        .collect();
     assert_eq!(results, [lookup::FULL, lookup::MISS]);
     // With room, one scan pass gives it back as late, with what the keep carried.
     let mut late = Vec::new();
     for _ in 0..PASS_CYCLES {
-        let c = run(&mut rtl, &mut cycles, None, SynControl { room: true, ..quiet });
+        let c = run(
+            &mut rtl,
+            &mut cycles,
+            None,
+            SynControl {
+                room: true,
+                ..quiet
+            },
+        );
         late.extend(c.given);
     }
     assert_eq!(late.len(), 1, "only the kept record leaves: {late:?}");
     let g = late[0];
-    assert_eq!((g.why, g.loc, g.retransmissions), (Why::Late as u8, released.loc, 2));
+    assert_eq!(
+        (g.why, g.loc, g.retransmissions),
+        (Why::Late as u8, released.loc, 2)
+    );
     assert_eq!(g.last - g.ts, 1234, "the span");
     assert_eq!(cycles.last().map(|c| c.held), Some(3));
     // The way is free: the fifth SYN is held now.
@@ -496,11 +529,22 @@ fn a_late_release_is_kept_in_its_way_until_the_scan_gives_it_back() {
         loc: second.loc,
         ..keep
     };
-    run(&mut rtl, &mut cycles, None, SynControl { keep: Some(keep), ..quiet });
+    run(
+        &mut rtl,
+        &mut cycles,
+        None,
+        SynControl {
+            keep: Some(keep),
+            ..quiet
+        },
+    );
     for _ in 0..3 {
         run(&mut rtl, &mut cycles, None, quiet);
     }
     let n = cycles.len();
-    assert!(cycles[n - 4..].iter().any(|c| c.keep_lost), "the late keep is lost");
+    assert!(
+        cycles[n - 4..].iter().any(|c| c.keep_lost),
+        "the late keep is lost"
+    );
     assert_eq!(cycles[n - 1].held, 3, "nothing was kept");
 }

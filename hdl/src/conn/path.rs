@@ -93,6 +93,9 @@ const _: () = assert!(
 );
 /// Regen-queue occupancy from which it is sent at once, moving frames (`regen_inline`).
 const REGEN_FORCE: usize = REGEN_QUEUE / 2;
+/// ... but only while the output queue is under this many beats: a forced SYN sent into a release
+/// backlog would push the next releases late, and late ones fill the regen queue again.
+const REGEN_FORCE_BELOW: usize = RELEASE_BACKLOG_LIMIT / 4;
 /// The scan may issue while the regen queue and the gives on their way to it leave this many.
 const REGEN_ROOM: usize = REGEN_FORCE - crate::conn::table::IN_FLIGHT - 1;
 const _: () = assert!(
@@ -639,7 +642,6 @@ fn queues() -> String {
         REGEN_QUEUE - 1,
         qb - 1
     );
-    let rel = Why::Released as u8;
     s += &regen_admission();
     s += "always @(posedge clock) begin\n";
     let _ = writeln!(s, "  if (gq_push & (gq_n != {}'d{REGEN_QUEUE})) begin gq[gq_wp] <= {{gb0, gb1}}; gq_wp <= gq_wp + 1'b1; end", qb + 1);
@@ -703,10 +705,7 @@ fn keep_queue() -> String {
     // guard; the admission rule keeps it from happening) a push into the full regen queue.
     s += "  g_lost = (late & ~gq_room & kq_full) | (x1_evict & ~gq_room & ~oq_room) | (gq_push & gq_full);\n";
     s += "  k_valid = kq_n != 0;\n";
-    let _ = writeln!(
-        s,
-        "  {{k_loc, k_retrans, k_span}} = kq[kq_rp];\nend"
-    );
+    let _ = writeln!(s, "  {{k_loc, k_retrans, k_span}} = kq[kq_rp];\nend");
     s += "always @(posedge clock) begin\n";
     s += "  if (kq_push) begin kq[kq_wp] <= {x1_loc, x1_retrans, x1_span}; kq_wp <= kq_wp + 1'b1; end\n";
     s += "  if (k_take) kq_rp <= kq_rp + 1'b1;\n";
@@ -731,7 +730,7 @@ fn sequencer() -> String {
     let _ = writeln!(s, "  q_ahead = {} | la0_v | x1_v;", la.join(" | "));
     let _ = writeln!(
         s,
-        "  force_regen = (gq_n >= {}'d{REGEN_FORCE}) & ~mid & ~g_second & ((oq_n == 0) | {}) & (oq_n < 10'd{RELEASE_BACKLOG_LIMIT}) & ~report_busy;",
+        "  force_regen = (gq_n >= {}'d{REGEN_FORCE}) & ~mid & ~g_second & ((oq_n == 0) | {}) & (oq_n < 10'd{REGEN_FORCE_BELOW}) & ~report_busy;",
         qb + 1,
         ef("oq_head", "sof")
     );

@@ -389,7 +389,10 @@ fn decide() -> String {
     s += "  absorb = any_hit & s2_plain & e_same[hway];\n  rel = any_hit & ~absorb;\n";
     s += "  want = ~any_hit & s2_hold;\n";
     s += "  ins = 1'b0; give = 1'b0; wm = 1'b0; wa = 1'b0; way = hway; why = 3'd0;\n";
-    let _ = writeln!(s, "  keep_ok = 1'b0; keep_lost = 1'b0; st_new = 2'd{ST_FREE}; ts_new = s2_ts;");
+    let _ = writeln!(
+        s,
+        "  keep_ok = 1'b0; keep_lost = 1'b0; st_new = 2'd{ST_FREE}; ts_new = s2_ts;"
+    );
     let k = |n: u8| format!("3'd{n}");
     let _ = writeln!(s, "  res = {};", k(kind::MISS));
     s += "  if (s2_clr) begin end\n";

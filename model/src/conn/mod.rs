@@ -60,7 +60,7 @@ pub struct ConnCounters {
     pub fail_unclean: u64,
     /// Always 0 in the model (it does not follow the gaps the regenerated-SYN queue drains in).
     pub regen_inline: u64,
-    /// Always 0 in the model (its queue has no bound).
+    /// Always 0 in the model (its queues have no bound; the RTL's lose only above line rate).
     pub regen_lost: u64,
 }
 
