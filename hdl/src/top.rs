@@ -329,7 +329,9 @@ impl Logic for Top {
             | (bit_cast::<COUNTER_BITS, 320>(self.tag.counter_words.val()) << self.at_tag.val())
             | (bit_cast::<COUNTER_BITS, 1216>(self.stats.counter_words.val())
                 << self.at_stats.val())
-            | (bit_cast::<COUNTER_BITS, 768>(self.conn.counter_words.val()) << self.at_conn.val());
+            | (bit_cast::<COUNTER_BITS, { crate::conn::path::COUNTER_BITS }>(
+                self.conn.counter_words.val(),
+            ) << self.at_conn.val());
         self.regfile.counters.next = self.counters.val();
         self.regfile.ts_frac.next = self.ingress.ts_now.val().get_bits::<32>(0);
     }

@@ -263,6 +263,7 @@ mod tests {
             fail_unclean: 1,
             regen_inline: 1,
             regen_lost: 1,
+            kept: 1,
         };
         for c in regs::conn::COUNTERS {
             assert!(

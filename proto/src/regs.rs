@@ -650,6 +650,17 @@ pub mod stats {
 }
 
 /// The block chain in address order; NEXT of each block points at the following one.
+/// Counters of all blocks together: the width of the snapshot the register file latches.
+pub const NUM_COUNTERS: usize = {
+    let mut n = 0;
+    let mut i = 0;
+    while i < BLOCKS.len() {
+        n += BLOCKS[i].counters.len();
+        i += 1;
+    }
+    n
+};
+
 pub const BLOCKS: &[Block] = &[
     Block {
         name: "id",
@@ -775,7 +786,7 @@ pub mod conn {
             access: Access::Ro,
             reset: 0,
             doc:
-                "bit 0: flush under way; bit 1: regenerated SYNs wait for a gap; bit 2: table cleared after reset (reset value: live)",
+                "bit 0: flush under way; bit 1: regenerated SYNs wait to go out (queued, or kept in the table); bit 2: table cleared after reset (reset value: live)",
         },
         Reg {
             name: "HELD",
@@ -858,7 +869,12 @@ pub mod conn {
         Counter {
             name: "regen_lost",
             offset: 0x98,
-            doc: "given-back SYNs lost: the regen, keep and output queues all without room (SYNs given back faster than the output sends, for longer than the queues last)",
+            doc: "given-back SYNs lost: the regen, keep and output queues all without room (SYNs given back faster than the output sends, for longer than the queues last), or a keep starved past its way's reservation (lookups every cycle)",
+        },
+        Counter {
+            name: "kept",
+            offset: 0xA0,
+            doc: "late SYNs kept in the table (their way) until the scan had room to give them back",
         },
     ];
 }

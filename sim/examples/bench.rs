@@ -373,11 +373,12 @@ fn pipeline_syn_flood() {
         input.len()
     );
     println!(
-        "  held {} (still {held_now})  full (passed) {}  released {}  late {}  regen_inline {}  regen_lost {}; {:.0} sim cycles/s",
+        "  held {} (still {held_now})  full (passed) {}  released {}  late {} (kept in the table {})  regen_inline {}  regen_lost {}; {:.0} sim cycles/s",
         c["conn.held"],
         c["conn.fail_full"],
         c["conn.released"],
         c["conn.late"],
+        c["conn.kept"],
         c["conn.regen_inline"],
         c["conn.regen_lost"],
         cycles as f64 / wall

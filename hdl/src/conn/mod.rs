@@ -96,6 +96,8 @@ impl Logic for Conn {
         self.syn_table.k_span.next = self.path.k_span.val();
         self.path.k_take.next = self.syn_table.k_take.val();
         self.path.k_lost.next = self.syn_table.k_lost.val();
+        self.path.k_kept.next = self.syn_table.k_kept.val();
+        self.path.any_kept.next = self.syn_table.any_kept.val();
         self.path.r_valid.next = self.syn_table.r_valid.val();
         self.path.r_kind.next = self.syn_table.r_kind.val();
         self.path.r_loc.next = self.syn_table.r_loc.val();

@@ -16,11 +16,12 @@
 //!   output queue (4 banks, up to 3 pushes a cycle, one pop) ─► sequencer ─► tag
 //!   regen queue (REGEN_QUEUE) ─► sequencer, only where the queue is empty, no beat is in
 //!       L3..X1, the tag stage is idle and no frame is half sent (or, when half full, at once:
-//!       regen_inline, but only while the output queue is under RELEASE_BACKLOG_LIMIT, so the
-//!       output queue never holds more than the backlog limit and a few beats; a give that is
-//!       neither a release nor room-checked (an expired record a new SYN takes the way of) and
-//!       finds the regen queue full is lost and counted, regen_lost, as is a late release that
-//!       finds the keep queue full or its way no longer reserved)
+//!       regen_inline, but only while the output queue is under REGEN_FORCE_BELOW beats). Gives
+//!       the scan did not check room for (a late release, an expired record a new SYN takes the
+//!       way of) enter it only while it has room for them and the checked ones on their way;
+//!       otherwise a late release goes to the keep queue and an evicted record into the output
+//!       in the place of the SYN that took its way (regen_inline). regen_lost counts what finds
+//!       no room anywhere, and a keep that comes after its way's reservation
 //!
 //!  payload store at (bucket, way):  beat 0 {keep, data} | beat 1 {keep, data} | meta (PM_FIELDS)
 //!  output entry (ENTRY_FIELDS, first in the high bits), one beat to the tag stage
@@ -84,11 +85,20 @@ pub const OQ_DEPTH: usize = 4 << OQ_BANK_BITS;
 /// cycle in cycles without a lookup, at least one in two at 100 Gb/s, and fills at most one a frame.
 const KEEP_QUEUE: usize = 16;
 const _: () = assert!(KEEP_QUEUE.is_power_of_two());
-/// Bits of a keep-queue entry: location, retransmissions, span.
-const KQ_BITS: usize = LOC_BITS + 16 + 48;
+/// Bits of a keep-queue entry: location, retransmissions, span, the cycle it came in (low bits).
+const KQ_BITS: usize = LOC_BITS + 16 + 48 + KQ_STAMP_BITS;
+/// Cycles a keep may wait in the queue; older ones are dropped and counted lost, so that a keep
+/// that issues always finds its own release's way still reserved (and not a later one's: the
+/// way of a starved keep could have been taken and released again). Lookups every cycle (faster
+/// than any MAC) are what starve it.
+const KEEP_MAX_AGE: usize = 4 * KEEP_QUEUE;
+/// Bits of an entry's stamp: wider than the longest stay (each head leaves within
+/// `KEEP_MAX_AGE + 1` cycles).
+const KQ_STAMP_BITS: usize = 12;
+const _: () = assert!(KEEP_QUEUE * (KEEP_MAX_AGE + 2) < 1 << KQ_STAMP_BITS);
 const _: () = assert!(
     vantage_proto::conn::RELEASE_RESERVE_CYCLES as usize
-        >= crate::conn::table::LATENCY + entry_delay() + 2 + 4 * KEEP_QUEUE,
+        >= crate::conn::table::LATENCY + entry_delay() + 3 + KEEP_MAX_AGE,
     "a keep must reach the table within its way's reservation"
 );
 /// Regen-queue occupancy from which it is sent at once, moving frames (`regen_inline`).
@@ -106,7 +116,7 @@ const _: () = assert!(HOLD_BYTES == 128, "a held frame is one or two beats");
 const _: () = assert!(REGEN_QUEUE.is_power_of_two() && REGEN_QUEUE == 16);
 
 /// The order of `ConnPath::counters`: the names of `proto::regs::conn::COUNTERS`.
-pub const COUNTER_ORDER: [&str; 12] = [
+pub const COUNTER_ORDER: [&str; 13] = [
     "frames",
     "held",
     "retransmissions",
@@ -119,6 +129,7 @@ pub const COUNTER_ORDER: [&str; 12] = [
     "fail_unclean",
     "regen_inline",
     "regen_lost",
+    "kept",
 ];
 /// Bits of the packed counters.
 pub const COUNTER_BITS: usize = 64 * COUNTER_ORDER.len();
@@ -152,9 +163,12 @@ pub struct ConnPath {
     pub k_loc: Signal<Out, Bits<LOC_BITS>>,
     pub k_retrans: Signal<Out, Bits<16>>,
     pub k_span: Signal<Out, Bits<48>>,
-    /// From the table: the head issued; a keep came too late (lost).
+    /// From the table: the head issued; a keep came too late (lost); a keep kept its SYN; some
+    /// SYN is kept (still to come back: `pending`).
     pub k_take: Signal<In, Bit>,
     pub k_lost: Signal<In, Bit>,
+    pub k_kept: Signal<In, Bit>,
+    pub any_kept: Signal<In, Bit>,
     /// From the table (`SynTable`'s outputs).
     pub r_valid: Signal<In, Bit>,
     pub r_kind: Signal<In, Bits<3>>,
@@ -661,9 +675,9 @@ fn queues() -> String {
 /// always find a place: the others (a late release, a record a new SYN's insert evicted) enter
 /// only while the queue and the sure gives on their way leave room for all of them
 /// (`gq_room`, registered: the sum grows by at most two a cycle, hence the margin of 4);
-/// otherwise a late release goes to the keep queue, and an evicted record into the output where
-/// the SYN that took its way was (the input cycles that SYN left free carry it; counted as
-/// regen_inline) while the output queue has room.
+/// otherwise a late release goes to the keep queue, and an evicted record into the output queue
+/// where the SYN that took its way was dropped (moving the frames behind it: regen_inline) while
+/// the output queue has room.
 fn regen_admission() -> String {
     let rel = Why::Released as u8;
     let mut s = String::new();
@@ -683,16 +697,19 @@ fn regen_admission() -> String {
 
 /// The keep queue: a late release that finds the regen queue full goes back to the table, to be
 /// kept in its reserved way (`SynTable::k_valid`); `kq_fly` covers the table's three stages until
-/// the record counts as held again.
+/// the record counts as held again. The head is offered only while younger than `KEEP_MAX_AGE`
+/// (`kq_ok`, registered: both possible next heads are aged in parallel); an older head is dropped.
 fn keep_queue() -> String {
     let qb = KEEP_QUEUE.trailing_zeros() as usize;
+    let sb = KQ_STAMP_BITS;
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "reg [{}:0] kq [0:{}];\nreg [{}:0] kq_wp, kq_rp;\nreg [{qb}:0] kq_n;\nreg [2:0] kq_fly;\nreg gq_full, kq_full, kq_push, g_lost;",
+        "reg [{}:0] kq [0:{}];\nreg [{}:0] kq_wp, kq_rp;\nreg [{qb}:0] kq_n;\nreg [2:0] kq_fly;\nreg gq_full, kq_full, kq_push, g_lost, kq_ok, kq_stale, kq_pop, ok0, ok1;\nreg [{}:0] kq_now;",
         KQ_BITS - 1,
         KEEP_QUEUE - 1,
-        qb - 1
+        qb - 1,
+        sb - 1
     );
     let _ = writeln!(
         s,
@@ -704,16 +721,37 @@ fn keep_queue() -> String {
     // Lost: a late release with neither queue, an evicted record with no room anywhere, and (a
     // guard; the admission rule keeps it from happening) a push into the full regen queue.
     s += "  g_lost = (late & ~gq_room & kq_full) | (x1_evict & ~gq_room & ~oq_room) | (gq_push & gq_full);\n";
-    s += "  k_valid = kq_n != 0;\n";
-    let _ = writeln!(s, "  {{k_loc, k_retrans, k_span}} = kq[kq_rp];\nend");
-    s += "always @(posedge clock) begin\n";
-    s += "  if (kq_push) begin kq[kq_wp] <= {x1_loc, x1_retrans, x1_span}; kq_wp <= kq_wp + 1'b1; end\n";
-    s += "  if (k_take) kq_rp <= kq_rp + 1'b1;\n";
+    s += "  kq_stale = (kq_n != 0) & ~kq_ok;\n  k_valid = (kq_n != 0) & kq_ok;\n  kq_pop = k_take | kq_stale;\n";
     let _ = writeln!(
         s,
-        "  kq_n <= kq_n + {{{qb}'d0, kq_push}} - {{{qb}'d0, k_take}};\n  kq_fly <= {{kq_fly[1:0], k_take}};"
+        "  {{k_loc, k_retrans, k_span}} = kq[kq_rp][{}:{sb}];",
+        KQ_BITS - 1
     );
-    s += "  if (reset) begin kq_wp <= 0; kq_rp <= 0; kq_n <= 0; kq_fly <= 3'd0; end\nend\n";
+    // Next cycle's head is kq_rp, or kq_rp + 1 after a pop; with nothing else queued it can
+    // only be this cycle's push (young).
+    let age_ok = |idx: &str| {
+        format!(
+            "((kq_now + {sb}'d1 - kq[{idx}][{}:0]) <= {sb}'d{KEEP_MAX_AGE})",
+            sb - 1
+        )
+    };
+    let _ = writeln!(
+        s,
+        "  ok0 = (kq_n == {}'d0) | {};\n  ok1 = (kq_n == {}'d1) | {};\nend",
+        qb + 1,
+        age_ok("kq_rp"),
+        qb + 1,
+        age_ok("kq_rp + 1'b1")
+    );
+    s += "always @(posedge clock) begin\n";
+    s += "  kq_now <= kq_now + 1'b1;\n  kq_ok <= kq_pop ? ok1 : ok0;\n";
+    s += "  if (kq_push) begin kq[kq_wp] <= {x1_loc, x1_retrans, x1_span, kq_now}; kq_wp <= kq_wp + 1'b1; end\n";
+    s += "  if (kq_pop) kq_rp <= kq_rp + 1'b1;\n";
+    let _ = writeln!(
+        s,
+        "  kq_n <= kq_n + {{{qb}'d0, kq_push}} - {{{qb}'d0, kq_pop}};\n  kq_fly <= {{kq_fly[1:0], k_take}};"
+    );
+    s += "  if (reset) begin kq_wp <= 0; kq_rp <= 0; kq_n <= 0; kq_fly <= 3'd0; kq_now <= 0; kq_ok <= 1'b1; end\nend\n";
     s
 }
 
@@ -759,7 +797,7 @@ fn sequencer() -> String {
     }
     s += "  room = ({4'd0, gq_n} + regen_way) <= ";
     let _ = writeln!(s, "9'd{REGEN_ROOM};");
-    s += "  pending = (gq_n != 0) | (regen_way != 9'd0) | g_second | (kq_n != 0) | (kq_fly != 3'd0);\n";
+    s += "  pending = (gq_n != 0) | (regen_way != 9'd0) | g_second | (kq_n != 0) | (kq_fly != 3'd0) | any_kept;\n";
     s += "  idle = ~q_ahead & (oq_n == 0) & (gq_n == 0) & ~g_second & ~o_v;\nend\n";
     s
 }
@@ -768,7 +806,7 @@ fn sequencer() -> String {
 fn counters() -> String {
     let lat = crate::conn::table::LATENCY;
     let mut s = String::new();
-    s += "reg [63:0] c_frames, c_held, c_retrans, c_released, c_late, c_expired, c_flushed, c_long, c_full, c_unclean, c_inline, c_lost;\n";
+    s += "reg [63:0] c_frames, c_held, c_retrans, c_released, c_late, c_expired, c_flushed, c_long, c_full, c_unclean, c_inline, c_lost, c_kept;\n";
     s += "always @(posedge clock) begin\n";
     let k = |x: u8| format!("3'd{x}");
     let _ = writeln!(s, "  if (r_valid) begin\n    c_frames <= c_frames + 64'd1;\n    if (r_kind == {}) c_held <= c_held + 64'd1;\n    if (r_kind == {}) c_retrans <= c_retrans + 64'd1;\n    if (r_kind == {}) c_full <= c_full + 64'd1;", k(lookup::HELD), k(lookup::ABSORBED), k(lookup::FULL));
@@ -785,9 +823,9 @@ fn counters() -> String {
         Why::Flushed as u8
     );
     s += "  c_inline <= c_inline + {63'd0, o_v & o_inline} + {63'd0, evict_inline};\n";
-    s += "  c_lost <= c_lost + {63'd0, g_lost} + {63'd0, k_lost};\n";
-    s += "  if (reset) begin c_frames <= 0; c_held <= 0; c_retrans <= 0; c_released <= 0; c_late <= 0; c_expired <= 0; c_flushed <= 0; c_long <= 0; c_full <= 0; c_unclean <= 0; c_inline <= 0; c_lost <= 0; end\nend\n";
-    s += "always @(*) counters = {c_lost, c_inline, c_unclean, c_full, c_long, c_flushed, c_expired, c_late, c_released, c_retrans, c_held, c_frames};\n";
+    s += "  c_lost <= c_lost + {63'd0, g_lost} + {63'd0, k_lost} + {63'd0, kq_stale};\n  c_kept <= c_kept + {63'd0, k_kept};\n";
+    s += "  if (reset) begin c_frames <= 0; c_held <= 0; c_retrans <= 0; c_released <= 0; c_late <= 0; c_expired <= 0; c_flushed <= 0; c_long <= 0; c_full <= 0; c_unclean <= 0; c_inline <= 0; c_lost <= 0; c_kept <= 0; end\nend\n";
+    s += "always @(*) counters = {c_kept, c_lost, c_inline, c_unclean, c_full, c_long, c_flushed, c_expired, c_late, c_released, c_retrans, c_held, c_frames};\n";
     s
 }
 

@@ -105,6 +105,10 @@ pub struct SynTable {
     pub k_take: Signal<Out, Bit>,
     /// A keep operation found its way no longer reserved (it came too late): that SYN is lost.
     pub k_lost: Signal<Out, Bit>,
+    /// A keep operation kept its SYN (one cycle, with `k_lost`'s timing).
+    pub k_kept: Signal<Out, Bit>,
+    /// Some late SYN is kept in the table, waiting for the scan to give it back.
+    pub any_kept: Signal<Out, Bit>,
     /// A probe's result, `LATENCY` cycles after it came in: `proto::conn::lookup`, and the location it was
     /// held at or released from.
     pub r_valid: Signal<Out, Bit>,
@@ -148,6 +152,8 @@ impl Logic for SynTable {
         self.flushing.connect();
         self.k_take.connect();
         self.k_lost.connect();
+        self.k_kept.connect();
+        self.any_kept.connect();
     }
 
     fn hdl(&self) -> Verilog {
@@ -440,7 +446,7 @@ fn write_and_out() -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "reg [{}:0] s3_m;\nreg [2:0] s3_res, s3_why;\nreg s3_give;\nreg [96:0] s3_gnm;\nreg [{}:0] s3_ga;\nreg [31:0] n_held;\nreg s3_add, s3_klost;",
+        "reg [{}:0] s3_m;\nreg [2:0] s3_res, s3_why;\nreg s3_give;\nreg [96:0] s3_gnm;\nreg [{}:0] s3_ga;\nreg [31:0] n_held, n_kept;\nreg s3_add, s3_klost, s3_kok, s3_kgive;",
         MAIN_BITS - 1,
         AUX_BITS - 1
     );
@@ -449,12 +455,18 @@ fn write_and_out() -> String {
     s += "  s3_m <= {st_new, s2_key, s2_side, s2_seq, ts_new};\n  s3_nm <= {s2_side, s2_seq, ts_new};\n";
     // Aux: a new record's, a retransmission's, or a kept record's (last = its span, ts 0).
     s += "  s3_na <= keep_ok ? {s2_ts[63:48], 16'd0, s2_ts[47:0]} : (ins ? {16'd0, s2_ts} : {rt_inc, s2_ts});\n";
-    s += "  s3_add <= s2_v & (ins | keep_ok); s3_klost <= s2_v & keep_lost;\n";
+    s += "  s3_add <= s2_v & (ins | keep_ok); s3_klost <= s2_v & keep_lost; s3_kok <= s2_v & keep_ok;\n";
+    // A scan or flush step giving a kept record back.
+    let _ = writeln!(
+        s,
+        "  s3_kgive <= s2_v & give & ((s2_kind == 2'd{OP_SCAN}) | (s2_kind == 2'd{OP_FLUSH})) & e_kept[s2_way];"
+    );
     s += "  s3_res <= res; s3_give <= s2_v & give; s3_why <= why; s3_gnm <= e_nm[way]; s3_ga <= e_a[way];\n";
     s += "  s4_wm <= s3_wm; s4_wa <= s3_wa; s4_st <= s3_st; s4_wway <= s3_wway; s4_na <= s3_na; s4_nm <= s3_nm;\n";
     s += "  s5_wm <= s4_wm; s5_wa <= s4_wa; s5_st <= s4_st; s5_wway <= s4_wway; s5_na <= s4_na; s5_nm <= s4_nm;\n";
     s += "  n_held <= n_held + {31'd0, s3_add} - {31'd0, s3_give};\n";
-    s += "  if (reset) begin s3_wm <= 1'b0; s3_wa <= 1'b0; s3_give <= 1'b0; s3_add <= 1'b0; s3_klost <= 1'b0; n_held <= 32'd0; end\nend\n";
+    s += "  n_kept <= n_kept + {31'd0, s3_kok} - {31'd0, s3_kgive};\n";
+    s += "  if (reset) begin s3_wm <= 1'b0; s3_wa <= 1'b0; s3_give <= 1'b0; s3_add <= 1'b0; s3_klost <= 1'b0; s3_kok <= 1'b0; s3_kgive <= 1'b0; n_held <= 32'd0; n_kept <= 32'd0; end\nend\n";
     // The write lands at the end of S3.
     s += "always @(posedge clock) begin\n";
     for w in 0..SYN_WAYS {
@@ -473,7 +485,7 @@ fn write_and_out() -> String {
         a_retrans("s3_ga"),
         a_last("s3_ga")
     );
-    s += "  held = n_held;\n  ready = ~clearing;\n  k_lost = s3_klost;\n";
+    s += "  held = n_held;\n  ready = ~clearing;\n  k_lost = s3_klost;\n  k_kept = s3_kok;\n  any_kept = n_kept != 32'd0;\n";
     s += "  flushing = fl_on | (s1_v & (s1_kind == 2'd2)) | (s2_v & (s2_kind == 2'd2)) | (s3_v & (s3_kind == 2'd2));\nend\n";
     let _ = bb;
     s

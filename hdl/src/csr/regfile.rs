@@ -13,7 +13,7 @@ use vantage_proto::regs::{self, Access, BLOCKS};
 use vantage_proto::stats::{HASH_KEY_WORDS, ROW_BITS, RULES, RULE_WORDS};
 
 /// Number of 64-bit counters across all blocks, in `BLOCKS` order.
-pub const NUM_COUNTERS: usize = 48;
+pub const NUM_COUNTERS: usize = regs::NUM_COUNTERS;
 /// Width of the packed counter input.
 pub const COUNTER_BITS: usize = NUM_COUNTERS * 64;
 

@@ -62,6 +62,8 @@ pub struct ConnCounters {
     pub regen_inline: u64,
     /// Always 0 in the model (its queues have no bound; the RTL's lose only above line rate).
     pub regen_lost: u64,
+    /// Always 0 in the model (the RTL keeps a late SYN only when its gaps leave no room).
+    pub kept: u64,
 }
 
 impl ConnCounters {
@@ -80,6 +82,7 @@ impl ConnCounters {
             "fail_unclean" => self.fail_unclean,
             "regen_inline" => self.regen_inline,
             "regen_lost" => self.regen_lost,
+            "kept" => self.kept,
             _ => return None,
         })
     }

@@ -284,7 +284,8 @@ pub fn compare_moved(rtl: &RtlOutput, model: &ModelOutput, config: &Config) {
             continue;
         }
         // Regenerated SYNs sent at once, moving frames: the model does not follow the gaps.
-        if name == "conn.regen_inline" {
+        // Late SYNs kept in the table: the model does not follow the gaps that decide it.
+        if name == "conn.regen_inline" || name == "conn.kept" {
             continue;
         }
         assert_eq!(rtl.counters.get(name), Some(value), "counter {name}");
