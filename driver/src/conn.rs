@@ -23,10 +23,18 @@ pub struct ConnState {
     pub held: u32,
     /// A flush pass is under way.
     pub flushing: bool,
-    /// Regenerated SYNs wait for a gap in the output.
+    /// Regenerated SYNs wait to go out (queued, or kept in the table).
     pub pending: bool,
     /// The table has been cleared after reset.
     pub ready: bool,
+    /// Records the table has (GEOMETRY: ways << bucket index bits).
+    pub records: u32,
+    /// Largest frame held, bytes (GEOMETRY 31:16).
+    pub hold_bytes: u16,
+    /// Release backlog limit, beats (LIMITS 15:0).
+    pub backlog_beats: u16,
+    /// Regenerated-SYN queue depth (LIMITS 31:16).
+    pub regen_queue: u16,
 }
 
 impl<A: RegisterAccess> Device<A> {
@@ -82,13 +90,16 @@ impl<A: RegisterAccess> Device<A> {
         Ok(())
     }
 
-    /// CONTROL, TIMEOUT_NS, HELD and STATUS.
+    /// CONTROL, TIMEOUT_NS, HELD, STATUS, GEOMETRY and LIMITS.
     pub fn conn_state(&mut self) -> Result<ConnState, DriverError> {
         let control = self.conn_read(reg::CONTROL)?;
         let lo = self.conn_read(reg::TIMEOUT_NS)?;
         let hi = self.conn_read(reg::TIMEOUT_NS + 4)?;
         let held = self.conn_read(reg::HELD)?;
         let status = self.conn_read(reg::STATUS)?;
+        let geometry = self.conn_read(reg::GEOMETRY)?;
+        let limits = self.conn_read(reg::LIMITS)?;
+        let (bucket_bits, ways) = (geometry & 0xFF, (geometry >> 8) & 0xFF);
         Ok(ConnState {
             hold: control & reg::CONTROL_HOLD != 0,
             timeout_ns: u64::from(hi) << 32 | u64::from(lo),
@@ -96,6 +107,10 @@ impl<A: RegisterAccess> Device<A> {
             flushing: status & reg::STATUS_FLUSHING != 0,
             pending: status & reg::STATUS_PENDING != 0,
             ready: status & reg::STATUS_READY != 0,
+            records: ways.checked_shl(bucket_bits).unwrap_or(u32::MAX),
+            hold_bytes: (geometry >> 16) as u16,
+            backlog_beats: limits as u16,
+            regen_queue: (limits >> 16) as u16,
         })
     }
 

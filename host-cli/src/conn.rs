@@ -1,7 +1,6 @@
 //! `vantage conn`: the conn stage (SYN offload) of a device: what it holds, its timeout, a flush.
 
 use anyhow::Context;
-use vantage_proto::conn::{HOLD_BYTES, REGEN_QUEUE, RELEASE_BACKLOG_LIMIT, SYN_RECORDS};
 
 /// Print holding on or off, the timeout, the records held and the status bits.
 pub fn show(spec: &str) -> anyhow::Result<()> {
@@ -19,9 +18,10 @@ pub fn show(spec: &str) -> anyhow::Result<()> {
         s.timeout_ns as f64 / 1e9
     );
     println!(
-        "held: {} of {SYN_RECORDS} records ({:.2} %)",
+        "held: {} of {} records ({:.2} %)",
         s.held,
-        100.0 * f64::from(s.held) / SYN_RECORDS as f64
+        s.records,
+        100.0 * f64::from(s.held) / f64::from(s.records.max(1))
     );
     println!(
         "status: {}{}{}",
@@ -32,13 +32,14 @@ pub fn show(spec: &str) -> anyhow::Result<()> {
         },
         if s.flushing { ", flush under way" } else { "" },
         if s.pending {
-            ", regenerated SYNs waiting for a gap"
+            ", regenerated SYNs waiting to go out"
         } else {
             ""
         }
     );
     println!(
-        "limits: frames up to {HOLD_BYTES} bytes held, release backlog {RELEASE_BACKLOG_LIMIT} beats, regen queue {REGEN_QUEUE}"
+        "limits: frames up to {} bytes held, release backlog {} beats, regen queue {}",
+        s.hold_bytes, s.backlog_beats, s.regen_queue
     );
     Ok(())
 }

@@ -592,3 +592,25 @@ fn stats_peek_prints_the_valid_ways() {
         "did not complete: PEEK_STATUS bit 0 still clear after 1000 reads",
     );
 }
+
+#[test]
+fn conn_show_prints_what_the_device_reports() {
+    use vantage_proto::regs::conn;
+    let dir = tempfile::tempdir().unwrap();
+    // A device of another build: 2^10 buckets of 2 ways, 96-byte frames, other limits.
+    let (_, dev) = image(dir.path(), |bar| {
+        let at = |off: u16| u32::from(conn::BASE + off);
+        bar.poke(at(conn::GEOMETRY), 10 | 2 << 8 | 96 << 16);
+        bar.poke(at(conn::LIMITS), 100 | 8 << 16);
+        bar.poke(at(conn::HELD), 512);
+    });
+    let text = stdout_of(&vantage(&["conn", "show", "--device", &dev]));
+    assert!(
+        text.contains("held: 512 of 2048 records (25.00 %)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("frames up to 96 bytes held, release backlog 100 beats, regen queue 8"),
+        "{text}"
+    );
+}
