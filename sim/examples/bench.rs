@@ -238,6 +238,7 @@ fn main() {
     println!("Vantage benchmark (datapath 512 bit at 322.265625 MHz; simulated with Verilator)\n");
     // `bench conn`: only the conn stage's figures.
     if std::env::args().nth(1).as_deref() == Some("conn") {
+        conn_offload();
         syn_flood();
         pipeline_syn_flood();
         return;
@@ -608,4 +609,8 @@ fn conn_offload_rtl(dir: &std::path::Path) {
             if same { "yes" } else { "NO" }
         );
     }
+    println!("line rate packs the capture's seconds into milliseconds: a SYN retransmitted seconds later is");
+    println!(
+        "absorbed into its first one's record instead of becoming a new attempt after the timeout."
+    );
 }
