@@ -459,9 +459,10 @@ fn small_real_captures_at_line_rate() {
         );
         assert_eq!(rtl.counters["conn.regen_lost"], 0, "{name}");
         if name == "tfo_data_on_syn.pcap" {
+            // Its SYN carries a Fast Open cookie and data: longer than a held frame.
             assert!(
-                c["conn.held"] + c["conn.fail_long"] > 0,
-                "its SYNs are seen"
+                c["conn.fail_long"] > 0,
+                "the SYN with data passes as too long"
             );
         }
     }
