@@ -401,7 +401,12 @@ fn decision_line() -> String {
     // Records on their way to the regen queue: at most one per cycle of the line (9 bits).
     const _: () = assert!(DL_DEPTH + 16 < 512);
     s += "reg [63:0] span;\nreg [8:0] regen_way;\n";
-    s += "always @(*) begin\n  span = g_last - g_ts;\n";
+    // A kept record (the table's only late give) carries its span in `g_last` itself.
+    let _ = writeln!(
+        s,
+        "always @(*) begin\n  span = (g_why == 3'd{}) ? g_last : g_last - g_ts;",
+        Why::Late as u8
+    );
     let _ = writeln!(
         s,
         "  e_in = {{r_valid, r_kind, g_valid, g_why, g_valid ? g_loc : r_loc, g_retrans, (span[63:48] != 16'd0) ? 48'hffffffffffff : span[47:0]}};\nend"

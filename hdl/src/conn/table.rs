@@ -18,7 +18,8 @@
 //!
 //!  main row of a way (MAIN_BITS):  | state (2) | key (289) | side | ISN (32) | ts (64) |
 //!    state: 0 free, 1 held (ts: SYN time), 2 released (ts: the release's issue cycle; the way
-//!           is reserved for RELEASE_RESERVE_CYCLES), 3 kept late (ts: 0, aux last: the span)
+//!           is reserved for RELEASE_RESERVE_CYCLES), 3 kept late (ts: still the release's
+//!           cycle; aux last: the span)
 //!  key:                            | v6 | low addr (128) | low port (16) | high addr (128) | high port (16) |
 //!  aux row of a way (AUX_BITS):    | retransmissions (16) | last ts (64) |
 //! ```
@@ -33,8 +34,10 @@
 //! cycles, as the model counts input cycles): probes see nothing there and no SYN may take it.
 //! If the stage finds the release late and its regen queue full, it sends a keep operation
 //! (location, retransmissions, span) within the reservation; the way becomes a kept record,
-//! invisible to probes, never taken by a SYN, given back (why = late) by the scan or a flush
-//! when the stage has room. So the table itself buffers what the output cannot carry.
+//! invisible to probes, given back (why = late) by the scan or a flush when the stage has room,
+//! or, once the reservation is over, by a new SYN that takes the way (the model's way is free
+//! by then, so the decisions stay the model's). So the table itself buffers what the output
+//! cannot carry.
 //! Only the Verilog exists: Verilator runs it against the model.
 
 use rust_hdl::prelude::*;
@@ -361,7 +364,7 @@ fn decide() -> String {
     }
     // For each way: valid, hit, live, same; and the record fields a release or give reads
     // (side, ISN, ts from the main source; the aux row from the aux source).
-    s += "reg [1:0] e_st [0:3];\nreg [3:0] e_hit, e_live, e_same, e_rpass, e_held, e_free, e_gone, e_kept;\nreg [96:0] e_nm [0:3];\n";
+    s += "reg [1:0] e_st [0:3];\nreg [3:0] e_hit, e_live, e_same, e_rpass, e_held, e_free, e_gone, e_kept, e_kpass;\nreg [96:0] e_nm [0:3];\n";
     let _ = writeln!(s, "reg [{}:0] e_a [0:3];", AUX_BITS - 1);
     s += "always @(*) begin : sources\n  integer w;\n";
     s += "  for (w = 0; w < 4; w = w + 1) begin\n";
@@ -382,16 +385,19 @@ fn decide() -> String {
     }
     // A way released within the last three operations is still reserved (e_rpass 0).
     let _ = writeln!(s, "    e_held[w] = e_st[w] == 2'd{ST_HELD};\n    e_kept[w] = e_st[w] == 2'd{ST_KEPT};\n    e_free[w] = (e_st[w] == 2'd{ST_FREE}) | ((e_st[w] == 2'd{ST_RELEASED}) & e_rpass[w]);");
-    s += "    e_gone[w] = e_held[w] & ~e_live[w];\n  end\nend\n";
+    // A kept record past its way's reservation: the model's way is free by now, so a new SYN
+    // may take it (the kept SYN leaves then, as late).
+    s += "    e_gone[w] = e_held[w] & ~e_live[w];\n    e_kpass[w] = e_kept[w] & e_rpass[w];\n  end\nend\n";
     // The decision.
     s +=
-        "reg [3:0] lhit;\nreg any_hit, absorb, rel, want, has_free, has_gone, ins, give, wm, wa, keep_ok, keep_lost;\n";
+        "reg [3:0] lhit;\nreg any_hit, absorb, rel, want, has_free, has_kpass, has_gone, ins, give, wm, wa, keep_ok, keep_lost;\n";
     s += "reg [1:0] hway, iway, way, st_new;\nreg [2:0] res, why;\nreg [15:0] rt_inc;\nreg [63:0] ts_new;\n";
     s += "always @(*) begin : decision\n  integer w;\n";
     s += "  lhit = e_held & e_hit & e_live;\n  any_hit = |lhit;\n  hway = 2'd0; iway = 2'd0;\n";
     s += "  for (w = 3; w >= 0; w = w - 1) if (lhit[w]) hway = w[1:0];\n";
-    s += "  has_free = |e_free;\n  has_gone = |e_gone;\n";
-    s += "  for (w = 3; w >= 0; w = w - 1) if (has_free ? e_free[w] : e_gone[w]) iway = w[1:0];\n";
+    s += "  has_free = |e_free;\n  has_kpass = |e_kpass;\n  has_gone = |e_gone;\n";
+    // A new SYN takes a free way, else a kept record past its reservation, else an expired one.
+    s += "  for (w = 3; w >= 0; w = w - 1) if (has_free ? e_free[w] : (has_kpass ? e_kpass[w] : e_gone[w])) iway = w[1:0];\n";
     s += "  absorb = any_hit & s2_plain & e_same[hway];\n  rel = any_hit & ~absorb;\n";
     s += "  want = ~any_hit & s2_hold;\n";
     s += "  ins = 1'b0; give = 1'b0; wm = 1'b0; wa = 1'b0; way = hway; why = 3'd0;\n";
@@ -416,8 +422,9 @@ fn decide() -> String {
     );
     let _ = writeln!(
         s,
-        "    else if (want & (has_free | has_gone)) begin res = {}; ins = 1'b1; wm = 1'b1; wa = 1'b1; way = iway; give = ~has_free; why = 3'd{}; st_new = 2'd{ST_HELD}; end",
+        "    else if (want & (has_free | has_kpass | has_gone)) begin res = {}; ins = 1'b1; wm = 1'b1; wa = 1'b1; way = iway; give = ~has_free; why = has_kpass ? 3'd{} : 3'd{}; st_new = 2'd{ST_HELD}; end",
         k(kind::HELD),
+        Why::Late as u8,
         Why::Expired as u8
     );
     let _ = writeln!(s, "    else if (want) res = {};", k(kind::FULL));
@@ -425,7 +432,7 @@ fn decide() -> String {
     // have taken it and its frame overwritten the kept one's.
     let _ = writeln!(
         s,
-        "  end else if (s2_kind == 2'd{OP_KEEP}) begin\n    way = s2_way;\n    keep_ok = (e_st[s2_way] == 2'd{ST_RELEASED}) & ~e_rpass[s2_way];\n    keep_lost = ~keep_ok;\n    wm = keep_ok; wa = keep_ok; st_new = 2'd{ST_KEPT}; ts_new = 64'd0;"
+        "  end else if (s2_kind == 2'd{OP_KEEP}) begin\n    way = s2_way;\n    keep_ok = (e_st[s2_way] == 2'd{ST_RELEASED}) & ~e_rpass[s2_way];\n    keep_lost = ~keep_ok;\n    wm = keep_ok; wa = keep_ok; st_new = 2'd{ST_KEPT}; ts_new = e_nm[s2_way][63:0];"
     );
     s += "  end else begin\n    way = s2_way;\n";
     let _ = writeln!(
@@ -453,14 +460,12 @@ fn write_and_out() -> String {
     s += "always @(posedge clock) begin\n";
     s += "  s3_wm <= s2_v & wm; s3_wa <= s2_v & wa; s3_st <= st_new; s3_wway <= way;\n";
     s += "  s3_m <= {st_new, s2_key, s2_side, s2_seq, ts_new};\n  s3_nm <= {s2_side, s2_seq, ts_new};\n";
-    // Aux: a new record's, a retransmission's, or a kept record's (last = its span, ts 0).
+    // Aux: a new record's, a retransmission's, or a kept record's (last = its span; its main row
+    // keeps the release's cycle stamp, which still times the reservation).
     s += "  s3_na <= keep_ok ? {s2_ts[63:48], 16'd0, s2_ts[47:0]} : (ins ? {16'd0, s2_ts} : {rt_inc, s2_ts});\n";
     s += "  s3_add <= s2_v & (ins | keep_ok); s3_klost <= s2_v & keep_lost; s3_kok <= s2_v & keep_ok;\n";
-    // A scan or flush step giving a kept record back.
-    let _ = writeln!(
-        s,
-        "  s3_kgive <= s2_v & give & ((s2_kind == 2'd{OP_SCAN}) | (s2_kind == 2'd{OP_FLUSH})) & e_kept[s2_way];"
-    );
+    // A kept record given back (by a scan or flush step, or a new SYN taking its way).
+    s += "  s3_kgive <= s2_v & give & e_kept[way];\n";
     s += "  s3_res <= res; s3_give <= s2_v & give; s3_why <= why; s3_gnm <= e_nm[way]; s3_ga <= e_a[way];\n";
     s += "  s4_wm <= s3_wm; s4_wa <= s3_wa; s4_st <= s3_st; s4_wway <= s3_wway; s4_na <= s3_na; s4_nm <= s3_nm;\n";
     s += "  s5_wm <= s4_wm; s5_wa <= s4_wa; s5_st <= s4_st; s5_wway <= s4_wway; s5_na <= s4_na; s5_nm <= s4_nm;\n";
