@@ -80,6 +80,19 @@ proptest! {
     }
 }
 
+/// A capture's frames scheduled at 100 Gb/s line rate, and how many there are.
+fn at_line_rate(path: &std::path::Path) -> (usize, Vec<vantage_proto::axis::TimedBeat>) {
+    let packets = vantage_capture::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let frames: Vec<(u64, LaneFrame)> = packets
+        .iter()
+        .map(|p| (p.ts_ns, LaneFrame::from_bytes(&p.data)))
+        .collect();
+    (
+        frames.len(),
+        schedule(&frames, Pacing::LineRate { gbps: 100.0 }, 0),
+    )
+}
+
 /// A real capture at 100 Gb/s line rate, holding: the frames out in the model's order, every
 /// counter, the SYNs the flush gives back at the end as the model's set, and every frame in
 /// accounted for (out, given back, or absorbed as a retransmission). The model's own test
@@ -90,19 +103,13 @@ fn a_real_capture_at_line_rate() {
         eprintln!("SKIP a_real_capture_at_line_rate: ../shared/testdata not found");
         return;
     };
-    let path = dir.join("real").join("icmp_ttl.pcap");
-    let packets = vantage_capture::read(&path).unwrap_or_else(|e| panic!("{e}"));
-    let frames: Vec<(u64, LaneFrame)> = packets
-        .iter()
-        .map(|p| (p.ts_ns, LaneFrame::from_bytes(&p.data)))
-        .collect();
-    let input = schedule(&frames, Pacing::LineRate { gbps: 100.0 }, 0);
+    let (frames_in, input) = at_line_rate(&dir.join("real").join("icmp_ttl.pcap"));
     let (rtl, model) = assert_same(&input, &holding());
     let c = &model.counters;
     let given_back = rtl.regenerated.len() as u64;
     println!(
         "icmp_ttl.pcap at 100 Gb/s: {} frames in, {} to the monitor ({} SYNs released in place), {} given back on their own, {} retransmissions absorbed",
-        packets.len(),
+        frames_in,
         rtl.frames.len(),
         c["conn.released"],
         given_back,
@@ -119,7 +126,7 @@ fn a_real_capture_at_line_rate() {
         "nothing lost at 100 Gb/s of this capture"
     );
     assert_eq!(
-        packets.len() as u64,
+        frames_in as u64,
         rtl.frames.len() as u64 + given_back + r["conn.retransmissions"],
         "frames in = out + given back + absorbed"
     );
@@ -439,18 +446,12 @@ fn small_real_captures_at_line_rate() {
         "basic_ipv6_tcp.pcap",
         "http.pcap",
     ] {
-        let packets = vantage_capture::read(&dir.join("real").join(name))
-            .unwrap_or_else(|e| panic!("{name}: {e}"));
-        let frames: Vec<(u64, LaneFrame)> = packets
-            .iter()
-            .map(|p| (p.ts_ns, LaneFrame::from_bytes(&p.data)))
-            .collect();
-        let input = schedule(&frames, Pacing::LineRate { gbps: 100.0 }, 0);
+        let (frames_in, input) = at_line_rate(&dir.join("real").join(name));
         let (rtl, model) = assert_same(&input, &holding());
         let c = &model.counters;
         println!(
             "{name}: {} frames in, {} out, {} SYNs held, {} released, {} given back, {} passed too long",
-            packets.len(),
+            frames_in,
             rtl.frames.len(),
             c["conn.held"],
             c["conn.released"],
