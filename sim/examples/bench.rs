@@ -479,12 +479,8 @@ fn conn_offload() {
         "model s"
     );
     for name in ["icmp_ttl.pcap", "real.pcap"] {
-        let packets = match vantage_capture::read(&dir.join(name)) {
-            Ok(p) => p,
-            Err(e) => {
-                println!("{name}: {e}");
-                continue;
-            }
+        let Some(packets) = read_capture(&dir, name) else {
+            continue;
         };
         let t0 = packets.first().map_or(0, |p| p.ts_ns);
         let mut config = Config {
@@ -524,6 +520,13 @@ fn conn_offload() {
     conn_offload_rtl(&dir);
 }
 
+/// A capture's packets, or its error printed in the table's place.
+fn read_capture(dir: &std::path::Path, name: &str) -> Option<Vec<vantage_capture::Packet>> {
+    vantage_capture::read(&dir.join(name))
+        .map_err(|e| println!("{name}: {e}"))
+        .ok()
+}
+
 /// The same captures through the RTL pipeline at 100 Gb/s line rate (capture time would take
 /// the simulator hours), SYNs held, the flush at the end; the model on the same input beside it.
 fn conn_offload_rtl(dir: &std::path::Path) {
@@ -545,12 +548,8 @@ fn conn_offload_rtl(dir: &std::path::Path) {
         "model same"
     );
     for name in ["icmp_ttl.pcap", "real.pcap"] {
-        let packets = match vantage_capture::read(&dir.join(name)) {
-            Ok(p) => p,
-            Err(e) => {
-                println!("{name}: {e}");
-                continue;
-            }
+        let Some(packets) = read_capture(dir, name) else {
+            continue;
         };
         let frames: Vec<(u64, LaneFrame)> = packets
             .iter()
