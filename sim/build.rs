@@ -29,6 +29,8 @@ fn main() {
         .file("csrc/shim.cpp")
         .file("csrc/hist_shim.cpp")
         .include(&obj_hist)
+        // The unit's register stages: the shim clocks a step through them.
+        .define("HIST_REGS", Some(hist::HIST_REGS.to_string().as_str()))
         .file("csrc/conns_shim.cpp")
         .include(&obj_conns)
         .file("csrc/syntable_shim.cpp")

@@ -44,8 +44,8 @@ pub const CONN_RECORD_BYTES: usize = 128;
 /// Frames of the history rule waiting to step the table. A frame that finds it full is
 /// dropped (counted, not stepped).
 pub const CONN_QUEUE: usize = 16;
-/// Cycles from one step of a bucket to the next (read, compare, the history unit and its
-/// retiming stages, write): a frame waits in the queue while its bucket is this close behind.
+/// Cycles from one step of a bucket to the next (read, compare, choose, the history unit's
+/// stages, write): a frame waits in the queue while its bucket is this close behind.
 pub const CONN_OP_CYCLES: usize = 10;
 /// The background sweep reports connections dead this long before the timestamp counter's
 /// time, so every frame still on its way to the table is later than the sweep's time.

@@ -1,5 +1,6 @@
-// C ABI over the Verilated history unit (vantage_stats_hist), a purely combinational leaf: set
-// the inputs, evaluate, read the outputs. The state vector is passed as 32-bit words, least
+// C ABI over the Verilated history unit (vantage_stats_hist), a pipeline without valid bits:
+// set the inputs, hold them for HIST_REGS clock edges (hdl::stats::hist::HIST_REGS, defined by
+// build.rs), read the outputs. The state vector is passed as 32-bit words, least
 // significant first (Verilator's layout).
 #include <cstdint>
 #include <memory>
@@ -46,6 +47,12 @@ uint8_t vh_step(HistHarness* h, const uint32_t* s_in, uint8_t fresh, uint8_t sid
     u->sport_lt = (port_bits >> 2) & 1;
     u->dst_bcast = (port_bits >> 3) & 1;
     u->eval();
+    for (int e = 0; e < HIST_REGS; e++) {
+        u->clock = 1;
+        u->eval();
+        u->clock = 0;
+        u->eval();
+    }
     for (int i = 0; i < words; i++) s_out[i] = u->s_out[i];
     return u->ended;
 }

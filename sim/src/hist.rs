@@ -1,5 +1,6 @@
 //! The Verilated history unit (`hdl::stats::hist`) alone: one connection state and one frame
-//! in, the next state out, for the frame-by-frame comparison with `model::stats::hist`.
+//! in, the next state out the unit's `HIST_REGS` clock edges later (the shim clocks them), for the frame-by-frame comparison with
+//! `model::stats::hist`.
 
 use crate::ffi;
 use vantage_proto::hist::{HistPkt, StateBits, STATE_WORDS};

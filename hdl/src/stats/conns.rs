@@ -1,21 +1,20 @@
 //! The history rule's connection table as one generated Verilog leaf: the segment checks, the
 //! canonical key and bucket hash, the queue that keeps two steps of one bucket apart, the table
 //! (`CONN_WAYS` ways of `2^CONN_BUCKET_BITS` rows), the way choice, the write-back after the
-//! history unit (a separate leaf, `hist::StatsHist`, driven from `p2` and read into `p3`), the
+//! history unit (a separate leaf, `hist::StatsHist`, fed from `p3`, its result read into `p9`), the
 //! background sweep and the flush, and the record queue the report builder reads. Behaviour:
 //! `model::stats::conntable`; contract: `proto::conntable`.
 //!
 //! ```text
 //!  request (frame end) ─► A0: lengths, canonical key ─► A: segment checks, unit fields ─► B: hash
 //!    ─► queue (CONN_QUEUE) ─► issue t: row read ─► p1 (t+1): ways compared, dead tests
-//!    ─► p2 (t+2): way chosen ─► p3 (t+3): the unit ─► p4..p9: retiming stages
-//!    ─► p9 (t+9): row written, record queued
+//!    ─► p2 (t+2): way chosen ─► p3 (t+3): the unit fed ─► p4..p8: the unit's stages
+//!    ─► p9 (t+9): the unit's result, row written, record queued
 //!  a frame steps when no frame or flush step of its bucket is in p1..p9 (CONN_OP_CYCLES = 10);
 //!  sweep and flush steps take cycles no frame takes; a frame step cancels a sweep step of its
 //!  bucket still in flight (the sweep would only have freed a dead way the frame treats as free)
 //! ```
-//! The unit's path (36 LUT levels) is one cycle here followed by six register stages: the
-//! design relies on the synthesis tool's retiming to spread it (docs/synthesis.md). The ways'
+//! The unit (`hist`) is pipelined by hand into `HIST_REGS` + 1 stages, which p3..p9 span. The ways'
 //! compare and dead tests (64-bit time compares) have a cycle of their own: together with the
 //! choice they measured 10 LUT levels.
 //! Only the Verilog exists: Verilator runs it against the model; rust-hdl's own simulator sees
@@ -23,6 +22,7 @@
 
 use rust_hdl::prelude::*;
 use std::fmt::Write;
+use crate::stats::hist::HIST_REGS;
 use vantage_proto::conntable::{
     CONN_BUCKET_BITS, CONN_OP_CYCLES, CONN_QUEUE, CONN_RECORD_BYTES, CONN_WAYS, SWEEP_LAG_NS,
 };
@@ -74,6 +74,9 @@ const PKT_FIELDS: [(&str, usize); 13] = [
 const _: () = assert!(CONN_WAYS == 4 && CONN_QUEUE == 16 && CONN_OP_CYCLES == 10);
 const _: () = assert!(KEY_BITS == 320 && RECORD_BITS == 1024 && HIST_LETTERS == 16);
 const _: () = assert!(RECORD_QUEUE.is_power_of_two() && RECORD_QUEUE > STAGES + 2);
+/// The unit is fed from p3 and its result registered into the last stage, the write-back.
+const UNIT_FED: usize = 3;
+const _: () = assert!(UNIT_FED + HIST_REGS + 1 == STAGES);
 
 #[derive(LogicBlock, Default)]
 pub struct StatsConns {
@@ -545,8 +548,8 @@ fn table() -> String {
     s
 }
 
-/// p4..p9: the unit's result, the record and the write, carried through the retiming stages;
-/// p9 writes the way and queues the record.
+/// p4..p9: the step's decisions and its record carried while the unit works (`HIST_REGS`
+/// stages); p9 takes the unit's result into the way, writes it and queues the record.
 fn write_back() -> String {
     let bb = CONN_BUCKET_BITS;
     let last = STAGES;
@@ -554,18 +557,17 @@ fn write_back() -> String {
     for k in 4..=last {
         let _ = writeln!(
             s,
-            "reg [{}:0] p{k}_w;\nreg [1:0] p{k}_way;\nreg p{k}_we, p{k}_rv, p{k}_full, p{k}_new, p{k}_frame;\nreg [1023:0] p{k}_rec;",
+            "reg [{}:0] p{k}_w;\nreg [1:0] p{k}_way;\nreg p{k}_we, p{k}_rv, p{k}_full, p{k}_new, p{k}_frame, p{k}_hit, p{k}_ev;\nreg [1023:0] p{k}_rec;",
             WAY_BITS - 1
         );
     }
     s += "always @(posedge clock) begin\n";
-    // p4 from p3 and the unit.
+    // p4 from p3: the way's key (its state is the unit's, taken at the last stage).
     s += "  p4_v <= p3_v; p4_kind <= p3_kind; p4_b <= p3_b; p4_c <= p3_c | (p3_kind == 2'd1 & f_issue & (head_b == p3_b));\n";
-    s += "  p4_way <= p3_way; p4_full <= p3_full; p4_frame <= p3_kind == 2'd0;\n";
+    s += "  p4_way <= p3_way; p4_full <= p3_full; p4_frame <= p3_kind == 2'd0; p4_hit <= p3_hit; p4_ev <= p3_evict;\n";
     s += "  if (p3_kind == 2'd0) begin\n";
-    s += "    p4_we <= ~p3_full;\n    p4_w <= {1'b1, p3_key, u_s_out};\n";
-    s += "    p4_rv <= ~p3_full & ((p3_hit & u_ended) | p3_evict);\n";
-    s += "    p4_new <= ~p3_full & (~p3_hit | u_ended);\n";
+    let _ = writeln!(s, "    p4_we <= ~p3_full;\n    p4_w <= {{1'b1, p3_key, {STATE_BITS}'d0}};");
+    s += "    p4_rv <= 1'b0;\n    p4_new <= 1'b0;\n";
     // The record is built only for a step that may need one (a wide function: simulation time).
     s += "    if (p3_v & (p3_hit | p3_evict)) p4_rec <= record(p3_rkey, p3_rs);\n";
     s += "  end else begin\n";
@@ -576,9 +578,14 @@ fn write_back() -> String {
         let j = k - 1;
         let _ = writeln!(
             s,
-            "  p{k}_v <= p{j}_v; p{k}_kind <= p{j}_kind; p{k}_b <= p{j}_b; p{k}_c <= p{j}_c | (p{j}_kind == 2'd1 & f_issue & (head_b == p{j}_b));\n  p{k}_way <= p{j}_way; p{k}_we <= p{j}_we; p{k}_w <= p{j}_w; p{k}_rv <= p{j}_rv; p{k}_full <= p{j}_full; p{k}_new <= p{j}_new; p{k}_frame <= p{j}_frame; p{k}_rec <= p{j}_rec;"
+            "  p{k}_v <= p{j}_v; p{k}_kind <= p{j}_kind; p{k}_b <= p{j}_b; p{k}_c <= p{j}_c | (p{j}_kind == 2'd1 & f_issue & (head_b == p{j}_b));\n  p{k}_way <= p{j}_way; p{k}_we <= p{j}_we; p{k}_w <= p{j}_w; p{k}_rv <= p{j}_rv; p{k}_full <= p{j}_full; p{k}_new <= p{j}_new; p{k}_frame <= p{j}_frame; p{k}_hit <= p{j}_hit; p{k}_ev <= p{j}_ev; p{k}_rec <= p{j}_rec;"
         );
     }
+    // The last stage: a frame's way gets the unit's state; the unit says whether the connection
+    // held ended (a record) and whether the way now holds a new one.
+    let j = last - 1;
+    let _ = writeln!(s, "  if (p{j}_frame) begin\n    p{last}_w <= {{p{j}_w[{} : {STATE_BITS}], u_s_out}};", WAY_BITS - 1);
+    let _ = writeln!(s, "    p{last}_rv <= ~p{j}_full & ((p{j}_hit & u_ended) | p{j}_ev);\n    p{last}_new <= ~p{j}_full & (~p{j}_hit | u_ended);\n  end");
     s += "  if (reset) begin\n";
     for k in 4..=last {
         let _ = writeln!(s, "    p{k}_v <= 1'b0;");
@@ -718,6 +725,7 @@ impl Logic for ConnTableUnit {
         self.ready.next = self.conns.ready.val();
         self.status.next = self.conns.status.val();
         self.counters.next = self.conns.counters.val();
+        self.hist.clock.next = self.clock.val();
         self.hist.s_in.next = self.conns.u_s_in.val();
         self.hist.fresh.next = self.conns.u_fresh.val();
         self.hist.side.next = self.conns.u_side.val();

@@ -1,17 +1,28 @@
 //! The history unit: one connection's state and one frame in, the state after the frame out,
-//! in one clock cycle's combinational logic, so a table's read-modify-write with forwarding can
-//! apply it to back-to-back frames of one connection. It is `model::stats::hist` rule for rule;
-//! the state vector's layout is `proto::hist::state_layout()`.
+//! `HIST_REGS` clock edges later. It is `model::stats::hist` rule for rule; the state vector's
+//! layout is `proto::hist::state_layout()`.
 //!
 //! ```text
-//!  s_in ─► unpack ─► timers, reuse ──► ended ─► fresh state (first frame, or a new connection)
-//!                                         │
-//!   frame fields ─────────────────────────┴─► history letters, W, ack, last seq, T,
-//!                                             state machine, gaps (peer), data (sender),
-//!                                             close timers, counts ─► pack ─► s_out
-//!  the sender's endpoint is m_*, the peer's q_*: endpoint 0/1 are muxed by `side` on the way
-//!  in and out, so every rule is written once.
+//!  s_in, frame fields ─► x_0: every variable (sender's endpoint m_*, peer's q_*, muxed by side)
+//!   ─► s0: the held connection's timers, reuse ─► ended                                  ─► reg
+//!   ─► s1: a new connection (first frame, or ended); partial, segment length, start,
+//!          relative sequence                                                              ─► reg
+//!   ─► s2: the history letters (S H A D F R I Q) and the flips they bring                ─► reg
+//!   ─► s3: W, the FIN's end, the sender's data (block widened), the acknowledgement of the
+//!          peer's stream, the last sequence (T)                                          ─► reg
+//!   ─► s4: the state machine, the peer's reassembly on the acknowledgement (G)            ─► reg
+//!   ─► s5: the sender's block delivered, the close timers, the counts
+//!          ─► s_out (endpoints by side), ended
 //! ```
+//! Each stage is a module of its own that loads every variable from its input vector, runs its
+//! slice of the rules, and hands every variable on. The cuts fall between Zeek's steps, so each
+//! slice stays readable as the step it states, in the reference's order but for two changes made
+//! for depth: DataSent runs ahead of the state machine and AckReceived (they touch none of the
+//! sender's reassembly), its block delivered two stages later; AckReceived makes its compares
+//! side by side (`ack_peer`). The connection
+//! table (`conns`) feeds a step in one cycle and reads the result `HIST_REGS` cycles later; no
+//! step of the same connection is in flight meanwhile (`CONN_OP_CYCLES`), so the stages need no
+//! forwarding.
 //! Verilator runs it against the model (`sim/tests/hist_rtl_vs_model.rs`); rust-hdl's own
 //! simulator sees this leaf as silent.
 
@@ -28,6 +39,8 @@ pub const HIST_MODULE: &str = "vantage_stats_hist";
 
 #[derive(LogicBlock, Default)]
 pub struct StatsHist {
+    /// The unit's register stages advance on it.
+    pub clock: Signal<In, Clock>,
     /// The connection's state before the frame (ignored when `fresh`).
     pub s_in: Signal<In, Bits<STATE_BITS>>,
     /// The table holds no state for the connection: the frame is its first.
@@ -68,7 +81,10 @@ impl Logic for StatsHist {
     }
 
     fn hdl(&self) -> Verilog {
-        Verilog::Custom(body())
+        Verilog::Wrapper(Wrapper {
+            code: glue(),
+            cores: stage_modules(),
+        })
     }
 }
 
@@ -154,56 +170,253 @@ fn params() -> String {
         "localparam [31:0] EXCESS = 32'd{EXCESSIVE_DATA_WITHOUT_ACKS};"
     );
     let _ = writeln!(s, "localparam [31:0] SCALED_LAST = 32'd{SCALED_LAST};");
+    // x + 1 is a power of ten: compared on the count before its add, off the carry chain.
     let pows: Vec<String> = (0..10)
-        .map(|k| format!("x == 32'd{}", 10u64.pow(k)))
+        .map(|k| format!("x == 32'd{}", 10u64.pow(k) - 1))
         .collect();
     let _ = writeln!(
         s,
-        "function is_pow10(input [31:0] x);\n  is_pow10 = {};\nendfunction",
+        "function next_is_pow10(input [31:0] x);\n  next_is_pow10 = {};\nendfunction",
         pows.join(" || ")
     );
     s
 }
 
-/// Unpack wires `i_<field>`, working registers `c_<field>` (connection) and `m_`/`q_`
-/// (sender / peer endpoint).
-fn declarations() -> String {
-    let mut s = String::new();
-    for f in state_layout() {
-        let _ = writeln!(
-            s,
-            "wire [{}:0] i_{} = s_in[{} +: {}];",
-            f.bits - 1,
-            f.name,
-            f.lo,
-            f.bits
-        );
-        if !is_endpoint(&f.name) {
-            let _ = writeln!(s, "reg [{}:0] c_{};", f.bits - 1, f.name);
-        }
+/// Register stages inside the unit: the state after a frame leaves `HIST_REGS` clock edges after
+/// the state before it and the frame's fields enter (the inputs held meanwhile, or pipelined).
+pub const HIST_REGS: usize = 5;
+
+/// The frame's fields as the stages carry them (the unit's inputs but `s_in`).
+const FRAME_VARS: &[(&str, usize)] = &[
+    ("fresh", 1),
+    ("side", 1),
+    ("ts", 64),
+    ("tcp", 1),
+    ("flags", 8),
+    ("seq", 32),
+    ("ack", 32),
+    ("win", 16),
+    ("plen", 32),
+    ("iplen", 32),
+    ("srv_src", 1),
+    ("srv_dst", 1),
+    ("sport_lt", 1),
+    ("dst_bcast", 1),
+];
+
+/// The rules' working values that one stage sets and a later one reads (the unit's output
+/// `ended` among them).
+const LOCAL_VARS: &[(&str, usize)] = &[
+    ("ended", 1),
+    ("syn", 1),
+    ("fin", 1),
+    ("rst", 1),
+    ("ackf", 1),
+    ("seen_before", 1),
+    ("do_close", 1),
+    ("under", 1),
+    ("qunder", 1),
+    ("to", 1),
+    ("reuse", 1),
+    ("cond", 1),
+    ("due", 1),
+    ("untrusted", 1),
+    ("is_orig", 1),
+    ("o_is_m", 1),
+    ("closed_any", 1),
+    ("o_closed", 1),
+    ("r_closed", 1),
+    ("o_st", 3),
+    ("r_st", 3),
+    ("co_st", 3),
+    ("co_start", 32),
+    ("r_start", 32),
+    ("seg_len", 32),
+    ("one_past", 32),
+    ("rel_seq", 32),
+    ("rel_ack", 32),
+    ("rel_data", 32),
+    ("at", 32),
+    ("d", 32),
+    ("dl", 32),
+    ("quiet", 64),
+    ("t1", 64),
+    ("nbits", 2),
+    ("upc", 5),
+    ("dm_go", 1),
+    ("dm_in", 1),
+];
+
+/// One variable of the vector the stages pass on: its Verilog name, low bit and width.
+struct Var {
+    name: String,
+    lo: usize,
+    bits: usize,
+    /// Where it comes from in the unit's inputs (`None`: a working value, zero on entry).
+    source: Source,
+}
+
+enum Source {
+    /// A connection field of `s_in`, at its low bit.
+    Conn(usize),
+    /// An endpoint field: the low bits of endpoint 0's and endpoint 1's copy in `s_in`, and
+    /// whether this is the sender's (`m_`) or the peer's (`q_`).
+    Endpoint(usize, usize, bool),
+    /// The input port of the same name.
+    Port,
+    Local,
+}
+
+/// The stage vector: connection fields `c_`, the sender's and the peer's endpoint `m_`/`q_`,
+/// the frame's fields, the working values.
+fn stage_vars() -> Vec<Var> {
+    let layout = state_layout();
+    let lo_of = |n: &str| {
+        layout
+            .iter()
+            .find(|f| f.name == n)
+            .map(|f| f.lo)
+            .unwrap_or_else(|| panic!("proto::hist's layout has no field {n}"))
+    };
+    let mut named: Vec<(String, usize, Source)> = Vec::new();
+    for f in layout.iter().filter(|f| !is_endpoint(&f.name)) {
+        named.push((format!("c_{}", f.name), f.bits, Source::Conn(f.lo)));
     }
     for &(n, b) in ENDPOINT_FIELDS {
-        let _ = writeln!(s, "reg [{}:0] m_{n}, q_{n};", b - 1);
+        let (e0, e1) = (lo_of(&format!("e0_{n}")), lo_of(&format!("e1_{n}")));
+        named.push((format!("m_{n}"), b, Source::Endpoint(e0, e1, true)));
+        named.push((format!("q_{n}"), b, Source::Endpoint(e0, e1, false)));
     }
-    s
+    for &(n, b) in FRAME_VARS {
+        named.push((n.to_string(), b, Source::Port));
+    }
+    for &(n, b) in LOCAL_VARS {
+        named.push((n.to_string(), b, Source::Local));
+    }
+    let mut lo = 0;
+    named
+        .into_iter()
+        .map(|(name, bits, source)| {
+            let v = Var {
+                name,
+                lo,
+                bits,
+                source,
+            };
+            lo += bits;
+            v
+        })
+        .collect()
 }
 
-/// Load the working registers from `s_in` (endpoints muxed by side).
-fn load() -> String {
-    let mut s = String::new();
-    for f in state_layout() {
-        if !is_endpoint(&f.name) {
-            let _ = writeln!(s, "  c_{0} = i_{0};", f.name);
+fn stage_width(vars: &[Var]) -> usize {
+    vars.iter().map(|v| v.bits).sum()
+}
+
+fn is_endpoint(name: &str) -> bool {
+    name.starts_with("e0_") || name.starts_with("e1_")
+}
+
+/// Stage `k`'s module name.
+fn stage_module(k: usize) -> String {
+    format!("{HIST_MODULE}_s{k}")
+}
+
+/// The stage modules, one per slice of the rules (`slice`): each loads every variable from
+/// its input vector, runs its slice, and hands every variable on.
+fn stage_modules() -> String {
+    assert_eq!(CODE_BITS, 5, "the letter tasks below write 5-bit codes");
+    let vars = stage_vars();
+    let w = stage_width(&vars);
+    let mut decl = String::new();
+    for v in &vars {
+        let _ = writeln!(decl, "reg [{}:0] {};", v.bits - 1, v.name);
+    }
+    let mut v = String::new();
+    for k in 0..=HIST_REGS {
+        let _ = writeln!(
+            v,
+            "// history unit, stage {k} of {}: {w}-bit stage vector in and out\nmodule {}(input wire [{}:0] x_in, output reg [{}:0] x_out);",
+            HIST_REGS + 1,
+            stage_module(k),
+            w - 1,
+            w - 1
+        );
+        v += &params();
+        v += &decl;
+        v += TASKS;
+        v += &endpoint_tasks("me", "m", "q");
+        v += &endpoint_tasks("peer", "q", "m");
+        v += "always @(*) begin\n";
+        for var in &vars {
+            let _ = writeln!(v, "  {} = x_in[{} +: {}];", var.name, var.lo, var.bits);
         }
+        v += &slice(k);
+        for var in &vars {
+            let _ = writeln!(v, "  x_out[{} +: {}] = {};", var.lo, var.bits, var.name);
+        }
+        v += "end\nendmodule\n\n";
     }
-    for &(n, _) in ENDPOINT_FIELDS {
-        let _ = writeln!(s, "  m_{n} = side ? i_e1_{n} : i_e0_{n};");
-        let _ = writeln!(s, "  q_{n} = side ? i_e0_{n} : i_e1_{n};");
-    }
-    s
+    v
 }
 
-/// A new connection's registers.
+/// Inside the unit's module: the entry vector from the ports (endpoints muxed by side), the
+/// stage modules with a register after each but the last, `s_out` and `ended` from the last.
+fn glue() -> String {
+    let vars = stage_vars();
+    let w = stage_width(&vars);
+    let last = HIST_REGS;
+    let mut v = String::new();
+    let _ = writeln!(v, "wire [{}:0] x_0;", w - 1);
+    for k in 0..=last {
+        let _ = writeln!(v, "wire [{}:0] y_{k};", w - 1);
+    }
+    for k in 1..=last {
+        let _ = writeln!(v, "reg [{}:0] x_{k};", w - 1);
+    }
+    for var in &vars {
+        let (lo, b) = (var.lo, var.bits);
+        let src = match var.source {
+            Source::Conn(at) => format!("s_in[{at} +: {b}]"),
+            Source::Endpoint(e0, e1, me) => {
+                let (a, z) = if me { (e1, e0) } else { (e0, e1) };
+                format!("side ? s_in[{a} +: {b}] : s_in[{z} +: {b}]")
+            }
+            Source::Port => var.name.clone(),
+            Source::Local => format!("{b}'d0"),
+        };
+        let _ = writeln!(v, "assign x_0[{lo} +: {b}] = {src};");
+    }
+    for k in 0..=last {
+        let _ = writeln!(v, "{} u_s{k}(.x_in(x_{k}), .x_out(y_{k}));", stage_module(k));
+    }
+    v += "always @(posedge clock) begin\n";
+    for k in 1..=last {
+        let _ = writeln!(v, "  x_{k} <= y_{};", k - 1);
+    }
+    v += "end\n";
+    let at = |n: &str| {
+        let var = vars
+            .iter()
+            .find(|x| x.name == n)
+            .unwrap_or_else(|| panic!("the stage vector has no {n}"));
+        format!("y_{last}[{} +: {}]", var.lo, var.bits)
+    };
+    let side = at("side");
+    for f in state_layout() {
+        let (lo, b) = (f.lo, f.bits);
+        let src = match f.name.split_once('_') {
+            Some(("e0", n)) => format!("{side} ? {} : {}", at(&format!("q_{n}")), at(&format!("m_{n}"))),
+            Some(("e1", n)) => format!("{side} ? {} : {}", at(&format!("m_{n}")), at(&format!("q_{n}"))),
+            _ => at(&format!("c_{}", f.name)),
+        };
+        let _ = writeln!(v, "assign s_out[{lo} +: {b}] = {src};");
+    }
+    let _ = writeln!(v, "assign ended = {};", at("ended"));
+    v
+}
+
+/// A new connection's endpoint registers.
 fn fresh() -> String {
     let mut s = String::new();
     for &(n, b) in ENDPOINT_FIELDS {
@@ -213,58 +426,28 @@ fn fresh() -> String {
     s
 }
 
-/// `s_out` from the working registers.
-fn pack() -> String {
-    let mut s = String::new();
-    for f in state_layout() {
-        let (lo, w) = (f.lo, f.bits);
-        match f
-            .name
-            .strip_prefix("e0_")
-            .map(|n| (0, n))
-            .or(f.name.strip_prefix("e1_").map(|n| (1, n)))
-        {
-            Some((0, n)) => {
-                let _ = writeln!(s, "  s_out[{lo} +: {w}] = side ? q_{n} : m_{n};");
-            }
-            Some((_, n)) => {
-                let _ = writeln!(s, "  s_out[{lo} +: {w}] = side ? m_{n} : q_{n};");
-            }
-            None => {
-                let _ = writeln!(s, "  s_out[{lo} +: {w}] = c_{};", f.name);
-            }
+/// The rules, cut into one slice per stage. The cuts fall between Zeek's steps (the held
+/// connection's timers; a new connection; the endpoint's start and relative sequence; the
+/// history letters; the acknowledgement and the last sequence; the state machine and the peer's
+/// reassembly; the sender's data, the close, the counts), so each slice is the reference's code
+/// in its order and a stage's depth is one step's.
+fn slice(k: usize) -> String {
+    let tcp_only = |rules: &str| format!("  if (tcp) begin\n{rules}  end\n");
+    match k {
+        0 => PROLOGUE.to_string(),
+        1 => {
+            let mut v = String::from("  if (fresh || ended) begin\n");
+            v += FRESH_CONN;
+            v += &fresh();
+            v += "    if (tcp && (!syn || ackf) && srv_src && (!srv_dst || (!syn && sport_lt)) && !dst_bcast) flip;\n  end\n";
+            v + START
         }
+        2 => tcp_only(LETTER_RULES),
+        3 => tcp_only(ACK_LAST),
+        4 => tcp_only(MACHINE),
+        5 => DATA_CLOSE_COUNT.to_string(),
+        _ => panic!("the unit has {} stages, not {}", HIST_REGS + 1, k + 1),
     }
-    s
-}
-
-fn is_endpoint(name: &str) -> bool {
-    name.starts_with("e0_") || name.starts_with("e1_")
-}
-
-fn body() -> String {
-    assert_eq!(CODE_BITS, 5, "the letter tasks below write 5-bit codes");
-    let mut v = String::new();
-    let _ = writeln!(
-        v,
-        "// history unit: {STATE_BITS}-bit connection state, one frame per cycle"
-    );
-    v += &params();
-    v += &declarations();
-    v += TASKS;
-    v += &endpoint_tasks("me", "m", "q");
-    v += &endpoint_tasks("peer", "q", "m");
-    v += "always @(*) begin\n";
-    v += &load();
-    v += PROLOGUE;
-    v += "  if (fresh || ended) begin\n";
-    v += FRESH_CONN;
-    v += &fresh();
-    v += "    if (tcp && (!syn || ackf) && srv_src && (!srv_dst || (!syn && sport_lt)) && !dst_bcast) flip;\n  end\n";
-    v += PROCESS;
-    v += &pack();
-    v += "end\n";
-    v
 }
 
 /// The tasks written once per endpoint: `set_<who>` (a state change, which ends the handshake
@@ -299,15 +482,6 @@ endtask
 /// Locals, helper functions and the tasks the rules are written with (they act on the working
 /// registers; `who` 0 is the sender, 1 the peer).
 const TASKS: &str = r#"
-reg syn, fin, rst, ackf, seen_before, do_close, under, qunder, to, reuse, cond, due, untrusted;
-reg is_orig, o_is_m, closed_any;
-reg [2:0] o_st, r_st, co_st;
-reg o_closed, r_closed;
-reg [31:0] co_start, r_start;
-reg [31:0] seg_len, one_past, rel_seq, rel_ack, rel_data, at, d, dl;
-reg [63:0] quiet, t1;
-reg [1:0] nbits;
-reg [4:0] upc;
 
 function in_hs(input [2:0] s);
   in_hs = s == ST_INACTIVE || s == ST_SYN_SENT || s == ST_SYN_ACK_SENT;
@@ -394,9 +568,9 @@ endtask
 task scaled(inout [31:0] cnt, input who, input [4:0] c);
   reg [31:0] n;
   begin
+    if (next_is_pow10(cnt)) add_letter(who, c);
     n = cnt + 32'd1;
     cnt = n == SCALED_LAST ? 32'd0 : n;
-    if (is_pow10(n)) add_letter(who, c);
   end
 endtask
 
@@ -421,43 +595,64 @@ task advance_last(input [31:0] x);
   end
 endtask
 
-// TCP_Reassembler::Undelivered on the peer's stream.
-task undelivered_peer(input [31:0] up);
-  begin
-    if (!(up <= 32'd2 && c_partial)) begin
-      if (!q_skip) begin
-        if (q_bhi != 32'd0 && q_blo < up) begin
-          gap_peer;
-          q_next = q_blo;
-          deliver_q;
-        end
-        if (up > q_next) gap_peer;
-      end
-      if (up > q_next) q_next = up;
-      deliver_q;
-    end
-  end
-endtask
-
-// TCP_Reassembler::AckReceived: the sender acknowledged the peer's stream up to s0.
+// TCP_Reassembler::AckReceived: the sender acknowledged the peer's stream up to s0, with
+// Undelivered and DeliverBlock inlined. The in-order point only ever takes a value held at the
+// start (q_next, the block's ends, s), so every comparison among them is made once, side by
+// side (g[{i, j}]: value i > value j; 0 q_next, 1 q_blo, 2 q_bhi, 3 s), and the steps choose
+// among the results: nx names the value q_next holds, hv whether the block is still held. The
+// steps as written chain five 32-bit compares on values the step before chose.
 task ack_peer(input [31:0] s0);
   reg [31:0] s;
+  reg [15:0] g;
+  reg [1:0] nx;
+  reg hv;
   begin
     s = s0;
     if (q_fin && s >= q_finseq) s = q_finseq - 32'd1;
+    g = {1'b0, s > q_bhi, s > q_blo, s > q_next,
+         q_bhi > s, 1'b0, q_bhi > q_blo, q_bhi > q_next,
+         q_blo > s, q_blo > q_bhi, 1'b0, q_blo > q_next,
+         q_next > s, q_next > q_bhi, q_next > q_blo, 1'b0};
+    nx = 2'd0;
+    hv = q_bhi != 32'd0;
     if (s > q_trim) begin
-      if (s > q_next) undelivered_peer(s);
-      if (q_bhi != 32'd0 && q_bhi <= s) begin
-        q_blo = 32'd0;
-        q_bhi = 32'd0;
+      if (g[{2'd3, 2'd0}] && !(s <= 32'd2 && c_partial)) begin
+        if (!q_skip) begin
+          if (hv && g[{2'd3, 2'd1}]) begin
+            gap_peer;
+            nx = 2'd1;
+            if (hv && !g[{2'd1, nx}]) begin
+            if (g[{2'd2, nx}]) nx = 2'd2;
+            hv = 1'b0;
+          end
+          end
+          if (g[{2'd3, nx}]) gap_peer;
+        end
+        if (g[{2'd3, nx}]) nx = 2'd3;
+        if (hv && !g[{2'd1, nx}]) begin
+            if (g[{2'd2, nx}]) nx = 2'd2;
+            hv = 1'b0;
+          end
       end
-      deliver_q;
+      if (hv && !g[{2'd2, 2'd3}]) hv = 1'b0;
+      if (hv && !g[{2'd1, nx}]) begin
+            if (g[{2'd2, nx}]) nx = 2'd2;
+            hv = 1'b0;
+          end
       q_trim = s;
+    end
+    q_next = nx == 2'd0 ? q_next : (nx == 2'd1 ? q_blo : (nx == 2'd2 ? q_bhi : s));
+    if (!hv) begin
+      q_blo = 32'd0;
+      q_bhi = 32'd0;
     end
   end
 endtask
 
-// TCP_Reassembler::DataSent: the sender's payload [s0, s0 + l0), one block kept.
+// TCP_Reassembler::DataSent: the sender's payload [s0, s0 + l0), one block kept. Cut in two
+// across stages: here the block is widened (dm_go: the step goes on; dm_in: the payload reaches
+// past the trim point); data_me_end delivers it and applies the stop-following limits. No step
+// between them reads or writes the sender's reassembly.
 task data_me(input [31:0] s0, input [31:0] l0);
   reg [31:0] s, l, ak, hi;
   begin
@@ -466,12 +661,14 @@ task data_me(input [31:0] s0, input [31:0] l0);
       l = l0;
       ak = m_ack - m_start;
       if (!(s < ak && s + l <= ak)) begin
+        dm_go = 1'b1;
         if (s < ak) begin
           l = l - (ak - s);
           s = ak;
         end
         hi = s + l;
         if (hi > m_trim) begin
+          dm_in = 1'b1;
           if (s < m_trim) s = m_trim;
           if (m_bhi != 32'd0) begin
             if (s < m_blo) m_blo = s;
@@ -480,15 +677,20 @@ task data_me(input [31:0] s0, input [31:0] l0);
             m_blo = s;
             m_bhi = hi;
           end
-          deliver_m;
-        end
-        if ((no_data_acked(m_ack, m_start, m_awrap) && m_bhi != 32'd0 && m_bhi - m_next > MAXHOLE)
-            || (m_bhi != 32'd0 && m_bhi - m_blo > EXCESS)) begin
-          m_blo = 32'd0;
-          m_bhi = 32'd0;
-          m_skip = 1'b1;
         end
       end
+    end
+  end
+endtask
+
+task data_me_end;
+  begin
+    if (dm_in) deliver_m;
+    if ((no_data_acked(m_ack, m_start, m_awrap) && m_bhi != 32'd0 && m_bhi - m_next > MAXHOLE)
+        || (m_bhi != 32'd0 && m_bhi - m_blo > EXCESS)) begin
+      m_blo = 32'd0;
+      m_bhi = 32'd0;
+      m_skip = 1'b1;
     end
   end
 endtask
@@ -567,8 +769,9 @@ const FRESH_CONN: &str = r#"    c_tcp = tcp; c_orig = side; c_partial = 1'b0; c_
     c_att_v = 1'b0; c_att = 64'd0; c_del_v = 1'b0; c_del = 64'd0;
 "#;
 
-/// TCPSessionAdapter::Process (or UDP's one letter), then the counts.
-const PROCESS: &str = r#"  seg_len = 32'd0; one_past = 32'd0; rel_seq = 32'd0; rel_ack = 32'd0; rel_data = 32'd0;
+/// TCPSessionAdapter::Process, first step: the working values cleared, SetPartialStatus, the
+/// segment's length, the sender's start (init_endpoint) and relative sequence.
+const START: &str = r#"  seg_len = 32'd0; one_past = 32'd0; rel_seq = 32'd0; rel_ack = 32'd0; rel_data = 32'd0;
   at = 32'd0; d = 32'd0; dl = 32'd0; under = 1'b0; qunder = 1'b0; untrusted = 1'b0;
   do_close = 1'b0; seen_before = 1'b0; nbits = 2'd0; upc = 5'd0; is_orig = 1'b0;
   if (tcp) begin
@@ -588,7 +791,11 @@ const PROCESS: &str = r#"  seg_len = 32'd0; one_past = 32'd0; rel_seq = 32'd0; r
     endcase
     rel_seq = seq - m_start;
     under = rel_under(m_start, seq, m_last, m_swrap);
-    // update_history
+  end
+"#;
+
+/// update_history: the letters S H A D F R I Q and the flips they bring.
+const LETTER_RULES: &str = r#"    // update_history
     nbits = {1'b0, syn} + {1'b0, fin} + {1'b0, rst};
     if (nbits == 2'd0) begin
       if (plen != 32'd0) ep_check(H_DATA, L_D);
@@ -611,12 +818,19 @@ const PROCESS: &str = r#"  seg_len = 32'd0; one_past = 32'd0; rel_seq = 32'd0; r
       end
     end else if (fin && rst) ep_check(H_FIN_RST, L_I);
     else ep_check(H_MULTI, L_Q);
-    // update_window
+"#;
+
+/// update_window (W), the FIN's end, DataSent's first half, the acknowledgement of the peer's
+/// stream, update_last_seq (T).
+const ACK_LAST: &str = r#"    // update_window
     if (win == 16'd0 && !rst && q_st != ST_CLOSED && m_st != ST_RESET) scaled(m_win0, 1'b0, L_W);
     if (fin) begin
       m_fin = 1'b1;
       m_finseq = rel_seq + seg_len;
     end
+    // DataSent's first half (see data_me)
+    rel_data = syn ? rel_seq + 32'd1 : rel_seq;
+    if (plen != 32'd0 && !rst && !under) data_me(rel_data, plen);
     // the acknowledgement of the peer's stream
     if (ackf) begin
       if (q_st == ST_INACTIVE) begin
@@ -645,7 +859,10 @@ const PROCESS: &str = r#"  seg_len = 32'd0; one_past = 32'd0; rel_seq = 32'd0; r
     else if ($signed(dl) > 0) advance_last(one_past);
     else if (plen != 32'd0) scaled(m_rxmt, 1'b0, L_T);
     c_last_ns = ts;
-    // UpdateStateMachine
+"#;
+
+/// UpdateStateMachine, then the acknowledgement delivers the peer's stream (G).
+const MACHINE: &str = r#"    // UpdateStateMachine
     is_orig = side == c_orig[0];
     case (m_st)
       ST_INACTIVE: begin
@@ -713,9 +930,12 @@ const PROCESS: &str = r#"  seg_len = 32'd0; one_past = 32'd0; rel_seq = 32'd0; r
       default: ;
     endcase
     if (ackf) ack_peer(rel_ack);
+"#;
+
+/// DataSent's second half, the close (or UDP's one letter), then the counts.
+const DATA_CLOSE_COUNT: &str = r#"  if (tcp) begin
     c_seen = c_seen | (side == c_orig[0] ? 2'b01 : 2'b10);
-    rel_data = syn ? rel_seq + 32'd1 : rel_seq;
-    if (plen != 32'd0 && !rst && !under) data_me(rel_data, plen);
+    if (dm_go) data_me_end;
     if (do_close) closed_me;
   end else begin
     check_history(1'b0, H_DATA, L_D);
@@ -731,11 +951,27 @@ mod tests {
 
     #[test]
     fn every_field_is_loaded_and_packed_once() {
-        let v = body();
+        let v = glue();
         for f in state_layout() {
             let packs = v.matches(&format!("s_out[{} +: {}]", f.lo, f.bits)).count();
             assert_eq!(packs, 1, "{}", f.name);
+            let loads = v.matches(&format!("s_in[{} +: {}]", f.lo, f.bits)).count();
+            // A connection field is read once; an endpoint field by both the sender and the peer.
+            assert_eq!(loads, if is_endpoint(&f.name) { 2 } else { 1 }, "{}", f.name);
         }
+    }
+
+    #[test]
+    fn every_stage_hands_on_every_variable() {
+        let vars = stage_vars();
+        let m = stage_modules();
+        assert_eq!(m.matches("endmodule").count(), HIST_REGS + 1);
+        for v in &vars {
+            let hand_on = format!("x_out[{} +: {}] = {};", v.lo, v.bits, v.name);
+            assert_eq!(m.matches(&hand_on).count(), HIST_REGS + 1, "{}", v.name);
+        }
+        let names: std::collections::HashSet<_> = vars.iter().map(|v| &v.name).collect();
+        assert_eq!(names.len(), vars.len(), "a variable is named twice");
     }
 
     #[test]

@@ -163,6 +163,7 @@ impl Logic for Stats {
         self.conns.q_ack.next = self.core.q_ack.val();
         self.conns.q_win.next = self.core.q_win.val();
         self.conns.q_doff.next = self.core.q_doff.val();
+        self.hist.clock.next = self.clock.val();
         self.hist.s_in.next = self.conns.u_s_in.val();
         self.hist.fresh.next = self.conns.u_fresh.val();
         self.hist.side.next = self.conns.u_side.val();
