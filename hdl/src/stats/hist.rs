@@ -148,6 +148,7 @@ fn params() -> String {
     }
     let _ = writeln!(s, "localparam [4:0] LOWER = 5'd{LOWER};");
     let _ = writeln!(s, "localparam [4:0] HL = 5'd{HIST_LETTERS};");
+    let _ = writeln!(s, "localparam [3:0] PEND = 4'd{PEND_LETTERS};");
     let _ = writeln!(s, "localparam [8:0] RESP_SHIFT = 9'd{};", seen::RESP_SHIFT);
     for (n, v) in [
         ("SYN_TIMEOUT", timer::SYN_TIMEOUT),
@@ -185,6 +186,11 @@ fn params() -> String {
 /// Register stages inside the unit: the state after a frame leaves `HIST_REGS` clock edges after
 /// the state before it and the frame's fields enter (the inputs held meanwhile, or pipelined).
 pub const HIST_REGS: usize = 5;
+
+/// Letters one frame can write: a flip (`^`, s1), the `^h` rewrite and a letter (s2), W and T
+/// (s3), a flip and two G (s4); or UDP's one letter (s5).
+const PEND_LETTERS: usize = 8;
+const _: () = assert!(PEND_LETTERS == 8 && HIST_LETTERS == 16, "write_letters indexes 8 of 16");
 
 /// The frame's fields as the stages carry them (the unit's inputs but `s_in`).
 const FRAME_VARS: &[(&str, usize)] = &[
@@ -245,6 +251,10 @@ const LOCAL_VARS: &[(&str, usize)] = &[
     ("upc", 5),
     ("dm_go", 1),
     ("dm_in", 1),
+    ("ack_s", 32),
+    ("pend", 5 * PEND_LETTERS),
+    ("pend_n", 4),
+    ("pend_clr", 1),
 ];
 
 /// One variable of the vector the stages pass on: its Verilog name, low bit and width.
@@ -511,12 +521,31 @@ function no_data_acked(input [31:0] ak, input [31:0] start, input [1:0] aw);
                || (aw == 2'd1 && ak == 32'd0 && start == 32'hffffffff);
 endfunction
 
+// A letter is written to the history string at the end of the last stage (`write_letters`);
+// until then it waits, in order, in `pend` (a frame writes at most PEND letters). So no stage's
+// path runs through the string's write at a position the letter before left.
 task push(input [4:0] c);
   begin
-    if (c_len < HL) begin
-      c_letters[c_len * 5 +: 5] = c;
-      c_len = c_len + 5'd1;
-    end else c_over = 1'b1;
+    if (pend_n < PEND) begin
+      pend[pend_n * 5 +: 5] = c;
+      pend_n = pend_n + 4'd1;
+    end
+  end
+endtask
+
+// The waiting letters written side by side: position p takes letter p - base, base being the
+// string's length (0 after the `^h` rewrite). A letter past the end sets `over`.
+task write_letters;
+  reg [5:0] base, j;
+  integer p;
+  begin
+    base = pend_clr ? 6'd0 : {1'b0, c_len};
+    for (p = 0; p < HL; p = p + 1) begin
+      j = p[5:0] - base;
+      if (base <= p[5:0] && j < {2'd0, pend_n}) c_letters[p * 5 +: 5] = pend[j[2:0] * 5 +: 5];
+    end
+    if (pend_n != 4'd0 && base + {2'd0, pend_n} > {1'b0, HL}) c_over = 1'b1;
+    if (base < {1'b0, HL}) c_len = base + {2'd0, pend_n} > {1'b0, HL} ? HL : base[4:0] + {1'b0, pend_n};
   end
 endtask
 
@@ -553,9 +582,10 @@ endtask
 // TCP_Endpoint::CheckHistory for the sender: a lone SYN-ACK followed by an A or D flips.
 task ep_check(input [15:0] mask, input [4:0] c);
   begin
-    if ((c == L_A || c == L_D) && c_len == 5'd1 && c_letters[4:0] == L_H) begin
+    if ((c == L_A || c == L_D) && pend_n == 4'd0 && c_len == 5'd1 && c_letters[4:0] == L_H) begin
       flip;
-      c_len = 5'd0;
+      pend_n = 4'd0;
+      pend_clr = 1'b1;
       push(L_CARET);
       push(L_H | LOWER);
       c_seen = c_seen | 2'b01;
@@ -595,20 +625,18 @@ task advance_last(input [31:0] x);
   end
 endtask
 
-// TCP_Reassembler::AckReceived: the sender acknowledged the peer's stream up to s0, with
+// TCP_Reassembler::AckReceived: the sender acknowledged the peer's stream up to s (clamped at
+// the FIN's end the stage before, `ack_s`), with
 // Undelivered and DeliverBlock inlined. The in-order point only ever takes a value held at the
 // start (q_next, the block's ends, s), so every comparison among them is made once, side by
 // side (g[{i, j}]: value i > value j; 0 q_next, 1 q_blo, 2 q_bhi, 3 s), and the steps choose
 // among the results: nx names the value q_next holds, hv whether the block is still held. The
 // steps as written chain five 32-bit compares on values the step before chose.
-task ack_peer(input [31:0] s0);
-  reg [31:0] s;
+task ack_peer(input [31:0] s);
   reg [15:0] g;
   reg [1:0] nx;
   reg hv;
   begin
-    s = s0;
-    if (q_fin && s >= q_finseq) s = q_finseq - 32'd1;
     g = {1'b0, s > q_bhi, s > q_blo, s > q_next,
          q_bhi > s, 1'b0, q_bhi > q_blo, q_bhi > q_next,
          q_blo > s, q_blo > q_bhi, 1'b0, q_blo > q_next,
@@ -849,6 +877,8 @@ const ACK_LAST: &str = r#"    // update_window
           end
         end
       end
+      // AckReceived's clamp at the FIN, ahead of its stage
+      ack_s = (q_fin && rel_ack >= q_finseq) ? q_finseq - 32'd1 : rel_ack;
     end
     // update_last_seq
     dl = one_past - m_last;
@@ -929,7 +959,7 @@ const MACHINE: &str = r#"    // UpdateStateMachine
       end
       default: ;
     endcase
-    if (ackf) ack_peer(rel_ack);
+    if (ackf) ack_peer(ack_s);
 "#;
 
 /// DataSent's second half, the close (or UDP's one letter), then the counts.
@@ -943,6 +973,7 @@ const DATA_CLOSE_COUNT: &str = r#"  if (tcp) begin
   end
   m_pkts = m_pkts + 64'd1;
   m_bytes = m_bytes + {32'd0, iplen};
+  write_letters;
 "#;
 
 #[cfg(test)]
