@@ -252,6 +252,7 @@ const LOCAL_VARS: &[(&str, usize)] = &[
     ("dm_go", 1),
     ("dm_in", 1),
     ("ack_s", 32),
+    ("seq_at_start", 1),
     ("pend", 5 * PEND_LETTERS),
     ("pend_n", 4),
     ("pend_clr", 1),
@@ -880,6 +881,8 @@ const ACK_LAST: &str = r#"    // update_window
       // AckReceived's clamp at the FIN, ahead of its stage
       ack_s = (q_fin && rel_ack >= q_finseq) ? q_finseq - 32'd1 : rel_ack;
     end
+    // the state machine's test of a SYN against the sender's start, ahead of its stage
+    seq_at_start = seq == m_start;
     // update_last_seq
     dl = one_past - m_last;
     untrusted = (syn || rst) && ($signed(dl) < -TOO_LARGE || $signed(dl) > TOO_LARGE);
@@ -902,7 +905,7 @@ const MACHINE: &str = r#"    // UpdateStateMachine
             c_att_v = 1'b1;
             c_att = ts + T_ATTEMPT;
           end else begin
-            if (!ackf && q_st == ST_SYN_ACK_SENT && seq == m_start) begin
+            if (!ackf && q_st == ST_SYN_ACK_SENT && seq_at_start) begin
               c_partial = 1'b0;
               flip;
               set_peer(ST_ESTABLISHED);
