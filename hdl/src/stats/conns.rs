@@ -56,21 +56,7 @@ const WAY_BITS: usize = 1 + KEY_BITS + STATE_BITS;
 /// Bits of the unit's frame fields in the queue (see `PKT_FIELDS`).
 const PKT_BITS: usize = 222;
 /// The unit's frame fields as they travel, (name, width), first in the high bits.
-const PKT_FIELDS: [(&str, usize); 13] = [
-    ("side", 1),
-    ("ts", 64),
-    ("tcp", 1),
-    ("flags", 8),
-    ("seq", 32),
-    ("ack", 32),
-    ("win", 16),
-    ("plen", 32),
-    ("iplen", 32),
-    ("srv_src", 1),
-    ("srv_dst", 1),
-    ("sport_lt", 1),
-    ("dst_bcast", 1),
-];
+const PKT_FIELDS: [(&str, usize); 13] = crate::stats::hist::FRAME_FIELDS;
 const _: () = assert!(CONN_WAYS == 4 && CONN_QUEUE == 16 && CONN_OP_CYCLES == 10);
 const _: () = assert!(KEY_BITS == 320 && RECORD_BITS == 1024 && HIST_LETTERS == 16);
 const _: () = assert!(RECORD_QUEUE.is_power_of_two() && RECORD_QUEUE > STAGES + 2);

@@ -192,9 +192,10 @@ pub const HIST_REGS: usize = 5;
 const PEND_LETTERS: usize = 8;
 const _: () = assert!(PEND_LETTERS == 8 && HIST_LETTERS == 16, "write_letters indexes 8 of 16");
 
-/// The frame's fields as the stages carry them (the unit's inputs but `s_in`).
-const FRAME_VARS: &[(&str, usize)] = &[
-    ("fresh", 1),
+/// The frame's fields the unit reads (its inputs but `s_in` and `fresh`), (name, width): the
+/// connection table carries them in this order, first in the high bits, and the stages after
+/// `fresh`.
+pub const FRAME_FIELDS: [(&str, usize); 13] = [
     ("side", 1),
     ("ts", 64),
     ("tcp", 1),
@@ -298,7 +299,7 @@ fn stage_vars() -> Vec<Var> {
         named.push((format!("m_{n}"), b, Source::Endpoint(e0, e1, true)));
         named.push((format!("q_{n}"), b, Source::Endpoint(e0, e1, false)));
     }
-    for &(n, b) in FRAME_VARS {
+    for (n, b) in std::iter::once(("fresh", 1)).chain(FRAME_FIELDS) {
         named.push((n.to_string(), b, Source::Port));
     }
     for &(n, b) in LOCAL_VARS {
@@ -461,9 +462,8 @@ fn slice(k: usize) -> String {
     }
 }
 
-/// The tasks written once per endpoint: `set_<who>` (a state change, which ends the handshake
-/// timeout when both sides leave it) and `deliver_<p>` (the in-order point moves over the block
-/// once it reaches it).
+/// The task written once per endpoint: `set_<who>`, a state change, which ends the handshake
+/// timeout when both sides leave it.
 fn endpoint_tasks(who: &str, p: &str, other: &str) -> String {
     format!(
         r#"
@@ -477,15 +477,6 @@ task set_{who}(input [2:0] ns);
   end
 endtask
 
-task deliver_{p};
-  begin
-    if ({p}_bhi != 32'd0 && {p}_blo <= {p}_next) begin
-      if ({p}_bhi > {p}_next) {p}_next = {p}_bhi;
-      {p}_blo = 32'd0;
-      {p}_bhi = 32'd0;
-    end
-  end
-endtask
 "#
     )
 }
@@ -674,6 +665,18 @@ task ack_peer(input [31:0] s);
     if (!hv) begin
       q_blo = 32'd0;
       q_bhi = 32'd0;
+    end
+  end
+endtask
+
+// DeliverBlock on the sender's stream: the in-order point moves over the block once it reaches
+// it (the peer's is inlined in ack_peer).
+task deliver_m;
+  begin
+    if (m_bhi != 32'd0 && m_blo <= m_next) begin
+      if (m_bhi > m_next) m_next = m_bhi;
+      m_blo = 32'd0;
+      m_bhi = 32'd0;
     end
   end
 endtask
