@@ -22,7 +22,7 @@ help:
 	@echo "make demo          run the bundled capture through the simulated NIC and decode the tags"
 	@echo "make verilog       write the Verilog to $(BUILD)/verilog/"
 	@echo "make lint          verilator --lint-only -Wall (allow-list: hdl/verilator-lint.vlt) and the Yosys gate"
-	@echo "make bench         simulator and model speed, II under back-to-back frames, synthesis figures"
+	@echo "make bench         simulator speed (real.pcap, every stage on), II under back-to-back frames, synthesis figures"
 	@echo "make synth-report  LUT/FF/BRAM and LUT levels from yosys synth_xilinx -family xcup"
 	@echo "make synth-hist    the same for the history unit alone (about 75 s)"
 	@echo "make synth-syntable  the same for the conn stage's SYN table alone"
@@ -48,10 +48,14 @@ lint: verilog
 	TOP=vantage_stats_hist VERILOG=$(HIST_VERILOG) OUT_DIR=$(BUILD)/synth-hist bash scripts/synth-report.sh --check-implicit
 	TOP=vantage_conn_syntable VERILOG=$(SYN_VERILOG) OUT_DIR=$(BUILD)/synth-syntable bash scripts/synth-report.sh --check-implicit
 
+# Every test binary, timed (scripts/test-times.sh prints the table), then the waveform test, which
+# needs the simulator built with tracing (a second Verilator build).
 test: setup lint
-	$(CARGO) test --workspace --release -- --show-output
+	bash scripts/test-times.sh --show-output
+	$(CARGO) test --release -p vantage-sim --features trace --test smoke -- waveform
 
 demo: setup
+	mkdir -p $(BUILD)
 	$(CARGO) run -q --release -p vantage -- sim testbench-pcaps/model-cases.pcap -o $(BUILD)/demo-out.pcap --compare-model
 	$(CARGO) run -q --release -p vantage -- decode $(BUILD)/demo-out.pcap
 

@@ -210,7 +210,9 @@ struct RunArgs {
     /// EtherType of the tagged header (hex with 0x, or decimal).
     #[arg(long, value_parser = parse_ethertype, default_value = "0x88b5")]
     ethertype: u16,
-    /// Write a waveform trace of the run (simulator only).
+    /// Write a waveform trace of the run (simulator only). Needs a vantage built with the
+    /// `trace` feature (cargo build --release -p vantage --features trace), which simulates about
+    /// a fifth slower; without it the option is refused.
     #[arg(long, value_name = "FILE.fst")]
     trace: Option<PathBuf>,
     /// Also run the software model on the same beats with the device's own timebase and require

@@ -4,12 +4,16 @@
 #include <memory>
 #include "Vtop.h"
 #include "verilated.h"
+#if VM_TRACE
 #include "verilated_fst_c.h"
+#endif
 
 struct Harness {
     std::unique_ptr<VerilatedContext> ctx;
     std::unique_ptr<Vtop> top;
+#if VM_TRACE
     std::unique_ptr<VerilatedFstC> trace;
+#endif
 };
 
 extern "C" {
@@ -23,7 +27,9 @@ Harness* vt_new() {
 }
 
 void vt_free(Harness* h) {
+#if VM_TRACE
     if (h->trace) h->trace->close();
+#endif
     h->top->final();
     delete h;
 }
@@ -31,14 +37,21 @@ void vt_free(Harness* h) {
 void vt_eval(Harness* h, uint64_t time_ps) {
     h->ctx->time(time_ps);
     h->top->eval();
+#if VM_TRACE
     if (h->trace) h->trace->dump(time_ps);
+#endif
 }
 
 int vt_trace_open(Harness* h, const char* path) {
+#if VM_TRACE
     h->trace = std::make_unique<VerilatedFstC>();
     h->top->trace(h->trace.get(), 99);
     h->trace->open(path);
     return h->trace->isOpen() ? 0 : -1;
+#else
+    (void)h; (void)path;
+    return -1;
+#endif
 }
 
 void vt_clocks(Harness* h, uint8_t cmac_clk, uint8_t axil_aclk, uint8_t mod_rstn) {

@@ -236,6 +236,11 @@ fn table_capacity() {
 
 fn main() {
     println!("Vantage benchmark (datapath 512 bit at 322.265625 MHz; simulated with Verilator)\n");
+    // `bench speed`: only the simulator's speed.
+    if std::env::args().nth(1).as_deref() == Some("speed") {
+        sim_speed();
+        return;
+    }
     // `bench conn`: only the conn stage's figures.
     if std::env::args().nth(1).as_deref() == Some("conn") {
         conn_offload();
@@ -243,6 +248,8 @@ fn main() {
         pipeline_syn_flood();
         return;
     }
+    sim_speed();
+    println!();
     let runs = [
         run("64 B back-to-back", frames(100_000, 64), Pacing::BackToBack),
         run(
@@ -612,4 +619,127 @@ fn conn_offload_rtl(dir: &std::path::Path) {
     println!(
         "absorbed into its first one's record instead of becoming a new attempt after the timeout."
     );
+}
+
+/// Rules for the speed figure with every stage on: counting with thresholds per source and per
+/// destination port, and Zeek's connection history for every TCP and UDP connection.
+const SPEED_RULES: &str = r#"{"epoch_ms": 1000, "rules": [
+  {"name": "per source", "src_ip": "group", "threshold": {"packets": 1000}},
+  {"name": "SYNs per port", "tcp_flags": "SYN !ACK", "dst_port": "group", "threshold": {"packets": 100}},
+  {"name": "connections", "history": true}]}"#;
+
+/// Simulator speed, the figure `make bench` leads with: the whole pipeline on real.pcap at
+/// 100 Gb/s line rate, with the default configuration (parse, timestamp, tag) and with every
+/// stage on (the rules above and SYN offload), then each unit harness alone. Wall time covers the
+/// frames, not the Verilator build or the capture's reading.
+fn sim_speed() {
+    println!("simulator speed (one core; datapath cycles simulated per second of wall time)");
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/testdata/real/real.pcap");
+    match vantage_capture::read(&path) {
+        Err(e) => println!("  whole pipeline: skipped ({}: {e})", path.display()),
+        Ok(packets) => {
+            let frames: Vec<(u64, LaneFrame)> = packets
+                .iter()
+                .map(|p| (p.ts_ns, LaneFrame::from_bytes(&p.data)))
+                .collect();
+            for every_stage in [false, true] {
+                let mut sim = Sim::new().expect("simulator");
+                {
+                    let mut dev = vantage_driver::Device::new(&mut sim);
+                    dev.discover().expect("discover");
+                    if every_stage {
+                        let set = vantage_proto::rules::parse_rules(SPEED_RULES).expect("rules");
+                        dev.load_rules(&set).expect("rules load");
+                        dev.set_conn_timeout(1_000_000_000).expect("timeout");
+                        dev.set_conn_hold(true).expect("SYN offload");
+                    }
+                }
+                let beats = schedule(&frames, Pacing::LineRate { gbps: 100.0 }, sim.cycle() + 4);
+                let c0 = sim.cycle();
+                let t = Instant::now();
+                let out = sim.run_holding(&beats).expect("the run");
+                let wall = t.elapsed().as_secs_f64();
+                let cycles = sim.cycle() - c0;
+                println!(
+                    "  real.pcap, {:<52} {:>7} frames {:>8} cycles {:>6.2} s {:>9.0} cycles/s ({} beats out)",
+                    if every_stage {
+                        "every stage (3 rules: thresholds, history; SYN offload)"
+                    } else {
+                        "default (parse, timestamp, tag)"
+                    },
+                    frames.len(),
+                    cycles,
+                    wall,
+                    cycles as f64 / wall,
+                    out.len()
+                );
+            }
+        }
+    }
+    // The history unit alone: one step is HIST_REGS clock edges of the unit.
+    {
+        use vantage_proto::hist::{HistPkt, StateBits};
+        let mut unit = vantage_sim::hist::HistUnit::new();
+        let mut state = StateBits::default();
+        let n = 200_000u32;
+        let t = Instant::now();
+        for i in 0..n {
+            let p = HistPkt {
+                side: (i & 1) as u8,
+                ts: u64::from(i) * 1000,
+                tcp: true,
+                flags: 0x10,
+                seq: i * 100,
+                ack: i * 50,
+                window: 1000,
+                payload_len: 100,
+                ip_len: 140,
+                ..HistPkt::default()
+            };
+            state = unit.step(&state, i == 0, &p).0;
+        }
+        let wall = t.elapsed().as_secs_f64();
+        let regs = vantage_hdl::stats::hist::HIST_REGS;
+        println!(
+            "  history unit alone: {n} steps of {regs} cycles in {wall:.2} s: {:.0} cycles/s",
+            f64::from(n) * regs as f64 / wall
+        );
+    }
+    // The connection table with its unit alone, a request every cycle over 4,096 connections.
+    {
+        use vantage_sim::conntable::{ConnRequest, ConnTableSim};
+        let mut table = ConnTableSim::new(&vantage_proto::stats::DEFAULT_HASH_KEY);
+        let n = 200_000u64;
+        let t = Instant::now();
+        for i in 0..n {
+            let mut src = [0u8; 16];
+            src[12..].copy_from_slice(&(0x0A00_0000u32 | (i % 4096) as u32).to_be_bytes());
+            let req = ConnRequest {
+                rule: 0,
+                ts: i * 10,
+                l3: 14,
+                l4: 34,
+                ip_len: 40,
+                frame_len: 64,
+                proto: 6,
+                src,
+                dst: [10; 16],
+                sport: 40000,
+                dport: 80,
+                tcp_flags: 0x10,
+                seq: i as u32,
+                window: 1000,
+                data_offset: 5,
+                ..ConnRequest::default()
+            };
+            table.step(Some(&req), i * 10, false, true);
+        }
+        let wall = t.elapsed().as_secs_f64();
+        println!(
+            "  connection table alone: {n} cycles in {wall:.2} s: {:.0} cycles/s",
+            n as f64 / wall
+        );
+    }
+    println!("  (the SYN table alone: below, with its flood)");
 }

@@ -17,11 +17,18 @@ use vantage_driver::{DriverError, RegisterAccess};
 use vantage_proto::axis::{Beat, TimedBeat};
 use vantage_proto::datapath::{BEAT_BYTES, CONTROL_CLOCK_HZ, DATAPATH_CLOCK_HZ};
 
+/// Whether this build can write waveforms (the `trace` feature).
+pub const TRACE: bool = cfg!(feature = "trace");
+
 /// Half periods in picoseconds.
 const DP_HALF_PS: u64 = 1_000_000_000_000 / DATAPATH_CLOCK_HZ / 2;
 const CTL_HALF_PS: u64 = 1_000_000_000_000 / CONTROL_CLOCK_HZ / 2;
 /// Control cycles mod_rstn is held low.
 const RESET_CYCLES: u32 = 8;
+/// Control cycles the AXI4-Lite clock keeps running after an access, so that the bridge's
+/// clock-domain crossing has settled before the clock stops (between accesses the control side
+/// holds no state that changes, so its edges are not simulated: a third fewer evaluations).
+const CTL_TAIL_CYCLES: u64 = 8;
 /// An AXI-Lite access that takes longer than this many datapath cycles is a hung bus.
 const AXIL_TIMEOUT_CYCLES: u64 = 10_000;
 /// After the last input beat, give up waiting for output after this many quiet cycles: the stats
@@ -44,6 +51,8 @@ pub enum SimError {
     BusTimeout { what: &'static str, addr: u32 },
     #[error("cannot open waveform file {0}")]
     Trace(String),
+    #[error("this simulator was built without waveforms: rebuild with the `trace` feature (cargo build --release -p vantage --features trace)")]
+    NoTrace,
 }
 
 /// Which clock edge comes next.
@@ -75,6 +84,9 @@ pub struct Sim {
     next_ctl_ps: u64,
     dp_high: bool,
     ctl_high: bool,
+    /// The control clock runs until this time (u64::MAX during reset and accesses); after it,
+    /// it is held low and its edges are skipped, keeping their phase.
+    ctl_awake_until_ps: u64,
     rstn: bool,
     cycle: u64,
     axil: Axil,
@@ -97,8 +109,12 @@ impl Sim {
         Self::build(None)
     }
 
-    /// As `new`, dumping every signal to an FST waveform file.
+    /// As `new`, dumping every signal to an FST waveform file. Needs the `trace` feature
+    /// (`SimError::NoTrace` without it).
     pub fn with_trace(path: impl AsRef<Path>) -> Result<Sim, SimError> {
+        if !TRACE {
+            return Err(SimError::NoTrace);
+        }
         Self::build(Some(path.as_ref()))
     }
 
@@ -112,6 +128,7 @@ impl Sim {
             next_ctl_ps: CTL_HALF_PS,
             dp_high: false,
             ctl_high: false,
+            ctl_awake_until_ps: u64::MAX,
             rstn: false,
             cycle: 0,
             axil: Axil::default(),
@@ -179,6 +196,12 @@ impl Sim {
         while self.axil_outputs().0 & 32 == 0 {
             self.dp_cycle(None);
         }
+        self.ctl_settle();
+    }
+
+    /// Let the control clock run for `CTL_TAIL_CYCLES` more, then stop.
+    fn ctl_settle(&mut self) {
+        self.ctl_awake_until_ps = self.time_ps + CTL_TAIL_CYCLES * 2 * CTL_HALF_PS;
     }
 
     fn eval(&mut self) {
@@ -228,10 +251,14 @@ impl Sim {
     /// One datapath cycle with `beat` (or nothing) on the receive port. Control edges that fall
     /// inside the cycle move the AXI4-Lite master along.
     fn dp_cycle(&mut self, beat: Option<&Beat>) {
+        // The new inputs are evaluated with the next edge (nothing samples them before the rise).
         self.drive_rx(beat);
-        self.eval();
         loop {
             match self.next_edge() {
+                Edge::CtlRise if self.time_ps >= self.ctl_awake_until_ps => {
+                    // The control side is idle: a whole control cycle passes with its clock low.
+                    self.next_ctl_ps += 2 * CTL_HALF_PS;
+                }
                 Edge::DpRise => {
                     self.sample_output();
                     self.advance();
@@ -438,17 +465,21 @@ impl Sim {
     }
 
     fn axil_access(&mut self, what: &'static str, addr: u32) -> Result<u32, SimError> {
+        self.ctl_awake_until_ps = u64::MAX;
         self.drive_axil();
         let start = self.cycle;
         while !self.axil.done {
             if self.cycle - start > AXIL_TIMEOUT_CYCLES {
                 self.axil = Axil::default();
+                self.drive_axil();
+                self.ctl_settle();
                 return Err(SimError::BusTimeout { what, addr });
             }
             self.dp_cycle(None);
         }
         let rdata = self.axil.rdata;
         self.axil = Axil::default();
+        self.ctl_settle();
         Ok(rdata)
     }
 

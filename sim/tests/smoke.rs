@@ -59,6 +59,8 @@ fn loaded_time_stamps_frames_as_the_model_says() {
     }
 }
 
+/// Built with the `trace` feature (`make test` runs this test so), a waveform is written.
+#[cfg(feature = "trace")]
 #[test]
 fn waveform_trace_is_written() {
     let dir = std::env::temp_dir().join(format!("vantage-trace-{}", std::process::id()));
@@ -71,4 +73,17 @@ fn waveform_trace_is_written() {
     let len = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
     std::fs::remove_dir_all(&dir).ok();
     assert!(len > 1000, "FST file of {len} bytes");
+}
+
+/// Built without the `trace` feature, asking for a waveform is a clear error, not a silent run.
+#[cfg(not(feature = "trace"))]
+#[test]
+fn waveform_without_the_feature_is_refused() {
+    let path = std::env::temp_dir().join(format!("vantage-notrace-{}.fst", std::process::id()));
+    match Sim::with_trace(&path) {
+        Err(e @ vantage_sim::SimError::NoTrace) => assert!(e.to_string().contains("--features trace")),
+        Err(e) => panic!("unexpected error: {e}"),
+        Ok(_) => panic!("a simulator without the trace feature accepted a waveform"),
+    }
+    assert!(!path.exists(), "no waveform file is created");
 }

@@ -248,55 +248,70 @@ impl RegFile {
     }
 }
 
+/// Bits `lo..lo+width` of the read/write register at `addr`: a slice of `rw`, the vector that
+/// holds every read/write register in `rw_regs()` order, 32 bits each.
+fn reg_bits(addr: u16, lo: usize, width: usize) -> String {
+    let k = RegFile::rw_regs()
+        .position(|(a, _)| a == addr)
+        .unwrap_or_else(|| panic!("0x{addr:04x} is not a read/write register of proto::regs"));
+    format!("rw[{} +: {width}]", 32 * k + lo)
+}
+
+/// The whole read/write register at `addr`.
 fn reg_name(addr: u16) -> String {
-    format!("r_{addr:04x}")
+    reg_bits(addr, 0, 32)
 }
 
 fn hex16(addr: u16) -> String {
     format!("16'h{addr:04x}")
 }
 
-/// Verilog expression of the output `name` in terms of the generated registers.
+/// The configuration outputs, each a slice of `rw`. A bus is assigned slice by slice, never as
+/// one concatenation of its registers: a simulator builds a concatenation one part at a time,
+/// copying the bus so far at every step (Verilator spent most of the pipeline's time there).
 fn output_assignments() -> String {
-    use regs::{parse, tag, ts};
-    let key = (0..vantage_proto::flowhash::KEY_WORDS)
-        .map(|i| reg_name(parse::BASE + parse::HASH_KEY + 4 * i as u16))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let st = |off: u16| reg_name(regs::stats::BASE + off);
-    let stats_key = (0..HASH_KEY_WORDS)
-        .map(|i| st(regs::stats::HASH_KEY + 4 * i as u16))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let rule_table = regs::stats::ARRAYS
+    use regs::{conn, parse, stats, tag, ts};
+    let mut v = String::from("always @(*) begin\n");
+    let mut bus = |out: &str, words: &mut dyn Iterator<Item = u16>| {
+        for (k, addr) in words.enumerate() {
+            v += &format!("  {out}[{} +: 32] = {};\n", 32 * k, reg_name(addr));
+        }
+    };
+    // Keys: word 0 (key byte 0) in the top bits, so the last word is the bus's low word.
+    let key = vantage_proto::flowhash::KEY_WORDS;
+    bus("hash_key", &mut (0..key).rev().map(|i| parse::BASE + parse::HASH_KEY + 4 * i as u16));
+    let skey = HASH_KEY_WORDS;
+    bus("stats_key", &mut (0..skey).rev().map(|i| stats::BASE + stats::HASH_KEY + 4 * i as u16));
+    // Rule 0 word 0 in the low bits.
+    let rule_table = stats::ARRAYS
         .iter()
         .find(|a| a.name == "RULE")
         .expect("proto has the RULE table");
-    // Rule 0 word 0 in the low bits: the concatenation lists the last word first.
-    let mut rule_words: Vec<String> = rule_table.all().map(|(_, _, off)| st(off)).collect();
-    rule_words.reverse();
-    format!(
-        "always @(*) begin\n  stats_enable = {sen}[0];\n  epochs_on = {sen}[1];\n  epoch_ns = {{{enh}, {enl}}};\n  epoch_start = {{{esh}, {esl}}};\n  lane_bits = {lb}[1:0];\n  stats_key = {{{stats_key}}};\n  rules = {{{rules}}};\n  peek_loc = {{{pl}[17:16], {pl}[11:0]}};\nend\n{rest}",
-        sen = st(regs::stats::CONTROL),
-        lb = st(regs::stats::LANE_BITS),
-        enl = st(regs::stats::EPOCH_NS),
-        enh = st(regs::stats::EPOCH_NS + 4),
-        esl = st(regs::stats::EPOCH_START),
-        esh = st(regs::stats::EPOCH_START + 4),
-        pl = st(regs::stats::PEEK_LOC),
-        rules = rule_words.join(", "),
-        rest = format!(
-        "always @(*) begin\n  tag_enable = {en}[0];\n  ethertype = {et}[15:0];\n  hash_key = {{{key}}};\n  ts_inc = {{{incns}[7:0], {incfrac}}};\n  ts_set = {{{sethi}, {setlo}}};\n  syn_hold = {ch}[0];\n  syn_timeout = {{{toh}, {tol}}};\nend\n",
-        ch = reg_name(regs::conn::BASE + regs::conn::CONTROL),
-        tol = reg_name(regs::conn::BASE + regs::conn::TIMEOUT_NS),
-        toh = reg_name(regs::conn::BASE + regs::conn::TIMEOUT_NS + 4),
-        en = reg_name(tag::BASE + tag::CONTROL),
-        et = reg_name(tag::BASE + tag::ETHERTYPE),
-        incns = reg_name(ts::BASE + ts::INC_NS),
-        incfrac = reg_name(ts::BASE + ts::INC_FRAC),
-        sethi = reg_name(ts::BASE + ts::SET_HI),
-        setlo = reg_name(ts::BASE + ts::SET_LO),
-    ))
+    bus("rules", &mut rule_table.all().map(|(_, _, off)| stats::BASE + off));
+    // 64-bit values: the low word at the lower address.
+    bus("epoch_ns", &mut [stats::EPOCH_NS, stats::EPOCH_NS + 4].into_iter().map(|o| stats::BASE + o));
+    bus("epoch_start", &mut [stats::EPOCH_START, stats::EPOCH_START + 4].into_iter().map(|o| stats::BASE + o));
+    bus("ts_set", &mut [ts::SET_LO, ts::SET_HI].into_iter().map(|o| ts::BASE + o));
+    bus("syn_timeout", &mut [conn::TIMEOUT_NS, conn::TIMEOUT_NS + 4].into_iter().map(|o| conn::BASE + o));
+    let one = |out: &str, addr: u16, lo: usize, w: usize| format!("  {out} = {};\n", reg_bits(addr, lo, w));
+    v += &one("stats_enable", stats::BASE + stats::CONTROL, 0, 1);
+    v += &one("epochs_on", stats::BASE + stats::CONTROL, 1, 1);
+    v += &one("lane_bits", stats::BASE + stats::LANE_BITS, 0, 2);
+    v += &format!(
+        "  peek_loc = {{{}, {}}};\n",
+        reg_bits(stats::BASE + stats::PEEK_LOC, 16, 2),
+        reg_bits(stats::BASE + stats::PEEK_LOC, 0, 12)
+    );
+    v += &one("tag_enable", tag::BASE + tag::CONTROL, 0, 1);
+    v += &one("ethertype", tag::BASE + tag::ETHERTYPE, 0, 16);
+    v += &format!(
+        "  ts_inc = {{{}, {}}};\n",
+        reg_bits(ts::BASE + ts::INC_NS, 0, 8),
+        reg_name(ts::BASE + ts::INC_FRAC)
+    );
+    v += &one("syn_hold", conn::BASE + conn::CONTROL, 0, 1);
+    v += "end\n";
+    v
 }
 
 impl Logic for RegFile {
@@ -411,9 +426,17 @@ impl Logic for RegFile {
 
     fn hdl(&self) -> Verilog {
         let mut v = String::new();
-        for (addr, _) in Self::rw_regs() {
-            v += &format!("reg [31:0] {};\n", reg_name(addr));
+        // Every read/write register in one vector: its writes are one process, not one per register.
+        let nrw = Self::rw_regs().count();
+        v += &format!("reg [{}:0] rw;\n", 32 * nrw - 1);
+        // Reset values, the last register first (the vector's top word).
+        let resets: Vec<(u16, u32)> = Self::rw_regs().collect();
+        v += &format!("localparam [{}:0] RW_RESET = {{\n", 32 * nrw - 1);
+        for (i, (addr, reset)) in resets.iter().enumerate().rev() {
+            let sep = if i == 0 { "" } else { "," };
+            v += &format!("  32'h{reset:08x}{sep} // 0x{addr:04x}\n");
         }
+        v += "};\n";
         v += &format!(
             "reg [63:0] snap [0:{}];\nreg [31:0] snap_ts_frac;\nreg snap_now;\ninteger i;\n",
             NUM_COUNTERS - 1
@@ -422,9 +445,7 @@ impl Logic for RegFile {
         v += "  if (snap_now) begin\n    for (i = 0; i < ";
         v += &format!("{NUM_COUNTERS}; i = i + 1) snap[i] <= counters[64*i +: 64];\n    snap_ts_frac <= ts_frac;\n  end\n");
         v += "  if (reset) begin\n";
-        for (addr, reset) in Self::rw_regs() {
-            v += &format!("    {} <= 32'h{reset:08x};\n", reg_name(addr));
-        }
+        v += "    rw <= RW_RESET;\n";
         v += "  end else if (req && we) begin\n    case (addr)\n";
         for (addr, _) in Self::rw_regs() {
             v += &format!("      {}: {} <= wdata;\n", hex16(addr), reg_name(addr));
