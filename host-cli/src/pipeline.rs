@@ -349,9 +349,10 @@ fn finish_reports(sim: &mut vantage_sim::Sim) -> anyhow::Result<Vec<TimedBeat>> 
 #[cfg(feature = "sim")]
 const REPORT_DRAIN_CYCLES: u64 = 1_000_000;
 
-/// Run the model on the beats the simulator got, from the same timebase, and require the same
-/// frames (lane by lane, trailing empty lanes aside) and counters.
-#[cfg(all(feature = "sim", feature = "model"))]
+/// Run the model on the beats the simulator got, from the same timebase, and require what the
+/// one comparison (`vantage_sim::compare`, the tests' too) requires: the same frames, counters,
+/// regenerated SYNs, epoch reports and connection records, but for its list of what may differ.
+#[cfg(feature = "sim")]
 fn compare_with_model(
     rules: &Option<(
         vantage_proto::rules::RuleSet,
@@ -364,6 +365,7 @@ fn compare_with_model(
     frames: &[LaneFrame],
     counters: &BTreeMap<String, u64>,
 ) -> anyhow::Result<()> {
+    use vantage_sim::compare::{compare, DeviceOutput, Epochs, Moves};
     let t0 = (value >> 32) as u64;
     let config = vantage_model::Config {
         tag_enabled: !args.no_tag,
@@ -374,51 +376,25 @@ fn compare_with_model(
         ..vantage_model::Config::default()
     };
     let model = vantage_model::run(&config, beats);
-    let (reports, frames): (Vec<&LaneFrame>, Vec<&LaneFrame>) = frames
-        .iter()
-        .partition(|f| vantage_proto::report::looks_like_report(&f.bytes()));
-    let (regenerated, frames): (Vec<&LaneFrame>, Vec<&LaneFrame>) = frames
-        .into_iter()
-        .partition(|f| is_regenerated(f, config.ethertype));
-    same_regenerated(&model.regenerated, &regenerated)?;
-    same_reports(&config, &model.reports, &reports)?;
-    same_connections(&config, &model.connections, &reports)?;
-    if model.frames.len() != frames.len() {
-        bail!(
-            "model gives {} frames, the hardware {}",
-            model.frames.len(),
-            frames.len()
+    let device = DeviceOutput::split(frames.to_vec(), counters.clone(), config.ethertype)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    // A regenerated SYN sent at once may move frames; the frames must still be the model's.
+    let a = compare(&device, &model, Moves::Allowed, Epochs::Here)
+        .map_err(|e| anyhow::anyhow!("{e}"))
+        .context("the hardware and the model differ")?;
+    println!(
+        "model: the same {} frames, {} counters, {} regenerated SYNs and {} epoch reports ({} records) as the hardware",
+        a.frames, a.counters, a.regenerated, a.epochs, a.epoch_records
+    );
+    if a.connections > 0 {
+        println!("model: the same {} connection records", a.connections);
+    }
+    if a.connections_lost > 0 {
+        println!(
+            "  the hardware counted {} connection records lost (its record queue was full): the model's others",
+            a.connections_lost
         );
     }
-    if let Some(i) = frames
-        .iter()
-        .zip(&model.frames)
-        .position(|(a, b)| a.trimmed() != b.trimmed())
-    {
-        bail!("frame {} differs between the hardware and the model", i + 1);
-    }
-    for (name, value) in &model.counters {
-        // How many report frames carry the records is the device's choice (gaps in the traffic).
-        if name == "stats.reports" || name == "stats.conn_reports" {
-            continue;
-        }
-        // A stage this bitstream lacks (the conn stage until the RTL has it) runs in software.
-        let block = name.split('.').next().unwrap_or_default();
-        if !counters.keys().any(|k| k.split('.').next() == Some(block)) {
-            continue;
-        }
-        if counters.get(name) != Some(value) {
-            bail!(
-                "counter {name}: hardware {:?}, model {value}",
-                counters.get(name)
-            );
-        }
-    }
-    println!(
-        "model: the same {} frames and {} counters as the hardware",
-        frames.len(),
-        model.counters.len()
-    );
     Ok(())
 }
 
@@ -431,98 +407,6 @@ fn conn_config(args: &RunArgs) -> vantage_model::conn::ConnConfig {
             .conn_timeout
             .unwrap_or(vantage_proto::conn::DEFAULT_TIMEOUT_NS),
     }
-}
-
-/// A SYN the conn stage gave back on its own (its SYN tag's `why` is not `released`).
-#[cfg(all(feature = "sim", feature = "model"))]
-fn is_regenerated(f: &LaneFrame, ethertype: u16) -> bool {
-    vantage_proto::header::strip(&f.bytes(), ethertype)
-        .ok()
-        .and_then(|(h, _)| h.syn())
-        .and_then(|i| vantage_proto::conn::Why::from_u8(i.why))
-        .is_some_and(vantage_proto::conn::Why::regenerated)
-}
-
-/// The hardware's regenerated SYNs are the model's, as a set (the device sends them in gaps).
-#[cfg(all(feature = "sim", feature = "model"))]
-fn same_regenerated(model: &[LaneFrame], hardware: &[&LaneFrame]) -> anyhow::Result<()> {
-    let bytes = |v: &mut dyn Iterator<Item = &LaneFrame>| {
-        let mut b: Vec<Vec<u8>> = v.map(|f| f.trimmed().bytes()).collect();
-        b.sort();
-        b
-    };
-    if bytes(&mut model.iter()) != bytes(&mut hardware.iter().copied()) {
-        bail!(
-            "regenerated SYNs differ: the hardware gave back {}, the model {}",
-            hardware.len(),
-            model.len()
-        );
-    }
-    Ok(())
-}
-
-/// The hardware's report frames hold, epoch by epoch, the model's records in the model's order.
-#[cfg(all(feature = "sim", feature = "model"))]
-fn same_reports(
-    config: &vantage_model::Config,
-    model: &[vantage_model::stats::stage::EpochReport],
-    reports: &[&LaneFrame],
-) -> anyhow::Result<()> {
-    use vantage_proto::report::ReportFrame;
-    let mut got: BTreeMap<u32, Vec<vantage_proto::report::Record>> = BTreeMap::new();
-    for f in reports {
-        let r = ReportFrame::decode(&f.bytes(), config.ethertype)?
-            .context("a report frame without a REPORT tag")?;
-        if !r.info.connections {
-            got.entry(r.info.epoch).or_default().extend(r.records);
-        }
-    }
-    let want: BTreeMap<u32, Vec<vantage_proto::report::Record>> =
-        model.iter().map(|r| (r.epoch, r.records.clone())).collect();
-    if got != want {
-        bail!(
-            "report records differ: hardware epochs {:?}, model epochs {:?}",
-            got.keys().collect::<Vec<_>>(),
-            want.keys().collect::<Vec<_>>()
-        );
-    }
-    println!(
-        "model: the same {} epoch reports ({} records)",
-        want.len(),
-        want.values().map(Vec::len).sum::<usize>()
-    );
-    Ok(())
-}
-
-/// The hardware's connection records are the model's (as sets: the device's background sweep
-/// may report a dead connection before a frame or the flush would).
-#[cfg(all(feature = "sim", feature = "model"))]
-fn same_connections(
-    config: &vantage_model::Config,
-    model: &[vantage_proto::conntable::ConnRecord],
-    reports: &[&LaneFrame],
-) -> anyhow::Result<()> {
-    use vantage_proto::report::ReportFrame;
-    let mut got = Vec::new();
-    for f in reports {
-        if let Some(r) = ReportFrame::decode(&f.bytes(), config.ethertype)? {
-            got.extend(r.connections);
-        }
-    }
-    let mut want = model.to_vec();
-    got.sort();
-    want.sort();
-    if got != want {
-        bail!(
-            "connection records differ: the hardware sent {}, the model {}",
-            got.len(),
-            want.len()
-        );
-    }
-    if !want.is_empty() {
-        println!("model: the same {} connection records", want.len());
-    }
-    Ok(())
 }
 
 /// The stats registers `--rules` gives, with the first epoch boundary after capture time `t0`.
@@ -554,22 +438,6 @@ fn model_stats(
         },
         ..Default::default()
     }
-}
-
-#[cfg(all(feature = "sim", not(feature = "model")))]
-fn compare_with_model(
-    _: &Option<(
-        vantage_proto::rules::RuleSet,
-        vantage_proto::stats::Encoded,
-        u64,
-    )>,
-    _: &RunArgs,
-    _: (u64, u128, u64),
-    _: &[TimedBeat],
-    _: &[LaneFrame],
-    _: &BTreeMap<String, u64>,
-) -> anyhow::Result<()> {
-    bail!("{}", not_built("model", "the software model"))
 }
 
 #[cfg(not(feature = "sim"))]

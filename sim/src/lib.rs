@@ -6,6 +6,7 @@
 //! counter (`id.CYCLES`), so `TimedBeat::cycle` means the same thing to the harness, the RTL and
 //! the model.
 
+pub mod compare;
 pub mod conntable;
 mod ffi;
 pub mod hist;

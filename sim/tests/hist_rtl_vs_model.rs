@@ -198,7 +198,7 @@ fn gen_frame() -> impl Strategy<Value = GenFrame> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 1000, ..ProptestConfig::default() })]
 
     /// Generated connections: every frame's state equal.
     #[test]

@@ -126,7 +126,7 @@ fn arb_conn_frame() -> impl Strategy<Value = LaneFrame> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 8, failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 250, failure_persistence: None, ..ProptestConfig::default() })]
 
     /// Connections over every link layer and network variant the generator has (VLANs, MPLS,
     /// IPv4 options and fragments, IPv6 extension headers), back to back or at line rate.

@@ -72,7 +72,7 @@ fn tagging_off_is_bit_exact() {
 proptest! {
     // 400 cases each: the whole pipeline (with the conn stage) simulates at a few thousand
     // cycles a second, and `make test` must stay near 30 minutes on 2 cores.
-    #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 1000, ..ProptestConfig::default() })]
 
     #[test]
     fn generated_traffic_matches_model(input in gen::arb_traffic()) {

@@ -286,7 +286,7 @@ fn steps_of(gens: &[Gen], timeout: u64) -> Vec<Step> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 40, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 1000, ..ProptestConfig::default() })]
 
     #[test]
     fn rtl_table_is_the_models(

@@ -11,6 +11,7 @@ use vantage_proto::axis::{LaneFrame, TimedBeat};
 use vantage_proto::report::ReportFrame;
 use vantage_proto::rules::parse_rules;
 use vantage_proto::stats::{encode, HASH_KEY_BYTES, RULES, RULE_WORDS};
+use vantage_sim::compare::{Agreement, DeviceOutput, Epochs, Moves};
 use vantage_sim::Sim;
 
 /// What the RTL put out: frames, counters read through the registers, and the raw beats.
@@ -26,10 +27,6 @@ pub struct RtlOutput {
     pub regenerated: Vec<LaneFrame>,
 }
 
-/// Counters of report frames sent (their timing is the device's).
-pub const REPORT_COUNTERS: [&str; 2] = ["stats.reports", "stats.records"];
-/// Connection report frames: the device cuts them to fit the gaps in its output.
-pub const CONN_REPORT_COUNTER: &str = "stats.conn_reports";
 
 /// Datapath cycles set aside for arming epochs before the input starts.
 const ARMING_CYCLES: u64 = 5000;
@@ -157,37 +154,20 @@ pub fn run_rtl_with(
     )
 }
 
-/// What the RTL put out, from the beats of a run (whole frames) and the counters read now.
+/// What the RTL put out, from the beats of a run (whole frames) and the counters read now, split
+/// as the one comparison splits it.
 pub fn rtl_output(sim: &mut Sim, beats: Vec<TimedBeat>, config: &Config) -> RtlOutput {
     let all = LaneFrame::from_beats(beats.iter().map(|b| &b.beat))
         .expect("output ends with a whole frame");
-    let (reports, frames) = split_reports(all, config.ethertype);
-    let (regenerated, frames) = split_regenerated(frames, config.ethertype);
     let counters = Device::new(sim).snapshot().expect("snapshot");
+    let out = DeviceOutput::split(all, counters, config.ethertype).unwrap_or_else(|e| panic!("{e}"));
     RtlOutput {
-        frames,
-        counters,
+        frames: out.frames,
+        counters: out.counters,
         beats,
-        reports,
-        regenerated,
+        reports: out.reports,
+        regenerated: out.regenerated,
     }
-}
-
-/// Split the SYNs the conn stage gave back on their own (a SYN tag whose `why` is not
-/// `released`) from the rest.
-pub fn split_regenerated(
-    frames: Vec<LaneFrame>,
-    ethertype: u16,
-) -> (Vec<LaneFrame>, Vec<LaneFrame>) {
-    use vantage_proto::conn::Why;
-    use vantage_proto::header::{strip, Tag};
-    frames.into_iter().partition(|f| {
-        strip(&f.bytes(), ethertype).is_ok_and(|(h, _)| {
-            h.tags.iter().any(|t| {
-                matches!(t, Tag::Syn(info) if Why::from_u8(info.why).is_some_and(Why::regenerated))
-            })
-        })
-    })
 }
 
 /// Compare RTL and model; panics with the first difference.
@@ -252,63 +232,33 @@ pub fn assert_same_keep(
     (rtl, model, sim, (driven, model_config))
 }
 
-/// Frames in order, counters, regenerated SYNs as a set; panics with the first difference.
-pub fn compare(rtl: &RtlOutput, model: &ModelOutput, config: &Config) {
-    compare_moved(rtl, model, config);
-    assert_eq!(
-        rtl.counters.get("conn.regen_inline"),
-        Some(&0),
-        "a regenerated SYN moved frames: the comparison does not hold"
-    );
+/// The one comparison (`vantage_sim::compare`, also `vantage sim --compare-model`'s): frames in
+/// order, counters, regenerated SYNs as a set, connection records; no regenerated SYN may have
+/// moved frames. Panics with the first difference.
+pub fn compare(rtl: &RtlOutput, model: &ModelOutput, config: &Config) -> Agreement {
+    compare_with(rtl, model, config, Moves::Refused)
 }
 
 /// `compare` where regenerated SYNs sent at once (`regen_inline`) may have moved frames: the
 /// model does not follow that, so equality holds only where the moves changed no decision.
-pub fn compare_moved(rtl: &RtlOutput, model: &ModelOutput, config: &Config) {
-    assert_eq!(rtl.frames.len(), model.frames.len(), "frame count");
-    for (i, (r, m)) in rtl.frames.iter().zip(&model.frames).enumerate() {
-        if r.trimmed() != m.trimmed() {
-            panic!(
-                "frame {i} differs\n rtl:   {}\n model: {}",
-                show(r),
-                show(m)
-            );
-        }
-    }
-    for (name, value) in &model.counters {
-        // Report frames go out when the output has room: after the run, the epoch test checks them.
-        if config.stats.epochs && REPORT_COUNTERS.contains(&name.as_str()) {
-            continue;
-        }
-        if name == CONN_REPORT_COUNTER {
-            continue;
-        }
-        // Regenerated SYNs sent at once, moving frames: the model does not follow the gaps.
-        // Late SYNs kept in the table: the model does not follow the gaps that decide it.
-        if name == "conn.regen_inline" || name == "conn.kept" {
-            continue;
-        }
-        assert_eq!(rtl.counters.get(name), Some(value), "counter {name}");
-    }
-    let sorted = |v: &[LaneFrame]| {
-        let mut b: Vec<Vec<u8>> = v.iter().map(|f| f.trimmed().bytes()).collect();
-        b.sort();
-        b
-    };
-    assert_eq!(
-        sorted(&rtl.regenerated),
-        sorted(&model.regenerated),
-        "regenerated SYNs (as a set)"
-    );
+pub fn compare_moved(rtl: &RtlOutput, model: &ModelOutput, config: &Config) -> Agreement {
+    compare_with(rtl, model, config, Moves::Allowed)
 }
 
-fn show(f: &LaneFrame) -> String {
-    let lanes: Vec<String> = f
-        .lanes
-        .iter()
-        .map(|l| l.map_or("__".into(), |b| format!("{b:02x}")))
-        .collect();
-    format!("user={} len={} {}", f.user, f.lanes.len(), lanes.join(""))
+fn compare_with(rtl: &RtlOutput, model: &ModelOutput, config: &Config, moves: Moves) -> Agreement {
+    let device = DeviceOutput {
+        frames: rtl.frames.clone(),
+        regenerated: rtl.regenerated.clone(),
+        reports: rtl.reports.clone(),
+        counters: rtl.counters.clone(),
+    };
+    // With epochs armed the tests check the reports themselves, after the run.
+    let epochs = if config.stats.epochs {
+        Epochs::Elsewhere
+    } else {
+        Epochs::Here
+    };
+    vantage_sim::compare::compare(&device, model, moves, epochs).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// `../shared/testdata` beside the workspace, if present.
