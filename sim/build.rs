@@ -14,18 +14,19 @@ fn main() {
         .unwrap_or_else(|e| panic!("emitting Verilog: {e}"));
     let obj = out.join("obj");
     // Waveforms cost a fifth of the simulator's speed even when no trace is open, so only the
-    // `trace` feature builds them in (`vantage sim --trace`).
+    // `trace` feature builds them in (`vantage sim --trace`); every model of the build is traced
+    // or none is (they share one Verilator runtime, compiled one way).
     let trace = env::var_os("CARGO_FEATURE_TRACE").is_some();
     verilate(&files[0], &obj, "Vtop", vantage_hdl::TOP_MODULE, trace);
     // The history unit alone, for its own frame-by-frame test against the model.
     let obj_hist = out.join("obj_hist");
-    verilate(&files[1], &obj_hist, "Vhist", hist::HIST_MODULE, false);
+    verilate(&files[1], &obj_hist, "Vhist", hist::HIST_MODULE, trace);
     // The connection table with its unit, for its test at any timestamps.
     let obj_conns = out.join("obj_conns");
-    verilate(&files[2], &obj_conns, "Vconns", conns::CONNTABLE_MODULE, false);
+    verilate(&files[2], &obj_conns, "Vconns", conns::CONNTABLE_MODULE, trace);
     // The conn stage's SYN table, for its test at any timestamps.
     let obj_syn = out.join("obj_syn");
-    verilate(&files[3], &obj_syn, "Vsyn", syntable::SYNTABLE_MODULE, false);
+    verilate(&files[3], &obj_syn, "Vsyn", syntable::SYNTABLE_MODULE, trace);
     let include = verilator_include();
     let mut shim = cc::Build::new();
     if trace {
@@ -50,7 +51,8 @@ fn main() {
         .flag_if_supported("-Wno-unused-parameter")
         .flag_if_supported("-Wno-unused-variable")
         .flag_if_supported("-Wno-sign-compare")
-        .define("VM_TRACE", "0")
+        // The shim's `#if VM_TRACE` branches follow the models: traced only in a traced build.
+        .define("VM_TRACE", if trace { "1" } else { "0" })
         .define("VM_TRACE_FST", "1")
         .opt_level(2)
         .compile("vantage_shim");

@@ -3,9 +3,9 @@
 //! SYNs with data, IPv6) at 100 Gb/s capture times and back to back, holding on. Every frame out
 //! in the model's order (held SYNs released just before the frame that released them, tagged with
 //! their SYN tag), the SYNs given back on their own as the model's set, every counter equal.
-//! The whole pipeline simulates at a few thousand cycles a second, so the generated runs are
-//! short and end without the flush (a pass over the table's 64K locations): the SYNs the model
-//! flushes at the end must be the records the device still holds; the hand-made case flushes.
+//! The generated runs end without the flush (a pass over the table's 64K locations): the SYNs the
+//! model flushes at the end must be the records the device still holds; the hand-made case
+//! flushes.
 
 mod common;
 
