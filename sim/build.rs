@@ -23,10 +23,22 @@ fn main() {
     verilate(&files[1], &obj_hist, "Vhist", hist::HIST_MODULE, trace);
     // The connection table with its unit, for its test at any timestamps.
     let obj_conns = out.join("obj_conns");
-    verilate(&files[2], &obj_conns, "Vconns", conns::CONNTABLE_MODULE, trace);
+    verilate(
+        &files[2],
+        &obj_conns,
+        "Vconns",
+        conns::CONNTABLE_MODULE,
+        trace,
+    );
     // The conn stage's SYN table, for its test at any timestamps.
     let obj_syn = out.join("obj_syn");
-    verilate(&files[3], &obj_syn, "Vsyn", syntable::SYNTABLE_MODULE, trace);
+    verilate(
+        &files[3],
+        &obj_syn,
+        "Vsyn",
+        syntable::SYNTABLE_MODULE,
+        trace,
+    );
     let include = verilator_include();
     let mut shim = cc::Build::new();
     if trace {

@@ -25,6 +25,18 @@ pub const TAG_FIFO_DEPTH: usize = 32;
 /// When this many beats or more wait in the tag FIFO at the start of a frame, the frame passes
 /// untagged (fail-open, counted) so the FIFO can never overflow.
 pub const TAG_BACKLOG_LIMIT: usize = 16;
+/// Cycles from a beat at the stats stage's input to the same beat at its output: its register
+/// stages A, B, B2, C, D and E, the delay line (`stats::DELAY`) and the line's two output
+/// registers. The conn stage's decisions are timed from it.
+pub const STATS_OFFSET: usize = crate::stats::DELAY + 8;
+/// Register stages between the stats stage's output and the conn stage's X0 (L3..L1): how far
+/// ahead the conn stage's output sequencer sees.
+pub const CONN_LOOKAHEAD: usize = 3;
+/// Cycles from a beat at the stats stage's output to the same beat at the conn stage's output
+/// while its output queue is empty: L3..L1, X0, X1, the queue's write, the sequencer's register.
+/// No beat, released SYN included, passes faster; the stats stage's report builder counts on it.
+pub const CONN_PASS_LATENCY: usize = CONN_LOOKAHEAD + 4;
+
 /// Datapath clock of the OpenNIC shell's box_322mhz, in Hz.
 pub const DATAPATH_CLOCK_HZ: u64 = 322_265_625;
 /// Control (AXI4-Lite) clock of the OpenNIC shell, in Hz.

@@ -72,6 +72,8 @@ pub const KEY_BITS: usize = KEY_BYTES * 8;
 pub const HASH_KEY_BYTES: usize = KEY_BYTES + 4;
 /// Stats hash key registers.
 pub const HASH_KEY_WORDS: usize = HASH_KEY_BYTES / 4;
+/// Stats hash key bits (the register file's output to the stats stage).
+pub const HASH_KEY_BITS: usize = HASH_KEY_BYTES * 8;
 /// Bits of one table entry (see the entry diagram).
 pub const ENTRY_BITS: usize = 512;
 /// 32-bit words of one entry.
@@ -82,6 +84,8 @@ pub const ROW_BITS: usize = WAYS * ENTRY_BITS;
 pub const ROW_WORDS: usize = ROW_BITS / 32;
 /// Registers per rule.
 pub const RULE_WORDS: usize = 27;
+/// Width of the packed rule bus from the register file to the stats stage.
+pub const RULE_BUS_BITS: usize = RULES * RULE_WORDS * 32;
 /// Bytes between two rules' register sets.
 pub const RULE_STRIDE: u16 = 0x80;
 /// Cycles the stats stage delays every beat, so a frame's counts (known at its last beat) are

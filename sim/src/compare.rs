@@ -257,9 +257,7 @@ fn same_connections(
     }
     let unsent: usize = left.values().sum();
     if unsent as u64 != lost {
-        return Err(differ(format!(
-            "; {unsent} of the model's were not sent"
-        )));
+        return Err(differ(format!("; {unsent} of the model's were not sent")));
     }
     Ok(device.len())
 }

@@ -63,7 +63,7 @@ fn a_handshake_releases_and_a_scan_is_flushed() {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 1000, ..ProptestConfig::default() })]
 
     /// At 100 Gb/s capture times over 30 us (about 10,000 cycles).
     #[test]

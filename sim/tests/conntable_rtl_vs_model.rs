@@ -223,7 +223,7 @@ fn gen_frame() -> impl Strategy<Value = Gen> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 400, failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 1000, failure_persistence: None, ..ProptestConfig::default() })]
 
     #[test]
     fn generated_frames_match_the_model(frames in prop::collection::vec(gen_frame(), 1..120), zero_key in any::<bool>()) {

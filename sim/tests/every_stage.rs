@@ -24,7 +24,8 @@ fn every_stage(name: &str) {
         return;
     };
     let path = dir.join("real").join(name);
-    let packets = vantage_capture::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let packets =
+        vantage_capture::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let frames: Vec<(u64, LaneFrame)> = packets
         .iter()
         .map(|p| (p.ts_ns, LaneFrame::from_bytes(&p.data)))
@@ -50,7 +51,10 @@ fn every_stage(name: &str) {
         c["stats.conn_dropped"],
         c["stats.conn_dropped"] + c["stats.conn_frames"],
     );
-    assert!(agreed.connections > 0, "{name}: the history rule saw no connection");
+    assert!(
+        agreed.connections > 0,
+        "{name}: the history rule saw no connection"
+    );
     assert!(c["conn.held"] > 0, "{name}: no SYN was held");
     assert!(c["stats.crossed"] > 0, "{name}: no threshold was crossed");
     // Frames in: out, given back, or absorbed as retransmissions of a held SYN.

@@ -70,8 +70,6 @@ fn tagging_off_is_bit_exact() {
 }
 
 proptest! {
-    // 400 cases each: the whole pipeline (with the conn stage) simulates at a few thousand
-    // cycles a second, and `make test` must stay near 30 minutes on 2 cores.
     #![proptest_config(ProptestConfig { cases: 1000, ..ProptestConfig::default() })]
 
     #[test]

@@ -81,7 +81,9 @@ fn waveform_trace_is_written() {
 fn waveform_without_the_feature_is_refused() {
     let path = std::env::temp_dir().join(format!("vantage-notrace-{}.fst", std::process::id()));
     match Sim::with_trace(&path) {
-        Err(e @ vantage_sim::SimError::NoTrace) => assert!(e.to_string().contains("--features trace")),
+        Err(e @ vantage_sim::SimError::NoTrace) => {
+            assert!(e.to_string().contains("--features trace"))
+        }
         Err(e) => panic!("unexpected error: {e}"),
         Ok(_) => panic!("a simulator without the trace feature accepted a waveform"),
     }

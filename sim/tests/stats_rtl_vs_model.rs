@@ -418,7 +418,7 @@ const POOL: &str = r#"{"epoch_ms": 1000, "rules": [
     {"name": "syn", "tcp_flags": "SYN !ACK", "dst_ip": {"group": {"v4": 16, "v6": 48}}}]}"#;
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 400, failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 1000, failure_persistence: None, ..ProptestConfig::default() })]
 
     #[test]
     fn generated_traffic_matches_model(input in vantage_model::gen::arb_traffic(), zero_key in any::<bool>()) {

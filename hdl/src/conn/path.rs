@@ -34,6 +34,7 @@ use crate::conn::table::LOC_BITS;
 use rust_hdl::prelude::*;
 use std::fmt::Write;
 use vantage_proto::conn::{lookup, tcp_flags, Why, HOLD_BYTES, REGEN_QUEUE, RELEASE_BACKLOG_LIMIT};
+use vantage_proto::datapath::{CONN_LOOKAHEAD as LOOKAHEAD, STATS_OFFSET};
 use vantage_proto::flags::ParseFlags;
 
 /// Fields of an output entry (one beat to the tag stage), first in the high bits.
@@ -433,16 +434,8 @@ fn regen_way() -> String {
 /// Cycles from the table's result of a frame to its first beat at X0 (the stats stage's offset,
 /// the look-ahead stages L3..L1 and X0, less the table's latency).
 pub const fn entry_delay() -> usize {
-    crate::stats::core::STATS_OFFSET + LOOKAHEAD + 1 - crate::conn::table::LATENCY
+    STATS_OFFSET + LOOKAHEAD + 1 - crate::conn::table::LATENCY
 }
-
-/// Register stages between the stats stage's output and X0: the sequencer sees this far ahead.
-const LOOKAHEAD: usize = 3;
-
-/// Cycles from a beat at the stats stage's output to the same beat at this stage's output while
-/// the output queue is empty: L3..L1, X0, X1, the queue's write, the sequencer's register. No
-/// beat, released SYN included, passes faster; the stats stage's report builder counts on it.
-pub const PASS_LATENCY: usize = LOOKAHEAD + 4;
 
 /// X0: the decision meets its frame (drop, hold, read for a give); X1: the pushes.
 fn payload_and_x1() -> String {

@@ -6,10 +6,10 @@
 //! shadow registers one cycle later, all in the same cycle; counter reads return the shadows.
 //! A read answers on `rdata` in the cycle after `req`.
 
-use crate::stats::core::{HASH_KEY_BITS, RULE_BUS_BITS};
 use rust_hdl::prelude::*;
 use std::collections::BTreeMap;
 use vantage_proto::regs::{self, Access, BLOCKS};
+use vantage_proto::stats::{HASH_KEY_BITS, RULE_BUS_BITS};
 use vantage_proto::stats::{HASH_KEY_WORDS, ROW_BITS, RULES, RULE_WORDS};
 
 /// Number of 64-bit counters across all blocks, in `BLOCKS` order.
@@ -279,21 +279,54 @@ fn output_assignments() -> String {
     };
     // Keys: word 0 (key byte 0) in the top bits, so the last word is the bus's low word.
     let key = vantage_proto::flowhash::KEY_WORDS;
-    bus("hash_key", &mut (0..key).rev().map(|i| parse::BASE + parse::HASH_KEY + 4 * i as u16));
+    bus(
+        "hash_key",
+        &mut (0..key)
+            .rev()
+            .map(|i| parse::BASE + parse::HASH_KEY + 4 * i as u16),
+    );
     let skey = HASH_KEY_WORDS;
-    bus("stats_key", &mut (0..skey).rev().map(|i| stats::BASE + stats::HASH_KEY + 4 * i as u16));
+    bus(
+        "stats_key",
+        &mut (0..skey)
+            .rev()
+            .map(|i| stats::BASE + stats::HASH_KEY + 4 * i as u16),
+    );
     // Rule 0 word 0 in the low bits.
     let rule_table = stats::ARRAYS
         .iter()
         .find(|a| a.name == "RULE")
         .expect("proto has the RULE table");
-    bus("rules", &mut rule_table.all().map(|(_, _, off)| stats::BASE + off));
+    bus(
+        "rules",
+        &mut rule_table.all().map(|(_, _, off)| stats::BASE + off),
+    );
     // 64-bit values: the low word at the lower address.
-    bus("epoch_ns", &mut [stats::EPOCH_NS, stats::EPOCH_NS + 4].into_iter().map(|o| stats::BASE + o));
-    bus("epoch_start", &mut [stats::EPOCH_START, stats::EPOCH_START + 4].into_iter().map(|o| stats::BASE + o));
-    bus("ts_set", &mut [ts::SET_LO, ts::SET_HI].into_iter().map(|o| ts::BASE + o));
-    bus("syn_timeout", &mut [conn::TIMEOUT_NS, conn::TIMEOUT_NS + 4].into_iter().map(|o| conn::BASE + o));
-    let one = |out: &str, addr: u16, lo: usize, w: usize| format!("  {out} = {};\n", reg_bits(addr, lo, w));
+    bus(
+        "epoch_ns",
+        &mut [stats::EPOCH_NS, stats::EPOCH_NS + 4]
+            .into_iter()
+            .map(|o| stats::BASE + o),
+    );
+    bus(
+        "epoch_start",
+        &mut [stats::EPOCH_START, stats::EPOCH_START + 4]
+            .into_iter()
+            .map(|o| stats::BASE + o),
+    );
+    bus(
+        "ts_set",
+        &mut [ts::SET_LO, ts::SET_HI].into_iter().map(|o| ts::BASE + o),
+    );
+    bus(
+        "syn_timeout",
+        &mut [conn::TIMEOUT_NS, conn::TIMEOUT_NS + 4]
+            .into_iter()
+            .map(|o| conn::BASE + o),
+    );
+    let one = |out: &str, addr: u16, lo: usize, w: usize| {
+        format!("  {out} = {};\n", reg_bits(addr, lo, w))
+    };
     v += &one("stats_enable", stats::BASE + stats::CONTROL, 0, 1);
     v += &one("epochs_on", stats::BASE + stats::CONTROL, 1, 1);
     v += &one("lane_bits", stats::BASE + stats::LANE_BITS, 0, 2);

@@ -20,9 +20,10 @@
 //! Only the Verilog exists: Verilator runs it against the model; rust-hdl's own simulator sees
 //! this leaf as silent.
 
+use crate::stats::hist::HIST_REGS;
+use crate::widgets::toeplitz;
 use rust_hdl::prelude::*;
 use std::fmt::Write;
-use crate::stats::hist::HIST_REGS;
 use vantage_proto::conntable::{
     CONN_BUCKET_BITS, CONN_OP_CYCLES, CONN_QUEUE, CONN_RECORD_BYTES, CONN_WAYS, SWEEP_LAG_NS,
 };
@@ -30,7 +31,7 @@ use vantage_proto::flags::ParseFlags;
 use vantage_proto::hist::{
     state_layout, timer, HIST_LETTERS, LETTERS, LIKELY_SERVER_TCP_PORTS, LOWER, STATE_BITS,
 };
-use vantage_proto::stats::{HASH_KEY_BYTES, KEY_BITS};
+use vantage_proto::stats::{HASH_KEY_BITS, HASH_KEY_BYTES, KEY_BITS};
 
 /// Bits of the packed connection counters (`CONN_COUNTER_ORDER`, 64 each).
 pub const CONN_COUNTER_BITS: usize = CONN_COUNTER_ORDER.len() * 64;
@@ -271,7 +272,7 @@ fn functions() -> String {
     }
     s += "      default: ascii = 8'd0;\n    endcase\n  end\nendfunction\n";
     // The bucket: the top CONN_BUCKET_BITS bits of the key's Toeplitz hash (proto::conntable).
-    s += &crate::stats::core::toeplitz_function("bucket_of", CONN_BUCKET_BITS);
+    s += &toeplitz::verilog_function("bucket_of", CONN_BUCKET_BITS, "hash_key", HASH_KEY_BITS);
     s += &record_function();
     s
 }
@@ -552,7 +553,10 @@ fn write_back() -> String {
     s += "  p4_v <= p3_v; p4_kind <= p3_kind; p4_b <= p3_b; p4_c <= p3_c | (p3_kind == 2'd1 & f_issue & (head_b == p3_b));\n";
     s += "  p4_way <= p3_way; p4_full <= p3_full; p4_frame <= p3_kind == 2'd0; p4_hit <= p3_hit; p4_ev <= p3_evict;\n";
     s += "  if (p3_kind == 2'd0) begin\n";
-    let _ = writeln!(s, "    p4_we <= ~p3_full;\n    p4_w <= {{1'b1, p3_key, {STATE_BITS}'d0}};");
+    let _ = writeln!(
+        s,
+        "    p4_we <= ~p3_full;\n    p4_w <= {{1'b1, p3_key, {STATE_BITS}'d0}};"
+    );
     s += "    p4_rv <= 1'b0;\n    p4_new <= 1'b0;\n";
     // The record is built only for a step that may need one (a wide function: simulation time).
     s += "    if (p3_v & (p3_hit | p3_evict)) p4_rec <= record(p3_rkey, p3_rs);\n";
@@ -570,7 +574,11 @@ fn write_back() -> String {
     // The last stage: a frame's way gets the unit's state; the unit says whether the connection
     // held ended (a record) and whether the way now holds a new one.
     let j = last - 1;
-    let _ = writeln!(s, "  if (p{j}_frame) begin\n    p{last}_w <= {{p{j}_w[{} : {STATE_BITS}], u_s_out}};", WAY_BITS - 1);
+    let _ = writeln!(
+        s,
+        "  if (p{j}_frame) begin\n    p{last}_w <= {{p{j}_w[{} : {STATE_BITS}], u_s_out}};",
+        WAY_BITS - 1
+    );
     let _ = writeln!(s, "    p{last}_rv <= ~p{j}_full & ((p{j}_hit & u_ended) | p{j}_ev);\n    p{last}_new <= ~p{j}_full & (~p{j}_hit | u_ended);\n  end");
     s += "  if (reset) begin\n";
     for k in 4..=last {

@@ -21,19 +21,16 @@
 //! simulator sees this leaf as silent (`update` drives nothing).
 
 use crate::stats::conns::{CONN_COUNTER_BITS, RECORD_BITS};
+use crate::widgets::toeplitz;
 use rust_hdl::prelude::*;
 use std::fmt::Write;
+use vantage_proto::datapath::CONN_PASS_LATENCY;
 use vantage_proto::report::EPOCH_GUARD_NS;
 use vantage_proto::stats::{
-    self, BANKS, BUCKET_BITS, DELAY, DELAY_MARGIN, ENTRY_BITS, HASH_KEY_BYTES, KEY_BITS, LANES,
-    LOC_BITS, ROW_BITS, RULES, RULE_WORDS, WAYS,
+    self, BANKS, BUCKET_BITS, DELAY, DELAY_MARGIN, ENTRY_BITS, HASH_KEY_BITS, KEY_BITS, LANES,
+    LOC_BITS, ROW_BITS, RULES, RULE_BUS_BITS, RULE_WORDS, WAYS,
 };
 
-/// Cycles from a beat at the core's input to the same beat at its output: the registers A, B,
-/// B2, C, D, E, the delay line's RAM (`DELAY`) and its two output registers (`dl_q`, `o_x`).
-pub const STATS_OFFSET: usize = DELAY + 8;
-/// Width of the packed rule bus.
-pub const RULE_BUS_BITS: usize = RULES * RULE_WORDS * 32;
 /// Width of the packed counters (`proto::regs::stats::COUNTERS`, 64 bits each).
 pub const COUNTER_BITS: usize = COUNTER_ORDER.len() * 64;
 /// The order of the packed counters: the group table's, then the connection table's
@@ -89,8 +86,6 @@ fn hist_at(vec: &str, name: &str) -> String {
     }
     unreachable!("no history field {name}")
 }
-/// Stats hash key bits.
-pub const HASH_KEY_BITS: usize = HASH_KEY_BYTES * 8;
 /// Bits of a delay-line address.
 const DL_BITS: usize = DELAY.trailing_zeros() as usize;
 const _: () = assert!(
@@ -607,29 +602,7 @@ fn keys_and_hash() -> String {
     s += "  for (l = 0; l < 4; l = l + 1) begin\n";
     s += "    e_key[l] <= d_key[l]; e_thp[l] <= d_thp[l]; e_thb[l] <= d_thb[l]; e_rule[l] <= d_rule[l];\n";
     s += "    e_loc[l] <= loc_hash(d_key[l]);\n  end\nend\n";
-    s += &toeplitz_function("loc_hash", LOC_BITS);
-    s
-}
-
-/// A Verilog function `name(key)` giving the top `bits` bits of the keyed Toeplitz hash of a
-/// 320-bit key under the module's `hash_key` (as `proto::flowhash::toeplitz`): hash bit 31-j is
-/// the parity of the key under the key window at bit j.
-pub(crate) fn toeplitz_function(name: &str, bits: usize) -> String {
-    let mut s = String::new();
-    let _ = writeln!(
-        s,
-        "function [{}:0] {name}(input [319:0] key);\n  begin",
-        bits - 1
-    );
-    for j in 0..bits {
-        let _ = writeln!(
-            s,
-            "    {name}[{}] = ^(key & hash_key[{} -: 320]);",
-            bits - 1 - j,
-            HASH_KEY_BITS - 1 - j
-        );
-    }
-    s += "  end\nendfunction\n";
+    s += &toeplitz::verilog_function("loc_hash", LOC_BITS, "hash_key", HASH_KEY_BITS);
     s
 }
 
@@ -1066,9 +1039,10 @@ fn scanner() -> String {
 
 /// The report builder: frames of up to MAX_RECORDS records placed where the output stream has
 /// room. It starts a frame only while the conn and tag stages are empty and nothing is on its way
-/// to them, and the delay line shows the next `n + 2 - PASS_LATENCY` beats free: a beat leaving
-/// this stage then needs the conn stage's `PASS_LATENCY` cycles and at least one in the tag stage
-/// to reach the output, which the report frame has left by then. No data frame waits for a report.
+/// to them, and the delay line shows the next `n + 2 - CONN_PASS_LATENCY` beats free: a beat
+/// leaving this stage then needs the conn stage's `CONN_PASS_LATENCY` cycles and at least one in
+/// the tag stage to reach the output, which the report frame has left by then. No data frame
+/// waits for a report.
 fn reports() -> String {
     use vantage_proto::conntable::{CONN_RECORD_BYTES, MAX_CONN_RECORDS};
     use vantage_proto::header::{REPORT_LEN, TLV_REPORT, VERSION};
@@ -1115,11 +1089,11 @@ fn reports() -> String {
         window - 1,
         DELAY - 1
     );
-    // The frames behind a report reach the output PASS_LATENCY cycles later than the delay
+    // The frames behind a report reach the output CONN_PASS_LATENCY cycles later than the delay
     // line shows: that much more room.
-    let credit = crate::conn::path::PASS_LATENCY;
+    let credit = CONN_PASS_LATENCY;
     const _: () = assert!(
-        MAX_RECORDS + 2 + crate::conn::path::PASS_LATENCY < 32,
+        MAX_RECORDS + 2 + CONN_PASS_LATENCY < 32,
         "fr and room are 5 bits"
     );
     let _ = writeln!(

@@ -190,7 +190,10 @@ pub const HIST_REGS: usize = 5;
 /// Letters one frame can write: a flip (`^`, s1), the `^h` rewrite and a letter (s2), W and T
 /// (s3), a flip and two G (s4); or UDP's one letter (s5).
 const PEND_LETTERS: usize = 8;
-const _: () = assert!(PEND_LETTERS == 8 && HIST_LETTERS == 16, "write_letters indexes 8 of 16");
+const _: () = assert!(
+    PEND_LETTERS == 8 && HIST_LETTERS == 16,
+    "write_letters indexes 8 of 16"
+);
 
 /// The frame's fields the unit reads (its inputs but `s_in` and `fresh`), (name, width): the
 /// connection table carries them in this order, first in the high bits, and the stages after
@@ -400,7 +403,11 @@ fn glue() -> String {
         let _ = writeln!(v, "assign x_0[{lo} +: {b}] = {src};");
     }
     for k in 0..=last {
-        let _ = writeln!(v, "{} u_s{k}(.x_in(x_{k}), .x_out(y_{k}));", stage_module(k));
+        let _ = writeln!(
+            v,
+            "{} u_s{k}(.x_in(x_{k}), .x_out(y_{k}));",
+            stage_module(k)
+        );
     }
     v += "always @(posedge clock) begin\n";
     for k in 1..=last {
@@ -418,8 +425,16 @@ fn glue() -> String {
     for f in state_layout() {
         let (lo, b) = (f.lo, f.bits);
         let src = match f.name.split_once('_') {
-            Some(("e0", n)) => format!("{side} ? {} : {}", at(&format!("q_{n}")), at(&format!("m_{n}"))),
-            Some(("e1", n)) => format!("{side} ? {} : {}", at(&format!("m_{n}")), at(&format!("q_{n}"))),
+            Some(("e0", n)) => format!(
+                "{side} ? {} : {}",
+                at(&format!("q_{n}")),
+                at(&format!("m_{n}"))
+            ),
+            Some(("e1", n)) => format!(
+                "{side} ? {} : {}",
+                at(&format!("m_{n}")),
+                at(&format!("q_{n}"))
+            ),
             _ => at(&format!("c_{}", f.name)),
         };
         let _ = writeln!(v, "assign s_out[{lo} +: {b}] = {src};");
@@ -994,7 +1009,12 @@ mod tests {
             assert_eq!(packs, 1, "{}", f.name);
             let loads = v.matches(&format!("s_in[{} +: {}]", f.lo, f.bits)).count();
             // A connection field is read once; an endpoint field by both the sender and the peer.
-            assert_eq!(loads, if is_endpoint(&f.name) { 2 } else { 1 }, "{}", f.name);
+            assert_eq!(
+                loads,
+                if is_endpoint(&f.name) { 2 } else { 1 },
+                "{}",
+                f.name
+            );
         }
     }
 

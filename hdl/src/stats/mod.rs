@@ -19,10 +19,11 @@ pub mod hist;
 
 use crate::slot::Slot;
 use crate::stats::conns::StatsConns;
-use crate::stats::core::{StatsCore, COUNTER_BITS, HASH_KEY_BITS, RULE_BUS_BITS};
+use crate::stats::core::{StatsCore, COUNTER_BITS};
 use crate::stats::hist::StatsHist;
 use rust_hdl::prelude::*;
 use vantage_proto::stats::ROW_BITS;
+use vantage_proto::stats::{HASH_KEY_BITS, RULE_BUS_BITS};
 
 #[derive(LogicBlock, Default)]
 pub struct Stats {

@@ -10,6 +10,7 @@
 //! ```
 
 use rust_hdl::prelude::*;
+use std::fmt::Write;
 use vantage_proto::flowhash::{self, INPUT_BYTES, KEY_BYTES};
 
 /// Input width in bits (the canonical 36-byte flow tuple).
@@ -29,6 +30,36 @@ pub struct Toeplitz {
     pub key: Signal<In, Bits<KEY_BITS>>,
     /// The hash.
     pub hash: Signal<Out, Bits<32>>,
+}
+
+/// The same hash as a Verilog function `name(key)` for the leaves written as Verilog: it gives the
+/// top `bits` bits of the hash of a 320-bit key (a flow key of the stats stage) under the
+/// module's `key_reg` of `key_bits` bits (as `proto::flowhash::toeplitz`): output bit `bits-1-j`
+/// is the parity of the key under the key window that starts at key bit `j`.
+pub fn verilog_function(name: &str, bits: usize, key_reg: &str, key_bits: usize) -> String {
+    const FN_INPUT_BITS: usize = 320;
+    assert!(
+        bits <= 32 && FN_INPUT_BITS + bits <= key_bits,
+        "{name}: {bits} hash bits need {} key bits, {key_reg} has {key_bits}",
+        FN_INPUT_BITS + bits
+    );
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "function [{}:0] {name}(input [{}:0] key);\n  begin",
+        bits - 1,
+        FN_INPUT_BITS - 1
+    );
+    for j in 0..bits {
+        let _ = writeln!(
+            s,
+            "    {name}[{}] = ^(key & {key_reg}[{} -: {FN_INPUT_BITS}]);",
+            bits - 1 - j,
+            key_bits - 1 - j
+        );
+    }
+    s += "  end\nendfunction\n";
+    s
 }
 
 fn to_bytes<const N: usize>(v: Bits<N>) -> Vec<u8> {

@@ -24,6 +24,7 @@ use table::{Given, HeldSyn, Lookup, Probe, SynTable};
 use vantage_proto::conn::{
     is_plain_syn, SynKey, Why, DEFAULT_TIMEOUT_NS, HOLD_BYTES, RELEASE_BACKLOG_LIMIT,
 };
+use vantage_proto::datapath::{BEAT_BYTES, PARSE_WINDOW_BYTES};
 use vantage_proto::flags::ParseFlags;
 
 /// The conn block's registers.
@@ -171,10 +172,14 @@ fn step(
     };
     run.counters.frames += 1;
     let plain_syn = is_plain_syn(tcp.flags);
+    // The decision is made from the parse window (the first two beats): a frame that ends in it
+    // is short enough to hold, and only there is its MAC error bit (tuser on the last beat)
+    // known. A longer frame passes as too long, whatever its last beat says.
+    let in_window = frame.beats.len() * BEAT_BYTES <= PARSE_WINDOW_BYTES;
     // A runt is fine (captures without padding); a malformed header or a MAC error is not.
-    let clean =
-        meta.flags.0 & ParseFlags::MALFORMED == 0 && !frame.beats.last().is_some_and(|b| b.user);
-    let short = frame.len_lanes() <= HOLD_BYTES;
+    let clean = meta.flags.0 & ParseFlags::MALFORMED == 0
+        && !(in_window && frame.beats.last().is_some_and(|b| b.user));
+    let short = in_window && frame.len_lanes() <= HOLD_BYTES;
     let (key, side) = SynKey::of(
         meta.flags.has(ParseFlags::IPV6),
         (meta.src, meta.sport),

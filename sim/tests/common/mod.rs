@@ -27,7 +27,6 @@ pub struct RtlOutput {
     pub regenerated: Vec<LaneFrame>,
 }
 
-
 /// Datapath cycles set aside for arming epochs before the input starts.
 const ARMING_CYCLES: u64 = 5000;
 
@@ -160,7 +159,8 @@ pub fn rtl_output(sim: &mut Sim, beats: Vec<TimedBeat>, config: &Config) -> RtlO
     let all = LaneFrame::from_beats(beats.iter().map(|b| &b.beat))
         .expect("output ends with a whole frame");
     let counters = Device::new(sim).snapshot().expect("snapshot");
-    let out = DeviceOutput::split(all, counters, config.ethertype).unwrap_or_else(|e| panic!("{e}"));
+    let out =
+        DeviceOutput::split(all, counters, config.ethertype).unwrap_or_else(|e| panic!("{e}"));
     RtlOutput {
         frames: out.frames,
         counters: out.counters,
