@@ -19,7 +19,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 help:
 	@echo "make setup         install the Debian packages the project needs ($(APT_PACKAGES))"
 	@echo "make test          lint the RTL and run every test (RTL vs model, real captures if ../shared exists)"
-	@echo "make demo          run the bundled capture through the simulated NIC and decode the tags"
+	@echo "make demo          a science-DMZ capture through the simulated NIC, every stage on; what the monitor receives"
 	@echo "make verilog       write the Verilog to $(BUILD)/verilog/"
 	@echo "make lint          verilator --lint-only -Wall (allow-list: hdl/verilator-lint.vlt) and the Yosys gate"
 	@echo "make bench         simulator speed (real.pcap, every stage on), II under back-to-back frames, synthesis figures"
@@ -54,10 +54,16 @@ test: setup lint
 	bash scripts/test-times.sh --show-output
 	$(CARGO) test --release -p vantage-sim --features trace --test smoke -- waveform
 
+# The demo: a science-DMZ link's capture (made by testkit/src/dmz.rs) through the simulated NIC
+# with every stage on, checked against the model, then what the monitor behind it receives.
+DEMO_PCAP := testbench-pcaps/science-dmz.pcap.gz
+DEMO_RULES := testbench-pcaps/science-dmz.rules.json
+
 demo: setup
 	mkdir -p $(BUILD)
-	$(CARGO) run -q --release -p vantage -- sim testbench-pcaps/model-cases.pcap -o $(BUILD)/demo-out.pcap --compare-model
-	$(CARGO) run -q --release -p vantage -- decode $(BUILD)/demo-out.pcap
+	$(CARGO) run -q --release -p vantage -- sim $(DEMO_PCAP) --rules $(DEMO_RULES) --conn-timeout 5s --compare-model -o $(BUILD)/demo-out.pcap
+	$(CARGO) run -q --release -p vantage -- decode --summary --rules $(DEMO_RULES) $(BUILD)/demo-out.pcap
+	@echo "open it in Wireshark with the dissector: wireshark -X lua_script:tools/wireshark/vantage.lua $(BUILD)/demo-out.pcap"
 
 bench: setup verilog
 	$(CARGO) run -q --release -p vantage-sim --example bench

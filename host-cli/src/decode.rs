@@ -161,7 +161,7 @@ pub struct ConnRow {
 }
 
 impl ConnRow {
-    fn of(c: &ConnRecord) -> Self {
+    pub fn of(c: &ConnRecord) -> Self {
         let k = &c.key;
         ConnRow {
             rule: u16::from(k.rule) + 1,

@@ -8,6 +8,7 @@ mod pipeline;
 mod query;
 mod rules;
 mod stats;
+mod summary;
 mod zeekconn;
 
 use std::path::PathBuf;
@@ -250,6 +251,14 @@ struct DecodeArgs {
     /// alone, so the attempts the monitor never tracked are still logged.
     #[arg(long, conflicts_with_all = ["json", "records"])]
     zeek_conn: bool,
+    /// Instead of the table: what the monitor behind the NIC receives, for its operator: frames,
+    /// SYNs given back unanswered, threshold crossings by rule, the busiest connection records
+    /// with Zeek's history, epoch reports.
+    #[arg(long, conflicts_with_all = ["json", "records", "zeek_conn"])]
+    summary: bool,
+    /// The rule file the device ran (names the rules in --summary; without it they are numbered).
+    #[arg(long, value_name = "FILE.json", requires = "summary")]
+    rules: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -371,6 +380,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Sim(a) => pipeline::run_sim(&a),
         Command::Model(a) => pipeline::run_model(&a),
         Command::Decode(a) if a.zeek_conn => zeekconn::run(&a.input, a.ethertype),
+        Command::Decode(a) if a.summary => {
+            let names = match &a.rules {
+                Some(f) => rules::read(f)?.rules.into_iter().map(|r| r.name).collect(),
+                None => Vec::new(),
+            };
+            summary::run(&a.input, a.ethertype, &names)
+        }
         Command::Decode(a) => decode::run(&a.input, a.ethertype, a.json, a.records),
         Command::Info(a) => devices::info(&a.device),
         Command::Counters(a) => devices::counters(&a.device.device, a.json),

@@ -186,7 +186,7 @@ fn summary(
 }
 
 /// The conn stage's offload figures.
-#[cfg_attr(not(feature = "model"), allow(dead_code))]
+#[cfg_attr(not(any(feature = "sim", feature = "model")), allow(dead_code))]
 fn conn_summary(counters: &BTreeMap<String, u64>, regenerated: usize) {
     let c = |n: &str| counters.get(&format!("conn.{n}")).copied().unwrap_or(0);
     let unanswered = c("expired") + c("flushed");
@@ -318,6 +318,17 @@ pub fn run_sim(args: &RunArgs) -> anyhow::Result<()> {
     let times = holding.then(|| times_by_content(&input, &frames, args.ethertype));
     write_frames(&args.output, &input, &frames, times.as_deref())?;
     summary("sim", args, input.len(), &beats, &frames, &counters);
+    if holding {
+        let regenerated = vantage_sim::compare::DeviceOutput::split(
+            frames.clone(),
+            counters.clone(),
+            args.ethertype,
+        )
+        .map_err(|e| anyhow::anyhow!("{e}"))?
+        .regenerated
+        .len();
+        conn_summary(&counters, regenerated);
+    }
     if args.compare_model {
         compare_with_model(&rules, args, timebase, &beats, &frames, &counters)?;
     }
