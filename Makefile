@@ -5,7 +5,7 @@ BUILD := build
 VERILOG := $(BUILD)/verilog/vantage_box_322mhz.v
 # The stats stage's history unit alone (it also sits in the connection table): its own lint and synthesis.
 HIST_VERILOG := $(BUILD)/verilog/vantage_stats_hist.v
-# The conn stage's SYN table alone (its own test, lint and synthesis until the stage is in the top).
+# The conn stage's SYN table alone (its own test, lint and synthesis).
 SYN_VERILOG := $(BUILD)/verilog/vantage_conn_syntable.v
 # id.BUILD_ID: the short git commit (0 outside a git checkout).
 BUILD_ID := $(shell git rev-parse --short=8 HEAD 2>/dev/null || echo 0)

@@ -1,9 +1,11 @@
 //! The stats stage's history unit as the hardware has it: per bidirectional connection a
-//! fixed-width state (`proto::hist::state_layout`) and one step per frame, which the RTL leaf
-//! `hdl::stats::hist` computes in one cycle. It follows the Zeek reference
-//! (`stats::history`) rule for rule, in 32-bit relative sequence numbers, with one reassembly
-//! block instead of a block list and a bounded expire timer. docs/zeek-history.md ("In
-//! hardware") lists what that changes; `tests/zeek_conformance.rs` measures it against Zeek.
+//! fixed-width state (`proto::hist::state_layout`) and one step per frame. The RTL leaf
+//! `hdl::stats::hist` computes the step in six stages with a register between each: the state
+//! after a frame comes out `HIST_REGS` (5) clock edges after the state before it and the frame
+//! go in. It follows the Zeek reference (`stats::history`) rule for rule, in 32-bit relative
+//! sequence numbers, with one reassembly block instead of a block list and a bounded expire
+//! timer. docs/zeek-history.md ("In hardware") lists what that changes;
+//! `tests/zeek_conformance.rs` measures it against Zeek.
 //!
 //! Endpoint 0 is the side whose (address, port) sorts first; `orig` names the originator.
 
