@@ -5,14 +5,13 @@ use std::path::{Path, PathBuf};
 use proptest::prelude::*;
 use vantage_capture::{parse, read, CaptureError, Location};
 
+/// `../shared/testdata/real`, or None after saying the test skips.
 fn real_dir() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/testdata/real");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
+    let dir = vantage_testkit::shared_real();
+    if dir.is_none() {
         println!("skipped: ../shared/testdata not found");
-        None
     }
+    dir
 }
 
 #[test]

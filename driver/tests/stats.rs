@@ -10,6 +10,7 @@ use vantage_driver::{Device, DriverError, MemBar, RegisterAccess, StatsGeometry,
 use vantage_proto::regs::{self, tag};
 use vantage_proto::rules::parse_rules;
 use vantage_proto::stats::{decode_rule, Entry, GroupKey, RULES, RULE_WORDS};
+use vantage_testkit::FIGURE1_RULES;
 
 const CONTROL: u32 = 0x100C;
 const LANE_BITS: u32 = 0x1010;
@@ -21,15 +22,6 @@ const PEEK_DATA: u32 = 0x1100;
 fn rule_addr(r: u32, w: u32) -> u32 {
     0x1400 + 0x80 * r + 4 * w
 }
-
-const FIGURE1: &str = r#"{
-  "epoch_ms": 60000,
-  "rules": [
-    { "name": "ssh per source", "dst_port": 22, "src_ip": "group", "threshold": { "packets": 100 } },
-    { "name": "SYNs from 10/8", "src_ip": "10.0.0.0/8", "tcp_flags": "SYN !ACK",
-      "src_port": "group", "dst_port": "group", "first": true }
-  ]
-}"#;
 
 /// 32 rules in eight groups of four on one destination port each: the four of a port all count
 /// a frame to that port, so they take lanes 0, 1, 2, 3; ports differ between groups.
@@ -62,7 +54,7 @@ fn figure_1_is_written_where_and_as_the_layout_says() {
     bar.poke(rule_addr(2, 0), 1);
     bar.poke(rule_addr(31, 0), 0x0000_1811);
     let mut dev = Device::new(bar);
-    let set = parse_rules(FIGURE1).unwrap();
+    let set = parse_rules(FIGURE1_RULES).unwrap();
     let enc = dev.load_rules(&set).unwrap();
     assert_eq!(enc.lane_bits, 1);
 
@@ -150,7 +142,8 @@ fn thirty_two_rules_fill_the_table_and_read_back() {
     assert_eq!(dev.access().peek(LANE_BITS), 2);
 
     // A shorter set afterwards leaves only its own rules enabled.
-    dev.load_rules(&parse_rules(FIGURE1).unwrap()).unwrap();
+    dev.load_rules(&parse_rules(FIGURE1_RULES).unwrap())
+        .unwrap();
     assert_eq!(read_back(&mut dev).len(), 2);
     assert!(dev.rule_words().unwrap()[2..]
         .iter()
@@ -215,7 +208,9 @@ fn a_device_without_the_stats_block_says_so() {
     let mut bar = MemBar::like_hardware();
     bar.poke(u32::from(tag::BASE + regs::BLOCK_NEXT), 0); // the chain ends at the tag block
     let mut dev = Device::new(bar);
-    let e = dev.load_rules(&parse_rules(FIGURE1).unwrap()).unwrap_err();
+    let e = dev
+        .load_rules(&parse_rules(FIGURE1_RULES).unwrap())
+        .unwrap_err();
     assert!(matches!(e, DriverError::NoStats), "{e:?}");
     assert!(
         e.to_string()
@@ -256,7 +251,9 @@ fn geometry_is_checked_against_the_driver() {
             && e.contains("the driver expects 32 rules, 4 lanes, 4 ways"),
         "{e}"
     );
-    assert!(dev.load_rules(&parse_rules(FIGURE1).unwrap()).is_err());
+    assert!(dev
+        .load_rules(&parse_rules(FIGURE1_RULES).unwrap())
+        .is_err());
     assert!(dev.access().writes.is_empty());
 
     let mut dev = Device::new(MemBar::like_hardware());

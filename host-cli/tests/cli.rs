@@ -6,6 +6,8 @@ use std::process::Output;
 use vantage_capture::Packet;
 use vantage_proto::header::{self, TaggedHeader, DEFAULT_ETHERTYPE};
 use vantage_proto::{FlowInfo, ParseFlags};
+use vantage_testkit::flows::ipv4_tcp_skeleton;
+use vantage_testkit::FIGURE1_RULES;
 
 mod common;
 use common::vantage;
@@ -23,14 +25,13 @@ fn assert_error(out: &Output, needle: &str) {
     );
 }
 
+/// `../shared/testdata/real`, or None after saying the test skips.
 fn shared_real() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/testdata/real");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
+    let dir = vantage_testkit::shared_real();
+    if dir.is_none() {
         println!("skipped: ../shared/testdata not found");
-        None
     }
+    dir
 }
 
 fn p(path: &Path) -> &str {
@@ -99,14 +100,6 @@ fn tagged(frame: &[u8], ts: u64, flow: FlowInfo, ethertype: u16) -> Vec<u8> {
     header::insert(frame, &TaggedHeader::for_frame(ts, flow).encode(ethertype))
 }
 
-fn ipv4_frame() -> Vec<u8> {
-    let mut f = vec![0u8; 64];
-    f[12] = 0x08;
-    f[14] = 0x45;
-    f[23] = 6;
-    f
-}
-
 #[test]
 fn decode_table_and_json() {
     let dir = tempfile::tempdir().unwrap();
@@ -117,7 +110,7 @@ fn decode_table_and_json() {
         l3_offset: 14,
         ip_proto: 6,
     };
-    let original = ipv4_frame();
+    let original = ipv4_tcp_skeleton();
     let packets = vec![
         Packet {
             ts_ns: 10,
@@ -380,15 +373,6 @@ fn query_is_placed_in_software_and_runs_over_a_capture() {
 // Addresses by hand from proto::regs::stats: block at 0x1000, CONTROL +0x0C, PEEK_LOC +0x50,
 // PEEK_CTL +0x54, PEEK_STATUS +0x58, PEEK_DATA +0x100, rule r at +0x400 + 0x80 r.
 
-const FIGURE1: &str = r#"{
-  "epoch_ms": 60000,
-  "rules": [
-    { "name": "ssh per source", "dst_port": 22, "src_ip": "group", "threshold": { "packets": 100 } },
-    { "name": "SYNs from 10/8", "src_ip": "10.0.0.0/8", "tcp_flags": "SYN !ACK",
-      "src_port": "group", "dst_port": "group", "first": true }
-  ]
-}"#;
-
 /// The reset image of every block, changed by `edit`, as a file; returns the `--device` value.
 fn image(dir: &Path, edit: impl FnOnce(&mut vantage_driver::MemBar)) -> (PathBuf, String) {
     let mut bar = vantage_driver::MemBar::like_hardware();
@@ -421,7 +405,7 @@ fn stdout_of(out: &Output) -> String {
 fn rules_load_then_show_through_a_register_image() {
     let dir = tempfile::tempdir().unwrap();
     let rules = dir.path().join("figure1.json");
-    std::fs::write(&rules, FIGURE1).unwrap();
+    std::fs::write(&rules, FIGURE1_RULES).unwrap();
     let (img, dev) = image(dir.path(), |_| {});
 
     let text = stdout_of(&vantage(&["rules", "load", p(&rules), "--device", &dev]));
@@ -517,7 +501,7 @@ fn rules_load_errors_are_one_line_and_leave_the_device_alone() {
 fn a_device_without_a_stats_stage_says_so() {
     let dir = tempfile::tempdir().unwrap();
     let rules = dir.path().join("figure1.json");
-    std::fs::write(&rules, FIGURE1).unwrap();
+    std::fs::write(&rules, FIGURE1_RULES).unwrap();
     // End the chain at the tag block (its NEXT at 0x308).
     let (_, dev) = image(dir.path(), |bar| bar.poke(0x308, 0));
     for args in [

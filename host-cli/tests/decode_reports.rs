@@ -2,14 +2,16 @@
 //! without --records), JSON lines, a damaged report frame, and (when tshark is installed)
 //! tools/wireshark/vantage.lua reading the same REPORT and record fields.
 
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use vantage_capture::Packet;
 use vantage_proto::header::{insert, TaggedHeader, DEFAULT_ETHERTYPE};
 use vantage_proto::report::{Record, ReportFrame, ReportInfo};
 use vantage_proto::stats::GroupKey;
 use vantage_proto::{FlowInfo, ParseFlags};
+use vantage_testkit::flows::ipv4_tcp_skeleton;
+use vantage_testkit::tshark::{self, TsharkError};
 
 mod common;
 use common::{ok, vantage};
@@ -18,15 +20,6 @@ fn v4(a: [u8; 4]) -> [u8; 16] {
     let mut x = [0u8; 16];
     x[12..].copy_from_slice(&a);
     x
-}
-
-/// A 64-byte IPv4/TCP frame without a header.
-fn ipv4_frame() -> Vec<u8> {
-    let mut f = vec![0u8; 64];
-    f[12] = 0x08;
-    f[14] = 0x45;
-    f[23] = 6;
-    f
 }
 
 /// Epoch 3's report frame 0 (not the last): an IPv4 group of table rule 4 and one of rule 1.
@@ -83,7 +76,7 @@ fn capture(dir: &Path) -> PathBuf {
     };
     // Table rules 0 and 3 crossed, rule 31 could not count: rules 1, 4 and 32 to the user.
     let stats = insert(
-        &ipv4_frame(),
+        &ipv4_tcp_skeleton(),
         &TaggedHeader::for_frame_with_stats(77, flow, 0b1001, 1 << 31).encode(DEFAULT_ETHERTYPE),
     );
     let empty = ReportFrame {
@@ -213,7 +206,6 @@ fn decode_json_shows_stats_and_reports() {
 fn tshark_reads_reports_as_decode_does() {
     let dir = tempfile::tempdir().expect("tempdir");
     let f = capture(dir.path());
-    let lua = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tools/wireshark/vantage.lua");
     let fields = [
         "vantage.stats.crossed",
         "vantage.stats.uncounted",
@@ -229,28 +221,21 @@ fn tshark_reads_reports_as_decode_does() {
         "vantage.record.dport",
         "vantage.record.src",
     ];
-    let mut cmd = Command::new("tshark");
-    cmd.arg("-X")
-        .arg(format!("lua_script:{}", lua.display()))
-        .arg("-r")
-        .arg(&f);
-    cmd.args(["-T", "fields", "-E", "separator=/t"]);
+    let mut args: Vec<OsString> = tshark::vantage_lua_args().into();
+    args.extend(["-r".into(), f.clone().into()]);
+    args.extend(["-T", "fields", "-E", "separator=/t"].map(OsString::from));
     for field in fields {
-        cmd.args(["-e", field]);
+        args.extend(["-e", field].map(OsString::from));
     }
-    let Ok(out) = cmd.output() else {
-        eprintln!("skipped: tshark not installed (make setup installs it)");
-        return;
+    let out = match tshark::run(&args) {
+        Ok(out) => out,
+        Err(e @ TsharkError::NotInstalled(_)) => {
+            eprintln!("skipped: {e}");
+            return;
+        }
+        Err(e) => panic!("{e}"),
     };
-    assert!(
-        out.status.success(),
-        "tshark failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let theirs: Vec<String> = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(str::to_string)
-        .collect();
+    let theirs: Vec<String> = out.lines().map(str::to_string).collect();
 
     let text = ok(&vantage(&[
         "decode",

@@ -2,11 +2,12 @@
 //! connection report frames, `vantage decode` reads them, and tshark with
 //! tools/wireshark/vantage.lua reads the same fields from the same bytes.
 
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use vantage_model::stats::history::HistoryTable;
 use vantage_proto::flowhash::DEFAULT_KEY;
+use vantage_testkit::tshark::{self, TsharkError};
 
 mod common;
 use common::{ok, vantage};
@@ -109,11 +110,13 @@ fn equal_to_the_reference(input: &Path) {
 
 #[test]
 fn real_http_capture_equals_the_reference() {
-    let input = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/testdata/real/http.pcap");
-    if !input.exists() {
-        eprintln!("SKIP: {} not found (../shared is absent)", input.display());
+    let Some(input) = vantage_testkit::shared_real()
+        .map(|real| real.join("http.pcap"))
+        .filter(|input| input.exists())
+    else {
+        eprintln!("SKIP: ../shared/testdata/real/http.pcap not found (../shared is absent)");
         return;
-    }
+    };
     equal_to_the_reference(&input);
 }
 
@@ -133,35 +136,40 @@ fn tshark_reads_connection_records_as_decode_does() {
         conns.len() >= 5,
         "the testbench capture has several connections"
     );
-    let lua = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tools/wireshark/vantage.lua");
     let fields = [
         "vantage.conn.history",
         "vantage.conn.orig_pkts",
         "vantage.conn.resp_ip_bytes",
         "vantage.record.sport",
     ];
-    let mut cmd = Command::new("tshark");
-    cmd.arg("-X")
-        .arg(format!("lua_script:{}", lua.display()))
-        .arg("-r")
-        .arg(&out)
-        .args(["-Y", "vantage.report.connections == 1"])
-        .args(["-T", "fields", "-E", "separator=/t", "-E", "aggregator=,"]);
-    for f in fields {
-        cmd.args(["-e", f]);
-    }
-    let Ok(t) = cmd.output() else {
-        eprintln!("skipped: tshark not installed (make setup installs it)");
-        return;
-    };
-    assert!(
-        t.status.success(),
-        "tshark failed: {}",
-        String::from_utf8_lossy(&t.stderr)
+    let mut args: Vec<OsString> = tshark::vantage_lua_args().into();
+    args.extend(["-r".into(), out.into()]);
+    args.extend(
+        [
+            "-Y",
+            "vantage.report.connections == 1",
+            "-T",
+            "fields",
+            "-E",
+            "separator=/t",
+            "-E",
+            "aggregator=,",
+        ]
+        .map(OsString::from),
     );
+    for f in fields {
+        args.extend(["-e", f].map(OsString::from));
+    }
+    let t = match tshark::run(&args) {
+        Ok(t) => t,
+        Err(e @ TsharkError::NotInstalled(_)) => {
+            eprintln!("skipped: {e}");
+            return;
+        }
+        Err(e) => panic!("{e}"),
+    };
     let column = |i: usize| -> Vec<String> {
-        String::from_utf8_lossy(&t.stdout)
-            .lines()
+        t.lines()
             .flat_map(|l| {
                 l.split('\t')
                     .nth(i)

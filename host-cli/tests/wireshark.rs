@@ -2,8 +2,11 @@
 //! the same header fields `vantage decode` reads, and behind the header it must dissect the same
 //! inner packet (addresses, ports, lengths) it dissects in the untagged input.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::ffi::OsString;
+use std::path::Path;
+
+use vantage_testkit::tshark::{self, TsharkError};
+use vantage_testkit::workspace_root;
 
 mod common;
 use common::{ok, vantage};
@@ -26,36 +29,23 @@ fn decoded(capture: &Path) -> Vec<serde_json::Value> {
     .collect()
 }
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
+/// tshark's `fields` (one line per frame, tab-separated) in `capture`, with Vantage's dissector
+/// when `lua`; None when tshark is not installed (a failed run fails the test).
 fn tshark_fields(capture: &Path, lua: bool, fields: &[&str]) -> Option<Vec<String>> {
-    let mut cmd = Command::new("tshark");
+    let mut args: Vec<OsString> = Vec::new();
     if lua {
-        cmd.arg("-X").arg(format!(
-            "lua_script:{}",
-            root().join("tools/wireshark/vantage.lua").display()
-        ));
+        args.extend(tshark::vantage_lua_args());
     }
-    cmd.arg("-r")
-        .arg(capture)
-        .args(["-T", "fields", "-E", "separator=/t"]);
+    args.extend(["-r".into(), capture.into()]);
+    args.extend(["-T", "fields", "-E", "separator=/t"].map(OsString::from));
     for f in fields {
-        cmd.args(["-e", f]);
+        args.extend(["-e", *f].map(OsString::from));
     }
-    let out = cmd.output().ok()?;
-    assert!(
-        out.status.success(),
-        "tshark failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    Some(
-        String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .map(str::to_string)
-            .collect(),
-    )
+    match tshark::run(&args) {
+        Ok(out) => Some(out.lines().map(str::to_string).collect()),
+        Err(TsharkError::NotInstalled(_)) => None,
+        Err(e) => panic!("{e}"),
+    }
 }
 
 const INNER: [&str; 7] = [
@@ -144,16 +134,15 @@ fn check(input: &Path) {
 
 #[test]
 fn tshark_reads_what_we_write_testbench() {
-    check(&root().join("testbench-pcaps/model-cases.pcap"));
+    check(&workspace_root().join("testbench-pcaps/model-cases.pcap"));
 }
 
 #[test]
 fn tshark_reads_what_we_write_real_captures() {
-    let real = root().join("../shared/testdata/real");
-    if !real.is_dir() {
+    let Some(real) = vantage_testkit::shared_real() else {
         eprintln!("skipped: ../shared/testdata not found");
         return;
-    }
+    };
     for name in [
         "http.pcap",
         "basic_ipv6_tcp.pcap",
@@ -168,11 +157,13 @@ fn tshark_reads_what_we_write_real_captures() {
 /// expired) as `vantage decode` does.
 #[test]
 fn tshark_reads_syn_tags() {
-    let input = root().join("../shared/testdata/real/icmp_ttl.pcap");
-    if !input.is_file() {
+    let Some(input) = vantage_testkit::shared_real()
+        .map(|real| real.join("icmp_ttl.pcap"))
+        .filter(|input| input.is_file())
+    else {
         eprintln!("skipped: ../shared/testdata not found");
         return;
-    }
+    };
     let dir = tempfile::tempdir().expect("tempdir");
     let out = dir.path().join("out.pcap");
     model(

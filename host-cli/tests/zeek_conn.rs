@@ -6,7 +6,6 @@
 //! Zeek S0 row with history S must have its line. Prints the table.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
 mod common;
 use common::{ok, vantage};
@@ -19,8 +18,10 @@ type Cols = [String; 6];
 
 #[test]
 fn unanswered_attempts_equal_zeeks_rows() {
-    let zeek = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/testdata/zeek");
-    let Ok(baseline) = std::fs::read_to_string(zeek.join("conn-baseline.tsv")) else {
+    let Some((zeek, baseline)) = vantage_testkit::shared_zeek().and_then(|zeek| {
+        let baseline = std::fs::read_to_string(zeek.join("conn-baseline.tsv")).ok()?;
+        Some((zeek, baseline))
+    }) else {
         eprintln!("skipped: ../shared/testdata/zeek not found");
         return;
     };

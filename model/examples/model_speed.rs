@@ -9,13 +9,16 @@ use vantage_model::{run, Config};
 use vantage_proto::axis::{schedule, LaneFrame, Pacing};
 
 fn main() {
-    let default = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/testdata/real/real.pcap"
-    );
-    let path = std::env::args()
-        .nth(1)
-        .unwrap_or_else(|| default.to_string());
+    let path = match std::env::args().nth(1) {
+        Some(path) => path,
+        None => match vantage_testkit::shared_real() {
+            Some(dir) => dir.join("real.pcap").to_string_lossy().into_owned(),
+            None => {
+                println!("skipped: ../shared/testdata not found");
+                return;
+            }
+        },
+    };
     let Ok(file) = std::fs::File::open(&path) else {
         println!("skipped: {path} not found");
         return;

@@ -5,8 +5,8 @@
 //! the offload figures.
 
 use std::collections::BTreeMap;
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use vantage_capture::Packet;
 use vantage_model::{run, Config, TimeBase};
@@ -14,13 +14,13 @@ use vantage_proto::axis::{schedule, LaneFrame, Pacing};
 use vantage_proto::conn::{Why, DEFAULT_TIMEOUT_NS};
 use vantage_proto::datapath::default_ts_increment;
 use vantage_proto::header::{strip, DEFAULT_ETHERTYPE};
+use vantage_testkit::tshark::{self, TsharkError};
 
 fn real(name: &str) -> Option<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/testdata/real");
-    if !dir.is_dir() {
+    let Some(dir) = vantage_testkit::shared_real() else {
         eprintln!("skipped: ../shared/testdata not found");
         return None;
-    }
+    };
     Some(dir.join(name))
 }
 
@@ -38,19 +38,16 @@ fn link_type(path: &Path) -> u32 {
     }
 }
 
+/// `tshark -r path args...`: its output, or None when tshark is not installed (a failed run
+/// fails the test).
 fn tshark(args: &[&str], path: &Path) -> Option<String> {
-    let out = Command::new("tshark")
-        .arg("-r")
-        .arg(path)
-        .args(args)
-        .output()
-        .ok()?;
-    assert!(
-        out.status.success(),
-        "tshark: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    Some(String::from_utf8_lossy(&out.stdout).into_owned())
+    let mut all: Vec<OsString> = vec!["-r".into(), path.into()];
+    all.extend(args.iter().map(OsString::from));
+    match tshark::run(&all) {
+        Ok(out) => Some(out),
+        Err(TsharkError::NotInstalled(_)) => None,
+        Err(e) => panic!("{e}"),
+    }
 }
 
 /// A conversation's frames and bytes from the endpoint that sorts first, and from the other.

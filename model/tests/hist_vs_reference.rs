@@ -31,14 +31,10 @@ const MAX_DIFFERENT: usize = 0;
 
 #[test]
 fn unit_records_equal_the_reference_on_every_capture() {
-    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/testdata");
-    if !shared.exists() {
-        eprintln!(
-            "SKIP hist_vs_reference: {} not found (../shared is absent)",
-            shared.display()
-        );
+    let Some(shared) = vantage_testkit::shared_testdata() else {
+        eprintln!("SKIP hist_vs_reference: ../shared/testdata not found (../shared is absent)");
         return;
-    }
+    };
     let mut files = Vec::new();
     captures(&shared, &mut files);
     files.sort();

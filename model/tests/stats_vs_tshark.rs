@@ -3,13 +3,14 @@
 //! dissection attributes to that address/port pair.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::ffi::OsString;
+use std::path::Path;
 use vantage_model::parse_frame;
 use vantage_model::stats::rules::FrameFacts;
 use vantage_model::stats::table::StatsTable;
 use vantage_proto::flowhash::DEFAULT_KEY;
 use vantage_proto::rules::parse_rules;
+use vantage_testkit::tshark::{self, TsharkError};
 
 const PER_CONNECTION: &str = r#"{"epoch_ms": 60000, "rules": [
   {"name": "tcp per direction", "ip_proto": "tcp",
@@ -53,31 +54,42 @@ fn ours(path: &Path) -> BTreeMap<Conn, (u64, u64)> {
     out
 }
 
+/// Per connection, the TCP frames and frame bytes tshark dissects in `path`; None when tshark is
+/// not installed (a failed run fails the test).
 fn tshark(path: &Path) -> Option<BTreeMap<Conn, (u64, u64)>> {
-    let out = Command::new("tshark")
-        .arg("-r")
-        .arg(path)
-        .args([
+    let mut args: Vec<OsString> = vec!["-r".into(), path.into()];
+    args.extend(
+        [
             "-Y",
             "tcp && !icmp && !icmpv6",
             "-T",
             "fields",
             "-E",
             "separator=/t",
-        ])
-        .args([
-            "-e", "ip.src", "-e", "ip.dst", "-e", "ipv6.src", "-e", "ipv6.dst",
-        ])
-        .args(["-e", "tcp.srcport", "-e", "tcp.dstport", "-e", "frame.len"])
-        .output()
-        .ok()?;
-    assert!(
-        out.status.success(),
-        "tshark: {}",
-        String::from_utf8_lossy(&out.stderr)
+            "-e",
+            "ip.src",
+            "-e",
+            "ip.dst",
+            "-e",
+            "ipv6.src",
+            "-e",
+            "ipv6.dst",
+            "-e",
+            "tcp.srcport",
+            "-e",
+            "tcp.dstport",
+            "-e",
+            "frame.len",
+        ]
+        .map(OsString::from),
     );
+    let out = match tshark::run(&args) {
+        Ok(out) => out,
+        Err(TsharkError::NotInstalled(_)) => return None,
+        Err(e) => panic!("{e}"),
+    };
     let mut map = BTreeMap::new();
-    for line in String::from_utf8_lossy(&out.stdout).lines() {
+    for line in out.lines() {
         let f: Vec<&str> = line.split('\t').collect();
         let (src, dst) = if f[0].is_empty() {
             (f[2], f[3])
@@ -102,11 +114,10 @@ fn tshark(path: &Path) -> Option<BTreeMap<Conn, (u64, u64)>> {
 
 #[test]
 fn per_connection_counts_equal_tsharks() {
-    let real = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/testdata/real");
-    if !real.is_dir() {
+    let Some(real) = vantage_testkit::shared_real() else {
         eprintln!("skipped: ../shared/testdata not found");
         return;
-    }
+    };
     for name in [
         "http.pcap",
         "telnet-raw.pcap",

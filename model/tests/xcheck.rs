@@ -15,11 +15,6 @@ use vantage_model::parse_frame;
 use vantage_proto::flags::ParseFlags;
 use vantage_proto::flowhash::DEFAULT_KEY;
 
-/// `../shared/testdata` relative to the workspace root.
-fn testdata() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/testdata")
-}
-
 /// Every capture file under `dir` (recursively), sorted.
 fn captures(dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
@@ -165,14 +160,10 @@ impl Tally {
 
 #[test]
 fn parse_agrees_with_etherparse_on_real_captures() {
-    let dir = testdata();
-    if !dir.is_dir() {
-        println!(
-            "skipped: ../shared/testdata not found (looked in {})",
-            dir.display()
-        );
+    let Some(dir) = vantage_testkit::shared_testdata() else {
+        println!("skipped: ../shared/testdata not found");
         return;
-    }
+    };
     let mut files = Vec::new();
     captures(&dir, &mut files);
     let mut t = Tally::default();

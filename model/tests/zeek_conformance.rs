@@ -322,15 +322,13 @@ fn stats_stage_history_rule_equals_zeek() {
 /// Run `make`'s tracker (its argument: `likely_server_ports` is empty) over every trace, print
 /// the row table, and require at least `floor` equal rows.
 fn conformance(label: &str, floor: usize, make: impl Fn(bool) -> Box<dyn Tracker>) {
-    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared");
-    let dir = shared.join("testdata/zeek");
-    if !dir.join("conn-baseline.tsv").exists() {
+    let Some(dir) = vantage_testkit::shared_zeek().filter(|d| d.join("conn-baseline.tsv").exists())
+    else {
         eprintln!(
-            "SKIP zeek_conformance: {} not found (../shared is absent)",
-            dir.display()
+            "SKIP zeek_conformance: ../shared/testdata/zeek/conn-baseline.tsv not found (../shared is absent)"
         );
         return;
-    }
+    };
     let rows = read_rows(&dir.join("conn-baseline.tsv"));
     // One run per trace and server-port configuration.
     let runs: BTreeSet<(String, bool)> = rows

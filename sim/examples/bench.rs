@@ -467,11 +467,10 @@ SYN table (RTL, conn stage): a flood of {offered} SYNs, one a cycle, distinct ra
 /// issue names, at capture time and 100 Gb/s, timeout 5 s: frames to the monitor and connection
 /// attempts it never has to track.
 fn conn_offload() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/testdata/real");
-    if !dir.is_dir() {
+    let Some(dir) = vantage_testkit::shared_real() else {
         println!("\nconn offload: skipped (../shared/testdata not found)");
         return;
-    }
+    };
     println!("\nconn stage (model): SYN offload at capture time, 100 Gb/s, timeout 5 s");
     println!(
         "{:<16} {:>9} {:>11} {:>8} {:>9} {:>12} {:>10} {:>9} {:>8}",
@@ -634,10 +633,15 @@ const SPEED_RULES: &str = r#"{"epoch_ms": 1000, "rules": [
 /// frames, not the Verilator build or the capture's reading.
 fn sim_speed() {
     println!("simulator speed (one core; datapath cycles simulated per second of wall time)");
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/testdata/real/real.pcap");
-    match vantage_capture::read(&path) {
-        Err(e) => println!("  whole pipeline: skipped ({}: {e})", path.display()),
+    let read = match vantage_testkit::shared_real() {
+        None => Err("../shared/testdata not found".to_string()),
+        Some(real) => {
+            let path = real.join("real.pcap");
+            vantage_capture::read(&path).map_err(|e| format!("{}: {e}", path.display()))
+        }
+    };
+    match read {
+        Err(e) => println!("  whole pipeline: skipped ({e})"),
         Ok(packets) => {
             let frames: Vec<(u64, LaneFrame)> = packets
                 .iter()

@@ -129,8 +129,13 @@ pub enum Mismatch {
     },
     #[error("a regenerated SYN was sent at once and may have moved frames (conn.regen_inline {0}): the frames cannot be compared")]
     Moved(u64),
-    #[error("regenerated SYNs differ: the device gave back {device}, the model {model}")]
-    Regenerated { device: usize, model: usize },
+    #[error("regenerated SYNs differ: the device gave back {device}, the model {model}; {detail}")]
+    Regenerated {
+        device: usize,
+        model: usize,
+        /// The first SYN only the device gave back and the first only the model did.
+        detail: String,
+    },
     #[error("epoch report records differ: device epochs {device:?}, model epochs {model:?}")]
     Epochs { device: Vec<u32>, model: Vec<u32> },
     #[error("connection records differ: the device sent {device} and counted {lost} lost, the model has {model}{detail}")]
@@ -219,13 +224,59 @@ fn same_regenerated(device: &[LaneFrame], model: &[LaneFrame]) -> Result<usize, 
         b.sort();
         b
     };
-    if sorted(device) != sorted(model) {
+    let (d, m) = (sorted(device), sorted(model));
+    if d != m {
+        // The first of each side's leftovers after taking out what both gave back.
+        let (mut i, mut j) = (0, 0);
+        let (mut only_d, mut only_m) = (None, None);
+        while i < d.len() || j < m.len() {
+            match (d.get(i), m.get(j)) {
+                (Some(a), Some(b)) if a == b => (i, j) = (i + 1, j + 1),
+                (Some(a), Some(b)) if a < b => {
+                    only_d.get_or_insert(a);
+                    i += 1;
+                }
+                (Some(a), None) => {
+                    only_d.get_or_insert(a);
+                    i += 1;
+                }
+                (_, Some(b)) => {
+                    only_m.get_or_insert(b);
+                    j += 1;
+                }
+                (None, None) => break,
+            }
+        }
+        let show = |f: Option<&Vec<u8>>| f.map_or_else(|| "none".to_string(), |f| describe_syn(f));
         return Err(Mismatch::Regenerated {
             device: device.len(),
             model: model.len(),
+            detail: format!(
+                "only the device's: {}; only the model's: {}",
+                show(only_d),
+                show(only_m)
+            ),
         });
     }
     Ok(device.len())
+}
+
+/// A regenerated SYN in a few words: its tag's timestamp and SYN fields (read with the default
+/// EtherType), its first bytes.
+fn describe_syn(frame: &[u8]) -> String {
+    let head: String = frame.iter().take(96).map(|b| format!("{b:02x}")).collect();
+    match vantage_proto::header::TaggedHeader::decode(
+        frame,
+        vantage_proto::header::DEFAULT_ETHERTYPE,
+    ) {
+        Ok((h, _)) => format!(
+            "ts {:?} syn {:?} ({} bytes: {head}..)",
+            h.timestamp(),
+            h.syn(),
+            frame.len()
+        ),
+        Err(_) => format!("{} bytes: {head}..", frame.len()),
+    }
 }
 
 /// The device's records are the model's as multisets, but for `lost` of the model's the device

@@ -99,11 +99,11 @@ fn at_line_rate(path: &std::path::Path) -> (usize, Vec<vantage_proto::axis::Time
 /// (`model/tests/conn_vs_tshark.rs`) holds the model to tshark's conversations.
 #[test]
 fn a_real_capture_at_line_rate() {
-    let Some(dir) = common::shared_testdata() else {
+    let Some(real) = vantage_testkit::shared_real() else {
         eprintln!("SKIP a_real_capture_at_line_rate: ../shared/testdata not found");
         return;
     };
-    let (frames_in, input) = at_line_rate(&dir.join("real").join("icmp_ttl.pcap"));
+    let (frames_in, input) = at_line_rate(&real.join("icmp_ttl.pcap"));
     let (rtl, model) = assert_same(&input, &holding());
     let c = &model.counters;
     let given_back = rtl.regenerated.len() as u64;
@@ -436,7 +436,7 @@ fn answers_in_every_cycle_lose_syns_counted() {
 /// frame); the others bring handshakes, RSTs and IPv6.
 #[test]
 fn small_real_captures_at_line_rate() {
-    let Some(dir) = common::shared_testdata() else {
+    let Some(real) = vantage_testkit::shared_real() else {
         eprintln!("SKIP small_real_captures_at_line_rate: ../shared/testdata not found");
         return;
     };
@@ -446,7 +446,7 @@ fn small_real_captures_at_line_rate() {
         "basic_ipv6_tcp.pcap",
         "http.pcap",
     ] {
-        let (frames_in, input) = at_line_rate(&dir.join("real").join(name));
+        let (frames_in, input) = at_line_rate(&real.join(name));
         let (rtl, model) = assert_same(&input, &holding());
         let c = &model.counters;
         println!(

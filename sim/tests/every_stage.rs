@@ -6,9 +6,10 @@
 
 mod common;
 
-use common::{compare_moved, config_for, run_rtl_with, shared_testdata};
+use common::{compare_moved, config_for, run_rtl_with};
 use vantage_proto::axis::{schedule, LaneFrame, Pacing};
 use vantage_proto::stats::DEFAULT_HASH_KEY;
+use vantage_testkit::shared_real;
 
 /// Counting with thresholds per source and per destination port, and Zeek's connection history
 /// for every TCP and UDP connection.
@@ -19,11 +20,11 @@ const RULES: &str = r#"{"epoch_ms": 60000, "rules": [
   {"name": "connections", "history": true}]}"#;
 
 fn every_stage(name: &str) {
-    let Some(dir) = shared_testdata() else {
+    let Some(real) = shared_real() else {
         eprintln!("SKIP every_stage {name}: ../shared/testdata is absent");
         return;
     };
-    let path = dir.join("real").join(name);
+    let path = real.join(name);
     let packets =
         vantage_capture::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let frames: Vec<(u64, LaneFrame)> = packets

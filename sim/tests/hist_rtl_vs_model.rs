@@ -113,14 +113,10 @@ fn captures(dir: &Path, out: &mut Vec<PathBuf>) {
 
 #[test]
 fn rtl_equals_model_on_zeek_traces_and_real_captures() {
-    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/testdata");
-    if !shared.exists() {
-        eprintln!(
-            "SKIP hist_rtl_vs_model: {} not found (../shared is absent)",
-            shared.display()
-        );
+    let Some(shared) = vantage_testkit::shared_testdata() else {
+        eprintln!("SKIP hist_rtl_vs_model: ../shared/testdata not found (../shared is absent)");
         return;
-    }
+    };
     let mut files = Vec::new();
     captures(&shared.join("zeek/traces"), &mut files);
     captures(&shared.join("real"), &mut files);

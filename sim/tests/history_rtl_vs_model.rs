@@ -7,13 +7,14 @@
 
 mod common;
 
-use common::{assert_same_keep, config_for, shared_testdata};
+use common::{assert_same_keep, config_for};
 use proptest::prelude::*;
 use vantage_model::gen::{arb_link, arb_net, build, FrameSpec, Net, Transport};
 use vantage_model::Config;
 use vantage_proto::axis::{schedule, LaneFrame, Pacing, TimedBeat};
 use vantage_proto::conntable::ConnRecord;
 use vantage_proto::stats::{DEFAULT_HASH_KEY, HASH_KEY_BYTES};
+use vantage_testkit::shared_real;
 
 const RULES_FILE: &str = r#"{"epoch_ms": 1000, "rules": [
   {"name": "per source", "src_ip": "group"},
@@ -201,7 +202,7 @@ fn one_connection_back_to_back_drops_what_the_queue_cannot_hold() {
 
 #[test]
 fn real_captures_with_a_history_rule() {
-    let Some(dir) = shared_testdata() else {
+    let Some(real) = shared_real() else {
         eprintln!("SKIP real_captures_with_a_history_rule: ../shared/testdata is absent");
         return;
     };
@@ -212,7 +213,7 @@ fn real_captures_with_a_history_rule() {
         "basic_ipv6_tcp.pcap",
         "real.pcap",
     ] {
-        let packets = vantage_capture::read(&dir.join("real").join(name)).expect("capture");
+        let packets = vantage_capture::read(&real.join(name)).expect("capture");
         let frames: Vec<(u64, LaneFrame)> = packets
             .iter()
             .map(|p| (p.ts_ns, LaneFrame::from_bytes(&p.data)))

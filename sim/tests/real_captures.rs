@@ -4,13 +4,14 @@
 
 mod common;
 
-use common::{assert_same, shared_testdata};
+use common::assert_same;
 use etherparse::{NetSlice, SlicedPacket, TransportSlice};
 use std::path::Path;
 use vantage_model::Config;
 use vantage_proto::axis::{schedule, LaneFrame, Pacing};
 use vantage_proto::flowhash::{flow_hash, ipv4_as_16, DEFAULT_KEY};
 use vantage_proto::header::{strip, DEFAULT_ETHERTYPE};
+use vantage_testkit::shared_testdata;
 
 /// Capture files under `../shared/testdata/<sub>`, recursively (the damaged one excluded: it is
 /// bad input for the reader, tested in capture/ and host-cli/).

@@ -25,14 +25,19 @@ use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::{Config as RunnerConfig, RngAlgorithm, TestRng, TestRunner};
 use std::time::Instant;
 use vantage_model::gen::tcp::{arb_connections, endpoints, merge};
-use vantage_model::gen::{arb_burst, arb_mixed_traffic};
-use vantage_proto::axis::{schedule, Pacing, TimedBeat};
+use vantage_model::gen::{arb_burst, arb_mixed_traffic, build, FrameSpec, Link, Net, Transport};
+use vantage_proto::axis::{schedule, LaneFrame, Pacing, TimedBeat};
+use vantage_proto::datapath::DATAPATH_CLOCK_HZ;
 use vantage_proto::stats::DEFAULT_HASH_KEY;
 
 /// Segments the soak is cut into (each a test of its own, so the two cores share them).
 const SEGMENTS: u64 = 10;
 /// Frames in one segment (at least; the last chunk is whole).
 const SEGMENT_FRAMES: usize = 100_000;
+
+/// The SYN timeout: short enough that answers come late and SYNs expire inside a chunk (about
+/// 3K cycles).
+const TIMEOUT_NS: u64 = 10_000;
 
 /// The rules of `every_stage`: thresholds per source, per port and per /24, and the history of
 /// every connection.
@@ -103,6 +108,31 @@ fn traffic(s: u64) -> Vec<TimedBeat> {
         out.extend(beats);
         chunk += 1;
     }
+    // The end: a UDP frame twice the timeout after the rest. The model gives back the SYNs still
+    // held at its last frame's time, the device at its flush, later: with every deadline behind
+    // the last frame, both call them expired.
+    let quiet = 2 * TIMEOUT_NS * DATAPATH_CLOCK_HZ / 1_000_000_000;
+    let at = out.last().map_or(0, |b| b.cycle) + quiet;
+    let udp = FrameSpec {
+        link: Link::Plain,
+        net: Net::V4 {
+            options: Vec::new(),
+            frag_offset: 0,
+            more_fragments: false,
+        },
+        transport: Transport::Udp {
+            sport: 53,
+            dport: 53,
+        },
+        src: [0; 16],
+        dst: [0; 16],
+        payload: 20,
+    };
+    out.extend(schedule(
+        &[(0, LaneFrame::from_bytes(&build(&udp)))],
+        Pacing::BackToBack,
+        at,
+    ));
     out
 }
 
@@ -113,8 +143,7 @@ fn soak(s: u64) {
     let t0 = Instant::now();
     let mut config = config_for(RULES, DEFAULT_HASH_KEY);
     config.conn.hold = true;
-    // Short enough that answers come late and SYNs expire inside a chunk (about 3K cycles).
-    config.conn.timeout_ns = 10_000;
+    config.conn.timeout_ns = TIMEOUT_NS;
     let (rtl, driven, model_config, _) = run_rtl_with(&config, &input, true);
     let simulated = t0.elapsed();
     let t1 = Instant::now();

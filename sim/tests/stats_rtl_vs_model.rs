@@ -340,7 +340,7 @@ fn reports_equal(
 /// epochs").
 #[test]
 fn real_captures_with_rules_and_epochs() {
-    let Some(dir) = common::shared_testdata() else {
+    let Some(real) = vantage_testkit::shared_real() else {
         eprintln!("SKIP real_captures_with_rules_and_epochs: ../shared/testdata not found");
         return;
     };
@@ -358,7 +358,7 @@ fn real_captures_with_rules_and_epochs() {
         "basic_ipv6_tcp.pcap",
         "tfo_data_on_syn.pcap",
     ] {
-        let path = dir.join("real").join(name);
+        let path = real.join(name);
         let packets = vantage_capture::read(&path).unwrap_or_else(|e| panic!("{e}"));
         let frames: Vec<(u64, LaneFrame)> = packets
             .iter()

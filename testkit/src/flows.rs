@@ -6,6 +6,9 @@
 //!             MACs 02:00:<last 4 address bytes>, so each host keeps one MAC;
 //!             zero padding to 60 bytes, as on the wire
 //! ```
+//!
+//! [`ipv4_tcp_skeleton`] is the exception: a frame that is IPv4/TCP by three fields only, for
+//! tests of what goes in front of a frame rather than of the frame itself.
 
 use etherparse::{IpHeaders, PacketBuilder, PacketBuilderStep};
 use std::net::IpAddr;
@@ -31,10 +34,12 @@ impl Frames {
         self.list
     }
 
+    /// How many frames there are.
     pub fn len(&self) -> usize {
         self.list.len()
     }
 
+    /// Whether no frame was added.
     pub fn is_empty(&self) -> bool {
         self.list.is_empty()
     }
@@ -118,6 +123,17 @@ fn pad(mut f: Vec<u8>) -> Vec<u8> {
     if f.len() < MIN_FRAME {
         f.resize(MIN_FRAME, 0);
     }
+    f
+}
+
+/// A 64-byte frame that is IPv4/TCP by its EtherType (0x0800), version and header length (0x45)
+/// and protocol (6) alone, every other byte zero: enough for tests of the Vantage header in front
+/// of a frame, not a packet a dissector would take apart.
+pub fn ipv4_tcp_skeleton() -> Vec<u8> {
+    let mut f = vec![0u8; 64];
+    f[12] = 0x08;
+    f[14] = 0x45;
+    f[23] = 6;
     f
 }
 

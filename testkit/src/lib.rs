@@ -1,12 +1,17 @@
 //! Fixtures the workspace's tests and its demo share (a dev-only crate: nothing ships it).
 //!
-//! - [`shared_testdata`]: `../shared/testdata` beside the workspace, when it is there.
+//! - [`shared_testdata`], [`shared_real`], [`shared_zeek`]: `../shared/testdata` beside the
+//!   workspace and its `real/` and `zeek/` folders, when they are there (tests that need them
+//!   print why they skip and pass without them).
+//! - [`FIGURE1_RULES`]: the paper's Figure 1 as a rule file.
+//! - [`tshark`]: tshark run as an outside oracle, or why it could not be.
 //! - [`flows`]: TCP and UDP exchanges built frame by frame (handshakes, data, ACKs, closes).
 //! - [`dmz`]: the demo capture, `testbench-pcaps/science-dmz.pcap`: what a 100G science-DMZ
 //!   link sees in a few milliseconds.
 
 pub mod dmz;
 pub mod flows;
+pub mod tshark;
 
 use std::path::PathBuf;
 
@@ -16,7 +21,36 @@ pub fn shared_testdata() -> Option<PathBuf> {
     p.is_dir().then_some(p)
 }
 
+/// `../shared/testdata/real` (real captures shipped in Debian packages), if present.
+pub fn shared_real() -> Option<PathBuf> {
+    shared_sub("real")
+}
+
+/// `../shared/testdata/zeek` (Zeek's test traces and the `conn.log` baseline Zeek wrote for
+/// them), if present.
+pub fn shared_zeek() -> Option<PathBuf> {
+    shared_sub("zeek")
+}
+
+/// A folder of `../shared/testdata`, if present.
+fn shared_sub(name: &str) -> Option<PathBuf> {
+    let p = shared_testdata()?.join(name);
+    p.is_dir().then_some(p)
+}
+
 /// The workspace's root folder.
 pub fn workspace_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }
+
+/// Figure 1 of the paper as a rule file, as `proto/src/rules.rs` spells it: SSH packets per
+/// source with a threshold of 100, and SYNs from 10/8 per port pair (first match). The two rules
+/// overlap, so they take lanes 0 and 1.
+pub const FIGURE1_RULES: &str = r#"{
+  "epoch_ms": 60000,
+  "rules": [
+    { "name": "ssh per source", "dst_port": 22, "src_ip": "group", "threshold": { "packets": 100 } },
+    { "name": "SYNs from 10/8", "src_ip": "10.0.0.0/8", "tcp_flags": "SYN !ACK",
+      "src_port": "group", "dst_port": "group", "first": true }
+  ]
+}"#;

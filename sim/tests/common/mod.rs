@@ -3,7 +3,6 @@
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use vantage_driver::Device;
 use vantage_model::stats::stage::StatsConfig;
 use vantage_model::{Config, ModelOutput};
@@ -259,12 +258,6 @@ fn compare_with(rtl: &RtlOutput, model: &ModelOutput, config: &Config, moves: Mo
         Epochs::Here
     };
     vantage_sim::compare::compare(&device, model, moves, epochs).unwrap_or_else(|e| panic!("{e}"))
-}
-
-/// `../shared/testdata` beside the workspace, if present.
-pub fn shared_testdata() -> Option<PathBuf> {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/testdata");
-    p.is_dir().then_some(p)
 }
 
 /// The default registers with `rules` (a rule file) placed and loaded and this stats hash key.
