@@ -132,7 +132,7 @@ struct Tally {
     equal_ip_only: u64,
     mismatches: Vec<String>,
     skipped: BTreeMap<String, u64>,
-    /// Skipped frames in which our parse found IP (MPLS, which etherparse 0.16 does not walk).
+    /// Skipped frames in which our parse found IP (MPLS, which etherparse does not walk).
     skipped_ours_ip: u64,
 }
 

@@ -54,6 +54,7 @@ fn etherparse_flow(frame: &[u8]) -> Option<(u32, u8, u8)> {
                 h.slice().len(),
             )
         }
+        NetSlice::Arp(_) => return None,
         NetSlice::Ipv6(ip) => {
             if !ip.extensions().is_empty() {
                 return None; // extension chains: covered by the model's own cross-check

@@ -306,24 +306,7 @@ fn ip_packet(spec: &FrameSpec) -> Vec<u8> {
     // Every spec the strategies make is writable; a hand-made one that is not gives what was
     // written so far.
     let _ = written;
-    fix_v6_fragment_header(spec, &mut out);
     out
-}
-
-/// etherparse 0.16 writes the IPv6 fragment header's offset and M bit in the wrong bit positions
-/// (etherparse issue #150, fixed in 0.20): rewrite bytes 2..4 as RFC 8200 has them,
-/// `offset << 3 | M`.
-fn fix_v6_fragment_header(spec: &FrameSpec, ip: &mut [u8]) {
-    let Net::V6 { exts } = &spec.net else { return };
-    let Some((offset, more)) = exts.fragment else {
-        return;
-    };
-    let len = |l: Option<u8>| l.map_or(0, |n| 8 * (n as usize + 1));
-    let at = 40 + len(exts.hop_by_hop) + len(exts.dest_options) + len(exts.routing);
-    let field = ((offset & 0x1FFF) << 3 | more as u16).to_be_bytes();
-    if let Some(bytes) = ip.get_mut(at + 2..at + 4) {
-        bytes.copy_from_slice(&field);
-    }
 }
 
 fn set_tcp_flags(tcp: &mut TcpHeader, flags: u8) {

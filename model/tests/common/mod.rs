@@ -80,6 +80,7 @@ fn expect(frame: &[u8]) -> Result<Expect, &'static str> {
                 transport: None,
             }
         }
+        NetSlice::Arp(_) => return Err("ARP (not IP)"),
         NetSlice::Ipv6(s) => {
             let exts: Vec<Ipv6ExtensionSlice> = s.extensions().clone().into_iter().collect();
             if exts
@@ -91,13 +92,9 @@ fn expect(frame: &[u8]) -> Result<Expect, &'static str> {
             if exts.len() > MAX_IPV6_EXT_HEADERS {
                 return Err("more IPv6 extension headers than the spec walks");
             }
-            // etherparse 0.16 reads the fragment offset and M bit from the wrong bits
-            // (etherparse issue #150): read them as RFC 8200 has them, bytes 2..4 =
-            // offset << 3 | res | M, and trust etherparse's transport only when the two agree.
             let fragment = exts.iter().find_map(|x| match x {
                 Ipv6ExtensionSlice::Fragment(f) => {
-                    let b = f.slice();
-                    Some((u16::from_be_bytes([b[2], b[3]]), b[0]))
+                    Some((f.fragment_offset().value(), f.next_header().0))
                 }
                 _ => None,
             });
@@ -105,12 +102,7 @@ fn expect(frame: &[u8]) -> Result<Expect, &'static str> {
             // (RFC 8200 4.5); etherparse walks on regardless. The protocol is the fragment
             // header's next header then.
             let fragment_next = fragment.map(|f| f.1);
-            let fragment = fragment.map(|f| f.0);
-            let later_fragment = fragment.is_some_and(|w| w >> 3 != 0);
-            let rfc_fragmented = fragment.is_some_and(|w| w >> 3 != 0 || w & 1 != 0);
-            if rfc_fragmented != s.payload().fragmented {
-                return Err("IPv6 fragment header etherparse 0.16 misreads (issue #150)");
-            }
+            let later_fragment = fragment.is_some_and(|f| f.0 != 0);
             let h = s.header();
             Expect {
                 l3: offset(frame, h.slice()),
@@ -156,7 +148,8 @@ fn expect(frame: &[u8]) -> Result<Expect, &'static str> {
             e.transport = Some(Transport::Icmp);
             offset(frame, i.slice()) + i.header_len()
         }
-        None => offset(
+        // IGMP: ours is an IP protocol without ports, as any other.
+        Some(TransportSlice::Igmp(_)) | None => offset(
             frame,
             net.ip_payload_ref()
                 .map_or(&frame[frame.len()..], |p| p.payload),
