@@ -280,6 +280,7 @@ proptest! {
 }
 
 thread_local! {
-    /// One Verilated unit per test thread (it is combinational: no state between frames).
+    /// One Verilated unit per test thread (it keeps no state between steps: each step's state
+    /// goes in with the frame and comes out `HIST_REGS` edges later).
     static UNIT: std::cell::RefCell<HistUnit> = std::cell::RefCell::new(HistUnit::new());
 }
