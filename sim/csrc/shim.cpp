@@ -13,6 +13,10 @@ struct Harness {
     std::unique_ptr<Vtop> top;
 #if VM_TRACE
     std::unique_ptr<VerilatedFstC> trace;
+    // Time of the last dump: an evaluation at the same time (inputs settled before an edge)
+    // adds nothing a waveform can show.
+    uint64_t dumped_ps = 0;
+    bool dumped = false;
 #endif
 };
 
@@ -38,7 +42,11 @@ void vt_eval(Harness* h, uint64_t time_ps) {
     h->ctx->time(time_ps);
     h->top->eval();
 #if VM_TRACE
-    if (h->trace) h->trace->dump(time_ps);
+    if (h->trace && (!h->dumped || time_ps > h->dumped_ps)) {
+        h->trace->dump(time_ps);
+        h->dumped_ps = time_ps;
+        h->dumped = true;
+    }
 #endif
 }
 
