@@ -1,5 +1,5 @@
 //! The demo capture: what a 100G science-DMZ link sees in a little over two seconds, made here
-//! and shipped as `testbench-pcaps/science-dmz.pcap` (`cargo run -p vantage-testkit --bin
+//! and shipped as `testbench-pcaps/science-dmz.pcap.gz` (`cargo run -p vantage-testkit --bin
 //! science-dmz`; a test checks the file is still what this code makes).
 //!
 //! ```text

@@ -6,8 +6,8 @@
 //! - [`FIGURE1_RULES`]: the paper's Figure 1 as a rule file.
 //! - [`tshark`]: tshark run as an outside oracle, or why it could not be.
 //! - [`flows`]: TCP and UDP exchanges built frame by frame (handshakes, data, ACKs, closes).
-//! - [`dmz`]: the demo capture, `testbench-pcaps/science-dmz.pcap`: what a 100G science-DMZ
-//!   link sees in a few milliseconds.
+//! - [`dmz`]: the demo capture, `testbench-pcaps/science-dmz.pcap.gz`: what a 100G
+//!   science-DMZ link sees in a little over two seconds.
 
 pub mod dmz;
 pub mod flows;
