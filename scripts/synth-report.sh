@@ -59,6 +59,10 @@
 # select and Yosys 0.23 stops on it. The RTL copies such a field into a local signal first; the
 # script fails, naming the lines, if one comes back.
 #
+# Against the card: the whole design's LUT, FF, BRAM, URAM and DSP (the flat top, or the sum of
+# the stage runs when the top is not synthesised) as a share of the U250; the report fails when
+# any is above 90 %.
+#
 # Output: the table on stdout, build/synth-report.json, per-run logs in build/synth/<run>/.
 set -euo pipefail
 
@@ -330,6 +334,32 @@ for name in runs:
             problems.append(f"{name}: {line.strip()}")
     rows.append(row)
 
+# The whole design against the card: the top when it was synthesised flat, else the sum of the
+# stage runs that no other selected run contains (parse.l2 is inside parse). Complete only when
+# every stage of STAGE_NAMES ran (not with STAGES=...); then a resource above FIT_LIMIT percent
+# of the card fails the report.
+FIT_LIMIT = 90.0
+def totals(rows, all_stages):
+    ok = {r["name"]: r for r in rows if r["ok"]}
+    if "top" in ok:
+        parts, whole = ["top"], True
+    else:
+        parts = [n for n in ok if n != "top" and not ("." in n and n.rsplit(".", 1)[0] in ok)]
+        whole = all_stages and all(r["ok"] for r in rows)
+    used = {"lut": 0, "ff": 0, "bram36": 0, "uram": 0, "dsp": 0}
+    for n in parts:
+        res = ok[n]["resources"]
+        used["lut"] += res["lut"] + res["lutram_luts"] + res["srl"]
+        for k in ("ff", "bram36", "uram", "dsp"):
+            used[k] += res[k]
+    percent = {k: 100 * v / U250[k] for k, v in used.items()}
+    over = [k for k, v in percent.items() if v > FIT_LIMIT]
+    return {"runs": parts, "complete": whole, "used": used, "percent": percent,
+            "limit_percent": FIT_LIMIT, "over_limit": over}
+
+all_stages = os.environ.get("STAGES", "") == ""
+fit = totals(rows, all_stages)
+
 version = subprocess.run([os.environ.get("YOSYS", "yosys"), "-V"], capture_output=True, text=True).stdout.strip()
 git = lambda *a: subprocess.run(["git", *a], capture_output=True, text=True).stdout.strip()
 commit = git("rev-parse", "--short", "HEAD") + ("-dirty" if git("status", "--porcelain", "--", "hdl", "proto") else "")
@@ -340,7 +370,7 @@ report = {"tool": version, "commit": commit, "flow": synth_cmd, "device": {"name
                            "cells or ports; MUXF/CARRY add no level. A proxy for 322 MHz, not timing.",
               "depth": "cells on yosys ltp's longest path over LUT/INV/MUXF/CARRY cells (all others cut); "
                        "lut/muxf/carry = its composition."},
-          "runs": rows, "problems": sorted(set(problems))}
+          "runs": rows, "fit": fit, "problems": sorted(set(problems))}
 with open(json_out, "w") as f:
     json.dump(report, f, indent=2)
 
@@ -379,12 +409,25 @@ if others:
     print(f"Unclassified cell types: {others}")
 if int(rewrites):
     print(f"Note: {rewrites} line(s) of nested part-selects rewritten for Yosys (see scripts/synth-report.sh).")
+u, pc = fit["used"], fit["percent"]
+what = "the whole design" if fit["complete"] else "partial: only the runs selected"
+print(f"Against the card (Alveo U250), {what} ({' + '.join(fit['runs'])}):")
+print(f"  LUT {u['lut']:,} of {U250['lut']:,} ({pc['lut']:.1f}%), FF {u['ff']:,} ({pc['ff']:.1f}%),"
+      f" BRAM36 {u['bram36']:g} of {U250['bram36']:,} ({pc['bram36']:.1f}%),"
+      f" URAM {u['uram']:,} of {U250['uram']:,} ({pc['uram']:.1f}%), DSP {u['dsp']:,} ({pc['dsp']:.1f}%)")
+if fit["over_limit"]:
+    print(f"  OVER {FIT_LIMIT:g}%: {', '.join(fit['over_limit'])}"
+          + ("" if fit["complete"] else " (in the runs selected alone)"))
+else:
+    print(f"  every resource under {FIT_LIMIT:g}%")
 print(f"Total yosys time {sum(r['seconds'] for r in rows):.0f}s. JSON: {json_out}")
 if problems:
     print("PROBLEMS:")
     for p in sorted(set(problems)):
         print(f"  {p}")
-sys.exit(0 if all(r["ok"] for r in rows) else 1)
+if fit["over_limit"]:
+    print(f"synth-report: error: {', '.join(fit['over_limit'])} above {FIT_LIMIT:g}% of the card", file=sys.stderr)
+sys.exit(0 if all(r["ok"] for r in rows) and not fit["over_limit"] else 1)
 PY
 }
 
