@@ -9,8 +9,8 @@
 use vantage_driver::{Device, DriverError, MemBar, RegisterAccess, StatsGeometry, PEEK_POLLS};
 use vantage_proto::regs::{self, tag};
 use vantage_proto::rules::parse_rules;
+use vantage_proto::rules::FIGURE1;
 use vantage_proto::stats::{decode_rule, Entry, GroupKey, RULES, RULE_WORDS};
-use vantage_testkit::FIGURE1_RULES;
 
 const CONTROL: u32 = 0x100C;
 const LANE_BITS: u32 = 0x1010;
@@ -54,7 +54,7 @@ fn figure_1_is_written_where_and_as_the_layout_says() {
     bar.poke(rule_addr(2, 0), 1);
     bar.poke(rule_addr(31, 0), 0x0000_1811);
     let mut dev = Device::new(bar);
-    let set = parse_rules(FIGURE1_RULES).unwrap();
+    let set = parse_rules(FIGURE1).unwrap();
     let enc = dev.load_rules(&set).unwrap();
     assert_eq!(enc.lane_bits, 1);
 
@@ -142,8 +142,7 @@ fn thirty_two_rules_fill_the_table_and_read_back() {
     assert_eq!(dev.access().peek(LANE_BITS), 2);
 
     // A shorter set afterwards leaves only its own rules enabled.
-    dev.load_rules(&parse_rules(FIGURE1_RULES).unwrap())
-        .unwrap();
+    dev.load_rules(&parse_rules(FIGURE1).unwrap()).unwrap();
     assert_eq!(read_back(&mut dev).len(), 2);
     assert!(dev.rule_words().unwrap()[2..]
         .iter()
@@ -208,9 +207,7 @@ fn a_device_without_the_stats_block_says_so() {
     let mut bar = MemBar::like_hardware();
     bar.poke(u32::from(tag::BASE + regs::BLOCK_NEXT), 0); // the chain ends at the tag block
     let mut dev = Device::new(bar);
-    let e = dev
-        .load_rules(&parse_rules(FIGURE1_RULES).unwrap())
-        .unwrap_err();
+    let e = dev.load_rules(&parse_rules(FIGURE1).unwrap()).unwrap_err();
     assert!(matches!(e, DriverError::NoStats), "{e:?}");
     assert!(
         e.to_string()
@@ -251,9 +248,7 @@ fn geometry_is_checked_against_the_driver() {
             && e.contains("the driver expects 32 rules, 4 lanes, 4 ways"),
         "{e}"
     );
-    assert!(dev
-        .load_rules(&parse_rules(FIGURE1_RULES).unwrap())
-        .is_err());
+    assert!(dev.load_rules(&parse_rules(FIGURE1).unwrap()).is_err());
     assert!(dev.access().writes.is_empty());
 
     let mut dev = Device::new(MemBar::like_hardware());

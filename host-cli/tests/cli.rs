@@ -5,9 +5,9 @@ use std::process::Output;
 
 use vantage_capture::Packet;
 use vantage_proto::header::{self, TaggedHeader, DEFAULT_ETHERTYPE};
+use vantage_proto::rules::FIGURE1;
 use vantage_proto::{FlowInfo, ParseFlags};
 use vantage_testkit::flows::ipv4_tcp_skeleton;
-use vantage_testkit::FIGURE1_RULES;
 
 mod common;
 use common::vantage;
@@ -405,7 +405,7 @@ fn stdout_of(out: &Output) -> String {
 fn rules_load_then_show_through_a_register_image() {
     let dir = tempfile::tempdir().unwrap();
     let rules = dir.path().join("figure1.json");
-    std::fs::write(&rules, FIGURE1_RULES).unwrap();
+    std::fs::write(&rules, FIGURE1).unwrap();
     let (img, dev) = image(dir.path(), |_| {});
 
     let text = stdout_of(&vantage(&["rules", "load", p(&rules), "--device", &dev]));
@@ -501,7 +501,7 @@ fn rules_load_errors_are_one_line_and_leave_the_device_alone() {
 fn a_device_without_a_stats_stage_says_so() {
     let dir = tempfile::tempdir().unwrap();
     let rules = dir.path().join("figure1.json");
-    std::fs::write(&rules, FIGURE1_RULES).unwrap();
+    std::fs::write(&rules, FIGURE1).unwrap();
     // End the chain at the tag block (its NEXT at 0x308).
     let (_, dev) = image(dir.path(), |bar| bar.poke(0x308, 0));
     for args in [

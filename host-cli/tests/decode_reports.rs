@@ -11,7 +11,7 @@ use vantage_proto::report::{Record, ReportFrame, ReportInfo};
 use vantage_proto::stats::GroupKey;
 use vantage_proto::{FlowInfo, ParseFlags};
 use vantage_testkit::flows::ipv4_tcp_skeleton;
-use vantage_testkit::tshark::{self, TsharkError};
+use vantage_testkit::tshark;
 
 mod common;
 use common::{ok, vantage};
@@ -227,13 +227,9 @@ fn tshark_reads_reports_as_decode_does() {
     for field in fields {
         args.extend(["-e", field].map(OsString::from));
     }
-    let out = match tshark::run(&args) {
-        Ok(out) => out,
-        Err(e @ TsharkError::NotInstalled(_)) => {
-            eprintln!("skipped: {e}");
-            return;
-        }
-        Err(e) => panic!("{e}"),
+    let Some(out) = tshark::output(&args) else {
+        eprintln!("skipped: {}", tshark::NOT_INSTALLED);
+        return;
     };
     let theirs: Vec<String> = out.lines().map(str::to_string).collect();
 

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use vantage_model::stats::history::HistoryTable;
 use vantage_proto::flowhash::DEFAULT_KEY;
-use vantage_testkit::tshark::{self, TsharkError};
+use vantage_testkit::tshark;
 
 mod common;
 use common::{ok, vantage};
@@ -160,13 +160,9 @@ fn tshark_reads_connection_records_as_decode_does() {
     for f in fields {
         args.extend(["-e", f].map(OsString::from));
     }
-    let t = match tshark::run(&args) {
-        Ok(t) => t,
-        Err(e @ TsharkError::NotInstalled(_)) => {
-            eprintln!("skipped: {e}");
-            return;
-        }
-        Err(e) => panic!("{e}"),
+    let Some(t) = tshark::output(&args) else {
+        eprintln!("skipped: {}", tshark::NOT_INSTALLED);
+        return;
     };
     let column = |i: usize| -> Vec<String> {
         t.lines()

@@ -5,7 +5,7 @@
 use std::ffi::OsString;
 use std::path::Path;
 
-use vantage_testkit::tshark::{self, TsharkError};
+use vantage_testkit::tshark;
 use vantage_testkit::workspace_root;
 
 mod common;
@@ -41,11 +41,7 @@ fn tshark_fields(capture: &Path, lua: bool, fields: &[&str]) -> Option<Vec<Strin
     for f in fields {
         args.extend(["-e", *f].map(OsString::from));
     }
-    match tshark::run(&args) {
-        Ok(out) => Some(out.lines().map(str::to_string).collect()),
-        Err(TsharkError::NotInstalled(_)) => None,
-        Err(e) => panic!("{e}"),
-    }
+    tshark::output(&args).map(|out| out.lines().map(str::to_string).collect())
 }
 
 const INNER: [&str; 7] = [
@@ -60,7 +56,7 @@ const INNER: [&str; 7] = [
 
 fn check(input: &Path) {
     let Some(inner_in) = tshark_fields(input, false, &INNER) else {
-        eprintln!("skipped: tshark not installed (make setup installs it)");
+        eprintln!("skipped: {}", tshark::NOT_INSTALLED);
         return;
     };
     let dir = tempfile::tempdir().expect("tempdir");
@@ -177,7 +173,7 @@ fn tshark_reads_syn_tags() {
         "vantage.syn.span_ns",
     ];
     let Some(theirs) = tshark_fields(&out, true, &fields) else {
-        eprintln!("skipped: tshark not installed (make setup installs it)");
+        eprintln!("skipped: {}", tshark::NOT_INSTALLED);
         return;
     };
     let why = |w: &str| {

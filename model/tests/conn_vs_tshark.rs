@@ -14,7 +14,7 @@ use vantage_proto::axis::{schedule, LaneFrame, Pacing};
 use vantage_proto::conn::{Why, DEFAULT_TIMEOUT_NS};
 use vantage_proto::datapath::default_ts_increment;
 use vantage_proto::header::{strip, DEFAULT_ETHERTYPE};
-use vantage_testkit::tshark::{self, TsharkError};
+use vantage_testkit::tshark;
 
 fn real(name: &str) -> Option<PathBuf> {
     let Some(dir) = vantage_testkit::shared_real() else {
@@ -43,11 +43,7 @@ fn link_type(path: &Path) -> u32 {
 fn tshark(args: &[&str], path: &Path) -> Option<String> {
     let mut all: Vec<OsString> = vec!["-r".into(), path.into()];
     all.extend(args.iter().map(OsString::from));
-    match tshark::run(&all) {
-        Ok(out) => Some(out),
-        Err(TsharkError::NotInstalled(_)) => None,
-        Err(e) => panic!("{e}"),
-    }
+    tshark::output(&all)
 }
 
 /// A conversation's frames and bytes from the endpoint that sorts first, and from the other.
@@ -201,7 +197,7 @@ fn check(name: &str) {
     let rebuilt = std::env::temp_dir().join(format!("vantage-conn-{}-{name}", std::process::id()));
     vantage_capture::write(&rebuilt, &view).expect("write the monitor's view");
     let (Some(frames), Some(seen)) = (tcp_frames(&path), tcp_frames(&rebuilt)) else {
-        eprintln!("skipped: tshark not installed (make setup installs it)");
+        eprintln!("skipped: {}", tshark::NOT_INSTALLED);
         return;
     };
     if std::env::var_os("KEEP").is_none() {

@@ -10,7 +10,7 @@ use vantage_model::stats::rules::FrameFacts;
 use vantage_model::stats::table::StatsTable;
 use vantage_proto::flowhash::DEFAULT_KEY;
 use vantage_proto::rules::parse_rules;
-use vantage_testkit::tshark::{self, TsharkError};
+use vantage_testkit::tshark;
 
 const PER_CONNECTION: &str = r#"{"epoch_ms": 60000, "rules": [
   {"name": "tcp per direction", "ip_proto": "tcp",
@@ -83,11 +83,7 @@ fn tshark(path: &Path) -> Option<BTreeMap<Conn, (u64, u64)>> {
         ]
         .map(OsString::from),
     );
-    let out = match tshark::run(&args) {
-        Ok(out) => out,
-        Err(TsharkError::NotInstalled(_)) => return None,
-        Err(e) => panic!("{e}"),
-    };
+    let out = tshark::output(&args)?;
     let mut map = BTreeMap::new();
     for line in out.lines() {
         let f: Vec<&str> = line.split('\t').collect();
@@ -127,7 +123,7 @@ fn per_connection_counts_equal_tsharks() {
     ] {
         let path = real.join(name);
         let Some(theirs) = tshark(&path) else {
-            eprintln!("skipped: tshark not installed (make setup installs it)");
+            eprintln!("skipped: {}", tshark::NOT_INSTALLED);
             return;
         };
         let mine = ours(&path);

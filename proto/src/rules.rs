@@ -26,6 +26,18 @@ use thiserror::Error;
 pub const MAX_RULES: usize = 32;
 /// Longest rule name kept (for reports and `vantage rules show`).
 pub const MAX_NAME_BYTES: usize = 64;
+/// Figure 1 of the paper as a rule file: SSH packets per source with a threshold of 100, and SYNs
+/// from 10/8 per port pair (first match). The two rules overlap, so they take lanes 0 and 1. The
+/// tests across the workspace load it.
+pub const FIGURE1: &str = r#"{
+  "epoch_ms": 60000,
+  "rules": [
+    { "name": "ssh per source", "dst_port": 22, "src_ip": "group", "threshold": { "packets": 100 } },
+    { "name": "SYNs from 10/8", "src_ip": "10.0.0.0/8", "tcp_flags": "SYN !ACK",
+      "src_port": "group", "dst_port": "group", "first": true }
+  ]
+}"#;
+
 /// Shortest epoch (periodic report interval).
 pub const MIN_EPOCH_MS: u64 = 1;
 
@@ -508,15 +520,6 @@ impl<T: fmt::LowerHex> fmt::Display for Field<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    const FIGURE1: &str = r#"{
-  "epoch_ms": 60000,
-  "rules": [
-    { "name": "ssh per source", "dst_port": 22, "src_ip": "group", "threshold": { "packets": 100 } },
-    { "name": "SYNs from 10/8", "src_ip": "10.0.0.0/8", "tcp_flags": "SYN !ACK",
-      "src_port": "group", "dst_port": "group", "first": true }
-  ]
-}"#;
 
     #[test]
     fn figure_1_of_the_paper() {

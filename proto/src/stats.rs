@@ -894,15 +894,7 @@ mod tests {
         );
     }
 
-    /// Figure 1 of the paper, as `rules.rs` spells it.
-    const FIGURE1: &str = r#"{
-  "epoch_ms": 60000,
-  "rules": [
-    { "name": "ssh per source", "dst_port": 22, "src_ip": "group", "threshold": { "packets": 100 } },
-    { "name": "SYNs from 10/8", "src_ip": "10.0.0.0/8", "tcp_flags": "SYN !ACK",
-      "src_port": "group", "dst_port": "group", "first": true }
-  ]
-}"#;
+    use crate::rules::FIGURE1;
 
     /// Figure 1's registers, written by hand from the layout in the module documentation. The
     /// second rule overlaps the first (any source, port 22 is in "group"), so it takes lane 1.

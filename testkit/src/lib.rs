@@ -3,7 +3,6 @@
 //! - [`shared_testdata`], [`shared_real`], [`shared_zeek`]: `../shared/testdata` beside the
 //!   workspace and its `real/` and `zeek/` folders, when they are there (tests that need them
 //!   print why they skip and pass without them).
-//! - [`FIGURE1_RULES`]: the paper's Figure 1 as a rule file.
 //! - [`tshark`]: tshark run as an outside oracle, or why it could not be.
 //! - [`flows`]: TCP and UDP exchanges built frame by frame (handshakes, data, ACKs, closes).
 //! - [`dmz`]: the demo capture, `testbench-pcaps/science-dmz.pcap.gz`: what a 100G
@@ -42,15 +41,3 @@ fn shared_sub(name: &str) -> Option<PathBuf> {
 pub fn workspace_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }
-
-/// Figure 1 of the paper as a rule file, as `proto/src/rules.rs` spells it: SSH packets per
-/// source with a threshold of 100, and SYNs from 10/8 per port pair (first match). The two rules
-/// overlap, so they take lanes 0 and 1.
-pub const FIGURE1_RULES: &str = r#"{
-  "epoch_ms": 60000,
-  "rules": [
-    { "name": "ssh per source", "dst_port": 22, "src_ip": "group", "threshold": { "packets": 100 } },
-    { "name": "SYNs from 10/8", "src_ip": "10.0.0.0/8", "tcp_flags": "SYN !ACK",
-      "src_port": "group", "dst_port": "group", "first": true }
-  ]
-}"#;

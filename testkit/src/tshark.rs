@@ -13,6 +13,9 @@ use std::io;
 use std::path::PathBuf;
 use std::process::{Command, ExitStatus};
 
+/// What a test says when it skips for want of tshark.
+pub const NOT_INSTALLED: &str = "tshark not installed (make setup installs it)";
+
 /// Why tshark gave no output.
 #[derive(Debug)]
 pub enum TsharkError {
@@ -31,7 +34,7 @@ impl fmt::Display for TsharkError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             TsharkError::NotInstalled(e) if e.kind() == io::ErrorKind::NotFound => {
-                write!(f, "tshark not installed (make setup installs it)")
+                write!(f, "{NOT_INSTALLED}")
             }
             TsharkError::NotInstalled(e) => {
                 write!(
@@ -73,6 +76,20 @@ where
         });
     }
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// [`run`] as a test wants it: tshark's output, or `None` when tshark is not installed (the
+/// caller skips, saying [`NOT_INSTALLED`]); a run that fails fails the test.
+pub fn output<I, S>(args: I) -> Option<String>
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
+    match run(args) {
+        Ok(out) => Some(out),
+        Err(TsharkError::NotInstalled(_)) => None,
+        Err(e) => panic!("{e}"),
+    }
 }
 
 /// `tools/wireshark/vantage.lua`, the dissector for tagged frames and report frames.
