@@ -14,30 +14,16 @@ use crate::decode::{decode_frame, ConnRow, Row};
 /// Connection records shown (the busiest by packets).
 const SHOWN_CONNECTIONS: usize = 6;
 
-/// The endpoints of a data frame, as "a:port -> b:port" (tag stripped), if it is IP.
+/// The endpoints of a tagged TCP or UDP frame, as "a:port -> b:port", where its FLOW tag puts
+/// the IP header (the conn.log reader's parse).
 fn endpoints(frame: &[u8], ethertype: u16) -> Option<String> {
-    let (_, orig) = vantage_proto::header::strip(frame, ethertype).ok()?;
-    let p = etherparse::SlicedPacket::from_ethernet(&orig).ok()?;
-    let (src, dst) = match &p.net {
-        Some(etherparse::NetSlice::Ipv4(ip)) => (
-            ip.header().source_addr().to_string(),
-            ip.header().destination_addr().to_string(),
-        ),
-        Some(etherparse::NetSlice::Ipv6(ip)) => (
-            format!("[{}]", ip.header().source_addr()),
-            format!("[{}]", ip.header().destination_addr()),
-        ),
-        _ => return None,
+    let (h, orig) = vantage_proto::header::strip(frame, ethertype).ok()?;
+    let ((src, sp), (dst, dp), _) = crate::zeekconn::endpoints(&h, &orig)?;
+    let addr = |a: std::net::IpAddr| match a {
+        std::net::IpAddr::V6(v) => format!("[{v}]"),
+        v4 => v4.to_string(),
     };
-    let ports = match &p.transport {
-        Some(etherparse::TransportSlice::Tcp(t)) => Some((t.source_port(), t.destination_port())),
-        Some(etherparse::TransportSlice::Udp(u)) => Some((u.source_port(), u.destination_port())),
-        _ => None,
-    };
-    Some(match ports {
-        Some((sp, dp)) => format!("{src}:{sp} -> {dst}:{dp}"),
-        None => format!("{src} -> {dst}"),
-    })
+    Some(format!("{}:{sp} -> {}:{dp}", addr(src), addr(dst)))
 }
 
 /// Print the summary of the capture at `path`; `names` are the rules' names by table index

@@ -103,9 +103,9 @@ impl Attempt {
     }
 }
 
-/// (source address, port), (destination address, port) and the IP length of a TCP frame whose
-/// IP header starts where the FLOW tag says.
-fn endpoints(h: &TaggedHeader, frame: &[u8]) -> Option<((IpAddr, u16), (IpAddr, u16), u64)> {
+/// (source address, port), (destination address, port) and the IP length of a TCP or UDP frame
+/// (`frame` without the Vantage header) whose IP header starts where the FLOW tag says.
+pub fn endpoints(h: &TaggedHeader, frame: &[u8]) -> Option<((IpAddr, u16), (IpAddr, u16), u64)> {
     let flow = h.flow()?;
     let l3 = usize::from(flow.l3_offset);
     let ip = frame.get(l3..)?;
@@ -130,26 +130,26 @@ fn endpoints(h: &TaggedHeader, frame: &[u8]) -> Option<((IpAddr, u16), (IpAddr, 
                 Ipv6Addr::from(a).into(),
                 Ipv6Addr::from(b).into(),
                 u64::from(plen) + 40,
-                v6_tcp_at(ip)?,
+                v6_l4_at(ip)?,
             )
         }
         _ => return None,
     };
-    let tcp = ip.get(l4..l4 + 4)?;
+    let ports = ip.get(l4..l4 + 4)?;
     let (sport, dport) = (
-        u16::from_be_bytes([tcp[0], tcp[1]]),
-        u16::from_be_bytes([tcp[2], tcp[3]]),
+        u16::from_be_bytes([ports[0], ports[1]]),
+        u16::from_be_bytes([ports[2], ports[3]]),
     );
     Some(((src, sport), (dst, dport), len))
 }
 
-/// Where the TCP header starts in an IPv6 packet: after the hop-by-hop, routing, fragment and
-/// destination options headers (the chain the parse stage walks).
-fn v6_tcp_at(ip: &[u8]) -> Option<usize> {
+/// Where the TCP or UDP header starts in an IPv6 packet: after the hop-by-hop, routing, fragment
+/// and destination options headers (the chain the parse stage walks).
+fn v6_l4_at(ip: &[u8]) -> Option<usize> {
     let (mut next, mut at) = (*ip.get(6)?, 40);
     for _ in 0..8 {
         match next {
-            6 => return Some(at),
+            6 | 17 => return Some(at),
             44 => {
                 next = *ip.get(at)?;
                 at += 8;
