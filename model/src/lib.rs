@@ -33,6 +33,7 @@ pub mod counters;
 pub mod gen;
 pub mod ingress;
 pub mod parse;
+pub mod reasm;
 pub mod stats;
 pub mod tag;
 
@@ -62,6 +63,8 @@ pub struct Config {
     pub stats: stats::stage::StatsConfig,
     /// The conn block (`conn.*`).
     pub conn: conn::ConnConfig,
+    /// The reasm block (`reasm.*`); it runs only while tagging is on.
+    pub reasm: reasm::ReasmConfig,
 }
 
 impl Default for Config {
@@ -78,6 +81,7 @@ impl Default for Config {
             },
             stats: stats::stage::StatsConfig::default(),
             conn: conn::ConnConfig::default(),
+            reasm: reasm::ReasmConfig::default(),
         }
     }
 }
@@ -98,6 +102,9 @@ pub struct ModelOutput {
     /// The history rule's connection records, in the order the connections ended; the table is
     /// flushed at the end of the input.
     pub connections: Vec<vantage_proto::conntable::ConnRecord>,
+    /// The reasm stage's flow-end records, in the order the sessions ended (every session ends
+    /// at the end of the input).
+    pub flow_ends: Vec<vantage_proto::reasm::FlowEnd>,
 }
 
 /// What happened to each frame, for debugging a mismatch with the RTL.
@@ -235,9 +242,36 @@ fn run_all(config: &Config, input: &[TimedBeat]) -> (ModelOutput, Trace, stats::
         &stage.conns.counters,
         &conn.counters,
     );
+    if config.reasm.enabled && config.tag_enabled {
+        reasm_pass(config, &mut output);
+    }
     output.reports = std::mem::take(&mut stage.reports);
     output.connections = std::mem::take(&mut stage.conns.ended);
     (output, trace, stage)
+}
+
+/// The reasm stage over the tagged output frames: they are replaced by its output, its counters
+/// join the others as `reasm.*`. The trace keeps describing the frames before the stage.
+fn reasm_pass(config: &Config, output: &mut ModelOutput) {
+    let mut stage = reasm::Stage::new(config.reasm.clone(), config.ethertype);
+    let mut frames = Vec::with_capacity(output.frames.len());
+    for f in std::mem::take(&mut output.frames) {
+        if f.has_hole() || f.user {
+            // Lanes missing or a MAC error: passed as they are, counted.
+            stage.malformed();
+            frames.push(f);
+            continue;
+        }
+        stage.frame(&f.bytes());
+        frames.extend(stage.take_frames().iter().map(|b| LaneFrame::from_bytes(b)));
+    }
+    let r = stage.finish();
+    frames.extend(r.frames.iter().map(|b| LaneFrame::from_bytes(b)));
+    output.frames = frames;
+    output.flow_ends = r.flow_ends;
+    for (name, v) in r.counters.named() {
+        output.counters.insert(format!("reasm.{name}"), v);
+    }
 }
 
 /// The stats stage after `input`: its group table and counters (what PEEK and the stats counters

@@ -43,6 +43,10 @@
 //!  others, and its TIMESTAMP is the SYN's own ingress time: 36 bytes (words = 9) alone,
 //!  off 24  type 0x20 SYN, length 10: u8 why, u8 flags, u16 retransmissions, u48 span ns
 //!  or 48 bytes (words = 12) after a STATS tag (off 34 SYN, off 46 PAD, length 0).
+//!
+//!  A TCP frame the reasm stage follows carries a REASM tag last (`crate::reasm`, type 0x30,
+//!  length 24: flow id, stream offset, skip, gap, status, flags, fallback reason), 26 bytes more
+//!  before the padding to a multiple of 4.
 //! ```
 //!
 //! A reader skips TLVs whose type it does not know (their length says how far) and stops at the
@@ -128,6 +132,8 @@ pub enum Tag {
     Report(crate::report::ReportInfo),
     /// A SYN the conn stage held: why it comes now, what it absorbed.
     Syn(crate::conn::SynInfo),
+    /// What the reasm stage did with a TCP frame (`crate::reasm`).
+    Reasm(crate::reasm::ReasmInfo),
     /// A tag this reader does not know; kept so it can be shown.
     Unknown { tag_type: u8, value: Vec<u8> },
 }
@@ -246,6 +252,14 @@ impl TaggedHeader {
         })
     }
 
+    /// The REASM tag, if the reasm stage followed the frame.
+    pub fn reasm(&self) -> Option<crate::reasm::ReasmInfo> {
+        self.tags.iter().find_map(|t| match t {
+            Tag::Reasm(r) => Some(*r),
+            _ => None,
+        })
+    }
+
     /// The REPORT tag, if this is a report frame's header.
     pub fn report(&self) -> Option<crate::report::ReportInfo> {
         self.tags.iter().find_map(|t| match t {
@@ -287,6 +301,7 @@ impl Tag {
             }
             Tag::Report(info) => (TLV_REPORT, info.to_bytes().to_vec()),
             Tag::Syn(info) => (TLV_SYN, info.to_bytes().to_vec()),
+            Tag::Reasm(info) => (crate::reasm::TLV_REASM, info.to_bytes().to_vec()),
             Tag::Unknown { tag_type, value } => (*tag_type, value.clone()),
         }
     }
@@ -324,6 +339,11 @@ fn decode_tlvs(mut rest: &[u8]) -> Result<Vec<Tag>, HeaderError> {
                 let mut b = [0u8; crate::conn::SYN_TLV_LEN];
                 b.copy_from_slice(value);
                 tags.push(Tag::Syn(crate::conn::SynInfo::from_bytes(&b)))
+            }
+            (crate::reasm::TLV_REASM, crate::reasm::REASM_TLV_LEN) => {
+                let mut b = [0u8; crate::reasm::REASM_TLV_LEN];
+                b.copy_from_slice(value);
+                tags.push(Tag::Reasm(crate::reasm::ReasmInfo::from_bytes(&b)))
             }
             (TLV_REPORT, REPORT_LEN) => {
                 tags.push(Tag::Report(crate::report::ReportInfo::from_bytes(value)))

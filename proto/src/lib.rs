@@ -13,6 +13,7 @@ pub mod flowhash;
 pub mod header;
 pub mod hist;
 pub mod query;
+pub mod reasm;
 pub mod regs;
 pub mod report;
 pub mod rules;
