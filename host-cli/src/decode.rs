@@ -27,7 +27,7 @@ pub struct Row {
     pub frame: usize,
     /// Length of the frame as captured (header included).
     pub len: usize,
-    /// "tagged", "untagged", "bad-header", "report" or "bad-report".
+    /// "tagged", "untagged", "bad-header", "report", "bad-report" or "flow-end".
     pub status: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub timestamp_ns: Option<u64>,
@@ -66,6 +66,12 @@ pub struct Row {
     /// A connection report frame's records, in frame order.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub connections: Option<Vec<ConnRow>>,
+    /// REASM tag: what the reasm stage did with a TCP frame.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reasm: Option<crate::reasm::ReasmRow>,
+    /// A flow-end frame's record (status "flow-end").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub flow_end: Option<crate::reasm::FlowEndRow>,
     /// Tags this reader does not know, as "type:hexvalue".
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unknown_tags: Vec<String>,
@@ -329,9 +335,16 @@ pub fn decode_frame(no: usize, frame: &[u8], ethertype: u16) -> Row {
         report: None,
         records: None,
         connections: None,
+        reasm: None,
+        flow_end: None,
         unknown_tags: Vec::new(),
         error: None,
     };
+    if let Some(r) = vantage_proto::reasm::FlowEnd::from_frame(frame) {
+        row.status = "flow-end";
+        row.flow_end = Some((&r).into());
+        return row;
+    }
     match TaggedHeader::decode(frame, ethertype) {
         Ok((h, len)) => {
             row.status = "tagged";
@@ -354,6 +367,7 @@ pub fn decode_frame(no: usize, frame: &[u8], ethertype: u16) -> Row {
                 row.stats_uncounted = Some(rules_of(uncounted));
             }
             row.syn = h.syn().map(SynRow::from);
+            row.reasm = h.reasm().map(crate::reasm::ReasmRow::from);
             row.ethertype = ethertype_at(frame, 12 + len);
             row.header_len = Some(len);
             row.unknown_tags = h
@@ -464,8 +478,15 @@ pub fn write_table_row(out: &mut impl Write, row: &Row, records: bool) -> std::i
                     syn.span_ns
                 )?;
             }
+            if let Some(r) = &row.reasm {
+                write!(out, "{}", r.describe())?;
+            }
             writeln!(out)
         }
+        "flow-end" => match &row.flow_end {
+            Some(r) => writeln!(out, "{:>7} {:>5} {}", row.frame, row.len, r.describe()),
+            None => Ok(()),
+        },
         "untagged" => writeln!(
             out,
             "{:>7} {:>5} {:>20} {:>8} {:<28} {:>3} {:>5} {:>9}",
@@ -529,8 +550,8 @@ pub fn run(path: &Path, ethertype: u16, json: bool, records: bool) -> anyhow::Re
                 "frame", "len", "timestamp_ns", "hash", "flags", "l3", "proto", "ethertype"
             )?;
         }
-        // tagged, untagged, bad header, report, bad report
-        let mut counts = [0usize; 5];
+        // tagged, untagged, bad header, report, bad report, flow-end
+        let mut counts = [0usize; 6];
         let (mut record_count, mut conn_count) = (0usize, 0usize);
         for (i, p) in packets.iter().enumerate() {
             let row = decode_frame(i + 1, &p.data, ethertype);
@@ -539,6 +560,7 @@ pub fn run(path: &Path, ethertype: u16, json: bool, records: bool) -> anyhow::Re
                 "untagged" => 1,
                 "report" => 3,
                 "bad-report" => 4,
+                "flow-end" => 5,
                 _ => 2,
             }] += 1;
             record_count += row.records.as_ref().map_or(0, Vec::len);
@@ -570,6 +592,9 @@ pub fn run(path: &Path, ethertype: u16, json: bool, records: bool) -> anyhow::Re
                     "; {} report frames ({record_count} records{conns}), {} damaged",
                     counts[3], counts[4]
                 )?;
+            }
+            if counts[5] > 0 {
+                write!(out, "; {} flow-end records", counts[5])?;
             }
             writeln!(out)?;
         }

@@ -6,6 +6,7 @@ mod decode;
 mod devices;
 mod pipeline;
 mod query;
+mod reasm;
 mod rules;
 mod stats;
 mod summary;
@@ -227,10 +228,12 @@ struct RunArgs {
     rules: Option<PathBuf>,
     /// Offload unanswered connections (the conn stage, docs/pipeline.md "Conn"): hold each SYN,
     /// give it back just before the next frame of its connection, or regenerated and marked once
-    /// this long has passed without one (e.g. 5s, 200ms, 150us). `model` runs the stage; the
-    /// simulated device has no conn stage yet and refuses the option.
+    /// this long has passed without one (e.g. 5s, 200ms, 150us). A device without the conn
+    /// stage (feature CONN absent) refuses the option; `model` always runs it.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration_ns)]
     conn_timeout: Option<u64>,
+    #[command(flatten)]
+    reasm: reasm::ReasmArgs,
 }
 
 #[derive(Args, Debug)]
@@ -259,6 +262,12 @@ struct DecodeArgs {
     /// The rule file the device ran (names the rules in --summary; without it they are numbered).
     #[arg(long, value_name = "FILE.json", requires = "summary")]
     rules: Option<PathBuf>,
+    /// Instead of the table: write each connection's stream per direction, as a monitor rebuilds
+    /// it from the REASM tags (`sim`/`model --reasm`), into DIR/<flow id>-<orig|resp>.bin, with
+    /// DIR/streams.tsv listing endpoints, lengths, gaps and fallbacks; compare them with
+    /// `tshark -z follow,tcp,raw` of the input. Fails when a frame's tag contradicts its stream.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["json", "records", "zeek_conn", "summary"])]
+    streams: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -380,6 +389,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Sim(a) => pipeline::run_sim(&a),
         Command::Model(a) => pipeline::run_model(&a),
         Command::Decode(a) if a.zeek_conn => zeekconn::run(&a.input, a.ethertype),
+        Command::Decode(DecodeArgs {
+            input,
+            ethertype,
+            streams: Some(dir),
+            ..
+        }) => reasm::write_streams(&input, ethertype, &dir),
         Command::Decode(a) if a.summary => {
             let names = match &a.rules {
                 Some(f) => rules::read(f)?.rules.into_iter().map(|r| r.name).collect(),

@@ -314,14 +314,44 @@ pub fn run_sim(args: &RunArgs) -> anyhow::Result<()> {
         out.extend(sim.take_output());
     }
     let frames = frames_of(&out)?;
-    let counters = Device::new(&mut sim)
+    let mut counters = Device::new(&mut sim)
         .snapshot()
         .context("reading the simulated device's counters")?;
-    let times = holding.then(|| times_by_content(&input, &frames, args.ethertype));
+    let mut times = holding.then(|| times_by_content(&input, &frames, args.ethertype));
+    let mut frames = frames;
+    let mut flow_ends = Vec::new();
+    if args.reasm.reasm {
+        // The bitstream has no reasm stage (no REASM feature block): the host runs it in
+        // software on the device's output, as the autodiscovery rule says.
+        tracing::info!(
+            "the simulated device has no reasm stage: running it in software on its output"
+        );
+        let (out, r) =
+            vantage_model::reasm::run_lanes(&args.reasm.config(), args.ethertype, frames);
+        let t0 = input.first().map_or(0, |f| f.0);
+        times = Some(crate::reasm::output_times(&out, args.ethertype, t0));
+        frames = out;
+        for (name, v) in r.counters.named() {
+            counters.insert(format!("reasm.{name}"), v);
+        }
+        flow_ends = r.flow_ends;
+        let last = times.as_ref().and_then(|t| t.last().copied()).unwrap_or(t0);
+        for (k, rec) in flow_ends.iter().enumerate() {
+            frames.push(LaneFrame::from_bytes(
+                &rec.to_frame(args.ethertype, k as u32 + 1),
+            ));
+            if let Some(t) = times.as_mut() {
+                t.push(last);
+            }
+        }
+    }
     write_frames(&args.output, &input, &frames, times.as_deref())?;
     summary("sim", args, input.len(), &beats, &frames, &counters);
     if holding {
         conn_summary(&counters);
+    }
+    if args.reasm.reasm {
+        crate::reasm::summary("sim (reasm in software)", &counters, &flow_ends);
     }
     if args.compare_model {
         compare_with_model(&rules, args, timebase, &beats, &frames, &counters)?;
@@ -469,6 +499,7 @@ pub fn run_model(args: &RunArgs) -> anyhow::Result<()> {
         },
         stats: model_stats(&rules, t0),
         conn: conn_config(args),
+        reasm: args.reasm.config(),
         ..vantage_model::Config::default()
     };
     let beats = vantage_proto::axis::schedule(&input, args.pacing(), 0);
@@ -490,7 +521,12 @@ pub fn run_model(args: &RunArgs) -> anyhow::Result<()> {
             input.get(from.input).map_or(last_ts, |x| x.0)
         })
         .collect();
+    if config.reasm.enabled && config.tag_enabled {
+        // The trace describes the frames before the reasm stage reordered them.
+        times = crate::reasm::output_times(&out.frames, config.ethertype, t0);
+    }
     times.extend(out.regenerated.iter().map(|_| last_ts));
+    let reasm_records = out.flow_ends.len();
     let data: Vec<LaneFrame> = out.frames.into_iter().chain(out.regenerated).collect();
     let mut frames = with_reports(&config, &out.reports, data);
     // Connection records after the traffic: the model reports them when the input ends (the
@@ -500,6 +536,13 @@ pub fn run_model(args: &RunArgs) -> anyhow::Result<()> {
             .iter()
             .map(|rf| LaneFrame::from_bytes(&rf.encode(config.ethertype))),
     );
+    // Flow-end records after the traffic, as the model ends every session at the end.
+    frames.extend(
+        out.flow_ends
+            .iter()
+            .enumerate()
+            .map(|(k, r)| LaneFrame::from_bytes(&r.to_frame(config.ethertype, k as u32 + 1))),
+    );
     if let Some(pb) = pb {
         pb.finish_and_clear();
     }
@@ -507,6 +550,13 @@ pub fn run_model(args: &RunArgs) -> anyhow::Result<()> {
     summary("model", args, input.len(), &beats, &frames, &out.counters);
     if config.conn.hold {
         conn_summary(&out.counters);
+    }
+    if config.reasm.enabled {
+        if !config.tag_enabled {
+            tracing::warn!("--reasm with --no-tag: the stage needs the header to say anything, so it did not run");
+        }
+        debug_assert_eq!(reasm_records, out.flow_ends.len());
+        crate::reasm::summary("model", &out.counters, &out.flow_ends);
     }
     if config.stats.history_rule().is_some() {
         let c = stage.conns.counters;

@@ -253,20 +253,8 @@ fn run_all(config: &Config, input: &[TimedBeat]) -> (ModelOutput, Trace, stats::
 /// The reasm stage over the tagged output frames: they are replaced by its output, its counters
 /// join the others as `reasm.*`. The trace keeps describing the frames before the stage.
 fn reasm_pass(config: &Config, output: &mut ModelOutput) {
-    let mut stage = reasm::Stage::new(config.reasm.clone(), config.ethertype);
-    let mut frames = Vec::with_capacity(output.frames.len());
-    for f in std::mem::take(&mut output.frames) {
-        if f.has_hole() || f.user {
-            // Lanes missing or a MAC error: passed as they are, counted.
-            stage.malformed();
-            frames.push(f);
-            continue;
-        }
-        stage.frame(&f.bytes());
-        frames.extend(stage.take_frames().iter().map(|b| LaneFrame::from_bytes(b)));
-    }
-    let r = stage.finish();
-    frames.extend(r.frames.iter().map(|b| LaneFrame::from_bytes(b)));
+    let frames = std::mem::take(&mut output.frames);
+    let (frames, r) = reasm::run_lanes(&config.reasm, config.ethertype, frames);
     output.frames = frames;
     output.flow_ends = r.flow_ends;
     for (name, v) in r.counters.named() {

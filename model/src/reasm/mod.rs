@@ -26,6 +26,7 @@ use segment::{NotFollowed, Segment};
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, VecDeque};
 use store::Store;
+use vantage_proto::axis::LaneFrame;
 use vantage_proto::conn::{tcp_flags, SynKey};
 use vantage_proto::header::{insert, Tag, TaggedHeader};
 use vantage_proto::reasm::*;
@@ -79,7 +80,11 @@ pub struct ReasmCounters {
     pub malformed: u64,
     pub untagged: u64,
     pub not_tcp: u64,
+    /// Frames whose headers end past the frame (passed without a tag).
     pub truncated: u64,
+    /// Segments followed whose frame ends before the IP length says (their missing bytes become
+    /// a gap).
+    pub cut: u64,
     /// TCP segments the stage read.
     pub followed: u64,
     /// Frames sent on (all statuses, and segments of no session).
@@ -128,6 +133,7 @@ impl ReasmCounters {
             ("untagged", self.untagged),
             ("not_tcp", self.not_tcp),
             ("truncated", self.truncated),
+            ("cut", self.cut),
             ("followed", self.followed),
             ("emitted", self.emitted),
             ("in_order", self.in_order),
@@ -179,6 +185,30 @@ pub fn run(config: &ReasmConfig, ethertype: u16, frames: &[Vec<u8>]) -> ReasmOut
         stage.frame(f);
     }
     stage.finish()
+}
+
+/// Run the stage over a pipeline's output lanes: frames with lanes missing or a MAC error pass as
+/// they are (counted `malformed`), the others as [`run`] has them. The output's `frames` field is
+/// empty: the frames are the first value.
+pub fn run_lanes(
+    config: &ReasmConfig,
+    ethertype: u16,
+    frames: Vec<LaneFrame>,
+) -> (Vec<LaneFrame>, ReasmOutput) {
+    let mut stage = Stage::new(config.clone(), ethertype);
+    let mut out = Vec::with_capacity(frames.len());
+    for f in frames {
+        if f.has_hole() || f.user {
+            stage.malformed();
+            out.push(f);
+            continue;
+        }
+        stage.frame(&f.bytes());
+        out.extend(stage.take_frames().iter().map(|b| LaneFrame::from_bytes(b)));
+    }
+    let mut r = stage.finish();
+    out.extend(r.frames.drain(..).map(|b| LaneFrame::from_bytes(&b)));
+    (out, r)
 }
 
 /// `a - b` in sequence space.
@@ -457,6 +487,7 @@ impl Stage {
     fn segment(&mut self, header: TaggedHeader, original: Vec<u8>, seg: Segment) {
         let c = &mut self.out.counters;
         c.followed += 1;
+        c.cut += u64::from(seg.cut);
         c.payload_in += u64::from(seg.len);
         if self.session_for(&header, &original, &seg).is_none() {
             return;

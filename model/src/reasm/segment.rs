@@ -38,8 +38,12 @@ pub struct Segment {
     pub seq: u32,
     pub ack: u32,
     pub flags: u8,
-    /// Payload bytes by the IP length.
+    /// Payload bytes: by the IP length (and a PPPoE length around it), or what the frame holds
+    /// when it ends before that (`cut`).
     pub len: u32,
+    /// The frame ends before the IP length says: `len` is what it holds, the FIN (whose place is
+    /// after the missing bytes) is ignored, and the missing bytes become a gap of the stream.
+    pub cut: bool,
     /// Byte range of the payload in the original (untagged) frame.
     pub payload: std::ops::Range<usize>,
 }
@@ -69,7 +73,7 @@ pub enum NotFollowed {
     Untagged,
     /// Not TCP over an IP header the parse stage found (or an IP fragment).
     NotTcp,
-    /// The IP or TCP header is inconsistent, or the frame ends before the IP length says.
+    /// The IP or TCP header is inconsistent, or the frame ends inside them.
     Truncated,
 }
 
@@ -153,10 +157,17 @@ pub fn tcp_segment(f: &[u8], l3: usize, ts_ns: u64) -> Result<Segment, NotFollow
         }
         _ => return Err(NotTcp),
     };
+    let end = end.min(pppoe_end(f, l3).unwrap_or(usize::MAX));
     let doff = (*f.get(l4 + 12).ok_or(Truncated)? >> 4) as usize * 4;
     let start = l4 + doff;
-    if doff < 20 || start > end || end > f.len() {
+    if doff < 20 || start > end || start > f.len() {
         return Err(Truncated);
+    }
+    let cut = end > f.len();
+    let end = end.min(f.len());
+    let mut flags = f[l4 + 13];
+    if cut {
+        flags &= !tcp_flags::FIN;
     }
     let sport = be16(f, l4).ok_or(Truncated)?;
     let dport = be16(f, l4 + 2).ok_or(Truncated)?;
@@ -167,10 +178,23 @@ pub fn tcp_segment(f: &[u8], l3: usize, ts_ns: u64) -> Result<Segment, NotFollow
         side,
         seq: be32(f, l4 + 4).ok_or(Truncated)?,
         ack: be32(f, l4 + 8).ok_or(Truncated)?,
-        flags: f[l4 + 13],
+        flags,
         len: (end - start) as u32,
+        cut,
         payload: start..end,
     })
+}
+
+/// EtherType of a PPPoE session.
+const ETHERTYPE_PPPOE: u16 = 0x8864;
+
+/// Where the PPPoE payload ends when the IP header at `l3` sits in a PPPoE session:
+/// `.. 0x8864 | ver/type 0x11 | code 0 | session (2) | length (2) | PPP protocol (2) | IP`; the
+/// length counts from the PPP protocol on. An IP length beyond it is padding's doing.
+fn pppoe_end(f: &[u8], l3: usize) -> Option<usize> {
+    let h = l3.checked_sub(10)?;
+    (be16(f, h)? == ETHERTYPE_PPPOE && f[h + 2] == 0x11 && f[h + 3] == 0)
+        .then(|| l3 - 2 + be16(f, h + 6).map_or(0, usize::from))
 }
 
 #[cfg(test)]
@@ -200,14 +224,30 @@ mod tests {
     }
 
     #[test]
-    fn short_frames_are_truncated_not_panics() {
+    fn short_frames_are_cut_or_truncated_not_panics() {
         let f = v4_frame(b"abcdef", 0);
         for cut in 0..f.len() {
             let _ = tcp_segment(&f[..cut], 14, 0);
         }
+        let s = tcp_segment(&f[..f.len() - 1], 14, 0).unwrap();
+        assert_eq!((s.len, s.cut), (5, true));
         assert_eq!(
-            tcp_segment(&f[..f.len() - 1], 14, 0),
+            tcp_segment(&f[..14 + 20 + 10], 14, 0),
             Err(NotFollowed::Truncated)
         );
+    }
+
+    #[test]
+    fn a_pppoe_length_bounds_the_payload() {
+        // PPPoE session header in front of the IP header; its length leaves 1 payload byte.
+        let inner = v4_frame(b"xyz", 0);
+        let mut f = inner[..12].to_vec();
+        f.extend_from_slice(&[0x88, 0x64, 0x11, 0x00, 0x00, 0x01]);
+        let ip_len = inner.len() - 14;
+        f.extend_from_slice(&((ip_len - 2 + 2) as u16).to_be_bytes());
+        f.extend_from_slice(&[0x00, 0x21]);
+        f.extend_from_slice(&inner[14..]);
+        let s = tcp_segment(&f, 22, 0).unwrap();
+        assert_eq!((s.len, s.cut), (1, false));
     }
 }

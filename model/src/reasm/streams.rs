@@ -19,6 +19,7 @@ use vantage_proto::reasm::{ReasmInfo, Status, FLAG_INCONSISTENT, OFFSET_MASK};
 /// One direction of one connection as the monitor gets it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Stream {
+    pub v6: bool,
     /// Sender and receiver.
     pub src: Endpoint,
     pub dst: Endpoint,
@@ -70,6 +71,7 @@ impl Streams {
             .streams
             .entry((info.flow_id, info.direction()))
             .or_insert_with(|| Stream {
+                v6: seg.key.v6,
                 src,
                 dst,
                 ..Stream::default()
