@@ -900,10 +900,11 @@ impl Stage {
         self.bucket_fill[s.bucket] -= 1;
         let mut dirs = [s.dirs[0].fig, s.dirs[1].fig];
         for (fig, dir) in dirs.iter_mut().zip(&s.dirs) {
-            // Bytes the other side acknowledged that never came: missed at the end.
+            // Bytes the other side acknowledged that never came: missed at the end, in a
+            // direction the capture holds at all (a half-duplex capture misses nothing).
             if let Some(a) = dir.acked {
                 let unseen = sd(a, dir.next);
-                if dir.init && !dir.fin && unseen > 0 {
+                if dir.init && !dir.fin && fig.frames > 0 && unseen > 0 {
                     fig.missed += unseen as u64;
                     fig.gaps += 1;
                 }
