@@ -9,7 +9,7 @@
 //! bit r of a STATS mask, and a record's rule index r, is rule r + 1.
 
 use std::io::Write;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::net::IpAddr;
 use std::path::Path;
 
 use anyhow::Context;
@@ -286,11 +286,7 @@ impl RecordRow {
 
 /// IPv4 addresses are zero-extended in the key; the key's v6 bit tells the two apart.
 fn address(k: &GroupKey, a: [u8; 16]) -> IpAddr {
-    if !k.v6 && a[..12].iter().all(|b| *b == 0) {
-        IpAddr::V4(Ipv4Addr::new(a[12], a[13], a[14], a[15]))
-    } else {
-        IpAddr::V6(Ipv6Addr::from(a))
-    }
+    vantage_proto::flowhash::ip_from_16(k.v6, a)
 }
 
 /// The rules a STATS mask names, numbered from 1 (bit r = rule r + 1).

@@ -492,11 +492,7 @@ pub fn run_model(args: &RunArgs) -> anyhow::Result<()> {
     let config = vantage_model::Config {
         tag_enabled: !args.no_tag,
         ethertype: args.ethertype,
-        time: vantage_model::TimeBase {
-            cycle: 0,
-            value: u128::from(t0) << 32,
-            inc: vantage_proto::datapath::default_ts_increment(),
-        },
+        time: vantage_model::TimeBase::from_ns(t0),
         stats: model_stats(&rules, t0),
         conn: conn_config(args),
         reasm: args.reasm.config(),

@@ -5,7 +5,6 @@
 use anyhow::Context;
 use clap::{Args, ValueEnum};
 use serde::Serialize;
-use std::net::IpAddr;
 use std::path::Path;
 use vantage_proto::reasm::{End, Fallback, FlowEnd, ReasmInfo, Status, FLAG_INCONSISTENT};
 
@@ -219,11 +218,7 @@ pub struct FlowEndRow {
 }
 
 fn host(v6: bool, a: [u8; 16]) -> String {
-    if v6 {
-        IpAddr::from(a).to_string()
-    } else {
-        IpAddr::from([a[12], a[13], a[14], a[15]]).to_string()
-    }
+    vantage_proto::flowhash::ip_from_16(v6, a).to_string()
 }
 
 impl From<&FlowEnd> for FlowEndRow {

@@ -1,7 +1,7 @@
 //! `vantage stats peek`: one row of the stats stage's group table, read through the peek port.
 
 use anyhow::Context;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::net::IpAddr;
 use vantage_proto::stats::{Entry, GroupKey};
 
 pub fn peek(spec: &str, bank: usize, bucket: usize) -> anyhow::Result<()> {
@@ -42,9 +42,5 @@ fn describe(e: &Entry) -> String {
 
 /// IPv4 addresses are zero-extended in the key; the key's v6 bit tells the two apart.
 fn address(k: &GroupKey, a: [u8; 16]) -> IpAddr {
-    if !k.v6 && a[..12].iter().all(|b| *b == 0) {
-        IpAddr::V4(Ipv4Addr::new(a[12], a[13], a[14], a[15]))
-    } else {
-        IpAddr::V6(Ipv6Addr::from(a))
-    }
+    vantage_proto::flowhash::ip_from_16(k.v6, a)
 }

@@ -34,6 +34,16 @@ pub struct TimeBase {
 }
 
 impl TimeBase {
+    /// The counter as `vantage sim` loads it for a capture: `t0_ns` at cycle 0, one datapath
+    /// clock period per cycle, so frames are stamped with capture-like times.
+    pub fn from_ns(t0_ns: u64) -> Self {
+        TimeBase {
+            cycle: 0,
+            value: u128::from(t0_ns) << FRAC_BITS,
+            inc: vantage_proto::datapath::default_ts_increment(),
+        }
+    }
+
     /// `S` at `cycle`.
     pub fn at(&self, cycle: u64) -> u128 {
         let mask = (1u128 << S_BITS) - 1;

@@ -12,18 +12,13 @@ use vantage_model::{parse_frame, run, run_traced, Config, ModelOutput, TimeBase}
 use vantage_proto::axis::{schedule, LaneFrame, Pacing, TimedBeat};
 use vantage_proto::conn::tcp_flags::{ACK, RST, SYN};
 use vantage_proto::conn::{syn_bucket, SynInfo, SynKey, Why, HOLD_BYTES, SYN_WAYS};
-use vantage_proto::datapath::default_ts_increment;
 use vantage_proto::flowhash::DEFAULT_KEY;
 use vantage_proto::header::{strip, DEFAULT_ETHERTYPE};
 
 /// A config with the conn stage holding, `timeout_ns`, the clock at `t0` ns at cycle 0.
 fn config(timeout_ns: u64, t0: u64) -> Config {
     let mut c = Config {
-        time: TimeBase {
-            cycle: 0,
-            value: u128::from(t0) << 32,
-            inc: default_ts_increment(),
-        },
+        time: TimeBase::from_ns(t0),
         ..Config::default()
     };
     c.conn.hold = true;

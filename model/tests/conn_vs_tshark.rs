@@ -12,7 +12,6 @@ use vantage_capture::Packet;
 use vantage_model::{run, Config, TimeBase};
 use vantage_proto::axis::{schedule, LaneFrame, Pacing};
 use vantage_proto::conn::{Why, DEFAULT_TIMEOUT_NS};
-use vantage_proto::datapath::default_ts_increment;
 use vantage_proto::header::{strip, DEFAULT_ETHERTYPE};
 use vantage_testkit::tshark;
 
@@ -137,11 +136,7 @@ fn monitor_view(
 ) -> (Vec<Packet>, Vec<(u64, Why, Vec<u8>)>, BTreeMap<String, u64>) {
     let t0 = packets.first().map_or(0, |p| p.ts_ns);
     let mut config = Config {
-        time: TimeBase {
-            cycle: 0,
-            value: u128::from(t0) << 32,
-            inc: default_ts_increment(),
-        },
+        time: TimeBase::from_ns(t0),
         ..Config::default()
     };
     config.conn.hold = true;

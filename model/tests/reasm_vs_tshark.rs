@@ -11,20 +11,15 @@ use std::path::{Path, PathBuf};
 use vantage_model::reasm::streams::{Stream, Streams};
 use vantage_model::{run, Config, TimeBase};
 use vantage_proto::axis::{schedule, LaneFrame, Pacing};
-use vantage_proto::datapath::default_ts_increment;
+use vantage_proto::flowhash::ip_from_16;
 use vantage_proto::header::DEFAULT_ETHERTYPE;
 use vantage_testkit::tshark;
 
 /// "address:port" as tshark's follow output prints a node (IPv6 in brackets).
 fn node(v6: bool, e: &vantage_proto::conn::Endpoint) -> String {
-    if v6 {
-        format!("[{}]:{}", IpAddr::from(e.0), e.1)
-    } else {
-        format!(
-            "{}:{}",
-            IpAddr::from([e.0[12], e.0[13], e.0[14], e.0[15]]),
-            e.1
-        )
+    match ip_from_16(v6, e.0) {
+        IpAddr::V6(a) => format!("[{a}]:{}", e.1),
+        a => format!("{a}:{}", e.1),
     }
 }
 
@@ -61,11 +56,7 @@ fn check(path: &Path) -> Option<Figures> {
         .collect();
     let t0 = input.first().map_or(0, |f| f.0);
     let mut config = Config {
-        time: TimeBase {
-            cycle: 0,
-            value: u128::from(t0) << 32,
-            inc: default_ts_increment(),
-        },
+        time: TimeBase::from_ns(t0),
         ..Config::default()
     };
     config.reasm.enabled = true;

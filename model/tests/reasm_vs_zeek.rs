@@ -5,21 +5,15 @@
 //! counted apart. Skips when ../shared is absent.
 
 use std::collections::BTreeMap;
-use std::net::IpAddr;
 
 use vantage_model::{run, Config, TimeBase};
 use vantage_proto::axis::{schedule, LaneFrame, Pacing};
-use vantage_proto::datapath::default_ts_increment;
+use vantage_proto::flowhash::ip_from_16;
 use vantage_proto::reasm::FlowEnd;
 
 /// "address port" of a record's endpoint.
 fn ep(v6: bool, e: &vantage_proto::conn::Endpoint) -> String {
-    let a = if v6 {
-        IpAddr::from(e.0)
-    } else {
-        IpAddr::from([e.0[12], e.0[13], e.0[14], e.0[15]])
-    };
-    format!("{a} {}", e.1)
+    format!("{} {}", ip_from_16(v6, e.0), e.1)
 }
 
 fn flow_ends(path: &std::path::Path) -> Vec<FlowEnd> {
@@ -32,11 +26,7 @@ fn flow_ends(path: &std::path::Path) -> Vec<FlowEnd> {
         .collect();
     let t0 = input.first().map_or(0, |f| f.0);
     let mut config = Config {
-        time: TimeBase {
-            cycle: 0,
-            value: u128::from(t0) << 32,
-            inc: default_ts_increment(),
-        },
+        time: TimeBase::from_ns(t0),
         ..Config::default()
     };
     config.reasm.enabled = true;

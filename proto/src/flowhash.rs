@@ -84,6 +84,16 @@ pub fn ipv4_as_16(addr: [u8; 4]) -> [u8; 16] {
     out
 }
 
+/// An address from the 16-byte form: IPv4 when `v6` is clear and the first 12 bytes are zero
+/// (the inverse of [`ipv4_as_16`]), else IPv6.
+pub fn ip_from_16(v6: bool, a: [u8; 16]) -> std::net::IpAddr {
+    if !v6 && a[..12].iter().all(|b| *b == 0) {
+        std::net::IpAddr::from([a[12], a[13], a[14], a[15]])
+    } else {
+        std::net::IpAddr::from(a)
+    }
+}
+
 /// The key as the ten 32-bit register values (word 0 holds key bytes 0..4, big-endian).
 pub fn key_words(key: &[u8; KEY_BYTES]) -> [u32; KEY_WORDS] {
     let mut w = [0u32; KEY_WORDS];
@@ -128,6 +138,16 @@ mod tests {
     }
 
     #[test]
+    fn ip_from_16_inverts_ipv4_as_16() {
+        let v4 = ipv4_as_16([192, 0, 2, 7]);
+        assert_eq!(ip_from_16(false, v4).to_string(), "192.0.2.7");
+        assert_eq!(ip_from_16(true, v4).to_string(), "::c000:207");
+        let mut v6 = [0u8; 16];
+        v6[0] = 0x20;
+        assert_eq!(ip_from_16(false, v6).to_string(), "2000::");
+    }
+
+        #[test]
     fn key_words_roundtrip() {
         assert_eq!(key_from_words(&key_words(&DEFAULT_KEY)), DEFAULT_KEY);
         assert_eq!(key_words(&DEFAULT_KEY)[0], 0x6d5a56da);

@@ -490,11 +490,7 @@ fn conn_offload() {
         };
         let t0 = packets.first().map_or(0, |p| p.ts_ns);
         let mut config = Config {
-            time: vantage_model::TimeBase {
-                cycle: 0,
-                value: u128::from(t0) << 32,
-                inc: vantage_proto::datapath::default_ts_increment(),
-            },
+            time: vantage_model::TimeBase::from_ns(t0),
             ..Config::default()
         };
         config.conn.hold = true;
