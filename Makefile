@@ -7,6 +7,9 @@ VERILOG := $(BUILD)/verilog/vantage_box_322mhz.v
 HIST_VERILOG := $(BUILD)/verilog/vantage_stats_hist.v
 # The conn stage's SYN table alone (its own test, lint and synthesis).
 SYN_VERILOG := $(BUILD)/verilog/vantage_conn_syntable.v
+# The reasm stage's session directory alone (hdl/src/reasm/directory.v wrapped with proto's
+# parameters: its own test, lint and synthesis).
+DIR_VERILOG := $(BUILD)/verilog/vantage_reasm_dir.v
 # id.BUILD_ID: the short git commit (0 outside a git checkout).
 BUILD_ID := $(shell git rev-parse --short=8 HEAD 2>/dev/null || echo 0)
 # Debian packages the build and tests need: Verilator (simulation, lint), Yosys (synthesis
@@ -14,7 +17,7 @@ BUILD_ID := $(shell git rev-parse --short=8 HEAD 2>/dev/null || echo 0)
 APT_PACKAGES := verilator yosys zlib1g-dev tshark
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help setup verilog lint test demo bench synth-report synth-hist synth-syntable bitstream clean
+.PHONY: help setup verilog lint test demo bench synth-report synth-hist synth-syntable synth-reasm-dir bitstream clean
 
 help:
 	@echo "make setup         install the Debian packages the project needs ($(APT_PACKAGES))"
@@ -26,6 +29,7 @@ help:
 	@echo "make synth-report  LUT/FF/BRAM and LUT levels from yosys synth_xilinx -family xcup"
 	@echo "make synth-hist    the same for the history unit alone (about 75 s)"
 	@echo "make synth-syntable  the same for the conn stage's SYN table alone"
+	@echo "make synth-reasm-dir the same for the reasm stage's session directory alone (about 2 min)"
 	@echo "make bitstream     Vivado build inside the OpenNIC shell (needs Vivado; see constraints/)"
 
 # Installs only what is missing, so it is cheap to run every time.
@@ -44,9 +48,11 @@ lint: verilog
 	verilator --lint-only -Wall --top-module vantage_box_322mhz hdl/verilator-lint.vlt $(VERILOG)
 	verilator --lint-only -Wall --top-module vantage_stats_hist hdl/verilator-lint.vlt $(HIST_VERILOG)
 	verilator --lint-only -Wall --top-module vantage_conn_syntable hdl/verilator-lint.vlt $(SYN_VERILOG)
+	verilator --lint-only -Wall --top-module vantage_reasm_dir hdl/verilator-lint.vlt $(DIR_VERILOG)
 	VERILOG=$(VERILOG) bash scripts/synth-report.sh --check-implicit
 	TOP=vantage_stats_hist VERILOG=$(HIST_VERILOG) OUT_DIR=$(BUILD)/synth-hist bash scripts/synth-report.sh --check-implicit
 	TOP=vantage_conn_syntable VERILOG=$(SYN_VERILOG) OUT_DIR=$(BUILD)/synth-syntable bash scripts/synth-report.sh --check-implicit
+	TOP=vantage_reasm_dir VERILOG=$(DIR_VERILOG) OUT_DIR=$(BUILD)/synth-reasm-dir bash scripts/synth-report.sh --check-implicit
 
 # Every test binary, timed (scripts/test-times.sh prints the table), then the waveform test, which
 # needs the simulator built with tracing (a second Verilator build).
@@ -70,6 +76,7 @@ bench: setup verilog
 	VERILOG=$(VERILOG) bash scripts/synth-report.sh
 	$(MAKE) --no-print-directory synth-hist
 	$(MAKE) --no-print-directory synth-syntable
+	$(MAKE) --no-print-directory synth-reasm-dir
 
 synth-report: verilog
 	VERILOG=$(VERILOG) bash scripts/synth-report.sh
@@ -81,6 +88,10 @@ synth-hist: verilog
 synth-syntable: verilog
 	TOP=vantage_conn_syntable VERILOG=$(SYN_VERILOG) STAGES=top FULL=1 OUT_DIR=$(BUILD)/synth-syntable \
 	  JSON_OUT=$(BUILD)/synth-syntable.json bash scripts/synth-report.sh
+
+synth-reasm-dir: verilog
+	TOP=vantage_reasm_dir VERILOG=$(DIR_VERILOG) STAGES=top FULL=1 OUT_DIR=$(BUILD)/synth-reasm-dir \
+	  JSON_OUT=$(BUILD)/synth-reasm-dir.json bash scripts/synth-report.sh
 
 bitstream: verilog
 	@if command -v vivado >/dev/null; then \

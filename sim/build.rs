@@ -5,6 +5,7 @@ use std::env;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use vantage_hdl::conn::table as syntable;
+use vantage_hdl::reasm::directory;
 use vantage_hdl::stats::{conns, hist};
 
 fn main() {
@@ -39,6 +40,15 @@ fn main() {
         syntable::SYNTABLE_MODULE,
         trace,
     );
+    // The reasm stage's session directory, with the harness's memory behind its AXI4 port.
+    let obj_dir = out.join("obj_dir");
+    verilate(
+        &files[4],
+        &obj_dir,
+        "Vdir",
+        directory::STANDALONE_MODULE,
+        trace,
+    );
     let include = verilator_include();
     let mut shim = cc::Build::new();
     if trace {
@@ -54,6 +64,8 @@ fn main() {
         .include(&obj_conns)
         .file("csrc/syntable_shim.cpp")
         .include(&obj_syn)
+        .file("csrc/directory_shim.cpp")
+        .include(&obj_dir)
         .file(include.join("verilated.cpp"))
         .file(include.join("verilated_threads.cpp"))
         .include(&obj)
@@ -83,7 +95,10 @@ fn main() {
     .unwrap_or_else(|e| panic!("copying the Verilated connection table's archive: {e}"));
     std::fs::copy(obj_syn.join("Vsyn__ALL.a"), obj_syn.join("libvsyn_all.a"))
         .unwrap_or_else(|e| panic!("copying the Verilated SYN table's archive: {e}"));
+    std::fs::copy(obj_dir.join("Vdir__ALL.a"), obj_dir.join("libvdir_all.a"))
+        .unwrap_or_else(|e| panic!("copying the Verilated session directory's archive: {e}"));
     println!("cargo:rustc-link-search=native={}", obj.display());
+    println!("cargo:rustc-link-search=native={}", obj_dir.display());
     println!("cargo:rustc-link-search=native={}", obj_syn.display());
     println!("cargo:rustc-link-search=native={}", obj_hist.display());
     println!("cargo:rustc-link-search=native={}", obj_conns.display());
@@ -91,6 +106,7 @@ fn main() {
     println!("cargo:rustc-link-lib=static=vhist_all");
     println!("cargo:rustc-link-lib=static=vconns_all");
     println!("cargo:rustc-link-lib=static=vsyn_all");
+    println!("cargo:rustc-link-lib=static=vdir_all");
     if trace {
         // FST waveforms are compressed with zlib.
         println!("cargo:rustc-link-lib=dylib=z");
@@ -101,6 +117,7 @@ fn main() {
     println!("cargo:rerun-if-changed=csrc/hist_shim.cpp");
     println!("cargo:rerun-if-changed=csrc/conns_shim.cpp");
     println!("cargo:rerun-if-changed=csrc/syntable_shim.cpp");
+    println!("cargo:rerun-if-changed=csrc/directory_shim.cpp");
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-env-changed=VANTAGE_VERILATOR_FLAGS");
 }

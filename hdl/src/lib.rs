@@ -8,6 +8,7 @@ pub mod conn;
 pub mod csr;
 pub mod ingress;
 pub mod parse;
+pub mod reasm;
 pub mod slot;
 pub mod stats;
 pub mod tag;
@@ -49,8 +50,9 @@ fn rename_top(verilog: &str) -> String {
 
 /// Write the design to `dir/vantage_box_322mhz.v`, and for their own tests and synthesis runs
 /// the history unit alone (`dir/vantage_stats_hist.v`), the connection table with its unit
-/// (`dir/vantage_stats_conntable.v`) and the conn stage's SYN table (`dir/vantage_conn_syntable.v`);
-/// returns the files written in that order.
+/// (`dir/vantage_stats_conntable.v`), the conn stage's SYN table (`dir/vantage_conn_syntable.v`)
+/// and the reasm stage's session directory (`dir/vantage_reasm_dir.v`); returns the files written
+/// in that order.
 pub fn emit_verilog(dir: &Path, build_id: u32) -> Result<Vec<PathBuf>, EmitError> {
     std::fs::create_dir_all(dir).map_err(|source| EmitError::Write {
         path: dir.to_path_buf(),
@@ -66,6 +68,10 @@ pub fn emit_verilog(dir: &Path, build_id: u32) -> Result<Vec<PathBuf>, EmitError
         (
             conn::table::SYNTABLE_MODULE,
             conn::table::standalone_verilog(),
+        ),
+        (
+            reasm::directory::STANDALONE_MODULE,
+            reasm::directory::standalone_verilog(),
         ),
     ];
     let mut written = Vec::new();

@@ -157,3 +157,58 @@ extern "C" {
     pub fn vs_free(h: *mut SynHarness);
     pub fn vs_cycle(h: *mut SynHarness, input: *const VsIn, out: *mut VsOut);
 }
+
+/// The Verilated session directory of the reasm stage (csrc/directory_shim.cpp).
+#[repr(C)]
+pub struct DirHarness {
+    _private: [u8; 0],
+}
+
+/// The directory's inputs for one cycle (`VdIn` in the shim).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct VdIn {
+    pub req_valid: u8,
+    pub req_op: u8,
+    pub arready: u8,
+    pub rvalid: u8,
+    pub rresp: u8,
+    pub awready: u8,
+    pub wready: u8,
+    pub bvalid: u8,
+    pub bresp: u8,
+    pub req_key: [u32; 4],
+    pub b1: u32,
+    pub b2: u32,
+    pub rdata: [u32; 16],
+}
+
+/// The directory's outputs in one cycle (`VdOut` in the shim).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct VdOut {
+    pub refused: u8,
+    pub res_valid: u8,
+    pub res_op: u8,
+    pub res_found: u8,
+    pub res_placed: u8,
+    pub res_full: u8,
+    pub res_late: u8,
+    pub res_choice: u8,
+    pub res_way: u8,
+    pub arvalid: u8,
+    pub awvalid: u8,
+    pub wvalid: u8,
+    pub no_room: u8,
+    pub mem_error: u8,
+    pub res_bucket: u32,
+    pub araddr: u64,
+    pub awaddr: u64,
+    pub wdata: [u32; 16],
+}
+
+extern "C" {
+    pub fn vd_new() -> *mut DirHarness;
+    pub fn vd_free(h: *mut DirHarness);
+    pub fn vd_cycle(h: *mut DirHarness, input: *const VdIn, out: *mut VdOut);
+}

@@ -6,8 +6,10 @@
 //! counter (`id.CYCLES`), so `TimedBeat::cycle` means the same thing to the harness, the RTL and
 //! the model.
 
+pub mod axi_mem;
 pub mod compare;
 pub mod conntable;
+pub mod directory;
 mod ffi;
 pub mod hist;
 pub mod syntable;

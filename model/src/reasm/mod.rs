@@ -21,11 +21,13 @@
 pub mod segment;
 pub mod store;
 pub mod streams;
+pub mod table;
 
 use segment::{NotFollowed, Segment};
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, VecDeque};
 use store::Store;
+use table::Placement;
 use vantage_proto::axis::LaneFrame;
 use vantage_proto::conn::{tcp_flags, SynKey};
 use vantage_proto::header::{insert, Tag, TaggedHeader};
@@ -270,7 +272,7 @@ pub struct Stage {
     cfg: ReasmConfig,
     ethertype: u16,
     sessions: HashMap<SynKey, Session>,
-    bucket_fill: Vec<u8>,
+    placement: Placement,
     store: Store,
     deadlines: BinaryHeap<Reverse<(u64, SynKey, u64)>>,
     next_flow_id: u64,
@@ -281,7 +283,7 @@ pub struct Stage {
 impl Stage {
     pub fn new(cfg: ReasmConfig, ethertype: u16) -> Self {
         Stage {
-            bucket_fill: vec![0; 1usize << cfg.bucket_bits],
+            placement: Placement::new(cfg.bucket_bits),
             store: Store::new(cfg.store_slots, cfg.store_bytes),
             cfg,
             ethertype,
@@ -440,11 +442,7 @@ impl Stage {
         let synack = seg.has(tcp_flags::SYN) && seg.has(tcp_flags::ACK);
         let orig_side = if synack { 1 - seg.side } else { seg.side };
         let choices = session_buckets(&self.cfg.session_key, &seg.key, self.cfg.bucket_bits);
-        let bucket = choices
-            .into_iter()
-            .filter(|&b| (self.bucket_fill[b] as usize) < SESSION_WAYS)
-            .min_by_key(|&b| self.bucket_fill[b]);
-        let Some(bucket) = bucket else {
+        let Some(bucket) = self.placement.place(choices) else {
             let c = &mut self.out.counters;
             c.fallback_table_full += 1;
             c.fallback_frames += 1;
@@ -463,7 +461,6 @@ impl Stage {
             self.emit(header.clone(), original, info);
             return None;
         };
-        self.bucket_fill[bucket] += 1;
         let flow_id = self.next_flow_id;
         self.next_flow_id += 1;
         self.out.counters.sessions += 1;
@@ -897,7 +894,7 @@ impl Stage {
         let Some(s) = self.sessions.remove(&key) else {
             return;
         };
-        self.bucket_fill[s.bucket] -= 1;
+        self.placement.remove(s.bucket);
         let mut dirs = [s.dirs[0].fig, s.dirs[1].fig];
         for (fig, dir) in dirs.iter_mut().zip(&s.dirs) {
             // Bytes the other side acknowledged that never came: missed at the end, in a

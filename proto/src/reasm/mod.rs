@@ -41,6 +41,8 @@
 //!      96  responder -> originator direction, the same
 //! ```
 
+pub mod directory;
+
 use crate::conn::{Endpoint, SynKey};
 use crate::flowhash::{canonical_input, toeplitz};
 use crate::report::{REPORT_DST_MAC, REPORT_ETHERTYPE, REPORT_SRC_MAC};

@@ -2,6 +2,8 @@
 //! back-to-back and line-rate traffic, latency, and the model's speed. Prints figures; asserts
 //! nothing about time (a wrong frame count is still an error: figures from a broken run are void).
 
+mod reasm;
+
 use std::time::Instant;
 use vantage_model::Config;
 use vantage_proto::axis::{schedule, LaneFrame, Pacing, TimedBeat};
@@ -241,6 +243,11 @@ fn main() {
         sim_speed();
         return;
     }
+    // `bench reasm`: only the reasm stage's figures.
+    if std::env::args().nth(1).as_deref() == Some("reasm") {
+        reasm::directory();
+        return;
+    }
     // `bench conn`: only the conn stage's figures.
     if std::env::args().nth(1).as_deref() == Some("conn") {
         conn_offload();
@@ -314,6 +321,7 @@ fn main() {
     conn_offload();
     syn_flood();
     pipeline_syn_flood();
+    reasm::directory();
 }
 
 /// The whole pipeline holding SYNs under a flood at 100 Gb/s line rate: SYNs (with options) from
