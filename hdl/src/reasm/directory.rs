@@ -263,6 +263,47 @@ mod tests {
         }
     }
 
+    /// Verilator elaborates the file alone with proto's parameters, clean under -Wall without the
+    /// waivers rust-hdl's output needs, and refuses a forwarding table too small for its window,
+    /// naming it (skipped without Verilator: `make setup` installs it).
+    #[test]
+    fn elaboration_checks_refuse_bad_parameters() {
+        let dir = std::env::temp_dir().join(format!("vantage-dir-elab-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let file = dir.join("directory.v");
+        std::fs::write(&file, SOURCE).expect("write the leaf");
+        let lint = |extra: &[String]| {
+            std::process::Command::new("verilator")
+                // -Wall as `make lint`; the file is named after its Rust module, not its module
+                .args(["--lint-only", "-Wall", "-Wno-DECLFILENAME", "--top-module", MODULE])
+                .args(extra)
+                .arg(&file)
+                .output()
+        };
+        let params: Vec<String> = parameters(0)
+            .iter()
+            .map(|(n, v)| format!("-G{n}={v}"))
+            .collect();
+        let Ok(good) = lint(&params) else {
+            eprintln!("skipped: verilator is not on PATH (make setup installs it)");
+            return;
+        };
+        assert!(
+            good.status.success(),
+            "{}",
+            String::from_utf8_lossy(&good.stderr)
+        );
+        let mut small = params.clone();
+        small.push("-GFWD=16".into());
+        let bad = lint(&small).expect("verilator ran before");
+        let text = String::from_utf8_lossy(&bad.stderr);
+        assert!(
+            !bad.status.success() && text.contains("cannot hold WINDOW"),
+            "{text}"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
     #[test]
     fn the_standalone_module_instantiates_the_file() {
         let v = standalone_verilog();

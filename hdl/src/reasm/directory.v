@@ -105,6 +105,8 @@ module vantage_reasm_directory #(
   localparam integer WQ     = 16;          // changed lines waiting for AW/W
   localparam integer WQ_W   = 4;
   localparam integer LSIZE  = $clog2(LINE_W / 8);
+  localparam integer LINE_BYTES_I = LINE_W / 8;
+  localparam [63:0]  LINE_BYTES = {32'd0, LINE_BYTES_I[31:0]};
 
   // ---- elaboration checks ----
   generate
@@ -123,10 +125,13 @@ module vantage_reasm_directory #(
     if (FWD * SPACING < WINDOW) begin : bad_fwd
       $error("FWD (%0d) cannot hold WINDOW (%0d) cycles of changed lines", FWD, WINDOW);
     end
-    if (WINDOW < LATENCY || LATENCY < 10 || SPACING < 2) begin : bad_timing
-      $error("need WINDOW >= LATENCY >= 10 and SPACING >= 2");
+    if (WINDOW < LATENCY || LATENCY < 10 || SPACING < 2 || SPACING > 16) begin : bad_timing
+      $error("need WINDOW >= LATENCY >= 10 and 2 <= SPACING <= 16");
     end
-    if (BASE % (LINE_W / 8) != 0) begin : bad_base
+    if (8 * QUEUE >= 32768) begin : bad_span
+      $error("QUEUE (%0d) too deep for the 16-bit beat distances", QUEUE);
+    end
+    if (BASE % LINE_BYTES != 0) begin : bad_base
       $error("BASE must be aligned to a line");
     end
   endgenerate
@@ -141,26 +146,31 @@ module vantage_reasm_directory #(
   reg  [31:0] rd_seq;      // the head's number (next to reach S0)
   reg  [31:0] ar_seq;      // next request whose lines are to be read
   reg         ar_phase;    // 0: its first line next, 1: its second
-  reg  [31:0] last_t;
+  reg  [3:0]  since_take;   // cycles since the last take, less one (saturating)
   reg         any_taken;
+  reg         ring_room;    // a slot free, known a cycle ahead with one slot of margin
   wire [31:0] oldest = (ar_seq - rd_seq) > 32'h7fffffff ? ar_seq : rd_seq;
-  wire        ring_full = (wr_seq - oldest) >= QUEUE;
-  wire        spaced = !any_taken || (now - last_t) >= SPACING;
-  wire        take = req_valid && !ring_full && spaced;
+  localparam integer SPACING_LESS_1 = SPACING - 1;
+  wire        spaced = !any_taken || since_take >= SPACING_LESS_1[3:0];
+  wire        take = req_valid && ring_room && spaced;
 
   always @(posedge clk) begin
     if (rst) begin
       wr_seq <= 0;
-      last_t <= 0;
+      since_take <= 0;
       any_taken <= 0;
+      ring_room <= 1;
       refused <= 0;
     end else begin
       refused <= req_valid && !take;
+      ring_room <= (wr_seq - oldest) < QUEUE - 1;
       if (take) begin
         ring[wr_seq[Q_W-1:0]] <= {req_op, req_key, req_b1, req_b2, now};
         wr_seq <= wr_seq + 1;
-        last_t <= now;
+        since_take <= 0;
         any_taken <= 1;
+      end else if (since_take != 4'hf) begin
+        since_take <= since_take + 1'b1;
       end
     end
   end
@@ -171,21 +181,24 @@ module vantage_reasm_directory #(
   // time. A request reaching the AR issuer with the cap reached skips its reads (answered late,
   // spending no bandwidth), so a memory slower than the load loses some answers, not all of them.
   localparam integer CAP_W = Q_W + 2;
-  localparam [CAP_W-1:0] CAP_MAX = 2 * QUEUE;
+  localparam integer CAP_MAX_I = 2 * QUEUE;
+  localparam [CAP_W-1:0] CAP_MAX = CAP_MAX_I[CAP_W-1:0];
   localparam [CAP_W-1:0] CAP_MIN = 8;
   reg  [31:0] ar_beats;            // reads issued
   reg  [31:0] r_count;             // read beats received
   reg  [CAP_W-1:0] cap;
   reg  [2:0]  timely;              // answers in time since the cap last rose
-  reg  [31:0] cut_at;              // when the cap was last halved
-  reg  [31:0] beat_base [0:QUEUE-1];   // per request: the index of its first read's beat
+  reg  [CAP_W+1:0] cooldown;      // cycles until the cap may be cut again (16 QUEUE > LATENCY)
+  reg  [15:0] beat_base [0:QUEUE-1];   // per request: its first read's beat index, low 16 bits
   reg  [QUEUE-1:0] skipped;        // per request: its reads were skipped
   wire [31:0] in_flight = ar_beats - r_count;
-  wire shed = in_flight + 32'd2 > {{(32-CAP_W){1'b0}}, cap};
+  reg  shed;                       // the cap is reached (as of the cycle before: a heuristic)
+  always @(posedge clk) shed <= !rst && in_flight + 32'd2 > {{(32-CAP_W){1'b0}}, cap};
   wire [RQ_W-1:0] ar_entry = ring[ar_seq[Q_W-1:0]];
   wire [BUCKET_W-1:0] ar_b1 = ar_entry[32 + BUCKET_W +: BUCKET_W];
   wire [BUCKET_W-1:0] ar_b2 = ar_entry[32 +: BUCKET_W];
   wire [BUCKET_W-1:0] ar_bucket = ar_phase ? ar_b2 : ar_b1;
+  wire unused_ar_fields = &{1'b0, ar_entry[RQ_W-1:32+2*BUCKET_W], ar_entry[31:0]};
   wire ar_pending = !rst && ar_seq != wr_seq;
   wire ar_skip = ar_pending && !ar_phase && shed;
   assign m_axi_arvalid = ar_pending && !ar_skip;
@@ -204,7 +217,7 @@ module vantage_reasm_directory #(
     end else if (m_axi_arvalid && m_axi_arready) begin
       if (!ar_phase) begin
         skipped[ar_seq[Q_W-1:0]] <= 1'b0;
-        beat_base[ar_seq[Q_W-1:0]] <= ar_beats;
+        beat_base[ar_seq[Q_W-1:0]] <= ar_beats[15:0];
       end
       ar_beats <= ar_beats + 1;
       ar_phase <= !ar_phase;
@@ -226,13 +239,25 @@ module vantage_reasm_directory #(
   // ---- S0: the head reaches its time ----
   wire [RQ_W-1:0] head = ring[rd_seq[Q_W-1:0]];
   wire [31:0] head_t = head[31:0];
-  wire s0 = !rst && rd_seq != wr_seq && (now - head_t) == LATENCY - 4;
+  // S0 is known a cycle ahead: the head's time comes next cycle, and never right after an S0
+  // (requests are SPACING >= 2 cycles apart).
+  reg  s0;
+  always @(posedge clk)
+    s0 <= !rst && !s0 && rd_seq != wr_seq && (now - head_t) == LATENCY - 5;
+  // Its lines are there: both reads went out (not skipped) and both beats came. Known with S0,
+  // a cycle ahead (a read issued that cycle cannot be answered by the next).
   wire [31:0] ar_ahead = ar_seq - rd_seq;
-  wire s0_issued = ar_ahead != 0 && !ar_ahead[31];   // both its reads went out, or were skipped
-  wire s0_skipped = skipped[rd_seq[Q_W-1:0]];
-  wire [31:0] first_beat = beat_base[rd_seq[Q_W-1:0]];
-  wire [31:0] beats_in = r_count - first_beat;
-  wire s0_avail = s0_issued && !s0_skipped && !beats_in[31] && beats_in >= 2;
+  wire head_issued = ar_ahead != 0 && !ar_ahead[31];
+  wire head_skipped = skipped[rd_seq[Q_W-1:0]];
+  wire [15:0] first_beat = beat_base[rd_seq[Q_W-1:0]];
+  // 16 bits: beats received and a queued request's first beat are never 2*QUEUE + the reads in
+  // flight apart (checked at elaboration).
+  wire [15:0] beats_next = r_count[15:0] + {15'd0, m_axi_rvalid} - first_beat;
+  reg  s0_avail, s0_skipped;
+  always @(posedge clk) begin
+    s0_avail <= head_issued && !head_skipped && !beats_next[15] && beats_next >= 16'd2;
+    s0_skipped <= head_issued && head_skipped;
+  end
   wire s0_behind = s0 && !s0_avail && !s0_skipped;  // late for want of its lines
   reg  [LINE_W-1:0] line_q;   // the line RAM's registered read port
   reg  [Q_W:0] line_addr;
@@ -241,12 +266,13 @@ module vantage_reasm_directory #(
       rd_seq <= 0;
       cap <= CAP_MAX;
       timely <= 0;
-      cut_at <= 0;
+      cooldown <= 0;
     end else begin
       if (s0) rd_seq <= rd_seq + 1;
-      if (s0_behind && (now - cut_at) >= LATENCY) begin
+      if (cooldown != 0) cooldown <= cooldown - 1'b1;
+      if (s0_behind && cooldown == 0) begin
         cap <= (cap - (cap >> 2)) < CAP_MIN ? CAP_MIN : cap - (cap >> 2);
-        cut_at <= now;
+        cooldown <= LATENCY[CAP_W+1:0];
         timely <= 0;
       end else if (s0 && s0_avail) begin
         timely <= timely + 1'b1;
@@ -441,7 +467,11 @@ module vantage_reasm_directory #(
   reg [31:0]    f_btime [0:FWD-1];      // when each entry's B came
   wire [31:0] acked_ahead = b_count - f_tail;
   wire f_acked = acked_ahead != 0 && !acked_ahead[31];
-  wire f_expire = f_head != f_tail && f_acked && (now - f_btime[f_tail[F_W-1:0]]) >= LATENCY;
+  // Decided a cycle ahead, at most every other cycle (entries come at most every other cycle).
+  reg  f_expire;
+  always @(posedge clk)
+    f_expire <= !rst && !f_expire && f_head != f_tail && f_acked
+                && (now - f_btime[f_tail[F_W-1:0]]) >= LATENCY - 1;
   wire room = s3_room;
   wire change = want && room;
   always @(posedge clk) begin
