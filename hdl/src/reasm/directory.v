@@ -302,7 +302,7 @@ module vantage_reasm_directory #(
   end
   always @(posedge clk) line_q <= lines[line_addr];
 
-  // ---- forwarding table: lines changed in the last WINDOW cycles ----
+  // ---- forwarding table: changed lines, each until its write was acknowledged LATENCY cycles ago ----
   reg [BUCKET_W-1:0] f_bucket [0:FWD-1];
   reg [LINE_W-1:0]   f_line   [0:FWD-1];
   reg [FWD-1:0]      f_valid;
