@@ -224,6 +224,16 @@ fn to_ethernet(link: Link, data: &[u8]) -> Vec<u8> {
     out
 }
 
+/// Read a capture as the datapath takes it: each frame with its capture time (ns).
+pub fn read_lanes(
+    path: &Path,
+) -> Result<Vec<(u64, vantage_proto::axis::LaneFrame)>, CaptureError> {
+    Ok(read(path)?
+        .into_iter()
+        .map(|p| (p.ts_ns, vantage_proto::axis::LaneFrame::from_bytes(&p.data)))
+        .collect())
+}
+
 /// Read every packet of a pcap or pcapng file (gzip-compressed or not).
 pub fn read(path: &Path) -> Result<Vec<Packet>, CaptureError> {
     let bytes = std::fs::read(path).map_err(|e| match e.kind() {

@@ -21,12 +21,9 @@ const LONG_SIM_CYCLES: u64 = 1_000_000_000;
 /// The frames of a capture with their capture times.
 #[cfg_attr(not(any(feature = "sim", feature = "model")), allow(dead_code))]
 pub fn load_frames(path: &Path) -> anyhow::Result<Vec<(u64, LaneFrame)>> {
-    let packets = vantage_capture::read(path)?;
-    tracing::info!(path = %path.display(), frames = packets.len(), "capture loaded");
-    Ok(packets
-        .into_iter()
-        .map(|p| (p.ts_ns, LaneFrame::from_bytes(&p.data)))
-        .collect())
+    let frames = vantage_capture::read_lanes(path)?;
+    tracing::info!(path = %path.display(), frames = frames.len(), "capture loaded");
+    Ok(frames)
 }
 
 /// Capture times for the device's output when the conn stage held SYNs, so output frames no

@@ -43,17 +43,13 @@ struct Figures {
 }
 
 fn check(path: &Path) -> Option<Figures> {
-    let packets = match vantage_capture::read(path) {
-        Ok(p) => p,
+    let input = match vantage_capture::read_lanes(path) {
+        Ok(frames) => frames,
         Err(e) => {
             eprintln!("{}: not read ({e}); skipped", path.display());
             return Some(Figures::default());
         }
     };
-    let input: Vec<(u64, LaneFrame)> = packets
-        .iter()
-        .map(|p| (p.ts_ns, LaneFrame::from_bytes(&p.data)))
-        .collect();
     let t0 = input.first().map_or(0, |f| f.0);
     let mut config = Config {
         time: TimeBase::from_ns(t0),

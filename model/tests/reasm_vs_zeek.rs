@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 use vantage_model::{run, Config, TimeBase};
-use vantage_proto::axis::{schedule, LaneFrame, Pacing};
+use vantage_proto::axis::{schedule, Pacing};
 use vantage_proto::flowhash::ip_from_16;
 use vantage_proto::reasm::FlowEnd;
 
@@ -17,13 +17,9 @@ fn ep(v6: bool, e: &vantage_proto::conn::Endpoint) -> String {
 }
 
 fn flow_ends(path: &std::path::Path) -> Vec<FlowEnd> {
-    let Ok(packets) = vantage_capture::read(path) else {
+    let Ok(input) = vantage_capture::read_lanes(path) else {
         return Vec::new();
     };
-    let input: Vec<(u64, LaneFrame)> = packets
-        .iter()
-        .map(|p| (p.ts_ns, LaneFrame::from_bytes(&p.data)))
-        .collect();
     let t0 = input.first().map_or(0, |f| f.0);
     let mut config = Config {
         time: TimeBase::from_ns(t0),
