@@ -6,7 +6,9 @@ use anyhow::Context;
 use clap::{Args, ValueEnum};
 use serde::Serialize;
 use std::path::Path;
-use vantage_proto::reasm::{End, Fallback, FlowEnd, ReasmInfo, Status, FLAG_INCONSISTENT};
+use vantage_proto::reasm::{
+    DirFigures, End, Fallback, FlowEnd, ReasmInfo, Status, FLAG_INCONSISTENT,
+};
 
 /// What to do with a frame whose payload was all delivered before.
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -187,17 +189,6 @@ impl ReasmRow {
     }
 }
 
-/// One direction of a flow-end record.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct DirRow {
-    pub delivered: u64,
-    pub missed: u64,
-    pub gaps: u32,
-    pub retransmissions: u32,
-    pub inconsistent: u32,
-    pub frames: u32,
-}
-
 /// A flow-end record as `decode` shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FlowEndRow {
@@ -213,8 +204,8 @@ pub struct FlowEndRow {
     pub fallback: Option<String>,
     pub first_ns: u64,
     pub last_ns: u64,
-    pub orig: DirRow,
-    pub resp: DirRow,
+    pub orig: DirFigures,
+    pub resp: DirFigures,
 }
 
 fn host(v6: bool, a: [u8; 16]) -> String {
@@ -223,14 +214,6 @@ fn host(v6: bool, a: [u8; 16]) -> String {
 
 impl From<&FlowEnd> for FlowEndRow {
     fn from(r: &FlowEnd) -> Self {
-        let dir = |d: &vantage_proto::reasm::DirFigures| DirRow {
-            delivered: d.delivered,
-            missed: d.missed,
-            gaps: d.gaps,
-            retransmissions: d.retransmissions,
-            inconsistent: d.inconsistent,
-            frames: d.frames,
-        };
         FlowEndRow {
             flow_id: r.flow_id,
             orig_h: host(r.v6, r.originator.0),
@@ -241,8 +224,8 @@ impl From<&FlowEnd> for FlowEndRow {
             fallback: (r.fallback != 0).then(|| fallback_name(r.fallback)),
             first_ns: r.first_ns,
             last_ns: r.last_ns,
-            orig: dir(&r.dirs[0]),
-            resp: dir(&r.dirs[1]),
+            orig: r.dirs[0],
+            resp: r.dirs[1],
         }
     }
 }

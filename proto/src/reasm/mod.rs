@@ -254,8 +254,8 @@ impl ReasmInfo {
     }
 }
 
-/// Per-direction figures of a flow-end record.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+/// Per-direction figures of a flow-end record (serialised as `vantage decode --json` shows them).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Serialize)]
 pub struct DirFigures {
     /// New stream bytes delivered.
     pub delivered: u64,
