@@ -225,9 +225,7 @@ fn to_ethernet(link: Link, data: &[u8]) -> Vec<u8> {
 }
 
 /// Read a capture as the datapath takes it: each frame with its capture time (ns).
-pub fn read_lanes(
-    path: &Path,
-) -> Result<Vec<(u64, vantage_proto::axis::LaneFrame)>, CaptureError> {
+pub fn read_lanes(path: &Path) -> Result<Vec<(u64, vantage_proto::axis::LaneFrame)>, CaptureError> {
     Ok(read(path)?
         .into_iter()
         .map(|p| (p.ts_ns, vantage_proto::axis::LaneFrame::from_bytes(&p.data)))

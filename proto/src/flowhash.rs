@@ -147,7 +147,7 @@ mod tests {
         assert_eq!(ip_from_16(false, v6).to_string(), "2000::");
     }
 
-        #[test]
+    #[test]
     fn key_words_roundtrip() {
         assert_eq!(key_from_words(&key_words(&DEFAULT_KEY)), DEFAULT_KEY);
         assert_eq!(key_words(&DEFAULT_KEY)[0], 0x6d5a56da);

@@ -215,8 +215,10 @@ impl AxiMemory {
             let data = self.line(m.araddr);
             self.reads.push_back((due, data));
             self.counts.reads += 1;
-            self.counts.peak_reads_in_flight =
-                self.counts.peak_reads_in_flight.max(self.reads.len() as u64);
+            self.counts.peak_reads_in_flight = self
+                .counts
+                .peak_reads_in_flight
+                .max(self.reads.len() as u64);
         }
         if m.awvalid && d.awready {
             self.aw.push_back(m.awaddr);
@@ -239,7 +241,13 @@ impl AxiMemory {
 
     /// What is in flight: (reads, unpaired AW, unpaired W, writes, B).
     pub fn in_flight(&self) -> (usize, usize, usize, usize, usize) {
-        (self.reads.len(), self.aw.len(), self.w.len(), self.writes.len(), self.b.len())
+        (
+            self.reads.len(),
+            self.aw.len(),
+            self.w.len(),
+            self.writes.len(),
+            self.b.len(),
+        )
     }
 
     /// Reads and writes still in flight.

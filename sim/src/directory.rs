@@ -55,7 +55,12 @@ pub struct DirectorySim {
 }
 
 fn key_words(k: u128) -> [u32; 4] {
-    [k as u32, (k >> 32) as u32, (k >> 64) as u32, (k >> 96) as u32]
+    [
+        k as u32,
+        (k >> 32) as u32,
+        (k >> 64) as u32,
+        (k >> 96) as u32,
+    ]
 }
 
 impl DirectorySim {

@@ -60,7 +60,12 @@ struct Reference {
 
 impl Reference {
     /// What the model does with a request: (found, placed, full, bucket when found or placed).
-    fn apply(&mut self, op: u8, key: u128, choices: [usize; 2]) -> (bool, bool, bool, Option<usize>) {
+    fn apply(
+        &mut self,
+        op: u8,
+        key: u128,
+        choices: [usize; 2],
+    ) -> (bool, bool, bool, Option<usize>) {
         if let Some(&b) = self.at.get(&key) {
             if op == OP_REMOVE {
                 self.placement.remove(b);
@@ -113,7 +118,10 @@ fn run(steps: &[Step], bits: u32, v6_every: u32, timing: MemTiming) -> Run {
         assert_eq!(a.op, req.op, "answers come in request order");
         if a.late {
             figures.late += 1;
-            assert!(!a.found && !a.placed && !a.full, "a late answer says nothing: {a:?}");
+            assert!(
+                !a.found && !a.placed && !a.full,
+                "a late answer says nothing: {a:?}"
+            );
             return;
         }
         let choices = [req.b1 as usize, req.b2 as usize];
@@ -189,7 +197,11 @@ fn run(steps: &[Step], bits: u32, v6_every: u32, timing: MemTiming) -> Run {
             let before = figures.refused;
             tick(&mut rtl, None, &mut pending, &mut figures);
             if first_taken {
-                assert_eq!(figures.refused, before + 1, "a request one cycle after another is refused");
+                assert_eq!(
+                    figures.refused,
+                    before + 1,
+                    "a request one cycle after another is refused"
+                );
             }
             figures.spacing_refused += 1;
         }
@@ -200,9 +212,17 @@ fn run(steps: &[Step], bits: u32, v6_every: u32, timing: MemTiming) -> Run {
     let mut cycles = 0u64;
     while quiet < settle {
         tick(&mut rtl, None, &mut pending, &mut figures);
-        quiet = if pending.is_empty() && rtl.memory_idle() { quiet + 1 } else { 0 };
+        quiet = if pending.is_empty() && rtl.memory_idle() {
+            quiet + 1
+        } else {
+            0
+        };
         cycles += 1;
-        assert!(cycles < 1_000_000, "never drained: {:?}", rtl.memory_in_flight());
+        assert!(
+            cycles < 1_000_000,
+            "never drained: {:?}",
+            rtl.memory_in_flight()
+        );
     }
     figures.no_room = rtl.errors().no_room as usize;
     assert_eq!(rtl.errors().mem_error, 0);
@@ -219,7 +239,11 @@ fn run(steps: &[Step], bits: u32, v6_every: u32, timing: MemTiming) -> Run {
         model.sort();
         assert_eq!(held, model, "bucket {b}");
         assert_eq!(reference.placement.fill(b as usize), model.len());
-        assert_eq!(rtl.bucket(b), ways.get(&b).copied().unwrap_or_default(), "ways of {b}");
+        assert_eq!(
+            rtl.bucket(b),
+            ways.get(&b).copied().unwrap_or_default(),
+            "ways of {b}"
+        );
     }
     figures
 }
@@ -239,10 +263,7 @@ fn in_budget(seed: u64) -> MemTiming {
     }
 }
 
-fn steps(
-    sessions: u32,
-    len: usize,
-) -> impl Strategy<Value = Vec<Step>> {
+fn steps(sessions: u32, len: usize) -> impl Strategy<Value = Vec<Step>> {
     prop::collection::vec(
         (1u64..4, 0u8..10, 0..sessions).prop_map(|(gap, op, session)| Step {
             gap: if gap == 3 { 7 } else { gap },

@@ -157,10 +157,7 @@ fn instance(base: u64) -> String {
         .map(|(n, v)| format!(".{n}({v})"))
         .collect();
     let _ = writeln!(s, "{MODULE} #({}) leaf (", params.join(", "));
-    let ports: Vec<String> = PORTS
-        .iter()
-        .map(|(p, w)| format!("  .{p}({w})"))
-        .collect();
+    let ports: Vec<String> = PORTS.iter().map(|(p, w)| format!("  .{p}({w})")).collect();
     let _ = writeln!(s, "{}\n);", ports.join(",\n"));
     s
 }
@@ -275,7 +272,13 @@ mod tests {
         let lint = |extra: &[String]| {
             std::process::Command::new("verilator")
                 // -Wall as `make lint`; the file is named after its Rust module, not its module
-                .args(["--lint-only", "-Wall", "-Wno-DECLFILENAME", "--top-module", MODULE])
+                .args([
+                    "--lint-only",
+                    "-Wall",
+                    "-Wno-DECLFILENAME",
+                    "--top-module",
+                    MODULE,
+                ])
                 .args(extra)
                 .arg(&file)
                 .output()

@@ -45,7 +45,6 @@ struct Figures {
     answers: u64,
     late: u64,
     refused: u64,
-    placed: u64,
     cycles: u64,
     reads: u64,
     writes: u64,
@@ -62,18 +61,16 @@ fn throughput(timing: MemTiming, n: u64, spacing: u64, bits: u32) -> Figures {
         answers: 0,
         late: 0,
         refused: 0,
-        placed: 0,
         cycles: 0,
         reads: 0,
         writes: 0,
         peak_reads: 0,
     };
-    let mut tally = |c: vantage_sim::directory::DirCycle, f: &mut Figures| {
+    let tally = |c: vantage_sim::directory::DirCycle, f: &mut Figures| {
         f.refused += u64::from(c.refused);
         if let Some(a) = c.answer {
             f.answers += 1;
             f.late += u64::from(a.late);
-            f.placed += u64::from(a.placed);
         }
     };
     for i in 0..n {
@@ -145,7 +142,14 @@ pub fn directory() {
     println!("two candidate buckets; answer {LOOKUP_CYCLES} cycles after the request; reads within {budget_ns:.0} ns are in time)");
     println!(
         "{:<34} {:>9} {:>8} {:>7} {:>8} {:>8} {:>9} {:>9}",
-        "memory (latency, bandwidth)", "req/cycle", "answered", "late", "refused", "reads/rq", "writes/rq", "peak rds"
+        "memory (latency, bandwidth)",
+        "req/cycle",
+        "answered",
+        "late",
+        "refused",
+        "reads/rq",
+        "writes/rq",
+        "peak rds"
     );
     let n = 200_000;
     // Bandwidth behind the port, in 64-B beats per cycle: 2.0 reads and writes at full rate
@@ -155,7 +159,11 @@ pub fn directory() {
         ("100 ns, 2 beats/cycle", MemTiming::cycles_of_ns(100.0), 2.0),
         ("300 ns, 2 beats/cycle", MemTiming::cycles_of_ns(300.0), 2.0),
         ("300 ns, 1 beat/cycle", MemTiming::cycles_of_ns(300.0), 1.0),
-        ("300 ns, one DDR4-2400 channel", MemTiming::cycles_of_ns(300.0), ddr4),
+        (
+            "300 ns, one DDR4-2400 channel",
+            MemTiming::cycles_of_ns(300.0),
+            ddr4,
+        ),
     ];
     let mut per_request_bytes = 0.0;
     for (name, lat, bw) in cases {
@@ -185,8 +193,11 @@ pub fn directory() {
             writes,
             f.peak_reads
         );
-        assert_eq!(f.answers + f.refused, f.requests, "every request answered or refused");
-        let _ = f.placed;
+        assert_eq!(
+            f.answers + f.refused,
+            f.requests,
+            "every request answered or refused"
+        );
     }
     let cycles_per_frame = DATAPATH_CLOCK_HZ as f64 / LINE_RATE_PPS;
     println!(
