@@ -18,11 +18,13 @@
 //! The stage works on the pipeline's tagged output, so the same code is the model of the RTL
 //! stage and the software fallback of a bitstream without it.
 
+pub mod rule;
 pub mod segment;
 pub mod store;
 pub mod streams;
 pub mod table;
 
+use rule::{sd, Action, DirView, GapCause, SegView};
 use segment::{NotFollowed, Segment};
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, VecDeque};
@@ -211,11 +213,6 @@ pub fn run_lanes(
     let mut r = stage.finish();
     out.extend(r.frames.drain(..).map(|b| LaneFrame::from_bytes(&b)));
     (out, r)
-}
-
-/// `a - b` in sequence space.
-fn sd(a: u32, b: u32) -> i64 {
-    i64::from(a.wrapping_sub(b) as i32)
 }
 
 /// A frame the store holds.
@@ -552,7 +549,7 @@ impl Stage {
         }
     }
 
-    /// Place a segment of an initialised direction.
+    /// Place a segment of an initialised direction, as the direction rule (`rule.rs`) says.
     fn classify(
         &mut self,
         key: SynKey,
@@ -561,139 +558,139 @@ impl Stage {
         original: Vec<u8>,
         seg: Segment,
     ) {
-        let (start, end) = (seg.data_seq(), seg.end_seq());
-        if seg.len == 0 && !seg.has(tcp_flags::FIN) {
-            let info = self.info(key, d, &seg, Status::Control);
-            self.out.counters.control += 1;
-            self.emit(header, &original, info);
-            return;
-        }
+        let view = SegView {
+            start: seg.data_seq(),
+            end: seg.end_seq(),
+            data: seg.len > 0 || seg.has(tcp_flags::FIN),
+        };
         loop {
-            let cap = i64::from(self.cfg.max_above_hole);
             let dir = &self.sessions[&key].dirs[d];
-            let next = dir.next;
-            if sd(end, next) <= 0 {
-                self.retransmission(key, d, header, &original, &seg, false);
-                return;
+            let state = DirView {
+                next: dir.next,
+                acked: dir.acked,
+                block: dir.block.as_ref().map(|b| (b.start, b.end)),
+            };
+            let verdict = rule::decide(state, view, self.cfg.max_above_hole);
+            if let Some(cause) = verdict.release_first {
+                self.count_gap_cause(cause);
+                self.release_block(key, d);
             }
-            if sd(start, next) <= 0 {
-                let inconsistent = self.differs_from_held(key, d, &original, &seg);
-                if inconsistent {
-                    self.count_inconsistent(key, d);
+            match verdict.action {
+                Action::Control => {
+                    let info = self.info(key, d, &seg, Status::Control);
+                    self.out.counters.control += 1;
+                    self.emit(header, &original, info);
                 }
-                self.deliver(
-                    key,
-                    d,
-                    header,
-                    &original,
-                    &seg,
-                    Status::InOrder,
-                    inconsistent,
-                );
-                let dir = &self.sessions[&key].dirs[d];
-                if dir
-                    .block
-                    .as_ref()
-                    .is_some_and(|b| sd(dir.next, b.start) >= 0)
-                {
-                    self.release_block(key, d);
+                Action::Retransmission => {
+                    self.retransmission(key, d, header, &original, &seg, false)
                 }
-                return;
-            }
-            // Above the next byte.
-            if dir.acked.is_some_and(|a| sd(a, start) >= 0) {
-                if dir.block.is_some() {
-                    self.out.counters.ack_gaps += 1;
-                    self.release_block(key, d);
-                    continue;
-                }
-                self.out.counters.ack_gaps += 1;
-                self.deliver(key, d, header, &original, &seg, Status::InOrder, false);
-                return;
-            }
-            match &dir.block {
-                None if sd(end, start) > cap => {
-                    self.out.counters.cap_gaps += 1;
-                    self.deliver(key, d, header, &original, &seg, Status::InOrder, false);
-                    return;
-                }
-                None => {}
-                Some(b) if sd(start, b.end) <= 0 && sd(end, b.start) >= 0 => {
-                    let lo = if sd(start, b.start) < 0 {
-                        start
-                    } else {
-                        b.start
-                    };
-                    let hi = if sd(end, b.end) > 0 { end } else { b.end };
-                    if sd(hi, lo) > cap {
-                        self.out.counters.cap_gaps += 1;
-                        self.release_block(key, d);
-                        continue;
+                Action::InOrder { release } => {
+                    let inconsistent = self.differs_from_held(key, d, &original, &seg);
+                    if inconsistent {
+                        self.count_inconsistent(key, d);
                     }
-                    if sd(start, b.start) >= 0 && sd(end, b.end) <= 0 {
-                        // Bytes the store holds already: a retransmission of held bytes.
-                        let inconsistent = self.differs_from_held(key, d, &original, &seg);
-                        if inconsistent {
-                            self.count_inconsistent(key, d);
-                        }
-                        self.retransmission(key, d, header, &original, &seg, inconsistent);
+                    self.deliver(
+                        key,
+                        d,
+                        header,
+                        &original,
+                        &seg,
+                        Status::InOrder,
+                        inconsistent,
+                    );
+                    if release {
+                        self.release_block(key, d);
+                    }
+                }
+                Action::AfterGap(cause) => {
+                    self.count_gap_cause(cause);
+                    self.deliver(key, d, header, &original, &seg, Status::InOrder, false);
+                }
+                Action::HeldRetransmission => {
+                    // Bytes the store holds already.
+                    let inconsistent = self.differs_from_held(key, d, &original, &seg);
+                    if inconsistent {
+                        self.count_inconsistent(key, d);
+                    }
+                    self.retransmission(key, d, header, &original, &seg, inconsistent);
+                }
+                Action::SecondHole => {
+                    self.fall_back(key, d, header, &original, &seg, Fallback::SecondHole)
+                }
+                Action::Hold { .. } => {
+                    // The store may first have to give up some hole, this one included; the
+                    // rule is then asked again.
+                    let bytes = original.len() as u64;
+                    if !self.store.could_hold(bytes) {
+                        self.fall_back(key, d, header, &original, &seg, Fallback::BufferExhausted);
                         return;
                     }
-                }
-                Some(_) => {
-                    self.fall_back(key, d, header, &original, &seg, Fallback::SecondHole);
-                    return;
-                }
-            }
-            // Hold it (the store may first have to give up some hole, this one included).
-            let bytes = original.len() as u64;
-            if !self.store.could_hold(bytes) {
-                self.fall_back(key, d, header, &original, &seg, Fallback::BufferExhausted);
-                return;
-            }
-            let Some(slot) = self.store.alloc((key, d as u8), bytes) else {
-                let (vk, vd) = self.store.victim().expect("a full store holds frames");
-                self.out.counters.evictions += 1;
-                self.release_block(vk, vd as usize);
-                continue;
-            };
-            let inconsistent = self.differs_from_held(key, d, &original, &seg);
-            if inconsistent {
-                self.count_inconsistent(key, d);
-            }
-            self.out.counters.held += 1;
-            self.held_payload += u64::from(seg.len);
-            let ts = seg.ts_ns;
-            let held = Held {
-                header,
-                original,
-                seg,
-                slot,
-                inconsistent,
-            };
-            let dir = &mut self.sessions.get_mut(&key).expect("session").dirs[d];
-            match &mut dir.block {
-                None => {
-                    dir.block = Some(Block {
-                        start,
-                        end,
-                        since_ns: ts,
-                        frames: VecDeque::from([held]),
-                    })
-                }
-                Some(b) => {
-                    if sd(start, b.start) < 0 {
-                        b.start = start;
-                        b.frames.push_front(held);
-                    } else {
-                        b.frames.push_back(held);
-                    }
-                    if sd(end, b.end) > 0 {
-                        b.end = end;
-                    }
+                    let Some(slot) = self.store.alloc((key, d as u8), bytes) else {
+                        let (vk, vd) = self.store.victim().expect("a full store holds frames");
+                        self.out.counters.evictions += 1;
+                        self.release_block(vk, vd as usize);
+                        continue;
+                    };
+                    self.hold(key, d, header, original, seg, slot);
                 }
             }
             return;
+        }
+    }
+
+    fn count_gap_cause(&mut self, cause: GapCause) {
+        match cause {
+            GapCause::Ack => self.out.counters.ack_gaps += 1,
+            GapCause::Cap => self.out.counters.cap_gaps += 1,
+        }
+    }
+
+    /// Put a segment in the store's `slot`, as a new block or joined to the direction's block.
+    fn hold(
+        &mut self,
+        key: SynKey,
+        d: usize,
+        header: TaggedHeader,
+        original: Vec<u8>,
+        seg: Segment,
+        slot: usize,
+    ) {
+        let (start, end) = (seg.data_seq(), seg.end_seq());
+        let inconsistent = self.differs_from_held(key, d, &original, &seg);
+        if inconsistent {
+            self.count_inconsistent(key, d);
+        }
+        self.out.counters.held += 1;
+        self.held_payload += u64::from(seg.len);
+        let ts = seg.ts_ns;
+        let held = Held {
+            header,
+            original,
+            seg,
+            slot,
+            inconsistent,
+        };
+        let dir = &mut self.sessions.get_mut(&key).expect("session").dirs[d];
+        match &mut dir.block {
+            None => {
+                dir.block = Some(Block {
+                    start,
+                    end,
+                    since_ns: ts,
+                    frames: VecDeque::from([held]),
+                })
+            }
+            Some(b) => {
+                if sd(start, b.start) < 0 {
+                    b.start = start;
+                    b.frames.push_front(held);
+                } else {
+                    b.frames.push_back(held);
+                }
+                if sd(end, b.end) > 0 {
+                    b.end = end;
+                }
+            }
         }
     }
 
