@@ -5,7 +5,7 @@ use std::env;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use vantage_hdl::conn::table as syntable;
-use vantage_hdl::reasm::directory;
+use vantage_hdl::reasm::{directory, rule};
 use vantage_hdl::stats::{conns, hist};
 
 fn main() {
@@ -49,6 +49,15 @@ fn main() {
         directory::STANDALONE_MODULE,
         trace,
     );
+    // The reasm stage's direction rule, for its test against the model's rule.
+    let obj_rule = out.join("obj_rule");
+    verilate(
+        &files[5],
+        &obj_rule,
+        "Vrule",
+        rule::STANDALONE_MODULE,
+        trace,
+    );
     let include = verilator_include();
     let mut shim = cc::Build::new();
     if trace {
@@ -66,6 +75,8 @@ fn main() {
         .include(&obj_syn)
         .file("csrc/directory_shim.cpp")
         .include(&obj_dir)
+        .file("csrc/rule_shim.cpp")
+        .include(&obj_rule)
         .file(include.join("verilated.cpp"))
         .file(include.join("verilated_threads.cpp"))
         .include(&obj)
@@ -97,16 +108,23 @@ fn main() {
         .unwrap_or_else(|e| panic!("copying the Verilated SYN table's archive: {e}"));
     std::fs::copy(obj_dir.join("Vdir__ALL.a"), obj_dir.join("libvdir_all.a"))
         .unwrap_or_else(|e| panic!("copying the Verilated session directory's archive: {e}"));
+    std::fs::copy(
+        obj_rule.join("Vrule__ALL.a"),
+        obj_rule.join("libvrule_all.a"),
+    )
+    .unwrap_or_else(|e| panic!("copying the Verilated direction rule's archive: {e}"));
     println!("cargo:rustc-link-search=native={}", obj.display());
     println!("cargo:rustc-link-search=native={}", obj_dir.display());
     println!("cargo:rustc-link-search=native={}", obj_syn.display());
     println!("cargo:rustc-link-search=native={}", obj_hist.display());
     println!("cargo:rustc-link-search=native={}", obj_conns.display());
+    println!("cargo:rustc-link-search=native={}", obj_rule.display());
     println!("cargo:rustc-link-lib=static=vtop_all");
     println!("cargo:rustc-link-lib=static=vhist_all");
     println!("cargo:rustc-link-lib=static=vconns_all");
     println!("cargo:rustc-link-lib=static=vsyn_all");
     println!("cargo:rustc-link-lib=static=vdir_all");
+    println!("cargo:rustc-link-lib=static=vrule_all");
     if trace {
         // FST waveforms are compressed with zlib.
         println!("cargo:rustc-link-lib=dylib=z");
@@ -118,6 +136,7 @@ fn main() {
     println!("cargo:rerun-if-changed=csrc/conns_shim.cpp");
     println!("cargo:rerun-if-changed=csrc/syntable_shim.cpp");
     println!("cargo:rerun-if-changed=csrc/directory_shim.cpp");
+    println!("cargo:rerun-if-changed=csrc/rule_shim.cpp");
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-env-changed=VANTAGE_VERILATOR_FLAGS");
 }

@@ -212,3 +212,43 @@ extern "C" {
     pub fn vd_free(h: *mut DirHarness);
     pub fn vd_cycle(h: *mut DirHarness, input: *const VdIn, out: *mut VdOut);
 }
+
+/// The Verilated direction rule of the reasm stage (csrc/rule_shim.cpp).
+#[repr(C)]
+pub struct RuleHarness {
+    _private: [u8; 0],
+}
+
+/// The rule's inputs (`VrIn` in the shim).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct VrIn {
+    pub next_seq: u32,
+    pub acked: u32,
+    pub block_start: u32,
+    pub block_end: u32,
+    pub seg_start: u32,
+    pub seg_end: u32,
+    pub cap: u32,
+    pub acked_valid: u8,
+    pub block_valid: u8,
+    pub data: u8,
+}
+
+/// The rule's outputs (`VrOut` in the shim).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct VrOut {
+    pub release_first: u8,
+    pub first_cap: u8,
+    pub action: u8,
+    pub release_after: u8,
+    pub gap_cap: u8,
+    pub hold_new: u8,
+}
+
+extern "C" {
+    pub fn vr_new() -> *mut RuleHarness;
+    pub fn vr_free(h: *mut RuleHarness);
+    pub fn vr_eval(h: *mut RuleHarness, input: *const VrIn, out: *mut VrOut);
+}

@@ -5,11 +5,13 @@
 //!   print why they skip and pass without them).
 //! - [`tshark`]: tshark run as an outside oracle, or why it could not be.
 //! - [`flows`]: TCP and UDP exchanges built frame by frame (handshakes, data, ACKs, closes).
+//! - [`reasm`]: generated inputs of the reasm stage's direction rule, with the model's verdict.
 //! - [`dmz`]: the demo capture, `testbench-pcaps/science-dmz.pcap.gz`: what a 100G
 //!   science-DMZ link sees in a little over two seconds.
 
 pub mod dmz;
 pub mod flows;
+pub mod reasm;
 pub mod tshark;
 
 use std::path::PathBuf;

@@ -1,10 +1,16 @@
 //! The reasm stage (TCP stream reassembly, the paper's §2.3). Behaviour: `model::reasm`; rules:
-//! docs/reasm.md. Built so far: the session directory (`directory`), which finds or places each
-//! session's bucket line in external memory behind an AXI4 master, a fixed number of cycles after
-//! the frame's first beats, without ever stalling. The sequence logic and the segment store are
-//! not built yet (issue 18).
+//! docs/reasm.md. Built so far:
+//! - `directory`: finds or places each session's bucket line in external memory behind an AXI4
+//!   master, a fixed number of cycles after the frame's first beats, without ever stalling;
+//! - `rule`: the direction rule, where a segment goes from a direction's record (next byte,
+//!   highest ACK, held block) — the model's `reasm::rule::decide` as logic.
+//!
+//! The session record around the rule, the segment store and the stage in the top are not built
+//! yet (issue 18).
 //!
 //! Leaves rust-hdl cannot express (tables in external memory, wide RAMs) are Verilog files beside
-//! their Rust module (`directory.v`), instantiated with parameters from `proto`.
+//! their Rust module (`directory.v`), instantiated with parameters from `proto`; the rest is
+//! rust-hdl (`rule.rs`).
 
 pub mod directory;
+pub mod rule;
