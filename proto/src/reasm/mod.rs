@@ -42,6 +42,7 @@
 //! ```
 
 pub mod directory;
+pub mod record;
 
 use crate::conn::{Endpoint, SynKey};
 use crate::flowhash::{canonical_input, toeplitz};
