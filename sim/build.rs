@@ -5,7 +5,7 @@ use std::env;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use vantage_hdl::conn::table as syntable;
-use vantage_hdl::reasm::{directory, rule};
+use vantage_hdl::reasm::{directory, record, rule};
 use vantage_hdl::stats::{conns, hist};
 
 fn main() {
@@ -58,6 +58,15 @@ fn main() {
         rule::STANDALONE_MODULE,
         trace,
     );
+    // One beat's port of the reasm stage's session record, with the harness's memory behind it.
+    let obj_rec = out.join("obj_rec");
+    verilate(
+        &files[6],
+        &obj_rec,
+        "Vrec",
+        record::STANDALONE_MODULE,
+        trace,
+    );
     let include = verilator_include();
     let mut shim = cc::Build::new();
     if trace {
@@ -77,6 +86,8 @@ fn main() {
         .include(&obj_dir)
         .file("csrc/rule_shim.cpp")
         .include(&obj_rule)
+        .file("csrc/record_shim.cpp")
+        .include(&obj_rec)
         .file(include.join("verilated.cpp"))
         .file(include.join("verilated_threads.cpp"))
         .include(&obj)
@@ -113,18 +124,22 @@ fn main() {
         obj_rule.join("libvrule_all.a"),
     )
     .unwrap_or_else(|e| panic!("copying the Verilated direction rule's archive: {e}"));
+    std::fs::copy(obj_rec.join("Vrec__ALL.a"), obj_rec.join("libvrec_all.a"))
+        .unwrap_or_else(|e| panic!("copying the Verilated record port's archive: {e}"));
     println!("cargo:rustc-link-search=native={}", obj.display());
     println!("cargo:rustc-link-search=native={}", obj_dir.display());
     println!("cargo:rustc-link-search=native={}", obj_syn.display());
     println!("cargo:rustc-link-search=native={}", obj_hist.display());
     println!("cargo:rustc-link-search=native={}", obj_conns.display());
     println!("cargo:rustc-link-search=native={}", obj_rule.display());
+    println!("cargo:rustc-link-search=native={}", obj_rec.display());
     println!("cargo:rustc-link-lib=static=vtop_all");
     println!("cargo:rustc-link-lib=static=vhist_all");
     println!("cargo:rustc-link-lib=static=vconns_all");
     println!("cargo:rustc-link-lib=static=vsyn_all");
     println!("cargo:rustc-link-lib=static=vdir_all");
     println!("cargo:rustc-link-lib=static=vrule_all");
+    println!("cargo:rustc-link-lib=static=vrec_all");
     if trace {
         // FST waveforms are compressed with zlib.
         println!("cargo:rustc-link-lib=dylib=z");
@@ -137,6 +152,7 @@ fn main() {
     println!("cargo:rerun-if-changed=csrc/syntable_shim.cpp");
     println!("cargo:rerun-if-changed=csrc/directory_shim.cpp");
     println!("cargo:rerun-if-changed=csrc/rule_shim.cpp");
+    println!("cargo:rerun-if-changed=csrc/record_shim.cpp");
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-env-changed=VANTAGE_VERILATOR_FLAGS");
 }

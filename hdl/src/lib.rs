@@ -51,8 +51,9 @@ fn rename_top(verilog: &str) -> String {
 /// Write the design to `dir/vantage_box_322mhz.v`, and for their own tests and synthesis runs
 /// the history unit alone (`dir/vantage_stats_hist.v`), the connection table with its unit
 /// (`dir/vantage_stats_conntable.v`), the conn stage's SYN table (`dir/vantage_conn_syntable.v`)
-/// the reasm stage's session directory (`dir/vantage_reasm_dir.v`) and its direction rule
-/// (`dir/vantage_reasm_rule.v`); returns the files written in that order.
+/// the reasm stage's session directory (`dir/vantage_reasm_dir.v`), its direction rule
+/// (`dir/vantage_reasm_rule.v`) and one beat's port of its session record
+/// (`dir/vantage_reasm_record.v`); returns the files written in that order.
 pub fn emit_verilog(dir: &Path, build_id: u32) -> Result<Vec<PathBuf>, EmitError> {
     std::fs::create_dir_all(dir).map_err(|source| EmitError::Write {
         path: dir.to_path_buf(),
@@ -76,6 +77,10 @@ pub fn emit_verilog(dir: &Path, build_id: u32) -> Result<Vec<PathBuf>, EmitError
         (
             reasm::rule::STANDALONE_MODULE,
             reasm::rule::standalone_verilog(),
+        ),
+        (
+            reasm::record::STANDALONE_MODULE,
+            reasm::record::standalone_verilog(),
         ),
     ];
     let mut written = Vec::new();

@@ -252,3 +252,56 @@ extern "C" {
     pub fn vr_free(h: *mut RuleHarness);
     pub fn vr_eval(h: *mut RuleHarness, input: *const VrIn, out: *mut VrOut);
 }
+
+/// The Verilated port of one beat of the reasm stage's session record (csrc/record_shim.cpp).
+#[repr(C)]
+pub struct RecHarness {
+    _private: [u8; 0],
+}
+
+/// The port's inputs for one cycle (`VrecIn` in the shim).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct VrecIn {
+    pub req_valid: u8,
+    pub req_read: u8,
+    pub upd_valid: u8,
+    pub arready: u8,
+    pub rvalid: u8,
+    pub rresp: u8,
+    pub awready: u8,
+    pub wready: u8,
+    pub bvalid: u8,
+    pub bresp: u8,
+    pub req_index: u32,
+    pub req_tag: u32,
+    pub upd_line: [u32; 16],
+    pub rdata: [u32; 16],
+}
+
+/// The port's outputs in one cycle (`VrecOut` in the shim).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct VrecOut {
+    pub refused: u8,
+    pub ans_valid: u8,
+    pub ans_late: u8,
+    pub ans_room: u8,
+    pub bad_update: u8,
+    pub arvalid: u8,
+    pub awvalid: u8,
+    pub wvalid: u8,
+    pub mem_error: u8,
+    pub ans_index: u32,
+    pub ans_tag: u32,
+    pub ans_line: [u32; 16],
+    pub araddr: u64,
+    pub awaddr: u64,
+    pub wdata: [u32; 16],
+}
+
+extern "C" {
+    pub fn vrec_new() -> *mut RecHarness;
+    pub fn vrec_free(h: *mut RecHarness);
+    pub fn vrec_cycle(h: *mut RecHarness, input: *const VrecIn, out: *mut VrecOut);
+}

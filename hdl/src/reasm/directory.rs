@@ -1,8 +1,8 @@
 //! The session directory: `directory.v` (the diagram and the rules are at its top), wrapped for
 //! rust-hdl with every parameter set from `vantage_proto::reasm::directory`.
 
+use crate::widgets::verilog_leaf;
 use rust_hdl::prelude::*;
-use std::fmt::Write;
 use vantage_proto::reasm::directory as dir;
 use vantage_proto::reasm::{DEFAULT_SESSION_BUCKET_BITS, SESSION_WAYS};
 
@@ -149,19 +149,6 @@ const PORTS: [(&str, &str); 44] = [
     ("mem_error", "mem_error"),
 ];
 
-/// The instantiation of the leaf: parameters from `parameters`, ports as `PORTS`.
-fn instance(base: u64) -> String {
-    let mut s = String::new();
-    let params: Vec<String> = parameters(base)
-        .iter()
-        .map(|(n, v)| format!(".{n}({v})"))
-        .collect();
-    let _ = writeln!(s, "{MODULE} #({}) leaf (", params.join(", "));
-    let ports: Vec<String> = PORTS.iter().map(|(p, w)| format!("  .{p}({w})")).collect();
-    let _ = writeln!(s, "{}\n);", ports.join(",\n"));
-    s
-}
-
 impl Logic for Directory {
     /// The leaf is Verilog: rust-hdl does not simulate it (Verilator does, `sim::directory`).
     fn update(&mut self) {}
@@ -199,7 +186,7 @@ impl Logic for Directory {
 
     fn hdl(&self) -> Verilog {
         Verilog::Wrapper(Wrapper {
-            code: instance(0),
+            code: verilog_leaf::instance(MODULE, &parameters(0), &PORTS),
             cores: SOURCE.to_string(),
         })
     }
@@ -209,53 +196,27 @@ impl Logic for Directory {
 pub fn standalone_verilog() -> String {
     let mut uut = Directory::default();
     uut.connect_all();
-    generate_verilog(&uut)
-        .replace("module top(", &format!("module {STANDALONE_MODULE}("))
-        .replace(
-            "endmodule // top\n",
-            &format!("endmodule // {STANDALONE_MODULE}\n"),
-        )
+    verilog_leaf::standalone(STANDALONE_MODULE, &generate_verilog(&uut))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::widgets::verilog_leaf::{declared_ports, lint_alone, parameter_default};
 
     /// Every port the file declares is connected, and nothing else.
     #[test]
     fn the_wrapper_connects_every_port_of_the_file() {
-        let declared: Vec<&str> = SOURCE
-            .lines()
-            .map(str::trim)
-            .filter(|l| l.starts_with("input ") || l.starts_with("output "))
-            .filter_map(|l| {
-                l.split("//")
-                    .next()
-                    .and_then(|code| code.split_whitespace().last())
-                    .map(|w| w.trim_end_matches(','))
-            })
-            .collect();
         let connected: Vec<&str> = PORTS.iter().map(|(p, _)| *p).collect();
-        assert_eq!(declared, connected);
+        assert_eq!(declared_ports(SOURCE), connected);
     }
 
     /// The file's defaults are proto's values, so reading it alone says what the device has.
     #[test]
     fn the_files_defaults_are_protos() {
         for (name, value) in parameters(0) {
-            let line = SOURCE
-                .lines()
-                .find(|l| {
-                    l.trim_start().starts_with("parameter")
-                        && l.split_whitespace().any(|w| w == name)
-                })
-                .unwrap_or_else(|| panic!("no parameter {name}"));
-            let default = line
-                .split('=')
-                .nth(1)
-                .and_then(|r| r.split_whitespace().next())
-                .map(|v| v.trim_end_matches(','))
-                .unwrap_or_else(|| panic!("{name} has no default"));
+            let default = parameter_default(SOURCE, name)
+                .unwrap_or_else(|| panic!("no parameter {name}, or no default"));
             assert_eq!(default, value.to_string(), "{name}");
         }
     }
@@ -265,29 +226,8 @@ mod tests {
     /// naming it (skipped without Verilator: `make setup` installs it).
     #[test]
     fn elaboration_checks_refuse_bad_parameters() {
-        let dir = std::env::temp_dir().join(format!("vantage-dir-elab-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        let file = dir.join("directory.v");
-        std::fs::write(&file, SOURCE).expect("write the leaf");
-        let lint = |extra: &[String]| {
-            std::process::Command::new("verilator")
-                // -Wall as `make lint`; the file is named after its Rust module, not its module
-                .args([
-                    "--lint-only",
-                    "-Wall",
-                    "-Wno-DECLFILENAME",
-                    "--top-module",
-                    MODULE,
-                ])
-                .args(extra)
-                .arg(&file)
-                .output()
-        };
-        let params: Vec<String> = parameters(0)
-            .iter()
-            .map(|(n, v)| format!("-G{n}={v}"))
-            .collect();
-        let Ok(good) = lint(&params) else {
+        let params = parameters(0);
+        let Some(good) = lint_alone(SOURCE, MODULE, &params) else {
             eprintln!("skipped: verilator is not on PATH (make setup installs it)");
             return;
         };
@@ -297,14 +237,13 @@ mod tests {
             String::from_utf8_lossy(&good.stderr)
         );
         let mut small = params.clone();
-        small.push("-GFWD=16".into());
-        let bad = lint(&small).expect("verilator ran before");
+        small.push(("FWD", 16));
+        let bad = lint_alone(SOURCE, MODULE, &small).expect("verilator ran before");
         let text = String::from_utf8_lossy(&bad.stderr);
         assert!(
             !bad.status.success() && text.contains("cannot hold WINDOW"),
             "{text}"
         );
-        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

@@ -3,14 +3,17 @@
 //! - `directory`: finds or places each session's bucket line in external memory behind an AXI4
 //!   master, a fixed number of cycles after the frame's first beats, without ever stalling;
 //! - `rule`: the direction rule, where a segment goes from a direction's record (next byte,
-//!   highest ACK, held block) — the model's `reasm::rule::decide` as logic.
+//!   highest ACK, held block) — the model's `reasm::rule::decide` as logic;
+//! - `record`: one memory port per beat of the session record (`proto::reasm::record`), each the
+//!   shared read-modify-write leaf (`widgets/line_rmw.v`).
 //!
-//! The session record around the rule, the segment store and the stage in the top are not built
-//! yet (issue 18).
+//! The per-frame logic that reads a record, runs the rule and writes the record back, the segment
+//! store and the stage in the top are not built yet (issue 18).
 //!
 //! Leaves rust-hdl cannot express (tables in external memory, wide RAMs) are Verilog files beside
 //! their Rust module (`directory.v`), instantiated with parameters from `proto`; the rest is
 //! rust-hdl (`rule.rs`).
 
 pub mod directory;
+pub mod record;
 pub mod rule;

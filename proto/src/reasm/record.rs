@@ -52,6 +52,28 @@ pub const SLOT_BITS: usize = 20;
 /// Bits of the stream offset.
 pub const OFFSET_BITS: usize = 48;
 
+/// Datapath cycles from a record request (made with the directory's answer) to the record: the
+/// frame waits `LOOKUP_CYCLES + RECORD_CYCLES` in the stage's delay line. The same memory budget
+/// as the directory's; so are the write window, the requests in flight and the forwarding
+/// entries (`directory::WRITE_CYCLES`, `LOOKUPS_IN_FLIGHT`, `FORWARD_ENTRIES`).
+pub const RECORD_CYCLES: u32 = super::directory::LOOKUP_CYCLES;
+/// Entries of a record port's forwarding table. Every frame changes its record, so a port makes a
+/// change every `LOOKUP_SPACING` cycles at full load, each kept until its write is acknowledged
+/// (`directory::WRITE_CYCLES` at most) and `RECORD_CYCLES` more: 128 entries would be just
+/// enough with no time spent in the write queue; 256 leaves room for it.
+pub const FORWARD_ENTRIES: u32 = 256;
+const _: () = assert!(
+    FORWARD_ENTRIES * super::directory::LOOKUP_SPACING
+        > RECORD_CYCLES + super::directory::WRITE_CYCLES
+);
+/// Bits of a record index: a directory way (bucket index, then way).
+pub const INDEX_BITS: usize = super::DEFAULT_SESSION_BUCKET_BITS as usize + 2;
+const _: () =
+    assert!(1 << (INDEX_BITS - super::DEFAULT_SESSION_BUCKET_BITS as usize) == super::SESSION_WAYS);
+/// Bits the stage carries with a record request to its answer (the frame's place in the delay
+/// line).
+pub const TAG_BITS: usize = 16;
+
 /// A field: its first bit in the record and its width.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Field {

@@ -1,0 +1,82 @@
+//! What every leaf written as a Verilog file needs on the Rust side: its instantiation with
+//! parameters from `proto`, the standalone module its own tests and synthesis run, and the checks
+//! that the file and its wrapper agree (ports, parameter defaults, elaboration under Verilator).
+
+use std::fmt::Write;
+
+/// The instantiation of `module` named `leaf`: `.NAME(value)` for each parameter, `.port(signal)`
+/// for each port.
+pub fn instance(module: &str, params: &[(&str, u64)], ports: &[(&str, &str)]) -> String {
+    let mut s = String::new();
+    let params: Vec<String> = params.iter().map(|(n, v)| format!(".{n}({v})")).collect();
+    let _ = writeln!(s, "{module} #({}) leaf (", params.join(", "));
+    let ports: Vec<String> = ports.iter().map(|(p, w)| format!("  .{p}({w})")).collect();
+    let _ = writeln!(s, "{}\n);", ports.join(",\n"));
+    s
+}
+
+/// rust-hdl's output for a block emitted alone, its `top` renamed `name`.
+pub fn standalone(name: &str, verilog: &str) -> String {
+    verilog
+        .replace("module top(", &format!("module {name}("))
+        .replace("endmodule // top\n", &format!("endmodule // {name}\n"))
+}
+
+/// The ports a file declares, in order (one `input`/`output` per line).
+pub fn declared_ports(source: &str) -> Vec<&str> {
+    source
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with("input ") || l.starts_with("output "))
+        .filter_map(|l| {
+            l.split("//")
+                .next()
+                .and_then(|code| code.split_whitespace().last())
+                .map(|w| w.trim_end_matches(','))
+        })
+        .collect()
+}
+
+/// The default a file gives parameter `name`, as written.
+pub fn parameter_default<'a>(source: &'a str, name: &str) -> Option<&'a str> {
+    source
+        .lines()
+        .find(|l| {
+            l.trim_start().starts_with("parameter") && l.split_whitespace().any(|w| w == name)
+        })
+        .and_then(|line| line.split('=').nth(1))
+        .and_then(|r| r.split_whitespace().next())
+        .map(|v| v.trim_end_matches(','))
+}
+
+/// Verilator's `--lint-only -Wall` on the file alone as module `module` with these parameters
+/// (`-GNAME=value`); None when Verilator is not on PATH. The file is named after its Rust
+/// module, not its Verilog module, so DECLFILENAME is off.
+pub fn lint_alone(
+    source: &str,
+    module: &str,
+    params: &[(&str, u64)],
+) -> Option<std::process::Output> {
+    let dir = std::env::temp_dir().join(format!(
+        "vantage-lint-{module}-{}-{:?}",
+        std::process::id(),
+        std::thread::current().id()
+    ));
+    std::fs::create_dir_all(&dir).ok()?;
+    let file = dir.join(format!("{module}.v"));
+    std::fs::write(&file, source).ok()?;
+    let out = std::process::Command::new("verilator")
+        .args([
+            "--lint-only",
+            "-Wall",
+            "-Wno-DECLFILENAME",
+            "--top-module",
+            module,
+        ])
+        .args(params.iter().map(|(n, v)| format!("-G{n}={v}")))
+        .arg(&file)
+        .output()
+        .ok();
+    let _ = std::fs::remove_dir_all(&dir);
+    out
+}
