@@ -9,7 +9,7 @@
 //!                     next           block_start           block_end
 //!  segment [start, end)                              acked (the other side's highest ACK)
 //!
-//!  twelve differences, side by side ──► the first pass: control, retransmission, in order,
+//!  ten differences, side by side    ──► the first pass: control, retransmission, in order,
 //!                                       after a gap, held retransmission, hold, second hole,
 //!                                       or a release first (ack or cap) ──► the second pass,
 //!                                       against next = block_end and no block
