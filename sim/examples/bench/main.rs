@@ -245,7 +245,7 @@ fn main() {
     }
     // `bench reasm`: only the reasm stage's figures.
     if std::env::args().nth(1).as_deref() == Some("reasm") {
-        reasm::directory();
+        reasm::all();
         return;
     }
     // `bench conn`: only the conn stage's figures.
@@ -321,7 +321,7 @@ fn main() {
     conn_offload();
     syn_flood();
     pipeline_syn_flood();
-    reasm::directory();
+    reasm::all();
 }
 
 /// The whole pipeline holding SYNs under a flood at 100 Gb/s line rate: SYNs (with options) from

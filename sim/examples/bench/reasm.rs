@@ -1,6 +1,6 @@
-//! `bench reasm`: the reasm stage's session directory in RTL with its external memory: requests
-//! per cycle, answers in time, memory traffic per lookup and what it comes to at line rate, and
-//! the table's load at its first refusal.
+//! `bench reasm`: the reasm stage's session directory and one port of its session record in RTL,
+//! each with its external memory: requests per cycle, answers in time, memory traffic per request
+//! and what the stage's comes to at line rate, and the table's load at its first refusal.
 
 use vantage_hdl::reasm::directory::{OP_FIND, OP_OPEN};
 use vantage_model::reasm::table::Placement;
@@ -8,9 +8,11 @@ use vantage_proto::conn::SynKey;
 use vantage_proto::datapath::DATAPATH_CLOCK_HZ;
 use vantage_proto::flowhash::ipv4_as_16;
 use vantage_proto::reasm::directory::{way_key, LINE_BYTES, LOOKUP_CYCLES};
+use vantage_proto::reasm::record::{HOT_BEATS, INDEX_BITS, RECORD_CYCLES};
 use vantage_proto::reasm::{session_buckets, DEFAULT_SESSION_KEY, SESSION_WAYS};
 use vantage_sim::axi_mem::MemTiming;
 use vantage_sim::directory::{DirRequest, DirectorySim};
+use vantage_sim::record::{RecRequest, RecordSim};
 
 /// Minimum-size frames per second at 100 Gb/s (64 B + 20 B of preamble and gap).
 const LINE_RATE_PPS: f64 = 100e9 / (84.0 * 8.0);
@@ -135,7 +137,39 @@ fn load_at_first_full(bits: u32) -> (u64, u64, u64) {
     (placed, model_first.unwrap_or(sent), capacity)
 }
 
-pub fn directory() {
+/// The memories both benches run against: (name, latency in cycles, beats per cycle).
+fn memories() -> [(&'static str, u32, f64); 4] {
+    // Bandwidth behind the port, in 64-B beats per cycle: 2.0 reads and writes at full rate
+    // together (two DDR4 channels, or HBM pseudo-channels); 0.93 one DDR4-2400 channel.
+    let ddr4 = 19.2e9 / (DATAPATH_CLOCK_HZ as f64 * LINE_BYTES as f64);
+    [
+        ("100 ns, 2 beats/cycle", MemTiming::cycles_of_ns(100.0), 2.0),
+        ("300 ns, 2 beats/cycle", MemTiming::cycles_of_ns(300.0), 2.0),
+        ("300 ns, 1 beat/cycle", MemTiming::cycles_of_ns(300.0), 1.0),
+        (
+            "300 ns, one DDR4-2400 channel",
+            MemTiming::cycles_of_ns(300.0),
+            ddr4,
+        ),
+    ]
+}
+
+/// A memory of latency `lat` cycles (reads and writes from 20 cycles less) and `bw` beats per
+/// cycle.
+fn timing(lat: u32, bw: f64) -> MemTiming {
+    MemTiming {
+        read_min: lat.saturating_sub(20).max(2),
+        read_max: lat,
+        write_min: lat.saturating_sub(20).max(1),
+        write_max: lat,
+        beats_per_cycle: bw,
+        max_reads: 256,
+        seed: 5,
+    }
+}
+
+/// The directory's figures; returns its memory traffic per request in bytes (2 beats/cycle).
+fn directory() -> f64 {
     let ghz = DATAPATH_CLOCK_HZ as f64 / 1e9;
     let budget_ns = f64::from(LOOKUP_CYCLES - 7) / ghz;
     println!("\nreasm session directory (RTL, external memory behind AXI4, 64-B bucket lines of {SESSION_WAYS} ways,");
@@ -152,31 +186,9 @@ pub fn directory() {
         "peak rds"
     );
     let n = 200_000;
-    // Bandwidth behind the port, in 64-B beats per cycle: 2.0 reads and writes at full rate
-    // together (two DDR4 channels, or HBM pseudo-channels); 0.93 one DDR4-2400 channel.
-    let ddr4 = 19.2e9 / (DATAPATH_CLOCK_HZ as f64 * LINE_BYTES as f64);
-    let cases = [
-        ("100 ns, 2 beats/cycle", MemTiming::cycles_of_ns(100.0), 2.0),
-        ("300 ns, 2 beats/cycle", MemTiming::cycles_of_ns(300.0), 2.0),
-        ("300 ns, 1 beat/cycle", MemTiming::cycles_of_ns(300.0), 1.0),
-        (
-            "300 ns, one DDR4-2400 channel",
-            MemTiming::cycles_of_ns(300.0),
-            ddr4,
-        ),
-    ];
     let mut per_request_bytes = 0.0;
-    for (name, lat, bw) in cases {
-        let t = MemTiming {
-            read_min: lat.saturating_sub(20).max(2),
-            read_max: lat,
-            write_min: lat.saturating_sub(20).max(1),
-            write_max: lat,
-            beats_per_cycle: bw,
-            max_reads: 256,
-            seed: 5,
-        };
-        let f = throughput(t, n, 2, 18);
+    for (name, lat, bw) in memories() {
+        let f = throughput(timing(lat, bw), n, 2, 18);
         let reads = f.reads as f64 / f.requests as f64;
         let writes = f.writes as f64 / f.requests as f64;
         if bw == 2.0 {
@@ -220,6 +232,103 @@ pub fn directory() {
             "  {capacity} sessions (2^{bits} buckets x {SESSION_WAYS}): RTL {placed} ({:.1} %), model's rule {model} ({:.1} %)",
             100.0 * placed as f64 / capacity as f64,
             100.0 * model as f64 / capacity as f64
+        );
+    }
+    per_request_bytes
+}
+
+/// One record port's figures: `n` requests one every two cycles over random records, each read
+/// and written back (every frame changes its record). Returns its traffic per request in bytes
+/// (2 beats/cycle).
+fn record() -> f64 {
+    let ghz = DATAPATH_CLOCK_HZ as f64 / 1e9;
+    let budget_ns = f64::from(RECORD_CYCLES - 6) / ghz;
+    println!("\nreasm session record, one beat's port (RTL, read-modify-write of a 64-B line per request, answer {RECORD_CYCLES}");
+    println!("cycles after the request, the change taken the cycle after; reads within {budget_ns:.0} ns are in time; every request updates)");
+    println!(
+        "{:<34} {:>9} {:>8} {:>7} {:>8} {:>8} {:>8} {:>9}",
+        "memory (latency, bandwidth)",
+        "req/cycle",
+        "answered",
+        "late",
+        "no room",
+        "updated",
+        "reads/rq",
+        "writes/rq"
+    );
+    let n: u64 = 200_000;
+    let mut per_request_bytes = 0.0;
+    for (name, lat, bw) in memories() {
+        let mut port = RecordSim::new(timing(lat, bw));
+        let mut rng = Rng(0x51_7cc1_b727_220a);
+        let (mut answered, mut late, mut no_room, mut updated, mut refused) = (0u64, 0, 0, 0, 0);
+        let mut update = None;
+        let mut step = |port: &mut RecordSim, req: Option<&RecRequest>| {
+            let c = port.step(req, update.take().as_ref());
+            refused += u64::from(c.refused);
+            if let Some(a) = c.answer {
+                answered += 1;
+                if a.late {
+                    late += 1;
+                } else if !a.room {
+                    no_room += 1;
+                } else {
+                    let mut l = a.line;
+                    l[0] = l[0].wrapping_add(1);
+                    update = Some(l);
+                    updated += 1;
+                }
+            }
+        };
+        for i in 0..n {
+            let req = RecRequest {
+                index: (rng.next() as u32) & ((1 << INDEX_BITS) - 1),
+                read: true,
+                tag: i as u32 & 0xffff,
+            };
+            step(&mut port, Some(&req));
+            step(&mut port, None);
+        }
+        for _ in 0..4 * RECORD_CYCLES {
+            step(&mut port, None);
+        }
+        assert_eq!(answered + refused, n, "every request answered or refused");
+        let m = port.memory_counts();
+        let reads = m.reads as f64 / n as f64;
+        let writes = m.writes as f64 / n as f64;
+        if bw == 2.0 {
+            per_request_bytes = (reads + writes) * LINE_BYTES as f64;
+        }
+        println!(
+            "{:<34} {:>9.3} {:>8} {:>7} {:>8} {:>8} {:>8.2} {:>9.2}",
+            name, 0.5, answered, late, no_room, updated, reads, writes
+        );
+    }
+    per_request_bytes
+}
+
+/// Every figure of the reasm stage's RTL: the directory, a record port, and what the stage's
+/// memory traffic per frame comes to at line rate (the directory's and `HOT_BEATS` record
+/// ports').
+pub fn all() {
+    let directory_bytes = directory();
+    let record_port_bytes = record();
+    stage_traffic(directory_bytes, record_port_bytes);
+}
+
+fn stage_traffic(directory_bytes: f64, record_port_bytes: f64) {
+    let per_frame = directory_bytes + HOT_BEATS as f64 * record_port_bytes;
+    println!(
+        "the stage per frame of an IPv4 session: directory {directory_bytes:.0} B + {HOT_BEATS} record ports x {record_port_bytes:.0} B = {per_frame:.0} B;"
+    );
+    for (what, pps) in [
+        ("64-B frames (148.8 Mpps)", LINE_RATE_PPS),
+        ("600-B mean frames", 100e9 / (620.0 * 8.0)),
+        ("1,500-B frames", 100e9 / (1520.0 * 8.0)),
+    ] {
+        println!(
+            "  at 100 Gb/s of {what}: {:.1} GB/s (U250: 4 DDR4-2400 channels, 76.8 GB/s; U55C HBM: 460 GB/s)",
+            per_frame * pps / 1e9
         );
     }
 }
