@@ -280,7 +280,9 @@ fn record() -> f64 {
                 }
             }
         };
+        let mut cycles = 0u64;
         for i in 0..n {
+            cycles += 2;
             let req = RecRequest {
                 index: (rng.next() as u32) & ((1 << INDEX_BITS) - 1),
                 read: true,
@@ -301,7 +303,14 @@ fn record() -> f64 {
         }
         println!(
             "{:<34} {:>9.3} {:>8} {:>7} {:>8} {:>8} {:>8.2} {:>9.2}",
-            name, 0.5, answered, late, no_room, updated, reads, writes
+            name,
+            n as f64 / cycles as f64,
+            answered,
+            late,
+            no_room,
+            updated,
+            reads,
+            writes
         );
     }
     per_request_bytes
