@@ -68,7 +68,7 @@ fn missed_bytes_equal_zeeks() {
         by_trace.entry((r[trace], r[baseline])).or_default().push(r);
     }
     let mut runs: BTreeMap<&str, Vec<FlowEnd>> = BTreeMap::new();
-    let (mut equal, mut unfollowed, mut nonzero_equal) = (0, 0, 0);
+    let (mut equal, mut unfollowed, mut nonzero_equal, mut nameless) = (0, 0, 0, 0);
     let mut wrong = Vec::new();
     let mut unfollowed_by: BTreeMap<&str, usize> = BTreeMap::new();
     for ((t, _), rows) in by_trace {
@@ -83,6 +83,12 @@ fn missed_bytes_equal_zeeks() {
             pool.entry(key).or_default().push(r);
         }
         for row in rows {
+            // Zeek's tests that rename the log's id fields leave the baseline's endpoint columns
+            // empty: nothing to match such a row by.
+            if row[oh].is_empty() || row[rh].is_empty() {
+                nameless += 1;
+                continue;
+            }
             let (a, b) = (
                 format!("{} {}", row[oh], row[op]),
                 format!("{} {}", row[rh], row[rp]),
@@ -110,7 +116,7 @@ fn missed_bytes_equal_zeeks() {
         }
     }
     eprintln!(
-        "missed_bytes: {} TCP rows; {equal} equal to Zeek's ({nonzero_equal} of them with bytes missed), {} different, {unfollowed} without a session of the stage",
+        "missed_bytes: {} TCP rows; {equal} equal to Zeek's ({nonzero_equal} of them with bytes missed), {} different, {unfollowed} without a session of the stage, {nameless} without endpoints in the baseline",
         rows.len(),
         wrong.len()
     );
