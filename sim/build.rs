@@ -153,6 +153,7 @@ fn main() {
     println!("cargo:rerun-if-changed=csrc/directory_shim.cpp");
     println!("cargo:rerun-if-changed=csrc/rule_shim.cpp");
     println!("cargo:rerun-if-changed=csrc/record_shim.cpp");
+    println!("cargo:rerun-if-changed=csrc/unit.h");
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-env-changed=VANTAGE_VERILATOR_FLAGS");
 }

@@ -2,16 +2,12 @@
 // a clocked module, stepped one clock cycle at a time. Wide values are 32-bit words, least
 // significant first (Verilator's layout).
 #include <cstdint>
-#include <memory>
 #include "Vconns.h"
-#include "verilated.h"
+#include "unit.h"
 
-struct ConnsHarness {
-    std::unique_ptr<VerilatedContext> ctx;
-    std::unique_ptr<Vconns> unit;
-};
+struct ConnsHarness : Unit<Vconns> {};
 
-static void edge(Vconns* u) {
+static void cycle_edge(Vconns* u) {
     u->clock = 0;
     u->eval();
     u->clock = 1;
@@ -24,21 +20,16 @@ extern "C" {
 
 ConnsHarness* vc_new(const uint32_t* hash_key) {
     auto* h = new ConnsHarness;
-    h->ctx = std::make_unique<VerilatedContext>();
-    h->unit = std::make_unique<Vconns>(h->ctx.get());
     Vconns* u = h->unit.get();
     for (int i = 0; i < 11; i++) u->hash_key[i] = hash_key[i];
     u->reset = 1;
-    for (int i = 0; i < 4; i++) edge(u);
+    for (int i = 0; i < 4; i++) cycle_edge(u);
     u->reset = 0;
     u->eval();
     return h;
 }
 
-void vc_free(ConnsHarness* h) {
-    h->unit->final();
-    delete h;
-}
+void vc_free(ConnsHarness* h) { delete h; }
 
 // The request inputs for the next edge (valid 0: no frame ends).
 void vc_request(ConnsHarness* h, uint8_t valid, uint8_t rule, uint64_t ts, uint16_t flags,
@@ -81,7 +72,7 @@ uint8_t vc_cycle(ConnsHarness* h, uint64_t now, uint8_t flush, uint8_t enable, u
     u->eval();
     if (take)
         for (int i = 0; i < 32; i++) record[i] = u->c_data[i];
-    edge(u);
+    cycle_edge(u);
     u->c_pop = 0;
     u->q_valid = 0;
     u->flush = 0;

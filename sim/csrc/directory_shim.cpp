@@ -4,9 +4,8 @@
 // Wide values are 32-bit words, least significant first (Verilator's layout). The structs
 // mirror sim/src/directory.rs.
 #include <cstdint>
-#include <memory>
 #include "Vdir.h"
-#include "verilated.h"
+#include "unit.h"
 
 struct VdIn {
     uint8_t req_valid, req_op;
@@ -24,37 +23,17 @@ struct VdOut {
     uint32_t wdata[16];
 };
 
-struct DirHarness {
-    std::unique_ptr<VerilatedContext> ctx;
-    std::unique_ptr<Vdir> unit;
-};
-
-static void edge(Vdir* u) {
-    u->clock = 1;
-    u->eval();
-    u->clock = 0;
-    u->eval();
-}
+struct DirHarness : Unit<Vdir> {};
 
 extern "C" {
 
 DirHarness* vd_new() {
     auto* h = new DirHarness;
-    h->ctx = std::make_unique<VerilatedContext>();
-    h->unit = std::make_unique<Vdir>(h->ctx.get());
-    Vdir* u = h->unit.get();
-    u->clock = 0;
-    u->reset = 1;
-    for (int i = 0; i < 4; i++) edge(u);
-    u->reset = 0;
-    u->eval();
+    reset(h->unit.get());
     return h;
 }
 
-void vd_free(DirHarness* h) {
-    h->unit->final();
-    delete h;
-}
+void vd_free(DirHarness* h) { delete h; }
 
 // One clock cycle: `in` drives the inputs; `out` gets the outputs as they stand before the edge
 // (an AXI handshake happens in this cycle when valid and ready are both high).

@@ -3,28 +3,16 @@
 // build.rs), read the outputs. The state vector is passed as 32-bit words, least
 // significant first (Verilator's layout).
 #include <cstdint>
-#include <memory>
 #include "Vhist.h"
-#include "verilated.h"
+#include "unit.h"
 
-struct HistHarness {
-    std::unique_ptr<VerilatedContext> ctx;
-    std::unique_ptr<Vhist> unit;
-};
+struct HistHarness : Unit<Vhist> {};
 
 extern "C" {
 
-HistHarness* vh_new() {
-    auto* h = new HistHarness;
-    h->ctx = std::make_unique<VerilatedContext>();
-    h->unit = std::make_unique<Vhist>(h->ctx.get());
-    return h;
-}
+HistHarness* vh_new() { return new HistHarness; }
 
-void vh_free(HistHarness* h) {
-    h->unit->final();
-    delete h;
-}
+void vh_free(HistHarness* h) { delete h; }
 
 uint8_t vh_step(HistHarness* h, const uint32_t* s_in, uint8_t fresh, uint8_t side, uint64_t ts,
                 uint8_t tcp, uint8_t flags, uint32_t seq, uint32_t ack, uint16_t win,
@@ -47,12 +35,7 @@ uint8_t vh_step(HistHarness* h, const uint32_t* s_in, uint8_t fresh, uint8_t sid
     u->sport_lt = (port_bits >> 2) & 1;
     u->dst_bcast = (port_bits >> 3) & 1;
     u->eval();
-    for (int e = 0; e < HIST_REGS; e++) {
-        u->clock = 1;
-        u->eval();
-        u->clock = 0;
-        u->eval();
-    }
+    for (int e = 0; e < HIST_REGS; e++) edge(u);
     for (int i = 0; i < words; i++) s_out[i] = u->s_out[i];
     return u->ended;
 }

@@ -4,9 +4,8 @@
 // harness's (sim/src/axi_mem.rs). Wide values are 32-bit words, least significant first
 // (Verilator's layout). The structs mirror sim/src/ffi.rs.
 #include <cstdint>
-#include <memory>
 #include "Vrec.h"
-#include "verilated.h"
+#include "unit.h"
 
 struct VrecIn {
     uint8_t req_valid, req_read, upd_valid;
@@ -25,37 +24,17 @@ struct VrecOut {
     uint32_t wdata[16];
 };
 
-struct RecHarness {
-    std::unique_ptr<VerilatedContext> ctx;
-    std::unique_ptr<Vrec> unit;
-};
-
-static void edge(Vrec* u) {
-    u->clock = 1;
-    u->eval();
-    u->clock = 0;
-    u->eval();
-}
+struct RecHarness : Unit<Vrec> {};
 
 extern "C" {
 
 RecHarness* vrec_new() {
     auto* h = new RecHarness;
-    h->ctx = std::make_unique<VerilatedContext>();
-    h->unit = std::make_unique<Vrec>(h->ctx.get());
-    Vrec* u = h->unit.get();
-    u->clock = 0;
-    u->reset = 1;
-    for (int i = 0; i < 4; i++) edge(u);
-    u->reset = 0;
-    u->eval();
+    reset(h->unit.get());
     return h;
 }
 
-void vrec_free(RecHarness* h) {
-    h->unit->final();
-    delete h;
-}
+void vrec_free(RecHarness* h) { delete h; }
 
 // One clock cycle: `in` drives the inputs; `out` gets the outputs as they stand before the edge.
 void vrec_cycle(RecHarness* h, const VrecIn* in, VrecOut* out) {

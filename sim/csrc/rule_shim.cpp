@@ -2,9 +2,8 @@
 // rust-hdl from hdl/src/reasm/rule.rs): combinational, so one evaluation per call. The structs
 // mirror sim/src/ffi.rs.
 #include <cstdint>
-#include <memory>
 #include "Vrule.h"
-#include "verilated.h"
+#include "unit.h"
 
 struct VrIn {
     uint32_t next_seq, acked, block_start, block_end, seg_start, seg_end, cap;
@@ -15,24 +14,13 @@ struct VrOut {
     uint8_t release_first, first_cap, action, release_after, gap_cap, hold_new;
 };
 
-struct RuleHarness {
-    std::unique_ptr<VerilatedContext> ctx;
-    std::unique_ptr<Vrule> unit;
-};
+struct RuleHarness : Unit<Vrule> {};
 
 extern "C" {
 
-RuleHarness* vr_new() {
-    auto* h = new RuleHarness;
-    h->ctx = std::make_unique<VerilatedContext>();
-    h->unit = std::make_unique<Vrule>(h->ctx.get());
-    return h;
-}
+RuleHarness* vr_new() { return new RuleHarness; }
 
-void vr_free(RuleHarness* h) {
-    h->unit->final();
-    delete h;
-}
+void vr_free(RuleHarness* h) { delete h; }
 
 void vr_eval(RuleHarness* h, const VrIn* in, VrOut* out) {
     Vrule* u = h->unit.get();

@@ -2,9 +2,8 @@
 // module, stepped one clock cycle at a time. Wide values are 32-bit words, least significant
 // first (Verilator's layout). The structs mirror sim/src/syntable.rs.
 #include <cstdint>
-#include <memory>
 #include "Vsyn.h"
-#include "verilated.h"
+#include "unit.h"
 
 struct VsIn {
     uint8_t valid, v6, holdable, plain, flush, room;
@@ -25,37 +24,17 @@ struct VsOut {
     uint8_t k_take, k_lost;
 };
 
-struct SynHarness {
-    std::unique_ptr<VerilatedContext> ctx;
-    std::unique_ptr<Vsyn> unit;
-};
-
-static void edge(Vsyn* u) {
-    u->clock = 1;
-    u->eval();
-    u->clock = 0;
-    u->eval();
-}
+struct SynHarness : Unit<Vsyn> {};
 
 extern "C" {
 
 SynHarness* vs_new() {
     auto* h = new SynHarness;
-    h->ctx = std::make_unique<VerilatedContext>();
-    h->unit = std::make_unique<Vsyn>(h->ctx.get());
-    Vsyn* u = h->unit.get();
-    u->clock = 0;
-    u->reset = 1;
-    for (int i = 0; i < 4; i++) edge(u);
-    u->reset = 0;
-    u->eval();
+    reset(h->unit.get());
     return h;
 }
 
-void vs_free(SynHarness* h) {
-    h->unit->final();
-    delete h;
-}
+void vs_free(SynHarness* h) { delete h; }
 
 // One clock cycle: `in` drives the inputs; `out` gets the outputs as they stand before the
 // edge (the operation in S3).
