@@ -45,15 +45,7 @@ void vrec_cycle(RecHarness* h, const VrecIn* in, VrecOut* out) {
     u->req_tag = in->req_tag;
     u->upd_valid = in->upd_valid;
     for (int i = 0; i < 16; i++) u->upd_line[i] = in->upd_line[i];
-    u->m_axi_arready = in->arready;
-    u->m_axi_rvalid = in->rvalid;
-    u->m_axi_rresp = in->rresp;
-    u->m_axi_rlast = 1;
-    for (int i = 0; i < 16; i++) u->m_axi_rdata[i] = in->rdata[i];
-    u->m_axi_awready = in->awready;
-    u->m_axi_wready = in->wready;
-    u->m_axi_bvalid = in->bvalid;
-    u->m_axi_bresp = in->bresp;
+    axi_slave_in(u, in);
     u->eval();
     out->refused = u->refused;
     out->ans_valid = u->ans_valid;
@@ -63,12 +55,7 @@ void vrec_cycle(RecHarness* h, const VrecIn* in, VrecOut* out) {
     out->ans_tag = u->ans_tag;
     for (int i = 0; i < 16; i++) out->ans_line[i] = u->ans_line[i];
     out->bad_update = u->bad_update;
-    out->arvalid = u->m_axi_arvalid;
-    out->araddr = u->m_axi_araddr;
-    out->awvalid = u->m_axi_awvalid;
-    out->awaddr = u->m_axi_awaddr;
-    out->wvalid = u->m_axi_wvalid;
-    for (int i = 0; i < 16; i++) out->wdata[i] = u->m_axi_wdata[i];
+    axi_master_out(u, out);
     out->mem_error = u->mem_error;
     edge(u);
 }

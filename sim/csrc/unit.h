@@ -31,3 +31,30 @@ void reset(V* u) {
     u->reset = 0;
     u->eval();
 }
+
+// A unit's AXI4 master port and the harness's memory (sim/src/axi_mem.rs) on the other side:
+// the slave's side into the unit (`In` has arready, rvalid, rresp, rdata[16], awready, wready,
+// bvalid, bresp), the master's side out of it (`Out` has arvalid, araddr, awvalid, awaddr,
+// wvalid, wdata[16]). Single-beat transfers: rlast is always set.
+template <class V, class In>
+void axi_slave_in(V* u, const In* in) {
+    u->m_axi_arready = in->arready;
+    u->m_axi_rvalid = in->rvalid;
+    u->m_axi_rresp = in->rresp;
+    u->m_axi_rlast = 1;
+    for (int i = 0; i < 16; i++) u->m_axi_rdata[i] = in->rdata[i];
+    u->m_axi_awready = in->awready;
+    u->m_axi_wready = in->wready;
+    u->m_axi_bvalid = in->bvalid;
+    u->m_axi_bresp = in->bresp;
+}
+
+template <class V, class Out>
+void axi_master_out(const V* u, Out* out) {
+    out->arvalid = u->m_axi_arvalid;
+    out->araddr = u->m_axi_araddr;
+    out->awvalid = u->m_axi_awvalid;
+    out->awaddr = u->m_axi_awaddr;
+    out->wvalid = u->m_axi_wvalid;
+    for (int i = 0; i < 16; i++) out->wdata[i] = u->m_axi_wdata[i];
+}
