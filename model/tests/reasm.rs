@@ -428,9 +428,17 @@ proptest! {
         let mut all: Vec<(u64, Vec<u8>)> = frames[..d.start].to_vec();
         all.extend(keyed.into_iter().map(|(_, f)| f));
         all.extend(frames[d.end..].iter().cloned());
-        let (_, streams) = reasm(&on(), &all);
+        let (out, streams) = reasm(&on(), &all);
         let s = stream(&streams, 0);
+        // The flow-end figures (kept in the session record, a released block's added at once)
+        // agree with what the tags told the monitor, frame by frame.
+        let fig = out.flow_ends[0].dirs[0];
+        let told: u64 = s.gaps.iter().map(|(_, n)| n).sum();
+        prop_assert!(fig.missed >= told, "missed {} < gaps told {}", fig.missed, told);
+        prop_assert!(u64::from(fig.gaps) >= s.gaps.len() as u64);
         if s.fallback.is_none() {
+            prop_assert_eq!(fig.delivered, s.bytes.len() as u64);
+            prop_assert_eq!(u64::from(fig.retransmissions), out.counters.retransmissions);
             // Rebuild with the gaps: every delivered byte equals the byte sent at that offset.
             let mut at = 0usize;
             let mut gaps: BTreeMap<u64, u64> = s.gaps.iter().copied().collect();

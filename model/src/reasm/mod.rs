@@ -20,11 +20,13 @@
 
 pub mod rule;
 pub mod segment;
+pub mod step;
 pub mod store;
 pub mod streams;
 pub mod table;
 
-use rule::{sd, Action, DirView, GapCause, SegView};
+use rule::{sd, GapCause};
+use step::{Facts, Landing, Limits, NeedRoom, Release, Room, Why};
 use segment::{NotFollowed, Segment};
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, VecDeque};
@@ -33,6 +35,7 @@ use table::Placement;
 use vantage_proto::axis::LaneFrame;
 use vantage_proto::conn::{tcp_flags, SynKey};
 use vantage_proto::header::{insert, Tag, TaggedHeader};
+use vantage_proto::reasm::record::{ns_since, SessionRecord, TICK_SHIFT};
 use vantage_proto::reasm::*;
 
 /// The reasm block's registers.
@@ -226,40 +229,14 @@ struct Held {
     inconsistent: bool,
 }
 
-/// The bytes held above a direction's one hole: `[start, end)` in sequence space, contiguous.
-#[derive(Debug)]
-struct Block {
-    start: u32,
-    end: u32,
-    since_ns: u64,
-    /// Held frames in release order: each starts at or below the end of those before it.
-    frames: VecDeque<Held>,
-}
-
-#[derive(Debug, Default)]
-struct Dir {
-    init: bool,
-    /// Sequence number of the stream's next byte.
-    next: u32,
-    /// Its stream offset.
-    next_off: u64,
-    fin: bool,
-    /// Highest acknowledgement the other side sent.
-    acked: Option<u32>,
-    block: Option<Block>,
-    fig: DirFigures,
-}
-
 #[derive(Debug)]
 struct Session {
-    flow_id: u64,
-    orig_side: u8,
+    /// What the device keeps of the session in memory (`vantage_proto::reasm::record`).
+    rec: SessionRecord,
     bucket: usize,
-    first_ns: u64,
-    last_ns: u64,
-    closed_ns: Option<u64>,
-    fallback: Option<Fallback>,
-    dirs: [Dir; 2],
+    /// Each direction's held frames in release order (each starts at or below the end of those
+    /// before it): the segment store's list from `held_head` to `held_tail`.
+    held: [VecDeque<Held>; 2],
     /// Bumped at every change, so stale deadline entries are known.
     gen: u64,
 }
@@ -275,6 +252,12 @@ pub struct Stage {
     next_flow_id: u64,
     held_payload: u64,
     out: ReasmOutput,
+}
+
+/// The time in ns of a record's tick `t`, from a later time `reference` (the session's last
+/// frame): the start of the latest tick `t` at or before it.
+fn tick_ns(reference: u64, t: u32) -> u64 {
+    (reference >> TICK_SHIFT << TICK_SHIFT).saturating_sub(ns_since(reference, t))
 }
 
 impl Stage {
@@ -341,8 +324,11 @@ impl Stage {
 
     /// End every session (the end of the input, or the host's flush) and give the output.
     pub fn finish(mut self) -> ReasmOutput {
-        let mut keys: Vec<(u64, SynKey)> =
-            self.sessions.iter().map(|(k, s)| (s.flow_id, *k)).collect();
+        let mut keys: Vec<(u64, SynKey)> = self
+            .sessions
+            .iter()
+            .map(|(k, s)| (s.rec.flow_id, *k))
+            .collect();
         keys.sort();
         for (_, k) in keys {
             self.end_session(k, End::Flushed);
@@ -357,7 +343,40 @@ impl Stage {
         self.out.frames.push(frame);
     }
 
-    fn emit(&mut self, mut header: TaggedHeader, original: &[u8], info: ReasmInfo) {
+    /// Send a frame with its REASM tag, counted by status (`len`: its payload bytes); a
+    /// retransmission is dropped instead when the policy says so.
+    fn emit(&mut self, mut header: TaggedHeader, original: &[u8], info: ReasmInfo, len: u32) {
+        let c = &mut self.out.counters;
+        let len = u64::from(len);
+        match Status::from_u8(info.status) {
+            Some(Status::Control) => c.control += 1,
+            Some(Status::Retransmission) => {
+                c.retransmissions += 1;
+                c.bytes_old += len;
+                if self.cfg.retransmit == RetransmitPolicy::Drop {
+                    c.dropped += 1;
+                    return;
+                }
+            }
+            Some(s @ (Status::InOrder | Status::Released)) => {
+                if s == Status::Released {
+                    c.released += 1;
+                } else {
+                    c.in_order += 1;
+                }
+                if info.gap > 0 {
+                    c.gaps += 1;
+                    c.gap_bytes += u64::from(info.gap);
+                }
+                c.bytes_new += len - u64::from(info.skip);
+                c.bytes_old += u64::from(info.skip);
+            }
+            Some(Status::Fallback) => {
+                c.fallback_frames += 1;
+                c.bytes_passed += len;
+            }
+            None => unreachable!("the stage writes only known statuses"),
+        }
         header.tags.push(Tag::Reasm(info));
         let encoded = header.encode(self.ethertype);
         self.out.frames.push(insert(original, &encoded));
@@ -377,9 +396,10 @@ impl Stage {
             if s.gen != gen {
                 continue;
             }
-            let ended = match s.closed_ns {
-                Some(c) if due >= c + self.cfg.close_linger_ns => Some(End::Closed),
-                _ if due >= s.last_ns + self.cfg.idle_timeout_ns => Some(End::Idle),
+            let last = s.rec.last_ns;
+            let ended = match s.rec.closed_at {
+                Some(c) if due >= tick_ns(last, c) + self.cfg.close_linger_ns => Some(End::Closed),
+                _ if due >= last + self.cfg.idle_timeout_ns => Some(End::Idle),
                 _ => None,
             };
             if let Some(why) = ended {
@@ -387,13 +407,12 @@ impl Stage {
                 continue;
             }
             for d in 0..2 {
-                let since = self.sessions[&key].dirs[d]
-                    .block
-                    .as_ref()
-                    .map(|b| b.since_ns);
-                if since.is_some_and(|t| due >= t + self.cfg.hole_timeout_ns) {
+                let dir = &self.sessions[&key].rec.dirs[d];
+                if dir.block.is_some()
+                    && due >= tick_ns(last, dir.block_since) + self.cfg.hole_timeout_ns
+                {
                     self.out.counters.hole_timeouts += 1;
-                    self.release_block(key, d);
+                    self.give_up(key, d, Why::Timeout, due);
                 }
             }
             self.schedule(key);
@@ -407,13 +426,14 @@ impl Stage {
             return;
         };
         s.gen += 1;
-        let mut due = s.last_ns + cfg.idle_timeout_ns;
-        if let Some(c) = s.closed_ns {
-            due = due.min(c + cfg.close_linger_ns);
+        let last = s.rec.last_ns;
+        let mut due = last + cfg.idle_timeout_ns;
+        if let Some(c) = s.rec.closed_at {
+            due = due.min(tick_ns(last, c) + cfg.close_linger_ns);
         }
-        for d in &s.dirs {
-            if let Some(b) = &d.block {
-                due = due.min(b.since_ns + cfg.hole_timeout_ns);
+        for d in &s.rec.dirs {
+            if d.block.is_some() {
+                due = due.min(tick_ns(last, d.block_since) + cfg.hole_timeout_ns);
             }
         }
         self.deadlines.push(Reverse((due, key, s.gen)));
@@ -423,7 +443,7 @@ impl Stage {
     fn session_for(&mut self, header: &TaggedHeader, original: &[u8], seg: &Segment) -> Option<()> {
         let plain_syn = seg.has(tcp_flags::SYN) && !seg.has(tcp_flags::ACK);
         if let Some(s) = self.sessions.get(&seg.key) {
-            if !(plain_syn && s.closed_ns.is_some()) {
+            if !(plain_syn && s.rec.closed_at.is_some()) {
                 return Some(());
             }
             self.end_session(seg.key, End::Reused);
@@ -440,38 +460,34 @@ impl Stage {
         let orig_side = if synack { 1 - seg.side } else { seg.side };
         let choices = session_buckets(&self.cfg.session_key, &seg.key, self.cfg.bucket_bits);
         let Some(bucket) = self.placement.place(choices) else {
-            let c = &mut self.out.counters;
-            c.fallback_table_full += 1;
-            c.fallback_frames += 1;
-            c.bytes_passed += u64::from(seg.len);
-            let flags = if seg.side == orig_side {
-                0
-            } else {
-                FLAG_RESPONDER
-            };
-            let info = ReasmInfo {
-                status: Status::Fallback as u8,
-                reason: Fallback::TableFull as u8,
-                flags,
-                ..ReasmInfo::default()
-            };
-            self.emit(header.clone(), original, info);
+            self.out.counters.fallback_table_full += 1;
+            let d = usize::from(seg.side != orig_side);
+            let info = step::fallback_tag(0, d, Fallback::TableFull);
+            self.emit(header.clone(), original, info, seg.len);
             return None;
         };
         let flow_id = self.next_flow_id;
         self.next_flow_id += 1;
         self.out.counters.sessions += 1;
+        let rec = SessionRecord {
+            flow_id,
+            orig_side,
+            first_ns: seg.ts_ns,
+            last_ns: seg.ts_ns,
+            v6: seg.key.v6,
+            endpoints: if seg.key.v6 {
+                (seg.key.low, seg.key.high)
+            } else {
+                SessionRecord::default().endpoints
+            },
+            ..SessionRecord::default()
+        };
         self.sessions.insert(
             seg.key,
             Session {
-                flow_id,
-                orig_side,
+                rec,
                 bucket,
-                first_ns: seg.ts_ns,
-                last_ns: seg.ts_ns,
-                closed_ns: None,
-                fallback: None,
-                dirs: [Dir::default(), Dir::default()],
+                held: [VecDeque::new(), VecDeque::new()],
                 gen: 0,
             },
         );
@@ -487,227 +503,158 @@ impl Stage {
             return;
         }
         let key = seg.key;
-        let s = self.sessions.get_mut(&key).expect("session just found");
-        s.last_ns = s.last_ns.max(seg.ts_ns);
-        let d = usize::from(seg.side != s.orig_side);
-        s.dirs[d].fig.frames += 1;
-        if let Some(reason) = s.fallback {
-            let flow_id = s.flow_id;
-            self.fallback_emit(header, &original, &seg, flow_id, d, reason);
-            self.schedule(key);
-            return;
-        }
-        let o = 1 - d;
-        if seg.has(tcp_flags::ACK) {
-            let od = &mut s.dirs[o];
-            if od.init {
-                if od.acked.map_or(true, |a| sd(seg.ack, a) > 0) {
-                    od.acked = Some(seg.ack);
-                }
-                if od.block.is_some() && sd(seg.ack, od.next) > 0 {
-                    self.out.counters.ack_gaps += 1;
-                    self.release_block(key, o);
-                }
+        let d = usize::from(seg.side != self.sessions[&key].rec.orig_side);
+        let facts = Facts {
+            dir: d,
+            flags: seg.flags,
+            seq: seg.seq,
+            ack: seg.ack,
+            len: seg.len,
+            ts_ns: seg.ts_ns,
+            inconsistent: self.differs_from_held(key, d, &original, &seg),
+        };
+        let limits = Limits {
+            max_above_hole: self.cfg.max_above_hole,
+        };
+        let bytes = original.len() as u64;
+        // A frame that would be held into a full store waits for a random hole to be given up
+        // (the victim may be this session's), then the step is taken again from the record as
+        // it is then.
+        let st = loop {
+            let room = if !self.store.could_hold(bytes) {
+                Room::Never
             } else {
-                od.init = true;
-                od.next = seg.ack;
-                od.acked = Some(seg.ack);
+                match self.store.peek(bytes) {
+                    Some(slot) => Room::Slot(slot as u32),
+                    None => Room::NotNow,
+                }
+            };
+            match step::frame(&self.sessions[&key].rec, &facts, limits, room) {
+                Ok(st) => break st,
+                Err(NeedRoom) => {
+                    let (vk, vd) = self.store.victim().expect("a full store holds frames");
+                    self.out.counters.evictions += 1;
+                    self.give_up(vk, vd as usize, Why::Evicted, seg.ts_ns);
+                }
             }
+        };
+        self.sessions.get_mut(&key).expect("session").rec = st.rec;
+        let c = &mut self.out.counters;
+        match st.fell_back {
+            Some(Fallback::TableFull) => c.fallback_table_full += 1,
+            Some(Fallback::SecondHole) => c.fallback_second_hole += 1,
+            Some(Fallback::BufferExhausted) => c.fallback_buffer_exhausted += 1,
+            None => {}
         }
-        if seg.has(tcp_flags::RST) {
-            for dir in [d, o] {
-                self.release_block(key, dir);
+        match st.after_gap {
+            Some(GapCause::Ack) => c.ack_gaps += 1,
+            Some(GapCause::Cap) => c.cap_gaps += 1,
+            None => {}
+        }
+        c.inconsistent += u64::from(st.inconsistent);
+        for r in st.before {
+            self.send_held(key, r);
+        }
+        match (st.tag, st.hold) {
+            (Some(info), _) => self.emit(header, &original, info, seg.len),
+            (None, Some(h)) => {
+                let slot = self
+                    .store
+                    .alloc((key, d as u8), bytes)
+                    .expect("the slot the step was given");
+                debug_assert_eq!(slot as u32, h.slot);
+                self.out.counters.held += 1;
+                self.held_payload += u64::from(seg.len);
+                let held = Held {
+                    header,
+                    original,
+                    seg,
+                    slot,
+                    inconsistent: facts.inconsistent,
+                };
+                let list = &mut self.sessions.get_mut(&key).expect("session").held[d];
+                if h.front {
+                    list.push_front(held);
+                } else {
+                    list.push_back(held);
+                }
             }
-            let s = self.sessions.get_mut(&key).expect("session");
-            s.closed_ns.get_or_insert(seg.ts_ns);
-            let info = self.info(key, d, &seg, Status::Control);
-            self.out.counters.control += 1;
-            self.emit(header, &original, info);
-            self.schedule(key);
-            return;
+            (None, None) => unreachable!("a step tags or holds its frame"),
         }
-        let dir = &mut self.sessions.get_mut(&key).expect("session").dirs[d];
-        if !dir.init {
-            dir.init = true;
-            dir.next = seg.data_seq();
+        if let Some(r) = st.after {
+            self.send_held(key, r);
         }
-        self.classify(key, d, header, original, seg);
         self.schedule(key);
     }
 
-    /// The REASM tag of `seg` in direction `d` now (offset from the direction's next byte).
-    fn info(&self, key: SynKey, d: usize, seg: &Segment, status: Status) -> ReasmInfo {
-        let s = &self.sessions[&key];
-        let dir = &s.dirs[d];
-        let offset = (dir.next_off as i64 + sd(seg.data_seq(), dir.next)) as u64 & OFFSET_MASK;
-        ReasmInfo {
-            flow_id: s.flow_id,
-            offset,
-            status: status as u8,
-            flags: if d == 1 { FLAG_RESPONDER } else { 0 },
-            ..ReasmInfo::default()
-        }
-    }
-
-    /// Place a segment of an initialised direction, as the direction rule (`rule.rs`) says.
-    fn classify(
-        &mut self,
-        key: SynKey,
-        d: usize,
-        header: TaggedHeader,
-        original: Vec<u8>,
-        seg: Segment,
-    ) {
-        let view = SegView {
-            start: seg.data_seq(),
-            end: seg.end_seq(),
-            data: seg.len > 0 || seg.has(tcp_flags::FIN),
-        };
-        loop {
-            let dir = &self.sessions[&key].dirs[d];
-            let state = DirView {
-                next: dir.next,
-                acked: dir.acked,
-                block: dir.block.as_ref().map(|b| (b.start, b.end)),
-            };
-            let verdict = rule::decide(state, view, self.cfg.max_above_hole);
-            if let Some(cause) = verdict.release_first {
-                self.count_gap_cause(cause);
-                self.release_block(key, d);
-            }
-            match verdict.action {
-                Action::Control => {
-                    let info = self.info(key, d, &seg, Status::Control);
-                    self.out.counters.control += 1;
-                    self.emit(header, &original, info);
-                }
-                Action::Retransmission => {
-                    self.retransmission(key, d, header, &original, &seg, false)
-                }
-                Action::InOrder { release } => {
-                    let inconsistent = self.differs_from_held(key, d, &original, &seg);
-                    if inconsistent {
-                        self.count_inconsistent(key, d);
-                    }
-                    self.deliver(
-                        key,
-                        d,
-                        header,
-                        &original,
-                        &seg,
-                        Status::InOrder,
-                        inconsistent,
-                    );
-                    if release {
-                        self.release_block(key, d);
-                    }
-                }
-                Action::AfterGap(cause) => {
-                    self.count_gap_cause(cause);
-                    self.deliver(key, d, header, &original, &seg, Status::InOrder, false);
-                }
-                Action::HeldRetransmission => {
-                    // Bytes the store holds already.
-                    let inconsistent = self.differs_from_held(key, d, &original, &seg);
-                    if inconsistent {
-                        self.count_inconsistent(key, d);
-                    }
-                    self.retransmission(key, d, header, &original, &seg, inconsistent);
-                }
-                Action::SecondHole => {
-                    self.fall_back(key, d, header, &original, &seg, Fallback::SecondHole)
-                }
-                Action::Hold { .. } => {
-                    // The store may first have to give up some hole, this one included; the
-                    // rule is then asked again.
-                    let bytes = original.len() as u64;
-                    if !self.store.could_hold(bytes) {
-                        self.fall_back(key, d, header, &original, &seg, Fallback::BufferExhausted);
-                        return;
-                    }
-                    let Some(slot) = self.store.alloc((key, d as u8), bytes) else {
-                        let (vk, vd) = self.store.victim().expect("a full store holds frames");
-                        self.out.counters.evictions += 1;
-                        self.release_block(vk, vd as usize);
-                        continue;
-                    };
-                    self.hold(key, d, header, original, seg, slot);
-                }
-            }
+    /// Give up a direction's hole outside a frame's step (timeout, eviction, end).
+    fn give_up(&mut self, key: SynKey, d: usize, why: Why, ts_ns: u64) {
+        let Some(s) = self.sessions.get_mut(&key) else {
             return;
-        }
-    }
-
-    fn count_gap_cause(&mut self, cause: GapCause) {
-        match cause {
-            GapCause::Ack => self.out.counters.ack_gaps += 1,
-            GapCause::Cap => self.out.counters.cap_gaps += 1,
-        }
-    }
-
-    /// Put a segment in the store's `slot`, as a new block or joined to the direction's block.
-    fn hold(
-        &mut self,
-        key: SynKey,
-        d: usize,
-        header: TaggedHeader,
-        original: Vec<u8>,
-        seg: Segment,
-        slot: usize,
-    ) {
-        let (start, end) = (seg.data_seq(), seg.end_seq());
-        let inconsistent = self.differs_from_held(key, d, &original, &seg);
-        if inconsistent {
-            self.count_inconsistent(key, d);
-        }
-        self.out.counters.held += 1;
-        self.held_payload += u64::from(seg.len);
-        let ts = seg.ts_ns;
-        let held = Held {
-            header,
-            original,
-            seg,
-            slot,
-            inconsistent,
         };
-        let dir = &mut self.sessions.get_mut(&key).expect("session").dirs[d];
-        match &mut dir.block {
-            None => {
-                dir.block = Some(Block {
-                    start,
-                    end,
-                    since_ns: ts,
-                    frames: VecDeque::from([held]),
-                })
-            }
-            Some(b) => {
-                if sd(start, b.start) < 0 {
-                    b.start = start;
-                    b.frames.push_front(held);
-                } else {
-                    b.frames.push_back(held);
-                }
-                if sd(end, b.end) > 0 {
-                    b.end = end;
-                }
-            }
+        if let Some(r) = step::give_up(&mut s.rec, d, why, ts_ns) {
+            self.send_held(key, r);
         }
     }
 
-    fn count_inconsistent(&mut self, key: SynKey, d: usize) {
-        self.out.counters.inconsistent += 1;
+    /// Send a released block's frames in order, each tagged by the walk (or FALLBACK).
+    fn send_held(&mut self, key: SynKey, r: Release) {
         let s = self.sessions.get_mut(&key).expect("session");
-        s.dirs[d].fig.inconsistent += 1;
+        let frames = std::mem::take(&mut s.held[r.dir]);
+        let flow_id = s.rec.flow_id;
+        let flags = if r.dir == 1 { FLAG_RESPONDER } else { 0 };
+        match r.why {
+            Why::Ack => self.out.counters.ack_gaps += 1,
+            Why::Cap => self.out.counters.cap_gaps += 1,
+            _ => {}
+        }
+        let mut w = r.walk;
+        for h in frames {
+            self.store.release(h.slot, h.original.len() as u64);
+            self.held_payload -= u64::from(h.seg.len);
+            let mut info = match r.why {
+                Why::Fallback => {
+                    let reason = Fallback::from_u8(self.sessions[&key].rec.fallback)
+                        .expect("a fallen-back session has its reason");
+                    step::fallback_tag(flow_id, r.dir, reason)
+                }
+                _ => match step::walk(&mut w, h.seg.data_seq(), h.seg.end_seq(), h.seg.len) {
+                    Landing::Old { offset } => {
+                        let s = self.sessions.get_mut(&key).expect("session");
+                        let fig = &mut s.rec.figures[r.dir];
+                        fig.retransmissions = fig.retransmissions.wrapping_add(1);
+                        ReasmInfo {
+                            flow_id,
+                            offset,
+                            skip: h.seg.len.min(u32::from(u16::MAX)) as u16,
+                            status: Status::Retransmission as u8,
+                            flags,
+                            ..ReasmInfo::default()
+                        }
+                    }
+                    Landing::Delivered { offset, gap, skip } => ReasmInfo {
+                        flow_id,
+                        offset,
+                        gap,
+                        skip: skip.min(u32::from(u16::MAX)) as u16,
+                        status: Status::Released as u8,
+                        flags,
+                        ..ReasmInfo::default()
+                    },
+                },
+            };
+            if h.inconsistent && r.why != Why::Fallback {
+                info.flags |= FLAG_INCONSISTENT;
+            }
+            self.emit(h.header, &h.original, info, h.seg.len);
+        }
     }
 
     /// Whether payload bytes of `seg` differ from the held bytes at the same sequence numbers.
     fn differs_from_held(&self, key: SynKey, d: usize, original: &[u8], seg: &Segment) -> bool {
-        let Some(b) = &self.sessions[&key].dirs[d].block else {
-            return false;
-        };
         let start = seg.data_seq();
         let payload = &original[seg.payload.clone()];
-        b.frames.iter().any(|h| {
+        self.sessions[&key].held[d].iter().any(|h| {
             let hs = h.seg.data_seq();
             let hp = &h.original[h.seg.payload.clone()];
             // Overlap of [start, start+len) and [hs, hs+hlen), as offsets into each payload.
@@ -717,183 +664,19 @@ impl Stage {
         })
     }
 
-    fn retransmission(
-        &mut self,
-        key: SynKey,
-        d: usize,
-        header: TaggedHeader,
-        original: &[u8],
-        seg: &Segment,
-        inconsistent: bool,
-    ) {
-        let c = &mut self.out.counters;
-        c.retransmissions += 1;
-        c.bytes_old += u64::from(seg.len);
-        self.sessions.get_mut(&key).expect("session").dirs[d]
-            .fig
-            .retransmissions += 1;
-        if self.cfg.retransmit == RetransmitPolicy::Drop {
-            self.out.counters.dropped += 1;
-            return;
-        }
-        let mut info = self.info(key, d, seg, Status::Retransmission);
-        info.skip = seg.len.min(u32::from(u16::MAX)) as u16;
-        if inconsistent {
-            info.flags |= FLAG_INCONSISTENT;
-        }
-        self.emit(header, original, info);
-    }
-
-    /// Send a segment that reaches the next byte (or lies above it after a gap) and move the
-    /// direction's next byte past it; `inconsistent` sets the tag's flag (the caller counted it).
-    #[allow(clippy::too_many_arguments)]
-    fn deliver(
-        &mut self,
-        key: SynKey,
-        d: usize,
-        header: TaggedHeader,
-        original: &[u8],
-        seg: &Segment,
-        status: Status,
-        inconsistent: bool,
-    ) {
-        let mut info = self.info(key, d, seg, status);
-        let s = self.sessions.get_mut(&key).expect("session");
-        let dir = &mut s.dirs[d];
-        let (start, end) = (seg.data_seq(), seg.end_seq());
-        let ahead = sd(start, dir.next);
-        let (gap, skip) = if ahead > 0 {
-            (ahead as u64, 0)
-        } else {
-            (0, (-ahead).min(i64::from(seg.len)) as u32)
-        };
-        let new = u64::from(seg.len - skip);
-        dir.next_off += sd(end, dir.next) as u64;
-        dir.next = end;
-        dir.fig.delivered += new;
-        if gap > 0 {
-            dir.fig.gaps += 1;
-            dir.fig.missed += gap;
-        }
-        if seg.has(tcp_flags::FIN) {
-            dir.fin = true;
-        }
-        if s.dirs[0].fin && s.dirs[1].fin {
-            s.closed_ns.get_or_insert(seg.ts_ns);
-        }
-        info.gap = gap.min(u64::from(u32::MAX)) as u32;
-        info.skip = skip.min(u32::from(u16::MAX)) as u16;
-        if inconsistent {
-            info.flags |= FLAG_INCONSISTENT;
-        }
-        let c = &mut self.out.counters;
-        if gap > 0 {
-            c.gaps += 1;
-            c.gap_bytes += gap;
-        }
-        c.bytes_new += new;
-        c.bytes_old += u64::from(skip);
-        match status {
-            Status::Released => c.released += 1,
-            _ => c.in_order += 1,
-        }
-        self.emit(header, original, info);
-    }
-
-    /// Send a direction's held frames in order (the first after a gap if the hole is still
-    /// open), freeing their slots.
-    fn release_block(&mut self, key: SynKey, d: usize) {
-        let Some(s) = self.sessions.get_mut(&key) else {
-            return;
-        };
-        let Some(block) = s.dirs[d].block.take() else {
-            return;
-        };
-        for h in block.frames {
-            self.store.release(h.slot, h.original.len() as u64);
-            self.held_payload -= u64::from(h.seg.len);
-            let next = self.sessions[&key].dirs[d].next;
-            if sd(h.seg.end_seq(), next) <= 0 {
-                self.retransmission(key, d, h.header, &h.original, &h.seg, h.inconsistent);
-            } else {
-                self.deliver(
-                    key,
-                    d,
-                    h.header,
-                    &h.original,
-                    &h.seg,
-                    Status::Released,
-                    h.inconsistent,
-                );
-            }
-        }
-    }
-
-    fn fallback_emit(
-        &mut self,
-        header: TaggedHeader,
-        original: &[u8],
-        seg: &Segment,
-        flow_id: u64,
-        d: usize,
-        reason: Fallback,
-    ) {
-        let c = &mut self.out.counters;
-        c.fallback_frames += 1;
-        c.bytes_passed += u64::from(seg.len);
-        let info = ReasmInfo {
-            flow_id,
-            status: Status::Fallback as u8,
-            reason: reason as u8,
-            flags: if d == 1 { FLAG_RESPONDER } else { 0 },
-            ..ReasmInfo::default()
-        };
-        self.emit(header, original, info);
-    }
-
-    /// Stop following the session: its held frames go out first, in order, then this frame.
-    fn fall_back(
-        &mut self,
-        key: SynKey,
-        d: usize,
-        header: TaggedHeader,
-        original: &[u8],
-        seg: &Segment,
-        reason: Fallback,
-    ) {
-        let c = &mut self.out.counters;
-        match reason {
-            Fallback::TableFull => c.fallback_table_full += 1,
-            Fallback::SecondHole => c.fallback_second_hole += 1,
-            Fallback::BufferExhausted => c.fallback_buffer_exhausted += 1,
-        }
-        let s = self.sessions.get_mut(&key).expect("session");
-        s.fallback = Some(reason);
-        let flow_id = s.flow_id;
-        let blocks: Vec<(usize, Block)> = (0..2)
-            .filter_map(|dir| s.dirs[dir].block.take().map(|b| (dir, b)))
-            .collect();
-        for (dir, block) in blocks {
-            for h in block.frames {
-                self.store.release(h.slot, h.original.len() as u64);
-                self.held_payload -= u64::from(h.seg.len);
-                self.fallback_emit(h.header, &h.original, &h.seg, flow_id, dir, reason);
-            }
-        }
-        self.fallback_emit(header, original, seg, flow_id, d, reason);
-    }
-
     /// End a session: held frames out (after their gaps), then its flow-end record.
     fn end_session(&mut self, key: SynKey, why: End) {
-        for d in 0..2 {
-            self.release_block(key, d);
-        }
-        let Some(s) = self.sessions.remove(&key) else {
+        let Some(last) = self.sessions.get(&key).map(|s| s.rec.last_ns) else {
             return;
         };
+        for d in 0..2 {
+            self.give_up(key, d, Why::Ended, last);
+        }
+        let s = self.sessions.remove(&key).expect("session");
         self.placement.remove(s.bucket);
-        let mut dirs = [s.dirs[0].fig, s.dirs[1].fig];
-        for (fig, dir) in dirs.iter_mut().zip(&s.dirs) {
+        let rec = s.rec;
+        let mut dirs = rec.figures;
+        for (fig, dir) in dirs.iter_mut().zip(&rec.dirs) {
             // Bytes the other side acknowledged that never came: missed at the end, in a
             // direction the capture holds at all (a half-duplex capture misses nothing).
             if let Some(a) = dir.acked {
@@ -904,17 +687,17 @@ impl Stage {
                 }
             }
         }
-        let (originator, responder) = key.oriented(s.orig_side);
+        let (originator, responder) = key.oriented(rec.orig_side);
         self.out.counters.ended += 1;
         self.out.flow_ends.push(FlowEnd {
-            flow_id: s.flow_id,
+            flow_id: rec.flow_id,
             v6: key.v6,
             end: why as u8,
-            fallback: s.fallback.map_or(0, |f| f as u8),
+            fallback: rec.fallback,
             originator,
             responder,
-            first_ns: s.first_ns,
-            last_ns: s.last_ns,
+            first_ns: rec.first_ns,
+            last_ns: rec.last_ns,
             dirs,
         });
     }

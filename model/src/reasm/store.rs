@@ -55,6 +55,14 @@ impl Store {
         !self.owner.is_empty() && bytes <= self.bytes_cap
     }
 
+    /// The slot `alloc` would give a frame of `bytes` now, None when a bound is reached.
+    pub fn peek(&self, bytes: u64) -> Option<usize> {
+        if self.bytes + bytes > self.bytes_cap {
+            return None;
+        }
+        self.free.front().copied()
+    }
+
     /// A slot for a frame of `bytes`, None when a bound is reached.
     pub fn alloc(&mut self, owner: Owner, bytes: u64) -> Option<usize> {
         if self.bytes + bytes > self.bytes_cap {

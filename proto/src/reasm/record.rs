@@ -14,7 +14,8 @@
 //!            176..208 block_since    when the block was started, in ticks of 1,024 ns
 //!            208..228 held_head      the segment store's first and last slot of the block
 //!            228..248 held_tail
-//!            248 init   249 fin   250 acked valid   251 block valid   252..256 zero
+//!            248 init   249 fin   250 acked valid   251 block valid
+//!            252 block_fin  the held block ends with a FIN          253..256 zero
 //!  beat 1  the session (read and written by every frame)
 //!            0..64    flow_id        64..128  first_ns       128..192 last_ns
 //!            192..224 closed_at (ticks; valid: bit 224)     225 originator's side
@@ -47,6 +48,17 @@ pub const HOT_BEATS: usize = 3;
 pub const DIR_BITS: usize = 256;
 /// A record's times (`block_since`, `closed_at`) are kept in ticks of `1 << TICK_SHIFT` ns.
 pub const TICK_SHIFT: u32 = 10;
+/// The tick of a time in ns: what a record keeps of it (wrapping every 2^32 ticks, 73 minutes).
+pub fn tick(ns: u64) -> u32 {
+    (ns >> TICK_SHIFT) as u32
+}
+
+/// Ns from tick `then` to the time `now_ns`, in whole ticks (the record's times are compared
+/// with a wrapping difference, as the device compares them).
+pub fn ns_since(now_ns: u64, then: u32) -> u64 {
+    u64::from(tick(now_ns).wrapping_sub(then)) << TICK_SHIFT
+}
+
 /// Bits of a segment-store slot index (`held_head`, `held_tail`): at most 1M slots.
 pub const SLOT_BITS: usize = 20;
 /// Bits of the stream offset.
@@ -100,8 +112,9 @@ pub mod seq {
     pub const FIN: Field = f(249, 1);
     pub const ACKED_VALID: Field = f(250, 1);
     pub const BLOCK_VALID: Field = f(251, 1);
+    pub const BLOCK_FIN: Field = f(252, 1);
     /// Every field, named as the Verilog header will name them.
-    pub const ALL: [(&str, Field); 12] = [
+    pub const ALL: [(&str, Field); 13] = [
         ("NEXT", NEXT),
         ("NEXT_OFF", NEXT_OFF),
         ("ACKED", ACKED),
@@ -114,6 +127,7 @@ pub mod seq {
         ("FIN", FIN),
         ("ACKED_VALID", ACKED_VALID),
         ("BLOCK_VALID", BLOCK_VALID),
+        ("BLOCK_FIN", BLOCK_FIN),
     ];
 }
 
@@ -184,6 +198,8 @@ pub struct SeqState {
     pub block: Option<(u32, u32)>,
     /// Ticks (`TICK_SHIFT`) when the block was started.
     pub block_since: u32,
+    /// A frame of the held block carries a FIN (the direction's FIN comes with the block).
+    pub block_fin: bool,
     pub held_head: u32,
     pub held_tail: u32,
 }
@@ -264,6 +280,7 @@ impl SessionRecord {
                 at(seq::BLOCK_VALID),
                 u128::from(s.block.is_some()),
             );
+            put(&mut r, 0, at(seq::BLOCK_FIN), u128::from(s.block_fin));
             let g = &self.figures[d];
             put(&mut r, 2, at(figures::DELIVERED), u128::from(g.delivered));
             put(&mut r, 2, at(figures::MISSED), u128::from(g.missed));
@@ -329,6 +346,7 @@ impl SessionRecord {
                 block: (g0(seq::BLOCK_VALID) == 1)
                     .then_some((g0(seq::BLOCK_START) as u32, g0(seq::BLOCK_END) as u32)),
                 block_since: g0(seq::BLOCK_SINCE) as u32,
+                block_fin: g0(seq::BLOCK_FIN) == 1,
                 held_head: g0(seq::HELD_HEAD) as u32,
                 held_tail: g0(seq::HELD_TAIL) as u32,
             };
@@ -418,6 +436,7 @@ mod tests {
                     acked: Some(0x1234_5678),
                     block: Some((0xFFFF_FFFA, 5)),
                     block_since: 0xDEAD_BEEF,
+                    block_fin: true,
                     held_head: (1 << 20) - 1,
                     held_tail: 3,
                 },
@@ -429,6 +448,7 @@ mod tests {
                     acked: None,
                     block: None,
                     block_since: 0,
+                    block_fin: false,
                     held_head: 0,
                     held_tail: 0,
                 },
