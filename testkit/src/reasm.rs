@@ -1,9 +1,13 @@
-//! Generated inputs of the reasm stage's direction rule (`model::reasm::rule`), for the tests
-//! that hold its logic (`hdl::reasm::rule`, in rust-hdl's simulator and through Verilator) to the
-//! model's.
+//! Generated inputs of the reasm stage's direction rule (`model::reasm::rule`) and session step
+//! (`model::reasm::step`), for the tests that hold their logic (`hdl::reasm::rule`,
+//! `hdl::reasm::step`, in rust-hdl's simulator and through Verilator) to the model's.
 
 use proptest::prelude::*;
 use vantage_model::reasm::rule::{decide, Action, DirView, GapCause, SegView};
+pub use vantage_model::reasm::step::Room;
+use vantage_model::reasm::step::{frame, Facts, Limits, Why};
+use vantage_proto::reasm::record::{SeqState, SessionRecord};
+use vantage_proto::reasm::DirFigures;
 
 /// One evaluation's inputs.
 #[derive(Clone, Copy, Debug)]
@@ -95,6 +99,299 @@ pub fn rule_case() -> impl Strategy<Value = RuleCase> {
         })
 }
 
+/// One step's inputs: a record, a frame, the store's room and the cap.
+#[derive(Clone, Copy, Debug)]
+pub struct StepCase {
+    pub rec: SessionRecord,
+    pub facts: Facts,
+    pub room: Room,
+    pub cap: u32,
+}
+
+/// A direction's beat-0 state as the step unit writes it back; the block's bounds are compared
+/// only while the block is held (the unit leaves stale bounds in a cleared block), the highest
+/// ACK only while it is valid.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DirOut {
+    pub init: bool,
+    pub fin: bool,
+    pub next: u32,
+    pub off: u64,
+    pub acked: Option<u32>,
+    pub block: Option<(u32, u32)>,
+    pub block_fin: bool,
+    /// The frame's own direction only: when its block started and the store's list.
+    pub since_head_tail: (u32, u32, u32),
+}
+
+impl DirOut {
+    pub fn of(s: &SeqState, own: bool) -> DirOut {
+        DirOut {
+            init: s.init,
+            fin: s.fin,
+            next: s.next,
+            off: s.next_off,
+            acked: s.acked,
+            block: s.block,
+            block_fin: s.block_fin,
+            since_head_tail: if own {
+                (s.block_since, s.held_head, s.held_tail)
+            } else {
+                (0, 0, 0)
+            },
+        }
+    }
+}
+
+/// The step unit's outputs, as the model's step gives them. Outputs that do not go with the
+/// others (a release's reason without a release, the offset of a release behind the frame
+/// without one, anything but `need_room` when the frame needs room) are zero.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct StepOutputs {
+    pub own: DirOut,
+    pub peer: DirOut,
+    pub fallback: u8,
+    pub closed: bool,
+    pub closed_now: bool,
+    pub need_room: bool,
+    /// 0 while held, else the status byte.
+    pub status: u8,
+    pub offset: u64,
+    pub skip: u16,
+    pub gap: u32,
+    pub inconsistent_flag: bool,
+    pub reason: u8,
+    pub hold: bool,
+    pub hold_front: bool,
+    pub hold_new: bool,
+    /// The release before the frame: 0 none, 1 ACK, 2 cap, 3 RST, 4 fallback (the unit's
+    /// `ReleaseWhy` order).
+    pub peer_why: u8,
+    pub own_why: u8,
+    pub peer_first: bool,
+    pub release_after: bool,
+    pub after_off: u64,
+    pub fell_back: bool,
+    pub after_gap: bool,
+    pub after_gap_cap: bool,
+    pub inconsistent_counted: bool,
+    pub own_delivered: u32,
+    pub own_missed: u32,
+    pub own_gaps: u8,
+    pub own_retransmission: bool,
+    pub peer_delivered: u32,
+    pub peer_missed: u32,
+    pub peer_gap: bool,
+}
+
+impl StepOutputs {
+    /// Zero what does not go with the rest (the unit's outputs pass through this too).
+    pub fn normalized(mut self) -> StepOutputs {
+        if self.need_room {
+            return StepOutputs {
+                need_room: true,
+                ..StepOutputs::default()
+            };
+        }
+        if !self.release_after {
+            self.after_off = 0;
+        }
+        if self.peer_why == 0 || self.own_why == 0 {
+            self.peer_first = false;
+        }
+        self
+    }
+}
+
+fn why_code(w: Why) -> u8 {
+    match w {
+        Why::Ack => 1,
+        Why::Cap => 2,
+        Why::Rst => 3,
+        Why::Fallback => 4,
+        other => unreachable!("a frame's step gives no {other:?} release before it"),
+    }
+}
+
+fn fig_delta(new: &DirFigures, old: &DirFigures) -> (u32, u32, u8, bool) {
+    (
+        new.delivered.wrapping_sub(old.delivered) as u32,
+        new.missed.wrapping_sub(old.missed) as u32,
+        new.gaps.wrapping_sub(old.gaps) as u8,
+        new.retransmissions != old.retransmissions,
+    )
+}
+
+/// The model's step on a case, as the unit's outputs.
+pub fn step_expected(c: &StepCase) -> StepOutputs {
+    let limits = Limits {
+        max_above_hole: c.cap,
+    };
+    let Ok(st) = frame(&c.rec, &c.facts, limits, c.room) else {
+        return StepOutputs {
+            need_room: true,
+            ..StepOutputs::default()
+        };
+    };
+    let (d, o) = (c.facts.dir, 1 - c.facts.dir);
+    let tag = st.tag.unwrap_or_default();
+    let (own_delivered, own_missed, own_gaps, own_retransmission) =
+        fig_delta(&st.rec.figures[d], &c.rec.figures[d]);
+    let (peer_delivered, peer_missed, peer_gaps, _) =
+        fig_delta(&st.rec.figures[o], &c.rec.figures[o]);
+    let mut out = StepOutputs {
+        own: DirOut::of(&st.rec.dirs[d], true),
+        peer: DirOut::of(&st.rec.dirs[o], false),
+        fallback: st.rec.fallback,
+        closed: st.rec.closed_at.is_some(),
+        closed_now: st.rec.closed_at.is_some() && c.rec.closed_at.is_none(),
+        status: tag.status,
+        offset: tag.offset,
+        skip: tag.skip,
+        gap: tag.gap,
+        inconsistent_flag: tag.flags & vantage_proto::reasm::FLAG_INCONSISTENT != 0,
+        reason: tag.reason,
+        hold: st.hold.is_some(),
+        hold_front: st.hold.is_some_and(|h| h.front),
+        hold_new: st.hold.is_some_and(|h| h.new),
+        release_after: st.after.is_some(),
+        after_off: st.after.map_or(0, |r| r.walk.next_off),
+        fell_back: st.fell_back.is_some(),
+        after_gap: st.after_gap.is_some(),
+        after_gap_cap: st.after_gap == Some(GapCause::Cap),
+        inconsistent_counted: st.inconsistent,
+        own_delivered,
+        own_missed,
+        own_gaps,
+        own_retransmission,
+        peer_delivered,
+        peer_missed,
+        peer_gap: peer_gaps != 0,
+        ..StepOutputs::default()
+    };
+    for r in &st.before {
+        if r.dir == d {
+            out.own_why = why_code(r.why);
+        } else {
+            out.peer_why = why_code(r.why);
+        }
+    }
+    out.peer_first = st.before.len() == 2 && st.before[0].dir == o;
+    out.normalized()
+}
+
+/// A direction's state near `base` (the wrap included), sometimes not started, sometimes with
+/// a held block, its FIN, an ACK.
+fn seq_state(base: u32) -> impl Strategy<Value = SeqState> {
+    let near = || -40i64..40;
+    (
+        (any::<bool>(), any::<bool>(), 0u8..8),
+        (
+            near(),
+            prop_oneof![0u64..100, (1u64 << 48) - 100..(1u64 << 48)],
+        ),
+        proptest::option::of(near()),
+        proptest::option::of((near(), 0u32..30)),
+        (any::<u32>(), 0u32..1 << 20, 0u32..1 << 20),
+    )
+        .prop_map(
+            move |((started, fin, odd), (next, off), acked, block, (since, head, tail))| {
+                let at = |o: i64| base.wrapping_add(o as u32);
+                let init = started || odd == 0;
+                SeqState {
+                    init,
+                    fin: fin && odd < 2,
+                    next: if init || odd == 1 { at(next) } else { 0 },
+                    next_off: if init { off } else { 0 },
+                    acked: acked.map(at),
+                    block: block.map(|(s, l)| (at(s), at(s).wrapping_add(l + 1))),
+                    block_since: since,
+                    block_fin: odd == 3 && block.is_some(),
+                    held_head: head,
+                    held_tail: tail,
+                }
+            },
+        )
+}
+
+/// Records and frames whose sequence numbers lie within a few dozen of one another around any
+/// base, so every path of the step is reached: ACKs past a hole, RSTs, SYNs, FINs with and
+/// without held FINs, fallen-back and closed sessions, a store with and without room.
+pub fn step_case() -> impl Strategy<Value = StepCase> {
+    any::<u32>().prop_flat_map(|base| {
+        let near = || -40i64..40;
+        (
+            (seq_state(base), seq_state(base)),
+            (
+                prop_oneof![6 => Just(0u8), 1 => 1u8..4],
+                proptest::option::of(any::<u32>()),
+            ),
+            (
+                0usize..2,
+                any::<u8>(),
+                near(),
+                near(),
+                0u32..30,
+                any::<u64>(),
+                any::<bool>(),
+            ),
+            prop_oneof![
+                6 => (0u32..1 << 20).prop_map(Room::Slot),
+                1 => Just(Room::NotNow),
+                1 => Just(Room::Never)
+            ],
+            prop_oneof![0u32..60, Just(u32::MAX), Just(0x8000_0000)],
+            (any::<[u32; 4]>(), any::<[u64; 4]>()),
+        )
+            .prop_map(
+                move |(
+                    dirs,
+                    (fallback, closed),
+                    (dir, flags, seq, ack, len, ts, inc),
+                    room,
+                    cap,
+                    fig,
+                )| {
+                    let at = |o: i64| base.wrapping_add(o as u32);
+                    let figures = [0, 1].map(|k| DirFigures {
+                        delivered: fig.1[k],
+                        missed: fig.1[k + 2],
+                        gaps: fig.0[k],
+                        retransmissions: fig.0[k + 2],
+                        inconsistent: 0,
+                        frames: 1,
+                    });
+                    StepCase {
+                        rec: SessionRecord {
+                            dirs: [dirs.0, dirs.1],
+                            fallback,
+                            closed_at: closed,
+                            flow_id: 1,
+                            figures,
+                            ..SessionRecord::default()
+                        },
+                        facts: Facts {
+                            dir,
+                            // FIN and SYN a quarter of the time each, RST an eighth, ACK
+                            // seven eighths, in any mix.
+                            flags: u8::from(flags % 4 == 0)
+                                | u8::from((flags >> 2) % 4 == 0) << 1
+                                | u8::from((flags >> 4) % 8 == 0) << 2
+                                | u8::from((flags >> 4) % 8 != 1) << 4,
+                            seq: at(seq),
+                            ack: at(ack),
+                            len,
+                            ts_ns: ts,
+                            inconsistent: inc,
+                        },
+                        room,
+                        cap,
+                    }
+                },
+            )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -141,5 +438,56 @@ mod tests {
             assert!(seen.contains(&want), "the generator never gives {want:?}");
         }
         assert_eq!(seen.len(), 15, "a verdict the list does not know: {seen:?}");
+    }
+
+    /// The step's generator reaches every path of the step: each status, each release before
+    /// the frame and their order, a release behind it, holds in front, behind and new, both
+    /// fallbacks, a store without room, gaps of both causes, two gaps in one frame, the
+    /// inconsistency counted, a session closing.
+    #[test]
+    fn the_step_generator_reaches_every_path() {
+        let mut runner = proptest::test_runner::TestRunner::deterministic();
+        let mut seen = std::collections::BTreeSet::new();
+        for _ in 0..40_000 {
+            let c = step_case().new_tree(&mut runner).expect("a case").current();
+            let o = step_expected(&c);
+            for (name, hit) in [
+                ("held", o.hold && o.status == 0),
+                ("in order", o.status == 1),
+                ("retransmission", o.status == 3),
+                ("control", o.status == 4),
+                ("fallback", o.status == 5),
+                ("hold new", o.hold_new),
+                ("hold front", o.hold_front),
+                ("hold behind", o.hold && !o.hold_new && !o.hold_front),
+                ("own ack", o.own_why == 1),
+                ("own cap", o.own_why == 2),
+                ("own rst", o.own_why == 3),
+                ("own fallback", o.own_why == 4),
+                ("peer ack", o.peer_why == 1),
+                ("peer rst", o.peer_why == 3),
+                ("peer fallback", o.peer_why == 4),
+                ("peer first", o.peer_first),
+                (
+                    "own first",
+                    o.own_why != 0 && o.peer_why != 0 && !o.peer_first,
+                ),
+                ("behind", o.release_after),
+                ("second hole", o.fell_back && o.reason == 2),
+                ("no store", o.fell_back && o.reason == 3),
+                ("need room", o.need_room),
+                ("ack gap", o.after_gap && !o.after_gap_cap),
+                ("cap gap", o.after_gap_cap),
+                ("two gaps", o.own_gaps == 2),
+                ("inconsistent", o.inconsistent_counted),
+                ("closes", o.closed_now),
+                ("block fin delivered", o.own.fin && o.own_why == 2),
+            ] {
+                if hit {
+                    seen.insert(name);
+                }
+            }
+        }
+        assert_eq!(seen.len(), 27, "paths reached: {seen:?}");
     }
 }

@@ -15,5 +15,7 @@
 //! rust-hdl (`rule.rs`).
 
 pub mod directory;
+pub mod giveup;
 pub mod record;
 pub mod rule;
+pub mod step;

@@ -26,10 +26,10 @@ pub mod streams;
 pub mod table;
 
 use rule::{sd, GapCause};
-use step::{Facts, Landing, Limits, NeedRoom, Release, Room, Why};
 use segment::{NotFollowed, Segment};
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, VecDeque};
+use step::{Facts, Landing, Limits, NeedRoom, Release, Room, Why};
 use store::Store;
 use table::Placement;
 use vantage_proto::axis::LaneFrame;

@@ -242,13 +242,17 @@ pub fn walk(w: &mut Walk, start: u32, end: u32, len: u32) -> Landing {
     Landing::Delivered { offset, gap, skip }
 }
 
-/// The frame `f` of a session whose record is `rec`.
-pub fn frame(
-    rec: &SessionRecord,
-    f: &Facts,
-    limits: Limits,
-    room: Room,
-) -> Result<Step, NeedRoom> {
+/// The frame `f` of a session whose record is `rec`. A followed session closes (at the frame's
+/// tick) when the frame leaves both directions' FIN delivered, or is an RST.
+pub fn frame(rec: &SessionRecord, f: &Facts, limits: Limits, room: Room) -> Result<Step, NeedRoom> {
+    let mut st = placed(rec, f, limits, room)?;
+    if rec.fallback == 0 {
+        close_if_both_fin(&mut st.rec, tick(f.ts_ns));
+    }
+    Ok(st)
+}
+
+fn placed(rec: &SessionRecord, f: &Facts, limits: Limits, room: Room) -> Result<Step, NeedRoom> {
     let mut st = Step {
         rec: *rec,
         before: Vec::new(),
@@ -374,6 +378,7 @@ pub fn frame(
             let front = match s.block {
                 None => {
                     s.block = Some((start, end));
+                    s.block_fin = false;
                     s.block_since = now;
                     s.held_head = slot;
                     s.held_tail = slot;

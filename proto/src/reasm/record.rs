@@ -15,12 +15,15 @@
 //!            208..228 held_head      the segment store's first and last slot of the block
 //!            228..248 held_tail
 //!            248 init   249 fin   250 acked valid   251 block valid
-//!            252 block_fin  the held block ends with a FIN          253..256 zero
-//!  beat 1  the session (read and written by every frame)
+//!            252 block_fin  a frame of the held block carries a FIN
+//!          the session's bits the frame's decision reads, in the directions' spare bits:
+//!            253..255 fallback reason (0: followed)   255 closed   509 originator's side
+//!            510..512 zero
+//!  beat 1  the session (read and written by every frame, after beat 0: nothing in it changes
+//!          what the stage decides for a frame)
 //!            0..64    flow_id        64..128  first_ns       128..192 last_ns
-//!            192..224 closed_at (ticks; valid: bit 224)     225 originator's side
-//!            226..228 fallback reason (0: followed)          228 IPv6
-//!            229..256 zero
+//!            192..224 closed_at (ticks, when beat 0's closed bit is set)   224 IPv6
+//!            225..256 zero
 //!            256..512 the match stage's per-direction state (zero until it is built)
 //!  beat 2  figures of the flow-end record, both directions (read and written by every frame)
 //!          bits 0..256 direction 0, 256..512 direction 1; a direction, from its bit 0:
@@ -131,6 +134,20 @@ pub mod seq {
     ];
 }
 
+/// The session's bits in beat 0 (from the beat's bit 0), in the directions' spare bits: what a
+/// frame's decision reads besides the sequence state, so that beat 0 alone decides.
+pub mod decision {
+    use super::{f, Field};
+    pub const FALLBACK: Field = f(253, 2);
+    pub const CLOSED: Field = f(255, 1);
+    pub const ORIG_SIDE: Field = f(509, 1);
+    pub const ALL: [(&str, Field); 3] = [
+        ("FALLBACK", FALLBACK),
+        ("CLOSED", CLOSED),
+        ("ORIG_SIDE", ORIG_SIDE),
+    ];
+}
+
 /// The session's fields in beat 1 (from the beat's bit 0).
 pub mod session {
     use super::{f, Field};
@@ -138,20 +155,14 @@ pub mod session {
     pub const FIRST_NS: Field = f(64, 64);
     pub const LAST_NS: Field = f(128, 64);
     pub const CLOSED_AT: Field = f(192, 32);
-    pub const CLOSED: Field = f(224, 1);
-    pub const ORIG_SIDE: Field = f(225, 1);
-    pub const FALLBACK: Field = f(226, 2);
-    pub const V6: Field = f(228, 1);
+    pub const V6: Field = f(224, 1);
     /// The match stage's per-direction state (reserved, zero).
     pub const MATCH: Field = f(256, 256);
-    pub const ALL: [(&str, Field); 9] = [
+    pub const ALL: [(&str, Field); 6] = [
         ("FLOW_ID", FLOW_ID),
         ("FIRST_NS", FIRST_NS),
         ("LAST_NS", LAST_NS),
         ("CLOSED_AT", CLOSED_AT),
-        ("CLOSED", CLOSED),
-        ("ORIG_SIDE", ORIG_SIDE),
-        ("FALLBACK", FALLBACK),
         ("V6", V6),
         ("MATCH", MATCH),
     ];
@@ -310,17 +321,17 @@ impl SessionRecord {
         );
         put(
             &mut r,
-            1,
-            session::CLOSED,
+            0,
+            decision::CLOSED,
             u128::from(self.closed_at.is_some()),
         );
         put(
             &mut r,
-            1,
-            session::ORIG_SIDE,
+            0,
+            decision::ORIG_SIDE,
             u128::from(self.orig_side & 1),
         );
-        put(&mut r, 1, session::FALLBACK, u128::from(self.fallback & 3));
+        put(&mut r, 0, decision::FALLBACK, u128::from(self.fallback & 3));
         put(&mut r, 1, session::V6, u128::from(self.v6));
         let ((la, lp), (ha, hp)) = self.endpoints;
         put(&mut r, 3, endpoints::LOW_ADDR, u128::from_be_bytes(la));
@@ -363,9 +374,10 @@ impl SessionRecord {
         out.flow_id = g1(session::FLOW_ID) as u64;
         out.first_ns = g1(session::FIRST_NS) as u64;
         out.last_ns = g1(session::LAST_NS) as u64;
-        out.closed_at = (g1(session::CLOSED) == 1).then_some(g1(session::CLOSED_AT) as u32);
-        out.orig_side = g1(session::ORIG_SIDE) as u8;
-        out.fallback = g1(session::FALLBACK) as u8;
+        let g0 = |x: Field| get(r, 0, x);
+        out.closed_at = (g0(decision::CLOSED) == 1).then_some(g1(session::CLOSED_AT) as u32);
+        out.orig_side = g0(decision::ORIG_SIDE) as u8;
+        out.fallback = g0(decision::FALLBACK) as u8;
         out.v6 = g1(session::V6) == 1;
         let g3 = |x: Field| get(r, 3, x);
         out.endpoints = (
@@ -387,9 +399,29 @@ pub fn record_address(base: u64, bucket: usize, way: usize) -> u64 {
     base + ((bucket * super::SESSION_WAYS + way) * RECORD_BYTES) as u64
 }
 
-/// Fields of one beat do not overlap and stay in it.
-const fn disjoint(fields: &[(&str, Field)], stride: usize, copies: usize) -> bool {
+/// Fields of one beat do not overlap and stay in it: `fields` repeated `copies` times `stride`
+/// bits apart, and `once` as they are.
+const fn disjoint(
+    fields: &[(&str, Field)],
+    stride: usize,
+    copies: usize,
+    once: &[(&str, Field)],
+) -> bool {
     let mut used = [false; BEAT_BYTES * 8];
+    let mut i = 0;
+    while i < once.len() {
+        let fl = once[i].1;
+        let mut b = 0;
+        while b < fl.width {
+            let bit = fl.lsb + b;
+            if bit >= BEAT_BYTES * 8 || used[bit] {
+                return false;
+            }
+            used[bit] = true;
+            b += 1;
+        }
+        i += 1;
+    }
     let mut c = 0;
     while c < copies {
         let mut i = 0;
@@ -410,9 +442,9 @@ const fn disjoint(fields: &[(&str, Field)], stride: usize, copies: usize) -> boo
     }
     true
 }
-const _: () = assert!(disjoint(&seq::ALL, DIR_BITS, 2));
-const _: () = assert!(disjoint(&session::ALL, 0, 1));
-const _: () = assert!(disjoint(&figures::ALL, DIR_BITS, 2));
+const _: () = assert!(disjoint(&seq::ALL, DIR_BITS, 2, &decision::ALL));
+const _: () = assert!(disjoint(&session::ALL, 0, 1, &[]));
+const _: () = assert!(disjoint(&figures::ALL, DIR_BITS, 2, &[]));
 const _: () = assert!(endpoints::HIGH_PORT.lsb + endpoints::HIGH_PORT.width <= BEAT_BYTES * 8);
 
 #[cfg(test)]
