@@ -5,7 +5,7 @@ use std::env;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use vantage_hdl::conn::table as syntable;
-use vantage_hdl::reasm::{directory, record, rule};
+use vantage_hdl::reasm::{directory, record, rule, step};
 use vantage_hdl::stats::{conns, hist};
 
 fn main() {
@@ -67,6 +67,17 @@ fn main() {
         record::STANDALONE_MODULE,
         trace,
     );
+    // The reasm stage's session step, for its test against the model's step; the shim's port
+    // assignments are written from the unit's port lists.
+    let obj_step = out.join("obj_step");
+    verilate(
+        &files[7],
+        &obj_step,
+        "Vstep",
+        step::STANDALONE_MODULE,
+        trace,
+    );
+    write_step_ports(&obj_step.join("step_ports.h"), &out.join("step_ports.rs"));
     let include = verilator_include();
     let mut shim = cc::Build::new();
     if trace {
@@ -88,6 +99,8 @@ fn main() {
         .include(&obj_rule)
         .file("csrc/record_shim.cpp")
         .include(&obj_rec)
+        .file("csrc/step_shim.cpp")
+        .include(&obj_step)
         .file(include.join("verilated.cpp"))
         .file(include.join("verilated_threads.cpp"))
         .include(&obj)
@@ -126,6 +139,11 @@ fn main() {
     .unwrap_or_else(|e| panic!("copying the Verilated direction rule's archive: {e}"));
     std::fs::copy(obj_rec.join("Vrec__ALL.a"), obj_rec.join("libvrec_all.a"))
         .unwrap_or_else(|e| panic!("copying the Verilated record port's archive: {e}"));
+    std::fs::copy(
+        obj_step.join("Vstep__ALL.a"),
+        obj_step.join("libvstep_all.a"),
+    )
+    .unwrap_or_else(|e| panic!("copying the Verilated session step's archive: {e}"));
     println!("cargo:rustc-link-search=native={}", obj.display());
     println!("cargo:rustc-link-search=native={}", obj_dir.display());
     println!("cargo:rustc-link-search=native={}", obj_syn.display());
@@ -133,6 +151,7 @@ fn main() {
     println!("cargo:rustc-link-search=native={}", obj_conns.display());
     println!("cargo:rustc-link-search=native={}", obj_rule.display());
     println!("cargo:rustc-link-search=native={}", obj_rec.display());
+    println!("cargo:rustc-link-search=native={}", obj_step.display());
     println!("cargo:rustc-link-lib=static=vtop_all");
     println!("cargo:rustc-link-lib=static=vhist_all");
     println!("cargo:rustc-link-lib=static=vconns_all");
@@ -140,6 +159,7 @@ fn main() {
     println!("cargo:rustc-link-lib=static=vdir_all");
     println!("cargo:rustc-link-lib=static=vrule_all");
     println!("cargo:rustc-link-lib=static=vrec_all");
+    println!("cargo:rustc-link-lib=static=vstep_all");
     if trace {
         // FST waveforms are compressed with zlib.
         println!("cargo:rustc-link-lib=dylib=z");
@@ -153,9 +173,52 @@ fn main() {
     println!("cargo:rerun-if-changed=csrc/directory_shim.cpp");
     println!("cargo:rerun-if-changed=csrc/rule_shim.cpp");
     println!("cargo:rerun-if-changed=csrc/record_shim.cpp");
+    println!("cargo:rerun-if-changed=csrc/step_shim.cpp");
     println!("cargo:rerun-if-changed=csrc/unit.h");
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-env-changed=VANTAGE_VERILATOR_FLAGS");
+}
+
+/// The session step's shim assignments, in the order of the unit's port lists: `STEP_SET(u, in)`
+/// copies `in[k]` to the k-th input, `STEP_GET(u, out)` the k-th output to `out[k]`; and the lists
+/// for the Rust side (`src/step.rs` includes them).
+fn write_step_ports(path: &Path, rust: &Path) {
+    let list = |ports: &[&str]| {
+        let quoted: Vec<String> = ports.iter().map(|p| format!("{p:?}")).collect();
+        format!("[{}]", quoted.join(", "))
+    };
+    let text = format!(
+        "/// The unit's inputs, in the order `vstep_eval` takes them.\n\
+         pub const IN_PORTS: [&str; {}] = {};\n\
+         /// The unit's outputs, in the order `vstep_eval` gives them.\n\
+         pub const OUT_PORTS: [&str; {}] = {};\n",
+        step::IN_PORTS.len(),
+        list(&step::IN_PORTS),
+        step::OUT_PORTS.len(),
+        list(&step::OUT_PORTS)
+    );
+    std::fs::write(rust, text).unwrap_or_else(|e| panic!("writing {}: {e}", rust.display()));
+    let set: Vec<String> = step::IN_PORTS
+        .iter()
+        .enumerate()
+        .map(|(k, p)| format!("(u)->{p} = (in)[{k}];"))
+        .collect();
+    let get: Vec<String> = step::OUT_PORTS
+        .iter()
+        .enumerate()
+        .map(|(k, p)| format!("(out)[{k}] = (u)->{p};"))
+        .collect();
+    let text = format!(
+        "// Written by sim/build.rs from hdl::reasm::step::{{IN_PORTS, OUT_PORTS}}.\n\
+         #define STEP_INPUTS {}\n#define STEP_OUTPUTS {}\n\
+         #define STEP_SET(u, in) do {{ {} }} while (0)\n\
+         #define STEP_GET(u, out) do {{ {} }} while (0)\n",
+        step::IN_PORTS.len(),
+        step::OUT_PORTS.len(),
+        set.join(" "),
+        get.join(" ")
+    );
+    std::fs::write(path, text).unwrap_or_else(|e| panic!("writing {}: {e}", path.display()));
 }
 
 /// A build id for id.BUILD_ID: the low 32 bits of the git commit when there is one.

@@ -82,6 +82,11 @@ pub fn emit_verilog(dir: &Path, build_id: u32) -> Result<Vec<PathBuf>, EmitError
             reasm::record::STANDALONE_MODULE,
             reasm::record::standalone_verilog(),
         ),
+        (
+            reasm::step::STANDALONE_MODULE,
+            reasm::step::standalone_verilog(),
+        ),
+        (reasm::step::LOOP_MODULE, reasm::step::loop_verilog()),
     ];
     let mut written = Vec::new();
     for (module, text) in files {

@@ -253,6 +253,21 @@ extern "C" {
     pub fn vr_eval(h: *mut RuleHarness, input: *const VrIn, out: *mut VrOut);
 }
 
+/// The Verilated session step of the reasm stage (csrc/step_shim.cpp).
+#[repr(C)]
+pub struct StepHarness {
+    _private: [u8; 0],
+}
+
+extern "C" {
+    pub fn vstep_new() -> *mut StepHarness;
+    pub fn vstep_free(h: *mut StepHarness);
+    /// Lengths of the arrays `vstep_eval` takes and fills.
+    pub fn vstep_inputs() -> u32;
+    pub fn vstep_outputs() -> u32;
+    pub fn vstep_eval(h: *mut StepHarness, input: *const u64, out: *mut u64);
+}
+
 /// The Verilated port of one beat of the reasm stage's session record (csrc/record_shim.cpp).
 #[repr(C)]
 pub struct RecHarness {

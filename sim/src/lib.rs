@@ -14,6 +14,7 @@ mod ffi;
 pub mod hist;
 pub mod record;
 pub mod rule;
+pub mod step;
 pub mod syntable;
 
 use std::path::Path;

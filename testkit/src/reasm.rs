@@ -280,6 +280,126 @@ pub fn step_expected(c: &StepCase) -> StepOutputs {
     out.normalized()
 }
 
+/// The step unit's input `port` for a case (the unit's port names, `hdl::reasm::step::IN_PORTS`),
+/// so rust-hdl's simulator and Verilator are given the same values.
+pub fn step_input(c: &StepCase, port: &str) -> u64 {
+    let d = c.facts.dir;
+    let (own, peer) = (&c.rec.dirs[d], &c.rec.dirs[1 - d]);
+    let (side, name) = match port.split_once('_') {
+        Some(("own", rest)) => (Some(own), rest),
+        Some(("peer", rest)) => (Some(peer), rest),
+        _ => (None, port),
+    };
+    if let Some(s) = side {
+        let (bs, be) = s.block.unwrap_or((0, 0));
+        return match name {
+            "init" => u64::from(s.init),
+            "fin" => u64::from(s.fin),
+            "next" => u64::from(s.next),
+            "off" => s.next_off,
+            "acked_valid" => u64::from(s.acked.is_some()),
+            "acked" => u64::from(s.acked.unwrap_or(0)),
+            "block_valid" => u64::from(s.block.is_some()),
+            "block_start" => u64::from(bs),
+            "block_end" => u64::from(be),
+            "block_since" => u64::from(s.block_since),
+            "held_head" => u64::from(s.held_head),
+            "held_tail" => u64::from(s.held_tail),
+            "block_fin" => u64::from(s.block_fin),
+            _ => panic!("no step input {port}"),
+        };
+    }
+    match port {
+        "fallback" => u64::from(c.rec.fallback),
+        "closed" => u64::from(c.rec.closed_at.is_some()),
+        "tcp_flags" => u64::from(c.facts.flags),
+        "ack" => u64::from(c.facts.ack),
+        "seg_start" => u64::from(c.facts.start()),
+        "seg_end" => u64::from(c.facts.end()),
+        "len" => u64::from(c.facts.len),
+        "tick" => u64::from(vantage_proto::reasm::record::tick(c.facts.ts_ns)),
+        "inconsistent" => u64::from(c.facts.inconsistent),
+        "responder" => d as u64,
+        "slot_ok" => u64::from(matches!(c.room, Room::Slot(_))),
+        "slot" => match c.room {
+            Room::Slot(s) => u64::from(s),
+            _ => 0,
+        },
+        "room_never" => u64::from(c.room == Room::Never),
+        "cap" => u64::from(c.cap),
+        _ => panic!("no step input {port}"),
+    }
+}
+
+/// The step unit's outputs read by port name (`hdl::reasm::step::OUT_PORTS`), normalized as
+/// `step_expected`'s. A peer's block bounds are not outputs (the step never moves them): they
+/// are the case's.
+pub fn step_outputs(c: &StepCase, get: impl Fn(&str) -> u64) -> StepOutputs {
+    let b = |p: &str| get(p) != 0;
+    let w32 = |p: &str| get(p) as u32;
+    let dir = |side: &str| {
+        let f = |n: &str| format!("{side}_{n}_w");
+        DirOut {
+            init: b(&f("init")),
+            fin: b(&f("fin")),
+            next: w32(&f("next")),
+            off: get(&f("off")),
+            acked: b(&f("acked_valid")).then(|| w32(&f("acked"))),
+            block: b(&f("block_valid")).then(|| {
+                if side == "own" {
+                    (w32(&f("block_start")), w32(&f("block_end")))
+                } else {
+                    c.rec.dirs[1 - c.facts.dir].block.unwrap_or((0, 0))
+                }
+            }),
+            block_fin: b(&f("block_fin")),
+            since_head_tail: if side == "own" {
+                (
+                    w32(&f("block_since")),
+                    w32(&f("held_head")),
+                    w32(&f("held_tail")),
+                )
+            } else {
+                (0, 0, 0)
+            },
+        }
+    };
+    StepOutputs {
+        own: dir("own"),
+        peer: dir("peer"),
+        fallback: get("fallback_w") as u8,
+        closed: b("closed_w"),
+        closed_now: b("closed_now"),
+        need_room: b("need_room"),
+        status: get("status") as u8,
+        offset: get("offset"),
+        skip: get("skip") as u16,
+        gap: w32("gap"),
+        inconsistent_flag: b("inconsistent_flag"),
+        reason: get("reason") as u8,
+        hold: b("hold"),
+        hold_front: b("hold_front"),
+        hold_new: b("hold_new"),
+        peer_why: get("peer_why") as u8,
+        own_why: get("own_why") as u8,
+        peer_first: b("peer_first"),
+        release_after: b("release_after"),
+        after_off: get("after_off"),
+        fell_back: b("fell_back"),
+        after_gap: b("after_gap"),
+        after_gap_cap: b("after_gap_cap"),
+        inconsistent_counted: b("inconsistent_counted"),
+        own_delivered: w32("own_delivered"),
+        own_missed: w32("own_missed"),
+        own_gaps: get("own_gaps") as u8,
+        own_retransmission: b("own_retransmission"),
+        peer_delivered: w32("peer_delivered"),
+        peer_missed: w32("peer_missed"),
+        peer_gap: b("peer_gap"),
+    }
+    .normalized()
+}
+
 /// A direction's state near `base` (the wrap included), sometimes not started, sometimes with
 /// a held block, its FIN, an ACK.
 fn seq_state(base: u32) -> impl Strategy<Value = SeqState> {

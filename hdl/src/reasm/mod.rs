@@ -5,10 +5,13 @@
 //! - `rule`: the direction rule, where a segment goes from a direction's record (next byte,
 //!   highest ACK, held block) — the model's `reasm::rule::decide` as logic;
 //! - `record`: one memory port per beat of the session record (`proto::reasm::record`), each the
-//!   shared read-modify-write leaf (`widgets/line_rmw.v`).
+//!   shared read-modify-write leaf (`widgets/line_rmw.v`);
+//! - `step`: what one frame does to beat 0 of its record, its tag, the segment store's orders and
+//!   the figures' deltas — the model's `reasm::step::frame` as logic, around two copies of the
+//!   rule and three `giveup` units (a held block released, from its bounds).
 //!
-//! The per-frame logic that reads a record, runs the rule and writes the record back, the segment
-//! store and the stage in the top are not built yet (issue 18).
+//! The per-frame logic that joins directory, record ports and step with the frames' delay line,
+//! the segment store and the stage in the top are not built yet (issue 18).
 //!
 //! Leaves rust-hdl cannot express (tables in external memory, wide RAMs) are Verilog files beside
 //! their Rust module (`directory.v`), instantiated with parameters from `proto`; the rest is

@@ -22,7 +22,8 @@ pub fn standalone(name: &str, verilog: &str) -> String {
         .replace("endmodule // top\n", &format!("endmodule // {name}\n"))
 }
 
-/// The ports a file declares, in order (one `input`/`output` per line).
+/// The ports a file declares, in order (one `input`/`output` per line, ended by `,` in an ANSI
+/// header or `;` in rust-hdl's declarations).
 pub fn declared_ports(source: &str) -> Vec<&str> {
     source
         .lines()
@@ -32,7 +33,7 @@ pub fn declared_ports(source: &str) -> Vec<&str> {
             l.split("//")
                 .next()
                 .and_then(|code| code.split_whitespace().last())
-                .map(|w| w.trim_end_matches(','))
+                .map(|w| w.trim_end_matches([',', ';']))
         })
         .collect()
 }
