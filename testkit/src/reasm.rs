@@ -400,6 +400,14 @@ pub fn step_outputs(c: &StepCase, get: impl Fn(&str) -> u64) -> StepOutputs {
     .normalized()
 }
 
+/// The record after the model's step on a case (None when the frame needs room: nothing changes).
+pub fn step_record(c: &StepCase) -> Option<SessionRecord> {
+    let limits = Limits {
+        max_above_hole: c.cap,
+    };
+    frame(&c.rec, &c.facts, limits, c.room).ok().map(|st| st.rec)
+}
+
 /// A direction's state near `base` (the wrap included), sometimes not started, sometimes with
 /// a held block, its FIN, an ACK.
 fn seq_state(base: u32) -> impl Strategy<Value = SeqState> {

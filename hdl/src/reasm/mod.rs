@@ -8,7 +8,8 @@
 //!   shared read-modify-write leaf (`widgets/line_rmw.v`);
 //! - `step`: what one frame does to beat 0 of its record, its tag, the segment store's orders and
 //!   the figures' deltas — the model's `reasm::step::frame` as logic, around two copies of the
-//!   rule and three `giveup` units (a held block released, from its bounds).
+//!   rule and three `giveup` units (a held block released, from its bounds);
+//! - `totals`: beats 1 and 2 after the step (the last time, the close time, the figures).
 //!
 //! The per-frame logic that joins directory, record ports and step with the frames' delay line,
 //! the segment store and the stage in the top are not built yet (issue 18).
@@ -22,3 +23,4 @@ pub mod giveup;
 pub mod record;
 pub mod rule;
 pub mod step;
+pub mod totals;
