@@ -19,6 +19,9 @@ REC_VERILOG := $(BUILD)/verilog/vantage_reasm_record.v
 STEP_VERILOG := $(BUILD)/verilog/vantage_reasm_step.v
 # The step's loop alone: what the record's port takes back the next cycle (synthesis only).
 STEP_LOOP_VERILOG := $(BUILD)/verilog/vantage_reasm_step_loop.v
+# The reasm stage's session key unit alone (hdl/src/widgets/toeplitz.v with the session hash's
+# widths: its own test against proto, lint and synthesis).
+KEY_VERILOG := $(BUILD)/verilog/vantage_reasm_key.v
 # id.BUILD_ID: the short git commit (0 outside a git checkout).
 BUILD_ID := $(shell git rev-parse --short=8 HEAD 2>/dev/null || echo 0)
 # Debian packages the build and tests need: Verilator (simulation, lint), Yosys (synthesis
@@ -26,7 +29,7 @@ BUILD_ID := $(shell git rev-parse --short=8 HEAD 2>/dev/null || echo 0)
 APT_PACKAGES := verilator yosys zlib1g-dev tshark
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help setup verilog lint test demo bench synth-report synth-hist synth-syntable synth-reasm-dir synth-reasm-rule synth-reasm-record synth-reasm-step bitstream clean
+.PHONY: help setup verilog lint test demo bench synth-report synth-hist synth-syntable synth-reasm-dir synth-reasm-rule synth-reasm-record synth-reasm-step synth-reasm-key bitstream clean
 
 help:
 	@echo "make setup         install the Debian packages the project needs ($(APT_PACKAGES))"
@@ -42,6 +45,7 @@ help:
 	@echo "make synth-reasm-rule the same for the reasm stage's direction rule alone (about 10 s)"
 	@echo "make synth-reasm-record the same for one beat's port of the reasm stage's session record"
 	@echo "make synth-reasm-step the same for the reasm stage's session step alone, and its loop alone (about 20 s)"
+	@echo "make synth-reasm-key the same for the reasm stage's session key unit alone (about 50 s)"
 	@echo "make bitstream     Vivado build inside the OpenNIC shell (needs Vivado; see constraints/)"
 
 # Installs only what is missing, so it is cheap to run every time.
@@ -65,6 +69,7 @@ lint: verilog
 	verilator --lint-only -Wall --top-module vantage_reasm_record hdl/verilator-lint.vlt $(REC_VERILOG)
 	verilator --lint-only -Wall --top-module vantage_reasm_step hdl/verilator-lint.vlt $(STEP_VERILOG)
 	verilator --lint-only -Wall --top-module vantage_reasm_step_loop hdl/verilator-lint.vlt $(STEP_LOOP_VERILOG)
+	verilator --lint-only -Wall --top-module vantage_reasm_key hdl/verilator-lint.vlt $(KEY_VERILOG)
 	VERILOG=$(VERILOG) bash scripts/synth-report.sh --check-implicit
 	TOP=vantage_stats_hist VERILOG=$(HIST_VERILOG) OUT_DIR=$(BUILD)/synth-hist bash scripts/synth-report.sh --check-implicit
 	TOP=vantage_conn_syntable VERILOG=$(SYN_VERILOG) OUT_DIR=$(BUILD)/synth-syntable bash scripts/synth-report.sh --check-implicit
@@ -72,6 +77,7 @@ lint: verilog
 	TOP=vantage_reasm_rule VERILOG=$(RULE_VERILOG) OUT_DIR=$(BUILD)/synth-reasm-rule bash scripts/synth-report.sh --check-implicit
 	TOP=vantage_reasm_record VERILOG=$(REC_VERILOG) OUT_DIR=$(BUILD)/synth-reasm-record bash scripts/synth-report.sh --check-implicit
 	TOP=vantage_reasm_step VERILOG=$(STEP_VERILOG) OUT_DIR=$(BUILD)/synth-reasm-step bash scripts/synth-report.sh --check-implicit
+	TOP=vantage_reasm_key VERILOG=$(KEY_VERILOG) OUT_DIR=$(BUILD)/synth-reasm-key bash scripts/synth-report.sh --check-implicit
 
 # Every test binary, timed (scripts/test-times.sh prints the table), then the waveform test, which
 # needs the simulator built with tracing (a second Verilator build).
@@ -99,6 +105,7 @@ bench: setup verilog
 	$(MAKE) --no-print-directory synth-reasm-rule
 	$(MAKE) --no-print-directory synth-reasm-record
 	$(MAKE) --no-print-directory synth-reasm-step
+	$(MAKE) --no-print-directory synth-reasm-key
 
 synth-report: verilog
 	VERILOG=$(VERILOG) bash scripts/synth-report.sh
@@ -128,6 +135,10 @@ synth-reasm-step: verilog
 	  JSON_OUT=$(BUILD)/synth-reasm-step.json bash scripts/synth-report.sh
 	TOP=vantage_reasm_step_loop VERILOG=$(STEP_LOOP_VERILOG) STAGES=top FULL=1 OUT_DIR=$(BUILD)/synth-reasm-step-loop \
 	  JSON_OUT=$(BUILD)/synth-reasm-step-loop.json bash scripts/synth-report.sh
+
+synth-reasm-key: verilog
+	TOP=vantage_reasm_key VERILOG=$(KEY_VERILOG) STAGES=top FULL=1 OUT_DIR=$(BUILD)/synth-reasm-key \
+	  JSON_OUT=$(BUILD)/synth-reasm-key.json bash scripts/synth-report.sh
 
 bitstream: verilog
 	@if command -v vivado >/dev/null; then \

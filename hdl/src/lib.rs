@@ -87,6 +87,10 @@ pub fn emit_verilog(dir: &Path, build_id: u32) -> Result<Vec<PathBuf>, EmitError
             reasm::step::standalone_verilog(),
         ),
         (reasm::step::LOOP_MODULE, reasm::step::loop_verilog()),
+        (
+            reasm::key::STANDALONE_MODULE,
+            reasm::key::standalone_verilog(),
+        ),
     ];
     let mut written = Vec::new();
     for (module, text) in files {

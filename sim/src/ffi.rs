@@ -268,6 +268,29 @@ extern "C" {
     pub fn vstep_eval(h: *mut StepHarness, input: *const u64, out: *mut u64);
 }
 
+/// The Verilated session key unit of the reasm stage (csrc/key_shim.cpp).
+#[repr(C)]
+pub struct KeyHarness {
+    _private: [u8; 0],
+}
+
+extern "C" {
+    pub fn vk_new() -> *mut KeyHarness;
+    pub fn vk_free(h: *mut KeyHarness);
+    /// `tuple` 9 words, `key` 12 words, `way_key` 4 words; word 0 the least significant.
+    #[allow(clippy::too_many_arguments)]
+    pub fn vk_eval(
+        h: *mut KeyHarness,
+        tuple: *const u32,
+        key: *const u32,
+        v6: u8,
+        bucket_bits: u8,
+        way_key: *mut u32,
+        b1: *mut u32,
+        b2: *mut u32,
+    );
+}
+
 /// The Verilated port of one beat of the reasm stage's session record (csrc/record_shim.cpp).
 #[repr(C)]
 pub struct RecHarness {

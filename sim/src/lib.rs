@@ -12,6 +12,7 @@ pub mod conntable;
 pub mod directory;
 mod ffi;
 pub mod hist;
+pub mod key;
 pub mod record;
 pub mod rule;
 pub mod step;

@@ -405,7 +405,9 @@ pub fn step_record(c: &StepCase) -> Option<SessionRecord> {
     let limits = Limits {
         max_above_hole: c.cap,
     };
-    frame(&c.rec, &c.facts, limits, c.room).ok().map(|st| st.rec)
+    frame(&c.rec, &c.facts, limits, c.room)
+        .ok()
+        .map(|st| st.rec)
 }
 
 /// A direction's state near `base` (the wrap included), sometimes not started, sometimes with

@@ -14,12 +14,16 @@
 //! The per-frame logic that joins directory, record ports and step with the frames' delay line,
 //! the segment store and the stage in the top are not built yet (issue 18).
 //!
+//! - `key`: the way key and the two candidate buckets of a frame's flow tuple under the session
+//!   key (`widgets/toeplitz.v`, the Toeplitz hash as a parametric Verilog leaf).
+//!
 //! Leaves rust-hdl cannot express (tables in external memory, wide RAMs) are Verilog files beside
 //! their Rust module (`directory.v`), instantiated with parameters from `proto`; the rest is
 //! rust-hdl (`rule.rs`).
 
 pub mod directory;
 pub mod giveup;
+pub mod key;
 pub mod record;
 pub mod rule;
 pub mod step;
