@@ -9,17 +9,16 @@
 //! - `step`: what one frame does to beat 0 of its record, its tag, the segment store's orders and
 //!   the figures' deltas — the model's `reasm::step::frame` as logic, around two copies of the
 //!   rule and three `giveup` units (a held block released, from its bounds);
-//! - `totals`: beats 1 and 2 after the step (the last time, the close time, the figures).
+//! - `totals`: beats 1 and 2 after the step (the last time, the close time, the figures);
+//! - `key`: the way key and the two candidate buckets of a frame's flow tuple under the session
+//!   key (`widgets/toeplitz.v`, the Toeplitz hash as a parametric Verilog leaf).
 //!
 //! The per-frame logic that joins directory, record ports and step with the frames' delay line,
 //! the segment store and the stage in the top are not built yet (issue 18).
 //!
-//! - `key`: the way key and the two candidate buckets of a frame's flow tuple under the session
-//!   key (`widgets/toeplitz.v`, the Toeplitz hash as a parametric Verilog leaf).
-//!
 //! Leaves rust-hdl cannot express (tables in external memory, wide RAMs) are Verilog files beside
-//! their Rust module (`directory.v`), instantiated with parameters from `proto`; the rest is
-//! rust-hdl (`rule.rs`).
+//! their Rust module (`directory.v`, `widgets/line_rmw.v`, `widgets/toeplitz.v`), instantiated with
+//! parameters from `proto`; the rest is rust-hdl (`rule.rs`, `step.rs`, `totals.rs`).
 
 pub mod directory;
 pub mod giveup;
