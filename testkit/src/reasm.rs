@@ -4,8 +4,8 @@
 
 use proptest::prelude::*;
 use vantage_model::reasm::rule::{decide, Action, DirView, GapCause, SegView};
-pub use vantage_model::reasm::step::Room;
 use vantage_model::reasm::step::{frame, Facts, Limits, Why};
+pub use vantage_model::reasm::step::{walk, Landing, Room, Walk as WalkState};
 use vantage_proto::reasm::record::{SeqState, SessionRecord};
 use vantage_proto::reasm::DirFigures;
 
@@ -408,6 +408,32 @@ pub fn step_record(c: &StepCase) -> Option<SessionRecord> {
     frame(&c.rec, &c.facts, limits, c.room)
         .ok()
         .map(|st| st.rec)
+}
+
+/// A walk over a released block and a held frame near it (`model::reasm::step::walk`): sequence
+/// numbers within a few dozen of one another around any base, offsets near zero and near the
+/// 48-bit wrap, frames with and without a FIN. Gives the walk, the frame's start, end and payload.
+pub fn walk_case() -> impl Strategy<Value = (WalkState, u32, u32, u32)> {
+    (
+        any::<u32>(),
+        prop_oneof![0u64..100, (1u64 << 48) - 100..(1u64 << 48)],
+        -40i64..40,
+        0u32..40,
+        any::<bool>(),
+    )
+        .prop_map(|(next, off, ahead, len, fin)| {
+            let start = next.wrapping_add(ahead as u32);
+            let end = start.wrapping_add(len + u32::from(fin));
+            (
+                WalkState {
+                    next,
+                    next_off: off,
+                },
+                start,
+                end,
+                len,
+            )
+        })
 }
 
 /// A direction's state near `base` (the wrap included), sometimes not started, sometimes with

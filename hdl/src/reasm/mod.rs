@@ -11,7 +11,8 @@
 //!   rule and three `giveup` units (a held block released, from its bounds);
 //! - `totals`: beats 1 and 2 after the step (the last time, the close time, the figures);
 //! - `key`: the way key and the two candidate buckets of a frame's flow tuple under the session
-//!   key (`widgets/toeplitz.v`, the Toeplitz hash as a parametric Verilog leaf).
+//!   key (`widgets/toeplitz.v`, the Toeplitz hash as a parametric Verilog leaf);
+//! - `walk`: the tag of each held frame of a released block as the segment store reads it back.
 //!
 //! The per-frame logic that joins directory, record ports and step with the frames' delay line,
 //! the segment store and the stage in the top are not built yet (issue 18).
@@ -27,3 +28,4 @@ pub mod record;
 pub mod rule;
 pub mod step;
 pub mod totals;
+pub mod walk;
