@@ -4,10 +4,11 @@
 
 use proptest::prelude::*;
 use vantage_model::reasm::rule::{decide, Action, DirView, GapCause, SegView};
+pub use vantage_model::reasm::step::{flow_end, walk, Landing, Room, Walk as WalkState};
 use vantage_model::reasm::step::{frame, Facts, Limits, Why};
-pub use vantage_model::reasm::step::{walk, Landing, Room, Walk as WalkState};
+use vantage_proto::conn::SynKey;
 use vantage_proto::reasm::record::{SeqState, SessionRecord};
-use vantage_proto::reasm::DirFigures;
+use vantage_proto::reasm::{DirFigures, End};
 
 /// One evaluation's inputs.
 #[derive(Clone, Copy, Debug)]
@@ -434,6 +435,50 @@ pub fn walk_case() -> impl Strategy<Value = (WalkState, u32, u32, u32)> {
                 len,
             )
         })
+}
+
+/// A session ending: a record (directions as `step_case` makes them, any figures, times, flow
+/// id, fallback reason and originator), its endpoints (IPv4 or IPv6) and the end reason.
+pub fn flow_end_case() -> impl Strategy<Value = (SessionRecord, SynKey, End)> {
+    (
+        step_case(),
+        (any::<u64>(), any::<u64>(), any::<u64>(), 0u8..4, 0u8..2),
+        (
+            any::<bool>(),
+            any::<([u8; 16], u16)>(),
+            any::<([u8; 16], u16)>(),
+        ),
+        (any::<[u32; 4]>(), 0u32..3),
+        prop_oneof![
+            Just(End::Closed),
+            Just(End::Idle),
+            Just(End::Reused),
+            Just(End::Flushed)
+        ],
+    )
+        .prop_map(
+            |(c, (flow_id, first, last, fallback, side), (v6, a, b), (inc, frames0), why)| {
+                let mut rec = c.rec;
+                rec.flow_id = flow_id;
+                rec.first_ns = first;
+                rec.last_ns = last;
+                rec.fallback = fallback;
+                rec.orig_side = side;
+                rec.figures[0].inconsistent = inc[0];
+                rec.figures[1].inconsistent = inc[1];
+                rec.figures[0].frames = frames0;
+                rec.figures[1].frames = inc[2] % 3;
+                let v4 = |e: ([u8; 16], u16)| {
+                    (
+                        vantage_proto::flowhash::ipv4_as_16([e.0[0], e.0[1], e.0[2], e.0[3]]),
+                        e.1,
+                    )
+                };
+                let (a, b) = if v6 { (a, b) } else { (v4(a), v4(b)) };
+                rec.v6 = v6;
+                (rec, SynKey::of(v6, a, b).0, why)
+            },
+        )
 }
 
 /// A direction's state near `base` (the wrap included), sometimes not started, sometimes with

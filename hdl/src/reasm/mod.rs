@@ -12,7 +12,8 @@
 //! - `totals`: beats 1 and 2 after the step (the last time, the close time, the figures);
 //! - `key`: the way key and the two candidate buckets of a frame's flow tuple under the session
 //!   key (`widgets/toeplitz.v`, the Toeplitz hash as a parametric Verilog leaf);
-//! - `walk`: the tag of each held frame of a released block as the segment store reads it back.
+//! - `walk`: the tag of each held frame of a released block as the segment store reads it back;
+//! - `flowend`: the flow-end record of a session from its record, endpoints and end reason.
 //!
 //! The per-frame logic that joins directory, record ports and step with the frames' delay line,
 //! the segment store and the stage in the top are not built yet (issue 18).
@@ -22,6 +23,7 @@
 //! parameters from `proto`; the rest is rust-hdl (`rule.rs`, `step.rs`, `totals.rs`).
 
 pub mod directory;
+pub mod flowend;
 pub mod giveup;
 pub mod key;
 pub mod record;

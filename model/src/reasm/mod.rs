@@ -674,31 +674,7 @@ impl Stage {
         }
         let s = self.sessions.remove(&key).expect("session");
         self.placement.remove(s.bucket);
-        let rec = s.rec;
-        let mut dirs = rec.figures;
-        for (fig, dir) in dirs.iter_mut().zip(&rec.dirs) {
-            // Bytes the other side acknowledged that never came: missed at the end, in a
-            // direction the capture holds at all (a half-duplex capture misses nothing).
-            if let Some(a) = dir.acked {
-                let unseen = sd(a, dir.next);
-                if dir.init && !dir.fin && fig.frames > 0 && unseen > 0 {
-                    fig.missed += unseen as u64;
-                    fig.gaps += 1;
-                }
-            }
-        }
-        let (originator, responder) = key.oriented(rec.orig_side);
         self.out.counters.ended += 1;
-        self.out.flow_ends.push(FlowEnd {
-            flow_id: rec.flow_id,
-            v6: key.v6,
-            end: why as u8,
-            fallback: rec.fallback,
-            originator,
-            responder,
-            first_ns: rec.first_ns,
-            last_ns: rec.last_ns,
-            dirs,
-        });
+        self.out.flow_ends.push(step::flow_end(&s.rec, &key, why));
     }
 }

@@ -23,10 +23,10 @@
 //! each from the next byte the release started at.
 
 use super::rule::{self, sd, Action, DirView, GapCause, SegView};
-use vantage_proto::conn::tcp_flags;
+use vantage_proto::conn::{tcp_flags, SynKey};
 use vantage_proto::reasm::record::{tick, SessionRecord};
 use vantage_proto::reasm::{
-    Fallback, ReasmInfo, Status, FLAG_INCONSISTENT, FLAG_RESPONDER, OFFSET_MASK,
+    End, Fallback, FlowEnd, ReasmInfo, Status, FLAG_INCONSISTENT, FLAG_RESPONDER, OFFSET_MASK,
 };
 
 /// What the step reads of a frame.
@@ -449,5 +449,34 @@ pub fn fallback_tag(flow_id: u64, d: usize, reason: Fallback) -> ReasmInfo {
         reason: reason as u8,
         flags: flags_of(d),
         ..ReasmInfo::default()
+    }
+}
+
+/// The flow-end record of a session ending now for `why` (its held blocks already released): the
+/// record's figures, and in a direction the capture holds at all (it has frames; a half-duplex
+/// capture misses nothing) and that did not end with a FIN, the bytes the other side
+/// acknowledged past the next byte counted as missed, one more gap.
+pub fn flow_end(rec: &SessionRecord, key: &SynKey, why: End) -> FlowEnd {
+    let mut dirs = rec.figures;
+    for (fig, dir) in dirs.iter_mut().zip(&rec.dirs) {
+        if let Some(a) = dir.acked {
+            let unseen = sd(a, dir.next);
+            if dir.init && !dir.fin && fig.frames > 0 && unseen > 0 {
+                fig.missed = fig.missed.wrapping_add(unseen as u64);
+                fig.gaps = fig.gaps.wrapping_add(1);
+            }
+        }
+    }
+    let (originator, responder) = key.oriented(rec.orig_side);
+    FlowEnd {
+        flow_id: rec.flow_id,
+        v6: key.v6,
+        end: why as u8,
+        fallback: rec.fallback,
+        originator,
+        responder,
+        first_ns: rec.first_ns,
+        last_ns: rec.last_ns,
+        dirs,
     }
 }
