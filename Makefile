@@ -22,6 +22,8 @@ STEP_LOOP_VERILOG := $(BUILD)/verilog/vantage_reasm_step_loop.v
 # The reasm stage's session key unit alone (hdl/src/widgets/toeplitz.v with the session hash's
 # widths: its own test against proto, lint and synthesis).
 KEY_VERILOG := $(BUILD)/verilog/vantage_reasm_key.v
+# The reasm stage's session engine alone (its own test against the model, lint).
+ENGINE_VERILOG := $(BUILD)/verilog/vantage_reasm_engine.v
 # id.BUILD_ID: the short git commit (0 outside a git checkout).
 BUILD_ID := $(shell git rev-parse --short=8 HEAD 2>/dev/null || echo 0)
 # Debian packages the build and tests need: Verilator (simulation, lint), Yosys (synthesis
@@ -70,6 +72,7 @@ lint: verilog
 	verilator --lint-only -Wall --top-module vantage_reasm_step hdl/verilator-lint.vlt $(STEP_VERILOG)
 	verilator --lint-only -Wall --top-module vantage_reasm_step_loop hdl/verilator-lint.vlt $(STEP_LOOP_VERILOG)
 	verilator --lint-only -Wall --top-module vantage_reasm_key hdl/verilator-lint.vlt $(KEY_VERILOG)
+	verilator --lint-only -Wall --top-module vantage_reasm_engine hdl/verilator-lint.vlt $(ENGINE_VERILOG)
 	VERILOG=$(VERILOG) bash scripts/synth-report.sh --check-implicit
 	TOP=vantage_stats_hist VERILOG=$(HIST_VERILOG) OUT_DIR=$(BUILD)/synth-hist bash scripts/synth-report.sh --check-implicit
 	TOP=vantage_conn_syntable VERILOG=$(SYN_VERILOG) OUT_DIR=$(BUILD)/synth-syntable bash scripts/synth-report.sh --check-implicit

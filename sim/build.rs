@@ -5,7 +5,7 @@ use std::env;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use vantage_hdl::conn::table as syntable;
-use vantage_hdl::reasm::{directory, key, record, rule, step};
+use vantage_hdl::reasm::{directory, engine, key, record, rule, step};
 use vantage_hdl::stats::{conns, hist};
 
 fn main() {
@@ -81,6 +81,15 @@ fn main() {
     // The reasm stage's session key unit (way key and buckets), against proto's functions.
     let obj_key = out.join("obj_key");
     verilate(&files[9], &obj_key, "Vkey", key::STANDALONE_MODULE, trace);
+    // The reasm stage's session engine with its four memories, against the model's stage.
+    let obj_engine = out.join("obj_engine");
+    verilate(
+        &files[10],
+        &obj_engine,
+        "Vengine",
+        engine::STANDALONE_MODULE,
+        trace,
+    );
     let include = verilator_include();
     let mut shim = cc::Build::new();
     if trace {
@@ -106,6 +115,8 @@ fn main() {
         .include(&obj_step)
         .file("csrc/key_shim.cpp")
         .include(&obj_key)
+        .file("csrc/engine_shim.cpp")
+        .include(&obj_engine)
         .file(include.join("verilated.cpp"))
         .file(include.join("verilated_threads.cpp"))
         .include(&obj)
@@ -151,6 +162,11 @@ fn main() {
     .unwrap_or_else(|e| panic!("copying the Verilated session step's archive: {e}"));
     std::fs::copy(obj_key.join("Vkey__ALL.a"), obj_key.join("libvkey_all.a"))
         .unwrap_or_else(|e| panic!("copying the Verilated session key unit's archive: {e}"));
+    std::fs::copy(
+        obj_engine.join("Vengine__ALL.a"),
+        obj_engine.join("libvengine_all.a"),
+    )
+    .unwrap_or_else(|e| panic!("copying the Verilated session engine's archive: {e}"));
     println!("cargo:rustc-link-search=native={}", obj.display());
     println!("cargo:rustc-link-search=native={}", obj_dir.display());
     println!("cargo:rustc-link-search=native={}", obj_syn.display());
@@ -160,6 +176,7 @@ fn main() {
     println!("cargo:rustc-link-search=native={}", obj_rec.display());
     println!("cargo:rustc-link-search=native={}", obj_step.display());
     println!("cargo:rustc-link-search=native={}", obj_key.display());
+    println!("cargo:rustc-link-search=native={}", obj_engine.display());
     println!("cargo:rustc-link-lib=static=vtop_all");
     println!("cargo:rustc-link-lib=static=vhist_all");
     println!("cargo:rustc-link-lib=static=vconns_all");
@@ -169,6 +186,7 @@ fn main() {
     println!("cargo:rustc-link-lib=static=vrec_all");
     println!("cargo:rustc-link-lib=static=vstep_all");
     println!("cargo:rustc-link-lib=static=vkey_all");
+    println!("cargo:rustc-link-lib=static=vengine_all");
     if trace {
         // FST waveforms are compressed with zlib.
         println!("cargo:rustc-link-lib=dylib=z");
@@ -184,6 +202,7 @@ fn main() {
     println!("cargo:rerun-if-changed=csrc/record_shim.cpp");
     println!("cargo:rerun-if-changed=csrc/step_shim.cpp");
     println!("cargo:rerun-if-changed=csrc/key_shim.cpp");
+    println!("cargo:rerun-if-changed=csrc/engine_shim.cpp");
     println!("cargo:rerun-if-changed=csrc/unit.h");
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-env-changed=VANTAGE_VERILATOR_FLAGS");

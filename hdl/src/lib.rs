@@ -91,6 +91,10 @@ pub fn emit_verilog(dir: &Path, build_id: u32) -> Result<Vec<PathBuf>, EmitError
             reasm::key::STANDALONE_MODULE,
             reasm::key::standalone_verilog(),
         ),
+        (
+            reasm::engine::STANDALONE_MODULE,
+            reasm::engine::standalone_verilog(),
+        ),
     ];
     let mut written = Vec::new();
     for (module, text) in files {

@@ -291,6 +291,92 @@ extern "C" {
     );
 }
 
+/// The Verilated session engine of the reasm stage (csrc/engine_shim.cpp).
+#[repr(C)]
+pub struct EngineHarness {
+    _private: [u8; 0],
+}
+
+/// One AXI4 port's slave side into the engine (`VeAxiIn` in the shim).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct VeAxiIn {
+    pub arready: u8,
+    pub rvalid: u8,
+    pub rresp: u8,
+    pub awready: u8,
+    pub wready: u8,
+    pub bvalid: u8,
+    pub bresp: u8,
+    pub rdata: [u32; 16],
+}
+
+/// One AXI4 port's master side out of the engine (`VeAxiOut` in the shim).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct VeAxiOut {
+    pub arvalid: u8,
+    pub awvalid: u8,
+    pub wvalid: u8,
+    pub araddr: u64,
+    pub awaddr: u64,
+    pub wdata: [u32; 16],
+}
+
+/// The engine's inputs for one cycle (`VeIn` in the shim).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct VeIn {
+    pub req_valid: u8,
+    pub v6: u8,
+    pub side: u8,
+    pub flags: u8,
+    pub bucket_bits: u8,
+    pub ack: u32,
+    pub start: u32,
+    pub end: u32,
+    pub len: u32,
+    pub cap: u32,
+    pub ts: u64,
+    pub tuple: [u32; 9],
+    pub key: [u32; 12],
+    pub axi: [VeAxiIn; 4],
+}
+
+/// The engine's outputs in one cycle (`VeOut` in the shim).
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct VeOut {
+    pub valid: u8,
+    pub kind: u8,
+    pub status: u8,
+    pub flags: u8,
+    pub reason: u8,
+    pub fe_valid: u8,
+    pub dir_refused: u8,
+    pub bad_update: u8,
+    pub mem_error: u8,
+    pub skip: u32,
+    pub gap: u32,
+    pub flow_id: u64,
+    pub offset: u64,
+    pub fe: [u32; 32],
+    pub axi: [VeAxiOut; 4],
+}
+
+impl Default for VeOut {
+    fn default() -> Self {
+        // SAFETY: every field is an integer or an array of them; all zeros is a valid value.
+        unsafe { std::mem::zeroed() }
+    }
+}
+
+extern "C" {
+    pub fn ve_new() -> *mut EngineHarness;
+    pub fn ve_free(h: *mut EngineHarness);
+    pub fn ve_cycle(h: *mut EngineHarness, input: *const VeIn, out: *mut VeOut);
+}
+
 /// The Verilated port of one beat of the reasm stage's session record (csrc/record_shim.cpp).
 #[repr(C)]
 pub struct RecHarness {

@@ -10,6 +10,7 @@ pub mod axi_mem;
 pub mod compare;
 pub mod conntable;
 pub mod directory;
+pub mod engine;
 mod ffi;
 pub mod hist;
 pub mod key;

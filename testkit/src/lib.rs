@@ -40,6 +40,28 @@ fn shared_sub(name: &str) -> Option<PathBuf> {
 }
 
 /// The workspace's root folder.
+/// Capture files under `dir`, recursively, sorted (`.pcap` and `.pcapng`, compressed or not;
+/// the damaged one excluded: it is bad input for the reader, tested in capture/ and host-cli/).
+pub fn captures_under(dir: &std::path::Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut dirs = vec![dir.to_path_buf()];
+    while let Some(d) = dirs.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for p in entries.flatten().map(|e| e.path()) {
+            let name = p.to_string_lossy().into_owned();
+            if p.is_dir() {
+                dirs.push(p);
+            } else if name.contains(".pcap") && !name.contains("damaged") {
+                files.push(p);
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
 pub fn workspace_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }

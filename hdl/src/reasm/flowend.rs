@@ -54,7 +54,7 @@ pub struct FlowEndRecord {
     pub high_addr: Signal<In, Bits<128>>,
     pub high_port: Signal<In, Bits<16>>,
     /// Why the session ends (`vantage_proto::reasm::End`).
-    pub end: Signal<In, Bits<3>>,
+    pub end_reason: Signal<In, Bits<3>>,
     /// The record, byte 0 in the top bits.
     pub record: Signal<Out, Bits<1024>>,
     o_unseen: Signal<Local, Bits<32>>,
@@ -112,7 +112,7 @@ impl Logic for FlowEndRecord {
         }
         self.record.next = (bit_cast::<1024, 64>(self.flow_id.val()) << 960)
             | (bit_cast::<1024, 1>(self.v6.val().into()) << 952)
-            | (bit_cast::<1024, 3>(self.end.val()) << 944)
+            | (bit_cast::<1024, 3>(self.end_reason.val()) << 944)
             | (bit_cast::<1024, 2>(self.fallback.val()) << 936)
             | (bit_cast::<1024, 16>(self.orig_port.val()) << 912)
             | (bit_cast::<1024, 16>(self.resp_port.val()) << 896)
@@ -189,7 +189,7 @@ mod tests {
                 x.low_port.next = u64::from(key.low.1).to_bits();
                 x.high_addr.next = addr(&key.high.0);
                 x.high_port.next = u64::from(key.high.1).to_bits();
-                x.end.next = (*why as u64).to_bits();
+                x.end_reason.next = (*why as u64).to_bits();
                 x = ep.wait(1, x)?;
                 let bits = x.record.val();
                 let got: Vec<u8> = (0..128)

@@ -13,9 +13,11 @@
 //! - `key`: the way key and the two candidate buckets of a frame's flow tuple under the session
 //!   key (`widgets/toeplitz.v`, the Toeplitz hash as a parametric Verilog leaf);
 //! - `walk`: the tag of each held frame of a released block as the segment store reads it back;
-//! - `flowend`: the flow-end record of a session from its record, endpoints and end reason.
+//! - `flowend`: the flow-end record of a session from its record, endpoints and end reason;
+//! - `engine`: all of the above joined — a frame's facts in, its tag out 257 cycles later, the
+//!   session's record in external memory updated in between (no segment store yet).
 //!
-//! The per-frame logic that joins directory, record ports and step with the frames' delay line,
+//! The frames' side of the stage (facts from the beats, the delay line, the tag in the header),
 //! the segment store and the stage in the top are not built yet (issue 18).
 //!
 //! Leaves rust-hdl cannot express (tables in external memory, wide RAMs) are Verilog files beside
@@ -23,6 +25,7 @@
 //! parameters from `proto`; the rest is rust-hdl (`rule.rs`, `step.rs`, `totals.rs`).
 
 pub mod directory;
+pub mod engine;
 pub mod flowend;
 pub mod giveup;
 pub mod key;

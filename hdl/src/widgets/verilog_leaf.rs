@@ -22,6 +22,22 @@ pub fn standalone(name: &str, verilog: &str) -> String {
         .replace("endmodule // top\n", &format!("endmodule // {name}\n"))
 }
 
+/// `verilog` with each of `sources` (leaf files several wrappers include) kept at its first
+/// place only: rust-hdl adds a wrapper's file once per wrapper instance, and a module may be
+/// defined once.
+pub fn once(verilog: &str, sources: &[&str]) -> String {
+    let mut out = verilog.to_string();
+    for src in sources {
+        if let Some(first) = out.find(src) {
+            let keep = first + src.len();
+            let rest = out[keep..].replace(src, "");
+            out.truncate(keep);
+            out.push_str(&rest);
+        }
+    }
+    out
+}
+
 /// The ports a file declares, in order (one `input`/`output` per line, ended by `,` in an ANSI
 /// header or `;` in rust-hdl's declarations).
 pub fn declared_ports(source: &str) -> Vec<&str> {

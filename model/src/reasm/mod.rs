@@ -285,6 +285,11 @@ impl Stage {
         self.sessions.len()
     }
 
+    /// The flow-end records sent so far, in the order the sessions ended.
+    pub fn flow_ends(&self) -> &[FlowEnd] {
+        &self.out.flow_ends
+    }
+
     /// The frames put out since the last call.
     pub fn take_frames(&mut self) -> Vec<Vec<u8>> {
         std::mem::take(&mut self.out.frames)
@@ -441,12 +446,15 @@ impl Stage {
 
     /// Find or make the segment's session; None when it has none (passed without a tag).
     fn session_for(&mut self, header: &TaggedHeader, original: &[u8], seg: &Segment) -> Option<()> {
-        let plain_syn = seg.has(tcp_flags::SYN) && !seg.has(tcp_flags::ACK);
+        // A SYN (not an RST, not an answer) on a closed session ends it and opens a new one in
+        // the same directory way, as the device reinitialises the record it has just read.
+        let reopens = seg.has(tcp_flags::SYN) && !seg.has(tcp_flags::ACK | tcp_flags::RST);
+        let mut reused = None;
         if let Some(s) = self.sessions.get(&seg.key) {
-            if !(plain_syn && s.rec.closed_at.is_some()) {
+            if !(reopens && s.rec.closed_at.is_some()) {
                 return Some(());
             }
-            self.end_session(seg.key, End::Reused);
+            reused = self.retire(seg.key, End::Reused);
         }
         let opens = seg.len > 0 || seg.has(tcp_flags::SYN) || seg.has(tcp_flags::FIN);
         if !opens || seg.has(tcp_flags::RST) {
@@ -459,7 +467,7 @@ impl Stage {
         let synack = seg.has(tcp_flags::SYN) && seg.has(tcp_flags::ACK);
         let orig_side = if synack { 1 - seg.side } else { seg.side };
         let choices = session_buckets(&self.cfg.session_key, &seg.key, self.cfg.bucket_bits);
-        let Some(bucket) = self.placement.place(choices) else {
+        let Some(bucket) = reused.or_else(|| self.placement.place(choices)) else {
             self.out.counters.fallback_table_full += 1;
             let d = usize::from(seg.side != orig_side);
             let info = step::fallback_tag(0, d, Fallback::TableFull);
@@ -664,17 +672,23 @@ impl Stage {
         })
     }
 
-    /// End a session: held frames out (after their gaps), then its flow-end record.
+    /// End a session: held frames out (after their gaps), then its flow-end record; its
+    /// directory way is freed.
     fn end_session(&mut self, key: SynKey, why: End) {
-        let Some(last) = self.sessions.get(&key).map(|s| s.rec.last_ns) else {
-            return;
-        };
+        if let Some(bucket) = self.retire(key, why) {
+            self.placement.remove(bucket);
+        }
+    }
+
+    /// End a session but keep its directory way (its bucket, returned) for a new one.
+    fn retire(&mut self, key: SynKey, why: End) -> Option<usize> {
+        let last = self.sessions.get(&key).map(|s| s.rec.last_ns)?;
         for d in 0..2 {
             self.give_up(key, d, Why::Ended, last);
         }
         let s = self.sessions.remove(&key).expect("session");
-        self.placement.remove(s.bucket);
         self.out.counters.ended += 1;
         self.out.flow_ends.push(step::flow_end(&s.rec, &key, why));
+        Some(s.bucket)
     }
 }
