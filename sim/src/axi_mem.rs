@@ -54,6 +54,22 @@ impl MemTiming {
         }
     }
 
+    /// A memory within the budget of a reasm unit that answers `latency` cycles after a request
+    /// whose `reads` beats go out on the cycles after it: every read answered in time (the
+    /// answer needs its beats four cycles before it is due, one cycle after they came), writes
+    /// within the forwarding window, R and W at full rate together; latencies drawn from `seed`.
+    pub fn in_budget(latency: u32, reads: u32, seed: u64) -> Self {
+        MemTiming {
+            read_min: 20,
+            read_max: latency - 5 - reads,
+            write_min: 1,
+            write_max: vantage_proto::reasm::directory::WRITE_CYCLES,
+            beats_per_cycle: 2.0,
+            max_reads: 256,
+            seed,
+        }
+    }
+
     /// Cycles at the datapath clock for a latency in ns.
     pub fn cycles_of_ns(ns: f64) -> u32 {
         let hz = vantage_proto::datapath::DATAPATH_CLOCK_HZ as f64;

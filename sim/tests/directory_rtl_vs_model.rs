@@ -248,19 +248,9 @@ fn run(steps: &[Step], bits: u32, v6_every: u32, timing: MemTiming) -> Run {
     figures
 }
 
+/// A memory within the directory's budget: its two reads per request (`LOOKUP_CYCLES - 7`).
 fn in_budget(seed: u64) -> MemTiming {
-    MemTiming {
-        read_min: 20,
-        // A request's reads go out the next two cycles; its answer needs both beats four
-        // cycles before it is due, one cycle after they came: LATENCY - 7 is the budget.
-        read_max: LOOKUP_CYCLES - 7,
-        write_min: 1,
-        write_max: WRITE_CYCLES,
-        // reads and writes at full rate together
-        beats_per_cycle: 2.0,
-        max_reads: 256,
-        seed,
-    }
+    MemTiming::in_budget(LOOKUP_CYCLES, 2, seed)
 }
 
 fn steps(sessions: u32, len: usize) -> impl Strategy<Value = Vec<Step>> {

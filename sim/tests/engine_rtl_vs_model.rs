@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use vantage_model::reasm::{segment, ReasmConfig, Stage};
 use vantage_model::{header_for, parse_frame, Config};
 use vantage_proto::header::{insert, strip, Tag, DEFAULT_ETHERTYPE};
-use vantage_proto::reasm::directory::{LOOKUP_CYCLES, WRITE_CYCLES};
+use vantage_proto::reasm::directory::LOOKUP_CYCLES;
 use vantage_proto::reasm::record::RECORD_CYCLES;
 use vantage_proto::reasm::{End, ReasmInfo, FLOW_END_RECORD_BYTES};
 use vantage_sim::axi_mem::MemTiming;
@@ -100,18 +100,10 @@ fn model(cfg: &ReasmConfig, frames: &[Vec<u8>]) -> Vec<Expected> {
     out
 }
 
-/// A memory within the engine's budget (reads answered in time, R and W at full rate): the
-/// directory's two reads per request are its tighter budget (`LOOKUP_CYCLES - 7`).
+/// Memories within the engine's budget: the directory's, with its two reads per request, is the
+/// tighter one.
 fn in_budget(seed: u64) -> MemTiming {
-    MemTiming {
-        read_min: 20,
-        read_max: LOOKUP_CYCLES - 7,
-        write_min: 1,
-        write_max: WRITE_CYCLES,
-        beats_per_cycle: 2.0,
-        max_reads: 256,
-        seed,
-    }
+    MemTiming::in_budget(LOOKUP_CYCLES, 2, seed)
 }
 
 /// What a comparison covered: segments by the status of their tag (0: untagged), sessions

@@ -170,18 +170,9 @@ fn run(steps: &[Step], timing: MemTiming) -> Run {
     c.figures
 }
 
+/// A memory within a record port's budget: one read per request (`RECORD_CYCLES - 6`).
 fn in_budget(seed: u64) -> MemTiming {
-    MemTiming {
-        read_min: 20,
-        // The read goes out the cycle after the request; the answer needs the beat four cycles
-        // before it is due, one cycle after it came.
-        read_max: RECORD_CYCLES - 6,
-        write_min: 1,
-        write_max: WRITE_CYCLES,
-        beats_per_cycle: 2.0,
-        max_reads: 256,
-        seed,
-    }
+    MemTiming::in_budget(RECORD_CYCLES, 1, seed)
 }
 
 fn steps(indices: u32, len: usize) -> impl Strategy<Value = Vec<Step>> {
