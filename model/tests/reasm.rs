@@ -8,11 +8,11 @@ use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr};
 use vantage_model::reasm::streams::Streams;
 use vantage_model::reasm::{run, ReasmConfig, ReasmOutput};
-use vantage_model::{header_for, parse_frame, Config};
-use vantage_proto::header::{insert, DEFAULT_ETHERTYPE};
+use vantage_proto::header::DEFAULT_ETHERTYPE;
 use vantage_proto::reasm::{End, Fallback, RetransmitPolicy, Status};
 use vantage_testkit::flows::Endpoint;
 use vantage_testkit::flows::{tcp_segment, Flags, Frames, Tcp, ACK, SYN};
+use vantage_testkit::reasm::tagged;
 
 fn v4(a: [u8; 4], port: u16) -> Endpoint {
     (IpAddr::V4(Ipv4Addr::from(a)), port)
@@ -32,18 +32,6 @@ fn orig() -> Endpoint {
 
 fn resp() -> Endpoint {
     v4([10, 0, 0, 2], 80)
-}
-
-/// Tag frames as the pipeline does (TIMESTAMP = the frame's time, FLOW from the parse stage).
-fn tagged(frames: &[(u64, Vec<u8>)]) -> Vec<Vec<u8>> {
-    let cfg = Config::default();
-    frames
-        .iter()
-        .map(|(t, f)| {
-            let meta = parse_frame(f, &cfg.hash_key);
-            insert(f, &header_for(&cfg, *t, &meta, None, None))
-        })
-        .collect()
 }
 
 fn on() -> ReasmConfig {

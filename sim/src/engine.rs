@@ -59,17 +59,6 @@ pub struct EngineSim {
     cycle: u64,
 }
 
-/// Bytes (the first most significant) as 32-bit words, word 0 the least significant.
-fn words<const W: usize>(bytes: &[u8]) -> [u32; W] {
-    let mut w = [0u32; W];
-    let n = bytes.len();
-    for (i, b) in bytes.iter().enumerate() {
-        let bit = 8 * (n - 1 - i);
-        w[bit / 32] |= u32::from(*b) << (bit % 32);
-    }
-    w
-}
-
 impl EngineSim {
     /// An engine out of reset in front of four empty memories of this timing.
     pub fn new(cfg: EngineConfig, timing: MemTiming) -> EngineSim {
@@ -98,8 +87,8 @@ impl EngineSim {
             len: f.len,
             cap: self.cfg.cap,
             ts: f.ts_ns,
-            tuple: words(&canonical_input(f.key.low, f.key.high)),
-            key: words(&self.cfg.session_key),
+            tuple: ffi::words(&canonical_input(f.key.low, f.key.high)),
+            key: ffi::words(&self.cfg.session_key),
             axi: [ffi::VeAxiIn::default(); 4],
         };
         for (port, mem) in input.axi.iter_mut().zip(self.mems.iter_mut()) {

@@ -291,6 +291,18 @@ extern "C" {
     );
 }
 
+/// Bytes (the first most significant) as the 32-bit words Verilator keeps a wide port in, word
+/// 0 the least significant.
+pub fn words<const W: usize>(bytes: &[u8]) -> [u32; W] {
+    let mut w = [0u32; W];
+    let n = bytes.len();
+    for (i, b) in bytes.iter().enumerate() {
+        let bit = 8 * (n - 1 - i);
+        w[bit / 32] |= u32::from(*b) << (bit % 32);
+    }
+    w
+}
+
 /// The Verilated session engine of the reasm stage (csrc/engine_shim.cpp).
 #[repr(C)]
 pub struct EngineHarness {

@@ -17,17 +17,6 @@ impl Default for KeySim {
     }
 }
 
-/// Bytes (the first most significant) as 32-bit words, word 0 the least significant.
-fn words<const W: usize>(bytes: &[u8]) -> [u32; W] {
-    let mut w = [0u32; W];
-    let n = bytes.len();
-    for (i, b) in bytes.iter().enumerate() {
-        let bit = 8 * (n - 1 - i);
-        w[bit / 32] |= u32::from(*b) << (bit % 32);
-    }
-    w
-}
-
 impl KeySim {
     /// The way key and the two buckets of a 36-byte canonical tuple under a 48-byte key.
     pub fn eval(
@@ -37,8 +26,8 @@ impl KeySim {
         v6: bool,
         bucket_bits: u8,
     ) -> (u128, u32, u32) {
-        let t: [u32; 9] = words(tuple);
-        let k: [u32; 12] = words(key);
+        let t: [u32; 9] = ffi::words(tuple);
+        let k: [u32; 12] = ffi::words(key);
         let mut way = [0u32; 4];
         let (mut b1, mut b2) = (0u32, 0u32);
         // SAFETY: h is live; the arrays have the lengths the shim reads and writes.

@@ -10,14 +10,14 @@
 use proptest::prelude::*;
 use std::collections::BTreeMap;
 use vantage_model::reasm::{segment, ReasmConfig, Stage};
-use vantage_model::{header_for, parse_frame, Config};
-use vantage_proto::header::{insert, strip, Tag, DEFAULT_ETHERTYPE};
+use vantage_proto::header::{strip, Tag, DEFAULT_ETHERTYPE};
 use vantage_proto::reasm::directory::LOOKUP_CYCLES;
 use vantage_proto::reasm::record::RECORD_CYCLES;
 use vantage_proto::reasm::{End, ReasmInfo, FLOW_END_RECORD_BYTES};
 use vantage_sim::axi_mem::MemTiming;
 use vantage_sim::engine::{Answer, EngineConfig, EngineSim, Facts};
 use vantage_testkit::flows::{Frames, Tcp, PSH_ACK};
+use vantage_testkit::reasm::tagged;
 
 /// The model's stage without a store, its timeouts out of reach.
 fn store_less() -> ReasmConfig {
@@ -38,20 +38,6 @@ struct Expected {
     facts: Facts,
     tag: Option<ReasmInfo>,
     ended: Vec<[u8; FLOW_END_RECORD_BYTES]>,
-}
-
-/// Tag frames as the pipeline does (TIMESTAMP = the frame's time, FLOW from the parse stage).
-fn tagged(frames: &[(u64, Vec<u8>)]) -> Vec<Vec<u8>> {
-    let cfg = Config::default();
-    frames
-        .iter()
-        .map(|(t, f)| {
-            insert(
-                f,
-                &header_for(&cfg, *t, &parse_frame(f, &cfg.hash_key), None, None),
-            )
-        })
-        .collect()
 }
 
 fn model(cfg: &ReasmConfig, frames: &[Vec<u8>]) -> Vec<Expected> {

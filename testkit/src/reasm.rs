@@ -481,6 +481,22 @@ pub fn flow_end_case() -> impl Strategy<Value = (SessionRecord, SynKey, End)> {
         )
 }
 
+/// Frames tagged as the pipeline tags them for the reasm stage (TIMESTAMP = the frame's time,
+/// FLOW from the parse stage, default registers): the stage's input.
+pub fn tagged(frames: &[(u64, Vec<u8>)]) -> Vec<Vec<u8>> {
+    let cfg = vantage_model::Config::default();
+    frames
+        .iter()
+        .map(|(t, f)| {
+            let meta = vantage_model::parse_frame(f, &cfg.hash_key);
+            vantage_proto::header::insert(
+                f,
+                &vantage_model::header_for(&cfg, *t, &meta, None, None),
+            )
+        })
+        .collect()
+}
+
 /// A direction's state near `base` (the wrap included), sometimes not started, sometimes with
 /// a held block, its FIN, an ACK.
 fn seq_state(base: u32) -> impl Strategy<Value = SeqState> {
