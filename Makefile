@@ -31,7 +31,7 @@ BUILD_ID := $(shell git rev-parse --short=8 HEAD 2>/dev/null || echo 0)
 APT_PACKAGES := verilator yosys zlib1g-dev tshark
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help setup verilog lint test demo bench synth-report synth-hist synth-syntable synth-reasm-dir synth-reasm-rule synth-reasm-record synth-reasm-step synth-reasm-key bitstream clean
+.PHONY: help setup verilog lint test demo bench synth-report synth-hist synth-syntable synth-reasm-dir synth-reasm-rule synth-reasm-record synth-reasm-step synth-reasm-key synth-reasm-engine bitstream clean
 
 help:
 	@echo "make setup         install the Debian packages the project needs ($(APT_PACKAGES))"
@@ -48,6 +48,7 @@ help:
 	@echo "make synth-reasm-record the same for one beat's port of the reasm stage's session record"
 	@echo "make synth-reasm-step the same for the reasm stage's session step alone, and its loop alone (about 20 s)"
 	@echo "make synth-reasm-key the same for the reasm stage's session key unit alone (about 50 s)"
+	@echo "make synth-reasm-engine the same for the reasm stage's session engine (about 6 min)"
 	@echo "make bitstream     Vivado build inside the OpenNIC shell (needs Vivado; see constraints/)"
 
 # Installs only what is missing, so it is cheap to run every time.
@@ -109,6 +110,7 @@ bench: setup verilog
 	$(MAKE) --no-print-directory synth-reasm-record
 	$(MAKE) --no-print-directory synth-reasm-step
 	$(MAKE) --no-print-directory synth-reasm-key
+	$(MAKE) --no-print-directory synth-reasm-engine
 
 synth-report: verilog
 	VERILOG=$(VERILOG) bash scripts/synth-report.sh
@@ -142,6 +144,10 @@ synth-reasm-step: verilog
 synth-reasm-key: verilog
 	TOP=vantage_reasm_key VERILOG=$(KEY_VERILOG) STAGES=top FULL=1 OUT_DIR=$(BUILD)/synth-reasm-key \
 	  JSON_OUT=$(BUILD)/synth-reasm-key.json bash scripts/synth-report.sh
+
+synth-reasm-engine: verilog
+	TOP=vantage_reasm_engine VERILOG=$(ENGINE_VERILOG) STAGES=top FULL=1 OUT_DIR=$(BUILD)/synth-reasm-engine \
+	  JSON_OUT=$(BUILD)/synth-reasm-engine.json bash scripts/synth-report.sh
 
 bitstream: verilog
 	@if command -v vivado >/dev/null; then \
