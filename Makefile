@@ -48,7 +48,7 @@ help:
 	@echo "make synth-reasm-record the same for one beat's port of the reasm stage's session record"
 	@echo "make synth-reasm-step the same for the reasm stage's session step alone, and its loop alone (about 20 s)"
 	@echo "make synth-reasm-key the same for the reasm stage's session key unit alone (about 50 s)"
-	@echo "make synth-reasm-engine the same for the reasm stage's session engine (about 6 min)"
+	@echo "make synth-reasm-engine the same for the reasm stage's session engine (about 11 min)"
 	@echo "make bitstream     Vivado build inside the OpenNIC shell (needs Vivado; see constraints/)"
 
 # Installs only what is missing, so it is cheap to run every time.
