@@ -203,3 +203,229 @@ fn tshark_reads_syn_tags() {
     );
     println!("icmp_ttl.pcap: {given} SYN tags ({regenerated} regenerated), tshark agrees");
 }
+
+/// Reassembly: tshark with the dissector reads every REASM tag and every flow-end record as
+/// `vantage decode` does, on a capture that makes the stage use each status, a gap, an
+/// inconsistent overlap, a fallback and IPv6 (`testkit::reasm::every_status`), and on the demo.
+#[test]
+fn tshark_reads_reasm_tags_and_flow_ends() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let generated = dir.path().join("every-status.pcap");
+    let packets: Vec<vantage_capture::Packet> = vantage_testkit::reasm::every_status()
+        .into_iter()
+        .map(|(ts_ns, data)| vantage_capture::Packet { ts_ns, data })
+        .collect();
+    vantage_capture::write(&generated, &packets).expect("write the capture");
+    let demo = workspace_root().join("testbench-pcaps/science-dmz.pcap.gz");
+    for (input, every) in [(generated, true), (demo, false)] {
+        let out = dir.path().join("out.pcap");
+        model(&input, &out, &["--reasm"]);
+        let tag_fields = [
+            "vantage.reasm.flow_id",
+            "vantage.reasm.direction",
+            "vantage.reasm.offset",
+            "vantage.reasm.skip",
+            "vantage.reasm.gap",
+            "vantage.reasm.status",
+            "vantage.reasm.inconsistent",
+            "vantage.reasm.fallback",
+        ];
+        let Some(tags) = tshark_fields(&out, true, &tag_fields) else {
+            eprintln!("skipped: {}", tshark::NOT_INSTALLED);
+            return;
+        };
+        // tshark prints a bool as 1/0 or, in older versions, True/False.
+        let tags: Vec<String> = tags
+            .iter()
+            .map(|l| {
+                l.split('\t')
+                    .map(|c| match c {
+                        "True" => "1",
+                        "False" => "0",
+                        c => c,
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\t")
+            })
+            .collect();
+        let mut dir_fields = Vec::new();
+        for d in ["orig", "resp"] {
+            for k in [
+                "delivered",
+                "missed",
+                "gaps",
+                "retransmissions",
+                "inconsistent",
+                "frames",
+            ] {
+                dir_fields.push(format!("vantage.flow_end.{d}.{k}"));
+            }
+        }
+        let mut end_fields: Vec<String> = [
+            "vantage.flow_end.flow_id",
+            "vantage.flow_end.end",
+            "vantage.flow_end.fallback",
+            "vantage.flow_end.orig_h",
+            "vantage.flow_end.orig_h6",
+            "vantage.flow_end.orig_port",
+            "vantage.flow_end.resp_h",
+            "vantage.flow_end.resp_h6",
+            "vantage.flow_end.resp_port",
+            "vantage.flow_end.first_ns",
+            "vantage.flow_end.last_ns",
+        ]
+        .map(String::from)
+        .to_vec();
+        end_fields.extend(dir_fields);
+        let end_refs: Vec<&str> = end_fields.iter().map(String::as_str).collect();
+        let ends = tshark_fields(&out, true, &end_refs).expect("tshark");
+
+        // The same rows from `vantage decode --json`, numbers by proto's codes.
+        let code = |names: &[&str], v: &serde_json::Value| -> String {
+            let name = v.as_str().unwrap_or("");
+            names
+                .iter()
+                .position(|n| *n == name)
+                .map_or_else(|| format!("unknown {name}"), |i| (i + 1).to_string())
+        };
+        let statuses = [
+            "in-order",
+            "released",
+            "retransmission",
+            "control",
+            "fallback",
+        ];
+        let fallbacks = ["table-full", "second-hole", "buffer-exhausted"];
+        let ends_by = ["closed", "idle", "reused", "flushed"];
+        let rows = decoded(&out);
+        let mut our_tags = Vec::new();
+        let mut our_ends = Vec::new();
+        for v in &rows {
+            let r = &v["reasm"];
+            our_tags.push(if r.is_object() {
+                format!(
+                    "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
+                    r["flow_id"],
+                    u8::from(r["direction"] == "resp"),
+                    r["offset"],
+                    r["skip"],
+                    r["gap"],
+                    code(&statuses, &r["status"]),
+                    u8::from(r["inconsistent"] == true),
+                    if r["fallback"].is_null() {
+                        "0".to_string()
+                    } else {
+                        code(&fallbacks, &r["fallback"])
+                    }
+                )
+            } else {
+                "\t".repeat(tag_fields.len() - 1)
+            });
+            let e = &v["flow_end"];
+            our_ends.push(if e.is_object() {
+                let v6 = e["orig_h"].as_str().unwrap_or("").contains(':');
+                let host = |h: &serde_json::Value| h.as_str().unwrap_or("").to_string();
+                let (o4, o6) = if v6 {
+                    (String::new(), host(&e["orig_h"]))
+                } else {
+                    (host(&e["orig_h"]), String::new())
+                };
+                let (r4, r6) = if v6 {
+                    (String::new(), host(&e["resp_h"]))
+                } else {
+                    (host(&e["resp_h"]), String::new())
+                };
+                let mut cols = vec![
+                    e["flow_id"].to_string(),
+                    code(&ends_by, &e["end"]),
+                    if e["fallback"].is_null() {
+                        "0".to_string()
+                    } else {
+                        code(&fallbacks, &e["fallback"])
+                    },
+                    o4,
+                    o6,
+                    e["orig_p"].to_string(),
+                    r4,
+                    r6,
+                    e["resp_p"].to_string(),
+                    e["first_ns"].to_string(),
+                    e["last_ns"].to_string(),
+                ];
+                for d in ["orig", "resp"] {
+                    for k in [
+                        "delivered",
+                        "missed",
+                        "gaps",
+                        "retransmissions",
+                        "inconsistent",
+                        "frames",
+                    ] {
+                        cols.push(e[d][k].to_string());
+                    }
+                }
+                cols.join("\t")
+            } else {
+                "\t".repeat(end_fields.len() - 1)
+            });
+        }
+        assert_eq!(tags.len(), rows.len());
+        assert_eq!(ends.len(), rows.len());
+        for (i, (t, o)) in tags.iter().zip(&our_tags).enumerate() {
+            assert_eq!(
+                t,
+                o,
+                "{}, frame {}: REASM tag read differently",
+                input.display(),
+                i + 1
+            );
+        }
+        for (i, (t, o)) in ends.iter().zip(&our_ends).enumerate() {
+            assert_eq!(
+                t,
+                o,
+                "{}, frame {}: flow-end record read differently",
+                input.display(),
+                i + 1
+            );
+        }
+        let tagged = our_tags.iter().filter(|t| !t.trim().is_empty()).count();
+        let records = our_ends.iter().filter(|t| !t.trim().is_empty()).count();
+        assert!(
+            tagged > 0 && records > 0,
+            "nothing to compare in {}",
+            input.display()
+        );
+        if every {
+            // The capture reaches what it was built for, so the comparison covers it.
+            let status_of = |t: &String| t.split('\t').nth(5).unwrap_or("").to_string();
+            for s in 1..=5 {
+                assert!(
+                    our_tags.iter().any(|t| status_of(t) == s.to_string()),
+                    "no frame of status {}",
+                    statuses[s - 1]
+                );
+            }
+            assert!(
+                our_tags.iter().any(|t| t.split('\t').nth(6) == Some("1")),
+                "no inconsistent overlap"
+            );
+            assert!(
+                rows.iter()
+                    .any(|v| v["reasm"]["gap"].as_u64().unwrap_or(0) > 0),
+                "no gap"
+            );
+            assert!(
+                rows.iter().any(|v| v["flow_end"]["orig_h"]
+                    .as_str()
+                    .is_some_and(|h| h.contains(':'))),
+                "no IPv6 flow-end record"
+            );
+        }
+        println!(
+            "{}: {} frames, {tagged} REASM tags and {records} flow-end records, tshark agrees",
+            input.display(),
+            rows.len()
+        );
+    }
+}

@@ -497,6 +497,90 @@ pub fn tagged(frames: &[(u64, Vec<u8>)]) -> Vec<Vec<u8>> {
         .collect()
 }
 
+/// A capture that makes the reasm stage say everything it can say, for readers of its tags
+/// (the dissector's test): four connections, 1 µs between frames.
+/// - IPv4, segments sent 0, 2, 3, 1 and 1 again: in order, held then released, a retransmission,
+///   control frames, a close;
+/// - IPv4, segment 2 held, sent again with other bytes (an inconsistent overlap), then segment 4
+///   apart from it: a second hole, so the connection falls back;
+/// - IPv4, segment 2 held, then the responder acknowledges past it: delivered after a gap;
+/// - IPv6, a transfer each way, then an RST;
+/// - 6 s later a UDP datagram, after which the closed sessions have ended.
+pub fn every_status() -> Vec<(u64, Vec<u8>)> {
+    use crate::flows::{tcp_segment, Flags, Frames, Tcp, ACK, PSH_ACK};
+    use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+    let v4 = |host: u8, port: u16| (IpAddr::V4(Ipv4Addr::new(10, 7, 0, host)), port);
+    let seg = |k: u8| vec![b'a' + k; 200];
+    // The handshake or the close of `c`, in order.
+    let steps = |c: &mut Tcp, close: bool| -> Vec<Vec<u8>> {
+        let mut f = Frames::default();
+        if close {
+            c.close(&mut f, 0, 2);
+        } else {
+            c.open(&mut f, 0, 2);
+        }
+        f.sorted().into_iter().map(|(_, frame)| frame).collect()
+    };
+    let mut list: Vec<Vec<u8>> = Vec::new();
+
+    // Released and retransmitted.
+    let mut a = Tcp::new(v4(1, 40001), v4(2, 80), 1_000, 9_000);
+    list.extend(steps(&mut a, false));
+    let segs: Vec<Vec<u8>> = (0..4).map(|k| a.send(true, PSH_ACK, &seg(k))).collect();
+    list.extend([0, 2, 3, 1, 1].map(|i| segs[i].clone()));
+    list.push(a.send(false, ACK, &[]));
+    list.extend(steps(&mut a, true));
+
+    // Inconsistent overlap, then a second hole.
+    let mut b = Tcp::new(v4(3, 40002), v4(4, 80), 0xffff_ff00, 7);
+    list.extend(steps(&mut b, false));
+    let first = b.o_next;
+    let segs: Vec<Vec<u8>> = (0..5).map(|k| b.send(true, PSH_ACK, &seg(k))).collect();
+    list.push(segs[0].clone());
+    list.push(segs[2].clone());
+    let other = [b'X'; 200];
+    list.push(tcp_segment(b.orig, b.resp, first.wrapping_add(400), b.r_next, PSH_ACK, &other));
+    list.push(segs[4].clone());
+    list.push(segs[1].clone());
+    list.extend(steps(&mut b, true));
+
+    // A gap the responder's ACK tells.
+    let mut c = Tcp::new(v4(5, 40003), v4(6, 443), 5_000, 6_000);
+    list.extend(steps(&mut c, false));
+    let first = c.o_next;
+    let segs: Vec<Vec<u8>> = (0..3).map(|k| c.send(true, PSH_ACK, &seg(k))).collect();
+    list.push(segs[0].clone());
+    list.push(segs[2].clone());
+    list.push(tcp_segment(c.resp, c.orig, c.r_next, first.wrapping_add(600), ACK, &[]));
+    list.extend(steps(&mut c, true));
+
+    // IPv6 both ways, ended by an RST.
+    let v6 = |host: u16, port: u16| {
+        let a = Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, host);
+        (IpAddr::V6(a), port)
+    };
+    let mut d = Tcp::new(v6(1, 40004), v6(2, 22), 77, 88);
+    list.extend(steps(&mut d, false));
+    for k in 0..3u8 {
+        list.push(d.send(k % 2 == 0, PSH_ACK, &seg(k)));
+    }
+    let rst = Flags {
+        rst: true,
+        ack: true,
+        ..Flags::default()
+    };
+    list.push(d.send(false, rst, &[]));
+
+    let mut frames: Vec<(u64, Vec<u8>)> = (0u64..)
+        .zip(list)
+        .map(|(i, f)| (1_000 + 1_000 * i, f))
+        .collect();
+    // A datagram past the close linger, so the closed sessions end as closed before the run's end.
+    let late = frames.last().map_or(0, |f| f.0) + 6_000_000_000;
+    frames.push((late, crate::flows::udp_datagram(v4(9, 53), v4(10, 53), b"later")));
+    frames
+}
+
 /// A direction's state near `base` (the wrap included), sometimes not started, sometimes with
 /// a held block, its FIN, an ACK.
 fn seq_state(base: u32) -> impl Strategy<Value = SeqState> {

@@ -6,6 +6,8 @@
 -- A report frame of the stats stage (REPORT tag, then EtherType 0x88B6, 2 zero bytes and 64-byte
 -- records; proto/src/report.rs) gets its records dissected here, one subtree each; a frame of
 -- connection records (REPORT flags bit 1, 128-byte records; proto/src/conntable.rs) likewise.
+-- The reasm stage's REASM tag (0x30) on a TCP frame and its flow-end frames (FLOW_END tag 0x31,
+-- then EtherType 0x88B6, 2 zero bytes and one 128-byte record) follow proto/src/reasm/mod.rs.
 -- Rules: the STATS masks' bit r and a record's rule field r are the rule table's index, from 0;
 -- `vantage rules show` and `vantage decode` call it rule r+1 (shown next to the value).
 -- Limitation: a tagged Cisco FabricPath frame shows no inner packet, because Wireshark dissects
@@ -64,15 +66,56 @@ f.syn_why = ProtoField.uint8("vantage.syn.why", "Why given back", base.DEC,
 f.syn_flags = ProtoField.uint8("vantage.syn.flags", "SYN flags", base.HEX)
 f.syn_retrans = ProtoField.uint16("vantage.syn.retransmissions", "Retransmissions absorbed")
 f.syn_span = ProtoField.uint64("vantage.syn.span_ns", "Last retransmission less the SYN (ns)")
+local REASM_STATUS = { [1] = "in-order", [2] = "released", [3] = "retransmission", [4] = "control", [5] = "fallback" }
+local REASM_FALLBACK = { [0] = "none", [1] = "table-full", [2] = "second-hole", [3] = "buffer-exhausted" }
+local REASM_END = { [1] = "closed", [2] = "idle", [3] = "reused", [4] = "flushed" }
+local REASM_DIRECTION = { [0] = "originator -> responder", [1] = "responder -> originator" }
+f.reasm_flow = ProtoField.uint64("vantage.reasm.flow_id", "Flow id")
+f.reasm_offset = ProtoField.uint64("vantage.reasm.offset", "Stream offset of the payload's first byte")
+f.reasm_skip = ProtoField.uint16("vantage.reasm.skip", "Payload bytes already delivered (skip)")
+f.reasm_gap = ProtoField.uint32("vantage.reasm.gap", "Bytes missing before the first new byte (gap)")
+f.reasm_status = ProtoField.uint8("vantage.reasm.status", "Status", base.DEC, REASM_STATUS)
+f.reasm_direction = ProtoField.uint8("vantage.reasm.direction", "Direction", base.DEC, REASM_DIRECTION, 0x01)
+f.reasm_inconsistent = ProtoField.bool("vantage.reasm.inconsistent", "Bytes differ from the bytes held", 8, nil, 0x02)
+f.reasm_fallback = ProtoField.uint8("vantage.reasm.fallback", "Fallback reason", base.DEC, REASM_FALLBACK)
+f.fe_records = ProtoField.uint16("vantage.flow_end.records", "Records in this frame")
+f.fe_sent = ProtoField.uint32("vantage.flow_end.sent", "Flow-end records sent, this one included")
+f.fe_flow = ProtoField.uint64("vantage.flow_end.flow_id", "Flow id")
+f.fe_v6 = ProtoField.bool("vantage.flow_end.v6", "IPv6", 8, nil, 0x01)
+f.fe_end = ProtoField.uint8("vantage.flow_end.end", "End reason", base.DEC, REASM_END)
+f.fe_fallback = ProtoField.uint8("vantage.flow_end.fallback", "Fallback reason", base.DEC, REASM_FALLBACK)
+f.fe_orig_port = ProtoField.uint16("vantage.flow_end.orig_port", "Originator port")
+f.fe_resp_port = ProtoField.uint16("vantage.flow_end.resp_port", "Responder port")
+f.fe_orig = ProtoField.ipv4("vantage.flow_end.orig_h", "Originator")
+f.fe_resp = ProtoField.ipv4("vantage.flow_end.resp_h", "Responder")
+f.fe_orig6 = ProtoField.ipv6("vantage.flow_end.orig_h6", "Originator")
+f.fe_resp6 = ProtoField.ipv6("vantage.flow_end.resp_h6", "Responder")
+f.fe_first = ProtoField.uint64("vantage.flow_end.first_ns", "First frame (ns)")
+f.fe_last = ProtoField.uint64("vantage.flow_end.last_ns", "Last frame (ns)")
+-- Per direction: "orig" (originator -> responder) and "resp".
+local FE_DIR = {}
+for _, d in ipairs({ "orig", "resp" }) do
+    FE_DIR[d] = {
+        delivered = ProtoField.uint64("vantage.flow_end." .. d .. ".delivered", "Bytes delivered"),
+        missed = ProtoField.uint64("vantage.flow_end." .. d .. ".missed", "Bytes missed"),
+        gaps = ProtoField.uint32("vantage.flow_end." .. d .. ".gaps", "Gaps"),
+        retransmissions = ProtoField.uint32("vantage.flow_end." .. d .. ".retransmissions", "Retransmitted frames"),
+        inconsistent = ProtoField.uint32("vantage.flow_end." .. d .. ".inconsistent", "Inconsistent overlaps"),
+        frames = ProtoField.uint32("vantage.flow_end." .. d .. ".frames", "Frames"),
+    }
+    for k, v in pairs(FE_DIR[d]) do f["fe_" .. d .. "_" .. k] = v end
+end
 f.unknown = ProtoField.bytes("vantage.tlv.value", "Tag value")
 f.ethertype = ProtoField.uint16("vantage.ethertype", "Original EtherType", base.HEX)
 
 local ETHERTYPE = 0x88B5
 local REPORT_ETHERTYPE = 0x88B6
 local TLV_PAD, TLV_TIMESTAMP, TLV_FLOW, TLV_STATS, TLV_REPORT, TLV_SYN = 0x00, 0x01, 0x02, 0x03, 0x04, 0x20
+local TLV_REASM, TLV_FLOW_END = 0x30, 0x31
 local SYN_WHY = { [1] = "released", [2] = "expired (regenerated)", [3] = "flushed (regenerated)", [4] = "late (regenerated)" }
 local RECORD_BYTES = 64
 local CONN_RECORD_BYTES = 128
+local FLOW_END_RECORD_BYTES = 128
 
 -- The rules a STATS mask names, numbered from 1 as `vantage rules show` numbers them.
 local function rule_list(mask)
@@ -143,6 +186,50 @@ local function dissect_conn(t, rec, n)
     rt:add(f.conn_resp_bytes, rec(104, 8))
 end
 
+-- An unsigned 48-bit big-endian field as a UInt64.
+local function u48(r)
+    return UInt64(r(2, 4):uint(), r(0, 2):uint())
+end
+
+-- The 128-byte flow-end record of the reasm stage (proto/src/reasm/mod.rs): flow id, IPv6 bit,
+-- end and fallback reasons, endpoints by role, first and last frame, per direction the bytes
+-- delivered and missed, gaps, retransmissions, inconsistent overlaps and frames.
+local function dissect_flow_end(t, rec)
+    local v6 = rec(8, 1):uint() % 2 == 1
+    local e, fb = rec(9, 1):uint(), rec(10, 1):uint()
+    local summary = string.format("Flow end: flow %s, %s%s", tostring(rec(0, 8):uint64()),
+        REASM_END[e] or tostring(e), fb ~= 0 and (", fallback " .. (REASM_FALLBACK[fb] or tostring(fb))) or "")
+    local rt = t:add(vantage, rec, summary)
+    rt:add(f.fe_flow, rec(0, 8))
+    rt:add(f.fe_v6, rec(8, 1))
+    rt:add(f.fe_end, rec(9, 1))
+    rt:add(f.fe_fallback, rec(10, 1))
+    rt:add(f.fe_orig_port, rec(12, 2))
+    rt:add(f.fe_resp_port, rec(14, 2))
+    if v6 then
+        rt:add(f.fe_orig6, rec(16, 16))
+        rt:add(f.fe_resp6, rec(32, 16))
+    else
+        rt:add(f.fe_orig, rec(28, 4))
+        rt:add(f.fe_resp, rec(44, 4))
+    end
+    rt:add(f.fe_first, rec(48, 8))
+    rt:add(f.fe_last, rec(56, 8))
+    for i, d in ipairs({ "orig", "resp" }) do
+        local o = 64 + 32 * (i - 1)
+        local fd = FE_DIR[d]
+        local dt = rt:add(vantage, rec(o, 32), string.format("%s: %s bytes delivered, %s missed",
+            REASM_DIRECTION[i - 1], tostring(rec(o, 8):uint64()), tostring(rec(o + 8, 8):uint64())))
+        dt:add(fd.delivered, rec(o, 8))
+        dt:add(fd.missed, rec(o + 8, 8))
+        dt:add(fd.gaps, rec(o + 16, 4))
+        dt:add(fd.retransmissions, rec(o + 20, 4))
+        dt:add(fd.inconsistent, rec(o + 24, 4))
+        dt:add(fd.frames, rec(o + 28, 4))
+    end
+    return summary
+end
+
 function vantage.dissector(buf, pinfo, tree)
     if buf:len() < 2 then return 0 end
     local version = buf(0, 1):uint()
@@ -155,6 +242,7 @@ function vantage.dissector(buf, pinfo, tree)
     t:add(f.version, buf(0, 1))
     t:add(f.words, buf(1, 1))
     local report = nil -- the REPORT tag's record count and summary, when there is one
+    local flow_end = false -- a FLOW_END tag: the frame is a flow-end frame
     local off = 2
     while off + 2 <= hlen do
         local ty, len = buf(off, 1):uint(), buf(off + 1, 1):uint()
@@ -207,6 +295,25 @@ function vantage.dissector(buf, pinfo, tree)
             tt:add(f.epoch_records, buf(v + 26, 4))
             tt:add(f.refused, buf(v + 30, 4))
             tt:add(f.reserved, buf(v + 34, 8))
+        elseif ty == TLV_REASM and len == 24 then
+            local st, fl, fb = buf(v + 20, 1):uint(), buf(v + 21, 1):uint(), buf(v + 22, 1):uint()
+            local text = string.format("Reasm: flow %s %s, %s, offset %s", tostring(buf(v, 8):uint64()),
+                fl % 2 == 1 and "resp" or "orig", REASM_STATUS[st] or tostring(st), tostring(u48(buf(v + 8, 6))))
+            if st == 5 then text = text .. " (" .. (REASM_FALLBACK[fb] or tostring(fb)) .. ")" end
+            tt:set_text(text)
+            tt:add(f.reasm_flow, buf(v, 8))
+            tt:add(f.reasm_offset, buf(v + 8, 6), u48(buf(v + 8, 6)))
+            tt:add(f.reasm_skip, buf(v + 14, 2))
+            tt:add(f.reasm_gap, buf(v + 16, 4))
+            tt:add(f.reasm_status, buf(v + 20, 1))
+            tt:add(f.reasm_direction, buf(v + 21, 1))
+            tt:add(f.reasm_inconsistent, buf(v + 21, 1))
+            tt:add(f.reasm_fallback, buf(v + 22, 1))
+        elseif ty == TLV_FLOW_END and len == 6 then
+            flow_end = true
+            tt:set_text(string.format("Flow end: %d record, %d sent", buf(v, 2):uint(), buf(v + 2, 4):uint()))
+            tt:add(f.fe_records, buf(v, 2))
+            tt:add(f.fe_sent, buf(v + 2, 4))
         elseif ty ~= TLV_PAD and len > 0 then
             tt:add(f.unknown, buf(v, len))
         end
@@ -233,6 +340,17 @@ function vantage.dissector(buf, pinfo, tree)
             else
                 dissect_record(rt, buf(first + i * size, size), i + 1)
             end
+        end
+        return buf:len()
+    end
+    if flow_end and et == REPORT_ETHERTYPE then
+        -- A flow-end frame: 2 zero bytes, then one record.
+        local first = hlen + 4
+        if buf:len() < first + FLOW_END_RECORD_BYTES then
+            tree:add(vantage, buf(hlen), "Vantage flow-end record: frame cut")
+            pinfo.cols.info = "Flow end (cut)"
+        else
+            pinfo.cols.info = dissect_flow_end(tree, buf(first, FLOW_END_RECORD_BYTES))
         end
         return buf:len()
     end
