@@ -24,6 +24,8 @@ STEP_LOOP_VERILOG := $(BUILD)/verilog/vantage_reasm_step_loop.v
 KEY_VERILOG := $(BUILD)/verilog/vantage_reasm_key.v
 # The reasm stage's session engine alone (its own test against the model, lint).
 ENGINE_VERILOG := $(BUILD)/verilog/vantage_reasm_engine.v
+# The reasm stage's segment facts behind ingress and parse (its own test against the model, lint).
+FACTS_VERILOG := $(BUILD)/verilog/vantage_reasm_facts_probe.v
 # id.BUILD_ID: the short git commit (0 outside a git checkout).
 BUILD_ID := $(shell git rev-parse --short=8 HEAD 2>/dev/null || echo 0)
 # Debian packages the build and tests need: Verilator (simulation, lint), Yosys (synthesis
@@ -74,6 +76,7 @@ lint: verilog
 	verilator --lint-only -Wall --top-module vantage_reasm_step_loop hdl/verilator-lint.vlt $(STEP_LOOP_VERILOG)
 	verilator --lint-only -Wall --top-module vantage_reasm_key hdl/verilator-lint.vlt $(KEY_VERILOG)
 	verilator --lint-only -Wall --top-module vantage_reasm_engine hdl/verilator-lint.vlt $(ENGINE_VERILOG)
+	verilator --lint-only -Wall --top-module vantage_reasm_facts_probe hdl/verilator-lint.vlt $(FACTS_VERILOG)
 	VERILOG=$(VERILOG) bash scripts/synth-report.sh --check-implicit
 	TOP=vantage_stats_hist VERILOG=$(HIST_VERILOG) OUT_DIR=$(BUILD)/synth-hist bash scripts/synth-report.sh --check-implicit
 	TOP=vantage_conn_syntable VERILOG=$(SYN_VERILOG) OUT_DIR=$(BUILD)/synth-syntable bash scripts/synth-report.sh --check-implicit

@@ -5,7 +5,7 @@ use std::env;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use vantage_hdl::conn::table as syntable;
-use vantage_hdl::reasm::{directory, engine, key, record, rule, step};
+use vantage_hdl::reasm::{directory, engine, facts, key, record, rule, step};
 use vantage_hdl::stats::{conns, hist};
 
 fn main() {
@@ -90,6 +90,9 @@ fn main() {
         engine::STANDALONE_MODULE,
         trace,
     );
+    // The reasm stage's segment facts behind ingress and parse, against the model's reader.
+    let obj_facts = out.join("obj_facts");
+    verilate(&files[11], &obj_facts, "Vfacts", facts::PROBE_MODULE, trace);
     let include = verilator_include();
     let mut shim = cc::Build::new();
     if trace {
@@ -117,6 +120,8 @@ fn main() {
         .include(&obj_key)
         .file("csrc/engine_shim.cpp")
         .include(&obj_engine)
+        .file("csrc/facts_shim.cpp")
+        .include(&obj_facts)
         .file(include.join("verilated.cpp"))
         .file(include.join("verilated_threads.cpp"))
         .include(&obj)
@@ -167,6 +172,11 @@ fn main() {
         obj_engine.join("libvengine_all.a"),
     )
     .unwrap_or_else(|e| panic!("copying the Verilated session engine's archive: {e}"));
+    std::fs::copy(
+        obj_facts.join("Vfacts__ALL.a"),
+        obj_facts.join("libvfacts_all.a"),
+    )
+    .unwrap_or_else(|e| panic!("copying the Verilated segment facts probe's archive: {e}"));
     println!("cargo:rustc-link-search=native={}", obj.display());
     println!("cargo:rustc-link-search=native={}", obj_dir.display());
     println!("cargo:rustc-link-search=native={}", obj_syn.display());
@@ -177,6 +187,7 @@ fn main() {
     println!("cargo:rustc-link-search=native={}", obj_step.display());
     println!("cargo:rustc-link-search=native={}", obj_key.display());
     println!("cargo:rustc-link-search=native={}", obj_engine.display());
+    println!("cargo:rustc-link-search=native={}", obj_facts.display());
     println!("cargo:rustc-link-lib=static=vtop_all");
     println!("cargo:rustc-link-lib=static=vhist_all");
     println!("cargo:rustc-link-lib=static=vconns_all");
@@ -187,6 +198,7 @@ fn main() {
     println!("cargo:rustc-link-lib=static=vstep_all");
     println!("cargo:rustc-link-lib=static=vkey_all");
     println!("cargo:rustc-link-lib=static=vengine_all");
+    println!("cargo:rustc-link-lib=static=vfacts_all");
     if trace {
         // FST waveforms are compressed with zlib.
         println!("cargo:rustc-link-lib=dylib=z");
@@ -194,6 +206,7 @@ fn main() {
     println!("cargo:rustc-link-lib=dylib=stdc++");
     println!("cargo:rustc-link-lib=dylib=pthread");
     println!("cargo:rerun-if-changed=csrc/shim.cpp");
+    println!("cargo:rerun-if-changed=csrc/facts_shim.cpp");
     println!("cargo:rerun-if-changed=csrc/hist_shim.cpp");
     println!("cargo:rerun-if-changed=csrc/conns_shim.cpp");
     println!("cargo:rerun-if-changed=csrc/syntable_shim.cpp");

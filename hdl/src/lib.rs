@@ -95,6 +95,7 @@ pub fn emit_verilog(dir: &Path, build_id: u32) -> Result<Vec<PathBuf>, EmitError
             reasm::engine::STANDALONE_MODULE,
             reasm::engine::standalone_verilog(),
         ),
+        (reasm::facts::PROBE_MODULE, reasm::facts::probe_verilog()),
     ];
     let mut written = Vec::new();
     for (module, text) in files {

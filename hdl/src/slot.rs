@@ -89,6 +89,10 @@ pub struct Slot {
     pub short: Bits<7>,
     /// The PPP protocol of a PPPoE session (2 bytes at eoff+8).
     pub ppp: Bits<16>,
+    /// A PPPoE session header's version/type and code (2 bytes at eoff+2) and its length (2 bytes
+    /// at eoff+6, counting from the PPP protocol on): the reasm stage bounds a segment by it.
+    pub pppoe_vc: Bits<16>,
+    pub pppoe_len: Bits<16>,
     /// IP addresses were parsed: the flow hash is meaningful.
     pub ip_ok: Bit,
     /// Offset of the IP header.
@@ -107,6 +111,10 @@ pub struct Slot {
     pub sport: Bits<16>,
     /// Transport destination port (as `sport`).
     pub dport: Bits<16>,
+    /// A first (or atomic) fragment, which the parse stage parses as a whole frame: an IPv4
+    /// header's more-fragments flag, or an IPv6 fragment header of offset 0 walked. The reasm
+    /// stage does not follow it.
+    pub first_frag: Bit,
     /// The IP header's length field: IPv4 total length, IPv6 payload length (the stats stage's
     /// history rule reads it).
     pub ip_len: Bits<16>,

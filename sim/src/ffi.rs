@@ -441,3 +441,46 @@ extern "C" {
     pub fn vrec_free(h: *mut RecHarness);
     pub fn vrec_cycle(h: *mut RecHarness, input: *const VrecIn, out: *mut VrecOut);
 }
+
+/// The reasm stage's segment facts behind ingress and parse (csrc/facts_shim.cpp).
+#[repr(C)]
+pub struct FactsHarness {
+    _private: [u8; 0],
+}
+
+/// The probe's inputs for one cycle (`VfIn` in the shim).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct VfIn {
+    pub tvalid: u8,
+    pub tlast: u8,
+    pub tuser: u8,
+    pub ts_load: u8,
+    pub tkeep: u64,
+    pub ts_set: u64,
+    pub tdata: [u32; 16],
+}
+
+/// The probe's outputs in one cycle (`VfOut` in the shim).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct VfOut {
+    pub valid: u8,
+    pub why: u8,
+    pub v6: u8,
+    pub side: u8,
+    pub flags: u8,
+    pub cut: u8,
+    pub ack: u32,
+    pub start: u32,
+    pub end: u32,
+    pub len: u32,
+    pub ts: u64,
+    pub tuple: [u32; 9],
+}
+
+extern "C" {
+    pub fn vf_new() -> *mut FactsHarness;
+    pub fn vf_free(h: *mut FactsHarness);
+    pub fn vf_cycle(h: *mut FactsHarness, input: *const VfIn, out: *mut VfOut);
+}

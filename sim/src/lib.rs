@@ -11,6 +11,7 @@ pub mod compare;
 pub mod conntable;
 pub mod directory;
 pub mod engine;
+pub mod facts;
 mod ffi;
 pub mod hist;
 pub mod key;

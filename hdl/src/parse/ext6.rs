@@ -74,6 +74,7 @@ impl Logic for Ext6 {
                 self.stage.d.next.proto = self.h.val().get_bits::<8>(320 - 8);
                 if self.slot_in.val().proto == 44 {
                     self.stage.d.next.cur = self.need.val();
+                    self.stage.d.next.first_frag = true;
                     if self.h.val().get_bits::<13>(320 - 8 * 3 - 5) != 0 {
                         self.stage.d.next.f_frag = true;
                         self.stage.d.next.stop = true;

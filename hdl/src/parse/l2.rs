@@ -183,6 +183,9 @@ impl Logic for L2Labels {
             | (bit_cast::<7, 1>((self.len.val() < (self.eoff.val() + 10)).into()) << 6);
         // PPPoE session: the PPP protocol 8 bytes past the EtherType's start + 2 (l2w bytes 20..22).
         self.stage.d.next.ppp = self.l2w.val().get_bits::<16>(1024 - 8 * 22);
+        // Its version/type and code (l2w bytes 14..16) and length (l2w bytes 18..20).
+        self.stage.d.next.pppoe_vc = self.l2w.val().get_bits::<16>(1024 - 8 * 16);
+        self.stage.d.next.pppoe_len = self.l2w.val().get_bits::<16>(1024 - 8 * 20);
         if self.reset.val() {
             self.stage.d.next.valid = false;
         }

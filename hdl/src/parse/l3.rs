@@ -68,6 +68,7 @@ impl Logic for L3 {
         if self.slot_in.val().sof & !self.slot_in.val().stop {
             // The fields are taken whatever the checks say: they matter only with `ip_ok` (the
             // hash stage clears `proto` without it), and the checks then decide just a few bits.
+            self.stage.d.next.first_frag = false;
             if self.slot_in.val().f_ipv4 {
                 self.stage.d.next.proto = self.h.val().get_bits::<8>(320 - 8 * 10);
                 self.stage.d.next.src =
@@ -76,6 +77,8 @@ impl Logic for L3 {
                     bit_cast::<128, 32>(self.h.val().get_bits::<32>(320 - 8 * 20));
                 self.stage.d.next.cur = self.v4_end.val();
                 self.stage.d.next.ip_len = self.h.val().get_bits::<16>(320 - 8 * 4);
+                // Byte 6's bit 5 (0x20): more fragments.
+                self.stage.d.next.first_frag = self.h.val().get_bit(320 - 8 * 7 + 5);
             } else {
                 self.stage.d.next.proto = self.h.val().get_bits::<8>(320 - 8 * 7);
                 self.stage.d.next.src = self.h.val().get_bits::<128>(320 - 8 * 24);

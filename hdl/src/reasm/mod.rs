@@ -15,10 +15,12 @@
 //! - `walk`: the tag of each held frame of a released block as the segment store reads it back;
 //! - `flowend`: the flow-end record of a session from its record, endpoints and end reason;
 //! - `engine`: all of the above joined — a frame's facts in, its tag out 257 cycles later, the
-//!   session's record in external memory updated in between (no segment store yet).
+//!   session's record in external memory updated in between (no segment store yet);
+//! - `facts`: what the engine asks with, from a frame's parse results and its length — the
+//!   model's `reasm::segment` as logic.
 //!
-//! The frames' side of the stage (facts from the beats, the delay line, the tag in the header),
-//! the segment store and the stage in the top are not built yet (issue 18).
+//! The rest of the frames' side (the delay line, the tag in the header), the segment store and
+//! the stage in the top are not built yet (issue 18).
 //!
 //! Leaves rust-hdl cannot express (tables in external memory, wide RAMs) are Verilog files beside
 //! their Rust module (`directory.v`, `widgets/line_rmw.v`, `widgets/toeplitz.v`), instantiated with
@@ -26,6 +28,7 @@
 
 pub mod directory;
 pub mod engine;
+pub mod facts;
 pub mod flowend;
 pub mod giveup;
 pub mod key;

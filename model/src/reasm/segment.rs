@@ -73,7 +73,8 @@ pub enum NotFollowed {
     Untagged,
     /// Not TCP over an IP header the parse stage found (or an IP fragment).
     NotTcp,
-    /// The IP or TCP header is inconsistent, or the frame ends inside them.
+    /// The IP or TCP header is inconsistent, or the frame ends inside them, or the TCP header
+    /// ends past the parse stage's window (`PARSE_WINDOW_BYTES`: the device reads it there).
     Truncated,
 }
 
@@ -84,7 +85,13 @@ pub fn read(header: &TaggedHeader, original: &[u8]) -> Result<Segment, NotFollow
     if flow.ip_proto != PROTO_TCP || flow.l3_offset == 0 {
         return Err(NotFollowed::NotTcp);
     }
-    tcp_segment(original, flow.l3_offset as usize, ts_ns)
+    let seg = tcp_segment(original, flow.l3_offset as usize, ts_ns)?;
+    // The device reads the TCP header from the parse stage, which stops at its window: a header
+    // that ends past it (DEEP) is one the device cannot follow.
+    if flow.flags.has(vantage_proto::flags::ParseFlags::DEEP) {
+        return Err(NotFollowed::Truncated);
+    }
+    Ok(seg)
 }
 
 fn be16(b: &[u8], at: usize) -> Option<u16> {

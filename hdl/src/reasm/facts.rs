@@ -1,0 +1,312 @@
+//! The segment's facts: what the session engine (`engine.rs`) asks with, read from a frame's
+//! parse results (the slot's first beat) and its end (its length, known at its last beat). The
+//! model's `reasm::segment` is the rule, and the parse stage's fields are what it reads:
+//!
+//! ```text
+//!  first beat:  l3_off, proto, cur (the TCP header), ip_len, tcp_seq/ack/flags/doff, hash_in,
+//!               src/sport (which side sent), f_ipv4/f_ipv6, f_frag, first_frag, f_ports, et/eoff and the
+//!               PPPoE header (pppoe_vc, pppoe_len), ts
+//!  IP end       l3 + ip_len (IPv4 total length) or l3 + 40 + ip_len (IPv6 payload length);
+//!               in a PPPoE session (EtherType 0x8864, ver/type 0x11, code 0, IP right behind
+//!               its header) no further than l3 - 2 + the PPPoE length
+//!  payload      [cur + 4*doff, min(IP end, frame end)); cut = the frame ends before IP end
+//!  segment      data seq = seq + SYN; end seq = data seq + payload + FIN (a cut frame's FIN is
+//!               cleared: its place is after the missing bytes)
+//!
+//!  why 0 followed | 1 not TCP (no IP header, not protocol 6, a fragment: an offset, IPv4's
+//!  more-fragments flag or an IPv6 fragment header) | 2 truncated (the
+//!  TCP header not in the frame or past the parse window, a data offset under 5, a payload
+//!  that starts past the IP end or the frame)
+//! ```
+//! One answer per frame, `FACTS_CYCLES` after its last beat; at most one a cycle (a frame is at
+//! least a beat).
+
+use crate::ingress::{Ingress, INC_BITS};
+use crate::parse::Parse;
+use crate::slot::Slot;
+use crate::widgets::popcount::Popcount64;
+use crate::widgets::toeplitz::KEY_BITS;
+use crate::widgets::verilog_leaf;
+use rust_hdl::prelude::*;
+
+/// Cycles from a frame's last beat to its facts.
+pub const FACTS_CYCLES: u32 = 2;
+/// Bits of a frame length (frames up to 128 KiB).
+pub const FRAME_LEN_BITS: usize = 17;
+/// `why`: followed, not TCP, truncated (written as literals in `update`).
+pub const WHY_FOLLOWED: u64 = 0;
+pub const WHY_NOT_TCP: u64 = 1;
+pub const WHY_TRUNCATED: u64 = 2;
+/// The probe for tests: ingress, parse and this unit, module `vantage_reasm_facts_probe`.
+pub const PROBE_MODULE: &str = "vantage_reasm_facts_probe";
+
+#[derive(LogicBlock, Default)]
+pub struct SegmentFacts {
+    /// Datapath clock.
+    pub clock: Signal<In, Clock>,
+    /// Synchronous reset.
+    pub reset: Signal<In, Bit>,
+    /// The parse stage's slots (every beat of every frame).
+    pub slot: Signal<In, Slot>,
+    /// A frame's facts: `why` (above), and when followed the engine's request: canonical flow
+    /// tuple, IPv6, the sender is the tuple's high endpoint, TCP flags (a cut frame's FIN
+    /// cleared), ACK, data sequence number and end sequence number, payload bytes, a cut
+    /// frame, ingress time (ns).
+    pub out_valid: Signal<Out, Bit>,
+    pub out_why: Signal<Out, Bits<2>>,
+    pub out_tuple: Signal<Out, Bits<288>>,
+    pub out_v6: Signal<Out, Bit>,
+    pub out_side: Signal<Out, Bit>,
+    pub out_flags: Signal<Out, Bits<8>>,
+    pub out_ack: Signal<Out, Bits<32>>,
+    pub out_start: Signal<Out, Bits<32>>,
+    pub out_end: Signal<Out, Bits<32>>,
+    pub out_len: Signal<Out, Bits<16>>,
+    pub out_cut: Signal<Out, Bit>,
+    pub out_ts: Signal<Out, Bits<64>>,
+    keep_count: Popcount64,
+    /// The frame's first beat, kept to its last.
+    held: DFF<Slot>,
+    /// Bytes of the frame's beats before this one.
+    bytes: DFF<Bits<FRAME_LEN_BITS>>,
+    /// Stage A, at the last beat: the frame's length and what its first beat says.
+    a_valid: DFF<Bit>,
+    a_len: DFF<Bits<FRAME_LEN_BITS>>,
+    a_not_tcp: DFF<Bit>,
+    a_bad_header: DFF<Bit>,
+    a_start: DFF<Bits<FRAME_LEN_BITS>>,
+    a_end: DFF<Bits<FRAME_LEN_BITS>>,
+    a_tuple: DFF<Bits<288>>,
+    a_v6: DFF<Bit>,
+    a_side: DFF<Bit>,
+    a_flags: DFF<Bits<8>>,
+    a_ack: DFF<Bits<32>>,
+    a_seq: DFF<Bits<32>>,
+    a_ts: DFF<Bits<64>>,
+    /// Stage B: the answer.
+    o_valid: DFF<Bit>,
+    o_why: DFF<Bits<2>>,
+    o_tuple: DFF<Bits<288>>,
+    o_v6: DFF<Bit>,
+    o_side: DFF<Bit>,
+    o_flags: DFF<Bits<8>>,
+    o_ack: DFF<Bits<32>>,
+    o_start: DFF<Bits<32>>,
+    o_end: DFF<Bits<32>>,
+    o_len: DFF<Bits<16>>,
+    o_cut: DFF<Bit>,
+    o_ts: DFF<Bits<64>>,
+    first: Signal<Local, Slot>,
+    l3: Signal<Local, Bits<FRAME_LEN_BITS>>,
+    ip_end: Signal<Local, Bits<FRAME_LEN_BITS>>,
+    ppp_end: Signal<Local, Bits<FRAME_LEN_BITS>>,
+    pppoe: Signal<Local, Bit>,
+    seg_end: Signal<Local, Bits<FRAME_LEN_BITS>>,
+    cut: Signal<Local, Bit>,
+    fin: Signal<Local, Bit>,
+    data_seq: Signal<Local, Bits<32>>,
+    pay: Signal<Local, Bits<FRAME_LEN_BITS>>,
+}
+
+impl Logic for SegmentFacts {
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(
+            self, clock, held, bytes, a_valid, a_len, a_not_tcp, a_bad_header, a_start, a_end,
+            a_tuple, a_v6, a_side, a_flags, a_ack, a_seq, a_ts, o_valid, o_why, o_tuple, o_v6,
+            o_side, o_flags, o_ack, o_start, o_end, o_len, o_cut, o_ts
+        );
+        // ---- every beat: the first beat kept, the bytes counted.
+        self.keep_count.a.next = self.slot.val().keep;
+        self.first.next = self.held.q.val();
+        if self.slot.val().sof {
+            self.first.next = self.slot.val();
+        }
+        if self.slot.val().valid & self.slot.val().sof {
+            self.held.d.next = self.slot.val();
+        }
+        if self.slot.val().valid {
+            self.bytes.d.next = self.bytes.q.val() + 64;
+            if self.slot.val().sof {
+                self.bytes.d.next = 64.into();
+            }
+            if self.slot.val().last {
+                self.bytes.d.next = 0.into();
+            }
+        }
+
+        // ---- stage A, at the last beat: the frame's length; the first beat's bounds.
+        self.a_valid.d.next = self.slot.val().valid & self.slot.val().last;
+        self.a_len.d.next = self.bytes.q.val()
+            + bit_cast::<FRAME_LEN_BITS, 7>(self.keep_count.count.val());
+        if self.slot.val().sof {
+            self.a_len.d.next = bit_cast::<FRAME_LEN_BITS, 7>(self.keep_count.count.val());
+        }
+        self.a_not_tcp.d.next = (self.first.val().proto != 6)
+            | (self.first.val().l3_off == 0)
+            | self.first.val().f_frag
+            | self.first.val().first_frag;
+        // A data offset of 5 words or more: bit 3, or bit 2 with bit 1 or 0.
+        self.a_bad_header.d.next = !self.first.val().f_ports
+            | !(self.first.val().tcp_doff.get_bit(3)
+                | (self.first.val().tcp_doff.get_bit(2)
+                    & (self.first.val().tcp_doff.get_bits::<2>(0) != 0)));
+        self.a_start.d.next = bit_cast::<FRAME_LEN_BITS, 12>(self.first.val().cur)
+            + (bit_cast::<FRAME_LEN_BITS, 4>(self.first.val().tcp_doff) << 2);
+        self.l3.next = bit_cast::<FRAME_LEN_BITS, 8>(self.first.val().l3_off);
+        self.ip_end.next =
+            self.l3.val() + bit_cast::<FRAME_LEN_BITS, 16>(self.first.val().ip_len);
+        if self.first.val().f_ipv6 {
+            self.ip_end.next = self.l3.val()
+                + bit_cast::<FRAME_LEN_BITS, 16>(self.first.val().ip_len)
+                + 40;
+        }
+        self.pppoe.next = (self.first.val().et == 0x8864)
+            & (self.first.val().l3_off == self.first.val().eoff + 10)
+            & (self.first.val().pppoe_vc == 0x1100);
+        self.ppp_end.next =
+            self.l3.val() - 2 + bit_cast::<FRAME_LEN_BITS, 16>(self.first.val().pppoe_len);
+        self.a_end.d.next = self.ip_end.val();
+        if self.pppoe.val() & (self.ppp_end.val() < self.ip_end.val()) {
+            self.a_end.d.next = self.ppp_end.val();
+        }
+        self.a_tuple.d.next = self.first.val().hash_in;
+        self.a_v6.d.next = self.first.val().f_ipv6;
+        // The sender is the high endpoint unless it is the tuple's first (low) one.
+        self.a_side.d.next = (self.first.val().hash_in.get_bits::<128>(160)
+            != self.first.val().src)
+            | (self.first.val().hash_in.get_bits::<16>(16) != self.first.val().sport);
+        self.a_flags.d.next = self.first.val().tcp_flags;
+        self.a_ack.d.next = self.first.val().tcp_ack;
+        self.a_seq.d.next = self.first.val().tcp_seq;
+        self.a_ts.d.next = self.first.val().ts;
+
+        // ---- stage B: the payload against the frame's end; the answer.
+        self.cut.next = self.a_end.q.val() > self.a_len.q.val();
+        self.seg_end.next = self.a_end.q.val();
+        if self.cut.val() {
+            self.seg_end.next = self.a_len.q.val();
+        }
+        self.pay.next = self.seg_end.val() - self.a_start.q.val();
+        self.fin.next = self.a_flags.q.val().get_bit(0) & !self.cut.val();
+        self.data_seq.next =
+            self.a_seq.q.val() + bit_cast::<32, 1>(self.a_flags.q.val().get_bit(1).into());
+        self.o_valid.d.next = self.a_valid.q.val();
+        self.o_why.d.next = 0.into();
+        if self.a_bad_header.q.val()
+            | (self.a_start.q.val() > self.a_end.q.val())
+            | (self.a_start.q.val() > self.a_len.q.val())
+        {
+            self.o_why.d.next = 2.into();
+        }
+        if self.a_not_tcp.q.val() {
+            self.o_why.d.next = 1.into();
+        }
+        self.o_tuple.d.next = self.a_tuple.q.val();
+        self.o_v6.d.next = self.a_v6.q.val();
+        self.o_side.d.next = self.a_side.q.val();
+        self.o_flags.d.next = self.a_flags.q.val() & !bit_cast::<8, 1>(self.cut.val().into());
+        self.o_ack.d.next = self.a_ack.q.val();
+        self.o_start.d.next = self.data_seq.val();
+        self.o_end.d.next = self.data_seq.val()
+            + bit_cast::<32, FRAME_LEN_BITS>(self.pay.val())
+            + bit_cast::<32, 1>(self.fin.val().into());
+        self.o_len.d.next = self.pay.val().get_bits::<16>(0);
+        self.o_cut.d.next = self.cut.val();
+        self.o_ts.d.next = self.a_ts.q.val();
+        self.out_valid.next = self.o_valid.q.val();
+        self.out_why.next = self.o_why.q.val();
+        self.out_tuple.next = self.o_tuple.q.val();
+        self.out_v6.next = self.o_v6.q.val();
+        self.out_side.next = self.o_side.q.val();
+        self.out_flags.next = self.o_flags.q.val();
+        self.out_ack.next = self.o_ack.q.val();
+        self.out_start.next = self.o_start.q.val();
+        self.out_end.next = self.o_end.q.val();
+        self.out_len.next = self.o_len.q.val();
+        self.out_cut.next = self.o_cut.q.val();
+        self.out_ts.next = self.o_ts.q.val();
+        if self.reset.val() {
+            self.bytes.d.next = 0.into();
+            self.a_valid.d.next = false;
+            self.o_valid.d.next = false;
+        }
+    }
+}
+
+/// Ingress, parse and the facts unit: AXI-Stream beats in, one frame's facts out (for the
+/// simulator's test against the model's segment reader).
+#[derive(LogicBlock, Default)]
+pub struct FactsProbe {
+    pub clock: Signal<In, Clock>,
+    pub reset: Signal<In, Bit>,
+    /// The MAC's beats (no backpressure).
+    pub tvalid: Signal<In, Bit>,
+    pub tdata: Signal<In, Bits<512>>,
+    pub tkeep: Signal<In, Bits<64>>,
+    pub tlast: Signal<In, Bit>,
+    pub tuser: Signal<In, Bit>,
+    /// The ingress clock: increment per cycle (32.32 ns), a value and its load strobe.
+    pub ts_inc: Signal<In, Bits<INC_BITS>>,
+    pub ts_set: Signal<In, Bits<64>>,
+    pub ts_load: Signal<In, Bit>,
+    /// The flow hash key.
+    pub key: Signal<In, Bits<KEY_BITS>>,
+    pub out_valid: Signal<Out, Bit>,
+    pub out_why: Signal<Out, Bits<2>>,
+    pub out_tuple: Signal<Out, Bits<288>>,
+    pub out_v6: Signal<Out, Bit>,
+    pub out_side: Signal<Out, Bit>,
+    pub out_flags: Signal<Out, Bits<8>>,
+    pub out_ack: Signal<Out, Bits<32>>,
+    pub out_start: Signal<Out, Bits<32>>,
+    pub out_end: Signal<Out, Bits<32>>,
+    pub out_len: Signal<Out, Bits<16>>,
+    pub out_cut: Signal<Out, Bit>,
+    pub out_ts: Signal<Out, Bits<64>>,
+    ingress: Ingress,
+    parse: Parse,
+    facts: SegmentFacts,
+}
+
+impl Logic for FactsProbe {
+    #[hdl_gen]
+    fn update(&mut self) {
+        self.ingress.clock.next = self.clock.val();
+        self.ingress.reset.next = self.reset.val();
+        self.ingress.tvalid.next = self.tvalid.val();
+        self.ingress.tdata.next = self.tdata.val();
+        self.ingress.tkeep.next = self.tkeep.val();
+        self.ingress.tlast.next = self.tlast.val();
+        self.ingress.tuser.next = self.tuser.val();
+        self.ingress.ts_inc.next = self.ts_inc.val();
+        self.ingress.ts_set.next = self.ts_set.val();
+        self.ingress.ts_load.next = self.ts_load.val();
+        self.parse.clock.next = self.clock.val();
+        self.parse.reset.next = self.reset.val();
+        self.parse.key.next = self.key.val();
+        self.parse.slot_in.next = self.ingress.slots.val();
+        self.facts.clock.next = self.clock.val();
+        self.facts.reset.next = self.reset.val();
+        self.facts.slot.next = self.parse.slot_out.val();
+        self.out_valid.next = self.facts.out_valid.val();
+        self.out_why.next = self.facts.out_why.val();
+        self.out_tuple.next = self.facts.out_tuple.val();
+        self.out_v6.next = self.facts.out_v6.val();
+        self.out_side.next = self.facts.out_side.val();
+        self.out_flags.next = self.facts.out_flags.val();
+        self.out_ack.next = self.facts.out_ack.val();
+        self.out_start.next = self.facts.out_start.val();
+        self.out_end.next = self.facts.out_end.val();
+        self.out_len.next = self.facts.out_len.val();
+        self.out_cut.next = self.facts.out_cut.val();
+        self.out_ts.next = self.facts.out_ts.val();
+    }
+}
+
+/// The probe alone, module `PROBE_MODULE`.
+pub fn probe_verilog() -> String {
+    let mut uut = FactsProbe::default();
+    uut.connect_all();
+    verilog_leaf::standalone(PROBE_MODULE, &generate_verilog(&uut))
+}
