@@ -26,6 +26,8 @@ KEY_VERILOG := $(BUILD)/verilog/vantage_reasm_key.v
 ENGINE_VERILOG := $(BUILD)/verilog/vantage_reasm_engine.v
 # The reasm stage's segment facts behind ingress and parse (its own test against the model, lint).
 FACTS_VERILOG := $(BUILD)/verilog/vantage_reasm_facts_probe.v
+# The segment facts unit alone (synthesis).
+FACTS_ALONE_VERILOG := $(BUILD)/verilog/vantage_reasm_facts.v
 # id.BUILD_ID: the short git commit (0 outside a git checkout).
 BUILD_ID := $(shell git rev-parse --short=8 HEAD 2>/dev/null || echo 0)
 # Debian packages the build and tests need: Verilator (simulation, lint), Yosys (synthesis
@@ -33,7 +35,7 @@ BUILD_ID := $(shell git rev-parse --short=8 HEAD 2>/dev/null || echo 0)
 APT_PACKAGES := verilator yosys zlib1g-dev tshark
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help setup verilog lint test demo bench synth-report synth-hist synth-syntable synth-reasm-dir synth-reasm-rule synth-reasm-record synth-reasm-step synth-reasm-key synth-reasm-engine bitstream clean
+.PHONY: help setup verilog lint test demo bench synth-report synth-hist synth-syntable synth-reasm-dir synth-reasm-rule synth-reasm-record synth-reasm-step synth-reasm-key synth-reasm-engine synth-reasm-facts bitstream clean
 
 help:
 	@echo "make setup         install the Debian packages the project needs ($(APT_PACKAGES))"
@@ -51,6 +53,7 @@ help:
 	@echo "make synth-reasm-step the same for the reasm stage's session step alone, and its loop alone (about 20 s)"
 	@echo "make synth-reasm-key the same for the reasm stage's session key unit alone (about 50 s)"
 	@echo "make synth-reasm-engine the same for the reasm stage's session engine (about 11 min)"
+	@echo "make synth-reasm-facts the same for the reasm stage's segment facts unit alone"
 	@echo "make bitstream     Vivado build inside the OpenNIC shell (needs Vivado; see constraints/)"
 
 # Installs only what is missing, so it is cheap to run every time.
@@ -77,6 +80,7 @@ lint: verilog
 	verilator --lint-only -Wall --top-module vantage_reasm_key hdl/verilator-lint.vlt $(KEY_VERILOG)
 	verilator --lint-only -Wall --top-module vantage_reasm_engine hdl/verilator-lint.vlt $(ENGINE_VERILOG)
 	verilator --lint-only -Wall --top-module vantage_reasm_facts_probe hdl/verilator-lint.vlt $(FACTS_VERILOG)
+	verilator --lint-only -Wall --top-module vantage_reasm_facts hdl/verilator-lint.vlt $(FACTS_ALONE_VERILOG)
 	VERILOG=$(VERILOG) bash scripts/synth-report.sh --check-implicit
 	TOP=vantage_stats_hist VERILOG=$(HIST_VERILOG) OUT_DIR=$(BUILD)/synth-hist bash scripts/synth-report.sh --check-implicit
 	TOP=vantage_conn_syntable VERILOG=$(SYN_VERILOG) OUT_DIR=$(BUILD)/synth-syntable bash scripts/synth-report.sh --check-implicit
@@ -114,6 +118,7 @@ bench: setup verilog
 	$(MAKE) --no-print-directory synth-reasm-step
 	$(MAKE) --no-print-directory synth-reasm-key
 	$(MAKE) --no-print-directory synth-reasm-engine
+	$(MAKE) --no-print-directory synth-reasm-facts
 
 synth-report: verilog
 	VERILOG=$(VERILOG) bash scripts/synth-report.sh
@@ -147,6 +152,10 @@ synth-reasm-step: verilog
 synth-reasm-key: verilog
 	TOP=vantage_reasm_key VERILOG=$(KEY_VERILOG) STAGES=top FULL=1 OUT_DIR=$(BUILD)/synth-reasm-key \
 	  JSON_OUT=$(BUILD)/synth-reasm-key.json bash scripts/synth-report.sh
+
+synth-reasm-facts: verilog
+	TOP=vantage_reasm_facts VERILOG=$(FACTS_ALONE_VERILOG) STAGES=top FULL=1 OUT_DIR=$(BUILD)/synth-reasm-facts \
+	  JSON_OUT=$(BUILD)/synth-reasm-facts.json bash scripts/synth-report.sh
 
 synth-reasm-engine: verilog
 	TOP=vantage_reasm_engine VERILOG=$(ENGINE_VERILOG) STAGES=top FULL=1 OUT_DIR=$(BUILD)/synth-reasm-engine \

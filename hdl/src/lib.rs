@@ -96,6 +96,10 @@ pub fn emit_verilog(dir: &Path, build_id: u32) -> Result<Vec<PathBuf>, EmitError
             reasm::engine::standalone_verilog(),
         ),
         (reasm::facts::PROBE_MODULE, reasm::facts::probe_verilog()),
+        (
+            reasm::facts::STANDALONE_MODULE,
+            reasm::facts::standalone_verilog(),
+        ),
     ];
     let mut written = Vec::new();
     for (module, text) in files {

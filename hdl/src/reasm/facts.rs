@@ -19,18 +19,20 @@
 //!  that starts past the IP end or the frame)
 //! ```
 //! One answer per frame, `FACTS_CYCLES` after its last beat; at most one a cycle (a frame is at
-//! least a beat).
+//! least a beat). Five register stages keep each cycle's logic shallow: the first beat and the
+//! length; the bounds from the headers; a PPPoE length short of the IP length; the end against
+//! the frame's and the verdict; the payload and the sequence numbers.
 
 use crate::ingress::{Ingress, INC_BITS};
 use crate::parse::Parse;
 use crate::slot::Slot;
-use crate::widgets::popcount::Popcount64;
+use crate::widgets::top_lane::TopLane;
 use crate::widgets::toeplitz::KEY_BITS;
 use crate::widgets::verilog_leaf;
 use rust_hdl::prelude::*;
 
 /// Cycles from a frame's last beat to its facts.
-pub const FACTS_CYCLES: u32 = 2;
+pub const FACTS_CYCLES: u32 = 5;
 /// Bits of a frame length (frames up to 128 KiB).
 pub const FRAME_LEN_BITS: usize = 17;
 /// `why`: followed, not TCP, truncated (written as literals in `update`).
@@ -39,6 +41,8 @@ pub const WHY_NOT_TCP: u64 = 1;
 pub const WHY_TRUNCATED: u64 = 2;
 /// The probe for tests: ingress, parse and this unit, module `vantage_reasm_facts_probe`.
 pub const PROBE_MODULE: &str = "vantage_reasm_facts_probe";
+/// The unit alone (a slot in, for synthesis), module `vantage_reasm_facts`.
+pub const STANDALONE_MODULE: &str = "vantage_reasm_facts";
 
 #[derive(LogicBlock, Default)]
 pub struct SegmentFacts {
@@ -64,26 +68,46 @@ pub struct SegmentFacts {
     pub out_len: Signal<Out, Bits<16>>,
     pub out_cut: Signal<Out, Bit>,
     pub out_ts: Signal<Out, Bits<64>>,
-    keep_count: Popcount64,
+    /// Lanes of a last beat: its highest kept lane + 1 (as the model reads beats into frames).
+    keep_count: TopLane,
     /// The frame's first beat, kept to its last.
     held: DFF<Slot>,
     /// Bytes of the frame's beats before this one.
     bytes: DFF<Bits<FRAME_LEN_BITS>>,
-    /// Stage A, at the last beat: the frame's length and what its first beat says.
+    /// Stage A, at the last beat: the first beat and the frame's length.
     a_valid: DFF<Bit>,
+    a_first: DFF<Slot>,
     a_len: DFF<Bits<FRAME_LEN_BITS>>,
-    a_not_tcp: DFF<Bit>,
-    a_bad_header: DFF<Bit>,
-    a_start: DFF<Bits<FRAME_LEN_BITS>>,
-    a_end: DFF<Bits<FRAME_LEN_BITS>>,
-    a_tuple: DFF<Bits<288>>,
-    a_v6: DFF<Bit>,
-    a_side: DFF<Bit>,
-    a_flags: DFF<Bits<8>>,
-    a_ack: DFF<Bits<32>>,
-    a_seq: DFF<Bits<32>>,
-    a_ts: DFF<Bits<64>>,
-    /// Stage B: the answer.
+    /// Stage B: the IP end, the PPPoE end, the payload's start, what the headers say.
+    b_valid: DFF<Bit>,
+    b_len: DFF<Bits<FRAME_LEN_BITS>>,
+    b_ip_end: DFF<Bits<FRAME_LEN_BITS>>,
+    b_ppp_end: DFF<Bits<FRAME_LEN_BITS>>,
+    b_pppoe: DFF<Bit>,
+    b_start: DFF<Bits<FRAME_LEN_BITS>>,
+    b_not_tcp: DFF<Bit>,
+    b_bad_header: DFF<Bit>,
+    b_side: DFF<Bit>,
+    b_first: DFF<Slot>,
+    /// Stage C: the segment's end in the frame.
+    c_valid: DFF<Bit>,
+    c_len: DFF<Bits<FRAME_LEN_BITS>>,
+    c_end: DFF<Bits<FRAME_LEN_BITS>>,
+    c_start: DFF<Bits<FRAME_LEN_BITS>>,
+    c_not_tcp: DFF<Bit>,
+    c_bad_header: DFF<Bit>,
+    c_side: DFF<Bit>,
+    c_first: DFF<Slot>,
+    /// Stage D: cut or not, the verdict, the data sequence number.
+    d_valid: DFF<Bit>,
+    d_why: DFF<Bits<2>>,
+    d_cut: DFF<Bit>,
+    d_seg_end: DFF<Bits<FRAME_LEN_BITS>>,
+    d_start: DFF<Bits<FRAME_LEN_BITS>>,
+    d_data_seq: DFF<Bits<32>>,
+    d_side: DFF<Bit>,
+    d_first: DFF<Slot>,
+    /// Stage E: the answer.
     o_valid: DFF<Bit>,
     o_why: DFF<Bits<2>>,
     o_tuple: DFF<Bits<288>>,
@@ -98,23 +122,25 @@ pub struct SegmentFacts {
     o_ts: DFF<Bits<64>>,
     first: Signal<Local, Slot>,
     l3: Signal<Local, Bits<FRAME_LEN_BITS>>,
-    ip_end: Signal<Local, Bits<FRAME_LEN_BITS>>,
-    ppp_end: Signal<Local, Bits<FRAME_LEN_BITS>>,
-    pppoe: Signal<Local, Bit>,
-    seg_end: Signal<Local, Bits<FRAME_LEN_BITS>>,
-    cut: Signal<Local, Bit>,
+    ip_len: Signal<Local, Bits<FRAME_LEN_BITS>>,
     fin: Signal<Local, Bit>,
-    data_seq: Signal<Local, Bits<32>>,
     pay: Signal<Local, Bits<FRAME_LEN_BITS>>,
+    /// Fields of a stage's slot sliced further (a struct field is copied before it is sliced).
+    doff: Signal<Local, Bits<4>>,
+    tuple: Signal<Local, Bits<288>>,
+    c_flags: Signal<Local, Bits<8>>,
+    d_flags: Signal<Local, Bits<8>>,
 }
 
 impl Logic for SegmentFacts {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, held, bytes, a_valid, a_len, a_not_tcp, a_bad_header, a_start, a_end,
-            a_tuple, a_v6, a_side, a_flags, a_ack, a_seq, a_ts, o_valid, o_why, o_tuple, o_v6,
-            o_side, o_flags, o_ack, o_start, o_end, o_len, o_cut, o_ts
+            self, clock, held, bytes, a_valid, a_first, a_len, b_valid, b_len, b_ip_end,
+            b_ppp_end, b_pppoe, b_start, b_not_tcp, b_bad_header, b_side, b_first, c_valid,
+            c_len, c_end, c_start, c_not_tcp, c_bad_header, c_side, c_first, d_valid, d_why,
+            d_cut, d_seg_end, d_start, d_data_seq, d_side, d_first, o_valid, o_why, o_tuple,
+            o_v6, o_side, o_flags, o_ack, o_start, o_end, o_len, o_cut, o_ts
         );
         // ---- every beat: the first beat kept, the bytes counted.
         self.keep_count.a.next = self.slot.val().keep;
@@ -135,85 +161,102 @@ impl Logic for SegmentFacts {
             }
         }
 
-        // ---- stage A, at the last beat: the frame's length; the first beat's bounds.
+        // ---- A, at the last beat: the first beat and the frame's length.
         self.a_valid.d.next = self.slot.val().valid & self.slot.val().last;
-        self.a_len.d.next = self.bytes.q.val()
-            + bit_cast::<FRAME_LEN_BITS, 7>(self.keep_count.count.val());
+        self.a_first.d.next = self.first.val();
+        self.a_len.d.next =
+            self.bytes.q.val() + bit_cast::<FRAME_LEN_BITS, 7>(self.keep_count.y.val());
         if self.slot.val().sof {
-            self.a_len.d.next = bit_cast::<FRAME_LEN_BITS, 7>(self.keep_count.count.val());
+            self.a_len.d.next = bit_cast::<FRAME_LEN_BITS, 7>(self.keep_count.y.val());
         }
-        self.a_not_tcp.d.next = (self.first.val().proto != 6)
-            | (self.first.val().l3_off == 0)
-            | self.first.val().f_frag
-            | self.first.val().first_frag;
-        // A data offset of 5 words or more: bit 3, or bit 2 with bit 1 or 0.
-        self.a_bad_header.d.next = !self.first.val().f_ports
-            | !(self.first.val().tcp_doff.get_bit(3)
-                | (self.first.val().tcp_doff.get_bit(2)
-                    & (self.first.val().tcp_doff.get_bits::<2>(0) != 0)));
-        self.a_start.d.next = bit_cast::<FRAME_LEN_BITS, 12>(self.first.val().cur)
-            + (bit_cast::<FRAME_LEN_BITS, 4>(self.first.val().tcp_doff) << 2);
-        self.l3.next = bit_cast::<FRAME_LEN_BITS, 8>(self.first.val().l3_off);
-        self.ip_end.next =
-            self.l3.val() + bit_cast::<FRAME_LEN_BITS, 16>(self.first.val().ip_len);
-        if self.first.val().f_ipv6 {
-            self.ip_end.next = self.l3.val()
-                + bit_cast::<FRAME_LEN_BITS, 16>(self.first.val().ip_len)
-                + 40;
-        }
-        self.pppoe.next = (self.first.val().et == 0x8864)
-            & (self.first.val().l3_off == self.first.val().eoff + 10)
-            & (self.first.val().pppoe_vc == 0x1100);
-        self.ppp_end.next =
-            self.l3.val() - 2 + bit_cast::<FRAME_LEN_BITS, 16>(self.first.val().pppoe_len);
-        self.a_end.d.next = self.ip_end.val();
-        if self.pppoe.val() & (self.ppp_end.val() < self.ip_end.val()) {
-            self.a_end.d.next = self.ppp_end.val();
-        }
-        self.a_tuple.d.next = self.first.val().hash_in;
-        self.a_v6.d.next = self.first.val().f_ipv6;
-        // The sender is the high endpoint unless it is the tuple's first (low) one.
-        self.a_side.d.next = (self.first.val().hash_in.get_bits::<128>(160)
-            != self.first.val().src)
-            | (self.first.val().hash_in.get_bits::<16>(16) != self.first.val().sport);
-        self.a_flags.d.next = self.first.val().tcp_flags;
-        self.a_ack.d.next = self.first.val().tcp_ack;
-        self.a_seq.d.next = self.first.val().tcp_seq;
-        self.a_ts.d.next = self.first.val().ts;
 
-        // ---- stage B: the payload against the frame's end; the answer.
-        self.cut.next = self.a_end.q.val() > self.a_len.q.val();
-        self.seg_end.next = self.a_end.q.val();
-        if self.cut.val() {
-            self.seg_end.next = self.a_len.q.val();
+        // ---- B: the bounds from the headers.
+        self.b_valid.d.next = self.a_valid.q.val();
+        self.b_len.d.next = self.a_len.q.val();
+        self.b_first.d.next = self.a_first.q.val();
+        self.b_not_tcp.d.next = (self.a_first.q.val().proto != 6)
+            | (self.a_first.q.val().l3_off == 0)
+            | self.a_first.q.val().f_frag
+            | self.a_first.q.val().first_frag;
+        // A data offset of 5 words or more: bit 3, or bit 2 with bit 1 or 0.
+        self.doff.next = self.a_first.q.val().tcp_doff;
+        self.b_bad_header.d.next = !self.a_first.q.val().f_ports
+            | !(self.doff.val().get_bit(3)
+                | (self.doff.val().get_bit(2) & (self.doff.val().get_bits::<2>(0) != 0)));
+        self.b_start.d.next = bit_cast::<FRAME_LEN_BITS, 12>(self.a_first.q.val().cur)
+            + (bit_cast::<FRAME_LEN_BITS, 4>(self.doff.val()) << 2);
+        self.l3.next = bit_cast::<FRAME_LEN_BITS, 8>(self.a_first.q.val().l3_off);
+        self.ip_len.next = bit_cast::<FRAME_LEN_BITS, 16>(self.a_first.q.val().ip_len);
+        self.b_ip_end.d.next = self.l3.val() + self.ip_len.val();
+        if self.a_first.q.val().f_ipv6 {
+            self.b_ip_end.d.next = self.l3.val() + self.ip_len.val() + 40;
         }
-        self.pay.next = self.seg_end.val() - self.a_start.q.val();
-        self.fin.next = self.a_flags.q.val().get_bit(0) & !self.cut.val();
-        self.data_seq.next =
-            self.a_seq.q.val() + bit_cast::<32, 1>(self.a_flags.q.val().get_bit(1).into());
-        self.o_valid.d.next = self.a_valid.q.val();
-        self.o_why.d.next = 0.into();
-        if self.a_bad_header.q.val()
-            | (self.a_start.q.val() > self.a_end.q.val())
-            | (self.a_start.q.val() > self.a_len.q.val())
+        self.b_pppoe.d.next = (self.a_first.q.val().et == 0x8864)
+            & (self.a_first.q.val().l3_off == self.a_first.q.val().eoff + 10)
+            & (self.a_first.q.val().pppoe_vc == 0x1100);
+        self.b_ppp_end.d.next =
+            self.l3.val() - 2 + bit_cast::<FRAME_LEN_BITS, 16>(self.a_first.q.val().pppoe_len);
+        // The sender is the high endpoint unless it is the tuple's first (low) one.
+        self.tuple.next = self.a_first.q.val().hash_in;
+        self.b_side.d.next = (self.tuple.val().get_bits::<128>(160) != self.a_first.q.val().src)
+            | (self.tuple.val().get_bits::<16>(16) != self.a_first.q.val().sport);
+
+        // ---- C: the segment's end, a PPPoE length short of the IP length included.
+        self.c_valid.d.next = self.b_valid.q.val();
+        self.c_len.d.next = self.b_len.q.val();
+        self.c_first.d.next = self.b_first.q.val();
+        self.c_start.d.next = self.b_start.q.val();
+        self.c_not_tcp.d.next = self.b_not_tcp.q.val();
+        self.c_bad_header.d.next = self.b_bad_header.q.val();
+        self.c_side.d.next = self.b_side.q.val();
+        self.c_end.d.next = self.b_ip_end.q.val();
+        if self.b_pppoe.q.val() & (self.b_ppp_end.q.val() < self.b_ip_end.q.val()) {
+            self.c_end.d.next = self.b_ppp_end.q.val();
+        }
+
+        // ---- D: the end against the frame's; the verdict.
+        self.d_valid.d.next = self.c_valid.q.val();
+        self.d_first.d.next = self.c_first.q.val();
+        self.d_start.d.next = self.c_start.q.val();
+        self.d_side.d.next = self.c_side.q.val();
+        self.d_cut.d.next = self.c_end.q.val() > self.c_len.q.val();
+        self.d_seg_end.d.next = self.c_end.q.val();
+        if self.c_end.q.val() > self.c_len.q.val() {
+            self.d_seg_end.d.next = self.c_len.q.val();
+        }
+        self.c_flags.next = self.c_first.q.val().tcp_flags;
+        self.d_data_seq.d.next = self.c_first.q.val().tcp_seq
+            + bit_cast::<32, 1>(self.c_flags.val().get_bit(1).into());
+        self.d_why.d.next = 0.into();
+        if self.c_bad_header.q.val()
+            | (self.c_start.q.val() > self.c_end.q.val())
+            | (self.c_start.q.val() > self.c_len.q.val())
         {
-            self.o_why.d.next = 2.into();
+            self.d_why.d.next = 2.into();
         }
-        if self.a_not_tcp.q.val() {
-            self.o_why.d.next = 1.into();
+        if self.c_not_tcp.q.val() {
+            self.d_why.d.next = 1.into();
         }
-        self.o_tuple.d.next = self.a_tuple.q.val();
-        self.o_v6.d.next = self.a_v6.q.val();
-        self.o_side.d.next = self.a_side.q.val();
-        self.o_flags.d.next = self.a_flags.q.val() & !bit_cast::<8, 1>(self.cut.val().into());
-        self.o_ack.d.next = self.a_ack.q.val();
-        self.o_start.d.next = self.data_seq.val();
-        self.o_end.d.next = self.data_seq.val()
+
+        // ---- E: the payload and the sequence numbers; the answer.
+        self.d_flags.next = self.d_first.q.val().tcp_flags;
+        self.pay.next = self.d_seg_end.q.val() - self.d_start.q.val();
+        self.fin.next = self.d_flags.val().get_bit(0) & !self.d_cut.q.val();
+        self.o_valid.d.next = self.d_valid.q.val();
+        self.o_why.d.next = self.d_why.q.val();
+        self.o_tuple.d.next = self.d_first.q.val().hash_in;
+        self.o_v6.d.next = self.d_first.q.val().f_ipv6;
+        self.o_side.d.next = self.d_side.q.val();
+        self.o_flags.d.next =
+            self.d_flags.val() & !bit_cast::<8, 1>(self.d_cut.q.val().into());
+        self.o_ack.d.next = self.d_first.q.val().tcp_ack;
+        self.o_start.d.next = self.d_data_seq.q.val();
+        self.o_end.d.next = self.d_data_seq.q.val()
             + bit_cast::<32, FRAME_LEN_BITS>(self.pay.val())
             + bit_cast::<32, 1>(self.fin.val().into());
         self.o_len.d.next = self.pay.val().get_bits::<16>(0);
-        self.o_cut.d.next = self.cut.val();
-        self.o_ts.d.next = self.a_ts.q.val();
+        self.o_cut.d.next = self.d_cut.q.val();
+        self.o_ts.d.next = self.d_first.q.val().ts;
         self.out_valid.next = self.o_valid.q.val();
         self.out_why.next = self.o_why.q.val();
         self.out_tuple.next = self.o_tuple.q.val();
@@ -229,6 +272,9 @@ impl Logic for SegmentFacts {
         if self.reset.val() {
             self.bytes.d.next = 0.into();
             self.a_valid.d.next = false;
+            self.b_valid.d.next = false;
+            self.c_valid.d.next = false;
+            self.d_valid.d.next = false;
             self.o_valid.d.next = false;
         }
     }
@@ -302,6 +348,13 @@ impl Logic for FactsProbe {
         self.out_cut.next = self.facts.out_cut.val();
         self.out_ts.next = self.facts.out_ts.val();
     }
+}
+
+/// The unit alone, module `STANDALONE_MODULE`.
+pub fn standalone_verilog() -> String {
+    let mut uut = SegmentFacts::default();
+    uut.connect_all();
+    verilog_leaf::standalone(STANDALONE_MODULE, &generate_verilog(&uut))
 }
 
 /// The probe alone, module `PROBE_MODULE`.
