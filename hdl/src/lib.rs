@@ -48,12 +48,11 @@ fn rename_top(verilog: &str) -> String {
         .replace("top$", &format!("{TOP_MODULE}$"))
 }
 
-/// Write the design to `dir/vantage_box_322mhz.v`, and for their own tests and synthesis runs
-/// the history unit alone (`dir/vantage_stats_hist.v`), the connection table with its unit
-/// (`dir/vantage_stats_conntable.v`), the conn stage's SYN table (`dir/vantage_conn_syntable.v`)
-/// the reasm stage's session directory (`dir/vantage_reasm_dir.v`), its direction rule
-/// (`dir/vantage_reasm_rule.v`) and one beat's port of its session record
-/// (`dir/vantage_reasm_record.v`); returns the files written in that order.
+/// Write the design to `dir/vantage_box_322mhz.v` and, for their own tests and synthesis runs,
+/// the units that are checked alone (the history unit, the connection table, the SYN table, and
+/// the reasm stage's directory, rule, record port, step and its loop, session key, engine,
+/// segment facts behind ingress and parse, and the facts alone), each `dir/<module>.v`; returns
+/// the files written in the order of the list below (sim/build.rs indexes it).
 pub fn emit_verilog(dir: &Path, build_id: u32) -> Result<Vec<PathBuf>, EmitError> {
     std::fs::create_dir_all(dir).map_err(|source| EmitError::Write {
         path: dir.to_path_buf(),
