@@ -26,6 +26,8 @@ KEY_VERILOG := $(BUILD)/verilog/vantage_reasm_key.v
 ENGINE_VERILOG := $(BUILD)/verilog/vantage_reasm_engine.v
 # The reasm stage's segment facts behind ingress and parse (its own test against the model, lint).
 FACTS_VERILOG := $(BUILD)/verilog/vantage_reasm_facts_probe.v
+# The reasm stage's frames' side behind ingress and parse (its own test with the engine, lint).
+FRONT_VERILOG := $(BUILD)/verilog/vantage_reasm_front_probe.v
 # The segment facts unit alone (synthesis).
 FACTS_ALONE_VERILOG := $(BUILD)/verilog/vantage_reasm_facts.v
 # id.BUILD_ID: the short git commit (0 outside a git checkout).
@@ -81,6 +83,7 @@ lint: verilog
 	verilator --lint-only -Wall --top-module vantage_reasm_engine hdl/verilator-lint.vlt $(ENGINE_VERILOG)
 	verilator --lint-only -Wall --top-module vantage_reasm_facts_probe hdl/verilator-lint.vlt $(FACTS_VERILOG)
 	verilator --lint-only -Wall --top-module vantage_reasm_facts hdl/verilator-lint.vlt $(FACTS_ALONE_VERILOG)
+	verilator --lint-only -Wall --top-module vantage_reasm_front_probe hdl/verilator-lint.vlt $(FRONT_VERILOG)
 	VERILOG=$(VERILOG) bash scripts/synth-report.sh --check-implicit
 	TOP=vantage_stats_hist VERILOG=$(HIST_VERILOG) OUT_DIR=$(BUILD)/synth-hist bash scripts/synth-report.sh --check-implicit
 	TOP=vantage_conn_syntable VERILOG=$(SYN_VERILOG) OUT_DIR=$(BUILD)/synth-syntable bash scripts/synth-report.sh --check-implicit

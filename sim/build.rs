@@ -5,7 +5,7 @@ use std::env;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use vantage_hdl::conn::table as syntable;
-use vantage_hdl::reasm::{directory, engine, facts, key, record, rule, step};
+use vantage_hdl::reasm::{directory, engine, facts, front, key, record, rule, step};
 use vantage_hdl::stats::{conns, hist};
 
 fn main() {
@@ -93,6 +93,9 @@ fn main() {
     // The reasm stage's segment facts behind ingress and parse, against the model's reader.
     let obj_facts = out.join("obj_facts");
     verilate(&files[11], &obj_facts, "Vfacts", facts::PROBE_MODULE, trace);
+    // The reasm stage's frames' side behind ingress and parse (the engine joins it in Rust).
+    let obj_front = out.join("obj_front");
+    verilate(&files[13], &obj_front, "Vfront", front::PROBE_MODULE, trace);
     let include = verilator_include();
     let mut shim = cc::Build::new();
     if trace {
@@ -122,6 +125,8 @@ fn main() {
         .include(&obj_engine)
         .file("csrc/facts_shim.cpp")
         .include(&obj_facts)
+        .file("csrc/front_shim.cpp")
+        .include(&obj_front)
         .file(include.join("verilated.cpp"))
         .file(include.join("verilated_threads.cpp"))
         .include(&obj)
@@ -177,6 +182,11 @@ fn main() {
         obj_facts.join("libvfacts_all.a"),
     )
     .unwrap_or_else(|e| panic!("copying the Verilated segment facts probe's archive: {e}"));
+    std::fs::copy(
+        obj_front.join("Vfront__ALL.a"),
+        obj_front.join("libvfront_all.a"),
+    )
+    .unwrap_or_else(|e| panic!("copying the Verilated frames' side probe's archive: {e}"));
     println!("cargo:rustc-link-search=native={}", obj.display());
     println!("cargo:rustc-link-search=native={}", obj_dir.display());
     println!("cargo:rustc-link-search=native={}", obj_syn.display());
@@ -188,6 +198,7 @@ fn main() {
     println!("cargo:rustc-link-search=native={}", obj_key.display());
     println!("cargo:rustc-link-search=native={}", obj_engine.display());
     println!("cargo:rustc-link-search=native={}", obj_facts.display());
+    println!("cargo:rustc-link-search=native={}", obj_front.display());
     println!("cargo:rustc-link-lib=static=vtop_all");
     println!("cargo:rustc-link-lib=static=vhist_all");
     println!("cargo:rustc-link-lib=static=vconns_all");
@@ -199,6 +210,7 @@ fn main() {
     println!("cargo:rustc-link-lib=static=vkey_all");
     println!("cargo:rustc-link-lib=static=vengine_all");
     println!("cargo:rustc-link-lib=static=vfacts_all");
+    println!("cargo:rustc-link-lib=static=vfront_all");
     if trace {
         // FST waveforms are compressed with zlib.
         println!("cargo:rustc-link-lib=dylib=z");
@@ -207,6 +219,7 @@ fn main() {
     println!("cargo:rustc-link-lib=dylib=pthread");
     println!("cargo:rerun-if-changed=csrc/shim.cpp");
     println!("cargo:rerun-if-changed=csrc/facts_shim.cpp");
+    println!("cargo:rerun-if-changed=csrc/front_shim.cpp");
     println!("cargo:rerun-if-changed=csrc/hist_shim.cpp");
     println!("cargo:rerun-if-changed=csrc/conns_shim.cpp");
     println!("cargo:rerun-if-changed=csrc/syntable_shim.cpp");

@@ -23,6 +23,21 @@ pub struct Facts {
     pub ts_ns: u64,
 }
 
+/// A request as the engine's ports take it: the canonical tuple as 32-bit words (least
+/// significant first), the rest as `Facts`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Request {
+    pub tuple: [u32; 9],
+    pub v6: bool,
+    pub side: u8,
+    pub flags: u8,
+    pub ack: u32,
+    pub start: u32,
+    pub end: u32,
+    pub len: u32,
+    pub ts_ns: u64,
+}
+
 /// What the engine answered for a frame.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Answer {
@@ -75,9 +90,26 @@ impl EngineSim {
     /// One cycle, with a frame's facts or none.
     pub fn step(&mut self, req: Option<&Facts>) -> EngineCycle {
         let f = req.copied().unwrap_or_default();
+        self.step_raw(req.map(|_| Request {
+            tuple: ffi::words(&canonical_input(f.key.low, f.key.high)),
+            v6: f.key.v6,
+            side: f.side,
+            flags: f.flags,
+            ack: f.ack,
+            start: f.start,
+            end: f.end,
+            len: f.len,
+            ts_ns: f.ts_ns,
+        }))
+    }
+
+    /// One cycle, with a request as the frames' side sends it (the tuple as the port's words)
+    /// or none.
+    pub fn step_raw(&mut self, req: Option<Request>) -> EngineCycle {
+        let f = req.unwrap_or_default();
         let mut input = ffi::VeIn {
             req_valid: u8::from(req.is_some()),
-            v6: u8::from(f.key.v6),
+            v6: u8::from(f.v6),
             side: f.side,
             flags: f.flags,
             bucket_bits: self.cfg.bucket_bits,
@@ -87,7 +119,7 @@ impl EngineSim {
             len: f.len,
             cap: self.cfg.cap,
             ts: f.ts_ns,
-            tuple: ffi::words(&canonical_input(f.key.low, f.key.high)),
+            tuple: f.tuple,
             key: ffi::words(&self.cfg.session_key),
             axi: [ffi::VeAxiIn::default(); 4],
         };

@@ -484,3 +484,68 @@ extern "C" {
     pub fn vf_free(h: *mut FactsHarness);
     pub fn vf_cycle(h: *mut FactsHarness, input: *const VfIn, out: *mut VfOut);
 }
+
+/// The reasm stage's frames' side behind ingress and parse (csrc/front_shim.cpp).
+#[repr(C)]
+pub struct FrontHarness {
+    _private: [u8; 0],
+}
+
+/// The probe's inputs for one cycle (`VfrIn` in the shim).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct VfrIn {
+    pub tvalid: u8,
+    pub tlast: u8,
+    pub tuser: u8,
+    pub ts_load: u8,
+    pub ans_valid: u8,
+    pub ans_kind: u8,
+    pub ans_status: u8,
+    pub ans_flags: u8,
+    pub ans_reason: u8,
+    pub ans_skip: u32,
+    pub ans_gap: u32,
+    pub tkeep: u64,
+    pub ts_set: u64,
+    pub ans_flow_id: u64,
+    pub ans_offset: u64,
+    pub tdata: [u32; 16],
+}
+
+/// The probe's registered outputs (`VfrOut` in the shim).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct VfrOut {
+    pub req_valid: u8,
+    pub req_v6: u8,
+    pub req_side: u8,
+    pub req_flags: u8,
+    pub req_ack: u32,
+    pub req_start: u32,
+    pub req_end: u32,
+    pub req_len: u32,
+    pub req_ts: u64,
+    pub req_tuple: [u32; 9],
+    pub out_valid: u8,
+    pub out_sof: u8,
+    pub out_last: u8,
+    pub kind: u8,
+    pub why: u8,
+    pub status: u8,
+    pub flags: u8,
+    pub reason: u8,
+    pub skip: u32,
+    pub gap: u32,
+    pub keep: u64,
+    pub flow_id: u64,
+    pub offset: u64,
+    pub data: [u32; 16],
+}
+
+extern "C" {
+    pub fn vfr_new() -> *mut FrontHarness;
+    pub fn vfr_free(h: *mut FrontHarness);
+    pub fn vfr_peek(h: *mut FrontHarness, out: *mut VfrOut);
+    pub fn vfr_cycle(h: *mut FrontHarness, input: *const VfrIn);
+}

@@ -13,6 +13,7 @@ pub mod directory;
 pub mod engine;
 pub mod facts;
 mod ffi;
+pub mod front;
 pub mod hist;
 pub mod key;
 pub mod record;

@@ -9,28 +9,14 @@
 
 use proptest::prelude::*;
 use std::collections::BTreeMap;
-use vantage_model::reasm::{segment, ReasmConfig, Stage};
-use vantage_proto::header::{strip, Tag, DEFAULT_ETHERTYPE};
+use vantage_model::reasm::ReasmConfig;
 use vantage_proto::reasm::directory::LOOKUP_CYCLES;
 use vantage_proto::reasm::record::RECORD_CYCLES;
 use vantage_proto::reasm::{End, ReasmInfo, FLOW_END_RECORD_BYTES};
 use vantage_sim::axi_mem::MemTiming;
 use vantage_sim::engine::{Answer, EngineConfig, EngineSim, Facts};
 use vantage_testkit::flows::{Frames, Tcp, PSH_ACK};
-use vantage_testkit::reasm::tagged;
-
-/// The model's stage without a store, its timeouts out of reach.
-fn store_less() -> ReasmConfig {
-    ReasmConfig {
-        enabled: true,
-        store_slots: 0,
-        store_bytes: 0,
-        hole_timeout_ns: u64::MAX / 4,
-        idle_timeout_ns: u64::MAX / 4,
-        close_linger_ns: u64::MAX / 4,
-        ..ReasmConfig::default()
-    }
-}
+use vantage_testkit::reasm::{model_frames, store_less, tagged};
 
 /// What the model gives a followed segment: its facts, its tag (None: passed without one) and
 /// the flow-end records it caused.
@@ -41,49 +27,34 @@ struct Expected {
 }
 
 fn model(cfg: &ReasmConfig, frames: &[Vec<u8>]) -> Vec<Expected> {
-    let mut stage = Stage::new(cfg.clone(), DEFAULT_ETHERTYPE);
-    let mut out = Vec::new();
-    for f in frames {
-        let seg = strip(f, DEFAULT_ETHERTYPE)
-            .ok()
-            .and_then(|(h, o)| segment::read(&h, &o).ok());
-        let ended_before = stage.flow_ends().len();
-        stage.frame(f);
-        let sent = stage.take_frames();
-        let Some(seg) = seg else { continue };
-        assert_eq!(
-            sent.len(),
-            1,
-            "a store-less stage sends each segment at once"
-        );
-        let (h, _) = strip(&sent[0], DEFAULT_ETHERTYPE).expect("the stage keeps the header");
-        let tag = h.tags.iter().find_map(|t| match t {
-            Tag::Reasm(i) => Some(*i),
-            _ => None,
-        });
-        let ended = stage.flow_ends()[ended_before..]
-            .iter()
-            .map(|e| {
-                assert_eq!(e.end, End::Reused as u8, "only a reuse ends a session here");
-                e.to_bytes()
+    model_frames(cfg, frames)
+        .into_iter()
+        .filter_map(|m| {
+            let seg = m.seg.ok()?;
+            let ended = m
+                .ended
+                .iter()
+                .map(|e| {
+                    assert_eq!(e.end, End::Reused as u8, "only a reuse ends a session here");
+                    e.to_bytes()
+                })
+                .collect();
+            Some(Expected {
+                facts: Facts {
+                    key: seg.key,
+                    side: seg.side,
+                    flags: seg.flags,
+                    ack: seg.ack,
+                    start: seg.data_seq(),
+                    end: seg.end_seq(),
+                    len: seg.len,
+                    ts_ns: seg.ts_ns,
+                },
+                tag: m.tag,
+                ended,
             })
-            .collect();
-        out.push(Expected {
-            facts: Facts {
-                key: seg.key,
-                side: seg.side,
-                flags: seg.flags,
-                ack: seg.ack,
-                start: seg.data_seq(),
-                end: seg.end_seq(),
-                len: seg.len,
-                ts_ns: seg.ts_ns,
-            },
-            tag,
-            ended,
-        });
-    }
-    out
+        })
+        .collect()
 }
 
 /// Memories within the engine's budget: the directory's, with its two reads per request, is the

@@ -61,7 +61,11 @@ fn compare(frames: &[(u64, Vec<u8>)], gaps: &[u8]) -> Result<Tally, String> {
     let want = model(frames);
     let got = FactsSim::default().run(frames, gaps);
     if got.len() != want.len() {
-        return Err(format!("{} frames in, {} answers out", want.len(), got.len()));
+        return Err(format!(
+            "{} frames in, {} answers out",
+            want.len(),
+            got.len()
+        ));
     }
     let mut t = Tally::default();
     for (k, (g, w)) in got.iter().zip(&want).enumerate() {
@@ -105,7 +109,10 @@ fn real_captures_read_as_the_model_reads_them() {
         all.truncated += t.truncated;
     }
     eprintln!("every real capture: {all:?}");
-    assert!(all.followed > 0, "no TCP segment in ../shared/testdata/real");
+    assert!(
+        all.followed > 0,
+        "no TCP segment in ../shared/testdata/real"
+    );
 }
 
 #[test]
@@ -122,7 +129,9 @@ fn the_demo_capture_reads_as_the_model_reads_it() {
 /// a cut inside the MAC header) not TCP.
 fn cut_tcp() -> impl Strategy<Value = Vec<u8>> {
     (arb_valid(), any::<prop::sample::Index>())
-        .prop_filter("TCP", |((spec, _), _)| matches!(spec.transport, Transport::Tcp { .. }))
+        .prop_filter("TCP", |((spec, _), _)| {
+            matches!(spec.transport, Transport::Tcp { .. })
+        })
         .prop_map(|((_, bytes), at)| {
             let keep = 1 + at.index(bytes.len());
             bytes[..keep].to_vec()

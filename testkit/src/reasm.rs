@@ -1,6 +1,8 @@
 //! Generated inputs of the reasm stage's direction rule (`model::reasm::rule`) and session step
 //! (`model::reasm::step`), for the tests that hold their logic (`hdl::reasm::rule`,
-//! `hdl::reasm::step`, in rust-hdl's simulator and through Verilator) to the model's.
+//! `hdl::reasm::step`, in rust-hdl's simulator and through Verilator) to the model's; the
+//! store-less model the RTL engine and frames' side are held to; captures for readers of the
+//! stage's tags.
 
 use proptest::prelude::*;
 use vantage_model::reasm::rule::{decide, Action, DirView, GapCause, SegView};
@@ -481,6 +483,66 @@ pub fn flow_end_case() -> impl Strategy<Value = (SessionRecord, SynKey, End)> {
         )
 }
 
+/// The model's stage without a segment store (every segment above a hole falls back) and with
+/// timeouts out of reach: what the RTL engine, which has no store yet, is held to.
+pub fn store_less() -> vantage_model::reasm::ReasmConfig {
+    vantage_model::reasm::ReasmConfig {
+        enabled: true,
+        store_slots: 0,
+        store_bytes: 0,
+        hole_timeout_ns: u64::MAX / 4,
+        idle_timeout_ns: u64::MAX / 4,
+        close_linger_ns: u64::MAX / 4,
+        ..vantage_model::reasm::ReasmConfig::default()
+    }
+}
+
+/// What the model's stage did with one tagged frame.
+#[derive(Clone, Debug)]
+pub struct ModelFrame {
+    /// The segment the stage read, or why it did not follow the frame.
+    pub seg:
+        Result<vantage_model::reasm::segment::Segment, vantage_model::reasm::segment::NotFollowed>,
+    /// The REASM tag of the frame the stage sent (None: sent without one).
+    pub tag: Option<vantage_proto::reasm::ReasmInfo>,
+    /// The flow-end records the frame caused (a SYN reusing a closed session's).
+    pub ended: Vec<vantage_proto::reasm::FlowEnd>,
+}
+
+/// Every tagged frame through the model's stage under `cfg` (a store-less one: each frame is sent
+/// at once, so each has exactly one output frame).
+pub fn model_frames(
+    cfg: &vantage_model::reasm::ReasmConfig,
+    tagged: &[Vec<u8>],
+) -> Vec<ModelFrame> {
+    use vantage_model::reasm::{segment, Stage};
+    use vantage_proto::header::{strip, Tag, DEFAULT_ETHERTYPE};
+    let mut stage = Stage::new(cfg.clone(), DEFAULT_ETHERTYPE);
+    tagged
+        .iter()
+        .map(|f| {
+            let seg = strip(f, DEFAULT_ETHERTYPE)
+                .map_err(|_| segment::NotFollowed::Untagged)
+                .and_then(|(h, o)| segment::read(&h, &o));
+            let ended_before = stage.flow_ends().len();
+            stage.frame(f);
+            let sent = stage.take_frames();
+            assert_eq!(sent.len(), 1, "a store-less stage sends each frame at once");
+            let tag = strip(&sent[0], DEFAULT_ETHERTYPE).ok().and_then(|(h, _)| {
+                h.tags.iter().find_map(|t| match t {
+                    Tag::Reasm(i) => Some(*i),
+                    _ => None,
+                })
+            });
+            ModelFrame {
+                seg,
+                tag,
+                ended: stage.flow_ends()[ended_before..].to_vec(),
+            }
+        })
+        .collect()
+}
+
 /// Frames tagged as the pipeline tags them for the reasm stage (TIMESTAMP = the frame's time,
 /// FLOW from the parse stage, default registers): the stage's input.
 pub fn tagged(frames: &[(u64, Vec<u8>)]) -> Vec<Vec<u8>> {
@@ -539,7 +601,14 @@ pub fn every_status() -> Vec<(u64, Vec<u8>)> {
     list.push(segs[0].clone());
     list.push(segs[2].clone());
     let other = [b'X'; 200];
-    list.push(tcp_segment(b.orig, b.resp, first.wrapping_add(400), b.r_next, PSH_ACK, &other));
+    list.push(tcp_segment(
+        b.orig,
+        b.resp,
+        first.wrapping_add(400),
+        b.r_next,
+        PSH_ACK,
+        &other,
+    ));
     list.push(segs[4].clone());
     list.push(segs[1].clone());
     list.extend(steps(&mut b, true));
@@ -551,7 +620,14 @@ pub fn every_status() -> Vec<(u64, Vec<u8>)> {
     let segs: Vec<Vec<u8>> = (0..3).map(|k| c.send(true, PSH_ACK, &seg(k))).collect();
     list.push(segs[0].clone());
     list.push(segs[2].clone());
-    list.push(tcp_segment(c.resp, c.orig, c.r_next, first.wrapping_add(600), ACK, &[]));
+    list.push(tcp_segment(
+        c.resp,
+        c.orig,
+        c.r_next,
+        first.wrapping_add(600),
+        ACK,
+        &[],
+    ));
     list.extend(steps(&mut c, true));
 
     // IPv6 both ways, ended by an RST.
@@ -577,7 +653,10 @@ pub fn every_status() -> Vec<(u64, Vec<u8>)> {
         .collect();
     // A datagram past the close linger, so the closed sessions end as closed before the run's end.
     let late = frames.last().map_or(0, |f| f.0) + 6_000_000_000;
-    frames.push((late, crate::flows::udp_datagram(v4(9, 53), v4(10, 53), b"later")));
+    frames.push((
+        late,
+        crate::flows::udp_datagram(v4(9, 53), v4(10, 53), b"later"),
+    ));
     frames
 }
 

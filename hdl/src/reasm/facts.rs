@@ -26,8 +26,8 @@
 use crate::ingress::{Ingress, INC_BITS};
 use crate::parse::Parse;
 use crate::slot::Slot;
-use crate::widgets::top_lane::TopLane;
 use crate::widgets::toeplitz::KEY_BITS;
+use crate::widgets::top_lane::TopLane;
 use crate::widgets::verilog_leaf;
 use rust_hdl::prelude::*;
 
@@ -136,11 +136,51 @@ impl Logic for SegmentFacts {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, held, bytes, a_valid, a_first, a_len, b_valid, b_len, b_ip_end,
-            b_ppp_end, b_pppoe, b_start, b_not_tcp, b_bad_header, b_side, b_first, c_valid,
-            c_len, c_end, c_start, c_not_tcp, c_bad_header, c_side, c_first, d_valid, d_why,
-            d_cut, d_seg_end, d_start, d_data_seq, d_side, d_first, o_valid, o_why, o_tuple,
-            o_v6, o_side, o_flags, o_ack, o_start, o_end, o_len, o_cut, o_ts
+            self,
+            clock,
+            held,
+            bytes,
+            a_valid,
+            a_first,
+            a_len,
+            b_valid,
+            b_len,
+            b_ip_end,
+            b_ppp_end,
+            b_pppoe,
+            b_start,
+            b_not_tcp,
+            b_bad_header,
+            b_side,
+            b_first,
+            c_valid,
+            c_len,
+            c_end,
+            c_start,
+            c_not_tcp,
+            c_bad_header,
+            c_side,
+            c_first,
+            d_valid,
+            d_why,
+            d_cut,
+            d_seg_end,
+            d_start,
+            d_data_seq,
+            d_side,
+            d_first,
+            o_valid,
+            o_why,
+            o_tuple,
+            o_v6,
+            o_side,
+            o_flags,
+            o_ack,
+            o_start,
+            o_end,
+            o_len,
+            o_cut,
+            o_ts
         );
         // ---- every beat: the first beat kept, the bytes counted.
         self.keep_count.a.next = self.slot.val().keep;
@@ -225,8 +265,8 @@ impl Logic for SegmentFacts {
             self.d_seg_end.d.next = self.c_len.q.val();
         }
         self.c_flags.next = self.c_first.q.val().tcp_flags;
-        self.d_data_seq.d.next = self.c_first.q.val().tcp_seq
-            + bit_cast::<32, 1>(self.c_flags.val().get_bit(1).into());
+        self.d_data_seq.d.next =
+            self.c_first.q.val().tcp_seq + bit_cast::<32, 1>(self.c_flags.val().get_bit(1).into());
         self.d_why.d.next = 0.into();
         if self.c_bad_header.q.val()
             | (self.c_start.q.val() > self.c_end.q.val())
@@ -247,8 +287,7 @@ impl Logic for SegmentFacts {
         self.o_tuple.d.next = self.d_first.q.val().hash_in;
         self.o_v6.d.next = self.d_first.q.val().f_ipv6;
         self.o_side.d.next = self.d_side.q.val();
-        self.o_flags.d.next =
-            self.d_flags.val() & !bit_cast::<8, 1>(self.d_cut.q.val().into());
+        self.o_flags.d.next = self.d_flags.val() & !bit_cast::<8, 1>(self.d_cut.q.val().into());
         self.o_ack.d.next = self.d_first.q.val().tcp_ack;
         self.o_start.d.next = self.d_data_seq.q.val();
         self.o_end.d.next = self.d_data_seq.q.val()

@@ -17,10 +17,12 @@
 //! - `engine`: all of the above joined — a frame's facts in, its tag out 257 cycles later, the
 //!   session's record in external memory updated in between (no segment store yet);
 //! - `facts`: what the engine asks with, from a frame's parse results and its length — the
-//!   model's `reasm::segment` as logic.
+//!   model's `reasm::segment` as logic;
+//! - `front`: the frames' side — every beat waits in a ring while its frame's facts go to the
+//!   engine, and the first beat leaves with the answer.
 //!
-//! The rest of the frames' side (the delay line, the tag in the header), the segment store and
-//! the stage in the top are not built yet (issue 18).
+//! The REASM tag in the header (the tag stage), the segment store and the stage in the top are
+//! not built yet (issue 18).
 //!
 //! Leaves rust-hdl cannot express (tables in external memory, wide RAMs) are Verilog files beside
 //! their Rust module (`directory.v`, `widgets/line_rmw.v`, `widgets/toeplitz.v`), instantiated with
@@ -30,6 +32,7 @@ pub mod directory;
 pub mod engine;
 pub mod facts;
 pub mod flowend;
+pub mod front;
 pub mod giveup;
 pub mod key;
 pub mod record;

@@ -1,0 +1,163 @@
+//! The reasm stage's frames' side (`hdl::reasm::front`) behind the ingress and parse stages, in
+//! Verilator, joined to the Verilated session engine (`engine::EngineSim`, with its four
+//! memories) through its request and answer ports: frames in as AXI-Stream beats, the same
+//! frames out `DELAY_CYCLES` later, each first beat with its frame's answer — for the comparison
+//! with the model's stage.
+
+use crate::axi_mem::MemTiming;
+use crate::engine::{Answer, EngineConfig, EngineSim, Request};
+use crate::ffi;
+use vantage_proto::axis::{Beat, LaneFrame};
+use vantage_proto::reasm::ReasmInfo;
+
+/// What the frames' side says of a frame.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FrontAnswer {
+    /// Not a segment the stage follows: 1 not TCP, 2 truncated.
+    NotFollowed(u8),
+    /// A segment of no session that opens none.
+    Untagged,
+    Tagged(ReasmInfo),
+    /// The engine refused or memory was late, or the frame was too long for its answer.
+    Late,
+}
+
+/// A frame as it left, with the cycle its first beat left in.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OutFrame {
+    pub cycle: u64,
+    pub bytes: Vec<u8>,
+    pub answer: FrontAnswer,
+}
+
+pub struct FrontSim {
+    h: *mut ffi::FrontHarness,
+    engine: EngineSim,
+}
+
+impl FrontSim {
+    /// The frames' side and an engine with these registers in front of memories of this timing.
+    pub fn new(cfg: EngineConfig, timing: MemTiming) -> FrontSim {
+        // SAFETY: vfr_new allocates a harness owned by the returned value (freed in Drop).
+        FrontSim {
+            h: unsafe { ffi::vfr_new() },
+            engine: EngineSim::new(cfg, timing),
+        }
+    }
+
+    /// Every frame (time, bytes) through, `gaps[k % len]` idle cycles before frame k, then
+    /// enough idle cycles for the last frame to leave. Gives the frames that left and the cycle
+    /// each frame's first beat went in.
+    pub fn run(&mut self, frames: &[(u64, Vec<u8>)], gaps: &[u8]) -> (Vec<OutFrame>, Vec<u64>) {
+        // Each cycle's beat and, for a frame's first beat, its time; one idle cycle first, so
+        // the first frame's time is loaded before its first beat.
+        let mut plan: Vec<(Option<Beat>, Option<u64>)> = vec![(None, None)];
+        let mut first_in = Vec::with_capacity(frames.len());
+        for (k, (t, f)) in frames.iter().enumerate() {
+            let gap = gaps.get(k % gaps.len().max(1)).copied().unwrap_or(0);
+            plan.extend((0..gap).map(|_| (None, None)));
+            first_in.push(plan.len() as u64);
+            for (i, b) in LaneFrame::from_bytes(f).to_beats().into_iter().enumerate() {
+                plan.push((Some(b), (i == 0).then_some(*t)));
+            }
+        }
+        plan.extend((0..1_200).map(|_| (None, None)));
+        let mut out = Vec::new();
+        let mut cur: Option<OutFrame> = None;
+        for i in 0..plan.len() {
+            let mut o = ffi::VfrOut::default();
+            // SAFETY: h is live; o is the shim's struct.
+            unsafe { ffi::vfr_peek(self.h, &mut o) };
+            let req = (o.req_valid != 0).then_some(Request {
+                tuple: o.req_tuple,
+                v6: o.req_v6 != 0,
+                side: o.req_side,
+                flags: o.req_flags,
+                ack: o.req_ack,
+                start: o.req_start,
+                end: o.req_end,
+                len: o.req_len,
+                ts_ns: o.req_ts,
+            });
+            let e = self.engine.step_raw(req);
+            if o.out_valid != 0 {
+                if o.out_sof != 0 {
+                    let answer = match o.kind {
+                        0 => FrontAnswer::Untagged,
+                        1 => FrontAnswer::Tagged(ReasmInfo {
+                            flow_id: o.flow_id,
+                            offset: o.offset,
+                            skip: o.skip as u16,
+                            gap: o.gap,
+                            status: o.status,
+                            flags: o.flags,
+                            reason: o.reason,
+                        }),
+                        2 => FrontAnswer::Late,
+                        _ => FrontAnswer::NotFollowed(o.why),
+                    };
+                    cur = Some(OutFrame {
+                        cycle: i as u64,
+                        bytes: Vec::new(),
+                        answer,
+                    });
+                }
+                let lanes = if o.out_last != 0 {
+                    64 - o.keep.leading_zeros() as usize
+                } else {
+                    64
+                };
+                if let Some(f) = cur.as_mut() {
+                    for lane in 0..lanes {
+                        f.bytes.push((o.data[lane / 4] >> (8 * (lane % 4))) as u8);
+                    }
+                }
+                if o.out_last != 0 {
+                    out.extend(cur.take());
+                }
+            }
+            let mut input = ffi::VfrIn {
+                ts_load: u8::from(plan.get(i + 1).and_then(|p| p.1).is_some()),
+                ts_set: plan.get(i + 1).and_then(|p| p.1).unwrap_or(0),
+                ..Default::default()
+            };
+            if let Some(b) = plan[i].0.as_ref() {
+                input.tvalid = 1;
+                input.tlast = u8::from(b.last);
+                input.tuser = u8::from(b.user);
+                input.tkeep = b.keep;
+                for (w, word) in input.tdata.iter_mut().enumerate() {
+                    *word =
+                        u32::from_le_bytes(b.data[4 * w..4 * w + 4].try_into().expect("4 bytes"));
+                }
+            }
+            if let Some(a) = e.answer {
+                input.ans_valid = 1;
+                match a {
+                    Answer::Untagged => input.ans_kind = 0,
+                    Answer::Tagged(t) => {
+                        input.ans_kind = 1;
+                        input.ans_flow_id = t.flow_id;
+                        input.ans_offset = t.offset;
+                        input.ans_skip = u32::from(t.skip);
+                        input.ans_gap = t.gap;
+                        input.ans_status = t.status;
+                        input.ans_flags = t.flags;
+                        input.ans_reason = t.reason;
+                    }
+                    Answer::Late => input.ans_kind = 2,
+                }
+            }
+            // SAFETY: h is live; input is the shim's struct.
+            unsafe { ffi::vfr_cycle(self.h, &input) };
+        }
+        (out, first_in)
+    }
+}
+
+impl Drop for FrontSim {
+    fn drop(&mut self) {
+        // SAFETY: h came from vfr_new and is freed once.
+        unsafe { ffi::vfr_free(self.h) }
+    }
+}

@@ -1,0 +1,189 @@
+//! The reasm stage's frames' side (`hdl::reasm::front`) behind ingress and parse, joined to the
+//! session engine with its four memories, as Verilator runs the emitted Verilog, against the
+//! model's stage without a segment store: every frame leaves exactly `DELAY_CYCLES` after it
+//! came in, byte for byte and in order, and its first beat carries the model's answer — the
+//! REASM tag, untagged (no session), or not followed and why. A frame too long for its answer
+//! leaves as late; single-beat frames back to back leave intact, those the engine refuses as
+//! late.
+
+use vantage_hdl::reasm::front::{DELAY_CYCLES, MAX_BEATS};
+use vantage_model::reasm::segment::NotFollowed;
+use vantage_proto::reasm::directory::LOOKUP_CYCLES;
+use vantage_sim::axi_mem::MemTiming;
+use vantage_sim::engine::EngineConfig;
+use vantage_sim::front::{FrontAnswer, FrontSim, OutFrame};
+use vantage_testkit::reasm::{model_frames, store_less, tagged};
+
+/// The model's answer for each frame.
+fn model(frames: &[(u64, Vec<u8>)]) -> Vec<FrontAnswer> {
+    model_frames(&store_less(), &tagged(frames))
+        .into_iter()
+        .map(|m| match m.seg {
+            Err(NotFollowed::Untagged | NotFollowed::NotTcp) => FrontAnswer::NotFollowed(1),
+            Err(NotFollowed::Truncated) => FrontAnswer::NotFollowed(2),
+            Ok(_) => m.tag.map_or(FrontAnswer::Untagged, FrontAnswer::Tagged),
+        })
+        .collect()
+}
+
+fn sim(seed: u64) -> FrontSim {
+    let cfg = store_less();
+    FrontSim::new(
+        EngineConfig {
+            session_key: cfg.session_key,
+            bucket_bits: cfg.bucket_bits as u8,
+            cap: cfg.max_above_hole,
+        },
+        MemTiming::in_budget(LOOKUP_CYCLES, 2, seed),
+    )
+}
+
+/// What a comparison covered.
+#[derive(Debug, Default)]
+struct Tally {
+    frames: usize,
+    tagged: usize,
+    untagged: usize,
+    not_followed: usize,
+    late: usize,
+}
+
+/// The frames out against the frames in: the same bytes, in order, each `DELAY_CYCLES` plus the
+/// parse pipeline's fixed latency after it came in (the same for every frame).
+fn same_frames(
+    frames: &[(u64, Vec<u8>)],
+    out: &[OutFrame],
+    first_in: &[u64],
+) -> Result<(), String> {
+    if out.len() != frames.len() {
+        return Err(format!("{} frames in, {} out", frames.len(), out.len()));
+    }
+    let latency = out[0].cycle - first_in[0];
+    for (k, ((_, f), o)) in frames.iter().zip(out).enumerate() {
+        if &o.bytes != f {
+            return Err(format!("frame {k} left changed"));
+        }
+        if o.cycle - first_in[k] != latency {
+            return Err(format!(
+                "frame {k} left {} cycles after it came in, frame 0 {latency}",
+                o.cycle - first_in[k]
+            ));
+        }
+    }
+    if latency < u64::from(DELAY_CYCLES) {
+        return Err(format!("frames left {latency} cycles after they came in"));
+    }
+    Ok(())
+}
+
+/// Every frame through with `gaps`; every answer the model's.
+fn compare(frames: &[(u64, Vec<u8>)], gaps: &[u8], seed: u64) -> Result<Tally, String> {
+    let want = model(frames);
+    let (out, first_in) = sim(seed).run(frames, gaps);
+    same_frames(frames, &out, &first_in)?;
+    let mut t = Tally::default();
+    for (k, (o, w)) in out.iter().zip(&want).enumerate() {
+        if o.answer != *w {
+            return Err(format!("frame {k}: RTL {:?}\n  model {w:?}", o.answer));
+        }
+        t.frames += 1;
+        match w {
+            FrontAnswer::Tagged(_) => t.tagged += 1,
+            FrontAnswer::Untagged => t.untagged += 1,
+            FrontAnswer::NotFollowed(_) => t.not_followed += 1,
+            FrontAnswer::Late => t.late += 1,
+        }
+    }
+    Ok(t)
+}
+
+fn demo() -> Vec<(u64, Vec<u8>)> {
+    let path = vantage_testkit::workspace_root().join("testbench-pcaps/science-dmz.pcap.gz");
+    vantage_capture::read(&path)
+        .expect("the demo capture")
+        .into_iter()
+        .map(|p| (p.ts_ns, p.data))
+        .collect()
+}
+
+/// The demo's capture, 1, 2 or 7 idle cycles between frames (a request every two cycles at
+/// most, and memories within the engine's budget for that load): every answer the model's.
+#[test]
+fn the_demo_capture_gets_the_models_answers() {
+    let t = compare(&demo(), &[1, 2, 7], 3).unwrap_or_else(|e| panic!("{e}"));
+    eprintln!("science-dmz: {t:?}");
+    assert!(t.tagged > 10_000 && t.not_followed > 0, "{t:?}");
+}
+
+/// Every real capture, 1, 2 or 7 idle cycles between frames.
+#[test]
+fn real_captures_get_the_models_answers() {
+    let Some(files) = vantage_testkit::shared_real().map(|d| vantage_testkit::captures_under(&d))
+    else {
+        eprintln!("skipped: ../shared/testdata/real not found");
+        return;
+    };
+    let mut all = Tally::default();
+    for f in files {
+        let packets = vantage_capture::read(&f).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
+        let frames: Vec<(u64, Vec<u8>)> = packets.into_iter().map(|p| (p.ts_ns, p.data)).collect();
+        let t = compare(&frames, &[1, 2, 7], 11).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
+        all.frames += t.frames;
+        all.tagged += t.tagged;
+        all.untagged += t.untagged;
+        all.not_followed += t.not_followed;
+    }
+    eprintln!("every real capture: {all:?}");
+    assert!(
+        all.tagged > 0,
+        "no followed segment in ../shared/testdata/real"
+    );
+}
+
+/// A frame longer than `MAX_BEATS` beats leaves whole, as late (its answer comes after its
+/// first beat left); the frames around it get the model's answers.
+#[test]
+fn a_frame_too_long_for_its_answer_leaves_late() {
+    let mut frames = demo();
+    frames.truncate(200);
+    let k = frames
+        .iter()
+        .position(|(_, f)| f.len() > 200 && f.get(23) == Some(&6))
+        .expect("a TCP segment with payload in the demo's first frames");
+    // The same segment padded past the longest frame the ring answers in time (padding after
+    // the IP length is not payload, so the model's answer does not change).
+    let long = 64 * (MAX_BEATS as usize + 2);
+    frames[k].1.resize(long, 0);
+    let mut want = model(&frames);
+    want[k] = FrontAnswer::Late;
+    let (out, first_in) = sim(5).run(&frames, &[1]);
+    same_frames(&frames, &out, &first_in).unwrap_or_else(|e| panic!("{e}"));
+    for (i, (o, w)) in out.iter().zip(&want).enumerate() {
+        assert_eq!(o.answer, *w, "frame {i}");
+    }
+}
+
+/// Single-beat frames back to back: requests one cycle apart, which the engine refuses (one
+/// every two cycles). Every frame leaves intact and in time; an answer is the model's or late,
+/// and some are late — and none is wrong until the first refusal (the model does not refuse,
+/// so after one the two may follow a session differently).
+#[test]
+fn back_to_back_single_beats_leave_intact_some_late() {
+    let frames: Vec<(u64, Vec<u8>)> = demo()
+        .into_iter()
+        .filter(|(_, f)| f.len() <= 64)
+        .take(3_000)
+        .collect();
+    let want = model(&frames);
+    let (out, first_in) = sim(9).run(&frames, &[0]);
+    same_frames(&frames, &out, &first_in).unwrap_or_else(|e| panic!("{e}"));
+    let first_late = out
+        .iter()
+        .position(|o| o.answer == FrontAnswer::Late)
+        .expect("requests one cycle apart: some are refused");
+    for (i, (o, w)) in out.iter().zip(&want).enumerate().take(first_late) {
+        assert_eq!(o.answer, *w, "frame {i}");
+    }
+    let late = out.iter().filter(|o| o.answer == FrontAnswer::Late).count();
+    eprintln!("{} single-beat frames back to back: {late} late", out.len());
+}
