@@ -28,6 +28,8 @@ ENGINE_VERILOG := $(BUILD)/verilog/vantage_reasm_engine.v
 FACTS_VERILOG := $(BUILD)/verilog/vantage_reasm_facts_probe.v
 # The reasm stage's frames' side behind ingress and parse (its own test with the engine, lint).
 FRONT_VERILOG := $(BUILD)/verilog/vantage_reasm_front_probe.v
+# The frames' side alone (synthesis).
+FRONT_ALONE_VERILOG := $(BUILD)/verilog/vantage_reasm_front.v
 # The segment facts unit alone (synthesis).
 FACTS_ALONE_VERILOG := $(BUILD)/verilog/vantage_reasm_facts.v
 # id.BUILD_ID: the short git commit (0 outside a git checkout).
@@ -37,7 +39,7 @@ BUILD_ID := $(shell git rev-parse --short=8 HEAD 2>/dev/null || echo 0)
 APT_PACKAGES := verilator yosys zlib1g-dev tshark
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help setup verilog lint test demo bench synth-report synth-hist synth-syntable synth-reasm-dir synth-reasm-rule synth-reasm-record synth-reasm-step synth-reasm-key synth-reasm-engine synth-reasm-facts bitstream clean
+.PHONY: help setup verilog lint test demo bench synth-report synth-hist synth-syntable synth-reasm-dir synth-reasm-rule synth-reasm-record synth-reasm-step synth-reasm-key synth-reasm-engine synth-reasm-facts synth-reasm-front bitstream clean
 
 help:
 	@echo "make setup         install the Debian packages the project needs ($(APT_PACKAGES))"
@@ -56,6 +58,7 @@ help:
 	@echo "make synth-reasm-key the same for the reasm stage's session key unit alone (about 50 s)"
 	@echo "make synth-reasm-engine the same for the reasm stage's session engine (about 11 min)"
 	@echo "make synth-reasm-facts the same for the reasm stage's segment facts unit alone"
+	@echo "make synth-reasm-front the same for the reasm stage's frames' side (facts, rings)"
 	@echo "make bitstream     Vivado build inside the OpenNIC shell (needs Vivado; see constraints/)"
 
 # Installs only what is missing, so it is cheap to run every time.
@@ -84,6 +87,7 @@ lint: verilog
 	verilator --lint-only -Wall --top-module vantage_reasm_facts_probe hdl/verilator-lint.vlt $(FACTS_VERILOG)
 	verilator --lint-only -Wall --top-module vantage_reasm_facts hdl/verilator-lint.vlt $(FACTS_ALONE_VERILOG)
 	verilator --lint-only -Wall --top-module vantage_reasm_front_probe hdl/verilator-lint.vlt $(FRONT_VERILOG)
+	verilator --lint-only -Wall --top-module vantage_reasm_front hdl/verilator-lint.vlt $(FRONT_ALONE_VERILOG)
 	VERILOG=$(VERILOG) bash scripts/synth-report.sh --check-implicit
 	TOP=vantage_stats_hist VERILOG=$(HIST_VERILOG) OUT_DIR=$(BUILD)/synth-hist bash scripts/synth-report.sh --check-implicit
 	TOP=vantage_conn_syntable VERILOG=$(SYN_VERILOG) OUT_DIR=$(BUILD)/synth-syntable bash scripts/synth-report.sh --check-implicit
@@ -122,6 +126,7 @@ bench: setup verilog
 	$(MAKE) --no-print-directory synth-reasm-key
 	$(MAKE) --no-print-directory synth-reasm-engine
 	$(MAKE) --no-print-directory synth-reasm-facts
+	$(MAKE) --no-print-directory synth-reasm-front
 
 synth-report: verilog
 	VERILOG=$(VERILOG) bash scripts/synth-report.sh
@@ -159,6 +164,10 @@ synth-reasm-key: verilog
 synth-reasm-facts: verilog
 	TOP=vantage_reasm_facts VERILOG=$(FACTS_ALONE_VERILOG) STAGES=top FULL=1 OUT_DIR=$(BUILD)/synth-reasm-facts \
 	  JSON_OUT=$(BUILD)/synth-reasm-facts.json bash scripts/synth-report.sh
+
+synth-reasm-front: verilog
+	TOP=vantage_reasm_front VERILOG=$(FRONT_ALONE_VERILOG) STAGES=top FULL=1 OUT_DIR=$(BUILD)/synth-reasm-front \
+	  JSON_OUT=$(BUILD)/synth-reasm-front.json bash scripts/synth-report.sh
 
 synth-reasm-engine: verilog
 	TOP=vantage_reasm_engine VERILOG=$(ENGINE_VERILOG) STAGES=top FULL=1 OUT_DIR=$(BUILD)/synth-reasm-engine \

@@ -51,8 +51,8 @@ fn rename_top(verilog: &str) -> String {
 /// Write the design to `dir/vantage_box_322mhz.v` and, for their own tests and synthesis runs,
 /// the units that are checked alone (the history unit, the connection table, the SYN table, and
 /// the reasm stage's directory, rule, record port, step and its loop, session key, engine,
-/// segment facts behind ingress and parse, the facts alone, and the frames' side behind ingress
-/// and parse), each `dir/<module>.v`; returns
+/// segment facts behind ingress and parse, the facts alone, the frames' side behind ingress
+/// and parse, and the frames' side alone), each `dir/<module>.v`; returns
 /// the files written in the order of the list below (sim/build.rs indexes it).
 pub fn emit_verilog(dir: &Path, build_id: u32) -> Result<Vec<PathBuf>, EmitError> {
     std::fs::create_dir_all(dir).map_err(|source| EmitError::Write {
@@ -101,6 +101,10 @@ pub fn emit_verilog(dir: &Path, build_id: u32) -> Result<Vec<PathBuf>, EmitError
             reasm::facts::standalone_verilog(),
         ),
         (reasm::front::PROBE_MODULE, reasm::front::probe_verilog()),
+        (
+            reasm::front::STANDALONE_MODULE,
+            reasm::front::standalone_verilog(),
+        ),
     ];
     let mut written = Vec::new();
     for (module, text) in files {

@@ -408,6 +408,16 @@ impl Logic for FrontProbe {
     }
 }
 
+/// The frames' side alone (slots in and out, the engine's ports), module `STANDALONE_MODULE`.
+pub const STANDALONE_MODULE: &str = "vantage_reasm_front";
+
+/// The frames' side alone, for synthesis.
+pub fn standalone_verilog() -> String {
+    let mut uut = Front::default();
+    uut.connect_all();
+    verilog_leaf::standalone(STANDALONE_MODULE, &generate_verilog(&uut))
+}
+
 /// The probe alone, module `PROBE_MODULE`.
 pub fn probe_verilog() -> String {
     let mut uut = FrontProbe::default();
