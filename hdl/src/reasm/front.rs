@@ -33,8 +33,9 @@ use rust_hdl::prelude::*;
 pub const RING_BITS: usize = 9;
 /// Cycles a beat waits in the beat ring.
 pub const DELAY_CYCLES: u32 = 500;
-/// Bits of the cycle count that stamps an answer with its frame's first beat.
-pub const STAMP_BITS: usize = 16;
+/// Bits of the cycle count that stamps an answer with its frame's first beat: an entry left from
+/// a frame 2^32 cycles (13 s) earlier is the only one a late frame could take for its own.
+pub const STAMP_BITS: usize = 32;
 /// Longest frame, in beats, whose answer is in the answer ring when its first beat leaves: the
 /// answer is written at `F0 + beats - 1 + FACTS_CYCLES + ENGINE_CYCLES` and read at
 /// `F0 + DELAY_CYCLES - 1`.
@@ -51,8 +52,10 @@ const _: () = assert!(
 );
 /// Bits of a pend entry: valid, why, F0.
 pub const PEND_BITS: usize = 1 + 2 + STAMP_BITS;
-/// Bits of an answer entry: stamp, kind, why, flow id, status, offset, skip, gap, flags, reason.
-pub const ANSWER_BITS: usize = STAMP_BITS + 2 + 2 + 64 + 3 + 48 + 16 + 32 + 8 + 2;
+/// Bits of an answer entry, from bit 0: kind, why, flow id, status, offset, skip, gap, flags,
+/// reason, stamp (the positions are literals in `update`).
+pub const ANSWER_BITS: usize = 2 + 2 + 64 + 3 + 48 + 16 + 32 + 8 + 2 + STAMP_BITS;
+const _: () = assert!(ANSWER_BITS == 209 && STAMP_BITS == 32);
 
 #[derive(LogicBlock)]
 pub struct Front {
@@ -250,16 +253,16 @@ impl Logic for Front {
         }
         self.answers.write_enable.next = self.p_valid.val();
         self.answers.write_address.next = self.p_f0.val().get_bits::<RING_BITS>(0);
-        self.answers.write_data.next = bit_cast::<ANSWER_BITS, STAMP_BITS>(self.p_f0.val())
-            | (bit_cast::<ANSWER_BITS, 2>(self.kind_w.val()) << 16)
-            | (bit_cast::<ANSWER_BITS, 2>(self.p_why.val()) << 18)
-            | (bit_cast::<ANSWER_BITS, 64>(self.ans_flow_id.val()) << 20)
-            | (bit_cast::<ANSWER_BITS, 3>(self.ans_status.val()) << 84)
-            | (bit_cast::<ANSWER_BITS, 48>(self.ans_offset.val()) << 87)
-            | (bit_cast::<ANSWER_BITS, 16>(self.ans_skip.val()) << 135)
-            | (bit_cast::<ANSWER_BITS, 32>(self.ans_gap.val()) << 151)
-            | (bit_cast::<ANSWER_BITS, 8>(self.ans_flags.val()) << 183)
-            | (bit_cast::<ANSWER_BITS, 2>(self.ans_reason.val()) << 191);
+        self.answers.write_data.next = bit_cast::<ANSWER_BITS, 2>(self.kind_w.val())
+            | (bit_cast::<ANSWER_BITS, 2>(self.p_why.val()) << 2)
+            | (bit_cast::<ANSWER_BITS, 64>(self.ans_flow_id.val()) << 4)
+            | (bit_cast::<ANSWER_BITS, 3>(self.ans_status.val()) << 68)
+            | (bit_cast::<ANSWER_BITS, 48>(self.ans_offset.val()) << 71)
+            | (bit_cast::<ANSWER_BITS, 16>(self.ans_skip.val()) << 119)
+            | (bit_cast::<ANSWER_BITS, 32>(self.ans_gap.val()) << 135)
+            | (bit_cast::<ANSWER_BITS, 8>(self.ans_flags.val()) << 167)
+            | (bit_cast::<ANSWER_BITS, 2>(self.ans_reason.val()) << 175)
+            | (bit_cast::<ANSWER_BITS, STAMP_BITS>(self.p_f0.val()) << 177);
 
         // ---- out: the beat of DELAY_CYCLES ago and, on a first beat, its frame's answer.
         self.out_at.next = self.cycle.q.val() - self.k_delay.val();
@@ -268,16 +271,16 @@ impl Logic for Front {
         self.leaving.d.next = self.out_at.val();
         self.out_slot.next = self.beats.read_data.val();
         self.a.next = self.answers.read_data.val();
-        self.out_kind.next = self.a.val().get_bits::<2>(16);
-        self.out_why.next = self.a.val().get_bits::<2>(18);
-        self.out_flow_id.next = self.a.val().get_bits::<64>(20);
-        self.out_status.next = self.a.val().get_bits::<3>(84);
-        self.out_offset.next = self.a.val().get_bits::<48>(87);
-        self.out_skip.next = self.a.val().get_bits::<16>(135);
-        self.out_gap.next = self.a.val().get_bits::<32>(151);
-        self.out_flags.next = self.a.val().get_bits::<8>(183);
-        self.out_reason.next = self.a.val().get_bits::<2>(191);
-        if self.a.val().get_bits::<STAMP_BITS>(0) != self.leaving.q.val() {
+        self.out_kind.next = self.a.val().get_bits::<2>(0);
+        self.out_why.next = self.a.val().get_bits::<2>(2);
+        self.out_flow_id.next = self.a.val().get_bits::<64>(4);
+        self.out_status.next = self.a.val().get_bits::<3>(68);
+        self.out_offset.next = self.a.val().get_bits::<48>(71);
+        self.out_skip.next = self.a.val().get_bits::<16>(119);
+        self.out_gap.next = self.a.val().get_bits::<32>(135);
+        self.out_flags.next = self.a.val().get_bits::<8>(167);
+        self.out_reason.next = self.a.val().get_bits::<2>(175);
+        if self.a.val().get_bits::<STAMP_BITS>(177) != self.leaving.q.val() {
             // The answer did not arrive before its frame left: too long a frame.
             self.out_kind.next = 2.into();
             self.out_why.next = 0.into();
