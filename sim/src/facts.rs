@@ -9,7 +9,7 @@ use vantage_proto::axis::{Beat, LaneFrame};
 /// What the unit says of one frame.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FrameFacts {
-    /// 0 followed, 1 not TCP, 2 truncated (`hdl::reasm::facts::WHY_*`).
+    /// 0 followed, 1 not TCP, 2 truncated, 3 malformed (`hdl::reasm::facts::WHY_*`).
     pub why: u8,
     /// The canonical flow tuple (36 bytes, as `proto::flowhash::canonical_input`).
     pub tuple: [u8; 36],
@@ -90,13 +90,23 @@ impl FactsSim {
     /// (0: right behind the frame before), then enough idle cycles for the last facts; gives
     /// the facts of each frame in order.
     pub fn run(&mut self, frames: &[(u64, Vec<u8>)], gaps: &[u8]) -> Vec<FrameFacts> {
+        let lanes: Vec<(u64, LaneFrame)> = frames
+            .iter()
+            .map(|(t, f)| (*t, LaneFrame::from_bytes(f)))
+            .collect();
+        self.run_lanes(&lanes, gaps)
+    }
+
+    /// As [`FactsSim::run`], for frames as lanes: lanes missing and a MAC error (`user`) go in as
+    /// such.
+    pub fn run_lanes(&mut self, frames: &[(u64, LaneFrame)], gaps: &[u8]) -> Vec<FrameFacts> {
         // Each cycle's beat and, for a frame's first beat, its time.
         // One idle cycle first, so the first frame's time is loaded before its first beat.
         let mut plan: Vec<(Option<Beat>, Option<u64>)> = vec![(None, None)];
         for (k, (t, f)) in frames.iter().enumerate() {
             let gap = gaps.get(k % gaps.len().max(1)).copied().unwrap_or(0);
             plan.extend((0..gap).map(|_| (None, None)));
-            for (i, b) in LaneFrame::from_bytes(f).to_beats().into_iter().enumerate() {
+            for (i, b) in f.to_beats().into_iter().enumerate() {
                 plan.push((Some(b), (i == 0).then_some(*t)));
             }
         }

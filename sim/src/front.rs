@@ -13,7 +13,7 @@ use vantage_proto::reasm::ReasmInfo;
 /// What the frames' side says of a frame.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FrontAnswer {
-    /// Not a segment the stage follows: 1 not TCP, 2 truncated.
+    /// Not a segment the stage follows: 1 not TCP, 2 truncated, 3 malformed.
     NotFollowed(u8),
     /// A segment of no session that opens none.
     Untagged,
@@ -49,6 +49,20 @@ impl FrontSim {
     /// enough idle cycles for the last frame to leave. Gives the frames that left and the cycle
     /// each frame's first beat went in.
     pub fn run(&mut self, frames: &[(u64, Vec<u8>)], gaps: &[u8]) -> (Vec<OutFrame>, Vec<u64>) {
+        let lanes: Vec<(u64, LaneFrame)> = frames
+            .iter()
+            .map(|(t, f)| (*t, LaneFrame::from_bytes(f)))
+            .collect();
+        self.run_lanes(&lanes, gaps)
+    }
+
+    /// As [`FrontSim::run`], for frames as lanes: lanes missing and a MAC error go in as such
+    /// (and come out as the bytes of the lanes that hold one).
+    pub fn run_lanes(
+        &mut self,
+        frames: &[(u64, LaneFrame)],
+        gaps: &[u8],
+    ) -> (Vec<OutFrame>, Vec<u64>) {
         // Each cycle's beat and, for a frame's first beat, its time; one idle cycle first, so
         // the first frame's time is loaded before its first beat.
         let mut plan: Vec<(Option<Beat>, Option<u64>)> = vec![(None, None)];
@@ -57,7 +71,7 @@ impl FrontSim {
             let gap = gaps.get(k % gaps.len().max(1)).copied().unwrap_or(0);
             plan.extend((0..gap).map(|_| (None, None)));
             first_in.push(plan.len() as u64);
-            for (i, b) in LaneFrame::from_bytes(f).to_beats().into_iter().enumerate() {
+            for (i, b) in f.to_beats().into_iter().enumerate() {
                 plan.push((Some(b), (i == 0).then_some(*t)));
             }
         }

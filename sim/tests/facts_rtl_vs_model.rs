@@ -3,7 +3,8 @@
 //! (`vantage_model::reasm::segment::read` on the frame as the pipeline tags it): for every frame,
 //! followed or not and why, and for a followed one the session engine's request — canonical
 //! tuple, sender's side, flags (a cut frame's FIN cleared), ACK, data and end sequence numbers,
-//! payload bytes, cut, ingress time. Traffic: every real capture, the demo's capture, and
+//! payload bytes, cut, ingress time; a frame with lanes missing or a MAC error is not read.
+//! Traffic: every real capture, the demo's capture, and
 //! generated frames valid and malformed (VLAN, QinQ, MPLS, PPPoE, IPv6 extension headers,
 //! fragments, TCP options, runts, truncations, cut frames, garbage), back to back and spaced.
 
@@ -11,17 +12,24 @@ use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use vantage_model::gen::{arb_frame, arb_valid, Link, Transport};
 use vantage_model::reasm::segment::{self, NotFollowed};
+use vantage_proto::axis::LaneFrame;
 use vantage_proto::flowhash::{canonical_input, DEFAULT_KEY};
 use vantage_proto::header::{strip, DEFAULT_ETHERTYPE};
 use vantage_sim::facts::{FactsSim, FrameFacts};
 use vantage_testkit::reasm::tagged;
 
-/// The model's reading of each frame: Ok(facts) or the reason code (1 not TCP, 2 truncated). A
-/// frame the tag stage leaves untagged (under 14 bytes) has no IP header: not TCP.
-fn model(frames: &[(u64, Vec<u8>)]) -> Vec<Result<FrameFacts, u8>> {
-    tagged(frames)
+/// The model's reading of each frame: Ok(facts) or the reason code (1 not TCP, 2 truncated, 3
+/// malformed). A frame with lanes missing or a MAC error is passed unread (`reasm::run_lanes`);
+/// a frame the tag stage leaves untagged (under 14 bytes) has no IP header: not TCP.
+fn model(frames: &[(u64, LaneFrame)]) -> Vec<Result<FrameFacts, u8>> {
+    let bytes: Vec<(u64, Vec<u8>)> = frames.iter().map(|(t, f)| (*t, f.bytes())).collect();
+    tagged(&bytes)
         .iter()
-        .map(|f| {
+        .zip(frames)
+        .map(|(f, (_, lanes))| {
+            if lanes.user || lanes.has_hole() {
+                return Err(3);
+            }
             let Ok((h, original)) = strip(f, DEFAULT_ETHERTYPE) else {
                 return Err(1);
             };
@@ -53,13 +61,23 @@ struct Tally {
     cut: usize,
     not_tcp: usize,
     truncated: usize,
+    malformed: usize,
 }
 
 /// Every frame through the unit with `gaps` idle cycles between frames; the first disagreement
 /// with the model fails with the frame's number.
 fn compare(frames: &[(u64, Vec<u8>)], gaps: &[u8]) -> Result<Tally, String> {
+    let lanes: Vec<(u64, LaneFrame)> = frames
+        .iter()
+        .map(|(t, f)| (*t, LaneFrame::from_bytes(f)))
+        .collect();
+    compare_lanes(&lanes, gaps)
+}
+
+/// As `compare`, for frames as lanes (lanes missing, MAC errors).
+fn compare_lanes(frames: &[(u64, LaneFrame)], gaps: &[u8]) -> Result<Tally, String> {
     let want = model(frames);
-    let got = FactsSim::default().run(frames, gaps);
+    let got = FactsSim::default().run_lanes(frames, gaps);
     if got.len() != want.len() {
         return Err(format!(
             "{} frames in, {} answers out",
@@ -83,7 +101,8 @@ fn compare(frames: &[(u64, Vec<u8>)], gaps: &[u8]) -> Result<Tally, String> {
                 }
                 match why {
                     1 => t.not_tcp += 1,
-                    _ => t.truncated += 1,
+                    2 => t.truncated += 1,
+                    _ => t.malformed += 1,
                 }
             }
         }
@@ -107,6 +126,7 @@ fn real_captures_read_as_the_model_reads_them() {
         all.cut += t.cut;
         all.not_tcp += t.not_tcp;
         all.truncated += t.truncated;
+        all.malformed += t.malformed;
     }
     eprintln!("every real capture: {all:?}");
     assert!(
@@ -159,10 +179,14 @@ fn pppoe_short() -> impl Strategy<Value = Vec<u8>> {
         })
 }
 
-/// Generated frames, cut TCP frames and PPPoE lengths short of the IP length, valid and
-/// malformed.
-fn any_frame() -> impl Strategy<Value = Vec<u8>> {
-    prop_oneof![4 => arb_frame().prop_map(|f| f.bytes()), 2 => cut_tcp(), 1 => pppoe_short()]
+/// Generated frames (lanes missing and MAC errors among the malformed ones), cut TCP frames and
+/// PPPoE lengths short of the IP length.
+fn any_frame() -> impl Strategy<Value = LaneFrame> {
+    prop_oneof![
+        4 => arb_frame(),
+        2 => cut_tcp().prop_map(|f| LaneFrame::from_bytes(&f)),
+        1 => pppoe_short().prop_map(|f| LaneFrame::from_bytes(&f)),
+    ]
 }
 
 /// 4,000 generated frames back to back, drawn with a fixed seed: every answer the model's, and
@@ -171,7 +195,7 @@ fn any_frame() -> impl Strategy<Value = Vec<u8>> {
 #[test]
 fn generated_traffic_reaches_every_answer() {
     let mut runner = proptest::test_runner::TestRunner::deterministic();
-    let frames: Vec<(u64, Vec<u8>)> = (0..4_000u64)
+    let frames: Vec<(u64, LaneFrame)> = (0..4_000u64)
         .map(|k| {
             let f = any_frame()
                 .new_tree(&mut runner)
@@ -180,10 +204,10 @@ fn generated_traffic_reaches_every_answer() {
             (1_000 * k, f)
         })
         .collect();
-    let t = compare(&frames, &[0, 0, 1]).unwrap_or_else(|e| panic!("{e}"));
+    let t = compare_lanes(&frames, &[0, 0, 1]).unwrap_or_else(|e| panic!("{e}"));
     eprintln!("4,000 generated frames: {t:?}");
     assert!(
-        t.followed > 0 && t.cut > 0 && t.not_tcp > 0 && t.truncated > 0,
+        t.followed > 0 && t.cut > 0 && t.not_tcp > 0 && t.truncated > 0 && t.malformed > 0,
         "{t:?}"
     );
 }
@@ -197,11 +221,11 @@ proptest! {
         gaps in proptest::collection::vec(0u8..3, 1..4),
         t0 in any::<u32>(),
     ) {
-        let frames: Vec<(u64, Vec<u8>)> = frames
+        let frames: Vec<(u64, LaneFrame)> = frames
             .into_iter()
             .enumerate()
             .map(|(k, f)| (u64::from(t0) + 1_000 * k as u64, f))
             .collect();
-        compare(&frames, &gaps).map_err(TestCaseError::fail)?;
+        compare_lanes(&frames, &gaps).map_err(TestCaseError::fail)?;
     }
 }

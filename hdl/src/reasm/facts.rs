@@ -13,6 +13,8 @@
 //!  segment      data seq = seq + SYN; end seq = data seq + payload + FIN (a cut frame's FIN is
 //!               cleared: its place is after the missing bytes)
 //!
+//!  why 3 malformed (a MAC error on the last beat, or lanes missing: a beat before the last not
+//!  full, or a last beat whose lanes are not a run from lane 0), before anything else;
 //!  why 0 followed | 1 not TCP (no IP header, not protocol 6, a fragment: an offset, IPv4's
 //!  more-fragments flag or an IPv6 fragment header) | 2 truncated (the
 //!  TCP header not in the frame or past the parse window, a data offset under 5, a payload
@@ -35,10 +37,11 @@ use rust_hdl::prelude::*;
 pub const FACTS_CYCLES: u32 = 5;
 /// Bits of a frame length (frames up to 128 KiB).
 pub const FRAME_LEN_BITS: usize = 17;
-/// `why`: followed, not TCP, truncated (written as literals in `update`).
+/// `why`: followed, not TCP, truncated, malformed (written as literals in `update`).
 pub const WHY_FOLLOWED: u64 = 0;
 pub const WHY_NOT_TCP: u64 = 1;
 pub const WHY_TRUNCATED: u64 = 2;
+pub const WHY_MALFORMED: u64 = 3;
 /// The probe for tests: ingress, parse and this unit, module `vantage_reasm_facts_probe`.
 pub const PROBE_MODULE: &str = "vantage_reasm_facts_probe";
 /// The unit alone (a slot in, for synthesis), module `vantage_reasm_facts`.
@@ -74,10 +77,13 @@ pub struct SegmentFacts {
     held: DFF<Slot>,
     /// Bytes of the frame's beats before this one.
     bytes: DFF<Bits<FRAME_LEN_BITS>>,
+    /// A beat of the frame before this one had lanes missing.
+    holes: DFF<Bit>,
     /// Stage A, at the last beat: the first beat and the frame's length.
     a_valid: DFF<Bit>,
     a_first: DFF<Slot>,
     a_len: DFF<Bits<FRAME_LEN_BITS>>,
+    a_bad: DFF<Bit>,
     /// Stage B: the IP end, the PPPoE end, the payload's start, what the headers say.
     b_valid: DFF<Bit>,
     b_len: DFF<Bits<FRAME_LEN_BITS>>,
@@ -88,6 +94,7 @@ pub struct SegmentFacts {
     b_not_tcp: DFF<Bit>,
     b_bad_header: DFF<Bit>,
     b_side: DFF<Bit>,
+    b_bad: DFF<Bit>,
     b_first: DFF<Slot>,
     /// Stage C: the segment's end in the frame.
     c_valid: DFF<Bit>,
@@ -97,6 +104,7 @@ pub struct SegmentFacts {
     c_not_tcp: DFF<Bit>,
     c_bad_header: DFF<Bit>,
     c_side: DFF<Bit>,
+    c_bad: DFF<Bit>,
     c_first: DFF<Slot>,
     /// Stage D: cut or not, the verdict, the data sequence number.
     d_valid: DFF<Bit>,
@@ -130,6 +138,9 @@ pub struct SegmentFacts {
     tuple: Signal<Local, Bits<288>>,
     c_flags: Signal<Local, Bits<8>>,
     d_flags: Signal<Local, Bits<8>>,
+    /// This beat has lanes missing.
+    hole_now: Signal<Local, Bit>,
+    keep_next: Signal<Local, Bits<64>>,
 }
 
 impl Logic for SegmentFacts {
@@ -140,9 +151,11 @@ impl Logic for SegmentFacts {
             clock,
             held,
             bytes,
+            holes,
             a_valid,
             a_first,
             a_len,
+            a_bad,
             b_valid,
             b_len,
             b_ip_end,
@@ -152,6 +165,7 @@ impl Logic for SegmentFacts {
             b_not_tcp,
             b_bad_header,
             b_side,
+            b_bad,
             b_first,
             c_valid,
             c_len,
@@ -160,6 +174,7 @@ impl Logic for SegmentFacts {
             c_not_tcp,
             c_bad_header,
             c_side,
+            c_bad,
             c_first,
             d_valid,
             d_why,
@@ -191,7 +206,14 @@ impl Logic for SegmentFacts {
         if self.slot.val().valid & self.slot.val().sof {
             self.held.d.next = self.slot.val();
         }
+        // Lanes missing: a beat before the last not full, a last beat not a run from lane 0.
+        self.keep_next.next = self.slot.val().keep + 1;
+        self.hole_now.next = (self.slot.val().keep & self.keep_next.val()) != 0;
+        if !self.slot.val().last {
+            self.hole_now.next = self.slot.val().keep != 0xFFFF_FFFF_FFFF_FFFF_u64;
+        }
         if self.slot.val().valid {
+            self.holes.d.next = (self.holes.q.val() & !self.slot.val().sof) | self.hole_now.val();
             self.bytes.d.next = self.bytes.q.val() + 64;
             if self.slot.val().sof {
                 self.bytes.d.next = 64.into();
@@ -210,10 +232,15 @@ impl Logic for SegmentFacts {
             self.a_len.d.next = bit_cast::<FRAME_LEN_BITS, 7>(self.keep_count.y.val());
         }
 
+        self.a_bad.d.next = (self.holes.q.val() & !self.slot.val().sof)
+            | self.hole_now.val()
+            | self.slot.val().user;
+
         // ---- B: the bounds from the headers.
         self.b_valid.d.next = self.a_valid.q.val();
         self.b_len.d.next = self.a_len.q.val();
         self.b_first.d.next = self.a_first.q.val();
+        self.b_bad.d.next = self.a_bad.q.val();
         self.b_not_tcp.d.next = (self.a_first.q.val().proto != 6)
             | (self.a_first.q.val().l3_off == 0)
             | self.a_first.q.val().f_frag
@@ -249,6 +276,7 @@ impl Logic for SegmentFacts {
         self.c_not_tcp.d.next = self.b_not_tcp.q.val();
         self.c_bad_header.d.next = self.b_bad_header.q.val();
         self.c_side.d.next = self.b_side.q.val();
+        self.c_bad.d.next = self.b_bad.q.val();
         self.c_end.d.next = self.b_ip_end.q.val();
         if self.b_pppoe.q.val() & (self.b_ppp_end.q.val() < self.b_ip_end.q.val()) {
             self.c_end.d.next = self.b_ppp_end.q.val();
@@ -276,6 +304,9 @@ impl Logic for SegmentFacts {
         }
         if self.c_not_tcp.q.val() {
             self.d_why.d.next = 1.into();
+        }
+        if self.c_bad.q.val() {
+            self.d_why.d.next = 3.into();
         }
 
         // ---- E: the payload and the sequence numbers; the answer.
@@ -310,6 +341,7 @@ impl Logic for SegmentFacts {
         self.out_ts.next = self.o_ts.q.val();
         if self.reset.val() {
             self.bytes.d.next = 0.into();
+            self.holes.d.next = false;
             self.a_valid.d.next = false;
             self.b_valid.d.next = false;
             self.c_valid.d.next = false;
