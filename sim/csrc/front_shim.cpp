@@ -26,6 +26,7 @@ struct VfrOut {
     uint32_t skip, gap;
     uint64_t keep, flow_id, offset;
     uint32_t data[16];
+    uint32_t counters[26];
 };
 
 struct FrontHarness : Unit<Vfront> {};
@@ -71,6 +72,7 @@ void vfr_peek(FrontHarness* h, VfrOut* out) {
     out->flow_id = u->out_flow_id;
     out->offset = u->out_offset;
     for (int i = 0; i < 16; i++) out->data[i] = u->out_data[i];
+    for (int i = 0; i < 26; i++) out->counters[i] = u->counter_words[i];
 }
 
 // One clock cycle with these inputs.

@@ -541,6 +541,8 @@ pub struct VfrOut {
     pub flow_id: u64,
     pub offset: u64,
     pub data: [u32; 16],
+    /// `hdl::reasm::front::COUNTER_ORDER`, 64 bits each, as 32-bit words.
+    pub counters: [u32; 26],
 }
 
 extern "C" {

@@ -169,6 +169,19 @@ impl FrontSim {
     }
 }
 
+impl FrontSim {
+    /// The frames' side's counters in the order of `hdl::reasm::front::COUNTER_ORDER`.
+    pub fn counters(&mut self) -> Vec<u64> {
+        let mut o = ffi::VfrOut::default();
+        // SAFETY: h is live; o is the shim's struct.
+        unsafe { ffi::vfr_peek(self.h, &mut o) };
+        o.counters
+            .chunks(2)
+            .map(|w| u64::from(w[0]) | (u64::from(w[1]) << 32))
+            .collect()
+    }
+}
+
 impl Drop for FrontSim {
     fn drop(&mut self) {
         // SAFETY: h came from vfr_new and is freed once.

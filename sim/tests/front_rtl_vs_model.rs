@@ -6,8 +6,9 @@
 //! leaves as late; single-beat frames back to back leave intact, those the engine refuses as
 //! late.
 
-use vantage_hdl::reasm::front::{DELAY_CYCLES, MAX_BEATS};
+use vantage_hdl::reasm::front::{COUNTER_ORDER, DELAY_CYCLES, MAX_BEATS};
 use vantage_model::reasm::segment::NotFollowed;
+use vantage_proto::header::DEFAULT_ETHERTYPE;
 use vantage_proto::reasm::directory::LOOKUP_CYCLES;
 use vantage_sim::axi_mem::MemTiming;
 use vantage_sim::engine::EngineConfig;
@@ -76,11 +77,55 @@ fn same_frames(
     Ok(())
 }
 
-/// Every frame through with `gaps`; every answer the model's.
+/// The frames' side's counters against the model stage's own (`ReasmCounters`): frames, the
+/// reasons for not following (the model's untagged are the device's not TCP: no IP header),
+/// followed, no session, and tagged frames by status. None are late here.
+fn same_counters(frames: &[(u64, Vec<u8>)], got: &[u64]) -> Result<(), String> {
+    let tagged_frames = tagged(frames);
+    let c = vantage_model::reasm::run(&store_less(), DEFAULT_ETHERTYPE, &tagged_frames).counters;
+    let want: [(&str, u64); 12] = [
+        ("frames", c.frames),
+        ("followed", c.followed),
+        ("not_tcp", c.not_tcp + c.untagged),
+        ("truncated", c.truncated),
+        ("malformed", c.malformed),
+        ("no_session", c.no_session),
+        ("late", 0),
+        ("too_long", 0),
+        ("in_order", c.in_order),
+        ("released", c.released),
+        ("retransmissions", c.retransmissions),
+        ("control", c.control),
+    ];
+    let by_name = |n: &str| {
+        COUNTER_ORDER
+            .iter()
+            .position(|x| *x == n)
+            .map(|k| got[k])
+            .unwrap_or(u64::MAX)
+    };
+    for (name, w) in want {
+        if by_name(name) != w {
+            return Err(format!("counter {name}: RTL {}, model {w}", by_name(name)));
+        }
+    }
+    if by_name("fallback") != c.fallback_frames {
+        return Err(format!(
+            "counter fallback: RTL {}, model {}",
+            by_name("fallback"),
+            c.fallback_frames
+        ));
+    }
+    Ok(())
+}
+
+/// Every frame through with `gaps`; every answer and every counter the model's.
 fn compare(frames: &[(u64, Vec<u8>)], gaps: &[u8], seed: u64) -> Result<Tally, String> {
     let want = model(frames);
-    let (out, first_in) = sim(seed).run(frames, gaps);
+    let mut front = sim(seed);
+    let (out, first_in) = front.run(frames, gaps);
     same_frames(frames, &out, &first_in)?;
+    same_counters(frames, &front.counters())?;
     let mut t = Tally::default();
     for (k, (o, w)) in out.iter().zip(&want).enumerate() {
         if o.answer != *w {
@@ -156,11 +201,20 @@ fn a_frame_too_long_for_its_answer_leaves_late() {
     frames[k].1.resize(long, 0);
     let mut want = model(&frames);
     want[k] = FrontAnswer::Late;
-    let (out, first_in) = sim(5).run(&frames, &[1]);
+    let mut front = sim(5);
+    let (out, first_in) = front.run(&frames, &[1]);
     same_frames(&frames, &out, &first_in).unwrap_or_else(|e| panic!("{e}"));
     for (i, (o, w)) in out.iter().zip(&want).enumerate() {
         assert_eq!(o.answer, *w, "frame {i}");
     }
+    let counters = front.counters();
+    let at = |n: &str| {
+        counters[COUNTER_ORDER
+            .iter()
+            .position(|x| *x == n)
+            .expect("a counter")]
+    };
+    assert_eq!((at("late"), at("too_long")), (1, 1));
 }
 
 /// Single-beat frames back to back: requests one cycle apart, which the engine refuses (one
@@ -175,7 +229,8 @@ fn back_to_back_single_beats_leave_intact_some_late() {
         .take(3_000)
         .collect();
     let want = model(&frames);
-    let (out, first_in) = sim(9).run(&frames, &[0]);
+    let mut front = sim(9);
+    let (out, first_in) = front.run(&frames, &[0]);
     same_frames(&frames, &out, &first_in).unwrap_or_else(|e| panic!("{e}"));
     let first_late = out
         .iter()
@@ -186,4 +241,15 @@ fn back_to_back_single_beats_leave_intact_some_late() {
     }
     let late = out.iter().filter(|o| o.answer == FrontAnswer::Late).count();
     eprintln!("{} single-beat frames back to back: {late} late", out.len());
+    let counters = front.counters();
+    let at = |n: &str| {
+        counters[COUNTER_ORDER
+            .iter()
+            .position(|x| *x == n)
+            .expect("a counter")]
+    };
+    assert_eq!(
+        (at("frames"), at("late"), at("too_long")),
+        (out.len() as u64, late as u64, 0)
+    );
 }

@@ -50,12 +50,37 @@ const _: () = assert!(
     FACTS_CYCLES == 5,
     "the F0 shift register below has five stages"
 );
+/// The order of `Front::counter_words`, 64 bits each, first in the low bits: frames that left;
+/// of them followed (a segment the engine was asked about), not TCP, truncated, malformed; of the
+/// followed, no session, late (of which too long for the answer), and tagged by status.
+pub const COUNTER_ORDER: [&str; 13] = [
+    "frames",
+    "followed",
+    "not_tcp",
+    "truncated",
+    "malformed",
+    "no_session",
+    "late",
+    "too_long",
+    "in_order",
+    "released",
+    "retransmissions",
+    "control",
+    "fallback",
+];
+/// Bits of the packed counters.
+pub const COUNTER_BITS: usize = 64 * COUNTER_ORDER.len();
+
 /// Bits of a pend entry: valid, why, F0.
 pub const PEND_BITS: usize = 1 + 2 + STAMP_BITS;
 /// Bits of an answer entry, from bit 0: kind, why, flow id, status, offset, skip, gap, flags,
 /// reason, stamp (the positions are literals in `update`).
 pub const ANSWER_BITS: usize = 2 + 2 + 64 + 3 + 48 + 16 + 32 + 8 + 2 + STAMP_BITS;
 const _: () = assert!(ANSWER_BITS == 209 && STAMP_BITS == 32);
+const _: () = assert!(
+    COUNTER_BITS == 832,
+    "the counters are packed with literal shifts"
+);
 
 #[derive(LogicBlock)]
 pub struct Front {
@@ -97,6 +122,8 @@ pub struct Front {
     pub out_gap: Signal<Out, Bits<32>>,
     pub out_flags: Signal<Out, Bits<8>>,
     pub out_reason: Signal<Out, Bits<2>>,
+    /// The counters (`COUNTER_ORDER`), counted as first beats leave.
+    pub counter_words: Signal<Out, Bits<COUNTER_BITS>>,
     facts: SegmentFacts,
     beats: RAM<Slot, RING_BITS>,
     pend: RAM<Bits<PEND_BITS>, RING_BITS>,
@@ -112,6 +139,26 @@ pub struct Front {
     f0_5: DFF<Bits<STAMP_BITS>>,
     /// The cycle whose beat is leaving (its answer's expected stamp).
     leaving: DFF<Bits<STAMP_BITS>>,
+    /// The leaving first beat's answer, registered for the counters.
+    e_valid: DFF<Bit>,
+    e_kind: DFF<Bits<2>>,
+    e_why: DFF<Bits<2>>,
+    e_status: DFF<Bits<3>>,
+    e_too_long: DFF<Bit>,
+    n_frames: DFF<Bits<64>>,
+    n_followed: DFF<Bits<64>>,
+    n_not_tcp: DFF<Bits<64>>,
+    n_truncated: DFF<Bits<64>>,
+    n_malformed: DFF<Bits<64>>,
+    n_no_session: DFF<Bits<64>>,
+    n_late: DFF<Bits<64>>,
+    n_too_long: DFF<Bits<64>>,
+    n_in_order: DFF<Bits<64>>,
+    n_released: DFF<Bits<64>>,
+    n_retransmissions: DFF<Bits<64>>,
+    n_control: DFF<Bits<64>>,
+    n_fallback: DFF<Bits<64>>,
+    too_long: Signal<Local, Bit>,
     k_delay: Constant<Bits<STAMP_BITS>>,
     k_back: Constant<Bits<STAMP_BITS>>,
     f0_now: Signal<Local, Bits<STAMP_BITS>>,
@@ -160,6 +207,7 @@ impl Default for Front {
             out_gap: Default::default(),
             out_flags: Default::default(),
             out_reason: Default::default(),
+            counter_words: Default::default(),
             facts: Default::default(),
             beats: Default::default(),
             pend: Default::default(),
@@ -172,6 +220,25 @@ impl Default for Front {
             f0_4: Default::default(),
             f0_5: Default::default(),
             leaving: Default::default(),
+            e_valid: Default::default(),
+            e_kind: Default::default(),
+            e_why: Default::default(),
+            e_status: Default::default(),
+            e_too_long: Default::default(),
+            n_frames: Default::default(),
+            n_followed: Default::default(),
+            n_not_tcp: Default::default(),
+            n_truncated: Default::default(),
+            n_malformed: Default::default(),
+            n_no_session: Default::default(),
+            n_late: Default::default(),
+            n_too_long: Default::default(),
+            n_in_order: Default::default(),
+            n_released: Default::default(),
+            n_retransmissions: Default::default(),
+            n_control: Default::default(),
+            n_fallback: Default::default(),
+            too_long: Default::default(),
             // A ring read is issued a cycle before its data is used.
             k_delay: Constant::new(u64::from(DELAY_CYCLES - 1).to_bits()),
             k_back: Constant::new(u64::from(ENGINE_CYCLES - 1).to_bits()),
@@ -190,7 +257,36 @@ impl Default for Front {
 impl Logic for Front {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, cycle, f0_hold, f0_1, f0_2, f0_3, f0_4, f0_5, leaving);
+        dff_setup!(
+            self,
+            clock,
+            cycle,
+            f0_hold,
+            f0_1,
+            f0_2,
+            f0_3,
+            f0_4,
+            f0_5,
+            leaving,
+            e_valid,
+            e_kind,
+            e_why,
+            e_status,
+            e_too_long,
+            n_frames,
+            n_followed,
+            n_not_tcp,
+            n_truncated,
+            n_malformed,
+            n_no_session,
+            n_late,
+            n_too_long,
+            n_in_order,
+            n_released,
+            n_retransmissions,
+            n_control,
+            n_fallback
+        );
         self.cycle.d.next = self.cycle.q.val() + 1;
         self.facts.clock.next = self.clock.val();
         self.facts.reset.next = self.reset.val();
@@ -280,12 +376,88 @@ impl Logic for Front {
         self.out_gap.next = self.a.val().get_bits::<32>(135);
         self.out_flags.next = self.a.val().get_bits::<8>(167);
         self.out_reason.next = self.a.val().get_bits::<2>(175);
-        if self.a.val().get_bits::<STAMP_BITS>(177) != self.leaving.q.val() {
+        self.too_long.next = self.a.val().get_bits::<STAMP_BITS>(177) != self.leaving.q.val();
+        if self.too_long.val() {
             // The answer did not arrive before its frame left: too long a frame.
             self.out_kind.next = 2.into();
             self.out_why.next = 0.into();
         }
+
+        // ---- counters: the answer of each first beat that left, a cycle later.
+        self.e_valid.d.next = self.beats.read_data.val().valid & self.beats.read_data.val().sof;
+        self.e_kind.d.next = self.out_kind.val();
+        self.e_why.d.next = self.out_why.val();
+        self.e_status.d.next = self.out_status.val();
+        self.e_too_long.d.next = self.too_long.val();
+        if self.e_valid.q.val() {
+            self.n_frames.d.next = self.n_frames.q.val() + 1;
+            if self.e_why.q.val() == 0 {
+                self.n_followed.d.next = self.n_followed.q.val() + 1;
+            }
+            if self.e_why.q.val() == 1 {
+                self.n_not_tcp.d.next = self.n_not_tcp.q.val() + 1;
+            }
+            if self.e_why.q.val() == 2 {
+                self.n_truncated.d.next = self.n_truncated.q.val() + 1;
+            }
+            if self.e_why.q.val() == 3 {
+                self.n_malformed.d.next = self.n_malformed.q.val() + 1;
+            }
+            if self.e_kind.q.val() == 0 {
+                self.n_no_session.d.next = self.n_no_session.q.val() + 1;
+            }
+            if self.e_kind.q.val() == 2 {
+                self.n_late.d.next = self.n_late.q.val() + 1;
+                if self.e_too_long.q.val() {
+                    self.n_too_long.d.next = self.n_too_long.q.val() + 1;
+                }
+            }
+            if self.e_kind.q.val() == 1 {
+                if self.e_status.q.val() == 1 {
+                    self.n_in_order.d.next = self.n_in_order.q.val() + 1;
+                }
+                if self.e_status.q.val() == 2 {
+                    self.n_released.d.next = self.n_released.q.val() + 1;
+                }
+                if self.e_status.q.val() == 3 {
+                    self.n_retransmissions.d.next = self.n_retransmissions.q.val() + 1;
+                }
+                if self.e_status.q.val() == 4 {
+                    self.n_control.d.next = self.n_control.q.val() + 1;
+                }
+                if self.e_status.q.val() == 5 {
+                    self.n_fallback.d.next = self.n_fallback.q.val() + 1;
+                }
+            }
+        }
+        self.counter_words.next = bit_cast::<COUNTER_BITS, 64>(self.n_frames.q.val())
+            | (bit_cast::<COUNTER_BITS, 64>(self.n_followed.q.val()) << 64)
+            | (bit_cast::<COUNTER_BITS, 64>(self.n_not_tcp.q.val()) << 128)
+            | (bit_cast::<COUNTER_BITS, 64>(self.n_truncated.q.val()) << 192)
+            | (bit_cast::<COUNTER_BITS, 64>(self.n_malformed.q.val()) << 256)
+            | (bit_cast::<COUNTER_BITS, 64>(self.n_no_session.q.val()) << 320)
+            | (bit_cast::<COUNTER_BITS, 64>(self.n_late.q.val()) << 384)
+            | (bit_cast::<COUNTER_BITS, 64>(self.n_too_long.q.val()) << 448)
+            | (bit_cast::<COUNTER_BITS, 64>(self.n_in_order.q.val()) << 512)
+            | (bit_cast::<COUNTER_BITS, 64>(self.n_released.q.val()) << 576)
+            | (bit_cast::<COUNTER_BITS, 64>(self.n_retransmissions.q.val()) << 640)
+            | (bit_cast::<COUNTER_BITS, 64>(self.n_control.q.val()) << 704)
+            | (bit_cast::<COUNTER_BITS, 64>(self.n_fallback.q.val()) << 768);
         if self.reset.val() {
+            self.e_valid.d.next = false;
+            self.n_frames.d.next = 0.into();
+            self.n_followed.d.next = 0.into();
+            self.n_not_tcp.d.next = 0.into();
+            self.n_truncated.d.next = 0.into();
+            self.n_malformed.d.next = 0.into();
+            self.n_no_session.d.next = 0.into();
+            self.n_late.d.next = 0.into();
+            self.n_too_long.d.next = 0.into();
+            self.n_in_order.d.next = 0.into();
+            self.n_released.d.next = 0.into();
+            self.n_retransmissions.d.next = 0.into();
+            self.n_control.d.next = 0.into();
+            self.n_fallback.d.next = 0.into();
             self.beats.write_enable.next = false;
             self.pend.write_enable.next = false;
             self.answers.write_enable.next = false;
@@ -348,6 +520,7 @@ pub struct FrontProbe {
     pub out_gap: Signal<Out, Bits<32>>,
     pub out_flags: Signal<Out, Bits<8>>,
     pub out_reason: Signal<Out, Bits<2>>,
+    pub counter_words: Signal<Out, Bits<COUNTER_BITS>>,
     ingress: Ingress,
     parse: Parse,
     front: Front,
@@ -408,6 +581,7 @@ impl Logic for FrontProbe {
         self.out_gap.next = self.front.out_gap.val();
         self.out_flags.next = self.front.out_flags.val();
         self.out_reason.next = self.front.out_reason.val();
+        self.counter_words.next = self.front.counter_words.val();
     }
 }
 
