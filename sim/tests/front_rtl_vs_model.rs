@@ -185,36 +185,41 @@ fn real_captures_get_the_models_answers() {
     );
 }
 
-/// A frame longer than `MAX_BEATS` beats leaves whole, as late (its answer comes after its
-/// first beat left); the frames around it get the model's answers.
+/// A frame of `MAX_BEATS` beats gets its answer in time; one beat more and it leaves whole, as
+/// late (its answer comes after its first beat left), counted; the frames around it get the
+/// model's answers either way.
 #[test]
 fn a_frame_too_long_for_its_answer_leaves_late() {
-    let mut frames = demo();
-    frames.truncate(200);
-    let k = frames
-        .iter()
-        .position(|(_, f)| f.len() > 200 && f.get(23) == Some(&6))
-        .expect("a TCP segment with payload in the demo's first frames");
-    // The same segment padded past the longest frame the ring answers in time (padding after
-    // the IP length is not payload, so the model's answer does not change).
-    let long = 64 * (MAX_BEATS as usize + 2);
-    frames[k].1.resize(long, 0);
-    let mut want = model(&frames);
-    want[k] = FrontAnswer::Late;
-    let mut front = sim(5);
-    let (out, first_in) = front.run(&frames, &[1]);
-    same_frames(&frames, &out, &first_in).unwrap_or_else(|e| panic!("{e}"));
-    for (i, (o, w)) in out.iter().zip(&want).enumerate() {
-        assert_eq!(o.answer, *w, "frame {i}");
-    }
-    let counters = front.counters();
-    let at = |n: &str| {
-        counters[COUNTER_ORDER
+    for (beats, late) in [(MAX_BEATS as usize, false), (MAX_BEATS as usize + 1, true)] {
+        let mut frames = demo();
+        frames.truncate(200);
+        let k = frames
             .iter()
-            .position(|x| *x == n)
-            .expect("a counter")]
-    };
-    assert_eq!((at("late"), at("too_long")), (1, 1));
+            .position(|(_, f)| f.len() > 200 && f.get(23) == Some(&6))
+            .expect("a TCP segment with payload in the demo's first frames");
+        // The same segment padded to `beats` beats (padding after the IP length is not
+        // payload, so the model's answer does not change).
+        frames[k].1.resize(64 * beats, 0);
+        let mut want = model(&frames);
+        if late {
+            want[k] = FrontAnswer::Late;
+        }
+        let mut front = sim(5);
+        let (out, first_in) = front.run(&frames, &[1]);
+        same_frames(&frames, &out, &first_in).unwrap_or_else(|e| panic!("{e}"));
+        for (i, (o, w)) in out.iter().zip(&want).enumerate() {
+            assert_eq!(o.answer, *w, "{beats} beats, frame {i}");
+        }
+        let counters = front.counters();
+        let at = |n: &str| {
+            counters[COUNTER_ORDER
+                .iter()
+                .position(|x| *x == n)
+                .expect("a counter")]
+        };
+        let n = u64::from(late);
+        assert_eq!((at("late"), at("too_long")), (n, n), "{beats} beats");
+    }
 }
 
 /// Single-beat frames back to back: requests one cycle apart, which the engine refuses (one
