@@ -16,8 +16,8 @@
 //! ```
 //! `out_kind`: 0 untagged (a segment of no session that opens none), 1 tagged, 2 late (the
 //! engine refused or memory was late, or the frame is longer than `MAX_BEATS`), 3 not followed
-//! (`out_why` says why: 1 not TCP, 2 truncated). Frames leave exactly `DELAY_CYCLES` after
-//! they came in, beat for beat.
+//! (`out_why` says why: 1 not TCP, 2 truncated, 3 malformed). Frames leave exactly
+//! `DELAY_CYCLES` after they came in, beat for beat.
 
 use super::engine::ENGINE_CYCLES;
 use super::facts::{SegmentFacts, FACTS_CYCLES};
