@@ -4,8 +4,8 @@
 //!
 //! ```text
 //!  first beat:  l3_off, proto, cur (the TCP header), ip_len, tcp_seq/ack/flags/doff, hash_in,
-//!               src/sport (which side sent), f_ipv4/f_ipv6, f_frag, first_frag, f_ports, et/eoff and the
-//!               PPPoE header (pppoe_vc, pppoe_len), ts
+//!               src/sport (which side sent), f_ipv4/f_ipv6, f_frag, first_frag, f_ports,
+//!               et/eoff and the PPPoE header (pppoe_vc, pppoe_len), ts
 //!  IP end       l3 + ip_len (IPv4 total length) or l3 + 40 + ip_len (IPv6 payload length);
 //!               in a PPPoE session (EtherType 0x8864, ver/type 0x11, code 0, IP right behind
 //!               its header) no further than l3 - 2 + the PPPoE length
@@ -15,10 +15,10 @@
 //!
 //!  why 3 malformed (a MAC error on the last beat, or lanes missing: a beat before the last not
 //!  full, or a last beat whose lanes are not a run from lane 0), before anything else;
-//!  why 0 followed | 1 not TCP (no IP header, not protocol 6, a fragment: an offset, IPv4's
-//!  more-fragments flag or an IPv6 fragment header) | 2 truncated (the
-//!  TCP header not in the frame or past the parse window, a data offset under 5, a payload
-//!  that starts past the IP end or the frame)
+//!  why 1 not TCP (no IP header, not protocol 6, a fragment: an offset, IPv4's more-fragments
+//!  flag or an IPv6 fragment header); why 2 truncated (the TCP header not in the frame or past
+//!  the parse window, a data offset under 5, a payload that starts past the IP end or the
+//!  frame); else why 0, followed
 //! ```
 //! One answer per frame, `FACTS_CYCLES` after its last beat; at most one a cycle (a frame is at
 //! least a beat). Five register stages keep each cycle's logic shallow: the first beat and the
