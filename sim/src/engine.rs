@@ -163,14 +163,7 @@ impl EngineSim {
             }),
             _ => Answer::Late,
         });
-        let flow_end = (o.fe_valid != 0).then(|| {
-            let mut b = [0u8; FLOW_END_RECORD_BYTES];
-            for (i, byte) in b.iter_mut().enumerate() {
-                let bit = 8 * (FLOW_END_RECORD_BYTES - 1 - i);
-                *byte = (o.fe[bit / 32] >> (bit % 32)) as u8;
-            }
-            b
-        });
+        let flow_end = (o.fe_valid != 0).then(|| ffi::bytes_of_words(&o.fe));
         EngineCycle {
             answer,
             flow_end,

@@ -4,6 +4,7 @@
 //! segment reader (`vantage_model::reasm::segment`).
 
 use crate::ffi;
+use crate::schedule::{self, Schedule};
 use vantage_proto::axis::{Beat, LaneFrame};
 
 /// What the unit says of one frame.
@@ -57,22 +58,15 @@ impl FactsSim {
             input.tlast = u8::from(b.last);
             input.tuser = u8::from(b.user);
             input.tkeep = b.keep;
-            for (i, w) in input.tdata.iter_mut().enumerate() {
-                *w = u32::from_le_bytes(b.data[4 * i..4 * i + 4].try_into().expect("4 bytes"));
-            }
+            input.tdata = ffi::beat_words(b);
         }
         let mut o = ffi::VfOut::default();
         // SAFETY: h is live; input and o are the shim's structs.
         unsafe { ffi::vf_cycle(self.h, &input, &mut o) };
         if o.valid != 0 {
-            let mut tuple = [0u8; 36];
-            for (i, byte) in tuple.iter_mut().enumerate() {
-                let bit = 8 * (35 - i);
-                *byte = (o.tuple[bit / 32] >> (bit % 32)) as u8;
-            }
             self.out.push(FrameFacts {
                 why: o.why,
-                tuple,
+                tuple: ffi::bytes_of_words(&o.tuple),
                 v6: o.v6 != 0,
                 side: o.side,
                 flags: o.flags,
@@ -90,31 +84,17 @@ impl FactsSim {
     /// (0: right behind the frame before), then enough idle cycles for the last facts; gives
     /// the facts of each frame in order.
     pub fn run(&mut self, frames: &[(u64, Vec<u8>)], gaps: &[u8]) -> Vec<FrameFacts> {
-        let lanes: Vec<(u64, LaneFrame)> = frames
-            .iter()
-            .map(|(t, f)| (*t, LaneFrame::from_bytes(f)))
-            .collect();
-        self.run_lanes(&lanes, gaps)
+        self.run_lanes(&schedule::lanes(frames), gaps)
     }
 
     /// As [`FactsSim::run`], for frames as lanes: lanes missing and a MAC error (`user`) go in as
     /// such.
     pub fn run_lanes(&mut self, frames: &[(u64, LaneFrame)], gaps: &[u8]) -> Vec<FrameFacts> {
-        // Each cycle's beat and, for a frame's first beat, its time.
-        // One idle cycle first, so the first frame's time is loaded before its first beat.
-        let mut plan: Vec<(Option<Beat>, Option<u64>)> = vec![(None, None)];
-        for (k, (t, f)) in frames.iter().enumerate() {
-            let gap = gaps.get(k % gaps.len().max(1)).copied().unwrap_or(0);
-            plan.extend((0..gap).map(|_| (None, None)));
-            for (i, b) in f.to_beats().into_iter().enumerate() {
-                plan.push((Some(b), (i == 0).then_some(*t)));
-            }
-        }
-        plan.extend((0..64).map(|_| (None, None)));
+        let plan = Schedule::new(frames, gaps, 64);
         self.out.clear();
         for i in 0..plan.len() {
-            let next = plan.get(i + 1).and_then(|p| p.1);
-            self.cycle(plan[i].0.as_ref(), next);
+            let (beat, ts_next) = plan.at(i);
+            self.cycle(beat, ts_next);
         }
         std::mem::take(&mut self.out)
     }

@@ -303,6 +303,28 @@ pub fn words<const W: usize>(bytes: &[u8]) -> [u32; W] {
     w
 }
 
+/// The inverse of [`words`]: a wide port's words as `N` bytes, the first most significant.
+pub fn bytes_of_words<const N: usize>(w: &[u32]) -> [u8; N] {
+    let mut b = [0u8; N];
+    for (i, byte) in b.iter_mut().enumerate() {
+        let bit = 8 * (N - 1 - i);
+        *byte = (w[bit / 32] >> (bit % 32)) as u8;
+    }
+    b
+}
+
+/// A beat's `tdata` as the port's 16 words: lane `4w + j` in bits `8j..8j+8` of word `w`.
+pub fn beat_words(b: &vantage_proto::axis::Beat) -> [u32; 16] {
+    std::array::from_fn(|w| {
+        u32::from_le_bytes([
+            b.data[4 * w],
+            b.data[4 * w + 1],
+            b.data[4 * w + 2],
+            b.data[4 * w + 3],
+        ])
+    })
+}
+
 /// The Verilated session engine of the reasm stage (csrc/engine_shim.cpp).
 #[repr(C)]
 pub struct EngineHarness {

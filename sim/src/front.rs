@@ -7,7 +7,8 @@
 use crate::axi_mem::MemTiming;
 use crate::engine::{Answer, EngineConfig, EngineSim, Request};
 use crate::ffi;
-use vantage_proto::axis::{Beat, LaneFrame};
+use crate::schedule::{self, Schedule};
+use vantage_proto::axis::LaneFrame;
 use vantage_proto::reasm::ReasmInfo;
 
 /// What the frames' side says of a frame.
@@ -49,11 +50,7 @@ impl FrontSim {
     /// enough idle cycles for the last frame to leave. Gives the frames that left and the cycle
     /// each frame's first beat went in.
     pub fn run(&mut self, frames: &[(u64, Vec<u8>)], gaps: &[u8]) -> (Vec<OutFrame>, Vec<u64>) {
-        let lanes: Vec<(u64, LaneFrame)> = frames
-            .iter()
-            .map(|(t, f)| (*t, LaneFrame::from_bytes(f)))
-            .collect();
-        self.run_lanes(&lanes, gaps)
+        self.run_lanes(&schedule::lanes(frames), gaps)
     }
 
     /// As [`FrontSim::run`], for frames as lanes: lanes missing and a MAC error go in as such
@@ -63,19 +60,7 @@ impl FrontSim {
         frames: &[(u64, LaneFrame)],
         gaps: &[u8],
     ) -> (Vec<OutFrame>, Vec<u64>) {
-        // Each cycle's beat and, for a frame's first beat, its time; one idle cycle first, so
-        // the first frame's time is loaded before its first beat.
-        let mut plan: Vec<(Option<Beat>, Option<u64>)> = vec![(None, None)];
-        let mut first_in = Vec::with_capacity(frames.len());
-        for (k, (t, f)) in frames.iter().enumerate() {
-            let gap = gaps.get(k % gaps.len().max(1)).copied().unwrap_or(0);
-            plan.extend((0..gap).map(|_| (None, None)));
-            first_in.push(plan.len() as u64);
-            for (i, b) in f.to_beats().into_iter().enumerate() {
-                plan.push((Some(b), (i == 0).then_some(*t)));
-            }
-        }
-        plan.extend((0..1_200).map(|_| (None, None)));
+        let plan = Schedule::new(frames, gaps, 1_200);
         let mut out = Vec::new();
         let mut cur: Option<OutFrame> = None;
         for i in 0..plan.len() {
@@ -130,20 +115,18 @@ impl FrontSim {
                     out.extend(cur.take());
                 }
             }
+            let (beat, ts_next) = plan.at(i);
             let mut input = ffi::VfrIn {
-                ts_load: u8::from(plan.get(i + 1).and_then(|p| p.1).is_some()),
-                ts_set: plan.get(i + 1).and_then(|p| p.1).unwrap_or(0),
+                ts_load: u8::from(ts_next.is_some()),
+                ts_set: ts_next.unwrap_or(0),
                 ..Default::default()
             };
-            if let Some(b) = plan[i].0.as_ref() {
+            if let Some(b) = beat {
                 input.tvalid = 1;
                 input.tlast = u8::from(b.last);
                 input.tuser = u8::from(b.user);
                 input.tkeep = b.keep;
-                for (w, word) in input.tdata.iter_mut().enumerate() {
-                    *word =
-                        u32::from_le_bytes(b.data[4 * w..4 * w + 4].try_into().expect("4 bytes"));
-                }
+                input.tdata = ffi::beat_words(b);
             }
             if let Some(a) = e.answer {
                 input.ans_valid = 1;
@@ -165,7 +148,7 @@ impl FrontSim {
             // SAFETY: h is live; input is the shim's struct.
             unsafe { ffi::vfr_cycle(self.h, &input) };
         }
-        (out, first_in)
+        (out, plan.first_in)
     }
 }
 

@@ -18,6 +18,7 @@ pub mod hist;
 pub mod key;
 pub mod record;
 pub mod rule;
+pub mod schedule;
 pub mod step;
 pub mod syntable;
 
@@ -288,17 +289,9 @@ impl Sim {
     }
 
     fn drive_rx(&mut self, beat: Option<&Beat>) {
-        let mut words = [0u32; 16];
         match beat {
             Some(b) => {
-                for (i, w) in words.iter_mut().enumerate() {
-                    *w = u32::from_le_bytes([
-                        b.data[4 * i],
-                        b.data[4 * i + 1],
-                        b.data[4 * i + 2],
-                        b.data[4 * i + 3],
-                    ]);
-                }
+                let words = ffi::beat_words(b);
                 // SAFETY: 16 words.
                 unsafe {
                     ffi::vt_rx(
@@ -312,7 +305,7 @@ impl Sim {
                 }
             }
             // SAFETY: 16 words.
-            None => unsafe { ffi::vt_rx(self.h, 0, words.as_ptr(), 0, 0, 0) },
+            None => unsafe { ffi::vt_rx(self.h, 0, [0u32; 16].as_ptr(), 0, 0, 0) },
         }
     }
 
