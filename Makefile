@@ -28,6 +28,7 @@ ENGINE_VERILOG := $(BUILD)/verilog/vantage_reasm_engine.v
 FACTS_VERILOG := $(BUILD)/verilog/vantage_reasm_facts_probe.v
 # The reasm stage's frames' side behind ingress and parse (its own test with the engine, lint).
 FRONT_VERILOG := $(BUILD)/verilog/vantage_reasm_front_probe.v
+TAG_PROBE_VERILOG := $(BUILD)/verilog/vantage_tag_probe.v
 # The frames' side alone (synthesis).
 FRONT_ALONE_VERILOG := $(BUILD)/verilog/vantage_reasm_front.v
 # The segment facts unit alone (synthesis).
@@ -88,6 +89,7 @@ lint: verilog
 	verilator --lint-only -Wall --top-module vantage_reasm_facts hdl/verilator-lint.vlt $(FACTS_ALONE_VERILOG)
 	verilator --lint-only -Wall --top-module vantage_reasm_front_probe hdl/verilator-lint.vlt $(FRONT_VERILOG)
 	verilator --lint-only -Wall --top-module vantage_reasm_front hdl/verilator-lint.vlt $(FRONT_ALONE_VERILOG)
+	verilator --lint-only -Wall --top-module vantage_tag_probe hdl/verilator-lint.vlt $(TAG_PROBE_VERILOG)
 	VERILOG=$(VERILOG) bash scripts/synth-report.sh --check-implicit
 	TOP=vantage_stats_hist VERILOG=$(HIST_VERILOG) OUT_DIR=$(BUILD)/synth-hist bash scripts/synth-report.sh --check-implicit
 	TOP=vantage_conn_syntable VERILOG=$(SYN_VERILOG) OUT_DIR=$(BUILD)/synth-syntable bash scripts/synth-report.sh --check-implicit

@@ -7,129 +7,141 @@ use std::process::Command;
 use vantage_hdl::conn::table as syntable;
 use vantage_hdl::reasm::{directory, engine, facts, front, key, record, rule, step};
 use vantage_hdl::stats::{conns, hist};
+use vantage_hdl::tag::probe_unit;
+
+/// One Verilated model of the build: its module (emitted as `<module>.v`), the prefix of its
+/// classes and archive, and its shim (`csrc/`, compiled with the model's headers).
+struct Model {
+    module: &'static str,
+    prefix: &'static str,
+    shim: &'static str,
+}
+
+/// Every model the harness links, the top first.
+const MODELS: &[Model] = &[
+    // The whole design.
+    Model {
+        module: vantage_hdl::TOP_MODULE,
+        prefix: "Vtop",
+        shim: "shim.cpp",
+    },
+    // The history unit alone, for its own frame-by-frame test against the model.
+    Model {
+        module: hist::HIST_MODULE,
+        prefix: "Vhist",
+        shim: "hist_shim.cpp",
+    },
+    // The connection table with its unit, for its test at any timestamps.
+    Model {
+        module: conns::CONNTABLE_MODULE,
+        prefix: "Vconns",
+        shim: "conns_shim.cpp",
+    },
+    // The conn stage's SYN table, for its test at any timestamps.
+    Model {
+        module: syntable::SYNTABLE_MODULE,
+        prefix: "Vsyn",
+        shim: "syntable_shim.cpp",
+    },
+    // The reasm stage's session directory, with the harness's memory behind its AXI4 port.
+    Model {
+        module: directory::STANDALONE_MODULE,
+        prefix: "Vdir",
+        shim: "directory_shim.cpp",
+    },
+    // The reasm stage's direction rule, for its test against the model's rule.
+    Model {
+        module: rule::STANDALONE_MODULE,
+        prefix: "Vrule",
+        shim: "rule_shim.cpp",
+    },
+    // One beat's port of the reasm stage's session record, with the harness's memory behind it.
+    Model {
+        module: record::STANDALONE_MODULE,
+        prefix: "Vrec",
+        shim: "record_shim.cpp",
+    },
+    // The reasm stage's session step, against the model's step; the shim's port assignments are
+    // written from the unit's port lists (`write_step_ports`).
+    Model {
+        module: step::STANDALONE_MODULE,
+        prefix: "Vstep",
+        shim: "step_shim.cpp",
+    },
+    // The reasm stage's session key unit (way key and buckets), against proto's functions.
+    Model {
+        module: key::STANDALONE_MODULE,
+        prefix: "Vkey",
+        shim: "key_shim.cpp",
+    },
+    // The reasm stage's session engine with its four memories, against the model's stage.
+    Model {
+        module: engine::STANDALONE_MODULE,
+        prefix: "Vengine",
+        shim: "engine_shim.cpp",
+    },
+    // The reasm stage's segment facts behind ingress and parse, against the model's reader.
+    Model {
+        module: facts::PROBE_MODULE,
+        prefix: "Vfacts",
+        shim: "facts_shim.cpp",
+    },
+    // The reasm stage's frames' side behind ingress and parse (the engine joins it in Rust).
+    Model {
+        module: front::PROBE_MODULE,
+        prefix: "Vfront",
+        shim: "front_shim.cpp",
+    },
+    // The tag stage behind ingress and parse, every header length, against the model's stage.
+    Model {
+        module: probe_unit::PROBE_MODULE,
+        prefix: "Vtagp",
+        shim: "tag_shim.cpp",
+    },
+];
 
 fn main() {
     let out = PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
     let vdir = out.join("verilog");
-    let files = vantage_hdl::emit_verilog(&vdir, build_id())
+    vantage_hdl::emit_verilog(&vdir, build_id())
         .unwrap_or_else(|e| panic!("emitting Verilog: {e}"));
-    let obj = out.join("obj");
     // Waveforms cost a fifth of the simulator's speed even when no trace is open, so only the
     // `trace` feature builds them in (`vantage sim --trace`); every model of the build is traced
     // or none is (they share one Verilator runtime, compiled one way).
     let trace = env::var_os("CARGO_FEATURE_TRACE").is_some();
-    verilate(&files[0], &obj, "Vtop", vantage_hdl::TOP_MODULE, trace);
-    // The history unit alone, for its own frame-by-frame test against the model.
-    let obj_hist = out.join("obj_hist");
-    verilate(&files[1], &obj_hist, "Vhist", hist::HIST_MODULE, trace);
-    // The connection table with its unit, for its test at any timestamps.
-    let obj_conns = out.join("obj_conns");
-    verilate(
-        &files[2],
-        &obj_conns,
-        "Vconns",
-        conns::CONNTABLE_MODULE,
-        trace,
-    );
-    // The conn stage's SYN table, for its test at any timestamps.
-    let obj_syn = out.join("obj_syn");
-    verilate(
-        &files[3],
-        &obj_syn,
-        "Vsyn",
-        syntable::SYNTABLE_MODULE,
-        trace,
-    );
-    // The reasm stage's session directory, with the harness's memory behind its AXI4 port.
-    let obj_dir = out.join("obj_dir");
-    verilate(
-        &files[4],
-        &obj_dir,
-        "Vdir",
-        directory::STANDALONE_MODULE,
-        trace,
-    );
-    // The reasm stage's direction rule, for its test against the model's rule.
-    let obj_rule = out.join("obj_rule");
-    verilate(
-        &files[5],
-        &obj_rule,
-        "Vrule",
-        rule::STANDALONE_MODULE,
-        trace,
-    );
-    // One beat's port of the reasm stage's session record, with the harness's memory behind it.
-    let obj_rec = out.join("obj_rec");
-    verilate(
-        &files[6],
-        &obj_rec,
-        "Vrec",
-        record::STANDALONE_MODULE,
-        trace,
-    );
-    // The reasm stage's session step, for its test against the model's step; the shim's port
-    // assignments are written from the unit's port lists.
-    let obj_step = out.join("obj_step");
-    verilate(
-        &files[7],
-        &obj_step,
-        "Vstep",
-        step::STANDALONE_MODULE,
-        trace,
-    );
-    write_step_ports(&obj_step.join("step_ports.h"), &out.join("step_ports.rs"));
-    // The reasm stage's session key unit (way key and buckets), against proto's functions.
-    let obj_key = out.join("obj_key");
-    verilate(&files[9], &obj_key, "Vkey", key::STANDALONE_MODULE, trace);
-    // The reasm stage's session engine with its four memories, against the model's stage.
-    let obj_engine = out.join("obj_engine");
-    verilate(
-        &files[10],
-        &obj_engine,
-        "Vengine",
-        engine::STANDALONE_MODULE,
-        trace,
-    );
-    // The reasm stage's segment facts behind ingress and parse, against the model's reader.
-    let obj_facts = out.join("obj_facts");
-    verilate(&files[11], &obj_facts, "Vfacts", facts::PROBE_MODULE, trace);
-    // The reasm stage's frames' side behind ingress and parse (the engine joins it in Rust).
-    let obj_front = out.join("obj_front");
-    verilate(&files[13], &obj_front, "Vfront", front::PROBE_MODULE, trace);
     let include = verilator_include();
     let mut shim = cc::Build::new();
     if trace {
         shim.file(include.join("verilated_fst_c.cpp"));
     }
     shim.cpp(true)
-        .file("csrc/shim.cpp")
-        .file("csrc/hist_shim.cpp")
-        .include(&obj_hist)
-        // The unit's register stages: the shim clocks a step through them.
-        .define("HIST_REGS", Some(hist::HIST_REGS.to_string().as_str()))
-        .file("csrc/conns_shim.cpp")
-        .include(&obj_conns)
-        .file("csrc/syntable_shim.cpp")
-        .include(&obj_syn)
-        .file("csrc/directory_shim.cpp")
-        .include(&obj_dir)
-        .file("csrc/rule_shim.cpp")
-        .include(&obj_rule)
-        .file("csrc/record_shim.cpp")
-        .include(&obj_rec)
-        .file("csrc/step_shim.cpp")
-        .include(&obj_step)
-        .file("csrc/key_shim.cpp")
-        .include(&obj_key)
-        .file("csrc/engine_shim.cpp")
-        .include(&obj_engine)
-        .file("csrc/facts_shim.cpp")
-        .include(&obj_facts)
-        .file("csrc/front_shim.cpp")
-        .include(&obj_front)
-        .file(include.join("verilated.cpp"))
+        // The history unit's register stages: its shim clocks a step through them.
+        .define("HIST_REGS", Some(hist::HIST_REGS.to_string().as_str()));
+    let mut objs = Vec::new();
+    for m in MODELS {
+        let obj = out.join(format!(
+            "obj_{}",
+            m.prefix.trim_start_matches('V').to_lowercase()
+        ));
+        verilate(
+            &vdir.join(format!("{}.v", m.module)),
+            &obj,
+            m.prefix,
+            m.module,
+            trace,
+        );
+        shim.file(format!("csrc/{}", m.shim)).include(&obj);
+        println!("cargo:rerun-if-changed=csrc/{}", m.shim);
+        objs.push((m, obj));
+    }
+    let step_obj = &objs
+        .iter()
+        .find(|(m, _)| m.prefix == "Vstep")
+        .expect("the step's model is in the list")
+        .1;
+    write_step_ports(&step_obj.join("step_ports.h"), &out.join("step_ports.rs"));
+    shim.file(include.join("verilated.cpp"))
         .file(include.join("verilated_threads.cpp"))
-        .include(&obj)
         .include(&include)
         .include(include.join("vltstd"))
         .flag_if_supported("-std=c++17")
@@ -141,94 +153,23 @@ fn main() {
         .define("VM_TRACE_FST", "1")
         .opt_level(2)
         .compile("vantage_shim");
-    // Verilator names its archives without the `lib` prefix the linker wants.
-    std::fs::copy(obj.join("Vtop__ALL.a"), obj.join("libvtop_all.a"))
-        .unwrap_or_else(|e| panic!("copying the Verilated model archive: {e}"));
-    std::fs::copy(
-        obj_hist.join("Vhist__ALL.a"),
-        obj_hist.join("libvhist_all.a"),
-    )
-    .unwrap_or_else(|e| panic!("copying the Verilated history unit's archive: {e}"));
-    std::fs::copy(
-        obj_conns.join("Vconns__ALL.a"),
-        obj_conns.join("libvconns_all.a"),
-    )
-    .unwrap_or_else(|e| panic!("copying the Verilated connection table's archive: {e}"));
-    std::fs::copy(obj_syn.join("Vsyn__ALL.a"), obj_syn.join("libvsyn_all.a"))
-        .unwrap_or_else(|e| panic!("copying the Verilated SYN table's archive: {e}"));
-    std::fs::copy(obj_dir.join("Vdir__ALL.a"), obj_dir.join("libvdir_all.a"))
-        .unwrap_or_else(|e| panic!("copying the Verilated session directory's archive: {e}"));
-    std::fs::copy(
-        obj_rule.join("Vrule__ALL.a"),
-        obj_rule.join("libvrule_all.a"),
-    )
-    .unwrap_or_else(|e| panic!("copying the Verilated direction rule's archive: {e}"));
-    std::fs::copy(obj_rec.join("Vrec__ALL.a"), obj_rec.join("libvrec_all.a"))
-        .unwrap_or_else(|e| panic!("copying the Verilated record port's archive: {e}"));
-    std::fs::copy(
-        obj_step.join("Vstep__ALL.a"),
-        obj_step.join("libvstep_all.a"),
-    )
-    .unwrap_or_else(|e| panic!("copying the Verilated session step's archive: {e}"));
-    std::fs::copy(obj_key.join("Vkey__ALL.a"), obj_key.join("libvkey_all.a"))
-        .unwrap_or_else(|e| panic!("copying the Verilated session key unit's archive: {e}"));
-    std::fs::copy(
-        obj_engine.join("Vengine__ALL.a"),
-        obj_engine.join("libvengine_all.a"),
-    )
-    .unwrap_or_else(|e| panic!("copying the Verilated session engine's archive: {e}"));
-    std::fs::copy(
-        obj_facts.join("Vfacts__ALL.a"),
-        obj_facts.join("libvfacts_all.a"),
-    )
-    .unwrap_or_else(|e| panic!("copying the Verilated segment facts probe's archive: {e}"));
-    std::fs::copy(
-        obj_front.join("Vfront__ALL.a"),
-        obj_front.join("libvfront_all.a"),
-    )
-    .unwrap_or_else(|e| panic!("copying the Verilated frames' side probe's archive: {e}"));
-    println!("cargo:rustc-link-search=native={}", obj.display());
-    println!("cargo:rustc-link-search=native={}", obj_dir.display());
-    println!("cargo:rustc-link-search=native={}", obj_syn.display());
-    println!("cargo:rustc-link-search=native={}", obj_hist.display());
-    println!("cargo:rustc-link-search=native={}", obj_conns.display());
-    println!("cargo:rustc-link-search=native={}", obj_rule.display());
-    println!("cargo:rustc-link-search=native={}", obj_rec.display());
-    println!("cargo:rustc-link-search=native={}", obj_step.display());
-    println!("cargo:rustc-link-search=native={}", obj_key.display());
-    println!("cargo:rustc-link-search=native={}", obj_engine.display());
-    println!("cargo:rustc-link-search=native={}", obj_facts.display());
-    println!("cargo:rustc-link-search=native={}", obj_front.display());
-    println!("cargo:rustc-link-lib=static=vtop_all");
-    println!("cargo:rustc-link-lib=static=vhist_all");
-    println!("cargo:rustc-link-lib=static=vconns_all");
-    println!("cargo:rustc-link-lib=static=vsyn_all");
-    println!("cargo:rustc-link-lib=static=vdir_all");
-    println!("cargo:rustc-link-lib=static=vrule_all");
-    println!("cargo:rustc-link-lib=static=vrec_all");
-    println!("cargo:rustc-link-lib=static=vstep_all");
-    println!("cargo:rustc-link-lib=static=vkey_all");
-    println!("cargo:rustc-link-lib=static=vengine_all");
-    println!("cargo:rustc-link-lib=static=vfacts_all");
-    println!("cargo:rustc-link-lib=static=vfront_all");
+    for (m, obj) in &objs {
+        // Verilator names its archives without the `lib` prefix the linker wants.
+        let lib = format!("{}_all", m.prefix.to_lowercase());
+        std::fs::copy(
+            obj.join(format!("{}__ALL.a", m.prefix)),
+            obj.join(format!("lib{lib}.a")),
+        )
+        .unwrap_or_else(|e| panic!("copying the Verilated archive of {}: {e}", m.module));
+        println!("cargo:rustc-link-search=native={}", obj.display());
+        println!("cargo:rustc-link-lib=static={lib}");
+    }
     if trace {
         // FST waveforms are compressed with zlib.
         println!("cargo:rustc-link-lib=dylib=z");
     }
     println!("cargo:rustc-link-lib=dylib=stdc++");
     println!("cargo:rustc-link-lib=dylib=pthread");
-    println!("cargo:rerun-if-changed=csrc/shim.cpp");
-    println!("cargo:rerun-if-changed=csrc/facts_shim.cpp");
-    println!("cargo:rerun-if-changed=csrc/front_shim.cpp");
-    println!("cargo:rerun-if-changed=csrc/hist_shim.cpp");
-    println!("cargo:rerun-if-changed=csrc/conns_shim.cpp");
-    println!("cargo:rerun-if-changed=csrc/syntable_shim.cpp");
-    println!("cargo:rerun-if-changed=csrc/directory_shim.cpp");
-    println!("cargo:rerun-if-changed=csrc/rule_shim.cpp");
-    println!("cargo:rerun-if-changed=csrc/record_shim.cpp");
-    println!("cargo:rerun-if-changed=csrc/step_shim.cpp");
-    println!("cargo:rerun-if-changed=csrc/key_shim.cpp");
-    println!("cargo:rerun-if-changed=csrc/engine_shim.cpp");
     println!("cargo:rerun-if-changed=csrc/unit.h");
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-env-changed=VANTAGE_VERILATOR_FLAGS");

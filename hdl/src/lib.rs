@@ -52,7 +52,8 @@ fn rename_top(verilog: &str) -> String {
 /// the units that are checked alone (the history unit, the connection table, the SYN table, and
 /// the reasm stage's directory, rule, record port, step and its loop, session key, engine,
 /// segment facts behind ingress and parse, the facts alone, the frames' side behind ingress
-/// and parse, and the frames' side alone), each `dir/<module>.v`; returns
+/// and parse, the frames' side alone, and the tag stage behind ingress and parse), each
+/// `dir/<module>.v`; returns
 /// the files written in the order of the list below (sim/build.rs indexes it).
 pub fn emit_verilog(dir: &Path, build_id: u32) -> Result<Vec<PathBuf>, EmitError> {
     std::fs::create_dir_all(dir).map_err(|source| EmitError::Write {
@@ -104,6 +105,10 @@ pub fn emit_verilog(dir: &Path, build_id: u32) -> Result<Vec<PathBuf>, EmitError
         (
             reasm::front::STANDALONE_MODULE,
             reasm::front::standalone_verilog(),
+        ),
+        (
+            tag::probe_unit::PROBE_MODULE,
+            tag::probe_unit::probe_verilog(),
         ),
     ];
     let mut written = Vec::new();

@@ -307,6 +307,8 @@ impl Logic for Top {
         self.regfile.syn_held.next = self.conn.held.val();
         self.tag.slot.next = self.conn.slot_out.val();
         self.tag.flags.next = self.conn.flags_out.val();
+        self.tag.reasm.next = false;
+        self.tag.reasm_info.next = 0.into();
         // Report frames go out only where the tag stage sends nothing (the stats stage checks).
         self.m_axis_adap_rx_322mhz_tvalid.next = self.tag.tvalid.val() | self.stats.r_valid.val();
         self.m_axis_adap_rx_322mhz_tdata.next = self.tag.tdata.val();

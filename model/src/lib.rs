@@ -181,7 +181,14 @@ fn run_all(config: &Config, input: &[TimedBeat]) -> (ModelOutput, Trace, stats::
         .iter()
         .map(|o| {
             let syn = o.given.as_ref().map(|g| g.info());
-            header_for(config, ts[o.input], &metas[o.input], news[o.input], syn)
+            header_for(
+                config,
+                ts[o.input],
+                &metas[o.input],
+                news[o.input],
+                syn,
+                None,
+            )
         })
         .collect();
     let header_lens: Vec<usize> = headers.iter().map(Vec::len).collect();
@@ -229,7 +236,7 @@ fn run_all(config: &Config, input: &[TimedBeat]) -> (ModelOutput, Trace, stats::
         .iter()
         .map(|g| {
             let i = g.syn.input;
-            let header = header_for(config, ts[i], &metas[i], news[i], Some(g.info()));
+            let header = header_for(config, ts[i], &metas[i], news[i], Some(g.info()), None);
             let out = tag::insert_header(&frames[i].lane_frame(), &header);
             tag_counters.count(&out, TagDecision::Tagged);
             out
@@ -260,6 +267,36 @@ fn reasm_pass(config: &Config, output: &mut ModelOutput) {
     for (name, v) in r.counters.named() {
         output.counters.insert(format!("reasm.{name}"), v);
     }
+}
+
+/// The tag stage alone behind ingress and parse (which add a fixed latency and nothing else):
+/// `input` as the MAC gives it, frame `k` tagged with the header `header(k, its parse
+/// results)`; each frame out and the tag stage's decision.
+pub fn run_tag_alone(
+    config: &Config,
+    input: &[TimedBeat],
+    header: impl Fn(usize, &Meta) -> Vec<u8>,
+) -> Vec<(LaneFrame, TagDecision)> {
+    let frames = ingress::frames(input);
+    let metas = parse_all(config, &frames);
+    let headers: Vec<Vec<u8>> = metas
+        .iter()
+        .enumerate()
+        .map(|(k, m)| header(k, m))
+        .collect();
+    let tag_in: Vec<(&ingress::InFrame, &[u64])> =
+        frames.iter().map(|f| (f, f.release.as_slice())).collect();
+    let lens: Vec<usize> = headers.iter().map(Vec::len).collect();
+    let engine = tag::run_engine(&tag_in, &lens, config.tag_enabled);
+    frames
+        .iter()
+        .zip(engine.decisions)
+        .zip(&headers)
+        .map(|((f, d), h)| match d {
+            TagDecision::Tagged => (tag::insert_header(&f.lane_frame(), h), d),
+            _ => (f.lane_frame(), d),
+        })
+        .collect()
 }
 
 /// The stats stage after `input`: its group table and counters (what PEEK and the stats counters
@@ -335,13 +372,15 @@ fn stats_run(
 }
 
 /// The per-frame header the tag stage inserts: TIMESTAMP and FLOW, then STATS when the stats
-/// stage has news, then SYN for a SYN the conn stage held.
+/// stage has news, then SYN for a SYN the conn stage held, then REASM for a segment the reasm
+/// stage followed.
 pub fn header_for(
     config: &Config,
     ingress_ns: u64,
     meta: &Meta,
     news: Option<stats::stage::News>,
     syn: Option<vantage_proto::conn::SynInfo>,
+    reasm: Option<vantage_proto::reasm::ReasmInfo>,
 ) -> Vec<u8> {
     let flow = FlowInfo {
         hash: meta.hash,
@@ -354,5 +393,6 @@ pub fn header_for(
         None => TaggedHeader::for_frame(ingress_ns, flow),
     };
     header.tags.extend(syn.map(vantage_proto::Tag::Syn));
+    header.tags.extend(reasm.map(vantage_proto::Tag::Reasm));
     header.encode(config.ethertype)
 }

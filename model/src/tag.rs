@@ -10,8 +10,10 @@
 //!               +-------------+----------------------+-----------------------------------------+
 //!               | dst+src MAC | Vantage header (24 B)| original EtherType, rest of the frame   |
 //!               +-------------+----------------------+-----------------------------------------+
-//!  output beat k = tagged lanes 64k..64k+64. The last input beat's lanes 40..64 (if any are used)
-//!  land in one more output beat, the overflow beat, sent in the cycle after that input beat.
+//!  output beat k = tagged lanes 64k..64k+64. With a header of H bytes (24 to 72: the optional
+//!  STATS, SYN and REASM tags lengthen it) the last input beat's lanes from 64 - H on (if any are
+//!  used) land in overflow beats, sent in the cycles right after that input beat: one, or two when
+//!  H + the last beat's lanes exceed 128 (only the 72-byte header can).
 //! ```
 //!
 //! Timing, the part the spec makes observable: a beat pushed into the FIFO in cycle `c` can be
@@ -85,7 +87,8 @@ pub(crate) fn run_engine(
         .collect();
     let mut fifo: VecDeque<Slot> = VecDeque::new();
     let mut next_push = 0;
-    let mut overflow: Option<usize> = None;
+    // The frame whose overflow beats are due, and how many remain.
+    let mut overflow: Option<(usize, usize)> = None;
     let Some(&(first, _)) = pushes.first() else {
         return run;
     };
@@ -96,8 +99,9 @@ pub(crate) fn run_engine(
             next_push += 1;
         }
         run.max_backlog = run.max_backlog.max(fifo.len());
-        if let Some(f) = overflow.take() {
+        if let Some((f, n)) = overflow.take() {
             run.sent[f].push(cycle);
+            overflow = (n > 1).then_some((f, n - 1));
         } else if let Some(head) = fifo.front().copied() {
             let frame = frames[head.frame].0;
             if head.beat == 0 {
@@ -110,11 +114,9 @@ pub(crate) fn run_engine(
             }
             run.sent[head.frame].push(cycle);
             let is_last = head.beat + 1 == frame.beats.len();
-            if is_last
-                && run.decisions[head.frame] == TagDecision::Tagged
-                && needs_overflow(frame, header[head.frame])
-            {
-                overflow = Some(head.frame);
+            if is_last && run.decisions[head.frame] == TagDecision::Tagged {
+                let n = overflow_beats(frame, header[head.frame]);
+                overflow = (n > 0).then_some((head.frame, n));
             }
             fifo.pop_front();
         } else if let Some(&(c, _)) = pushes.get(next_push) {
@@ -145,16 +147,17 @@ fn decide(len_lanes: usize, enabled: bool, backlog: usize, free: bool) -> TagDec
 /// Tagging this frame costs no output beat, as the tag stage can tell at the first beat: the frame
 /// ends within its first two beats (the parse window) and needs no overflow beat.
 fn costs_no_beat(frame: &InFrame, header: usize) -> bool {
-    frame.beats.len() * BEAT_BYTES <= PARSE_WINDOW_BYTES && !needs_overflow(frame, header)
+    frame.beats.len() * BEAT_BYTES <= PARSE_WINDOW_BYTES && overflow_beats(frame, header) == 0
 }
 
-/// A frame tagged with a header of `header` bytes needs an overflow beat when its last input beat
-/// uses lanes at or above `64 - header` (40 for the plain header, 28 with the STATS or the SYN tag, 16 with both).
-fn needs_overflow(frame: &InFrame, header: usize) -> bool {
-    frame
-        .beats
-        .last()
-        .is_some_and(|b| used_lanes(b) > BEAT_BYTES - header)
+/// The overflow beats of a frame tagged with a header of `header` bytes: its last input beat's
+/// used lanes and the header's bytes beyond the beat's 64 (none when the last beat uses at most
+/// `64 - header` lanes: 40 for the plain header, 28 with the STATS or the SYN tag, 16 with both).
+fn overflow_beats(frame: &InFrame, header: usize) -> usize {
+    let used = frame.beats.last().map_or(0, used_lanes);
+    (used + header)
+        .saturating_sub(BEAT_BYTES)
+        .div_ceil(BEAT_BYTES)
 }
 
 /// The tagged frame: `header` inserted at lane 12, holes moving with their lanes.

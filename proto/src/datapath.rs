@@ -25,6 +25,14 @@ pub const TAG_FIFO_DEPTH: usize = 32;
 /// When this many beats or more wait in the tag FIFO at the start of a frame, the frame passes
 /// untagged (fail-open, counted) so the FIFO can never overflow.
 pub const TAG_BACKLOG_LIMIT: usize = 16;
+/// Most overflow beats a tagged frame needs after its last input beat: the longest header
+/// (`header::MAX_FRAME_HEADER_BYTES`) behind a full last beat.
+pub const TAG_MAX_OVERFLOW_BEATS: usize =
+    (BEAT_BYTES + crate::header::MAX_FRAME_HEADER_BYTES).div_ceil(BEAT_BYTES) - 1;
+const _: () = assert!(
+    TAG_BACKLOG_LIMIT + 1 + TAG_MAX_OVERFLOW_BEATS <= TAG_FIFO_DEPTH,
+    "a frame tagged below the backlog limit must not overflow the tag FIFO"
+);
 /// Cycles from a beat at the stats stage's input to the same beat at its output: its register
 /// stages A, B, B2, C, D and E, the delay line (`stats::DELAY`) and the line's two output
 /// registers. The conn stage's decisions are timed from it.
@@ -36,6 +44,24 @@ pub const CONN_LOOKAHEAD: usize = 3;
 /// while its output queue is empty: L3..L1, X0, X1, the queue's write, the sequencer's register.
 /// No beat, released SYN included, passes faster; the stats stage's report builder counts on it.
 pub const CONN_PASS_LATENCY: usize = CONN_LOOKAHEAD + 4;
+
+/// Cycles from a frame's last beat to its segment facts at the reasm stage's session engine
+/// (`hdl/src/reasm/facts.rs`: five register stages).
+pub const REASM_FACTS_CYCLES: u32 = 5;
+/// Cycles from a request to the reasm stage's session engine to its answer: the directory's
+/// lookup, the record's read, one register.
+pub const REASM_ENGINE_CYCLES: u32 =
+    crate::reasm::directory::LOOKUP_CYCLES + crate::reasm::record::RECORD_CYCLES + 1;
+/// Cycles every beat waits in the reasm stage's ring for its frame's answer.
+pub const REASM_DELAY_CYCLES: u32 = 500;
+/// The longest frame, in beats, whose answer is there when its first beat leaves the reasm
+/// stage's ring: the answer is written at `F0 + beats - 1 + REASM_FACTS_CYCLES +
+/// REASM_ENGINE_CYCLES` and read at `F0 + REASM_DELAY_CYCLES - 1`. A longer frame leaves as late.
+pub const REASM_MAX_BEATS: u32 = REASM_DELAY_CYCLES - REASM_FACTS_CYCLES - REASM_ENGINE_CYCLES - 1;
+const _: () = assert!(
+    REASM_MAX_BEATS as usize >= MAX_FRAME_BYTES.div_ceil(BEAT_BYTES),
+    "a frame of the largest well-formed length must get its answer in time"
+);
 
 /// Datapath clock of the OpenNIC shell's box_322mhz, in Hz.
 pub const DATAPATH_CLOCK_HZ: u64 = 322_265_625;
@@ -58,6 +84,5 @@ mod tests {
         let inc = default_ts_increment() as f64 / 4294967296.0;
         let period = 1e9 / DATAPATH_CLOCK_HZ as f64;
         assert!((inc - period).abs() < 1e-9, "{inc} vs {period}");
-        assert!(TAG_BACKLOG_LIMIT + 2 <= TAG_FIFO_DEPTH);
     }
 }

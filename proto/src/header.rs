@@ -106,6 +106,35 @@ pub const STATS_SYN_HEADER_BYTES: usize =
     STATS_HEADER_BYTES + TLV_HEAD_BYTES + crate::conn::SYN_TLV_LEN;
 const _: () = assert!(STATS_SYN_HEADER_BYTES % 4 == 0);
 
+/// Length of the per-frame header with the optional tags the stages add (STATS, SYN, REASM, in
+/// that order after TIMESTAMP and FLOW), padded as [`TaggedHeader::encode`] pads: 24, 36, 48, 52,
+/// 60, 64 or 72 bytes.
+pub const fn frame_header_bytes(stats: bool, syn: bool, reasm: bool) -> usize {
+    let mut n = FRAME_HEADER_BYTES;
+    if stats {
+        n += TLV_HEAD_BYTES + STATS_LEN;
+    }
+    if syn {
+        n += TLV_HEAD_BYTES + crate::conn::SYN_TLV_LEN;
+    }
+    if reasm {
+        n += TLV_HEAD_BYTES + crate::reasm::REASM_TLV_LEN;
+    }
+    // A PAD tag (2 bytes) to the next multiple of 4; every tag's length is even.
+    if n % 4 != 0 {
+        n += 4 - n % 4;
+    }
+    n
+}
+/// The longest per-frame header (every optional tag).
+pub const MAX_FRAME_HEADER_BYTES: usize = frame_header_bytes(true, true, true);
+const _: () = assert!(MAX_FRAME_HEADER_BYTES == 72);
+const _: () = assert!(
+    STATS_HEADER_BYTES == frame_header_bytes(true, false, false)
+        && SYN_HEADER_BYTES == frame_header_bytes(false, true, false)
+        && STATS_SYN_HEADER_BYTES == frame_header_bytes(true, true, false)
+);
+
 /// What the FLOW tag says about a frame.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct FlowInfo {
@@ -382,6 +411,38 @@ pub fn strip(frame: &[u8], ethertype: u16) -> Result<(TaggedHeader, Vec<u8>), He
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn frame_header_bytes_is_what_encode_writes() {
+        for k in 0..8u8 {
+            let (stats, syn, reasm) = (k & 1 != 0, k & 2 != 0, k & 4 != 0);
+            let mut h = TaggedHeader::for_frame(1, flow());
+            if stats {
+                h.tags.push(Tag::Stats {
+                    crossed: 1,
+                    uncounted: 2,
+                });
+            }
+            if syn {
+                h.tags.push(Tag::Syn(crate::conn::SynInfo {
+                    why: 1,
+                    flags: 0,
+                    retransmissions: 0,
+                    span_ns: 0,
+                }));
+            }
+            if reasm {
+                h.tags.push(Tag::Reasm(crate::reasm::ReasmInfo::default()));
+            }
+            let encoded = h.encode(DEFAULT_ETHERTYPE);
+            assert_eq!(
+                encoded.len(),
+                frame_header_bytes(stats, syn, reasm),
+                "{k:03b}"
+            );
+            assert_eq!(usize::from(encoded[3]) * 4, encoded.len());
+        }
+    }
 
     fn flow() -> FlowInfo {
         FlowInfo {

@@ -573,3 +573,43 @@ extern "C" {
     pub fn vfr_peek(h: *mut FrontHarness, out: *mut VfrOut);
     pub fn vfr_cycle(h: *mut FrontHarness, input: *const VfrIn);
 }
+
+/// The tag stage behind ingress and parse (csrc/tag_shim.cpp).
+#[repr(C)]
+pub struct TagHarness {
+    _private: [u8; 0],
+}
+
+/// The probe's inputs for one cycle (`VtgIn` in the shim).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct VtgIn {
+    pub tvalid: u8,
+    pub tlast: u8,
+    pub tuser: u8,
+    pub ts_load: u8,
+    pub enable: u8,
+    pub ethertype: u16,
+    pub tkeep: u64,
+    pub ts_set: u64,
+    pub tdata: [u32; 16],
+}
+
+/// The probe's outputs before the cycle's edge (`VtgOut` in the shim).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct VtgOut {
+    pub valid: u8,
+    pub last: u8,
+    pub user: u8,
+    pub keep: u64,
+    pub data: [u32; 16],
+    /// `hdl::tag::COUNTER_ORDER`, 64 bits each, as 32-bit words.
+    pub counters: [u32; 10],
+}
+
+extern "C" {
+    pub fn vtg_new(key: *const u32) -> *mut TagHarness;
+    pub fn vtg_free(h: *mut TagHarness);
+    pub fn vtg_cycle(h: *mut TagHarness, input: *const VtgIn, out: *mut VtgOut);
+}

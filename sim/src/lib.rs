@@ -21,6 +21,7 @@ pub mod rule;
 pub mod schedule;
 pub mod step;
 pub mod syntable;
+pub mod tag;
 
 use std::path::Path;
 use thiserror::Error;

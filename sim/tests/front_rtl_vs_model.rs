@@ -1,13 +1,14 @@
 //! The reasm stage's frames' side (`hdl::reasm::front`) behind ingress and parse, joined to the
 //! session engine with its four memories, as Verilator runs the emitted Verilog, against the
-//! model's stage without a segment store: every frame leaves exactly `DELAY_CYCLES` after it
-//! came in, byte for byte and in order, and its first beat carries the model's answer — the
-//! REASM tag, untagged (no session), or not followed and why. A frame too long for its answer
-//! leaves as late; single-beat frames back to back leave intact, those the engine refuses as
-//! late.
+//! model's stage without a segment store and the device's timing (`vantage_model::reasm::
+//! device`): every frame leaves exactly `DELAY_CYCLES` after it came in, byte for byte and in
+//! order, and its first beat carries the model's answer — the REASM tag, untagged (no session),
+//! not followed and why, or late (a frame too long for its answer; a request the engine
+//! refuses, one cycle behind the one it took).
 
 use vantage_hdl::reasm::front::{COUNTER_ORDER, DELAY_CYCLES, MAX_BEATS};
-use vantage_model::reasm::segment::NotFollowed;
+use vantage_model::reasm::device::{answers, Answer, DeviceFrame};
+use vantage_proto::axis::LaneFrame;
 use vantage_proto::header::DEFAULT_ETHERTYPE;
 use vantage_proto::reasm::directory::LOOKUP_CYCLES;
 use vantage_sim::axi_mem::MemTiming;
@@ -15,14 +16,32 @@ use vantage_sim::engine::EngineConfig;
 use vantage_sim::front::{FrontAnswer, FrontSim, OutFrame};
 use vantage_testkit::reasm::{model_frames, store_less, tagged};
 
-/// The model's answer for each frame.
-fn model(frames: &[(u64, Vec<u8>)]) -> Vec<FrontAnswer> {
-    model_frames(&store_less(), &tagged(frames))
+/// The model's answer for each frame (`vantage_model::reasm::device`), its facts reaching the
+/// engine a fixed time after its last beat (`first_in`: each frame's first beat's cycle).
+fn model(frames: &[(u64, Vec<u8>)], first_in: &[u64]) -> Vec<FrontAnswer> {
+    let lanes: Vec<LaneFrame> = frames
+        .iter()
+        .map(|(_, f)| LaneFrame::from_bytes(f))
+        .collect();
+    let tagged = tagged(frames);
+    let input: Vec<DeviceFrame> = lanes
+        .iter()
+        .zip(&tagged)
+        .zip(first_in)
+        .map(|((l, t), &f0)| DeviceFrame {
+            lanes: l,
+            tagged: t,
+            facts_cycle: f0 + l.lanes.len().div_ceil(64).max(1) as u64 - 1,
+        })
+        .collect();
+    answers(&store_less(), DEFAULT_ETHERTYPE, &input)
+        .0
         .into_iter()
-        .map(|m| match m.seg {
-            Err(NotFollowed::Untagged | NotFollowed::NotTcp) => FrontAnswer::NotFollowed(1),
-            Err(NotFollowed::Truncated) => FrontAnswer::NotFollowed(2),
-            Ok(_) => m.tag.map_or(FrontAnswer::Untagged, FrontAnswer::Tagged),
+        .map(|a| match a {
+            Answer::NotFollowed(why) => FrontAnswer::NotFollowed(why as u8),
+            Answer::Untagged => FrontAnswer::Untagged,
+            Answer::Tagged(i) => FrontAnswer::Tagged(i),
+            Answer::Late { .. } => FrontAnswer::Late,
         })
         .collect()
 }
@@ -121,9 +140,9 @@ fn same_counters(frames: &[(u64, Vec<u8>)], got: &[u64]) -> Result<(), String> {
 
 /// Every frame through with `gaps`; every answer and every counter the model's.
 fn compare(frames: &[(u64, Vec<u8>)], gaps: &[u8], seed: u64) -> Result<Tally, String> {
-    let want = model(frames);
     let mut front = sim(seed);
     let (out, first_in) = front.run(frames, gaps);
+    let want = model(frames, &first_in);
     same_frames(frames, &out, &first_in)?;
     same_counters(frames, &front.counters())?;
     let mut t = Tally::default();
@@ -200,12 +219,10 @@ fn a_frame_too_long_for_its_answer_leaves_late() {
         // The same segment padded to `beats` beats (padding after the IP length is not
         // payload, so the model's answer does not change).
         frames[k].1.resize(64 * beats, 0);
-        let mut want = model(&frames);
-        if late {
-            want[k] = FrontAnswer::Late;
-        }
         let mut front = sim(5);
         let (out, first_in) = front.run(&frames, &[1]);
+        let want = model(&frames, &first_in);
+        assert_eq!(want[k] == FrontAnswer::Late, late, "{beats} beats");
         same_frames(&frames, &out, &first_in).unwrap_or_else(|e| panic!("{e}"));
         for (i, (o, w)) in out.iter().zip(&want).enumerate() {
             assert_eq!(o.answer, *w, "{beats} beats, frame {i}");
@@ -222,30 +239,33 @@ fn a_frame_too_long_for_its_answer_leaves_late() {
     }
 }
 
-/// Single-beat frames back to back: requests one cycle apart, which the engine refuses (one
-/// every two cycles). Every frame leaves intact and in time; an answer is the model's or late,
-/// and some are late — and none is wrong until the first refusal (the model does not refuse,
-/// so after one the two may follow a session differently).
+/// Single-beat frames back to back: requests one cycle apart, of which the engine takes one
+/// every two cycles. Every frame leaves intact and in time with the model's answer, the refused
+/// ones late (the session never saw them), and the counters count them.
 #[test]
-fn back_to_back_single_beats_leave_intact_some_late() {
+fn back_to_back_single_beats_get_the_models_answers_some_late() {
     let frames: Vec<(u64, Vec<u8>)> = demo()
         .into_iter()
         .filter(|(_, f)| f.len() <= 64)
         .take(3_000)
         .collect();
-    let want = model(&frames);
     let mut front = sim(9);
     let (out, first_in) = front.run(&frames, &[0]);
     same_frames(&frames, &out, &first_in).unwrap_or_else(|e| panic!("{e}"));
-    let first_late = out
-        .iter()
-        .position(|o| o.answer == FrontAnswer::Late)
-        .expect("requests one cycle apart: some are refused");
-    for (i, (o, w)) in out.iter().zip(&want).enumerate().take(first_late) {
+    let want = model(&frames, &first_in);
+    for (i, (o, w)) in out.iter().zip(&want).enumerate() {
         assert_eq!(o.answer, *w, "frame {i}");
     }
     let late = out.iter().filter(|o| o.answer == FrontAnswer::Late).count();
-    eprintln!("{} single-beat frames back to back: {late} late", out.len());
+    let tagged = out
+        .iter()
+        .filter(|o| matches!(o.answer, FrontAnswer::Tagged(_)))
+        .count();
+    eprintln!(
+        "{} single-beat frames back to back: {late} late, {tagged} tagged",
+        out.len()
+    );
+    assert!(late > 0 && tagged > 0, "{late} late, {tagged} tagged");
     let counters = front.counters();
     let at = |n: &str| {
         counters[COUNTER_ORDER

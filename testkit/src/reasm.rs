@@ -553,7 +553,7 @@ pub fn tagged(frames: &[(u64, Vec<u8>)]) -> Vec<Vec<u8>> {
             let meta = vantage_model::parse_frame(f, &cfg.hash_key);
             vantage_proto::header::insert(
                 f,
-                &vantage_model::header_for(&cfg, *t, &meta, None, None),
+                &vantage_model::header_for(&cfg, *t, &meta, None, None, None),
             )
         })
         .collect()

@@ -39,7 +39,8 @@ use vantage_proto::reasm::{End, Fallback, Status};
 /// Bits of a slot of the engine's rings: a request's place, by the cycle it came in.
 pub const SLOT_BITS: usize = 9;
 /// Cycles from a request to its answer.
-pub const ENGINE_CYCLES: u32 = LOOKUP_CYCLES + RECORD_CYCLES + 1;
+pub const ENGINE_CYCLES: u32 = vantage_proto::datapath::REASM_ENGINE_CYCLES;
+const _: () = assert!(ENGINE_CYCLES == LOOKUP_CYCLES + RECORD_CYCLES + 1);
 const _: () = assert!(ENGINE_CYCLES < 1 << SLOT_BITS && SLOT_BITS <= TAG_BITS);
 /// Bits of a ring entry of facts: valid, v6, side, flags, ack, start, end, len, ts, tuple.
 pub const FACTS_BITS: usize = 3 + 8 + 32 * 3 + 16 + 64 + TUPLE_BITS;

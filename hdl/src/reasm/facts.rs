@@ -34,7 +34,7 @@ use crate::widgets::verilog_leaf;
 use rust_hdl::prelude::*;
 
 /// Cycles from a frame's last beat to its facts.
-pub const FACTS_CYCLES: u32 = 5;
+pub const FACTS_CYCLES: u32 = vantage_proto::datapath::REASM_FACTS_CYCLES;
 /// Bits of a frame length (frames up to 128 KiB).
 pub const FRAME_LEN_BITS: usize = 17;
 /// `why`: followed, not TCP, truncated, malformed (written as literals in `update`).

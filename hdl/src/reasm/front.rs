@@ -32,14 +32,15 @@ use rust_hdl::prelude::*;
 /// Bits of a ring index (rings of 512 entries).
 pub const RING_BITS: usize = 9;
 /// Cycles a beat waits in the beat ring.
-pub const DELAY_CYCLES: u32 = 500;
+pub const DELAY_CYCLES: u32 = vantage_proto::datapath::REASM_DELAY_CYCLES;
 /// Bits of the cycle count that stamps an answer with its frame's first beat: an entry left from
 /// a frame 2^32 cycles (13 s) earlier is the only one a late frame could take for its own.
 pub const STAMP_BITS: usize = 32;
 /// Longest frame, in beats, whose answer is in the answer ring when its first beat leaves: the
 /// answer is written at `F0 + beats - 1 + FACTS_CYCLES + ENGINE_CYCLES` and read at
 /// `F0 + DELAY_CYCLES - 1`.
-pub const MAX_BEATS: u32 = DELAY_CYCLES - FACTS_CYCLES - ENGINE_CYCLES - 1;
+pub const MAX_BEATS: u32 = vantage_proto::datapath::REASM_MAX_BEATS;
+const _: () = assert!(MAX_BEATS == DELAY_CYCLES - FACTS_CYCLES - ENGINE_CYCLES - 1);
 const _: () = assert!(DELAY_CYCLES < 1 << RING_BITS);
 const _: () = assert!(FACTS_CYCLES + ENGINE_CYCLES < 1 << RING_BITS);
 const _: () = assert!(

@@ -18,6 +18,7 @@
 //! The stage works on the pipeline's tagged output, so the same code is the model of the RTL
 //! stage and the software fallback of a bitstream without it.
 
+pub mod device;
 pub mod rule;
 pub mod segment;
 pub mod step;
