@@ -11,7 +11,7 @@
 
 struct VfrIn {
     uint8_t tvalid, tlast, tuser, ts_load;
-    uint8_t ans_valid, ans_kind, ans_status, ans_flags, ans_reason;
+    uint8_t ans_valid, ans_kind, ans_status, ans_flags, ans_reason, ask;
     uint32_t ans_skip, ans_gap;
     uint64_t tkeep, ts_set, ans_flow_id, ans_offset;
     uint32_t tdata[16];
@@ -26,7 +26,7 @@ struct VfrOut {
     uint32_t skip, gap;
     uint64_t keep, flow_id, offset;
     uint32_t data[16];
-    uint32_t counters[26];
+    uint32_t counters[28];
 };
 
 struct FrontHarness : Unit<Vfront> {};
@@ -72,7 +72,7 @@ void vfr_peek(FrontHarness* h, VfrOut* out) {
     out->flow_id = u->out_flow_id;
     out->offset = u->out_offset;
     for (int i = 0; i < 16; i++) out->data[i] = u->out_data[i];
-    for (int i = 0; i < 26; i++) out->counters[i] = u->counter_words[i];
+    for (int i = 0; i < 28; i++) out->counters[i] = u->counter_words[i];
 }
 
 // One clock cycle with these inputs.
@@ -94,6 +94,7 @@ void vfr_cycle(FrontHarness* h, const VfrIn* in) {
     u->ans_gap = in->ans_gap;
     u->ans_flags = in->ans_flags;
     u->ans_reason = in->ans_reason;
+    u->ask = in->ask;
     edge(u);
 }
 

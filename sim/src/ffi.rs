@@ -526,6 +526,7 @@ pub struct VfrIn {
     pub ans_status: u8,
     pub ans_flags: u8,
     pub ans_reason: u8,
+    pub ask: u8,
     pub ans_skip: u32,
     pub ans_gap: u32,
     pub tkeep: u64,
@@ -564,7 +565,7 @@ pub struct VfrOut {
     pub offset: u64,
     pub data: [u32; 16],
     /// `hdl::reasm::front::COUNTER_ORDER`, 64 bits each, as 32-bit words.
-    pub counters: [u32; 26],
+    pub counters: [u32; 28],
 }
 
 extern "C" {

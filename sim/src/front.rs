@@ -14,7 +14,7 @@ use vantage_proto::reasm::ReasmInfo;
 /// What the frames' side says of a frame.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FrontAnswer {
-    /// Not a segment the stage follows: 1 not TCP, 2 truncated, 3 malformed.
+    /// Not a segment the stage follows: 1 not TCP, 2 truncated, 3 malformed, 4 not asked.
     NotFollowed(u8),
     /// A segment of no session that opens none.
     Untagged,
@@ -34,6 +34,8 @@ pub struct OutFrame {
 pub struct FrontSim {
     h: *mut ffi::FrontHarness,
     engine: EngineSim,
+    /// The frames' side's `ask`, for every frame.
+    ask: bool,
 }
 
 impl FrontSim {
@@ -43,7 +45,13 @@ impl FrontSim {
         FrontSim {
             h: unsafe { ffi::vfr_new() },
             engine: EngineSim::new(cfg, timing),
+            ask: true,
         }
+    }
+
+    /// Ask the engine about the frames from now on (the default), or about none.
+    pub fn set_ask(&mut self, ask: bool) {
+        self.ask = ask;
     }
 
     /// Every frame (time, bytes) through, `gaps[k % len]` idle cycles before frame k, then
@@ -119,6 +127,7 @@ impl FrontSim {
             let mut input = ffi::VfrIn {
                 ts_load: u8::from(ts_next.is_some()),
                 ts_set: ts_next.unwrap_or(0),
+                ask: u8::from(self.ask),
                 ..Default::default()
             };
             if let Some(b) = beat {

@@ -18,7 +18,7 @@ use vantage_testkit::reasm::{model_frames, store_less, tagged};
 
 /// The model's answer for each frame (`vantage_model::reasm::device`), its facts reaching the
 /// engine a fixed time after its last beat (`first_in`: each frame's first beat's cycle).
-fn model(frames: &[(u64, Vec<u8>)], first_in: &[u64]) -> Vec<FrontAnswer> {
+fn model(frames: &[(u64, Vec<u8>)], first_in: &[u64], ask: bool) -> Vec<FrontAnswer> {
     let lanes: Vec<LaneFrame> = frames
         .iter()
         .map(|(_, f)| LaneFrame::from_bytes(f))
@@ -32,6 +32,7 @@ fn model(frames: &[(u64, Vec<u8>)], first_in: &[u64]) -> Vec<FrontAnswer> {
             lanes: l,
             tagged: t,
             facts_cycle: f0 + l.lanes.len().div_ceil(64).max(1) as u64 - 1,
+            ask,
         })
         .collect();
     answers(&store_less(), DEFAULT_ETHERTYPE, &input)
@@ -102,9 +103,10 @@ fn same_frames(
 fn same_counters(frames: &[(u64, Vec<u8>)], got: &[u64]) -> Result<(), String> {
     let tagged_frames = tagged(frames);
     let c = vantage_model::reasm::run(&store_less(), DEFAULT_ETHERTYPE, &tagged_frames).counters;
-    let want: [(&str, u64); 12] = [
+    let want: [(&str, u64); 13] = [
         ("frames", c.frames),
         ("followed", c.followed),
+        ("not_asked", 0),
         ("not_tcp", c.not_tcp + c.untagged),
         ("truncated", c.truncated),
         ("malformed", c.malformed),
@@ -142,7 +144,7 @@ fn same_counters(frames: &[(u64, Vec<u8>)], got: &[u64]) -> Result<(), String> {
 fn compare(frames: &[(u64, Vec<u8>)], gaps: &[u8], seed: u64) -> Result<Tally, String> {
     let mut front = sim(seed);
     let (out, first_in) = front.run(frames, gaps);
-    let want = model(frames, &first_in);
+    let want = model(frames, &first_in, true);
     same_frames(frames, &out, &first_in)?;
     same_counters(frames, &front.counters())?;
     let mut t = Tally::default();
@@ -221,7 +223,7 @@ fn a_frame_too_long_for_its_answer_leaves_late() {
         frames[k].1.resize(64 * beats, 0);
         let mut front = sim(5);
         let (out, first_in) = front.run(&frames, &[1]);
-        let want = model(&frames, &first_in);
+        let want = model(&frames, &first_in, true);
         assert_eq!(want[k] == FrontAnswer::Late, late, "{beats} beats");
         same_frames(&frames, &out, &first_in).unwrap_or_else(|e| panic!("{e}"));
         for (i, (o, w)) in out.iter().zip(&want).enumerate() {
@@ -252,7 +254,7 @@ fn back_to_back_single_beats_get_the_models_answers_some_late() {
     let mut front = sim(9);
     let (out, first_in) = front.run(&frames, &[0]);
     same_frames(&frames, &out, &first_in).unwrap_or_else(|e| panic!("{e}"));
-    let want = model(&frames, &first_in);
+    let want = model(&frames, &first_in, true);
     for (i, (o, w)) in out.iter().zip(&want).enumerate() {
         assert_eq!(o.answer, *w, "frame {i}");
     }
@@ -276,5 +278,33 @@ fn back_to_back_single_beats_get_the_models_answers_some_late() {
     assert_eq!(
         (at("frames"), at("late"), at("too_long")),
         (out.len() as u64, late as u64, 0)
+    );
+}
+
+/// The stage not asking (off, or frames it must not follow): every frame leaves intact, in time,
+/// not followed (why 4), nothing asked of the engine, every frame counted not asked.
+#[test]
+fn frames_not_asked_about_pass_not_followed() {
+    let frames: Vec<(u64, Vec<u8>)> = demo().into_iter().take(2_000).collect();
+    let mut front = sim(13);
+    front.set_ask(false);
+    let (out, first_in) = front.run(&frames, &[0, 1]);
+    same_frames(&frames, &out, &first_in).unwrap_or_else(|e| panic!("{e}"));
+    let want = model(&frames, &first_in, false);
+    for (i, (o, w)) in out.iter().zip(&want).enumerate() {
+        assert_eq!(o.answer, *w, "frame {i}");
+        assert_eq!(o.answer, FrontAnswer::NotFollowed(4), "frame {i}");
+    }
+    let counters = front.counters();
+    let at = |n: &str| {
+        counters[COUNTER_ORDER
+            .iter()
+            .position(|x| *x == n)
+            .expect("a counter")]
+    };
+    let n = frames.len() as u64;
+    assert_eq!(
+        (at("frames"), at("not_asked"), at("followed"), at("late")),
+        (n, n, 0, 0)
     );
 }

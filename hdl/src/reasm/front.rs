@@ -16,7 +16,8 @@
 //! ```
 //! `out_kind`: 0 untagged (a segment of no session that opens none), 1 tagged, 2 late (the
 //! engine refused or memory was late, or the frame is longer than `MAX_BEATS`), 3 not followed
-//! (`out_why` says why: 1 not TCP, 2 truncated, 3 malformed). Frames leave exactly
+//! (`out_why` says why: 1 not TCP, 2 truncated, 3 malformed, 4 not asked: `ask` was clear at
+//! its first beat — the stage off, or a frame the stage must not follow). Frames leave exactly
 //! `DELAY_CYCLES` after they came in, beat for beat.
 
 use super::engine::ENGINE_CYCLES;
@@ -52,11 +53,13 @@ const _: () = assert!(
     "the F0 shift register below has five stages"
 );
 /// The order of `Front::counter_words`, 64 bits each, first in the low bits: frames that left;
-/// of them followed (a segment the engine was asked about), not TCP, truncated, malformed; of the
-/// followed, no session, late (of which too long for the answer), and tagged by status.
-pub const COUNTER_ORDER: [&str; 13] = [
+/// of them followed (a segment the engine was asked about), not asked, not TCP, truncated,
+/// malformed; of the followed, no session, late (of which too long for the answer), and tagged by
+/// status.
+pub const COUNTER_ORDER: [&str; 14] = [
     "frames",
     "followed",
+    "not_asked",
     "not_tcp",
     "truncated",
     "malformed",
@@ -73,13 +76,13 @@ pub const COUNTER_ORDER: [&str; 13] = [
 pub const COUNTER_BITS: usize = 64 * COUNTER_ORDER.len();
 
 /// Bits of a pend entry: valid, why, F0.
-pub const PEND_BITS: usize = 1 + 2 + STAMP_BITS;
+pub const PEND_BITS: usize = 1 + 3 + STAMP_BITS;
 /// Bits of an answer entry, from bit 0: kind, why, flow id, status, offset, skip, gap, flags,
 /// reason, stamp (the positions are literals in `update`).
-pub const ANSWER_BITS: usize = 2 + 2 + 64 + 3 + 48 + 16 + 32 + 8 + 2 + STAMP_BITS;
-const _: () = assert!(ANSWER_BITS == 209 && STAMP_BITS == 32);
+pub const ANSWER_BITS: usize = 2 + 3 + 64 + 3 + 48 + 16 + 32 + 8 + 2 + STAMP_BITS;
+const _: () = assert!(ANSWER_BITS == 210 && STAMP_BITS == 32);
 const _: () = assert!(
-    COUNTER_BITS == 832,
+    COUNTER_BITS == 896,
     "the counters are packed with literal shifts"
 );
 
@@ -91,6 +94,9 @@ pub struct Front {
     pub reset: Signal<In, Bit>,
     /// The parse stage's slots (every beat of every frame).
     pub slot: Signal<In, Slot>,
+    /// With a first beat: ask the engine about this frame (when it is a segment). Clear, the
+    /// frame leaves not followed, why 4.
+    pub ask: Signal<In, Bit>,
     /// The engine's request: a followed segment's facts (`engine.rs` names them).
     pub req_valid: Signal<Out, Bit>,
     pub req_tuple: Signal<Out, Bits<TUPLE_BITS>>,
@@ -115,7 +121,7 @@ pub struct Front {
     /// The slots `DELAY_CYCLES` later; on a first beat, its frame's answer.
     pub out_slot: Signal<Out, Slot>,
     pub out_kind: Signal<Out, Bits<2>>,
-    pub out_why: Signal<Out, Bits<2>>,
+    pub out_why: Signal<Out, Bits<3>>,
     pub out_flow_id: Signal<Out, Bits<64>>,
     pub out_status: Signal<Out, Bits<3>>,
     pub out_offset: Signal<Out, Bits<48>>,
@@ -138,16 +144,27 @@ pub struct Front {
     f0_3: DFF<Bits<STAMP_BITS>>,
     f0_4: DFF<Bits<STAMP_BITS>>,
     f0_5: DFF<Bits<STAMP_BITS>>,
+    /// `ask` of the current frame's first beat, then aligned with the facts as F0 is.
+    ask_hold: DFF<Bit>,
+    ask_1: DFF<Bit>,
+    ask_2: DFF<Bit>,
+    ask_3: DFF<Bit>,
+    ask_4: DFF<Bit>,
+    ask_5: DFF<Bit>,
+    ask_now: Signal<Local, Bit>,
+    /// The frame's why: the facts', or 4 when it was not asked about.
+    why_w: Signal<Local, Bits<3>>,
     /// The cycle whose beat is leaving (its answer's expected stamp).
     leaving: DFF<Bits<STAMP_BITS>>,
     /// The leaving first beat's answer, registered for the counters.
     e_valid: DFF<Bit>,
     e_kind: DFF<Bits<2>>,
-    e_why: DFF<Bits<2>>,
+    e_why: DFF<Bits<3>>,
     e_status: DFF<Bits<3>>,
     e_too_long: DFF<Bit>,
     n_frames: DFF<Bits<64>>,
     n_followed: DFF<Bits<64>>,
+    n_not_asked: DFF<Bits<64>>,
     n_not_tcp: DFF<Bits<64>>,
     n_truncated: DFF<Bits<64>>,
     n_malformed: DFF<Bits<64>>,
@@ -167,7 +184,7 @@ pub struct Front {
     pend_at: Signal<Local, Bits<STAMP_BITS>>,
     out_at: Signal<Local, Bits<STAMP_BITS>>,
     p_valid: Signal<Local, Bit>,
-    p_why: Signal<Local, Bits<2>>,
+    p_why: Signal<Local, Bits<3>>,
     p_f0: Signal<Local, Bits<STAMP_BITS>>,
     kind_w: Signal<Local, Bits<2>>,
     a: Signal<Local, Bits<ANSWER_BITS>>,
@@ -179,6 +196,7 @@ impl Default for Front {
             clock: Default::default(),
             reset: Default::default(),
             slot: Default::default(),
+            ask: Default::default(),
             req_valid: Default::default(),
             req_tuple: Default::default(),
             req_v6: Default::default(),
@@ -215,6 +233,14 @@ impl Default for Front {
             answers: Default::default(),
             cycle: Default::default(),
             f0_hold: Default::default(),
+            ask_hold: Default::default(),
+            ask_1: Default::default(),
+            ask_2: Default::default(),
+            ask_3: Default::default(),
+            ask_4: Default::default(),
+            ask_5: Default::default(),
+            ask_now: Default::default(),
+            why_w: Default::default(),
             f0_1: Default::default(),
             f0_2: Default::default(),
             f0_3: Default::default(),
@@ -228,6 +254,7 @@ impl Default for Front {
             e_too_long: Default::default(),
             n_frames: Default::default(),
             n_followed: Default::default(),
+            n_not_asked: Default::default(),
             n_not_tcp: Default::default(),
             n_truncated: Default::default(),
             n_malformed: Default::default(),
@@ -268,6 +295,12 @@ impl Logic for Front {
             f0_3,
             f0_4,
             f0_5,
+            ask_hold,
+            ask_1,
+            ask_2,
+            ask_3,
+            ask_4,
+            ask_5,
             leaving,
             e_valid,
             e_kind,
@@ -276,6 +309,7 @@ impl Logic for Front {
             e_too_long,
             n_frames,
             n_followed,
+            n_not_asked,
             n_not_tcp,
             n_truncated,
             n_malformed,
@@ -315,9 +349,25 @@ impl Logic for Front {
         self.f0_3.d.next = self.f0_2.q.val();
         self.f0_4.d.next = self.f0_3.q.val();
         self.f0_5.d.next = self.f0_4.q.val();
+        self.ask_now.next = self.ask_hold.q.val();
+        if self.slot.val().sof {
+            self.ask_now.next = self.ask.val();
+        }
+        if self.slot.val().valid & self.slot.val().sof {
+            self.ask_hold.d.next = self.ask.val();
+        }
+        self.ask_1.d.next = self.ask_now.val();
+        self.ask_2.d.next = self.ask_1.q.val();
+        self.ask_3.d.next = self.ask_2.q.val();
+        self.ask_4.d.next = self.ask_3.q.val();
+        self.ask_5.d.next = self.ask_4.q.val();
 
         // ---- facts out: the engine's request; the frame noted in the pend ring.
-        self.req_valid.next = self.facts.out_valid.val() & (self.facts.out_why.val() == 0);
+        self.why_w.next = bit_cast::<3, 2>(self.facts.out_why.val());
+        if !self.ask_5.q.val() {
+            self.why_w.next = 4.into();
+        }
+        self.req_valid.next = self.facts.out_valid.val() & (self.why_w.val() == 0);
         self.req_tuple.next = self.facts.out_tuple.val();
         self.req_v6.next = self.facts.out_v6.val();
         self.req_side.next = self.facts.out_side.val();
@@ -330,15 +380,15 @@ impl Logic for Front {
         self.pend.write_enable.next = true;
         self.pend.write_address.next = self.cycle.q.val().get_bits::<RING_BITS>(0);
         self.pend.write_data.next = bit_cast::<PEND_BITS, 1>(self.facts.out_valid.val().into())
-            | (bit_cast::<PEND_BITS, 2>(self.facts.out_why.val()) << 1)
-            | (bit_cast::<PEND_BITS, STAMP_BITS>(self.f0_5.q.val()) << 3);
+            | (bit_cast::<PEND_BITS, 3>(self.why_w.val()) << 1)
+            | (bit_cast::<PEND_BITS, STAMP_BITS>(self.f0_5.q.val()) << 4);
 
         // ---- the engine's answer: the pend entry of its request read back; the answer ring.
         self.pend_at.next = self.cycle.q.val() - self.k_back.val();
         self.pend.read_address.next = self.pend_at.val().get_bits::<RING_BITS>(0);
         self.p_valid.next = self.pend.read_data.val().get_bit(0);
-        self.p_why.next = self.pend.read_data.val().get_bits::<2>(1);
-        self.p_f0.next = self.pend.read_data.val().get_bits::<STAMP_BITS>(3);
+        self.p_why.next = self.pend.read_data.val().get_bits::<3>(1);
+        self.p_f0.next = self.pend.read_data.val().get_bits::<STAMP_BITS>(4);
         // Kind: not followed; else the engine's (late when it has no answer, which cannot
         // happen with a fixed latency but is not taken on trust).
         self.kind_w.next = 3.into();
@@ -351,15 +401,15 @@ impl Logic for Front {
         self.answers.write_enable.next = self.p_valid.val();
         self.answers.write_address.next = self.p_f0.val().get_bits::<RING_BITS>(0);
         self.answers.write_data.next = bit_cast::<ANSWER_BITS, 2>(self.kind_w.val())
-            | (bit_cast::<ANSWER_BITS, 2>(self.p_why.val()) << 2)
-            | (bit_cast::<ANSWER_BITS, 64>(self.ans_flow_id.val()) << 4)
-            | (bit_cast::<ANSWER_BITS, 3>(self.ans_status.val()) << 68)
-            | (bit_cast::<ANSWER_BITS, 48>(self.ans_offset.val()) << 71)
-            | (bit_cast::<ANSWER_BITS, 16>(self.ans_skip.val()) << 119)
-            | (bit_cast::<ANSWER_BITS, 32>(self.ans_gap.val()) << 135)
-            | (bit_cast::<ANSWER_BITS, 8>(self.ans_flags.val()) << 167)
-            | (bit_cast::<ANSWER_BITS, 2>(self.ans_reason.val()) << 175)
-            | (bit_cast::<ANSWER_BITS, STAMP_BITS>(self.p_f0.val()) << 177);
+            | (bit_cast::<ANSWER_BITS, 3>(self.p_why.val()) << 2)
+            | (bit_cast::<ANSWER_BITS, 64>(self.ans_flow_id.val()) << 5)
+            | (bit_cast::<ANSWER_BITS, 3>(self.ans_status.val()) << 69)
+            | (bit_cast::<ANSWER_BITS, 48>(self.ans_offset.val()) << 72)
+            | (bit_cast::<ANSWER_BITS, 16>(self.ans_skip.val()) << 120)
+            | (bit_cast::<ANSWER_BITS, 32>(self.ans_gap.val()) << 136)
+            | (bit_cast::<ANSWER_BITS, 8>(self.ans_flags.val()) << 168)
+            | (bit_cast::<ANSWER_BITS, 2>(self.ans_reason.val()) << 176)
+            | (bit_cast::<ANSWER_BITS, STAMP_BITS>(self.p_f0.val()) << 178);
 
         // ---- out: the beat of DELAY_CYCLES ago and, on a first beat, its frame's answer.
         self.out_at.next = self.cycle.q.val() - self.k_delay.val();
@@ -369,15 +419,15 @@ impl Logic for Front {
         self.out_slot.next = self.beats.read_data.val();
         self.a.next = self.answers.read_data.val();
         self.out_kind.next = self.a.val().get_bits::<2>(0);
-        self.out_why.next = self.a.val().get_bits::<2>(2);
-        self.out_flow_id.next = self.a.val().get_bits::<64>(4);
-        self.out_status.next = self.a.val().get_bits::<3>(68);
-        self.out_offset.next = self.a.val().get_bits::<48>(71);
-        self.out_skip.next = self.a.val().get_bits::<16>(119);
-        self.out_gap.next = self.a.val().get_bits::<32>(135);
-        self.out_flags.next = self.a.val().get_bits::<8>(167);
-        self.out_reason.next = self.a.val().get_bits::<2>(175);
-        self.too_long.next = self.a.val().get_bits::<STAMP_BITS>(177) != self.leaving.q.val();
+        self.out_why.next = self.a.val().get_bits::<3>(2);
+        self.out_flow_id.next = self.a.val().get_bits::<64>(5);
+        self.out_status.next = self.a.val().get_bits::<3>(69);
+        self.out_offset.next = self.a.val().get_bits::<48>(72);
+        self.out_skip.next = self.a.val().get_bits::<16>(120);
+        self.out_gap.next = self.a.val().get_bits::<32>(136);
+        self.out_flags.next = self.a.val().get_bits::<8>(168);
+        self.out_reason.next = self.a.val().get_bits::<2>(176);
+        self.too_long.next = self.a.val().get_bits::<STAMP_BITS>(178) != self.leaving.q.val();
         if self.too_long.val() {
             // The answer did not arrive before its frame left: too long a frame.
             self.out_kind.next = 2.into();
@@ -394,6 +444,9 @@ impl Logic for Front {
             self.n_frames.d.next = self.n_frames.q.val() + 1;
             if self.e_why.q.val() == 0 {
                 self.n_followed.d.next = self.n_followed.q.val() + 1;
+            }
+            if self.e_why.q.val() == 4 {
+                self.n_not_asked.d.next = self.n_not_asked.q.val() + 1;
             }
             if self.e_why.q.val() == 1 {
                 self.n_not_tcp.d.next = self.n_not_tcp.q.val() + 1;
@@ -433,21 +486,24 @@ impl Logic for Front {
         }
         self.counter_words.next = bit_cast::<COUNTER_BITS, 64>(self.n_frames.q.val())
             | (bit_cast::<COUNTER_BITS, 64>(self.n_followed.q.val()) << 64)
-            | (bit_cast::<COUNTER_BITS, 64>(self.n_not_tcp.q.val()) << 128)
-            | (bit_cast::<COUNTER_BITS, 64>(self.n_truncated.q.val()) << 192)
-            | (bit_cast::<COUNTER_BITS, 64>(self.n_malformed.q.val()) << 256)
-            | (bit_cast::<COUNTER_BITS, 64>(self.n_no_session.q.val()) << 320)
-            | (bit_cast::<COUNTER_BITS, 64>(self.n_late.q.val()) << 384)
-            | (bit_cast::<COUNTER_BITS, 64>(self.n_too_long.q.val()) << 448)
-            | (bit_cast::<COUNTER_BITS, 64>(self.n_in_order.q.val()) << 512)
-            | (bit_cast::<COUNTER_BITS, 64>(self.n_released.q.val()) << 576)
-            | (bit_cast::<COUNTER_BITS, 64>(self.n_retransmissions.q.val()) << 640)
-            | (bit_cast::<COUNTER_BITS, 64>(self.n_control.q.val()) << 704)
-            | (bit_cast::<COUNTER_BITS, 64>(self.n_fallback.q.val()) << 768);
+            | (bit_cast::<COUNTER_BITS, 64>(self.n_not_asked.q.val()) << 128)
+            | (bit_cast::<COUNTER_BITS, 64>(self.n_not_tcp.q.val()) << 192)
+            | (bit_cast::<COUNTER_BITS, 64>(self.n_truncated.q.val()) << 256)
+            | (bit_cast::<COUNTER_BITS, 64>(self.n_malformed.q.val()) << 320)
+            | (bit_cast::<COUNTER_BITS, 64>(self.n_no_session.q.val()) << 384)
+            | (bit_cast::<COUNTER_BITS, 64>(self.n_late.q.val()) << 448)
+            | (bit_cast::<COUNTER_BITS, 64>(self.n_too_long.q.val()) << 512)
+            | (bit_cast::<COUNTER_BITS, 64>(self.n_in_order.q.val()) << 576)
+            | (bit_cast::<COUNTER_BITS, 64>(self.n_released.q.val()) << 640)
+            | (bit_cast::<COUNTER_BITS, 64>(self.n_retransmissions.q.val()) << 704)
+            | (bit_cast::<COUNTER_BITS, 64>(self.n_control.q.val()) << 768)
+            | (bit_cast::<COUNTER_BITS, 64>(self.n_fallback.q.val()) << 832);
         if self.reset.val() {
             self.e_valid.d.next = false;
             self.n_frames.d.next = 0.into();
             self.n_followed.d.next = 0.into();
+            self.n_not_asked.d.next = 0.into();
+            self.ask_hold.d.next = false;
             self.n_not_tcp.d.next = 0.into();
             self.n_truncated.d.next = 0.into();
             self.n_malformed.d.next = 0.into();
@@ -487,6 +543,8 @@ pub struct FrontProbe {
     pub ts_load: Signal<In, Bit>,
     /// The flow hash key.
     pub key: Signal<In, Bits<KEY_BITS>>,
+    /// The frames' side's `ask`, held for every frame.
+    pub ask: Signal<In, Bit>,
     pub req_valid: Signal<Out, Bit>,
     pub req_tuple: Signal<Out, Bits<TUPLE_BITS>>,
     pub req_v6: Signal<Out, Bit>,
@@ -513,7 +571,7 @@ pub struct FrontProbe {
     pub out_keep: Signal<Out, Bits<64>>,
     pub out_data: Signal<Out, Bits<512>>,
     pub out_kind: Signal<Out, Bits<2>>,
-    pub out_why: Signal<Out, Bits<2>>,
+    pub out_why: Signal<Out, Bits<3>>,
     pub out_flow_id: Signal<Out, Bits<64>>,
     pub out_status: Signal<Out, Bits<3>>,
     pub out_offset: Signal<Out, Bits<48>>,
@@ -548,6 +606,7 @@ impl Logic for FrontProbe {
         self.front.clock.next = self.clock.val();
         self.front.reset.next = self.reset.val();
         self.front.slot.next = self.parse.slot_out.val();
+        self.front.ask.next = self.ask.val();
         self.req_valid.next = self.front.req_valid.val();
         self.req_tuple.next = self.front.req_tuple.val();
         self.req_v6.next = self.front.req_v6.val();

@@ -4,6 +4,8 @@
 //! `store_slots = 0` follows the sessions; this adds what only the device's timing decides:
 //!
 //! ```text
+//!  frame not asked about (the stage off, or a frame it must not follow)
+//!                                            not followed, not asked
 //!  frame with lanes missing or a MAC error   not followed, malformed (not read)
 //!  no Vantage header, not TCP                not followed, not TCP
 //!  TCP header not in the frame               not followed, truncated
@@ -34,6 +36,8 @@ pub enum Unread {
     Truncated = 2,
     /// Lanes missing or a MAC error (3).
     Malformed = 3,
+    /// Not asked about: the stage is off, or the frame is one it must not follow (4).
+    NotAsked = 4,
 }
 
 /// The device's answer for one frame.
@@ -60,6 +64,8 @@ pub struct DeviceFrame<'a> {
     /// The cycle its facts reach the engine: its last beat's plus a constant (only differences
     /// between frames matter).
     pub facts_cycle: u64,
+    /// The stage asks the engine about the frame (when it is a segment).
+    pub ask: bool,
 }
 
 /// The device's answers, frame by frame, and the flow-end records the frames caused (a SYN
@@ -81,6 +87,9 @@ pub fn answers(
     let answers = frames
         .iter()
         .map(|f| {
+            if !f.ask {
+                return Answer::NotFollowed(Unread::NotAsked);
+            }
             if f.lanes.has_hole() || f.lanes.user {
                 return Answer::NotFollowed(Unread::Malformed);
             }
