@@ -39,13 +39,7 @@ void vf_free(FactsHarness* h) { delete h; }
 // One clock cycle: `in` drives the inputs; `out` gets the outputs as they stand before the edge.
 void vf_cycle(FactsHarness* h, const VfIn* in, VfOut* out) {
     Vfacts* u = h->unit.get();
-    u->tvalid = in->tvalid;
-    u->tlast = in->tlast;
-    u->tuser = in->tuser;
-    u->tkeep = in->tkeep;
-    for (int i = 0; i < 16; i++) u->tdata[i] = in->tdata[i];
-    u->ts_set = in->ts_set;
-    u->ts_load = in->ts_load;
+    mac_beat_in(u, in);
     u->eval();
     out->valid = u->out_valid;
     out->why = u->out_why;

@@ -78,13 +78,7 @@ void vfr_peek(FrontHarness* h, VfrOut* out) {
 // One clock cycle with these inputs.
 void vfr_cycle(FrontHarness* h, const VfrIn* in) {
     Vfront* u = h->unit.get();
-    u->tvalid = in->tvalid;
-    u->tlast = in->tlast;
-    u->tuser = in->tuser;
-    u->tkeep = in->tkeep;
-    for (int i = 0; i < 16; i++) u->tdata[i] = in->tdata[i];
-    u->ts_set = in->ts_set;
-    u->ts_load = in->ts_load;
+    mac_beat_in(u, in);
     u->ans_valid = in->ans_valid;
     u->ans_kind = in->ans_kind;
     u->ans_flow_id = in->ans_flow_id;

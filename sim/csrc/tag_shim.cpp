@@ -40,13 +40,7 @@ void vtg_free(TagHarness* h) { delete h; }
 // One clock cycle: `in` drives the inputs; `out` gets the outputs as they stand before the edge.
 void vtg_cycle(TagHarness* h, const VtgIn* in, VtgOut* out) {
     Vtagp* u = h->unit.get();
-    u->tvalid = in->tvalid;
-    u->tlast = in->tlast;
-    u->tuser = in->tuser;
-    u->tkeep = in->tkeep;
-    for (int i = 0; i < 16; i++) u->tdata[i] = in->tdata[i];
-    u->ts_set = in->ts_set;
-    u->ts_load = in->ts_load;
+    mac_beat_in(u, in);
     u->enable = in->enable;
     u->ethertype = in->ethertype;
     u->eval();

@@ -58,3 +58,17 @@ void axi_master_out(const V* u, Out* out) {
     out->wvalid = u->m_axi_wvalid;
     for (int i = 0; i < 16; i++) out->wdata[i] = u->m_axi_wdata[i];
 }
+
+// A probe that starts at the ingress stage (the reasm stage's facts and frames' side, the tag
+// stage): one cycle's MAC beat and the ingress clock's load (`In` has tvalid, tlast, tuser,
+// tkeep, tdata[16], ts_set, ts_load).
+template <class V, class In>
+void mac_beat_in(V* u, const In* in) {
+    u->tvalid = in->tvalid;
+    u->tlast = in->tlast;
+    u->tuser = in->tuser;
+    u->tkeep = in->tkeep;
+    for (int i = 0; i < 16; i++) u->tdata[i] = in->tdata[i];
+    u->ts_set = in->ts_set;
+    u->ts_load = in->ts_load;
+}

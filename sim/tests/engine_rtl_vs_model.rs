@@ -161,15 +161,11 @@ fn the_science_dmz_capture_gets_the_models_tags() {
 /// capture allows: every tag the model's.
 #[test]
 fn real_captures_get_the_models_tags() {
-    let Some(files) = vantage_testkit::shared_real().map(|d| vantage_testkit::captures_under(&d))
-    else {
-        eprintln!("skipped: ../shared/testdata/real not found");
+    let Some(captures) = vantage_testkit::real_capture_frames() else {
         return;
     };
     let mut all = Tally::default();
-    for f in files {
-        let packets = vantage_capture::read(&f).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
-        let frames: Vec<(u64, Vec<u8>)> = packets.into_iter().map(|p| (p.ts_ns, p.data)).collect();
+    for (f, frames) in captures {
         let t = compare(&store_less(), &tagged(&frames), &[0], 7)
             .unwrap_or_else(|e| panic!("{}: {e}", f.display()));
         eprintln!("{}: {t:?}", f.display());

@@ -112,15 +112,11 @@ fn compare_lanes(frames: &[(u64, LaneFrame)], gaps: &[u8]) -> Result<Tally, Stri
 
 #[test]
 fn real_captures_read_as_the_model_reads_them() {
-    let Some(files) = vantage_testkit::shared_real().map(|d| vantage_testkit::captures_under(&d))
-    else {
-        eprintln!("skipped: ../shared/testdata/real not found");
+    let Some(captures) = vantage_testkit::real_capture_frames() else {
         return;
     };
     let mut all = Tally::default();
-    for f in files {
-        let packets = vantage_capture::read(&f).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
-        let frames: Vec<(u64, Vec<u8>)> = packets.into_iter().map(|p| (p.ts_ns, p.data)).collect();
+    for (f, frames) in captures {
         let t = compare(&frames, &[0]).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
         all.followed += t.followed;
         all.cut += t.cut;

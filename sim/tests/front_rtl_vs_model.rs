@@ -184,15 +184,11 @@ fn the_demo_capture_gets_the_models_answers() {
 /// Every real capture, 1, 2 or 7 idle cycles between frames.
 #[test]
 fn real_captures_get_the_models_answers() {
-    let Some(files) = vantage_testkit::shared_real().map(|d| vantage_testkit::captures_under(&d))
-    else {
-        eprintln!("skipped: ../shared/testdata/real not found");
+    let Some(captures) = vantage_testkit::real_capture_frames() else {
         return;
     };
     let mut all = Tally::default();
-    for f in files {
-        let packets = vantage_capture::read(&f).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
-        let frames: Vec<(u64, Vec<u8>)> = packets.into_iter().map(|p| (p.ts_ns, p.data)).collect();
+    for (f, frames) in captures {
         let t = compare(&frames, &[1, 2, 7], 11).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
         all.frames += t.frames;
         all.tagged += t.tagged;

@@ -140,15 +140,16 @@ fn the_demo_capture_is_tagged_as_the_model_tags_it() {
 
 #[test]
 fn real_captures_are_tagged_as_the_model_tags_them() {
-    let Some(files) = vantage_testkit::shared_real().map(|d| vantage_testkit::captures_under(&d))
-    else {
-        eprintln!("skipped: ../shared/testdata/real not found");
+    let Some(captures) = vantage_testkit::real_capture_frames() else {
         return;
     };
     let mut all = Tally::default();
-    for f in files {
-        let t = compare(&captured(&f), &[0, 2], true)
-            .unwrap_or_else(|e| panic!("{}: {e}", f.display()));
+    for (f, frames) in captures {
+        let frames: Vec<(u64, LaneFrame)> = frames
+            .iter()
+            .map(|(t, b)| (*t, LaneFrame::from_bytes(b)))
+            .collect();
+        let t = compare(&frames, &[0, 2], true).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
         for (len, n) in t.by_len {
             *all.by_len.entry(len).or_default() += n;
         }

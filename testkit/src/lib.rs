@@ -27,6 +27,27 @@ pub fn shared_real() -> Option<PathBuf> {
     shared_sub("real")
 }
 
+/// Every capture under `../shared/testdata/real` with its frames as (time in ns, bytes); None,
+/// after a line saying the test skips, when the folder is absent. A capture that cannot be read
+/// fails the test with its path.
+pub fn real_capture_frames() -> Option<Vec<(PathBuf, Vec<(u64, Vec<u8>)>)>> {
+    let Some(dir) = shared_real() else {
+        eprintln!("skipped: ../shared/testdata/real not found");
+        return None;
+    };
+    Some(
+        captures_under(&dir)
+            .into_iter()
+            .map(|f| {
+                let packets =
+                    vantage_capture::read(&f).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
+                let frames = packets.into_iter().map(|p| (p.ts_ns, p.data)).collect();
+                (f, frames)
+            })
+            .collect(),
+    )
+}
+
 /// `../shared/testdata/zeek` (Zeek's test traces and the `conn.log` baseline Zeek wrote for
 /// them), if present.
 pub fn shared_zeek() -> Option<PathBuf> {
