@@ -43,15 +43,12 @@ pub struct Slot {
     pub len: Bits<8>,
     /// Ingress timestamp, ns.
     pub ts: Bits<64>,
-    /// The frame ends inside the window with its last beat using at most 40 lanes: the tagged
-    /// header costs it no extra output beat.
+    /// The frame ends inside the window with its last beat using at most 40 lanes: the 24-byte
+    /// header costs it no extra output beat (the tag stage tells a full single beat from two
+    /// beats with an empty second by it; its length tells the rest).
     pub fits: Bit,
-    /// As `fits`, for the 36-byte header with the STATS tag (last beat within 28 lanes).
-    pub fits_stats: Bit,
     /// A MAC error (tuser) on the frame's last beat, when that beat is inside the window.
     pub user_end: Bit,
-    /// As `fits`, for the 48-byte header with both STATS and SYN tags (last beat within 16 lanes).
-    pub fits_both: Bit,
     /// Set by the conn stage on the beats of a SYN it gives back, with the SYN TLV's value
     /// (`proto::conn::SynInfo` bytes, byte 0 in the high bits).
     pub syn: Bit,

@@ -116,7 +116,6 @@ impl Logic for Conn {
         self.path.s_data.next = self.slot_in.val().data;
         self.path.s_len.next = self.slot_in.val().len;
         self.path.s_fits.next = self.slot_in.val().fits;
-        self.path.s_fits_stats.next = self.slot_in.val().fits_stats;
         self.path.s_ts.next = self.slot_in.val().ts;
         self.path.s_hash.next = self.slot_in.val().hash;
         self.path.s_flags.next = self.flags_in.val();
@@ -138,8 +137,6 @@ impl Logic for Conn {
         self.slot_out.next.data = self.path.o_data.val();
         self.slot_out.next.len = self.path.o_len.val();
         self.slot_out.next.fits = self.path.o_fits.val();
-        self.slot_out.next.fits_stats = self.path.o_fits_stats.val();
-        self.slot_out.next.fits_both = self.path.o_fits_both.val();
         self.slot_out.next.ts = self.path.o_ts.val();
         self.slot_out.next.hash = self.path.o_hash.val();
         self.slot_out.next.l3_off = self.path.o_l3.val();

@@ -38,7 +38,7 @@ use vantage_proto::datapath::{CONN_LOOKAHEAD as LOOKAHEAD, STATS_OFFSET};
 use vantage_proto::flags::ParseFlags;
 
 /// Fields of an output entry (one beat to the tag stage), first in the high bits.
-pub const ENTRY_FIELDS: [(&str, usize); 19] = [
+pub const ENTRY_FIELDS: [(&str, usize); 17] = [
     ("sof", 1),
     ("last", 1),
     ("user", 1),
@@ -46,8 +46,6 @@ pub const ENTRY_FIELDS: [(&str, usize); 19] = [
     ("data", 512),
     ("len", 8),
     ("fits", 1),
-    ("fits_stats", 1),
-    ("fits_both", 1),
     ("ts", 64),
     ("hash", 32),
     ("flags", 16),
@@ -60,10 +58,9 @@ pub const ENTRY_FIELDS: [(&str, usize); 19] = [
     ("info", 80),
 ];
 /// Fields of a held frame's metadata in the payload store (what tagging it later needs).
-const PM_FIELDS: [(&str, usize); 11] = [
+const PM_FIELDS: [(&str, usize); 10] = [
     ("len", 8),
     ("fits", 1),
-    ("fits_stats", 1),
     ("ts", 64),
     ("hash", 32),
     ("flags", 16),
@@ -189,7 +186,6 @@ pub struct ConnPath {
     pub s_data: Signal<In, Bits<512>>,
     pub s_len: Signal<In, Bits<8>>,
     pub s_fits: Signal<In, Bit>,
-    pub s_fits_stats: Signal<In, Bit>,
     pub s_ts: Signal<In, Bits<64>>,
     pub s_hash: Signal<In, Bits<32>>,
     pub s_flags: Signal<In, Bits<16>>,
@@ -207,8 +203,7 @@ pub struct ConnPath {
     /// it, and for the tag stage).
     pub idle: Signal<Out, Bit>,
     /// To the tag stage: one beat a cycle at most; `syn` on the beats of a given-back SYN with
-    /// its TLV value (`info`, `proto::conn::SynInfo` bytes, first in the high bits) and whether
-    /// its header with both STATS and SYN tags fits its last beat (`fits_both`).
+    /// its TLV value (`info`, `proto::conn::SynInfo` bytes, first in the high bits).
     pub o_valid: Signal<Out, Bit>,
     pub o_sof: Signal<Out, Bit>,
     pub o_last: Signal<Out, Bit>,
@@ -217,8 +212,6 @@ pub struct ConnPath {
     pub o_data: Signal<Out, Bits<512>>,
     pub o_len: Signal<Out, Bits<8>>,
     pub o_fits: Signal<Out, Bit>,
-    pub o_fits_stats: Signal<Out, Bit>,
-    pub o_fits_both: Signal<Out, Bit>,
     pub o_ts: Signal<Out, Bits<64>>,
     pub o_hash: Signal<Out, Bits<32>>,
     pub o_flags: Signal<Out, Bits<16>>,
@@ -255,8 +248,6 @@ impl Logic for ConnPath {
         self.o_data.connect();
         self.o_len.connect();
         self.o_fits.connect();
-        self.o_fits_stats.connect();
-        self.o_fits_both.connect();
         self.o_ts.connect();
         self.o_hash.connect();
         self.o_flags.connect();
@@ -445,8 +436,8 @@ fn payload_and_x1() -> String {
     let mut s = String::new();
     // The look-ahead stages L3..L1 and X0: the stats slot, packed as an output entry.
     let e_bits = bits(&ENTRY_FIELDS);
-    s += "reg s_fits_both, s_syn;\nreg [79:0] s_info;\n";
-    s += "always @(*) begin s_fits_both = 1'b0; s_syn = 1'b0; s_info = 80'd0; end\n";
+    s += "reg s_syn;\nreg [79:0] s_info;\n";
+    s += "always @(*) begin s_syn = 1'b0; s_info = 80'd0; end\n";
     for k in (0..=LOOKAHEAD).rev() {
         let _ = writeln!(s, "reg la{k}_v;\nreg [{}:0] la{k};", e_bits - 1);
     }
@@ -532,7 +523,7 @@ fn payload_and_x1() -> String {
     s += "  if (reset) begin x1_v <= 1'b0; x1_gv <= 1'b0; x1_rel <= 1'b0; x1_sure <= 1'b0; end\nend\n";
     // The given-back SYN as one or two output entries.
     let pf = |f: &str| at(&PM_FIELDS, "rdm", f);
-    s += "reg [7:0] g_len6;\nreg g_two, g_fits_both;\n";
+    s += "reg g_two;\n";
     let _ = writeln!(
         s,
         "reg [{}:0] gb0, gb1;\nreg [79:0] g_info;\nreg [2:0] g_why_out;",
@@ -540,13 +531,6 @@ fn payload_and_x1() -> String {
     );
     s += "always @(*) begin\n";
     let _ = writeln!(s, "  g_two = {} > 8'd64;", pf("len"));
-    let _ = writeln!(
-        s,
-        "  g_len6 = g_two ? {} - 8'd64 : {};",
-        pf("len"),
-        pf("len")
-    );
-    s += "  g_fits_both = g_len6 <= 8'd16;\n";
     // Late: the queue's occupancy less this cycle's pop, plus the SYN's beats, over the limit.
     // Compared with the registered occupancy for each case, so the pop (which waits for the
     // sequencer) only picks: oq_n + beats - pop > LIMIT  <=>  oq_n >= LIMIT + 1 + pop - beats.
@@ -569,7 +553,6 @@ fn payload_and_x1() -> String {
             "user" => "1'b0".into(),
             "keep" => "rd0[575:512]".into(),
             "data" => "rd0[511:0]".into(),
-            "fits_both" => "g_fits_both".into(),
             "syn" => "1'b1".into(),
             "info" => "g_info".into(),
             other => {

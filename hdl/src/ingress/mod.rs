@@ -15,7 +15,7 @@ use crate::slot::{Slot, WIN_BITS};
 use crate::widgets::{ByteReverse, TopLane};
 use rust_hdl::prelude::*;
 use vantage_proto::datapath::{BEAT_BYTES, MIN_FRAME_BYTES};
-use vantage_proto::header::{FRAME_HEADER_BYTES, STATS_HEADER_BYTES};
+use vantage_proto::header::FRAME_HEADER_BYTES;
 
 /// Width of the timestamp increment (8 whole ns, 32 fraction bits).
 pub const INC_BITS: usize = 8 + 32;
@@ -52,8 +52,6 @@ pub struct Ingress {
     runt_lane: Constant<Bits<8>>,
     /// Lanes a last beat may use and still take the header without an extra beat (64 - 24).
     room: Constant<Bits<7>>,
-    /// As `room`, for the header with the STATS tag.
-    room_stats: Constant<Bits<7>>,
     x_valid: DFF<Bit>,
     x_last: DFF<Bit>,
     x_user: DFF<Bit>,
@@ -104,7 +102,6 @@ impl Default for Ingress {
             slots: Default::default(),
             runt_lane: Constant::new(((MIN_FRAME_BYTES - 1) as u64).to_bits()),
             room: Constant::new(((BEAT_BYTES - FRAME_HEADER_BYTES) as u64).to_bits()),
-            room_stats: Constant::new(((BEAT_BYTES - STATS_HEADER_BYTES) as u64).to_bits()),
             x_valid: Default::default(),
             x_last: Default::default(),
             x_user: Default::default(),
@@ -230,16 +227,10 @@ impl Logic for Ingress {
             | (self.la_in.val()
                 & self.la_last.val()
                 & ((self.la_keep.val() >> self.room.val()) == 0));
-        self.out.d.next.fits_stats = (self.h_last.q.val()
-            & ((self.h_keep.q.val() >> self.room_stats.val()) == 0))
-            | (self.la_in.val()
-                & self.la_last.val()
-                & ((self.la_keep.val() >> self.room_stats.val()) == 0));
         // Shorter than MIN_FRAME_BYTES: only a frame that ends in its first beat, with no kept lane
         // from MIN_FRAME_BYTES - 1 up (the length itself is a deeper computation).
         self.out.d.next.user_end = (self.h_last.q.val() & self.h_user.q.val())
             | (self.la_in.val() & self.la_last.val() & self.x_user.q.val());
-        self.out.d.next.fits_both = false;
         self.out.d.next.syn = false;
         self.out.d.next.syn_info = 0.into();
         self.out.d.next.f_runt =

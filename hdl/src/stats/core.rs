@@ -149,7 +149,6 @@ pub struct StatsCore {
     pub i_data: Signal<In, Bits<512>>,
     pub i_len: Signal<In, Bits<8>>,
     pub i_fits: Signal<In, Bit>,
-    pub i_fits_stats: Signal<In, Bit>,
     pub i_ts: Signal<In, Bits<64>>,
     pub i_hash: Signal<In, Bits<32>>,
     pub i_flags: Signal<In, Bits<16>>,
@@ -206,7 +205,6 @@ pub struct StatsCore {
     pub o_data: Signal<Out, Bits<512>>,
     pub o_len: Signal<Out, Bits<8>>,
     pub o_fits: Signal<Out, Bit>,
-    pub o_fits_stats: Signal<Out, Bit>,
     pub o_ts: Signal<Out, Bits<64>>,
     pub o_hash: Signal<Out, Bits<32>>,
     pub o_flags: Signal<Out, Bits<16>>,
@@ -238,7 +236,6 @@ impl Logic for StatsCore {
         self.o_data.connect();
         self.o_len.connect();
         self.o_fits.connect();
-        self.o_fits_stats.connect();
         self.o_ts.connect();
         self.o_hash.connect();
         self.o_flags.connect();
@@ -274,7 +271,7 @@ impl Logic for StatsCore {
 }
 
 /// The beat fields that travel through the delay line, (name, width), packed first-high.
-const BEAT_FIELDS: [(&str, usize); 14] = [
+const BEAT_FIELDS: [(&str, usize); 13] = [
     ("valid", 1),
     ("sof", 1),
     ("last", 1),
@@ -283,7 +280,6 @@ const BEAT_FIELDS: [(&str, usize); 14] = [
     ("data", 512),
     ("len", 8),
     ("fits", 1),
-    ("fits_stats", 1),
     ("ts", 64),
     ("hash", 32),
     ("flags", 16),

@@ -118,7 +118,6 @@ impl Logic for Stats {
         self.core.i_data.next = self.slot_in.val().data;
         self.core.i_len.next = self.slot_in.val().len;
         self.core.i_fits.next = self.slot_in.val().fits;
-        self.core.i_fits_stats.next = self.slot_in.val().fits_stats;
         self.core.i_ts.next = self.slot_in.val().ts;
         self.core.i_hash.next = self.slot_in.val().hash;
         self.core.i_flags.next = self.flags_in.val();
@@ -198,7 +197,6 @@ impl Logic for Stats {
         self.slot_out.next.data = self.core.o_data.val();
         self.slot_out.next.len = self.core.o_len.val();
         self.slot_out.next.fits = self.core.o_fits.val();
-        self.slot_out.next.fits_stats = self.core.o_fits_stats.val();
         self.slot_out.next.ts = self.core.o_ts.val();
         self.slot_out.next.hash = self.core.o_hash.val();
         self.slot_out.next.l3_off = self.core.o_l3_off.val();
