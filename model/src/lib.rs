@@ -212,10 +212,7 @@ fn run_all(config: &Config, input: &[TimedBeat]) -> (ModelOutput, Trace, stats::
         let frame = &frames[o.input];
         let decision = engine.decisions[k];
         let lanes = frame.lane_frame();
-        let out = match decision {
-            TagDecision::Tagged => tag::insert_header(&lanes, &headers[k]),
-            _ => lanes,
-        };
+        let out = tag::apply(lanes, decision, &headers[k]);
         tag_counters.count(&out, decision);
         output.frames.push(out);
         trace.frames.push(FrameTrace {
@@ -292,10 +289,7 @@ pub fn run_tag_alone(
         .iter()
         .zip(engine.decisions)
         .zip(&headers)
-        .map(|((f, d), h)| match d {
-            TagDecision::Tagged => (tag::insert_header(&f.lane_frame(), h), d),
-            _ => (f.lane_frame(), d),
-        })
+        .map(|((f, d), h)| (tag::apply(f.lane_frame(), d, h), d))
         .collect()
 }
 

@@ -172,3 +172,12 @@ pub(crate) fn insert_header(frame: &LaneFrame, header: &[u8]) -> LaneFrame {
         user: frame.user,
     }
 }
+
+/// A frame out of the tag stage: `lanes` with `header` inserted when the decision tagged it,
+/// else unchanged.
+pub(crate) fn apply(lanes: LaneFrame, decision: TagDecision, header: &[u8]) -> LaneFrame {
+    match decision {
+        TagDecision::Tagged => insert_header(&lanes, header),
+        _ => lanes,
+    }
+}

@@ -516,7 +516,7 @@ pub fn model_frames(
     tagged: &[Vec<u8>],
 ) -> Vec<ModelFrame> {
     use vantage_model::reasm::{segment, Stage};
-    use vantage_proto::header::{strip, Tag, DEFAULT_ETHERTYPE};
+    use vantage_proto::header::{strip, DEFAULT_ETHERTYPE};
     let mut stage = Stage::new(cfg.clone(), DEFAULT_ETHERTYPE);
     tagged
         .iter()
@@ -528,12 +528,9 @@ pub fn model_frames(
             stage.frame(f);
             let sent = stage.take_frames();
             assert_eq!(sent.len(), 1, "a store-less stage sends each frame at once");
-            let tag = strip(&sent[0], DEFAULT_ETHERTYPE).ok().and_then(|(h, _)| {
-                h.tags.iter().find_map(|t| match t {
-                    Tag::Reasm(i) => Some(*i),
-                    _ => None,
-                })
-            });
+            let tag = strip(&sent[0], DEFAULT_ETHERTYPE)
+                .ok()
+                .and_then(|(h, _)| h.reasm());
             ModelFrame {
                 seg,
                 tag,

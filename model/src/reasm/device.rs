@@ -23,7 +23,7 @@ use super::segment::{self, NotFollowed};
 use super::{ReasmConfig, Stage};
 use vantage_proto::axis::LaneFrame;
 use vantage_proto::datapath::{BEAT_BYTES, REASM_MAX_BEATS};
-use vantage_proto::header::{strip, Tag};
+use vantage_proto::header::strip;
 use vantage_proto::reasm::directory::LOOKUP_SPACING;
 use vantage_proto::reasm::{FlowEnd, ReasmInfo};
 
@@ -114,12 +114,7 @@ pub fn answers(
                     "a store-less stage forwarding retransmissions sends each frame at once"
                 );
             };
-            let tag = strip(out, ethertype).ok().and_then(|(h, _)| {
-                h.tags.iter().find_map(|t| match t {
-                    Tag::Reasm(i) => Some(*i),
-                    _ => None,
-                })
-            });
+            let tag = strip(out, ethertype).ok().and_then(|(h, _)| h.reasm());
             let beats = f.lanes.lanes.len().div_ceil(BEAT_BYTES).max(1);
             if beats > REASM_MAX_BEATS as usize {
                 return Answer::Late { too_long: true };
