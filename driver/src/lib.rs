@@ -17,6 +17,7 @@
 mod conn;
 mod device;
 mod membar;
+mod reasm;
 mod stats;
 mod sysfs;
 mod vfio;
@@ -26,6 +27,7 @@ pub use device::{
     known_block_names, time_at, Device, DeviceInfo, Features, FoundBlock, MAX_BLOCKS,
 };
 pub use membar::MemBar;
+pub use reasm::ReasmState;
 pub use stats::{StatsGeometry, StatsStatus, FLUSH_POLLS, PEEK_POLLS, READY_POLLS};
 pub use sysfs::SysfsBar;
 pub use vfio::VfioBar;
@@ -125,6 +127,8 @@ pub enum DriverError {
         (1 << vantage_proto::stats::BUCKET_BITS) - 1
     )]
     PeekRange { bank: usize, bucket: usize },
+    #[error("reasm BUCKET_BITS {bits}: the session table takes 1..={max} (GEOMETRY 15:8: the memory this bitstream addresses)")]
+    SessionBuckets { bits: u32, max: u32 },
     #[error("the stats table peek at bank {bank}, bucket {bucket} did not complete: PEEK_STATUS bit 0 still clear after {reads} reads")]
     PeekTimeout {
         bank: usize,

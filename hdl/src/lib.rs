@@ -34,7 +34,11 @@ pub enum EmitError {
 pub fn top_verilog(build_id: u32) -> String {
     let mut top = top::Top::new(build_id);
     top.connect_all();
-    rename_top(&generate_verilog(&top))
+    // The reasm engine's record ports share one leaf file (rust-hdl adds it per instance).
+    widgets::verilog_leaf::once(
+        &rename_top(&generate_verilog(&top)),
+        &[widgets::line_rmw::SOURCE, reasm::key::TOEPLITZ_SOURCE],
+    )
 }
 
 /// rust-hdl calls every design's top `top` and submodules `top$path`; give them our name.
@@ -105,6 +109,10 @@ pub fn emit_verilog(dir: &Path, build_id: u32) -> Result<Vec<PathBuf>, EmitError
         (
             reasm::front::STANDALONE_MODULE,
             reasm::front::standalone_verilog(),
+        ),
+        (
+            reasm::stage::STANDALONE_MODULE,
+            reasm::stage::standalone_verilog(),
         ),
         (
             tag::probe_unit::PROBE_MODULE,

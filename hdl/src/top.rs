@@ -3,8 +3,11 @@
 //!
 //! ```text
 //!                     cmac_clk (322 MHz)
-//!  s_axis_cmac_rx_* ─► Ingress ─► Parse ─► Stats ─► Conn ─► Tag ─► m_axis_adap_rx_322mhz_*  (no tready either side)
+//!  s_axis_cmac_rx_* ─► Ingress ─► Parse ─► Stats ─► Conn ─► Reasm ─► Tag ─► m_axis_adap_rx_322mhz_*
 //!                                   └──(first beats)──┘ the conn stage's SYN table looks up beside stats
+//!                                                           req ▼ ▲ answer   (no tready either side)
+//!                                                          reasm Engine ◄─► reasm_{dir,r0,r1,r2}_m_axi_*
+//!                                                                            (session memory, AXI4)
 //!  s_axis_adap_tx_322mhz_* ─────────────────────► m_axis_cmac_tx_*            (TX passes through)
 //!                     axil_aclk
 //!  s_axil_* ─► AxilBridge ══(toggle handshake)══► RegFile ─► configuration, counter snapshots
@@ -15,6 +18,9 @@ use crate::csr::regfile::{counter_index, COUNTER_BITS};
 use crate::csr::{AxilBridge, RegFile};
 use crate::ingress::Ingress;
 use crate::parse::Parse;
+use crate::reasm::engine::Engine;
+use crate::reasm::record::{ADDR_BITS, LINE_BITS};
+use crate::reasm::stage::{self as reasm_stage, ReasmStage};
 use crate::stats::Stats;
 use crate::tag::Tag;
 use rust_hdl::prelude::*;
@@ -26,7 +32,8 @@ pub const FEATURES: u32 = feature::PARSE
     | feature::TAG
     | feature::STATS
     | feature::HISTORY
-    | feature::CONN;
+    | feature::CONN
+    | feature::REASM;
 
 #[derive(LogicBlock)]
 pub struct Top {
@@ -73,6 +80,110 @@ pub struct Top {
     pub s_axis_cmac_rx_tlast: Signal<In, Bit>,
     pub s_axis_cmac_rx_tuser_err: Signal<In, Bit>,
 
+    /// The reasm stage's session memory, AXI4 masters (one line per beat, one ID): the session
+    /// directory's bucket lines (`dir`), then the session record's beats 0, 1 and 2 (`r0`..`r2`).
+    /// On the card they are HBM pseudo-channels or one DDR4 controller's ports.
+    pub reasm_dir_m_axi_araddr: Signal<Out, Bits<ADDR_BITS>>,
+    pub reasm_dir_m_axi_arlen: Signal<Out, Bits<8>>,
+    pub reasm_dir_m_axi_arsize: Signal<Out, Bits<3>>,
+    pub reasm_dir_m_axi_arburst: Signal<Out, Bits<2>>,
+    pub reasm_dir_m_axi_arvalid: Signal<Out, Bit>,
+    pub reasm_dir_m_axi_arready: Signal<In, Bit>,
+    pub reasm_dir_m_axi_rdata: Signal<In, Bits<LINE_BITS>>,
+    pub reasm_dir_m_axi_rresp: Signal<In, Bits<2>>,
+    pub reasm_dir_m_axi_rlast: Signal<In, Bit>,
+    pub reasm_dir_m_axi_rvalid: Signal<In, Bit>,
+    pub reasm_dir_m_axi_rready: Signal<Out, Bit>,
+    pub reasm_dir_m_axi_awaddr: Signal<Out, Bits<ADDR_BITS>>,
+    pub reasm_dir_m_axi_awlen: Signal<Out, Bits<8>>,
+    pub reasm_dir_m_axi_awsize: Signal<Out, Bits<3>>,
+    pub reasm_dir_m_axi_awburst: Signal<Out, Bits<2>>,
+    pub reasm_dir_m_axi_awvalid: Signal<Out, Bit>,
+    pub reasm_dir_m_axi_awready: Signal<In, Bit>,
+    pub reasm_dir_m_axi_wdata: Signal<Out, Bits<LINE_BITS>>,
+    pub reasm_dir_m_axi_wstrb: Signal<Out, Bits<64>>,
+    pub reasm_dir_m_axi_wlast: Signal<Out, Bit>,
+    pub reasm_dir_m_axi_wvalid: Signal<Out, Bit>,
+    pub reasm_dir_m_axi_wready: Signal<In, Bit>,
+    pub reasm_dir_m_axi_bresp: Signal<In, Bits<2>>,
+    pub reasm_dir_m_axi_bvalid: Signal<In, Bit>,
+    pub reasm_dir_m_axi_bready: Signal<Out, Bit>,
+    pub reasm_r0_m_axi_araddr: Signal<Out, Bits<ADDR_BITS>>,
+    pub reasm_r0_m_axi_arlen: Signal<Out, Bits<8>>,
+    pub reasm_r0_m_axi_arsize: Signal<Out, Bits<3>>,
+    pub reasm_r0_m_axi_arburst: Signal<Out, Bits<2>>,
+    pub reasm_r0_m_axi_arvalid: Signal<Out, Bit>,
+    pub reasm_r0_m_axi_arready: Signal<In, Bit>,
+    pub reasm_r0_m_axi_rdata: Signal<In, Bits<LINE_BITS>>,
+    pub reasm_r0_m_axi_rresp: Signal<In, Bits<2>>,
+    pub reasm_r0_m_axi_rlast: Signal<In, Bit>,
+    pub reasm_r0_m_axi_rvalid: Signal<In, Bit>,
+    pub reasm_r0_m_axi_rready: Signal<Out, Bit>,
+    pub reasm_r0_m_axi_awaddr: Signal<Out, Bits<ADDR_BITS>>,
+    pub reasm_r0_m_axi_awlen: Signal<Out, Bits<8>>,
+    pub reasm_r0_m_axi_awsize: Signal<Out, Bits<3>>,
+    pub reasm_r0_m_axi_awburst: Signal<Out, Bits<2>>,
+    pub reasm_r0_m_axi_awvalid: Signal<Out, Bit>,
+    pub reasm_r0_m_axi_awready: Signal<In, Bit>,
+    pub reasm_r0_m_axi_wdata: Signal<Out, Bits<LINE_BITS>>,
+    pub reasm_r0_m_axi_wstrb: Signal<Out, Bits<64>>,
+    pub reasm_r0_m_axi_wlast: Signal<Out, Bit>,
+    pub reasm_r0_m_axi_wvalid: Signal<Out, Bit>,
+    pub reasm_r0_m_axi_wready: Signal<In, Bit>,
+    pub reasm_r0_m_axi_bresp: Signal<In, Bits<2>>,
+    pub reasm_r0_m_axi_bvalid: Signal<In, Bit>,
+    pub reasm_r0_m_axi_bready: Signal<Out, Bit>,
+    pub reasm_r1_m_axi_araddr: Signal<Out, Bits<ADDR_BITS>>,
+    pub reasm_r1_m_axi_arlen: Signal<Out, Bits<8>>,
+    pub reasm_r1_m_axi_arsize: Signal<Out, Bits<3>>,
+    pub reasm_r1_m_axi_arburst: Signal<Out, Bits<2>>,
+    pub reasm_r1_m_axi_arvalid: Signal<Out, Bit>,
+    pub reasm_r1_m_axi_arready: Signal<In, Bit>,
+    pub reasm_r1_m_axi_rdata: Signal<In, Bits<LINE_BITS>>,
+    pub reasm_r1_m_axi_rresp: Signal<In, Bits<2>>,
+    pub reasm_r1_m_axi_rlast: Signal<In, Bit>,
+    pub reasm_r1_m_axi_rvalid: Signal<In, Bit>,
+    pub reasm_r1_m_axi_rready: Signal<Out, Bit>,
+    pub reasm_r1_m_axi_awaddr: Signal<Out, Bits<ADDR_BITS>>,
+    pub reasm_r1_m_axi_awlen: Signal<Out, Bits<8>>,
+    pub reasm_r1_m_axi_awsize: Signal<Out, Bits<3>>,
+    pub reasm_r1_m_axi_awburst: Signal<Out, Bits<2>>,
+    pub reasm_r1_m_axi_awvalid: Signal<Out, Bit>,
+    pub reasm_r1_m_axi_awready: Signal<In, Bit>,
+    pub reasm_r1_m_axi_wdata: Signal<Out, Bits<LINE_BITS>>,
+    pub reasm_r1_m_axi_wstrb: Signal<Out, Bits<64>>,
+    pub reasm_r1_m_axi_wlast: Signal<Out, Bit>,
+    pub reasm_r1_m_axi_wvalid: Signal<Out, Bit>,
+    pub reasm_r1_m_axi_wready: Signal<In, Bit>,
+    pub reasm_r1_m_axi_bresp: Signal<In, Bits<2>>,
+    pub reasm_r1_m_axi_bvalid: Signal<In, Bit>,
+    pub reasm_r1_m_axi_bready: Signal<Out, Bit>,
+    pub reasm_r2_m_axi_araddr: Signal<Out, Bits<ADDR_BITS>>,
+    pub reasm_r2_m_axi_arlen: Signal<Out, Bits<8>>,
+    pub reasm_r2_m_axi_arsize: Signal<Out, Bits<3>>,
+    pub reasm_r2_m_axi_arburst: Signal<Out, Bits<2>>,
+    pub reasm_r2_m_axi_arvalid: Signal<Out, Bit>,
+    pub reasm_r2_m_axi_arready: Signal<In, Bit>,
+    pub reasm_r2_m_axi_rdata: Signal<In, Bits<LINE_BITS>>,
+    pub reasm_r2_m_axi_rresp: Signal<In, Bits<2>>,
+    pub reasm_r2_m_axi_rlast: Signal<In, Bit>,
+    pub reasm_r2_m_axi_rvalid: Signal<In, Bit>,
+    pub reasm_r2_m_axi_rready: Signal<Out, Bit>,
+    pub reasm_r2_m_axi_awaddr: Signal<Out, Bits<ADDR_BITS>>,
+    pub reasm_r2_m_axi_awlen: Signal<Out, Bits<8>>,
+    pub reasm_r2_m_axi_awsize: Signal<Out, Bits<3>>,
+    pub reasm_r2_m_axi_awburst: Signal<Out, Bits<2>>,
+    pub reasm_r2_m_axi_awvalid: Signal<Out, Bit>,
+    pub reasm_r2_m_axi_awready: Signal<In, Bit>,
+    pub reasm_r2_m_axi_wdata: Signal<Out, Bits<LINE_BITS>>,
+    pub reasm_r2_m_axi_wstrb: Signal<Out, Bits<64>>,
+    pub reasm_r2_m_axi_wlast: Signal<Out, Bit>,
+    pub reasm_r2_m_axi_wvalid: Signal<Out, Bit>,
+    pub reasm_r2_m_axi_wready: Signal<In, Bit>,
+    pub reasm_r2_m_axi_bresp: Signal<In, Bits<2>>,
+    pub reasm_r2_m_axi_bvalid: Signal<In, Bit>,
+    pub reasm_r2_m_axi_bready: Signal<Out, Bit>,
+
     /// Active-low module reset from the shell (control clock domain).
     pub mod_rstn: Signal<In, Bit>,
     /// High once both clock domains are out of reset.
@@ -91,6 +202,8 @@ pub struct Top {
     parse: Parse,
     stats: Stats,
     conn: Conn,
+    reasm_path: ReasmStage,
+    engine: Engine,
     tag: Tag,
     /// Port number of the one CMAC port (the stats rules' ingress_port).
     port_id: Constant<Bits<8>>,
@@ -102,6 +215,7 @@ pub struct Top {
     at_tag: Constant<Bits<16>>,
     at_stats: Constant<Bits<16>>,
     at_conn: Constant<Bits<16>>,
+    at_reasm: Constant<Bits<16>>,
 }
 
 impl Top {
@@ -138,6 +252,20 @@ impl Top {
                 counter_index("conn", "frames").map(|f| f + i)
             );
         }
+        let reasm_order = crate::reasm::front::COUNTER_ORDER
+            .iter()
+            .chain(reasm_stage::ENGINE_COUNTERS.iter());
+        for (i, name) in reasm_order.enumerate() {
+            assert_eq!(
+                vantage_proto::regs::reasm::COUNTERS.get(i).map(|c| c.name),
+                Some(*name),
+                "proto's reasm counters follow the stage's packing"
+            );
+        }
+        assert_eq!(
+            vantage_proto::regs::reasm::COUNTERS.len() * 64,
+            reasm_stage::COUNTER_BITS
+        );
         Self {
             s_axil_awvalid: Default::default(),
             s_axil_awaddr: Default::default(),
@@ -177,6 +305,106 @@ impl Top {
             s_axis_cmac_rx_tkeep: Default::default(),
             s_axis_cmac_rx_tlast: Default::default(),
             s_axis_cmac_rx_tuser_err: Default::default(),
+            reasm_dir_m_axi_araddr: Default::default(),
+            reasm_dir_m_axi_arlen: Default::default(),
+            reasm_dir_m_axi_arsize: Default::default(),
+            reasm_dir_m_axi_arburst: Default::default(),
+            reasm_dir_m_axi_arvalid: Default::default(),
+            reasm_dir_m_axi_arready: Default::default(),
+            reasm_dir_m_axi_rdata: Default::default(),
+            reasm_dir_m_axi_rresp: Default::default(),
+            reasm_dir_m_axi_rlast: Default::default(),
+            reasm_dir_m_axi_rvalid: Default::default(),
+            reasm_dir_m_axi_rready: Default::default(),
+            reasm_dir_m_axi_awaddr: Default::default(),
+            reasm_dir_m_axi_awlen: Default::default(),
+            reasm_dir_m_axi_awsize: Default::default(),
+            reasm_dir_m_axi_awburst: Default::default(),
+            reasm_dir_m_axi_awvalid: Default::default(),
+            reasm_dir_m_axi_awready: Default::default(),
+            reasm_dir_m_axi_wdata: Default::default(),
+            reasm_dir_m_axi_wstrb: Default::default(),
+            reasm_dir_m_axi_wlast: Default::default(),
+            reasm_dir_m_axi_wvalid: Default::default(),
+            reasm_dir_m_axi_wready: Default::default(),
+            reasm_dir_m_axi_bresp: Default::default(),
+            reasm_dir_m_axi_bvalid: Default::default(),
+            reasm_dir_m_axi_bready: Default::default(),
+            reasm_r0_m_axi_araddr: Default::default(),
+            reasm_r0_m_axi_arlen: Default::default(),
+            reasm_r0_m_axi_arsize: Default::default(),
+            reasm_r0_m_axi_arburst: Default::default(),
+            reasm_r0_m_axi_arvalid: Default::default(),
+            reasm_r0_m_axi_arready: Default::default(),
+            reasm_r0_m_axi_rdata: Default::default(),
+            reasm_r0_m_axi_rresp: Default::default(),
+            reasm_r0_m_axi_rlast: Default::default(),
+            reasm_r0_m_axi_rvalid: Default::default(),
+            reasm_r0_m_axi_rready: Default::default(),
+            reasm_r0_m_axi_awaddr: Default::default(),
+            reasm_r0_m_axi_awlen: Default::default(),
+            reasm_r0_m_axi_awsize: Default::default(),
+            reasm_r0_m_axi_awburst: Default::default(),
+            reasm_r0_m_axi_awvalid: Default::default(),
+            reasm_r0_m_axi_awready: Default::default(),
+            reasm_r0_m_axi_wdata: Default::default(),
+            reasm_r0_m_axi_wstrb: Default::default(),
+            reasm_r0_m_axi_wlast: Default::default(),
+            reasm_r0_m_axi_wvalid: Default::default(),
+            reasm_r0_m_axi_wready: Default::default(),
+            reasm_r0_m_axi_bresp: Default::default(),
+            reasm_r0_m_axi_bvalid: Default::default(),
+            reasm_r0_m_axi_bready: Default::default(),
+            reasm_r1_m_axi_araddr: Default::default(),
+            reasm_r1_m_axi_arlen: Default::default(),
+            reasm_r1_m_axi_arsize: Default::default(),
+            reasm_r1_m_axi_arburst: Default::default(),
+            reasm_r1_m_axi_arvalid: Default::default(),
+            reasm_r1_m_axi_arready: Default::default(),
+            reasm_r1_m_axi_rdata: Default::default(),
+            reasm_r1_m_axi_rresp: Default::default(),
+            reasm_r1_m_axi_rlast: Default::default(),
+            reasm_r1_m_axi_rvalid: Default::default(),
+            reasm_r1_m_axi_rready: Default::default(),
+            reasm_r1_m_axi_awaddr: Default::default(),
+            reasm_r1_m_axi_awlen: Default::default(),
+            reasm_r1_m_axi_awsize: Default::default(),
+            reasm_r1_m_axi_awburst: Default::default(),
+            reasm_r1_m_axi_awvalid: Default::default(),
+            reasm_r1_m_axi_awready: Default::default(),
+            reasm_r1_m_axi_wdata: Default::default(),
+            reasm_r1_m_axi_wstrb: Default::default(),
+            reasm_r1_m_axi_wlast: Default::default(),
+            reasm_r1_m_axi_wvalid: Default::default(),
+            reasm_r1_m_axi_wready: Default::default(),
+            reasm_r1_m_axi_bresp: Default::default(),
+            reasm_r1_m_axi_bvalid: Default::default(),
+            reasm_r1_m_axi_bready: Default::default(),
+            reasm_r2_m_axi_araddr: Default::default(),
+            reasm_r2_m_axi_arlen: Default::default(),
+            reasm_r2_m_axi_arsize: Default::default(),
+            reasm_r2_m_axi_arburst: Default::default(),
+            reasm_r2_m_axi_arvalid: Default::default(),
+            reasm_r2_m_axi_arready: Default::default(),
+            reasm_r2_m_axi_rdata: Default::default(),
+            reasm_r2_m_axi_rresp: Default::default(),
+            reasm_r2_m_axi_rlast: Default::default(),
+            reasm_r2_m_axi_rvalid: Default::default(),
+            reasm_r2_m_axi_rready: Default::default(),
+            reasm_r2_m_axi_awaddr: Default::default(),
+            reasm_r2_m_axi_awlen: Default::default(),
+            reasm_r2_m_axi_awsize: Default::default(),
+            reasm_r2_m_axi_awburst: Default::default(),
+            reasm_r2_m_axi_awvalid: Default::default(),
+            reasm_r2_m_axi_awready: Default::default(),
+            reasm_r2_m_axi_wdata: Default::default(),
+            reasm_r2_m_axi_wstrb: Default::default(),
+            reasm_r2_m_axi_wlast: Default::default(),
+            reasm_r2_m_axi_wvalid: Default::default(),
+            reasm_r2_m_axi_wready: Default::default(),
+            reasm_r2_m_axi_bresp: Default::default(),
+            reasm_r2_m_axi_bvalid: Default::default(),
+            reasm_r2_m_axi_bready: Default::default(),
             mod_rstn: Default::default(),
             mod_rst_done: Default::default(),
             axil_aclk: Default::default(),
@@ -190,6 +418,8 @@ impl Top {
             parse: Default::default(),
             stats: Default::default(),
             conn: Default::default(),
+            reasm_path: Default::default(),
+            engine: Default::default(),
             tag: Default::default(),
             port_id: Constant::new(0u64.to_bits()),
             counters: Default::default(),
@@ -199,6 +429,7 @@ impl Top {
             at_tag: at("tag", "frames"),
             at_stats: at("stats", "frames"),
             at_conn: at("conn", "frames"),
+            at_reasm: at("reasm", "frames"),
         }
     }
 }
@@ -277,7 +508,8 @@ impl Logic for Top {
         self.stats.now.next = self.ingress.ts_now.val().get_bits::<64>(32);
         self.stats.ethertype.next = self.regfile.ethertype.val();
         // Report frames go out where neither the conn stage nor the tag stage holds a beat.
-        self.stats.tag_idle.next = self.tag.idle.val() & self.conn.idle.val();
+        self.stats.tag_idle.next =
+            self.tag.idle.val() & self.conn.idle.val() & self.reasm_path.empty.val();
         self.regfile.stats_status.next = self.stats.status.val();
         self.stats.lane_bits.next = self.regfile.lane_bits.val();
         self.stats.hash_key.next = self.regfile.stats_key.val();
@@ -301,14 +533,49 @@ impl Logic for Top {
         self.conn.probe_flags.next = self.parse.flags.val();
         self.conn.slot_in.next = self.stats.slot_out.val();
         self.conn.flags_in.next = self.stats.flags_out.val();
-        self.conn.tag_idle.next = self.tag.idle.val();
+        self.conn.tag_idle.next = self.tag.idle.val() & self.reasm_path.empty.val();
         self.conn.report_busy.next = self.stats.r_busy.val();
         self.regfile.syn_status.next = self.conn.status.val();
         self.regfile.syn_held.next = self.conn.held.val();
-        self.tag.slot.next = self.conn.slot_out.val();
-        self.tag.flags.next = self.conn.flags_out.val();
-        self.tag.reasm.next = false;
-        self.tag.reasm_info.next = 0.into();
+        self.reasm_path.clock.next = self.cmac_clk.val();
+        self.reasm_path.reset.next = self.dp_reset_sync.sig_out.val();
+        self.reasm_path.enable.next =
+            self.regfile.reasm_enable.val() & self.regfile.tag_enable.val();
+        self.reasm_path.key.next = self.regfile.hash_key.val();
+        self.reasm_path.slot_in.next = self.conn.slot_out.val();
+        self.reasm_path.flags_in.next = self.conn.flags_out.val();
+        self.engine.clock.next = self.cmac_clk.val();
+        self.engine.reset.next = self.dp_reset_sync.sig_out.val();
+        self.engine.session_key.next = self.regfile.session_key.val();
+        self.engine.bucket_bits.next = self.regfile.bucket_bits.val();
+        self.engine.cap.next = self.regfile.max_above_hole.val();
+        self.engine.req_valid.next = self.reasm_path.req_valid.val();
+        self.engine.req_tuple.next = self.reasm_path.req_tuple.val();
+        self.engine.req_v6.next = self.reasm_path.req_v6.val();
+        self.engine.req_side.next = self.reasm_path.req_side.val();
+        self.engine.req_flags.next = self.reasm_path.req_flags.val();
+        self.engine.req_ack.next = self.reasm_path.req_ack.val();
+        self.engine.req_start.next = self.reasm_path.req_start.val();
+        self.engine.req_end.next = self.reasm_path.req_end.val();
+        self.engine.req_len.next = self.reasm_path.req_len.val();
+        self.engine.req_ts.next = self.reasm_path.req_ts.val();
+        self.reasm_path.ans_valid.next = self.engine.out_valid.val();
+        self.reasm_path.ans_kind.next = self.engine.out_kind.val();
+        self.reasm_path.ans_flow_id.next = self.engine.out_flow_id.val();
+        self.reasm_path.ans_status.next = self.engine.out_status.val();
+        self.reasm_path.ans_offset.next = self.engine.out_offset.val();
+        self.reasm_path.ans_skip.next = self.engine.out_skip.val();
+        self.reasm_path.ans_gap.next = self.engine.out_gap.val();
+        self.reasm_path.ans_flags.next = self.engine.out_flags.val();
+        self.reasm_path.ans_reason.next = self.engine.out_reason.val();
+        self.reasm_path.dir_refused.next = self.engine.dir_refused.val();
+        self.reasm_path.bad_update.next = self.engine.bad_update.val();
+        self.reasm_path.mem_error.next = self.engine.mem_error.val();
+        self.reasm_path.flow_end.next = self.engine.fe_valid.val();
+        self.tag.slot.next = self.reasm_path.slot_out.val();
+        self.tag.flags.next = self.reasm_path.flags_out.val();
+        self.tag.reasm.next = self.reasm_path.reasm.val();
+        self.tag.reasm_info.next = self.reasm_path.reasm_info.val();
         // Report frames go out only where the tag stage sends nothing (the stats stage checks).
         self.m_axis_adap_rx_322mhz_tvalid.next = self.tag.tvalid.val() | self.stats.r_valid.val();
         self.m_axis_adap_rx_322mhz_tdata.next = self.tag.tdata.val();
@@ -333,8 +600,112 @@ impl Logic for Top {
                 << self.at_stats.val())
             | (bit_cast::<COUNTER_BITS, { crate::conn::path::COUNTER_BITS }>(
                 self.conn.counter_words.val(),
-            ) << self.at_conn.val());
+            ) << self.at_conn.val())
+            | (bit_cast::<COUNTER_BITS, { reasm_stage::COUNTER_BITS }>(
+                self.reasm_path.counter_words.val(),
+            ) << self.at_reasm.val());
         self.regfile.counters.next = self.counters.val();
+        // The reasm stage's session memory.
+        self.reasm_dir_m_axi_araddr.next = self.engine.dir_m_axi_araddr.val();
+        self.reasm_dir_m_axi_arlen.next = self.engine.dir_m_axi_arlen.val();
+        self.reasm_dir_m_axi_arsize.next = self.engine.dir_m_axi_arsize.val();
+        self.reasm_dir_m_axi_arburst.next = self.engine.dir_m_axi_arburst.val();
+        self.reasm_dir_m_axi_arvalid.next = self.engine.dir_m_axi_arvalid.val();
+        self.engine.dir_m_axi_arready.next = self.reasm_dir_m_axi_arready.val();
+        self.engine.dir_m_axi_rdata.next = self.reasm_dir_m_axi_rdata.val();
+        self.engine.dir_m_axi_rresp.next = self.reasm_dir_m_axi_rresp.val();
+        self.engine.dir_m_axi_rlast.next = self.reasm_dir_m_axi_rlast.val();
+        self.engine.dir_m_axi_rvalid.next = self.reasm_dir_m_axi_rvalid.val();
+        self.reasm_dir_m_axi_rready.next = self.engine.dir_m_axi_rready.val();
+        self.reasm_dir_m_axi_awaddr.next = self.engine.dir_m_axi_awaddr.val();
+        self.reasm_dir_m_axi_awlen.next = self.engine.dir_m_axi_awlen.val();
+        self.reasm_dir_m_axi_awsize.next = self.engine.dir_m_axi_awsize.val();
+        self.reasm_dir_m_axi_awburst.next = self.engine.dir_m_axi_awburst.val();
+        self.reasm_dir_m_axi_awvalid.next = self.engine.dir_m_axi_awvalid.val();
+        self.engine.dir_m_axi_awready.next = self.reasm_dir_m_axi_awready.val();
+        self.reasm_dir_m_axi_wdata.next = self.engine.dir_m_axi_wdata.val();
+        self.reasm_dir_m_axi_wstrb.next = self.engine.dir_m_axi_wstrb.val();
+        self.reasm_dir_m_axi_wlast.next = self.engine.dir_m_axi_wlast.val();
+        self.reasm_dir_m_axi_wvalid.next = self.engine.dir_m_axi_wvalid.val();
+        self.engine.dir_m_axi_wready.next = self.reasm_dir_m_axi_wready.val();
+        self.engine.dir_m_axi_bresp.next = self.reasm_dir_m_axi_bresp.val();
+        self.engine.dir_m_axi_bvalid.next = self.reasm_dir_m_axi_bvalid.val();
+        self.reasm_dir_m_axi_bready.next = self.engine.dir_m_axi_bready.val();
+        self.reasm_r0_m_axi_araddr.next = self.engine.r0_m_axi_araddr.val();
+        self.reasm_r0_m_axi_arlen.next = self.engine.r0_m_axi_arlen.val();
+        self.reasm_r0_m_axi_arsize.next = self.engine.r0_m_axi_arsize.val();
+        self.reasm_r0_m_axi_arburst.next = self.engine.r0_m_axi_arburst.val();
+        self.reasm_r0_m_axi_arvalid.next = self.engine.r0_m_axi_arvalid.val();
+        self.engine.r0_m_axi_arready.next = self.reasm_r0_m_axi_arready.val();
+        self.engine.r0_m_axi_rdata.next = self.reasm_r0_m_axi_rdata.val();
+        self.engine.r0_m_axi_rresp.next = self.reasm_r0_m_axi_rresp.val();
+        self.engine.r0_m_axi_rlast.next = self.reasm_r0_m_axi_rlast.val();
+        self.engine.r0_m_axi_rvalid.next = self.reasm_r0_m_axi_rvalid.val();
+        self.reasm_r0_m_axi_rready.next = self.engine.r0_m_axi_rready.val();
+        self.reasm_r0_m_axi_awaddr.next = self.engine.r0_m_axi_awaddr.val();
+        self.reasm_r0_m_axi_awlen.next = self.engine.r0_m_axi_awlen.val();
+        self.reasm_r0_m_axi_awsize.next = self.engine.r0_m_axi_awsize.val();
+        self.reasm_r0_m_axi_awburst.next = self.engine.r0_m_axi_awburst.val();
+        self.reasm_r0_m_axi_awvalid.next = self.engine.r0_m_axi_awvalid.val();
+        self.engine.r0_m_axi_awready.next = self.reasm_r0_m_axi_awready.val();
+        self.reasm_r0_m_axi_wdata.next = self.engine.r0_m_axi_wdata.val();
+        self.reasm_r0_m_axi_wstrb.next = self.engine.r0_m_axi_wstrb.val();
+        self.reasm_r0_m_axi_wlast.next = self.engine.r0_m_axi_wlast.val();
+        self.reasm_r0_m_axi_wvalid.next = self.engine.r0_m_axi_wvalid.val();
+        self.engine.r0_m_axi_wready.next = self.reasm_r0_m_axi_wready.val();
+        self.engine.r0_m_axi_bresp.next = self.reasm_r0_m_axi_bresp.val();
+        self.engine.r0_m_axi_bvalid.next = self.reasm_r0_m_axi_bvalid.val();
+        self.reasm_r0_m_axi_bready.next = self.engine.r0_m_axi_bready.val();
+        self.reasm_r1_m_axi_araddr.next = self.engine.r1_m_axi_araddr.val();
+        self.reasm_r1_m_axi_arlen.next = self.engine.r1_m_axi_arlen.val();
+        self.reasm_r1_m_axi_arsize.next = self.engine.r1_m_axi_arsize.val();
+        self.reasm_r1_m_axi_arburst.next = self.engine.r1_m_axi_arburst.val();
+        self.reasm_r1_m_axi_arvalid.next = self.engine.r1_m_axi_arvalid.val();
+        self.engine.r1_m_axi_arready.next = self.reasm_r1_m_axi_arready.val();
+        self.engine.r1_m_axi_rdata.next = self.reasm_r1_m_axi_rdata.val();
+        self.engine.r1_m_axi_rresp.next = self.reasm_r1_m_axi_rresp.val();
+        self.engine.r1_m_axi_rlast.next = self.reasm_r1_m_axi_rlast.val();
+        self.engine.r1_m_axi_rvalid.next = self.reasm_r1_m_axi_rvalid.val();
+        self.reasm_r1_m_axi_rready.next = self.engine.r1_m_axi_rready.val();
+        self.reasm_r1_m_axi_awaddr.next = self.engine.r1_m_axi_awaddr.val();
+        self.reasm_r1_m_axi_awlen.next = self.engine.r1_m_axi_awlen.val();
+        self.reasm_r1_m_axi_awsize.next = self.engine.r1_m_axi_awsize.val();
+        self.reasm_r1_m_axi_awburst.next = self.engine.r1_m_axi_awburst.val();
+        self.reasm_r1_m_axi_awvalid.next = self.engine.r1_m_axi_awvalid.val();
+        self.engine.r1_m_axi_awready.next = self.reasm_r1_m_axi_awready.val();
+        self.reasm_r1_m_axi_wdata.next = self.engine.r1_m_axi_wdata.val();
+        self.reasm_r1_m_axi_wstrb.next = self.engine.r1_m_axi_wstrb.val();
+        self.reasm_r1_m_axi_wlast.next = self.engine.r1_m_axi_wlast.val();
+        self.reasm_r1_m_axi_wvalid.next = self.engine.r1_m_axi_wvalid.val();
+        self.engine.r1_m_axi_wready.next = self.reasm_r1_m_axi_wready.val();
+        self.engine.r1_m_axi_bresp.next = self.reasm_r1_m_axi_bresp.val();
+        self.engine.r1_m_axi_bvalid.next = self.reasm_r1_m_axi_bvalid.val();
+        self.reasm_r1_m_axi_bready.next = self.engine.r1_m_axi_bready.val();
+        self.reasm_r2_m_axi_araddr.next = self.engine.r2_m_axi_araddr.val();
+        self.reasm_r2_m_axi_arlen.next = self.engine.r2_m_axi_arlen.val();
+        self.reasm_r2_m_axi_arsize.next = self.engine.r2_m_axi_arsize.val();
+        self.reasm_r2_m_axi_arburst.next = self.engine.r2_m_axi_arburst.val();
+        self.reasm_r2_m_axi_arvalid.next = self.engine.r2_m_axi_arvalid.val();
+        self.engine.r2_m_axi_arready.next = self.reasm_r2_m_axi_arready.val();
+        self.engine.r2_m_axi_rdata.next = self.reasm_r2_m_axi_rdata.val();
+        self.engine.r2_m_axi_rresp.next = self.reasm_r2_m_axi_rresp.val();
+        self.engine.r2_m_axi_rlast.next = self.reasm_r2_m_axi_rlast.val();
+        self.engine.r2_m_axi_rvalid.next = self.reasm_r2_m_axi_rvalid.val();
+        self.reasm_r2_m_axi_rready.next = self.engine.r2_m_axi_rready.val();
+        self.reasm_r2_m_axi_awaddr.next = self.engine.r2_m_axi_awaddr.val();
+        self.reasm_r2_m_axi_awlen.next = self.engine.r2_m_axi_awlen.val();
+        self.reasm_r2_m_axi_awsize.next = self.engine.r2_m_axi_awsize.val();
+        self.reasm_r2_m_axi_awburst.next = self.engine.r2_m_axi_awburst.val();
+        self.reasm_r2_m_axi_awvalid.next = self.engine.r2_m_axi_awvalid.val();
+        self.engine.r2_m_axi_awready.next = self.reasm_r2_m_axi_awready.val();
+        self.reasm_r2_m_axi_wdata.next = self.engine.r2_m_axi_wdata.val();
+        self.reasm_r2_m_axi_wstrb.next = self.engine.r2_m_axi_wstrb.val();
+        self.reasm_r2_m_axi_wlast.next = self.engine.r2_m_axi_wlast.val();
+        self.reasm_r2_m_axi_wvalid.next = self.engine.r2_m_axi_wvalid.val();
+        self.engine.r2_m_axi_wready.next = self.reasm_r2_m_axi_wready.val();
+        self.engine.r2_m_axi_bresp.next = self.reasm_r2_m_axi_bresp.val();
+        self.engine.r2_m_axi_bvalid.next = self.reasm_r2_m_axi_bvalid.val();
+        self.reasm_r2_m_axi_bready.next = self.engine.r2_m_axi_bready.val();
         self.regfile.ts_frac.next = self.ingress.ts_now.val().get_bits::<32>(0);
     }
 }

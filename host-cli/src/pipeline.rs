@@ -493,6 +493,8 @@ pub fn run_model(args: &RunArgs) -> anyhow::Result<()> {
         stats: model_stats(&rules, t0),
         conn: conn_config(args),
         reasm: args.reasm.config(),
+        // As `sim` does: the whole stage on the host, over the pipeline's output.
+        reasm_in_software: true,
         ..vantage_model::Config::default()
     };
     let beats = vantage_proto::axis::schedule(&input, args.pacing(), 0);

@@ -144,6 +144,17 @@ fn arrival_cycles(input: &[TimedBeat]) -> Vec<u64> {
         .collect()
 }
 
+/// The release rule applied again to a frame whose beats arrive at `cycles` (the reasm stage's
+/// second ingress, behind the conn stage): each beat at its successor's arrival, the last one
+/// cycle after its own.
+pub fn release_again(cycles: &[u64]) -> Vec<u64> {
+    cycles
+        .iter()
+        .enumerate()
+        .map(|(k, &c)| cycles.get(k + 1).copied().unwrap_or(c + 1))
+        .collect()
+}
+
 /// The release rule: the next beat's arrival, or for a last beat its own arrival + 1.
 /// (A non-last beat with no successor is never released; `u64::MAX` marks it, unused.)
 fn release_cycle(beat: &Beat, arrival: u64, next_arrival: Option<u64>) -> u64 {

@@ -65,6 +65,10 @@ pub struct Config {
     pub conn: conn::ConnConfig,
     /// The reasm block (`reasm.*`); it runs only while tagging is on.
     pub reasm: reasm::ReasmConfig,
+    /// Reassembly runs on the host, in software, over the device's output (the whole stage with
+    /// its segment store, `reasm::run_lanes`), and the device's stage stays off. Clear, `reasm`
+    /// is the device's stage (`reasm::device`: no segment store yet).
+    pub reasm_in_software: bool,
 }
 
 impl Default for Config {
@@ -82,6 +86,7 @@ impl Default for Config {
             stats: stats::stage::StatsConfig::default(),
             conn: conn::ConnConfig::default(),
             reasm: reasm::ReasmConfig::default(),
+            reasm_in_software: false,
         }
     }
 }
@@ -171,12 +176,7 @@ fn run_all(config: &Config, input: &[TimedBeat]) -> (ModelOutput, Trace, stats::
         .map(|f| f.arrival.first().map_or(0, |&c| config.time.ns_at(c)))
         .collect();
     let conn = conn::run(&config.conn, config.tag_enabled, &frames, &metas, &ts);
-    let tag_in: Vec<(&ingress::InFrame, &[u64])> = conn
-        .output
-        .iter()
-        .map(|o| (&frames[o.input], o.cycles.as_slice()))
-        .collect();
-    let headers: Vec<Vec<u8>> = conn
+    let headers_before: Vec<Vec<u8>> = conn
         .output
         .iter()
         .map(|o| {
@@ -190,6 +190,40 @@ fn run_all(config: &Config, input: &[TimedBeat]) -> (ModelOutput, Trace, stats::
                 None,
             )
         })
+        .collect();
+    // The reasm stage parses the conn stage's frames again: its ingress releases each beat by the
+    // lookahead rule once more, and the tag stage sees the beats at those cycles (plus a constant).
+    let relayed: Vec<Vec<u64>> = conn
+        .output
+        .iter()
+        .map(|o| ingress::release_again(&o.cycles))
+        .collect();
+    let device = device_reasm(config, &frames, &conn, &relayed, &headers_before);
+    let headers: Vec<Vec<u8>> = conn
+        .output
+        .iter()
+        .zip(&device.tags)
+        .zip(headers_before)
+        .map(|((o, tag), before)| match tag {
+            Some(info) => {
+                let syn = o.given.as_ref().map(|g| g.info());
+                header_for(
+                    config,
+                    ts[o.input],
+                    &metas[o.input],
+                    news[o.input],
+                    syn,
+                    Some(*info),
+                )
+            }
+            None => before,
+        })
+        .collect();
+    let tag_in: Vec<(&ingress::InFrame, &[u64])> = conn
+        .output
+        .iter()
+        .zip(&relayed)
+        .map(|(o, c)| (&frames[o.input], c.as_slice()))
         .collect();
     let header_lens: Vec<usize> = headers.iter().map(Vec::len).collect();
     let engine = tag::run_engine(&tag_in, &header_lens, config.tag_enabled);
@@ -246,7 +280,15 @@ fn run_all(config: &Config, input: &[TimedBeat]) -> (ModelOutput, Trace, stats::
         &stage.conns.counters,
         &conn.counters,
     );
-    if config.reasm.enabled && config.tag_enabled {
+    // The regenerated SYNs pass the device's reasm stage too, never asked about.
+    let mut reasm_counts = device.counters;
+    reasm_counts.frames += output.regenerated.len() as u64;
+    reasm_counts.not_asked += output.regenerated.len() as u64;
+    for (name, v) in reasm_counts.named() {
+        output.counters.insert(format!("reasm.{name}"), v);
+    }
+    output.flow_ends = device.flow_ends;
+    if config.reasm.enabled && config.tag_enabled && config.reasm_in_software {
         reasm_pass(config, &mut output);
     }
     output.reports = std::mem::take(&mut stage.reports);
@@ -254,8 +296,86 @@ fn run_all(config: &Config, input: &[TimedBeat]) -> (ModelOutput, Trace, stats::
     (output, trace, stage)
 }
 
-/// The reasm stage over the tagged output frames: they are replaced by its output, its counters
-/// join the others as `reasm.*`. The trace keeps describing the frames before the stage.
+/// What the device's reasm stage did to the conn stage's output frames.
+struct DeviceReasm {
+    /// Each output frame's REASM tag, if it has one.
+    tags: Vec<Option<vantage_proto::reasm::ReasmInfo>>,
+    counters: reasm::device::DeviceCounters,
+    flow_ends: Vec<vantage_proto::reasm::FlowEnd>,
+}
+
+/// The device's reasm stage (`reasm::device`) over the conn stage's output frames, each read
+/// with the header the pipeline gave it so far (`headers`), its beats reaching the stage at the
+/// cycles `relayed` (its second ingress's release, plus a constant). It asks about nothing
+/// while it is off, while tagging is off, or when reassembly runs in software; never about a
+/// SYN the conn stage regenerated.
+fn device_reasm(
+    config: &Config,
+    frames: &[ingress::InFrame],
+    conn: &conn::ConnRun,
+    relayed: &[Vec<u64>],
+    headers: &[Vec<u8>],
+) -> DeviceReasm {
+    let on = config.reasm.enabled && config.tag_enabled && !config.reasm_in_software;
+    let lanes: Vec<LaneFrame> = conn
+        .output
+        .iter()
+        .map(|o| frames[o.input].lane_frame())
+        .collect();
+    let asked: Vec<bool> = conn
+        .output
+        .iter()
+        .map(|o| {
+            let regenerated = o
+                .given
+                .as_ref()
+                .is_some_and(|g| g.info().why != vantage_proto::conn::Why::Released as u8);
+            on && !regenerated
+        })
+        .collect();
+    let tagged: Vec<Vec<u8>> = lanes
+        .iter()
+        .zip(&asked)
+        .zip(headers)
+        .map(|((l, &ask), h)| {
+            if ask && !l.has_hole() {
+                vantage_proto::header::insert(&l.bytes(), h)
+            } else {
+                Vec::new()
+            }
+        })
+        .collect();
+    let input: Vec<reasm::device::DeviceFrame> = relayed
+        .iter()
+        .zip(&lanes)
+        .zip(&tagged)
+        .zip(&asked)
+        .map(|(((c, l), t), &ask)| reasm::device::DeviceFrame {
+            lanes: l,
+            tagged: t,
+            first_cycle: c.first().copied().unwrap_or(0),
+            facts_cycle: c.last().copied().unwrap_or(0),
+            ask,
+        })
+        .collect();
+    let cfg = reasm::device::config(&config.reasm);
+    let (answers, flow_ends) = reasm::device::answers(&cfg, config.ethertype, &input);
+    DeviceReasm {
+        tags: answers
+            .iter()
+            .map(|a| match a {
+                reasm::device::Answer::Tagged(info) => Some(*info),
+                _ => None,
+            })
+            .collect(),
+        counters: reasm::device::DeviceCounters::of(&answers, flow_ends.len()),
+        flow_ends,
+    }
+}
+
+/// The reasm stage in software over the tagged output frames (`Config::reasm_in_software`):
+/// they are replaced by its output, its counters replace the device stage's as `reasm.*`. The
+/// trace keeps describing the frames before the stage.
 fn reasm_pass(config: &Config, output: &mut ModelOutput) {
     let frames = std::mem::take(&mut output.frames);
     let (frames, r) = reasm::run_lanes(&config.reasm, config.ethertype, frames);

@@ -56,6 +56,7 @@ fn check(path: &Path) -> Option<Figures> {
         ..Config::default()
     };
     config.reasm.enabled = true;
+    config.reasm_in_software = true;
     let out = run(
         &config,
         &schedule(&input, Pacing::CaptureTime { gbps: 100.0 }, 0),

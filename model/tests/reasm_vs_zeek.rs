@@ -26,6 +26,7 @@ fn flow_ends(path: &std::path::Path) -> Vec<FlowEnd> {
         ..Config::default()
     };
     config.reasm.enabled = true;
+    config.reasm_in_software = true;
     run(
         &config,
         &schedule(&input, Pacing::CaptureTime { gbps: 100.0 }, 0),

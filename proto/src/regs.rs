@@ -716,6 +716,15 @@ pub const BLOCKS: &[Block] = &[
         counters: conn::COUNTERS,
         arrays: &[],
     },
+    Block {
+        name: "reasm",
+        base: reasm::BASE,
+        type_id: reasm::TYPE,
+        version: reasm::VERSION,
+        regs: reasm::REGS,
+        counters: reasm::COUNTERS,
+        arrays: &[],
+    },
 ];
 
 /// The conn stage (SYN offload, `crate::conn`).
@@ -876,6 +885,134 @@ pub mod conn {
             offset: 0xA0,
             doc: "late SYNs kept in the table (their way) until the scan had room to give them back",
         },
+    ];
+}
+
+/// The reasm stage (TCP stream reassembly, `crate::reasm`): its session engine keeps the sessions
+/// in external memory; the frames' path parses the conn stage's frames again and gives each
+/// followed segment its REASM tag.
+pub mod reasm {
+    use super::*;
+    use crate::datapath as dp;
+    use crate::reasm as ra;
+    pub const BASE: u16 = 0x3400;
+    pub const TYPE: u32 = fourcc(b"V-RA");
+    pub const VERSION: u32 = 1;
+    /// Bit 0: follow TCP segments (only while tagging is on too: the REASM tag needs a header).
+    /// Off, every frame passes not followed (counted `not_asked`), a fixed delay all the same.
+    pub const CONTROL: u16 = 0x0C;
+    pub const CONTROL_ENABLE: u32 = 1 << 0;
+    /// log2 of the session buckets per choice (at most `ra::DEFAULT_SESSION_BUCKET_BITS`, the
+    /// memory the bitstream addresses); set it before the stage is enabled.
+    pub const BUCKET_BITS: u16 = 0x10;
+    /// Bytes one direction may have above its hole before the hole is given up as a gap.
+    pub const MAX_ABOVE_HOLE: u16 = 0x14;
+    /// Read-only timing: the fixed delay of every beat in cycles 15:0, the longest frame in beats
+    /// that is answered before it leaves 31:16.
+    pub const TIMING: u16 = 0x18;
+    pub const TIMING_VALUE: u32 = dp::REASM_DELAY_CYCLES | dp::REASM_MAX_BEATS << 16;
+    /// Read-only geometry: ways per bucket 7:0, largest BUCKET_BITS 15:8.
+    pub const GEOMETRY: u16 = 0x1C;
+    pub const GEOMETRY_VALUE: u32 = ra::SESSION_WAYS as u32 | ra::DEFAULT_SESSION_BUCKET_BITS << 8;
+    /// The session table's hash key, 12 words (word 0 = key bytes 0..4, big-endian).
+    pub const SESSION_KEY: u16 = 0x20;
+    /// Words of the session key.
+    pub const SESSION_KEY_WORDS: usize = ra::SESSION_KEY_BYTES / 4;
+    /// First counter.
+    pub const FRAMES: u16 = 0x60;
+
+    const fn key_word(i: usize) -> u32 {
+        let k = &ra::DEFAULT_SESSION_KEY;
+        u32::from_be_bytes([k[4 * i], k[4 * i + 1], k[4 * i + 2], k[4 * i + 3]])
+    }
+    const fn key_reg(name: &'static str, i: usize) -> Reg {
+        Reg {
+            name,
+            offset: SESSION_KEY + 4 * i as u16,
+            access: Access::Rw,
+            reset: key_word(i),
+            doc: "session key word (word 0 = key bytes 0..4, big-endian; not secret after reset: set your own)",
+        }
+    }
+    const _: () = assert!(SESSION_KEY_WORDS == 12);
+
+    pub const REGS: &[Reg] = &[
+        Reg {
+            name: "CONTROL",
+            offset: CONTROL,
+            access: Access::Rw,
+            reset: 0,
+            doc: "bit 0: follow TCP segments (while tagging is on)",
+        },
+        Reg {
+            name: "BUCKET_BITS",
+            offset: BUCKET_BITS,
+            access: Access::Rw,
+            reset: ra::DEFAULT_SESSION_BUCKET_BITS,
+            doc: "log2 of the session buckets per choice (at most GEOMETRY 15:8)",
+        },
+        Reg {
+            name: "MAX_ABOVE_HOLE",
+            offset: MAX_ABOVE_HOLE,
+            access: Access::Rw,
+            reset: ra::DEFAULT_MAX_ABOVE_HOLE,
+            doc: "bytes above a direction's hole before it is given up as a gap",
+        },
+        Reg {
+            name: "TIMING",
+            offset: TIMING,
+            access: Access::Ro,
+            reset: TIMING_VALUE,
+            doc:
+                "delay of every beat in cycles 15:0, longest frame answered in time in beats 31:16",
+        },
+        Reg {
+            name: "GEOMETRY",
+            offset: GEOMETRY,
+            access: Access::Ro,
+            reset: GEOMETRY_VALUE,
+            doc: "ways per bucket 7:0, largest BUCKET_BITS 15:8",
+        },
+        key_reg("SESSION_KEY0", 0),
+        key_reg("SESSION_KEY1", 1),
+        key_reg("SESSION_KEY2", 2),
+        key_reg("SESSION_KEY3", 3),
+        key_reg("SESSION_KEY4", 4),
+        key_reg("SESSION_KEY5", 5),
+        key_reg("SESSION_KEY6", 6),
+        key_reg("SESSION_KEY7", 7),
+        key_reg("SESSION_KEY8", 8),
+        key_reg("SESSION_KEY9", 9),
+        key_reg("SESSION_KEY10", 10),
+        key_reg("SESSION_KEY11", 11),
+    ];
+    const fn counter(name: &'static str, i: u16, doc: &'static str) -> Counter {
+        Counter {
+            name,
+            offset: FRAMES + 8 * i,
+            doc,
+        }
+    }
+    /// In the order the stage packs them (the frames' side's, then the engine's).
+    pub const COUNTERS: &[Counter] = &[
+        counter("frames", 0, "frames that left the stage"),
+        counter("followed", 1, "of them, TCP segments the session engine was asked about"),
+        counter("not_asked", 2, "frames not followed: the stage off, or a SYN the conn stage regenerated"),
+        counter("not_tcp", 3, "frames not followed: no IP header, not TCP, or a fragment"),
+        counter("truncated", 4, "frames not followed: the TCP header is not in the frame"),
+        counter("malformed", 5, "frames not followed: lanes missing or a MAC error"),
+        counter("no_session", 6, "followed segments of no session that open none (no REASM tag)"),
+        counter("late", 7, "followed segments without an answer when they left (no REASM tag): refused by the engine, or too long"),
+        counter("too_long", 8, "of the late, frames longer than TIMING 31:16 (the session saw them)"),
+        counter("in_order", 9, "REASM tags IN_ORDER"),
+        counter("released", 10, "REASM tags RELEASED"),
+        counter("retransmissions", 11, "REASM tags RETRANSMISSION"),
+        counter("control", 12, "REASM tags CONTROL"),
+        counter("fallback", 13, "REASM tags FALLBACK"),
+        counter("dir_refused", 14, "requests the session directory refused (one lookup in flight per LOOKUP_SPACING cycles)"),
+        counter("bad_update", 15, "record updates refused as stale (memory behind its budget)"),
+        counter("mem_error", 16, "error responses from the session memory"),
+        counter("flow_ends", 17, "flow-end records made (a session's way reused); no output path for them yet: each is only counted"),
     ];
 }
 

@@ -2,7 +2,7 @@
 //! memories (`axi_mem`: the directory's and the three record beats' channels), stepped cycle by
 //! cycle: a frame's facts go in, its REASM tag comes out `ENGINE_CYCLES` later.
 
-use crate::axi_mem::{AxiMemory, MasterDrive, MemCounts, MemTiming};
+use crate::axi_mem::{AxiMemory, MemCounts, MemTiming};
 use crate::ffi;
 use vantage_proto::flowhash::canonical_input;
 use vantage_proto::reasm::ReasmInfo;
@@ -124,30 +124,13 @@ impl EngineSim {
             axi: [ffi::VeAxiIn::default(); 4],
         };
         for (port, mem) in input.axi.iter_mut().zip(self.mems.iter_mut()) {
-            let d = mem.drive();
-            *port = ffi::VeAxiIn {
-                arready: u8::from(d.arready),
-                rvalid: u8::from(d.rvalid),
-                rresp: 0,
-                awready: u8::from(d.awready),
-                wready: u8::from(d.wready),
-                bvalid: u8::from(d.bvalid),
-                bresp: 0,
-                rdata: d.rdata,
-            };
+            *port = mem.drive().into();
         }
         let mut o = ffi::VeOut::default();
         // SAFETY: h is live; the structs match the shim's layout.
         unsafe { ffi::ve_cycle(self.h, &input, &mut o) };
         for (port, mem) in o.axi.iter().zip(self.mems.iter_mut()) {
-            mem.observe(&MasterDrive {
-                arvalid: port.arvalid != 0,
-                araddr: port.araddr,
-                awvalid: port.awvalid != 0,
-                awaddr: port.awaddr,
-                wvalid: port.wvalid != 0,
-                wdata: port.wdata,
-            });
+            mem.observe(&port.into());
         }
         self.cycle += 1;
         let answer = (o.valid != 0).then(|| match o.kind {

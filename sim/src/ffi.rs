@@ -31,6 +31,8 @@ extern "C" {
         rready: u8,
     );
     pub fn vt_axil_out(h: *mut Harness, rdata: *mut u32) -> u32;
+    /// The reasm stage's four memory ports: `input` and `output` point at four entries each.
+    pub fn vt_mem(h: *mut Harness, input: *const VeAxiIn, output: *mut VeAxiOut);
 }
 
 /// The Verilated history unit (csrc/hist_shim.cpp).
@@ -343,6 +345,34 @@ pub struct VeAxiIn {
     pub bvalid: u8,
     pub bresp: u8,
     pub rdata: [u32; 16],
+}
+
+impl From<crate::axi_mem::MemDrive> for VeAxiIn {
+    fn from(d: crate::axi_mem::MemDrive) -> Self {
+        VeAxiIn {
+            arready: u8::from(d.arready),
+            rvalid: u8::from(d.rvalid),
+            rresp: 0,
+            awready: u8::from(d.awready),
+            wready: u8::from(d.wready),
+            bvalid: u8::from(d.bvalid),
+            bresp: 0,
+            rdata: d.rdata,
+        }
+    }
+}
+
+impl From<&VeAxiOut> for crate::axi_mem::MasterDrive {
+    fn from(port: &VeAxiOut) -> Self {
+        crate::axi_mem::MasterDrive {
+            arvalid: port.arvalid != 0,
+            araddr: port.araddr,
+            awvalid: port.awvalid != 0,
+            awaddr: port.awaddr,
+            wvalid: port.wvalid != 0,
+            wdata: port.wdata,
+        }
+    }
 }
 
 /// One AXI4 port's master side out of the engine (`VeAxiOut` in the shim).

@@ -45,7 +45,8 @@ const CTL_TAIL_CYCLES: u64 = 8;
 const AXIL_TIMEOUT_CYCLES: u64 = 10_000;
 /// After the last input beat, give up waiting for output after this many quiet cycles: the stats
 /// stage's delay line plus 256 for the rest of the pipeline.
-pub const DRAIN_QUIET_CYCLES: u64 = vantage_proto::stats::DELAY as u64 + 256;
+pub const DRAIN_QUIET_CYCLES: u64 =
+    vantage_proto::stats::DELAY as u64 + vantage_proto::datapath::REASM_DELAY_CYCLES as u64 + 256;
 
 #[derive(Debug, Error)]
 pub enum SimError {
@@ -88,7 +89,9 @@ struct Axil {
     rdata: u32,
 }
 
-/// The simulated device.
+/// The simulated device: the Verilated top and, behind the reasm stage's four AXI4 ports
+/// (`reasm_{dir,r0,r1,r2}_m_axi_*`), the harness's memories (`axi_mem`), in the engine's
+/// latency budget so that memory never makes an answer late (the model knows nothing of it).
 pub struct Sim {
     h: *mut ffi::Harness,
     time_ps: u64,
@@ -103,6 +106,7 @@ pub struct Sim {
     cycle: u64,
     axil: Axil,
     out: Vec<TimedBeat>,
+    mems: Box<[axi_mem::AxiMemory; 4]>,
 }
 
 // The Verilated model is owned by this handle alone.
@@ -145,6 +149,13 @@ impl Sim {
             cycle: 0,
             axil: Axil::default(),
             out: Vec::new(),
+            mems: Box::new(std::array::from_fn(|port| {
+                axi_mem::AxiMemory::new(axi_mem::MemTiming::in_budget(
+                    vantage_proto::reasm::directory::LOOKUP_CYCLES,
+                    2,
+                    port as u64 + 1,
+                ))
+            })),
         };
         if let Some(path) = trace {
             let c = std::ffi::CString::new(path.to_string_lossy().as_bytes())
@@ -272,6 +283,7 @@ impl Sim {
                     self.next_ctl_ps += 2 * CTL_HALF_PS;
                 }
                 Edge::DpRise => {
+                    self.step_memories();
                     self.sample_output();
                     self.advance();
                     self.cycle += 1;
@@ -287,6 +299,23 @@ impl Sim {
                 }
             }
         }
+    }
+
+    /// The memories' outputs for this cycle into the top, the masters' outputs into the
+    /// memories, before the edge.
+    fn step_memories(&mut self) {
+        let input: [ffi::VeAxiIn; 4] = std::array::from_fn(|p| self.mems[p].drive().into());
+        let mut output = [ffi::VeAxiOut::default(); 4];
+        // SAFETY: four entries each, as the shim reads and writes.
+        unsafe { ffi::vt_mem(self.h, input.as_ptr(), output.as_mut_ptr()) };
+        for (mem, port) in self.mems.iter_mut().zip(&output) {
+            mem.observe(&port.into());
+        }
+    }
+
+    /// Each memory port's reads and writes so far (`dir`, `r0`, `r1`, `r2`).
+    pub fn memory_counts(&self) -> [axi_mem::MemCounts; 4] {
+        std::array::from_fn(|p| self.mems[p].counts)
     }
 
     fn drive_rx(&mut self, beat: Option<&Beat>) {

@@ -14,7 +14,7 @@ use vantage_proto::reasm::directory::LOOKUP_CYCLES;
 use vantage_sim::axi_mem::MemTiming;
 use vantage_sim::engine::EngineConfig;
 use vantage_sim::front::{FrontAnswer, FrontSim, OutFrame};
-use vantage_testkit::reasm::{model_frames, store_less, tagged};
+use vantage_testkit::reasm::{store_less, tagged};
 
 /// The model's answer for each frame (`vantage_model::reasm::device`), its facts reaching the
 /// engine a fixed time after its last beat (`first_in`: each frame's first beat's cycle).
@@ -31,6 +31,7 @@ fn model(frames: &[(u64, Vec<u8>)], first_in: &[u64], ask: bool) -> Vec<FrontAns
         .map(|((l, t), &f0)| DeviceFrame {
             lanes: l,
             tagged: t,
+            first_cycle: f0,
             facts_cycle: f0 + l.lanes.len().div_ceil(64).max(1) as u64 - 1,
             ask,
         })

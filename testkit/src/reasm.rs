@@ -486,15 +486,7 @@ pub fn flow_end_case() -> impl Strategy<Value = (SessionRecord, SynKey, End)> {
 /// The model's stage without a segment store (every segment above a hole falls back) and with
 /// timeouts out of reach: what the RTL engine, which has no store yet, is held to.
 pub fn store_less() -> vantage_model::reasm::ReasmConfig {
-    vantage_model::reasm::ReasmConfig {
-        enabled: true,
-        store_slots: 0,
-        store_bytes: 0,
-        hole_timeout_ns: u64::MAX / 4,
-        idle_timeout_ns: u64::MAX / 4,
-        close_linger_ns: u64::MAX / 4,
-        ..vantage_model::reasm::ReasmConfig::default()
-    }
+    vantage_model::reasm::device::config(&vantage_model::reasm::ReasmConfig::default())
 }
 
 /// What the model's stage did with one tagged frame.

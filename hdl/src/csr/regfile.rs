@@ -12,6 +12,9 @@ use vantage_proto::regs::{self, Access, BLOCKS};
 use vantage_proto::stats::{HASH_KEY_BITS, RULE_BUS_BITS};
 use vantage_proto::stats::{HASH_KEY_WORDS, ROW_BITS, RULES, RULE_WORDS};
 
+/// Bits of the reasm stage's session key bus.
+pub const SESSION_KEY_BITS: usize = regs::reasm::SESSION_KEY_WORDS * 32;
+
 /// Number of 64-bit counters across all blocks, in `BLOCKS` order.
 pub const NUM_COUNTERS: usize = regs::NUM_COUNTERS;
 /// Width of the packed counter input.
@@ -93,6 +96,14 @@ pub struct RegFile {
     /// conn.STATUS and conn.HELD as the conn stage drives them.
     pub syn_status: Signal<In, Bits<3>>,
     pub syn_held: Signal<In, Bits<32>>,
+    /// reasm.CONTROL bit 0.
+    pub reasm_enable: Signal<Out, Bit>,
+    /// reasm.SESSION_KEY0..11, key byte 0 in the top bits.
+    pub session_key: Signal<Out, Bits<SESSION_KEY_BITS>>,
+    /// reasm.BUCKET_BITS bits 4:0.
+    pub bucket_bits: Signal<Out, Bits<5>>,
+    /// reasm.MAX_ABOVE_HOLE.
+    pub max_above_hole: Signal<Out, Bits<32>>,
     /// Values of the read-only registers that depend on the build (FEATURES, BUILD_ID).
     _build: Box<BTreeMap<u16, u32>>,
     /// rust-hdl simulation state: register values by address.
@@ -149,6 +160,10 @@ impl RegFile {
             syn_flush: Default::default(),
             syn_status: Default::default(),
             syn_held: Default::default(),
+            reasm_enable: Default::default(),
+            session_key: Default::default(),
+            bucket_bits: Default::default(),
+            max_above_hole: Default::default(),
             _build: Box::new(build),
             _sim: Box::new(BTreeMap::new()),
             _snap: Box::new(vec![0; NUM_COUNTERS]),
@@ -270,7 +285,7 @@ fn hex16(addr: u16) -> String {
 /// one concatenation of its registers: a simulator builds a concatenation one part at a time,
 /// copying the bus so far at every step (Verilator spent most of the pipeline's time there).
 fn output_assignments() -> String {
-    use regs::{conn, parse, stats, tag, ts};
+    use regs::{conn, parse, reasm, stats, tag, ts};
     let mut v = String::from("always @(*) begin\n");
     let mut bus = |out: &str, words: &mut dyn Iterator<Item = u16>| {
         for (k, addr) in words.enumerate() {
@@ -324,6 +339,16 @@ fn output_assignments() -> String {
             .into_iter()
             .map(|o| conn::BASE + o),
     );
+    bus(
+        "session_key",
+        &mut (0..reasm::SESSION_KEY_WORDS)
+            .rev()
+            .map(|i| reasm::BASE + reasm::SESSION_KEY + 4 * i as u16),
+    );
+    bus(
+        "max_above_hole",
+        &mut [reasm::MAX_ABOVE_HOLE].into_iter().map(|o| reasm::BASE + o),
+    );
     let one = |out: &str, addr: u16, lo: usize, w: usize| {
         format!("  {out} = {};\n", reg_bits(addr, lo, w))
     };
@@ -343,6 +368,8 @@ fn output_assignments() -> String {
         reg_name(ts::BASE + ts::INC_FRAC)
     );
     v += &one("syn_hold", conn::BASE + conn::CONTROL, 0, 1);
+    v += &one("reasm_enable", reasm::BASE + reasm::CONTROL, 0, 1);
+    v += &one("bucket_bits", reasm::BASE + reasm::BUCKET_BITS, 0, 5);
     v += "end\n";
     v
 }
@@ -432,6 +459,18 @@ impl Logic for RegFile {
         self.syn_hold.next = cn(regs::conn::CONTROL) & 1 == 1;
         self.syn_timeout.next =
             (cn(regs::conn::TIMEOUT_NS + 4) << 32 | cn(regs::conn::TIMEOUT_NS)).to_bits();
+        let ra = |off: u16| get(regs::reasm::BASE + off);
+        self.reasm_enable.next = ra(regs::reasm::CONTROL) & 1 == 1;
+        self.bucket_bits.next = (ra(regs::reasm::BUCKET_BITS) & 0x1F).to_bits();
+        self.max_above_hole.next = ra(regs::reasm::MAX_ABOVE_HOLE).to_bits();
+        let mut key = Bits::<SESSION_KEY_BITS>::default();
+        for i in 0..regs::reasm::SESSION_KEY_WORDS {
+            let w: Bits<SESSION_KEY_BITS> = bit_cast::<SESSION_KEY_BITS, 32>(
+                ra(regs::reasm::SESSION_KEY + 4 * i as u16).to_bits(),
+            );
+            key = key | (w << ((SESSION_KEY_BITS - 32 - 32 * i) as u64));
+        }
+        self.session_key.next = key;
     }
 
     fn connect(&mut self) {
@@ -455,6 +494,10 @@ impl Logic for RegFile {
         self.syn_hold.connect();
         self.syn_timeout.connect();
         self.syn_flush.connect();
+        self.reasm_enable.connect();
+        self.session_key.connect();
+        self.bucket_bits.connect();
+        self.max_above_hole.connect();
     }
 
     fn hdl(&self) -> Verilog {
@@ -471,12 +514,16 @@ impl Logic for RegFile {
         }
         v += "};\n";
         v += &format!(
-            "reg [63:0] snap [0:{}];\nreg [31:0] snap_ts_frac;\nreg snap_now;\ninteger i;\n",
+            "reg [63:0] snap [0:{}];\nreg [31:0] snap_ts_frac;\nreg snap_now;\n",
             NUM_COUNTERS - 1
         );
         v += "always @(posedge clock) begin\n  ts_load <= 1'b0;\n  peek_go <= 1'b0;\n  conn_flush <= 1'b0;\n  syn_flush <= 1'b0;\n  snap_now <= 1'b0;\n";
-        v += "  if (snap_now) begin\n    for (i = 0; i < ";
-        v += &format!("{NUM_COUNTERS}; i = i + 1) snap[i] <= counters[64*i +: 64];\n    snap_ts_frac <= ts_frac;\n  end\n");
+        // One assignment per counter: a loop past Verilator's unroll limit (64) is refused.
+        v += "  if (snap_now) begin\n";
+        for i in 0..NUM_COUNTERS {
+            v += &format!("    snap[{i}] <= counters[{} +: 64];\n", 64 * i);
+        }
+        v += "    snap_ts_frac <= ts_frac;\n  end\n";
         v += "  if (reset) begin\n";
         v += "    rw <= RW_RESET;\n";
         v += "  end else if (req && we) begin\n    case (addr)\n";

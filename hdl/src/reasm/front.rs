@@ -97,6 +97,9 @@ pub struct Front {
     /// With a first beat: ask the engine about this frame (when it is a segment). Clear, the
     /// frame leaves not followed, why 4.
     pub ask: Signal<In, Bit>,
+    /// Flags that travel beside each beat (the pipeline's parse flags of the frame), out with
+    /// it as `out_pflags`.
+    pub pflags: Signal<In, Bits<16>>,
     /// The engine's request: a followed segment's facts (`engine.rs` names them).
     pub req_valid: Signal<Out, Bit>,
     pub req_tuple: Signal<Out, Bits<TUPLE_BITS>>,
@@ -120,6 +123,7 @@ pub struct Front {
     pub ans_reason: Signal<In, Bits<2>>,
     /// The slots `DELAY_CYCLES` later; on a first beat, its frame's answer.
     pub out_slot: Signal<Out, Slot>,
+    pub out_pflags: Signal<Out, Bits<16>>,
     pub out_kind: Signal<Out, Bits<2>>,
     pub out_why: Signal<Out, Bits<3>>,
     pub out_flow_id: Signal<Out, Bits<64>>,
@@ -133,6 +137,10 @@ pub struct Front {
     pub counter_words: Signal<Out, Bits<COUNTER_BITS>>,
     facts: SegmentFacts,
     beats: RAM<Slot, RING_BITS>,
+    /// Beside each beat: its flags (`pflags`), and in bit 16 its frame's `ask`, so that a frame
+    /// not asked about leaves as such however long it took to arrive.
+    pflag_ring: RAM<Bits<17>, RING_BITS>,
+    side: Signal<Local, Bits<17>>,
     pend: RAM<Bits<PEND_BITS>, RING_BITS>,
     answers: RAM<Bits<ANSWER_BITS>, RING_BITS>,
     cycle: DFF<Bits<STAMP_BITS>>,
@@ -197,6 +205,7 @@ impl Default for Front {
             reset: Default::default(),
             slot: Default::default(),
             ask: Default::default(),
+            pflags: Default::default(),
             req_valid: Default::default(),
             req_tuple: Default::default(),
             req_v6: Default::default(),
@@ -217,6 +226,7 @@ impl Default for Front {
             ans_flags: Default::default(),
             ans_reason: Default::default(),
             out_slot: Default::default(),
+            out_pflags: Default::default(),
             out_kind: Default::default(),
             out_why: Default::default(),
             out_flow_id: Default::default(),
@@ -229,6 +239,8 @@ impl Default for Front {
             counter_words: Default::default(),
             facts: Default::default(),
             beats: Default::default(),
+            pflag_ring: Default::default(),
+            side: Default::default(),
             pend: Default::default(),
             answers: Default::default(),
             cycle: Default::default(),
@@ -328,6 +340,8 @@ impl Logic for Front {
         self.facts.slot.next = self.slot.val();
         self.beats.write_clock.next = self.clock.val();
         self.beats.read_clock.next = self.clock.val();
+        self.pflag_ring.write_clock.next = self.clock.val();
+        self.pflag_ring.read_clock.next = self.clock.val();
         self.pend.write_clock.next = self.clock.val();
         self.pend.read_clock.next = self.clock.val();
         self.answers.write_clock.next = self.clock.val();
@@ -337,6 +351,8 @@ impl Logic for Front {
         self.beats.write_enable.next = true;
         self.beats.write_address.next = self.cycle.q.val().get_bits::<RING_BITS>(0);
         self.beats.write_data.next = self.slot.val();
+        self.pflag_ring.write_enable.next = true;
+        self.pflag_ring.write_address.next = self.cycle.q.val().get_bits::<RING_BITS>(0);
         self.f0_now.next = self.f0_hold.q.val();
         if self.slot.val().sof {
             self.f0_now.next = self.cycle.q.val();
@@ -357,6 +373,8 @@ impl Logic for Front {
             self.ask_hold.d.next = self.ask.val();
         }
         self.ask_1.d.next = self.ask_now.val();
+        self.pflag_ring.write_data.next = bit_cast::<17, 16>(self.pflags.val())
+            | (bit_cast::<17, 1>(self.ask_now.val().into()) << 16);
         self.ask_2.d.next = self.ask_1.q.val();
         self.ask_3.d.next = self.ask_2.q.val();
         self.ask_4.d.next = self.ask_3.q.val();
@@ -415,6 +433,9 @@ impl Logic for Front {
         self.out_at.next = self.cycle.q.val() - self.k_delay.val();
         self.beats.read_address.next = self.out_at.val().get_bits::<RING_BITS>(0);
         self.answers.read_address.next = self.out_at.val().get_bits::<RING_BITS>(0);
+        self.pflag_ring.read_address.next = self.out_at.val().get_bits::<RING_BITS>(0);
+        self.side.next = self.pflag_ring.read_data.val();
+        self.out_pflags.next = self.side.val().get_bits::<16>(0);
         self.leaving.d.next = self.out_at.val();
         self.out_slot.next = self.beats.read_data.val();
         self.a.next = self.answers.read_data.val();
@@ -432,6 +453,12 @@ impl Logic for Front {
             // The answer did not arrive before its frame left: too long a frame.
             self.out_kind.next = 2.into();
             self.out_why.next = 0.into();
+        }
+        if !self.side.val().get_bit(16) {
+            // Not asked about: known from the first beat, whatever the answer ring holds.
+            self.too_long.next = false;
+            self.out_kind.next = 3.into();
+            self.out_why.next = 4.into();
         }
 
         // ---- counters: the answer of each first beat that left, a cycle later.
@@ -516,6 +543,7 @@ impl Logic for Front {
             self.n_control.d.next = 0.into();
             self.n_fallback.d.next = 0.into();
             self.beats.write_enable.next = false;
+            self.pflag_ring.write_enable.next = false;
             self.pend.write_enable.next = false;
             self.answers.write_enable.next = false;
         }
@@ -607,6 +635,7 @@ impl Logic for FrontProbe {
         self.front.reset.next = self.reset.val();
         self.front.slot.next = self.parse.slot_out.val();
         self.front.ask.next = self.ask.val();
+        self.front.pflags.next = self.parse.flags.val();
         self.req_valid.next = self.front.req_valid.val();
         self.req_tuple.next = self.front.req_tuple.val();
         self.req_v6.next = self.front.req_v6.val();

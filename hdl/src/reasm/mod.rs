@@ -37,6 +37,7 @@ pub mod giveup;
 pub mod key;
 pub mod record;
 pub mod rule;
+pub mod stage;
 pub mod step;
 pub mod totals;
 pub mod walk;

@@ -84,6 +84,15 @@ pub fn prepare(config: &Config) -> (Sim, Config, u64) {
             .expect("conn timeout");
         dev.set_conn_hold(config.conn.hold).expect("conn hold");
     }
+    if config.reasm.enabled && !config.reasm_in_software {
+        dev.set_session_key(&config.reasm.session_key)
+            .expect("session key");
+        dev.set_session_bucket_bits(config.reasm.bucket_bits)
+            .expect("session buckets");
+        dev.set_max_above_hole(config.reasm.max_above_hole)
+            .expect("max above hole");
+        dev.set_reasm_enabled(true).expect("reasm on");
+    }
     if config.stats.enabled {
         dev.set_stats_hash_key(&config.stats.hash_key)
             .expect("stats key");
