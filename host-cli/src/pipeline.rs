@@ -250,6 +250,17 @@ pub fn run_sim(args: &RunArgs) -> anyhow::Result<()> {
         }
         dev.set_tagging(!args.no_tag)?;
         dev.set_ethertype(args.ethertype)?;
+        if args.reasm.reasm_on_device {
+            if !dev.features()?.has(vantage_proto::regs::feature::REASM) {
+                bail!(
+                    "--reasm-on-device: the simulated device has no reasm stage (feature REASM \
+                     absent); `--reasm` runs the stage in software"
+                );
+            }
+            dev.set_max_above_hole(args.reasm.reasm_above_hole)?;
+            dev.set_reasm_enabled(true)
+                .context("turning the reasm stage on in the simulated device")?;
+        }
         // Stamp frames with capture-like times: the counter starts at the first capture time.
         dev.load_time(input.first().map_or(0, |f| f.0))?;
         if let Some((set, _, epoch_ns)) = &rules {
@@ -350,6 +361,9 @@ pub fn run_sim(args: &RunArgs) -> anyhow::Result<()> {
     if args.reasm.reasm {
         crate::reasm::summary("sim (reasm in software)", &counters, &flow_ends);
     }
+    if args.reasm.reasm_on_device {
+        crate::reasm::device_summary("sim", &counters);
+    }
     if args.compare_model {
         compare_with_model(&rules, args, timebase, &beats, &frames, &counters)?;
     }
@@ -405,6 +419,11 @@ fn compare_with_model(
         time: vantage_model::TimeBase { cycle, value, inc },
         stats: model_stats(rules, t0),
         conn: conn_config(args),
+        reasm: vantage_model::reasm::ReasmConfig {
+            enabled: args.reasm.reasm_on_device,
+            max_above_hole: args.reasm.reasm_above_hole,
+            ..Default::default()
+        },
         ..vantage_model::Config::default()
     };
     let model = vantage_model::run(&config, beats);
@@ -493,8 +512,9 @@ pub fn run_model(args: &RunArgs) -> anyhow::Result<()> {
         stats: model_stats(&rules, t0),
         conn: conn_config(args),
         reasm: args.reasm.config(),
-        // As `sim` does: the whole stage on the host, over the pipeline's output.
-        reasm_in_software: true,
+        // As `sim` does: the whole stage on the host over the pipeline's output (`--reasm`), or
+        // the device's (`--reasm-on-device`).
+        reasm_in_software: !args.reasm.reasm_on_device,
         ..vantage_model::Config::default()
     };
     let beats = vantage_proto::axis::schedule(&input, args.pacing(), 0);
@@ -516,7 +536,7 @@ pub fn run_model(args: &RunArgs) -> anyhow::Result<()> {
             input.get(from.input).map_or(last_ts, |x| x.0)
         })
         .collect();
-    if config.reasm.enabled && config.tag_enabled {
+    if config.reasm.enabled && config.tag_enabled && config.reasm_in_software {
         // The trace describes the frames before the reasm stage reordered them.
         times = crate::reasm::output_times(&out.frames, config.ethertype, t0);
     }
@@ -531,13 +551,16 @@ pub fn run_model(args: &RunArgs) -> anyhow::Result<()> {
             .iter()
             .map(|rf| LaneFrame::from_bytes(&rf.encode(config.ethertype))),
     );
-    // Flow-end records after the traffic, as the model ends every session at the end.
-    frames.extend(
-        out.flow_ends
-            .iter()
-            .enumerate()
-            .map(|(k, r)| LaneFrame::from_bytes(&r.to_frame(config.ethertype, k as u32 + 1))),
-    );
+    // Flow-end records after the traffic, as the model ends every session at the end (the
+    // device's stage only counts the records it makes: they have no way out yet).
+    if config.reasm_in_software {
+        frames.extend(
+            out.flow_ends
+                .iter()
+                .enumerate()
+                .map(|(k, r)| LaneFrame::from_bytes(&r.to_frame(config.ethertype, k as u32 + 1))),
+        );
+    }
     if let Some(pb) = pb {
         pb.finish_and_clear();
     }
@@ -551,7 +574,11 @@ pub fn run_model(args: &RunArgs) -> anyhow::Result<()> {
             tracing::warn!("--reasm with --no-tag: the stage needs the header to say anything, so it did not run");
         }
         debug_assert_eq!(reasm_records, out.flow_ends.len());
-        crate::reasm::summary("model", &out.counters, &out.flow_ends);
+        if args.reasm.reasm_on_device {
+            crate::reasm::device_summary("model", &out.counters);
+        } else {
+            crate::reasm::summary("model", &out.counters, &out.flow_ends);
+        }
     }
     if config.stats.history_rule().is_some() {
         let c = stage.conns.counters;

@@ -26,13 +26,19 @@ pub struct ReasmArgs {
     /// Reassemble TCP (the reasm stage): every connection reaches the monitor in order, each
     /// frame tagged with flow id, direction, stream offset and status; frames above a hole wait
     /// for the bytes below it; holes that will not fill go out as gaps; a flow-end record per
-    /// connection follows the traffic. `sim` runs the stage in software on the device's output
-    /// when the bitstream lacks it (feature REASM absent).
-    #[arg(long)]
+    /// connection follows the traffic. The whole stage runs on the host, in software, over the
+    /// pipeline's output (`sim`: the device's; `model`: the model's).
+    #[arg(long, conflicts_with = "reasm_on_device")]
     pub reasm: bool,
+    /// Turn on the device's reasm stage (bitstream feature REASM) instead: the session engine in
+    /// the NIC follows every TCP segment and tags it (flow id, offset, status). It has no segment
+    /// store yet, so a segment above a hole makes its connection fall back, and frames are not
+    /// reordered; flow-end records are counted, not sent. `sim --compare-model` checks it.
+    #[arg(long)]
+    pub reasm_on_device: bool,
     /// Bytes held above one direction's hole before the hole is given up as a gap (Zeek's
     /// tcp_max_above_hole_without_any_acks).
-    #[arg(long, value_name = "BYTES", default_value_t = vantage_proto::reasm::DEFAULT_MAX_ABOVE_HOLE, requires = "reasm")]
+    #[arg(long, value_name = "BYTES", default_value_t = vantage_proto::reasm::DEFAULT_MAX_ABOVE_HOLE)]
     pub reasm_above_hole: u32,
     /// How long a hole waits for its bytes before it is given up as a gap (e.g. 1s, 200ms).
     #[arg(long, value_name = "DURATION", value_parser = crate::parse_duration_ns, requires = "reasm")]
@@ -54,7 +60,7 @@ impl ReasmArgs {
     /// The stage's registers as the options set them (the stage off without `--reasm`).
     pub fn config(&self) -> vantage_model::reasm::ReasmConfig {
         vantage_model::reasm::ReasmConfig {
-            enabled: self.reasm,
+            enabled: self.reasm || self.reasm_on_device,
             max_above_hole: self.reasm_above_hole,
             hole_timeout_ns: self
                 .reasm_hole_timeout
@@ -93,6 +99,29 @@ pub fn output_times(
 
 /// The stage's figures after a run, on stderr: connections followed, the share without fallback,
 /// gaps, fallbacks by reason, the store's peak.
+/// One line on what the device's reasm stage did (its counters, `proto::regs::reasm`).
+pub fn device_summary(who: &str, counters: &std::collections::BTreeMap<String, u64>) {
+    let c = |n: &str| counters.get(&format!("reasm.{n}")).copied().unwrap_or(0);
+    eprintln!(
+        "{who}: reasm on the device: {} frames, {} TCP segments followed: {} in order, {} retransmissions, {} control, {} fallback, {} of no session, {} late ({} refused by the engine, {} too long); not followed: {} not TCP, {} truncated, {} malformed, {} not asked; {} flow-end records made (counted only)",
+        c("frames"),
+        c("followed"),
+        c("in_order"),
+        c("retransmissions"),
+        c("control"),
+        c("fallback"),
+        c("no_session"),
+        c("late"),
+        c("dir_refused"),
+        c("too_long"),
+        c("not_tcp"),
+        c("truncated"),
+        c("malformed"),
+        c("not_asked"),
+        c("flow_ends"),
+    );
+}
+
 pub fn summary(
     who: &str,
     counters: &std::collections::BTreeMap<String, u64>,

@@ -107,8 +107,9 @@ pub struct ModelOutput {
     /// The history rule's connection records, in the order the connections ended; the table is
     /// flushed at the end of the input.
     pub connections: Vec<vantage_proto::conntable::ConnRecord>,
-    /// The reasm stage's flow-end records, in the order the sessions ended (every session ends
-    /// at the end of the input).
+    /// The reasm stage's flow-end records, in the order the sessions ended: in software
+    /// (`Config::reasm_in_software`) every session ends at the end of the input; the device's
+    /// stage makes one when a session's way is reused (and only counts it).
     pub flow_ends: Vec<vantage_proto::reasm::FlowEnd>,
 }
 
