@@ -33,6 +33,9 @@ TAG_PROBE_VERILOG := $(BUILD)/verilog/vantage_tag_probe.v
 FRONT_ALONE_VERILOG := $(BUILD)/verilog/vantage_reasm_front.v
 # The segment facts unit alone (synthesis).
 FACTS_ALONE_VERILOG := $(BUILD)/verilog/vantage_reasm_facts.v
+# The reasm stage's path in the top without its engine: second ingress and parse, side FIFO,
+# frames' side (lint, synthesis).
+STAGE_ALONE_VERILOG := $(BUILD)/verilog/vantage_reasm_stage.v
 # id.BUILD_ID: the short git commit (0 outside a git checkout).
 BUILD_ID := $(shell git rev-parse --short=8 HEAD 2>/dev/null || echo 0)
 # Debian packages the build and tests need: Verilator (simulation, lint), Yosys (synthesis
@@ -40,7 +43,7 @@ BUILD_ID := $(shell git rev-parse --short=8 HEAD 2>/dev/null || echo 0)
 APT_PACKAGES := verilator yosys zlib1g-dev tshark
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help setup verilog lint test demo bench synth-report synth-hist synth-syntable synth-reasm-dir synth-reasm-rule synth-reasm-record synth-reasm-step synth-reasm-key synth-reasm-engine synth-reasm-facts synth-reasm-front bitstream clean
+.PHONY: help setup verilog lint test demo bench synth-report synth-hist synth-syntable synth-reasm-dir synth-reasm-rule synth-reasm-record synth-reasm-step synth-reasm-key synth-reasm-engine synth-reasm-facts synth-reasm-front synth-reasm-stage bitstream clean
 
 help:
 	@echo "make setup         install the Debian packages the project needs ($(APT_PACKAGES))"
@@ -60,6 +63,7 @@ help:
 	@echo "make synth-reasm-engine the same for the reasm stage's session engine (about 11 min)"
 	@echo "make synth-reasm-facts the same for the reasm stage's segment facts unit alone"
 	@echo "make synth-reasm-front the same for the reasm stage's frames' side (facts, rings)"
+	@echo "make synth-reasm-stage the same for the stage's path in the top (second parse, side FIFO, frames' side)"
 	@echo "make bitstream     Vivado build inside the OpenNIC shell (needs Vivado; see constraints/)"
 
 # Installs only what is missing, so it is cheap to run every time.
@@ -89,6 +93,7 @@ lint: verilog
 	verilator --lint-only -Wall --top-module vantage_reasm_facts hdl/verilator-lint.vlt $(FACTS_ALONE_VERILOG)
 	verilator --lint-only -Wall --top-module vantage_reasm_front_probe hdl/verilator-lint.vlt $(FRONT_VERILOG)
 	verilator --lint-only -Wall --top-module vantage_reasm_front hdl/verilator-lint.vlt $(FRONT_ALONE_VERILOG)
+	verilator --lint-only -Wall --top-module vantage_reasm_stage hdl/verilator-lint.vlt $(STAGE_ALONE_VERILOG)
 	verilator --lint-only -Wall --top-module vantage_tag_probe hdl/verilator-lint.vlt $(TAG_PROBE_VERILOG)
 	VERILOG=$(VERILOG) bash scripts/synth-report.sh --check-implicit
 	TOP=vantage_stats_hist VERILOG=$(HIST_VERILOG) OUT_DIR=$(BUILD)/synth-hist bash scripts/synth-report.sh --check-implicit
@@ -129,6 +134,7 @@ bench: setup verilog
 	$(MAKE) --no-print-directory synth-reasm-engine
 	$(MAKE) --no-print-directory synth-reasm-facts
 	$(MAKE) --no-print-directory synth-reasm-front
+	$(MAKE) --no-print-directory synth-reasm-stage
 
 synth-report: verilog
 	VERILOG=$(VERILOG) bash scripts/synth-report.sh
@@ -170,6 +176,10 @@ synth-reasm-facts: verilog
 synth-reasm-front: verilog
 	TOP=vantage_reasm_front VERILOG=$(FRONT_ALONE_VERILOG) STAGES=top FULL=1 OUT_DIR=$(BUILD)/synth-reasm-front \
 	  JSON_OUT=$(BUILD)/synth-reasm-front.json bash scripts/synth-report.sh
+
+synth-reasm-stage: verilog
+	TOP=vantage_reasm_stage VERILOG=$(STAGE_ALONE_VERILOG) STAGES=top FULL=1 OUT_DIR=$(BUILD)/synth-reasm-stage \
+	  JSON_OUT=$(BUILD)/synth-reasm-stage.json bash scripts/synth-report.sh
 
 synth-reasm-engine: verilog
 	TOP=vantage_reasm_engine VERILOG=$(ENGINE_VERILOG) STAGES=top FULL=1 OUT_DIR=$(BUILD)/synth-reasm-engine \

@@ -171,6 +171,7 @@ fn main() {
     println!("cargo:rustc-link-lib=dylib=stdc++");
     println!("cargo:rustc-link-lib=dylib=pthread");
     println!("cargo:rerun-if-changed=csrc/unit.h");
+    println!("cargo:rerun-if-changed=csrc/axi_port.h");
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-env-changed=VANTAGE_VERILATOR_FLAGS");
 }

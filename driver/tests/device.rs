@@ -23,7 +23,7 @@ fn discover_finds_every_block_in_order() {
     assert_eq!(info.datapath_bits, 512);
     assert_eq!(
         info.features.names(),
-        vec!["parse", "timestamp", "tag", "stats", "conn"]
+        vec!["parse", "timestamp", "tag", "stats", "conn", "reasm"]
     );
     assert!(dev.features().unwrap().has(feature::TAG));
 }

@@ -508,6 +508,7 @@ impl Logic for Top {
         self.stats.now.next = self.ingress.ts_now.val().get_bits::<64>(32);
         self.stats.ethertype.next = self.regfile.ethertype.val();
         // Report frames go out where neither the conn stage nor the tag stage holds a beat.
+        // (The reasm stage, when on, holds beats on their way to the tag stage.)
         self.stats.tag_idle.next =
             self.tag.idle.val() & self.conn.idle.val() & self.reasm_path.empty.val();
         self.regfile.stats_status.next = self.stats.status.val();
@@ -533,7 +534,12 @@ impl Logic for Top {
         self.conn.probe_flags.next = self.parse.flags.val();
         self.conn.slot_in.next = self.stats.slot_out.val();
         self.conn.flags_in.next = self.stats.flags_out.val();
-        self.conn.tag_idle.next = self.tag.idle.val() & self.reasm_path.empty.val();
+        // A regenerated SYN goes where the tag stage will be idle when it gets there: the reasm
+        // stage, when on, is a fixed delay, so a quiet gap at its input is one at the tag stage's.
+        self.conn.tag_idle.next = self.tag.idle.val();
+        if !self.reasm_path.bypass.val() {
+            self.conn.tag_idle.next = self.reasm_path.quiet.val();
+        }
         self.conn.report_busy.next = self.stats.r_busy.val();
         self.regfile.syn_status.next = self.conn.status.val();
         self.regfile.syn_held.next = self.conn.held.val();

@@ -137,8 +137,9 @@ pub struct FrameTrace {
     pub arrival: Vec<u64>,
     /// Release cycle of each input beat (into the parse stage).
     pub release: Vec<u64>,
-    /// Cycle each beat is pushed into the tag FIFO: the release cycle, later when the conn stage
-    /// put released SYNs ahead of it.
+    /// Cycle each beat leaves the conn stage: the release cycle, later when the conn stage put
+    /// released SYNs ahead of it. The reasm stage's ingress releases it once more
+    /// (`ingress::release_again`), and that, plus a constant, is when it enters the tag FIFO.
     pub pushed: Vec<u64>,
     /// Cycle in which each output beat was sent (the RTL adds its constant latency).
     pub sent: Vec<u64>,
@@ -192,14 +193,30 @@ fn run_all(config: &Config, input: &[TimedBeat]) -> (ModelOutput, Trace, stats::
             )
         })
         .collect();
-    // The reasm stage parses the conn stage's frames again: its ingress releases each beat by the
-    // lookahead rule once more, and the tag stage sees the beats at those cycles (plus a constant).
+    // The device's reasm stage, when on, parses the conn stage's frames again: its ingress
+    // releases each beat by the lookahead rule once more, and the tag stage sees the beats at
+    // those cycles (plus a constant). Off, the frames bypass it.
+    let reasm_on = config.reasm.enabled && config.tag_enabled && !config.reasm_in_software;
     let relayed: Vec<Vec<u64>> = conn
         .output
         .iter()
-        .map(|o| ingress::release_again(&o.cycles))
+        .map(|o| {
+            if reasm_on {
+                ingress::release_again(&o.cycles)
+            } else {
+                o.cycles.clone()
+            }
+        })
         .collect();
-    let device = device_reasm(config, &frames, &conn, &relayed, &headers_before);
+    let device = if reasm_on {
+        device_reasm(config, &frames, &conn, &relayed, &headers_before)
+    } else {
+        DeviceReasm {
+            tags: vec![None; conn.output.len()],
+            counters: Default::default(),
+            flow_ends: Vec::new(),
+        }
+    };
     let headers: Vec<Vec<u8>> = conn
         .output
         .iter()
@@ -281,10 +298,12 @@ fn run_all(config: &Config, input: &[TimedBeat]) -> (ModelOutput, Trace, stats::
         &stage.conns.counters,
         &conn.counters,
     );
-    // The regenerated SYNs pass the device's reasm stage too, never asked about.
+    // The regenerated SYNs pass the device's reasm stage too (when on), never asked about.
     let mut reasm_counts = device.counters;
-    reasm_counts.frames += output.regenerated.len() as u64;
-    reasm_counts.not_asked += output.regenerated.len() as u64;
+    if reasm_on {
+        reasm_counts.frames += output.regenerated.len() as u64;
+        reasm_counts.not_asked += output.regenerated.len() as u64;
+    }
     for (name, v) in reasm_counts.named() {
         output.counters.insert(format!("reasm.{name}"), v);
     }
@@ -307,9 +326,8 @@ struct DeviceReasm {
 
 /// The device's reasm stage (`reasm::device`) over the conn stage's output frames, each read
 /// with the header the pipeline gave it so far (`headers`), its beats reaching the stage at the
-/// cycles `relayed` (its second ingress's release, plus a constant). It asks about nothing
-/// while it is off, while tagging is off, or when reassembly runs in software; never about a
-/// SYN the conn stage regenerated.
+/// cycles `relayed` (its second ingress's release, plus a constant); the stage is on. It never
+/// asks about a SYN the conn stage regenerated.
 fn device_reasm(
     config: &Config,
     frames: &[ingress::InFrame],
@@ -317,7 +335,6 @@ fn device_reasm(
     relayed: &[Vec<u64>],
     headers: &[Vec<u8>],
 ) -> DeviceReasm {
-    let on = config.reasm.enabled && config.tag_enabled && !config.reasm_in_software;
     let lanes: Vec<LaneFrame> = conn
         .output
         .iter()
@@ -331,7 +348,7 @@ fn device_reasm(
                 .given
                 .as_ref()
                 .is_some_and(|g| g.info().why != vantage_proto::conn::Why::Released as u8);
-            on && !regenerated
+            !regenerated
         })
         .collect();
     let tagged: Vec<Vec<u8>> = lanes

@@ -128,7 +128,8 @@ fn the_overflow_beat_is_needed_from_lane_40_of_the_last_beat() {
 fn the_overflow_beat_goes_out_first_and_delays_the_next_frame() {
     // Frame A (105 lanes) arrives in cycles 0, 1; frame B (64) in cycle 2.
     // Releases: A0 at 1 (B1 arrives), A1 at 2 (last: 1 + 1), B at 3. FIFO pops from the cycle
-    // after the push: A0 at 2, A1 at 3, A's overflow beat at 4, B at 5, B's overflow at 6.
+    // after the push: A0 at 2, A1 at 3, A's overflow beat at 4, B at 5, B's overflow at 6. (The
+    // reasm stage is off: frames bypass it.)
     let (_, trace) = run_traced(
         &Config::default(),
         &back_to_back(&[udp_frame(105, 1), udp_frame(64, 2)], 0),
@@ -413,6 +414,11 @@ fn no_input_gives_every_counter_at_zero() {
             vantage_proto::regs::conn::COUNTERS
                 .iter()
                 .map(|c| format!("conn.{}", c.name)),
+        )
+        .chain(
+            vantage_proto::regs::reasm::COUNTERS
+                .iter()
+                .map(|c| format!("reasm.{}", c.name)),
         )
         .collect();
     assert_eq!(

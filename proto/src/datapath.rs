@@ -54,6 +54,13 @@ pub const REASM_ENGINE_CYCLES: u32 =
     crate::reasm::directory::LOOKUP_CYCLES + crate::reasm::record::RECORD_CYCLES + 1;
 /// Cycles every beat waits in the reasm stage's ring for its frame's answer.
 pub const REASM_DELAY_CYCLES: u32 = 500;
+/// Cycles without a beat into the reasm stage after which the tag stage is sure to be idle when
+/// the next beat reaches it (the stage is a fixed delay: its input's quiet reaches the tag stage
+/// intact): the tag FIFO's deepest backlog and overflow beats drained, with margin for the
+/// second ingress's lookahead. The conn stage sends a regenerated SYN only into such a gap, so the
+/// SYN never delays a frame the tag stage decides on.
+pub const REASM_QUIET_CYCLES: u32 = 64;
+const _: () = assert!(REASM_QUIET_CYCLES as usize >= TAG_FIFO_DEPTH + TAG_MAX_OVERFLOW_BEATS + 4);
 /// The longest frame, in beats, whose answer is there when its first beat leaves the reasm
 /// stage's ring: the answer is written at `F0 + beats - 1 + REASM_FACTS_CYCLES +
 /// REASM_ENGINE_CYCLES` and read at `F0 + REASM_DELAY_CYCLES - 1`. A longer frame leaves as late.

@@ -899,7 +899,8 @@ pub mod reasm {
     pub const TYPE: u32 = fourcc(b"V-RA");
     pub const VERSION: u32 = 1;
     /// Bit 0: follow TCP segments (only while tagging is on too: the REASM tag needs a header).
-    /// Off, every frame passes not followed (counted `not_asked`), a fixed delay all the same.
+    /// Off, frames bypass the stage (no delay, not counted). The stage changes over while it
+    /// holds no beat: turning it off takes effect at the first gap of TIMING 15:0 cycles.
     pub const CONTROL: u16 = 0x0C;
     pub const CONTROL_ENABLE: u32 = 1 << 0;
     /// log2 of the session buckets per choice (at most `ra::DEFAULT_SESSION_BUCKET_BITS`, the

@@ -38,7 +38,7 @@ pub struct Conn {
     /// The stats stage's slots and flags (the frames).
     pub slot_in: Signal<In, Slot>,
     pub flags_in: Signal<In, Bits<16>>,
-    /// The tag stage holds no beat.
+    /// The tag stage will be idle when a beat sent now reaches it (a regenerated SYN may go).
     pub tag_idle: Signal<In, Bit>,
     /// The stats stage is sending a report frame.
     pub report_busy: Signal<In, Bit>,

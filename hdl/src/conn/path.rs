@@ -194,7 +194,7 @@ pub struct ConnPath {
     pub s_news: Signal<In, Bit>,
     pub s_crossed: Signal<In, Bits<32>>,
     pub s_uncounted: Signal<In, Bits<32>>,
-    /// The tag stage holds no beat.
+    /// The tag stage will be idle when a beat sent now reaches it (a regenerated SYN may go).
     pub tag_idle: Signal<In, Bit>,
     /// The stats stage is sending a report frame (merged after the tag stage): no regenerated
     /// SYN may start.

@@ -11,12 +11,13 @@
 //!                 ts, STATS news and masks, SYN tag, conn flags: what the pipeline decided
 //!                 before and a second parse cannot know, joined back at the re-parsed first beat
 //! ```
-//! `ask` (the engine is asked about a frame) is `enable` and the frame is not a SYN the conn
-//! stage regenerated (a SYN tag whose why is not RELEASED: a copy for the monitor, not a segment).
+//! Off, the conn stage's beats bypass all of it (no delay, nothing counted); on, every frame goes
+//! through, and is asked about (`ask`) unless it is a SYN the conn stage regenerated (a SYN tag whose why is not RELEASED: a copy for the monitor, not a segment).
 //! A frame's REASM tag (`reasm_info`, the `proto::reasm::ReasmInfo` bytes, byte 0 in the high
 //! bits) goes with its first beat when the front's answer is TAGGED; late, untagged and not
 //! followed frames leave without one, counted. Every beat leaves a fixed number of cycles after it
-//! came in; `empty` says the stage holds no beat (report frames and regenerated SYNs wait for it).
+//! came in; `empty` says the stage holds no beat (report frames wait for it), `quiet` that no beat
+//! came in for `REASM_QUIET_CYCLES` (a regenerated SYN may go).
 //!
 //! Side FIFO entry, from bit 0: ts (64), news (1), crossed (32), uncounted (32), syn (1),
 //! syn_info (80), conn flags (16).
@@ -41,6 +42,10 @@ const _: () = assert!(
 /// Bits of a side FIFO entry (the layout is in the module's doc; positions are literals below).
 pub const SIDE_BITS: usize = 64 + 1 + 32 + 32 + 1 + 80 + 16;
 const _: () = assert!(SIDE_BITS == 226);
+const _: () = assert!(
+    vantage_proto::datapath::REASM_QUIET_CYCLES < 256,
+    "since_in is 8 bits"
+);
 /// The engine's events the stage counts, after the front's counters (`front::COUNTER_ORDER`):
 /// requests the directory refused, record updates refused as stale, memory error responses, and
 /// flow-end records the engine made (no output path for them exists yet: each is counted here).
@@ -57,7 +62,10 @@ pub struct ReasmStage {
     pub clock: Signal<In, Clock>,
     /// Synchronous reset.
     pub reset: Signal<In, Bit>,
-    /// Ask the engine about the frames (the stage on); clear, every frame passes not followed.
+    /// The stage on: frames go through the second parse and the frames' side, each followed
+    /// segment asked about. Off, frames bypass the stage untouched (no delay, not counted). The
+    /// stage changes over only while it holds no beat and the conn stage is between frames, so
+    /// turning it off takes effect at the first gap of `REASM_DELAY_CYCLES` in the traffic.
     pub enable: Signal<In, Bit>,
     /// The flow hash key (the first parse's, so both parses agree).
     pub key: Signal<In, Bits<KEY_BITS>>,
@@ -71,6 +79,11 @@ pub struct ReasmStage {
     pub reasm_info: Signal<Out, Bits<192>>,
     /// The stage holds no beat.
     pub empty: Signal<Out, Bit>,
+    /// Frames bypass the stage (it is off).
+    pub bypass: Signal<Out, Bit>,
+    /// No beat came in for `REASM_QUIET_CYCLES`: the tag stage will be idle when the next beat
+    /// that comes in reaches it (the conn stage's gap for a regenerated SYN).
+    pub quiet: Signal<Out, Bit>,
     /// The engine's request and answer (`front.rs` names them).
     pub req_valid: Signal<Out, Bit>,
     pub req_tuple: Signal<Out, Bits<TUPLE_BITS>>,
@@ -112,6 +125,15 @@ pub struct ReasmStage {
     p: Signal<Local, Slot>,
     o: Signal<Local, Slot>,
     in_flight: DFF<Bits<IN_FLIGHT_BITS>>,
+    /// The stage is on (frames through the ring), changed over as `enable` says when it may.
+    on: DFF<Bit>,
+    /// The conn stage is inside a frame (a first beat came, its last has not).
+    mid: DFF<Bit>,
+    /// A beat of the conn stage that goes through the stage (it is on).
+    s_in: Signal<Local, Bit>,
+    /// Cycles since a beat came in, saturating at `REASM_QUIET_CYCLES`.
+    since_in: DFF<Bits<8>>,
+    k_quiet: Constant<Bits<8>>,
     n_dir_refused: DFF<Bits<64>>,
     n_bad_update: DFF<Bits<64>>,
     n_mem_error: DFF<Bits<64>>,
@@ -132,6 +154,8 @@ impl Default for ReasmStage {
             reasm: Default::default(),
             reasm_info: Default::default(),
             empty: Default::default(),
+            bypass: Default::default(),
+            quiet: Default::default(),
             req_valid: Default::default(),
             req_tuple: Default::default(),
             req_v6: Default::default(),
@@ -168,6 +192,13 @@ impl Default for ReasmStage {
             p: Default::default(),
             o: Default::default(),
             in_flight: Default::default(),
+            on: Default::default(),
+            mid: Default::default(),
+            s_in: Default::default(),
+            since_in: Default::default(),
+            k_quiet: Constant::new(
+                u64::from(vantage_proto::datapath::REASM_QUIET_CYCLES).to_bits(),
+            ),
             n_dir_refused: Default::default(),
             n_bad_update: Default::default(),
             n_mem_error: Default::default(),
@@ -185,6 +216,9 @@ impl Logic for ReasmStage {
             side_wr,
             side_rd,
             in_flight,
+            on,
+            mid,
+            since_in,
             n_dir_refused,
             n_bad_update,
             n_mem_error,
@@ -192,9 +226,20 @@ impl Logic for ReasmStage {
         );
         // ---- the conn stage's beats as a MAC's, into a second ingress (its clock unused).
         self.s.next = self.slot_in.val();
+        // ---- on or bypassed: changed over only with nothing held and between frames.
+        if self.s.val().valid & self.s.val().sof {
+            self.mid.d.next = !self.s.val().last;
+        } else if self.s.val().valid & self.s.val().last {
+            self.mid.d.next = false;
+        }
+        if (self.in_flight.q.val() == 0) & !self.mid.q.val() & !self.s.val().valid {
+            self.on.d.next = self.enable.val();
+        }
+        self.bypass.next = !self.on.q.val();
+        self.s_in.next = self.s.val().valid & self.on.q.val();
         self.ingress.clock.next = self.clock.val();
         self.ingress.reset.next = self.reset.val();
-        self.ingress.tvalid.next = self.s.val().valid;
+        self.ingress.tvalid.next = self.s_in.val();
         self.ingress.tdata.next = self.s.val().data;
         self.ingress.tkeep.next = self.s.val().keep;
         self.ingress.tlast.next = self.s.val().last;
@@ -210,7 +255,7 @@ impl Logic for ReasmStage {
         // ---- side FIFO: what the pipeline decided of each frame, pushed at its first beat.
         self.side.write_clock.next = self.clock.val();
         self.side.read_clock.next = self.clock.val();
-        self.side.write_enable.next = self.s.val().valid & self.s.val().sof;
+        self.side.write_enable.next = self.s_in.val() & self.s.val().sof;
         self.side.write_address.next = self.side_wr.q.val();
         self.side.write_data.next = bit_cast::<SIDE_BITS, 64>(self.s.val().ts)
             | (bit_cast::<SIDE_BITS, 1>(self.s.val().stats_news.into()) << 64)
@@ -219,7 +264,7 @@ impl Logic for ReasmStage {
             | (bit_cast::<SIDE_BITS, 1>(self.s.val().syn.into()) << 129)
             | (bit_cast::<SIDE_BITS, 80>(self.s.val().syn_info) << 130)
             | (bit_cast::<SIDE_BITS, 16>(self.flags_in.val()) << 210);
-        if self.s.val().valid & self.s.val().sof {
+        if self.s_in.val() & self.s.val().sof {
             self.side_wr.d.next = self.side_wr.q.val() + 1;
         }
         // Popped at the re-parsed first beat, which takes the entry's fields.
@@ -245,8 +290,7 @@ impl Logic for ReasmStage {
         self.front.reset.next = self.reset.val();
         self.front.slot.next = self.p.val();
         self.front.pflags.next = self.e.val().get_bits::<16>(210);
-        self.front.ask.next = self.enable.val()
-            & !(self.e.val().get_bit(129) & (self.e.val().get_bits::<8>(202) != 1));
+        self.front.ask.next = !(self.e.val().get_bit(129) & (self.e.val().get_bits::<8>(202) != 1));
         self.req_valid.next = self.front.req_valid.val();
         self.req_tuple.next = self.front.req_tuple.val();
         self.req_v6.next = self.front.req_v6.val();
@@ -272,6 +316,12 @@ impl Logic for ReasmStage {
         self.slot_out.next = self.o.val();
         self.flags_out.next = self.front.out_pflags.val();
         self.reasm.next = self.o.val().valid & self.o.val().sof & (self.front.out_kind.val() == 1);
+        if !self.on.q.val() {
+            // Bypassed: the conn stage's beats straight through (the ring is empty).
+            self.slot_out.next = self.s.val();
+            self.flags_out.next = self.flags_in.val();
+            self.reasm.next = false;
+        }
         self.reasm_info.next = (bit_cast::<192, 64>(self.front.out_flow_id.val()) << 128)
             | (bit_cast::<192, 48>(self.front.out_offset.val()) << 80)
             | (bit_cast::<192, 16>(self.front.out_skip.val()) << 64)
@@ -281,13 +331,19 @@ impl Logic for ReasmStage {
             | (bit_cast::<192, 2>(self.front.out_reason.val()) << 8);
 
         // ---- beats held: in from the conn stage, out of the front.
-        if self.s.val().valid & !self.o.val().valid {
+        if self.s_in.val() & !self.o.val().valid {
             self.in_flight.d.next = self.in_flight.q.val() + 1;
         }
-        if !self.s.val().valid & self.o.val().valid {
+        if !self.s_in.val() & self.o.val().valid {
             self.in_flight.d.next = self.in_flight.q.val() - 1;
         }
         self.empty.next = self.in_flight.q.val() == 0;
+        if self.s_in.val() {
+            self.since_in.d.next = 0.into();
+        } else if self.since_in.q.val() != self.k_quiet.val() {
+            self.since_in.d.next = self.since_in.q.val() + 1;
+        }
+        self.quiet.next = (self.since_in.q.val() == self.k_quiet.val()) & !self.s_in.val();
 
         // ---- counters.
         if self.dir_refused.val() {
@@ -311,6 +367,9 @@ impl Logic for ReasmStage {
             self.side_wr.d.next = 0.into();
             self.side_rd.d.next = 0.into();
             self.in_flight.d.next = 0.into();
+            self.on.d.next = false;
+            self.mid.d.next = false;
+            self.since_in.d.next = self.k_quiet.val();
             self.n_dir_refused.d.next = 0.into();
             self.n_bad_update.d.next = 0.into();
             self.n_mem_error.d.next = 0.into();

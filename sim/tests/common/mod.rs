@@ -201,12 +201,17 @@ pub fn assert_same_unflushed(input: &[TimedBeat], config: &Config) -> (RtlOutput
         .into_iter()
         .partition(|f| why(f) == Some(Why::Flushed));
     model.regenerated = kept;
-    // The tag stage counted the flushed SYNs too (each tagged).
+    // The tag stage counted the flushed SYNs too (each tagged), and the reasm stage before it
+    // when on (each passed, not asked about).
+    let reasm_on = config.reasm.enabled && config.tag_enabled && !config.reasm_in_software;
     for f in &flushed {
+        let through_reasm = u64::from(reasm_on);
         for (name, by) in [
             ("tag.frames", 1),
             ("tag.tagged", 1),
             ("tag.bytes", f.lanes.len() as u64),
+            ("reasm.frames", through_reasm),
+            ("reasm.not_asked", through_reasm),
         ] {
             if let Some(c) = model.counters.get_mut(name) {
                 *c -= by;
