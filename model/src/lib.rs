@@ -178,21 +178,19 @@ fn run_all(config: &Config, input: &[TimedBeat]) -> (ModelOutput, Trace, stats::
         .map(|f| f.arrival.first().map_or(0, |&c| config.time.ns_at(c)))
         .collect();
     let conn = conn::run(&config.conn, config.tag_enabled, &frames, &metas, &ts);
-    let headers_before: Vec<Vec<u8>> = conn
-        .output
-        .iter()
-        .map(|o| {
-            let syn = o.given.as_ref().map(|g| g.info());
-            header_for(
-                config,
-                ts[o.input],
-                &metas[o.input],
-                news[o.input],
-                syn,
-                None,
-            )
-        })
-        .collect();
+    // Each output frame's header, with the REASM tag the device's reasm stage gave it, if any.
+    let header_of = |o: &conn::OutFrame, reasm: Option<vantage_proto::reasm::ReasmInfo>| {
+        let syn = o.given.as_ref().map(|g| g.info());
+        header_for(
+            config,
+            ts[o.input],
+            &metas[o.input],
+            news[o.input],
+            syn,
+            reasm,
+        )
+    };
+    let headers_before: Vec<Vec<u8>> = conn.output.iter().map(|o| header_of(o, None)).collect();
     // The device's reasm stage, when on, parses the conn stage's frames again: its ingress
     // releases each beat by the lookahead rule once more, and the tag stage sees the beats at
     // those cycles (plus a constant). Off, the frames bypass it.
@@ -223,17 +221,7 @@ fn run_all(config: &Config, input: &[TimedBeat]) -> (ModelOutput, Trace, stats::
         .zip(&device.tags)
         .zip(headers_before)
         .map(|((o, tag), before)| match tag {
-            Some(info) => {
-                let syn = o.given.as_ref().map(|g| g.info());
-                header_for(
-                    config,
-                    ts[o.input],
-                    &metas[o.input],
-                    news[o.input],
-                    syn,
-                    Some(*info),
-                )
-            }
+            Some(info) => header_of(o, Some(*info)),
             None => before,
         })
         .collect();

@@ -12,7 +12,8 @@
 //!                 before and a second parse cannot know, joined back at the re-parsed first beat
 //! ```
 //! Off, the conn stage's beats bypass all of it (no delay, nothing counted); on, every frame goes
-//! through, and is asked about (`ask`) unless it is a SYN the conn stage regenerated (a SYN tag whose why is not RELEASED: a copy for the monitor, not a segment).
+//! through, and is asked about (`ask`) unless it is a SYN the conn stage regenerated (a SYN tag
+//! whose why is not RELEASED: a copy for the monitor, not a segment).
 //! A frame's REASM tag (`reasm_info`, the `proto::reasm::ReasmInfo` bytes, byte 0 in the high
 //! bits) goes with its first beat when the front's answer is TAGGED; late, untagged and not
 //! followed frames leave without one, counted. Every beat leaves a fixed number of cycles after it
