@@ -207,7 +207,7 @@ impl<A: RegisterAccess> Device<A> {
     }
 
     /// Base address of the supported block with this TYPE.
-    fn base_of(&mut self, type_id: u32, name: &'static str) -> Result<u32, DriverError> {
+    pub(crate) fn base_of(&mut self, type_id: u32, name: &'static str) -> Result<u32, DriverError> {
         self.blocks()?
             .iter()
             .find(|b| b.type_id == type_id && b.is_supported())

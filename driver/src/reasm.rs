@@ -28,11 +28,7 @@ pub struct ReasmState {
 
 impl<A: RegisterAccess> Device<A> {
     fn reasm_base(&mut self) -> Result<u32, DriverError> {
-        self.blocks()?
-            .iter()
-            .find(|b| b.type_id == reg::TYPE)
-            .map(|b| b.base)
-            .ok_or(DriverError::MissingBlock("reasm (V-RA)"))
+        self.base_of(reg::TYPE, "reasm (V-RA)")
     }
 
     fn reasm_read(&mut self, offset: u16) -> Result<u32, DriverError> {
