@@ -113,10 +113,14 @@ fn main() {
     let mut shim = cc::Build::new();
     if trace {
         shim.file(include.join("verilated_fst_c.cpp"));
+    } else {
+        shim.file(include.join("verilated_save.cpp"));
     }
     shim.cpp(true)
         // The history unit's register stages: its shim clocks a step through them.
-        .define("HIST_REGS", Some(hist::HIST_REGS.to_string().as_str()));
+        .define("HIST_REGS", Some(hist::HIST_REGS.to_string().as_str()))
+        // The top's state can be saved and restored (`Sim::settled`), except in a traced build.
+        .define("VT_SAVABLE", if trace { "0" } else { "1" });
     let mut objs = Vec::new();
     for m in MODELS {
         let obj = out.join(format!(
@@ -129,6 +133,7 @@ fn main() {
             m.prefix,
             m.module,
             trace,
+            !trace && m.prefix == "Vtop",
         );
         shim.file(format!("csrc/{}", m.shim)).include(&obj);
         println!("cargo:rerun-if-changed=csrc/{}", m.shim);
@@ -228,12 +233,14 @@ fn build_id() -> u32 {
         .unwrap_or(0)
 }
 
-fn verilate(top: &Path, obj: &Path, prefix: &str, module: &str, trace: bool) {
+fn verilate(top: &Path, obj: &Path, prefix: &str, module: &str, trace: bool, savable: bool) {
     let jobs = env::var("NUM_JOBS").unwrap_or_else(|_| "2".into());
     let extra = env::var("VANTAGE_VERILATOR_FLAGS").unwrap_or_default();
     let status = Command::new("verilator")
         .args(["--cc", "--build", "-j", &jobs, "--prefix", prefix])
         .args(trace.then_some("--trace-fst"))
+        // Save and restore of the model's state, for a device settled once per process.
+        .args(savable.then_some("--savable"))
         .args(["--top-module", module])
         .args(["-Wno-fatal", "-Wno-WIDTH", "-Wno-UNOPTFLAT", "-Wno-lint", "-Wno-style"])
         .args(["--x-assign", "0", "--x-initial", "0"])

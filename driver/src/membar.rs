@@ -57,6 +57,11 @@ impl MemBar {
             u32::from(regs::conn::BASE + regs::conn::STATUS),
             regs::conn::STATUS_READY,
         );
+        // The reasm stage off and empty, its clock stopped.
+        m.poke(
+            u32::from(regs::reasm::BASE + regs::reasm::STATUS),
+            regs::reasm::STATUS_EMPTY,
+        );
         m.poke(u32::from(id::BASE + id::FEATURES), features);
         for (i, w) in DEFAULT_KEY.chunks_exact(4).enumerate().take(KEY_WORDS) {
             m.poke(

@@ -24,6 +24,12 @@ pub struct ReasmState {
     pub ways: u8,
     /// Largest `bucket_bits` the bitstream's memory holds (GEOMETRY 15:8).
     pub max_bucket_bits: u8,
+    /// Frames go through the stage (STATUS bit 0): CONTROL's bit once the stage could change.
+    pub on: bool,
+    /// The stage holds no beat (STATUS bit 1).
+    pub empty: bool,
+    /// The stage's clock runs (STATUS bit 2); it stops a while after the stage is off and empty.
+    pub clock_running: bool,
 }
 
 impl<A: RegisterAccess> Device<A> {
@@ -81,6 +87,7 @@ impl<A: RegisterAccess> Device<A> {
         let control = self.reasm_read(reg::CONTROL)?;
         let timing = self.reasm_read(reg::TIMING)?;
         let geometry = self.reasm_read(reg::GEOMETRY)?;
+        let status = self.reasm_read(reg::STATUS)?;
         Ok(ReasmState {
             enabled: control & reg::CONTROL_ENABLE != 0,
             bucket_bits: self.reasm_read(reg::BUCKET_BITS)?,
@@ -89,6 +96,9 @@ impl<A: RegisterAccess> Device<A> {
             max_beats: (timing >> 16) as u16,
             ways: geometry as u8,
             max_bucket_bits: (geometry >> 8) as u8,
+            on: status & reg::STATUS_ON != 0,
+            empty: status & reg::STATUS_EMPTY != 0,
+            clock_running: status & reg::STATUS_CLOCK != 0,
         })
     }
 }

@@ -543,6 +543,7 @@ impl Logic for Top {
         self.conn.report_busy.next = self.stats.r_busy.val();
         self.regfile.syn_status.next = self.conn.status.val();
         self.regfile.syn_held.next = self.conn.held.val();
+        self.regfile.reasm_status.next = self.reasm_path.status.val();
         self.reasm_path.clock.next = self.cmac_clk.val();
         self.reasm_path.reset.next = self.dp_reset_sync.sig_out.val();
         self.reasm_path.enable.next =
@@ -550,7 +551,8 @@ impl Logic for Top {
         self.reasm_path.key.next = self.regfile.hash_key.val();
         self.reasm_path.slot_in.next = self.conn.slot_out.val();
         self.reasm_path.flags_in.next = self.conn.flags_out.val();
-        self.engine.clock.next = self.cmac_clk.val();
+        // The engine runs on the stage's gated clock: stopped with the stage, once quiescent.
+        self.engine.clock.next = self.reasm_path.work_clock.val();
         self.engine.reset.next = self.dp_reset_sync.sig_out.val();
         self.engine.session_key.next = self.regfile.session_key.val();
         self.engine.bucket_bits.next = self.regfile.bucket_bits.val();

@@ -61,6 +61,16 @@ pub const REASM_DELAY_CYCLES: u32 = 500;
 /// SYN never delays a frame the tag stage decides on.
 pub const REASM_QUIET_CYCLES: u32 = 64;
 const _: () = assert!(REASM_QUIET_CYCLES as usize >= TAG_FIFO_DEPTH + TAG_MAX_OVERFLOW_BEATS + 4);
+/// Cycles the reasm stage and its session engine keep their clock after the stage last held a
+/// beat, was on or was asked to be: its last request's answer, the record's write, the write's
+/// response and the forwarding table's window all fall inside, so the clock stops only on a
+/// quiescent engine (no transaction outstanding on its memory ports).
+pub const REASM_SETTLE_CYCLES: u32 = 1024;
+const _: () = assert!(
+    REASM_SETTLE_CYCLES
+        >= REASM_ENGINE_CYCLES
+            + 2 * (crate::reasm::directory::LOOKUP_CYCLES + crate::reasm::directory::WRITE_CYCLES)
+);
 /// The longest frame, in beats, whose answer is there when its first beat leaves the reasm
 /// stage's ring: the answer is written at `F0 + beats - 1 + REASM_FACTS_CYCLES +
 /// REASM_ENGINE_CYCLES` and read at `F0 + REASM_DELAY_CYCLES - 1`. A longer frame leaves as late.

@@ -919,6 +919,12 @@ pub mod reasm {
     pub const SESSION_KEY: u16 = 0x20;
     /// Words of the session key.
     pub const SESSION_KEY_WORDS: usize = ra::SESSION_KEY_BYTES / 4;
+    /// Read-only status: bit 0 the stage is on (frames go through it), bit 1 it holds no beat,
+    /// bit 2 its clock runs (it stops `REASM_SETTLE_CYCLES` after the stage is off and empty).
+    pub const STATUS: u16 = 0x50;
+    pub const STATUS_ON: u32 = 1 << 0;
+    pub const STATUS_EMPTY: u32 = 1 << 1;
+    pub const STATUS_CLOCK: u32 = 1 << 2;
     /// First counter.
     pub const FRAMES: u16 = 0x60;
 
@@ -973,6 +979,13 @@ pub mod reasm {
             access: Access::Ro,
             reset: GEOMETRY_VALUE,
             doc: "ways per bucket 7:0, largest BUCKET_BITS 15:8",
+        },
+        Reg {
+            name: "STATUS",
+            offset: STATUS,
+            access: Access::Ro,
+            reset: 0,
+            doc: "bit 0: on (frames go through the stage); bit 1: it holds no beat; bit 2: its clock runs (reset value: live)",
         },
         key_reg("SESSION_KEY0", 0),
         key_reg("SESSION_KEY1", 1),

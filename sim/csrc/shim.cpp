@@ -1,12 +1,74 @@
 // C ABI over the Verilated top, for the Rust harness in sim/src. Wide ports are passed as arrays
 // of 32-bit words, least significant word first (Verilator's own layout).
 #include <cstdint>
+#include <cstdlib>
 #include <memory>
 #include "Vtop.h"
 #include "verilated.h"
 #include "axi_port.h"
 #if VM_TRACE
 #include "verilated_fst_c.h"
+#endif
+#if VT_SAVABLE
+#include <algorithm>
+#include <cstring>
+#include <vector>
+#include "verilated_save.h"
+
+// The model's state into memory and back (Verilator's --savable; its own classes use files).
+class MemSave final : public VerilatedSerialize {
+  public:
+    std::vector<uint8_t> data;
+    MemSave() {
+        m_isOpen = true;
+        header();
+    }
+    ~MemSave() override { close(); }
+    void close() override {
+        if (!m_isOpen) return;
+        trailer();
+        flush();
+        m_isOpen = false;
+    }
+    void flush() override {
+        data.insert(data.end(), m_bufp, m_cp);
+        m_cp = m_bufp;
+    }
+};
+
+class MemRestore final : public VerilatedDeserialize {
+    const uint8_t* m_src;
+    size_t m_len;
+    size_t m_pos = 0;
+
+  public:
+    MemRestore(const uint8_t* src, size_t len) : m_src(src), m_len(len) {
+        m_isOpen = true;
+        m_endp = m_bufp;
+        header();
+    }
+    ~MemRestore() override { close(); }
+    void close() override {
+        if (!m_isOpen) return;
+        trailer();
+        m_isOpen = false;
+    }
+    void fill() override {
+        const size_t kept = m_endp - m_cp;
+        std::memmove(m_bufp, m_cp, kept);
+        m_cp = m_bufp;
+        m_endp = m_bufp + kept;
+        const size_t n = std::min(bufferSize() - kept, m_len - m_pos);
+        std::memcpy(m_endp, m_src + m_pos, n);
+        m_pos += n;
+        m_endp += n;
+        // Past the end, zeros (as Verilator's file reader gives), so reads need no end check.
+        if (m_pos == m_len) {
+            std::memset(m_endp, 0, m_bufp + bufferSize() - m_endp);
+            m_endp = m_bufp + bufferSize();
+        }
+    }
+};
 #endif
 
 struct Harness {
@@ -37,6 +99,42 @@ void vt_free(Harness* h) {
 #endif
     h->top->final();
     delete h;
+}
+
+// The model's whole state (every register and memory) as bytes, malloc'd for the caller to free
+// with vt_snapshot_free; null without --savable (a traced build).
+uint8_t* vt_snapshot(Harness* h, size_t* len) {
+#if VT_SAVABLE
+    MemSave os;
+    os << *h->top;
+    os.close();
+    auto* out = static_cast<uint8_t*>(std::malloc(os.data.size()));
+    if (!out) return nullptr;
+    std::memcpy(out, os.data.data(), os.data.size());
+    *len = os.data.size();
+    return out;
+#else
+    (void)h;
+    *len = 0;
+    return nullptr;
+#endif
+}
+
+void vt_snapshot_free(uint8_t* p) { std::free(p); }
+
+// Put a state vt_snapshot gave back into the model; 0 on success, -1 without --savable.
+int vt_restore(Harness* h, const uint8_t* data, size_t len) {
+#if VT_SAVABLE
+    MemRestore is(data, len);
+    is >> *h->top;
+    is.close();
+    return 0;
+#else
+    (void)h;
+    (void)data;
+    (void)len;
+    return -1;
+#endif
 }
 
 void vt_eval(Harness* h, uint64_t time_ps) {

@@ -110,6 +110,7 @@ pub struct MemCounts {
     pub throttled: u64,
 }
 
+#[derive(Clone)]
 pub struct AxiMemory {
     timing: MemTiming,
     lines: HashMap<u64, Line>,

@@ -9,6 +9,9 @@ extern "C" {
     pub fn vt_new() -> *mut Harness;
     pub fn vt_free(h: *mut Harness);
     pub fn vt_eval(h: *mut Harness, time_ps: u64);
+    pub fn vt_snapshot(h: *mut Harness, len: *mut usize) -> *mut u8;
+    pub fn vt_snapshot_free(p: *mut u8);
+    pub fn vt_restore(h: *mut Harness, data: *const u8, len: usize) -> i32;
     pub fn vt_trace_open(h: *mut Harness, path: *const std::os::raw::c_char) -> i32;
     pub fn vt_clocks(h: *mut Harness, cmac_clk: u8, axil_aclk: u8, mod_rstn: u8);
     pub fn vt_rx(h: *mut Harness, valid: u8, data: *const u32, keep: u64, last: u8, user: u8);

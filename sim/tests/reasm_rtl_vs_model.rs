@@ -99,6 +99,52 @@ fn every_status_matches_model() {
     );
 }
 
+/// Turned off between two halves of the traffic until its clock stops (STATUS says so), then on
+/// again: the second half meets the sessions of the first as if the stage had stayed on, which is
+/// what the model, on all along, says of the same input.
+#[test]
+fn off_until_its_clock_stops_then_on_again_keeps_its_sessions() {
+    use vantage_driver::Device;
+    use vantage_proto::datapath::{REASM_DELAY_CYCLES, REASM_SETTLE_CYCLES};
+    let config = reasm_on();
+    let lanes: Vec<(u64, LaneFrame)> = every_status()
+        .iter()
+        .map(|(t, f)| (*t, LaneFrame::from_bytes(f)))
+        .collect();
+    let (first, second) = lanes.split_at(lanes.len() / 2);
+    let pacing = Pacing::LineRate { gbps: 100.0 };
+    let (mut sim, model_config, start) = common::prepare(&config);
+    let a = schedule(first, pacing, start);
+    let mut beats = sim.run(&a).expect("first half");
+    let state = Device::new(&mut sim).reasm_state().expect("state");
+    assert!(state.on && state.empty && state.clock_running, "{state:?}");
+    Device::new(&mut sim)
+        .set_reasm_enabled(false)
+        .expect("off");
+    sim.idle(u64::from(REASM_DELAY_CYCLES + 2 * REASM_SETTLE_CYCLES));
+    let state = Device::new(&mut sim).reasm_state().expect("state");
+    assert!(
+        !state.on && state.empty && !state.clock_running,
+        "off and settled, the clock stops: {state:?}"
+    );
+    Device::new(&mut sim).set_reasm_enabled(true).expect("on");
+    let state = Device::new(&mut sim).reasm_state().expect("state");
+    assert!(state.on && state.clock_running, "{state:?}");
+    let b = schedule(second, pacing, sim.cycle() + 10);
+    let second_beats = sim.run(&b).expect("second half");
+    let second_out = LaneFrame::from_beats(second_beats.iter().map(|b| &b.beat))
+        .expect("whole frames");
+    assert!(
+        with_reasm_tag(&second_out) > 0,
+        "the second half is followed"
+    );
+    beats.extend(second_beats);
+    let driven: Vec<_> = a.iter().chain(&b).copied().collect();
+    let rtl = common::rtl_output(&mut sim, beats, &config);
+    let model = vantage_model::run(&model_config, &driven);
+    common::compare(&rtl, &model, &config);
+}
+
 #[test]
 fn stage_off_is_bypassed() {
     let mut t = Tally::default();

@@ -1,3 +1,5 @@
+mod common;
+
 use vantage_proto::regs;
 use vantage_sim::Sim;
 
@@ -88,4 +90,50 @@ fn waveform_without_the_feature_is_refused() {
         Ok(_) => panic!("a simulator without the trace feature accepted a waveform"),
     }
     assert!(!path.exists(), "no waveform file is created");
+}
+
+/// A device restored from the saved settled state (`Sim::settled`, every call after the first)
+/// is the device the sweep leaves: the same cycle, the same registers, and the same frames out
+/// at the same cycles, with every stage on, as one that simulated the sweep itself.
+#[test]
+fn a_restored_settled_device_is_the_simulated_one() {
+    use vantage_driver::Device;
+    use vantage_proto::axis::{schedule, LaneFrame, Pacing};
+
+    let rules = r#"{"epoch_ms": 1, "rules": [
+      {"name": "per source", "src_ip": "group", "threshold": {"packets": 3}},
+      {"name": "connections", "history": true}]}"#;
+    let frames: Vec<_> = (0..200u32)
+        .map(|i| {
+            let mut bytes = vec![0u8; 60 + (i as usize * 7) % 200];
+            bytes[12] = 0x08; // IPv4
+            bytes[14] = 0x45;
+            bytes[23] = if i % 3 == 0 { 6 } else { 17 };
+            bytes[26..30].copy_from_slice(&(0x0a00_0000 + i % 5).to_be_bytes());
+            bytes[30..34].copy_from_slice(&0x0a00_0100u32.to_be_bytes());
+            (u64::from(i), LaneFrame::from_bytes(&bytes))
+        })
+        .collect();
+    let run = |mut sim: Sim| {
+        let mut dev = Device::new(&mut sim);
+        dev.discover().expect("discover");
+        let config = common::config_for(rules, vantage_proto::stats::DEFAULT_HASH_KEY);
+        dev.load_rule_words(&config.stats.rules, config.stats.lane_bits)
+            .expect("rules");
+        dev.set_conn_hold(true).expect("hold");
+        drop(dev);
+        let input = schedule(&frames, Pacing::BackToBack, sim.cycle() + 10);
+        let out = sim.run_holding(&input).expect("run");
+        let counters = Device::new(&mut sim).snapshot().expect("snapshot");
+        (sim.cycle(), out, counters)
+    };
+    let _first = Sim::settled().expect("settled");
+    let restored = Sim::settled().expect("restored");
+    let simulated = Sim::new_settled().expect("simulated");
+    assert_eq!(restored.cycle(), simulated.cycle());
+    let (a, b) = (run(restored), run(simulated));
+    assert_eq!(a.0, b.0, "cycle after the run");
+    assert!(!a.1.is_empty());
+    assert_eq!(a.1, b.1, "beats out, with their cycles");
+    assert_eq!(a.2, b.2, "counters");
 }

@@ -96,6 +96,8 @@ pub struct RegFile {
     /// conn.STATUS and conn.HELD as the conn stage drives them.
     pub syn_status: Signal<In, Bits<3>>,
     pub syn_held: Signal<In, Bits<32>>,
+    /// reasm.STATUS as the reasm stage drives it.
+    pub reasm_status: Signal<In, Bits<3>>,
     /// reasm.CONTROL bit 0.
     pub reasm_enable: Signal<Out, Bit>,
     /// reasm.SESSION_KEY0..11, key byte 0 in the top bits.
@@ -160,6 +162,7 @@ impl RegFile {
             syn_flush: Default::default(),
             syn_status: Default::default(),
             syn_held: Default::default(),
+            reasm_status: Default::default(),
             reasm_enable: Default::default(),
             session_key: Default::default(),
             bucket_bits: Default::default(),
@@ -219,6 +222,9 @@ impl RegFile {
                     }
                     Access::Ro if addr == regs::conn::BASE + regs::conn::HELD => {
                         "syn_held".to_string()
+                    }
+                    Access::Ro if addr == regs::reasm::BASE + regs::reasm::STATUS => {
+                        "{29'd0, reasm_status}".to_string()
                     }
                     Access::Ro => format!(
                         "32'h{:08x}",
@@ -598,6 +604,9 @@ impl RegFile {
         }
         if addr == regs::conn::BASE + regs::conn::HELD {
             return self.syn_held.val().to_u64() as u32;
+        }
+        if addr == regs::reasm::BASE + regs::reasm::STATUS {
+            return self.reasm_status.val().to_u64() as u32;
         }
         for (i, b) in BLOCKS.iter().enumerate() {
             for a in b.arrays.iter().filter(|a| a.access == Access::Ro) {

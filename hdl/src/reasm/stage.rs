@@ -20,6 +20,14 @@
 //! came in; `empty` says the stage holds no beat (report frames wait for it), `quiet` that no beat
 //! came in for `REASM_QUIET_CYCLES` (a regenerated SYN may go).
 //!
+//! The second ingress and parse, the side FIFO and the frames' side run on `work_clock`, a gated
+//! copy of the datapath clock (`widgets/clock_gate.v`) that the top gives the engine too. It
+//! stops `REASM_SETTLE_CYCLES` after the stage was last on, asked to be or holding a beat: off,
+//! the stage and the engine draw no dynamic power (and cost a simulation nothing), and they stop
+//! only quiescent — every beat gone, every answer in, every memory transaction complete — so
+//! their outputs are idle while stopped. What must see every cycle stays on the free clock: the
+//! switch (`on`, `mid`), the beats held, the quiet gap and the engine's event counters.
+//!
 //! Side FIFO entry, from bit 0: ts (64), news (1), crossed (32), uncounted (32), syn (1),
 //! syn_info (80), conn flags (16).
 
@@ -29,7 +37,7 @@ use crate::ingress::Ingress;
 use crate::parse::Parse;
 use crate::slot::Slot;
 use crate::widgets::toeplitz::KEY_BITS;
-use crate::widgets::verilog_leaf;
+use crate::widgets::{verilog_leaf, ClockGate};
 use rust_hdl::prelude::*;
 
 /// Bits of the side FIFO's index: it holds the first beats between the conn stage's output and
@@ -56,6 +64,9 @@ pub const COUNTER_BITS: usize = FRONT_COUNTER_BITS + 64 * ENGINE_COUNTERS.len();
 const _: () = assert!(COUNTER_BITS == 1152, "packed with literal shifts below");
 /// Bits of the in-flight beat count (the front's ring and the second parse's pipeline).
 pub const IN_FLIGHT_BITS: usize = 11;
+/// Bits of the settle count (`REASM_SETTLE_CYCLES`).
+pub const SETTLE_BITS: usize = 11;
+const _: () = assert!((vantage_proto::datapath::REASM_SETTLE_CYCLES as usize) < 1 << SETTLE_BITS);
 
 #[derive(LogicBlock)]
 pub struct ReasmStage {
@@ -112,6 +123,16 @@ pub struct ReasmStage {
     pub flow_end: Signal<In, Bit>,
     /// The counters: the front's (`front::COUNTER_ORDER`), then `ENGINE_COUNTERS`.
     pub counter_words: Signal<Out, Bits<COUNTER_BITS>>,
+    /// reasm.STATUS: bit 0 on, bit 1 empty, bit 2 the work clock runs.
+    pub status: Signal<Out, Bits<3>>,
+    /// The gated clock of the stage's work, for the engine too (stopped while the stage settles
+    /// off; see the module's doc).
+    pub work_clock: Signal<Out, Clock>,
+    gate: ClockGate,
+    /// Cycles the work clock still runs: `REASM_SETTLE_CYCLES` from the last cycle the stage was
+    /// on, asked to be, held a beat or was in reset, counted down after it.
+    settle: DFF<Bits<SETTLE_BITS>>,
+    k_settle: Constant<Bits<SETTLE_BITS>>,
     ingress: Ingress,
     parse: Parse,
     front: Front,
@@ -181,6 +202,13 @@ impl Default for ReasmStage {
             mem_error: Default::default(),
             flow_end: Default::default(),
             counter_words: Default::default(),
+            status: Default::default(),
+            work_clock: Default::default(),
+            gate: Default::default(),
+            settle: Default::default(),
+            k_settle: Constant::new(
+                u64::from(vantage_proto::datapath::REASM_SETTLE_CYCLES).to_bits(),
+            ),
             ingress: Default::default(),
             parse: Default::default(),
             front: Default::default(),
@@ -214,8 +242,7 @@ impl Logic for ReasmStage {
         dff_setup!(
             self,
             clock,
-            side_wr,
-            side_rd,
+            settle,
             in_flight,
             on,
             mid,
@@ -238,7 +265,29 @@ impl Logic for ReasmStage {
         }
         self.bypass.next = !self.on.q.val();
         self.s_in.next = self.s.val().valid & self.on.q.val();
-        self.ingress.clock.next = self.clock.val();
+        // ---- the work clock: runs while the stage is on, asked to be, holds a beat, is in reset,
+        // and for REASM_SETTLE_CYCLES after.
+        self.gate.clk.next = self.clock.val();
+        self.gate.en.next = self.settle.q.val() != 0;
+        if self.reset.val()
+            | self.enable.val()
+            | self.on.q.val()
+            | (self.in_flight.q.val() != 0)
+        {
+            self.settle.d.next = self.k_settle.val();
+            self.gate.en.next = true;
+        } else if self.settle.q.val() != 0 {
+            self.settle.d.next = self.settle.q.val() - 1;
+        }
+        self.work_clock.next = self.gate.gclk.val();
+        self.status.next = bit_cast::<3, 1>(self.on.q.val().into())
+            | (bit_cast::<3, 1>((self.in_flight.q.val() == 0).into()) << 1)
+            | (bit_cast::<3, 1>(self.gate.en.val().into()) << 2);
+        self.side_wr.clock.next = self.gate.gclk.val();
+        self.side_wr.d.next = self.side_wr.q.val();
+        self.side_rd.clock.next = self.gate.gclk.val();
+        self.side_rd.d.next = self.side_rd.q.val();
+        self.ingress.clock.next = self.gate.gclk.val();
         self.ingress.reset.next = self.reset.val();
         self.ingress.tvalid.next = self.s_in.val();
         self.ingress.tdata.next = self.s.val().data;
@@ -248,14 +297,14 @@ impl Logic for ReasmStage {
         self.ingress.ts_inc.next = 0.into();
         self.ingress.ts_set.next = 0.into();
         self.ingress.ts_load.next = false;
-        self.parse.clock.next = self.clock.val();
+        self.parse.clock.next = self.gate.gclk.val();
         self.parse.reset.next = self.reset.val();
         self.parse.key.next = self.key.val();
         self.parse.slot_in.next = self.ingress.slots.val();
 
         // ---- side FIFO: what the pipeline decided of each frame, pushed at its first beat.
-        self.side.write_clock.next = self.clock.val();
-        self.side.read_clock.next = self.clock.val();
+        self.side.write_clock.next = self.gate.gclk.val();
+        self.side.read_clock.next = self.gate.gclk.val();
         self.side.write_enable.next = self.s_in.val() & self.s.val().sof;
         self.side.write_address.next = self.side_wr.q.val();
         self.side.write_data.next = bit_cast::<SIDE_BITS, 64>(self.s.val().ts)
@@ -287,7 +336,7 @@ impl Logic for ReasmStage {
         }
 
         // ---- the frames' side: asked unless off or a regenerated SYN (why != RELEASED).
-        self.front.clock.next = self.clock.val();
+        self.front.clock.next = self.gate.gclk.val();
         self.front.reset.next = self.reset.val();
         self.front.slot.next = self.p.val();
         self.front.pflags.next = self.e.val().get_bits::<16>(210);

@@ -5,6 +5,7 @@
 //! `verilog_leaf` holds what every such wrapper needs.
 
 pub mod byte_reverse;
+pub mod clock_gate;
 pub mod line_rmw;
 pub mod lutram;
 pub mod popcount;
@@ -13,6 +14,7 @@ pub mod top_lane;
 pub mod verilog_leaf;
 
 pub use byte_reverse::ByteReverse;
+pub use clock_gate::ClockGate;
 pub use lutram::LutRam;
 pub use popcount::Popcount64;
 pub use toeplitz::Toeplitz;

@@ -4,12 +4,16 @@
 
 use std::fmt::Write;
 
-/// The instantiation of `module` named `leaf`: `.NAME(value)` for each parameter, `.port(signal)`
-/// for each port.
+/// The instantiation of `module` named `leaf`: `.NAME(value)` for each parameter (no `#()` when
+/// there is none), `.port(signal)` for each port.
 pub fn instance(module: &str, params: &[(&str, u64)], ports: &[(&str, &str)]) -> String {
     let mut s = String::new();
     let params: Vec<String> = params.iter().map(|(n, v)| format!(".{n}({v})")).collect();
-    let _ = writeln!(s, "{module} #({}) leaf (", params.join(", "));
+    if params.is_empty() {
+        let _ = writeln!(s, "{module} leaf (");
+    } else {
+        let _ = writeln!(s, "{module} #({}) leaf (", params.join(", "));
+    }
     let ports: Vec<String> = ports.iter().map(|(p, w)| format!("  .{p}({w})")).collect();
     let _ = writeln!(s, "{}\n);", ports.join(",\n"));
     s

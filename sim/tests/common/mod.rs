@@ -70,10 +70,10 @@ pub fn starting_at(input: &[TimedBeat], start: u64) -> Vec<TimedBeat> {
         .collect()
 }
 
-/// A simulator set up with `config`'s registers (epochs armed), the model's configuration with
+/// A simulator (settled: its tables cleared after reset) set up with `config`'s registers (epochs armed), the model's configuration with
 /// the device's time base, and the cycle from which input may start.
 pub fn prepare(config: &Config) -> (Sim, Config, u64) {
-    let mut sim = Sim::new().expect("simulator");
+    let mut sim = Sim::settled().expect("simulator");
     let mut dev = Device::new(&mut sim);
     dev.discover().expect("discover");
     dev.set_tagging(config.tag_enabled).expect("tagging");
