@@ -47,8 +47,10 @@ while IFS=$'\t' read -r exe pkg name; do
   rows+=("$(printf '%6d s  %-7s %s' $((SECONDS - start)) "$status" "$name")")
 done <"$list"
 
+# The simulator's crate has no examples in its docs, and building its library for doc tests
+# alone (another feature set than the test build's) would verilate every model again: ~3 minutes.
 start=$SECONDS
-if $CARGO test --workspace --release --doc -q; then status=ok; else status=FAILED; failed=1; fi
+if $CARGO test --workspace --exclude vantage-sim --release --doc -q; then status=ok; else status=FAILED; failed=1; fi
 rows+=("$(printf '%6d s  %-7s %s' $((SECONDS - start)) "$status" "doc tests")")
 
 echo

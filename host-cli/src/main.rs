@@ -68,6 +68,10 @@ enum Command {
     /// (docs/pipeline.md "Conn").
     #[command(subcommand)]
     Conn(ConnCommand),
+    /// A device's reasm stage (TCP sessions): whether it follows segments, its state, its
+    /// session table and what it counted (docs/reasm.md).
+    #[command(subcommand)]
+    Reasm(ReasmCommand),
     /// A task-oriented statistics query, e.g. "count syns per src_ip/24 every 1m threshold 100".
     ///
     /// The query is compiled to a stats rule; the device's features decide where it runs: in the
@@ -118,6 +122,17 @@ enum RulesCommand {
     /// The device keeps no names or epoch, so rules are shown by their place in the table
     /// ("rule 3"), with their lane, in the form `rules check` prints; a field the registers
     /// cannot tell from another form is shown in the simplest form that loads the same.
+    Show {
+        #[command(flatten)]
+        device: DeviceArgs,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum ReasmCommand {
+    /// Print whether the stage follows segments, whether frames go through it, hold beats and
+    /// have its clock, the session table's size, the cap above a hole, the stage's timing and its
+    /// counters.
     Show {
         #[command(flatten)]
         device: DeviceArgs,
@@ -417,6 +432,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             hold,
             device,
         }) => conn::set_timeout(&device.device, duration, hold),
+        Command::Reasm(ReasmCommand::Show { device }) => reasm::show(&device.device),
         Command::Query(a) => query::run(&a.query, &a.device.device, a.capture.as_deref(), a.top),
     }
 }

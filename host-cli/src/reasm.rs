@@ -99,6 +99,59 @@ pub fn output_times(
 
 /// The stage's figures after a run, on stderr: connections followed, the share without fallback,
 /// gaps, fallbacks by reason, the store's peak.
+/// `vantage reasm show`: the stage's registers and counters, read from the device.
+pub fn show(spec: &str) -> anyhow::Result<()> {
+    use anyhow::Context;
+    let mut dev = crate::devices::open(spec)?;
+    let s = dev
+        .reasm_state()
+        .with_context(|| format!("reading the reasm stage of device {spec}"))?;
+    println!(
+        "following TCP segments: {} (CONTROL bit 0; only while tagging is on too)",
+        if s.enabled { "on" } else { "off" }
+    );
+    println!(
+        "status: {}, {}, clock {}",
+        if s.on {
+            "on (frames go through the stage)"
+        } else {
+            "bypassed"
+        },
+        if s.empty { "empty" } else { "holding beats" },
+        if s.clock_running {
+            "running"
+        } else {
+            "stopped"
+        }
+    );
+    println!(
+        "session table: 2^{} buckets per choice (at most 2^{}), {} ways each",
+        s.bucket_bits, s.max_bucket_bits, s.ways
+    );
+    println!(
+        "above a hole: {} bytes per direction before the hole is given up as a gap",
+        s.max_above_hole
+    );
+    println!(
+        "timing: every beat waits {} cycles; frames of up to {} beats are answered in time",
+        s.delay_cycles, s.max_beats
+    );
+    let counters = dev
+        .snapshot()
+        .with_context(|| format!("reading the counters of device {spec}"))?;
+    let reasm: Vec<(&String, &u64)> = counters
+        .iter()
+        .filter(|(name, _)| name.starts_with("reasm."))
+        .collect();
+    if reasm.is_empty() {
+        println!("counters: none (the device's counter list has no reasm block)");
+    }
+    for (name, value) in reasm {
+        println!("  {name:<24} {value}");
+    }
+    Ok(())
+}
+
 /// One line on what the device's reasm stage did (its counters, `proto::regs::reasm`).
 pub fn device_summary(who: &str, counters: &std::collections::BTreeMap<String, u64>) {
     let c = |n: &str| counters.get(&format!("reasm.{n}")).copied().unwrap_or(0);

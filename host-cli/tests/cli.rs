@@ -598,3 +598,40 @@ fn conn_show_prints_what_the_device_reports() {
         "{text}"
     );
 }
+
+#[test]
+fn reasm_show_prints_what_the_device_reports() {
+    use vantage_proto::regs::reasm;
+    let dir = tempfile::tempdir().unwrap();
+    // The stage on and holding beats, a table of 2^12 buckets, 4 KiB above a hole, 7 frames.
+    let (_, dev) = image(dir.path(), |bar| {
+        let at = |off: u16| u32::from(reasm::BASE + off);
+        bar.poke(at(reasm::CONTROL), reasm::CONTROL_ENABLE);
+        bar.poke(at(reasm::STATUS), reasm::STATUS_ON | reasm::STATUS_CLOCK);
+        bar.poke(at(reasm::BUCKET_BITS), 12);
+        bar.poke(at(reasm::MAX_ABOVE_HOLE), 4096);
+        bar.poke(at(reasm::FRAMES), 7);
+    });
+    let text = stdout_of(&vantage(&["reasm", "show", "--device", &dev]));
+    for line in [
+        "following TCP segments: on",
+        "status: on (frames go through the stage), holding beats, clock running",
+        "session table: 2^12 buckets per choice (at most 2^18), 4 ways each",
+        "above a hole: 4096 bytes per direction",
+        "every beat waits 500 cycles",
+    ] {
+        assert!(text.contains(line), "{line:?} in {text}");
+    }
+    assert!(
+        text.lines()
+            .any(|l| l.split_whitespace().collect::<Vec<_>>() == ["reasm.frames", "7"]),
+        "{text}"
+    );
+    // As the hardware comes out of reset: off, bypassed, empty, the clock stopped.
+    let (_, idle) = image(dir.path(), |_| {});
+    let text = stdout_of(&vantage(&["reasm", "show", "--device", &idle]));
+    assert!(
+        text.contains("following TCP segments: off") && text.contains("bypassed, empty, clock stopped"),
+        "{text}"
+    );
+}

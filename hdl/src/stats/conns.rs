@@ -13,6 +13,8 @@
 //!  a frame steps when no frame or flush step of its bucket is in p1..p9 (CONN_OP_CYCLES = 10);
 //!  sweep and flush steps take cycles no frame takes; a frame step cancels a sweep step of its
 //!  bucket still in flight (the sweep would only have freed a dead way the frame treats as free)
+//!  a flush is one pass of the pointer: a flush step takes one record, and its bucket is stepped
+//!  again (a revisit, before the pointer moves on) until a step finds it empty
 //! ```
 //! The unit (`hist`) is pipelined by hand into `HIST_REGS` + 1 stages, which p3..p9 span. The ways'
 //! compare and dead tests (64-bit time compares) have a cycle of their own: together with the
@@ -52,6 +54,12 @@ pub const RECORD_BITS: usize = CONN_RECORD_BYTES * 8;
 pub const RECORD_QUEUE: usize = 32;
 /// Stages from issue to write-back (p1..p9).
 const STAGES: usize = CONN_OP_CYCLES - 1;
+/// Buckets the flush may owe a revisit at once (a power of two): more than the steps in flight,
+/// which are all that can push one while the pointer waits.
+const REVISITS: usize = 16;
+/// Bits of a revisit index.
+const REVISIT_BITS: usize = 4;
+const _: () = assert!(REVISITS == 1 << REVISIT_BITS && REVISITS > STAGES);
 /// Bits of one table way: valid, key, state.
 const WAY_BITS: usize = 1 + KEY_BITS + STATE_BITS;
 /// Bits of the unit's frame fields in the queue (see `PKT_FIELDS`).
@@ -410,18 +418,38 @@ fn queue_and_issue() -> String {
             bb - 1
         );
     }
-    let _ = writeln!(s, "reg f_busy, s_busy, f_issue, s_issue, clearing, flushing, fl_found, fl_end;\nreg [{}:0] sw_b, clr_b;\nreg [63:0] sweep_t;\nreg [3:0] inflight;", bb - 1);
+    let _ = writeln!(s, "reg f_busy, s_busy, rv_busy, f_issue, s_issue, s_rv, rv_go, pt_go, clearing, flushing, fl_end;\nreg [{}:0] sw_b, clr_b, s_b;\nreg [63:0] sweep_t;\nreg [3:0] inflight;", bb - 1);
+    // The flush's revisits: a bucket whose flush step took a record is stepped again (one record
+    // per step) until a step finds it empty, so one pass empties the table.
+    let _ = writeln!(
+        s,
+        "reg [{}:0] rv_m [0:{}];\nreg [{}:0] rv_h, rv_t;\nreg [{}:0] rv_n;",
+        bb - 1,
+        REVISITS - 1,
+        REVISIT_BITS - 1,
+        REVISIT_BITS
+    );
+    let _ = writeln!(s, "wire [{}:0] rv_b = rv_m[rv_h];", bb - 1);
     s += "reg [5:0] rq_n;\nwire w_ok, fl_hit;\n";
-    s += "always @(*) begin\n  f_busy = 1'b0; s_busy = 1'b0; inflight = 4'd0;\n";
+    s += "always @(*) begin\n  f_busy = 1'b0; s_busy = 1'b0; rv_busy = 1'b0; inflight = 4'd0;\n";
     for k in 1..=STAGES {
         let _ = writeln!(
             s,
-            "  if (p{k}_v & (p{k}_kind != 2'd1) & (p{k}_b == head_b)) f_busy = 1'b1;\n  if (p{k}_v & (p{k}_b == sw_b)) s_busy = 1'b1;\n  inflight = inflight + {{3'd0, p{k}_v}};"
+            "  if (p{k}_v & (p{k}_kind != 2'd1) & (p{k}_b == head_b)) f_busy = 1'b1;\n  if (p{k}_v & (p{k}_b == sw_b)) s_busy = 1'b1;\n  if (p{k}_v & (p{k}_b == rv_b)) rv_busy = 1'b1;\n  inflight = inflight + {{3'd0, p{k}_v}};"
         );
     }
     s += "  f_issue = (qn != 5'd0) & ~f_busy & ~clearing;\n";
-    s += "  s_issue = ~f_issue & ~clearing & ~fl_end & (flushing | enable) & ~s_busy & ({1'b0, rq_n} + {3'd0, inflight} < 7'd";
+    // A revisit goes first; the pointer moves on only while every step in flight could still
+    // push a revisit without overflowing them.
+    let rn = REVISIT_BITS + 1;
+    let _ = writeln!(
+        s,
+        "  rv_go = flushing & (rv_n != {rn}'d0) & ~rv_busy;\n  pt_go = ~fl_end & (flushing | enable) & ~s_busy & (~flushing | ({{{}'d0, rv_n}} + {{4'd0, inflight}} < 8'd{REVISITS}));",
+        8 - rn
+    );
+    s += "  s_issue = ~f_issue & ~clearing & (rv_go | pt_go) & ({1'b0, rq_n} + {3'd0, inflight} < 7'd";
     let _ = writeln!(s, "{});", RECORD_QUEUE - 1);
+    s += "  s_rv = rv_go;\n  s_b = rv_go ? rv_b : sw_b;\n";
     let _ = writeln!(
         s,
         "  sweep_t = (now > 64'd{SWEEP_LAG_NS}) ? now - 64'd{SWEEP_LAG_NS} : 64'd0;\nend"
@@ -433,14 +461,26 @@ fn queue_and_issue() -> String {
         s,
         "  qn <= qn + {{4'd0, b_v & (qn != 5'd{CONN_QUEUE})}} - {{4'd0, f_issue}};"
     );
-    // The sweep/flush pointer walks the buckets; a flush repeats passes until one finds nothing.
+    // The sweep/flush pointer walks the buckets; a flush is one pass of it and the revisits.
     let last = (1u32 << bb) - 1;
-    let _ = writeln!(s, "  if (s_issue) begin sw_b <= sw_b + {bb}'d1; if (flushing & (sw_b == {bb}'d{last})) fl_end <= 1'b1; end");
-    s += "  if (fl_hit) fl_found <= 1'b1;\n";
-    s += "  if (fl_end & (inflight == 4'd0)) begin fl_end <= 1'b0; if (fl_found) fl_found <= 1'b0; else flushing <= 1'b0; end\n";
-    s += "  if (flush & ~flushing) begin flushing <= 1'b1; fl_found <= 1'b0; fl_end <= 1'b0; sw_b <= 0; end\n";
+    let _ = writeln!(s, "  if (s_issue & ~s_rv) begin sw_b <= sw_b + {bb}'d1; if (flushing & (sw_b == {bb}'d{last})) fl_end <= 1'b1; end");
+    let _ = writeln!(
+        s,
+        "  if (fl_hit) begin rv_m[rv_t] <= p{STAGES}_b; rv_t <= rv_t + 1'b1; end"
+    );
+    s += "  if (s_issue & s_rv) rv_h <= rv_h + 1'b1;\n";
+    let _ = writeln!(
+        s,
+        "  rv_n <= rv_n + {{{REVISIT_BITS}'d0, fl_hit}} - {{{REVISIT_BITS}'d0, s_issue & s_rv}};"
+    );
+    let _ = writeln!(
+        s,
+        "  if (fl_end & (inflight == 4'd0) & (rv_n == {}'d0)) begin fl_end <= 1'b0; flushing <= 1'b0; end",
+        REVISIT_BITS + 1
+    );
+    s += "  if (flush & ~flushing) begin flushing <= 1'b1; fl_end <= 1'b0; sw_b <= 0; end\n";
     let _ = writeln!(s, "  if (clearing) begin clr_b <= clr_b + {bb}'d1; if (clr_b == {bb}'d{last}) clearing <= 1'b0; end");
-    s += "  if (reset) begin qh <= 4'd0; qt <= 4'd0; qn <= 5'd0; sw_b <= 0; clr_b <= 0; clearing <= 1'b1; flushing <= 1'b0; fl_found <= 1'b0; fl_end <= 1'b0; end\nend\n";
+    s += "  if (reset) begin qh <= 4'd0; qt <= 4'd0; qn <= 5'd0; sw_b <= 0; clr_b <= 0; clearing <= 1'b1; flushing <= 1'b0; fl_end <= 1'b0; rv_h <= 0; rv_t <= 0; rv_n <= 0; end\nend\n";
     s
 }
 
@@ -467,9 +507,9 @@ fn table() -> String {
     // Issue: read the rows; p1 takes the step.
     s += "always @(posedge clock) begin\n";
     for w in 0..CONN_WAYS {
-        let _ = writeln!(s, "  rd{w} <= m{w}[f_issue ? head_b : sw_b];");
+        let _ = writeln!(s, "  rd{w} <= m{w}[f_issue ? head_b : s_b];");
     }
-    s += "  p1_v <= f_issue | s_issue;\n  p1_kind <= f_issue ? 2'd0 : (flushing ? 2'd2 : 2'd1);\n  p1_b <= f_issue ? head_b : sw_b;\n";
+    s += "  p1_v <= f_issue | s_issue;\n  p1_kind <= f_issue ? 2'd0 : (flushing ? 2'd2 : 2'd1);\n  p1_b <= f_issue ? head_b : s_b;\n";
     let _ = writeln!(
         s,
         "  p1_key <= head[{} +: 320];\n  p1_pkt <= head[{PKT_BITS} - 1:0];",
