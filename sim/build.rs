@@ -122,14 +122,13 @@ fn main() {
         // The top's state can be saved and restored (`Sim::settled`), except in a traced build.
         .define("VT_SAVABLE", if trace { "0" } else { "1" });
     let mut objs = Vec::new();
+    let cache = model_cache(&out);
+    let version = verilator_version();
     for m in MODELS {
-        let obj = out.join(format!(
-            "obj_{}",
-            m.prefix.trim_start_matches('V').to_lowercase()
-        ));
-        verilate(
+        let obj = verilated(
             &vdir.join(format!("{}.v", m.module)),
-            &obj,
+            &cache,
+            &version,
             m.prefix,
             m.module,
             trace,
@@ -139,12 +138,9 @@ fn main() {
         println!("cargo:rerun-if-changed=csrc/{}", m.shim);
         objs.push((m, obj));
     }
-    let step_obj = &objs
-        .iter()
-        .find(|(m, _)| m.prefix == "Vstep")
-        .expect("the step's model is in the list")
-        .1;
-    write_step_ports(&step_obj.join("step_ports.h"), &out.join("step_ports.rs"));
+    // The step shim's port lists, beside this build's own files (the model's are shared).
+    write_step_ports(&out.join("step_ports.h"), &out.join("step_ports.rs"));
+    shim.include(&out);
     shim.file(include.join("verilated.cpp"))
         .file(include.join("verilated_threads.cpp"))
         .include(&include)
@@ -159,16 +155,17 @@ fn main() {
         .opt_level(2)
         .compile("vantage_shim");
     for (m, obj) in &objs {
-        // Verilator names its archives without the `lib` prefix the linker wants.
+        // Verilator names its archives without the `lib` prefix the linker wants; the copy is
+        // this build's own (the cache is shared).
         let lib = format!("{}_all", m.prefix.to_lowercase());
         std::fs::copy(
             obj.join(format!("{}__ALL.a", m.prefix)),
-            obj.join(format!("lib{lib}.a")),
+            out.join(format!("lib{lib}.a")),
         )
         .unwrap_or_else(|e| panic!("copying the Verilated archive of {}: {e}", m.module));
-        println!("cargo:rustc-link-search=native={}", obj.display());
         println!("cargo:rustc-link-lib=static={lib}");
     }
+    println!("cargo:rustc-link-search=native={}", out.display());
     if trace {
         // FST waveforms are compressed with zlib.
         println!("cargo:rustc-link-lib=dylib=z");
@@ -233,27 +230,112 @@ fn build_id() -> u32 {
         .unwrap_or(0)
 }
 
-fn verilate(top: &Path, obj: &Path, prefix: &str, module: &str, trace: bool, savable: bool) {
+/// Where Verilated models are kept for every build of this target directory's profile: cargo runs
+/// this script once per feature set the crate is built with (the CLI's, the tests', the traced
+/// one), each in its own OUT_DIR, and a model Verilated once from the same Verilog with the same
+/// options is the same for all of them. OUT_DIR is `<target>/<profile>/build/<crate>-<hash>/out`;
+/// `cargo clean` empties the cache with the rest.
+fn model_cache(out: &Path) -> PathBuf {
+    out.ancestors()
+        .nth(3)
+        .map(|profile| profile.join("vantage-verilated"))
+        .unwrap_or_else(|| out.join("verilated"))
+}
+
+/// `verilator --version`, part of every cache key.
+fn verilator_version() -> String {
+    Command::new("verilator")
+        .arg("--version")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_else(|e| panic!("cannot run verilator ({e}); install it with `make setup` (Debian package verilator)"))
+}
+
+/// 64-bit FNV-1a of `bytes` from `h` (a cache key stable across builds and toolchains).
+fn fnv1a(bytes: &[u8], mut h: u64) -> u64 {
+    for &b in bytes {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
+}
+
+/// The directory holding `module` Verilated from `verilog` (its archive and headers): from the
+/// cache when the same Verilog was Verilated with the same options by the same Verilator before,
+/// else Verilated now into a private directory renamed into place (a build running beside this
+/// one may do the same; the first rename wins, the other's copy is dropped).
+fn verilated(
+    verilog: &Path,
+    cache: &Path,
+    version: &str,
+    prefix: &str,
+    module: &str,
+    trace: bool,
+    savable: bool,
+) -> PathBuf {
+    let text = std::fs::read(verilog)
+        .unwrap_or_else(|e| panic!("reading {}: {e}", verilog.display()));
+    let args = verilator_args(prefix, module, trace, savable);
+    let mut key = fnv1a(&text, 0xcbf2_9ce4_8422_2325);
+    key = fnv1a(version.as_bytes(), key);
+    for a in &args {
+        key = fnv1a(a.as_bytes(), fnv1a(&[0], key));
+    }
+    let dir = cache.join(format!("{}-{key:016x}", prefix.to_lowercase()));
+    let archive = format!("{prefix}__ALL.a");
+    if dir.join(&archive).exists() {
+        return dir;
+    }
+    std::fs::create_dir_all(cache)
+        .unwrap_or_else(|e| panic!("creating {}: {e}", cache.display()));
+    let tmp = cache.join(format!(
+        "{}-{key:016x}.tmp{}",
+        prefix.to_lowercase(),
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&tmp);
     let jobs = env::var("NUM_JOBS").unwrap_or_else(|_| "2".into());
-    let extra = env::var("VANTAGE_VERILATOR_FLAGS").unwrap_or_default();
     let status = Command::new("verilator")
-        .args(["--cc", "--build", "-j", &jobs, "--prefix", prefix])
-        .args(trace.then_some("--trace-fst"))
-        // Save and restore of the model's state, for a device settled once per process.
-        .args(savable.then_some("--savable"))
-        .args(["--top-module", module])
-        .args(["-Wno-fatal", "-Wno-WIDTH", "-Wno-UNOPTFLAT", "-Wno-lint", "-Wno-style"])
-        .args(["--x-assign", "0", "--x-initial", "0"])
-        // The per-cycle code at -O3 (about 5 % faster than -O2), the rest at -O1 to build quickly.
-        .args(["-CFLAGS", "-O1", "-MAKEFLAGS", "OPT_FAST=-O3"])
-        // Extra Verilator options for a profiling build, e.g. `--prof-cfuncs` (docs/verification.md).
-        .args(extra.split_whitespace())
+        .args(["--build", "-j", &jobs])
+        .args(&args)
         .arg("--Mdir")
-        .arg(obj)
-        .arg(top)
+        .arg(&tmp)
+        .arg(verilog)
         .status()
         .unwrap_or_else(|e| panic!("cannot run verilator ({e}); install it with `make setup` (Debian package verilator)"));
-    assert!(status.success(), "verilator failed on {}", top.display());
+    assert!(status.success(), "verilator failed on {}", verilog.display());
+    if std::fs::rename(&tmp, &dir).is_err() {
+        // Another build put the same model there first.
+        assert!(
+            dir.join(&archive).exists(),
+            "cannot move {} to {}",
+            tmp.display(),
+            dir.display()
+        );
+        let _ = std::fs::remove_dir_all(&tmp);
+    }
+    dir
+}
+
+/// Verilator's options for one model (all but the job count, the output directory and the file).
+fn verilator_args(prefix: &str, module: &str, trace: bool, savable: bool) -> Vec<String> {
+    let extra = env::var("VANTAGE_VERILATOR_FLAGS").unwrap_or_default();
+    let mut args: Vec<&str> = vec!["--cc", "--prefix", prefix];
+    if trace {
+        args.push("--trace-fst");
+    }
+    // Save and restore of the model's state, for a device settled once per process.
+    if savable {
+        args.push("--savable");
+    }
+    args.extend(["--top-module", module]);
+    args.extend(["-Wno-fatal", "-Wno-WIDTH", "-Wno-UNOPTFLAT", "-Wno-lint", "-Wno-style"]);
+    args.extend(["--x-assign", "0", "--x-initial", "0"]);
+    // The per-cycle code at -O3 (about 5 % faster than -O2), the rest at -O1 to build quickly.
+    args.extend(["-CFLAGS", "-O1", "-MAKEFLAGS", "OPT_FAST=-O3"]);
+    // Extra Verilator options for a profiling build, e.g. `--prof-cfuncs` (docs/verification.md).
+    args.extend(extra.split_whitespace());
+    args.into_iter().map(String::from).collect()
 }
 
 fn verilator_include() -> PathBuf {
