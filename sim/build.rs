@@ -273,8 +273,8 @@ fn verilated(
     trace: bool,
     savable: bool,
 ) -> PathBuf {
-    let text = std::fs::read(verilog)
-        .unwrap_or_else(|e| panic!("reading {}: {e}", verilog.display()));
+    let text =
+        std::fs::read(verilog).unwrap_or_else(|e| panic!("reading {}: {e}", verilog.display()));
     let args = verilator_args(prefix, module, trace, savable);
     let mut key = fnv1a(&text, 0xcbf2_9ce4_8422_2325);
     key = fnv1a(version.as_bytes(), key);
@@ -286,8 +286,7 @@ fn verilated(
     if dir.join(&archive).exists() {
         return dir;
     }
-    std::fs::create_dir_all(cache)
-        .unwrap_or_else(|e| panic!("creating {}: {e}", cache.display()));
+    std::fs::create_dir_all(cache).unwrap_or_else(|e| panic!("creating {}: {e}", cache.display()));
     let tmp = cache.join(format!(
         "{}-{key:016x}.tmp{}",
         prefix.to_lowercase(),
@@ -303,7 +302,11 @@ fn verilated(
         .arg(verilog)
         .status()
         .unwrap_or_else(|e| panic!("cannot run verilator ({e}); install it with `make setup` (Debian package verilator)"));
-    assert!(status.success(), "verilator failed on {}", verilog.display());
+    assert!(
+        status.success(),
+        "verilator failed on {}",
+        verilog.display()
+    );
     if std::fs::rename(&tmp, &dir).is_err() {
         // Another build put the same model there first.
         assert!(
@@ -329,7 +332,13 @@ fn verilator_args(prefix: &str, module: &str, trace: bool, savable: bool) -> Vec
         args.push("--savable");
     }
     args.extend(["--top-module", module]);
-    args.extend(["-Wno-fatal", "-Wno-WIDTH", "-Wno-UNOPTFLAT", "-Wno-lint", "-Wno-style"]);
+    args.extend([
+        "-Wno-fatal",
+        "-Wno-WIDTH",
+        "-Wno-UNOPTFLAT",
+        "-Wno-lint",
+        "-Wno-style",
+    ]);
     args.extend(["--x-assign", "0", "--x-initial", "0"]);
     // The per-cycle code at -O3 (about 5 % faster than -O2), the rest at -O1 to build quickly.
     args.extend(["-CFLAGS", "-O1", "-MAKEFLAGS", "OPT_FAST=-O3"]);

@@ -631,7 +631,8 @@ fn reasm_show_prints_what_the_device_reports() {
     let (_, idle) = image(dir.path(), |_| {});
     let text = stdout_of(&vantage(&["reasm", "show", "--device", &idle]));
     assert!(
-        text.contains("following TCP segments: off") && text.contains("bypassed, empty, clock stopped"),
+        text.contains("following TCP segments: off")
+            && text.contains("bypassed, empty, clock stopped"),
         "{text}"
     );
 }

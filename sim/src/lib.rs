@@ -77,17 +77,7 @@ pub enum SimError {
 /// A settled device (`Sim::settled`): the Verilated model's bytes and the harness's own state.
 struct Settled {
     model: Vec<u8>,
-    time_ps: u64,
-    next_dp_ps: u64,
-    next_ctl_ps: u64,
-    dp_high: bool,
-    ctl_high: bool,
-    ctl_awake_until_ps: u64,
-    rstn: bool,
-    cycle: u64,
-    axil: Axil,
-    out: Vec<TimedBeat>,
-    mems: Box<[axi_mem::AxiMemory; 4]>,
+    state: State,
 }
 
 /// Which clock edge comes next.
@@ -116,6 +106,13 @@ struct Axil {
 /// latency budget so that memory never makes an answer late (the model knows nothing of it).
 pub struct Sim {
     h: *mut ffi::Harness,
+    state: State,
+}
+
+/// The harness's own state beside the model's: the clocks, the AXI4-Lite master, the output
+/// collected, the memories.
+#[derive(Clone)]
+struct State {
     time_ps: u64,
     next_dp_ps: u64,
     next_ctl_ps: u64,
@@ -211,17 +208,7 @@ impl Sim {
         unsafe { ffi::vt_snapshot_free(p) };
         Some(Settled {
             model,
-            time_ps: self.time_ps,
-            next_dp_ps: self.next_dp_ps,
-            next_ctl_ps: self.next_ctl_ps,
-            dp_high: self.dp_high,
-            ctl_high: self.ctl_high,
-            ctl_awake_until_ps: self.ctl_awake_until_ps,
-            rstn: self.rstn,
-            cycle: self.cycle,
-            axil: self.axil,
-            out: self.out.clone(),
-            mems: self.mems.clone(),
+            state: self.state.clone(),
         })
     }
 
@@ -231,17 +218,7 @@ impl Sim {
         let h = unsafe { ffi::vt_new() };
         let sim = Sim {
             h,
-            time_ps: saved.time_ps,
-            next_dp_ps: saved.next_dp_ps,
-            next_ctl_ps: saved.next_ctl_ps,
-            dp_high: saved.dp_high,
-            ctl_high: saved.ctl_high,
-            ctl_awake_until_ps: saved.ctl_awake_until_ps,
-            rstn: saved.rstn,
-            cycle: saved.cycle,
-            axil: saved.axil,
-            out: saved.out.clone(),
-            mems: saved.mems.clone(),
+            state: saved.state.clone(),
         };
         // SAFETY: the bytes came from vt_snapshot of a model of the same build.
         if unsafe { ffi::vt_restore(sim.h, saved.model.as_ptr(), saved.model.len()) } != 0 {
@@ -255,23 +232,25 @@ impl Sim {
         let h = unsafe { ffi::vt_new() };
         let mut sim = Sim {
             h,
-            time_ps: 0,
-            next_dp_ps: DP_HALF_PS,
-            next_ctl_ps: CTL_HALF_PS,
-            dp_high: false,
-            ctl_high: false,
-            ctl_awake_until_ps: u64::MAX,
-            rstn: false,
-            cycle: 0,
-            axil: Axil::default(),
-            out: Vec::new(),
-            mems: Box::new(std::array::from_fn(|port| {
-                axi_mem::AxiMemory::new(axi_mem::MemTiming::in_budget(
-                    vantage_proto::reasm::directory::LOOKUP_CYCLES,
-                    2,
-                    port as u64 + 1,
-                ))
-            })),
+            state: State {
+                time_ps: 0,
+                next_dp_ps: DP_HALF_PS,
+                next_ctl_ps: CTL_HALF_PS,
+                dp_high: false,
+                ctl_high: false,
+                ctl_awake_until_ps: u64::MAX,
+                rstn: false,
+                cycle: 0,
+                axil: Axil::default(),
+                out: Vec::new(),
+                mems: Box::new(std::array::from_fn(|port| {
+                    axi_mem::AxiMemory::new(axi_mem::MemTiming::in_budget(
+                        vantage_proto::reasm::directory::LOOKUP_CYCLES,
+                        2,
+                        port as u64 + 1,
+                    ))
+                })),
+            },
         };
         if let Some(path) = trace {
             let c = std::ffi::CString::new(path.to_string_lossy().as_bytes())
@@ -301,9 +280,9 @@ impl Sim {
         unsafe {
             ffi::vt_clocks(
                 self.h,
-                self.dp_high as u8,
-                self.ctl_high as u8,
-                self.rstn as u8,
+                self.state.dp_high as u8,
+                self.state.ctl_high as u8,
+                self.state.rstn as u8,
             )
         }
     }
@@ -311,7 +290,7 @@ impl Sim {
     /// Hold mod_rstn low, release it just after a datapath edge, and count cycles from the one in
     /// which the datapath's 2-flop reset synchroniser lets go (the RTL's cycle 0).
     fn reset(&mut self) {
-        self.rstn = false;
+        self.state.rstn = false;
         let mut ctl_rises = 0;
         while ctl_rises < RESET_CYCLES {
             if self.advance() == Edge::CtlRise {
@@ -319,7 +298,7 @@ impl Sim {
             }
         }
         while self.advance() != Edge::DpRise {}
-        self.rstn = true;
+        self.state.rstn = true;
         self.set_clocks();
         self.eval();
         // Two edges through the synchroniser; the reset is sampled high at the second.
@@ -329,8 +308,8 @@ impl Sim {
                 rises += 1;
             }
         }
-        self.cycle = 0;
-        self.out.clear();
+        self.state.cycle = 0;
+        self.state.out.clear();
         // The control side leaves reset a little later; wait for the shell's "done".
         while self.axil_outputs().0 & 32 == 0 {
             self.dp_cycle(None);
@@ -340,22 +319,22 @@ impl Sim {
 
     /// Let the control clock run for `CTL_TAIL_CYCLES` more, then stop.
     fn ctl_settle(&mut self) {
-        self.ctl_awake_until_ps = self.time_ps + CTL_TAIL_CYCLES * 2 * CTL_HALF_PS;
+        self.state.ctl_awake_until_ps = self.state.time_ps + CTL_TAIL_CYCLES * 2 * CTL_HALF_PS;
     }
 
     fn eval(&mut self) {
         // SAFETY: plain call.
-        unsafe { ffi::vt_eval(self.h, self.time_ps) }
+        unsafe { ffi::vt_eval(self.h, self.state.time_ps) }
     }
 
     fn next_edge(&self) -> Edge {
-        if self.next_dp_ps <= self.next_ctl_ps {
-            if self.dp_high {
+        if self.state.next_dp_ps <= self.state.next_ctl_ps {
+            if self.state.dp_high {
                 Edge::DpFall
             } else {
                 Edge::DpRise
             }
-        } else if self.ctl_high {
+        } else if self.state.ctl_high {
             Edge::CtlFall
         } else {
             Edge::CtlRise
@@ -367,14 +346,14 @@ impl Sim {
         let edge = self.next_edge();
         match edge {
             Edge::DpRise | Edge::DpFall => {
-                self.time_ps = self.next_dp_ps;
-                self.dp_high = !self.dp_high;
-                self.next_dp_ps += DP_HALF_PS;
+                self.state.time_ps = self.state.next_dp_ps;
+                self.state.dp_high = !self.state.dp_high;
+                self.state.next_dp_ps += DP_HALF_PS;
             }
             Edge::CtlRise | Edge::CtlFall => {
-                self.time_ps = self.next_ctl_ps;
-                self.ctl_high = !self.ctl_high;
-                self.next_ctl_ps += CTL_HALF_PS;
+                self.state.time_ps = self.state.next_ctl_ps;
+                self.state.ctl_high = !self.state.ctl_high;
+                self.state.next_ctl_ps += CTL_HALF_PS;
             }
         }
         self.set_clocks();
@@ -384,7 +363,7 @@ impl Sim {
 
     /// The datapath cycle the next beat would be presented in.
     pub fn cycle(&self) -> u64 {
-        self.cycle
+        self.state.cycle
     }
 
     /// One datapath cycle with `beat` (or nothing) on the receive port. Control edges that fall
@@ -394,15 +373,15 @@ impl Sim {
         self.drive_rx(beat);
         loop {
             match self.next_edge() {
-                Edge::CtlRise if self.time_ps >= self.ctl_awake_until_ps => {
+                Edge::CtlRise if self.state.time_ps >= self.state.ctl_awake_until_ps => {
                     // The control side is idle: a whole control cycle passes with its clock low.
-                    self.next_ctl_ps += 2 * CTL_HALF_PS;
+                    self.state.next_ctl_ps += 2 * CTL_HALF_PS;
                 }
                 Edge::DpRise => {
                     self.step_memories();
                     self.sample_output();
                     self.advance();
-                    self.cycle += 1;
+                    self.state.cycle += 1;
                     return;
                 }
                 Edge::CtlRise => {
@@ -420,18 +399,18 @@ impl Sim {
     /// The memories' outputs for this cycle into the top, the masters' outputs into the
     /// memories, before the edge.
     fn step_memories(&mut self) {
-        let input: [ffi::VeAxiIn; 4] = std::array::from_fn(|p| self.mems[p].drive().into());
+        let input: [ffi::VeAxiIn; 4] = std::array::from_fn(|p| self.state.mems[p].drive().into());
         let mut output = [ffi::VeAxiOut::default(); 4];
         // SAFETY: four entries each, as the shim reads and writes.
         unsafe { ffi::vt_mem(self.h, input.as_ptr(), output.as_mut_ptr()) };
-        for (mem, port) in self.mems.iter_mut().zip(&output) {
+        for (mem, port) in self.state.mems.iter_mut().zip(&output) {
             mem.observe(&port.into());
         }
     }
 
     /// Each memory port's reads and writes so far (`dir`, `r0`, `r1`, `r2`).
     pub fn memory_counts(&self) -> [axi_mem::MemCounts; 4] {
-        std::array::from_fn(|p| self.mems[p].counts)
+        std::array::from_fn(|p| self.state.mems[p].counts)
     }
 
     fn drive_rx(&mut self, beat: Option<&Beat>) {
@@ -472,8 +451,8 @@ impl Sim {
                 last: last != 0,
                 user: user != 0,
             };
-            self.out.push(TimedBeat {
-                cycle: self.cycle,
+            self.state.out.push(TimedBeat {
+                cycle: self.state.cycle,
                 beat,
             });
         }
@@ -486,16 +465,16 @@ impl Sim {
         let expected = input.iter().filter(|b| b.beat.last).count();
         let out_frames = |out: &[TimedBeat]| data_frames(out);
         let mut quiet = 0;
-        while out_frames(&self.out) < expected && quiet < DRAIN_QUIET_CYCLES {
-            let before = self.out.len();
+        while out_frames(&self.state.out) < expected && quiet < DRAIN_QUIET_CYCLES {
+            let before = self.state.out.len();
             self.dp_cycle(None);
-            quiet = if self.out.len() == before {
+            quiet = if self.state.out.len() == before {
                 quiet + 1
             } else {
                 0
             };
         }
-        let out = std::mem::take(&mut self.out);
+        let out = std::mem::take(&mut self.state.out);
         let got = out_frames(&out);
         if got < expected {
             return Err(SimError::Lost {
@@ -513,32 +492,32 @@ impl Sim {
         self.drive(input)?;
         let mut quiet = 0;
         while quiet < DRAIN_QUIET_CYCLES {
-            let before = self.out.len();
+            let before = self.state.out.len();
             self.dp_cycle(None);
-            quiet = if self.out.len() == before {
+            quiet = if self.state.out.len() == before {
                 quiet + 1
             } else {
                 0
             };
         }
-        Ok(std::mem::take(&mut self.out))
+        Ok(std::mem::take(&mut self.state.out))
     }
 
     /// Drive `input`'s beats at their cycles.
     fn drive(&mut self, input: &[TimedBeat]) -> Result<(), SimError> {
         let mut prev: Option<u64> = None;
         for tb in input {
-            if tb.cycle < self.cycle {
+            if tb.cycle < self.state.cycle {
                 return Err(if prev == Some(tb.cycle) {
                     SimError::SameCycle(tb.cycle)
                 } else {
                     SimError::PastCycle {
                         beat: tb.cycle,
-                        now: self.cycle,
+                        now: self.state.cycle,
                     }
                 });
             }
-            while self.cycle < tb.cycle {
+            while self.state.cycle < tb.cycle {
                 self.dp_cycle(None);
             }
             self.dp_cycle(Some(&tb.beat));
@@ -549,7 +528,7 @@ impl Sim {
 
     /// The output beats since the last `run` (report frames sent while idling).
     pub fn take_output(&mut self) -> Vec<TimedBeat> {
-        std::mem::take(&mut self.out)
+        std::mem::take(&mut self.state.out)
     }
 
     /// Idle datapath cycles (nothing on the receive port); output beats are kept for `run`.
@@ -574,7 +553,7 @@ impl Sim {
             flags & 8 != 0,
             flags & 16 != 0,
         );
-        let a = &mut self.axil;
+        let a = &mut self.state.axil;
         if a.awvalid && awready {
             a.awvalid = false;
             a.wvalid = false;
@@ -596,7 +575,7 @@ impl Sim {
 
     /// Put the master's state on the AXI4-Lite inputs; bready and rready stay high.
     fn drive_axil(&mut self) {
-        let a = self.axil;
+        let a = self.state.axil;
         // SAFETY: plain setter.
         unsafe {
             ffi::vt_axil_in(
@@ -614,27 +593,27 @@ impl Sim {
     }
 
     fn axil_access(&mut self, what: &'static str, addr: u32) -> Result<u32, SimError> {
-        self.ctl_awake_until_ps = u64::MAX;
+        self.state.ctl_awake_until_ps = u64::MAX;
         self.drive_axil();
-        let start = self.cycle;
-        while !self.axil.done {
-            if self.cycle - start > AXIL_TIMEOUT_CYCLES {
-                self.axil = Axil::default();
+        let start = self.state.cycle;
+        while !self.state.axil.done {
+            if self.state.cycle - start > AXIL_TIMEOUT_CYCLES {
+                self.state.axil = Axil::default();
                 self.drive_axil();
                 self.ctl_settle();
                 return Err(SimError::BusTimeout { what, addr });
             }
             self.dp_cycle(None);
         }
-        let rdata = self.axil.rdata;
-        self.axil = Axil::default();
+        let rdata = self.state.axil.rdata;
+        self.state.axil = Axil::default();
         self.ctl_settle();
         Ok(rdata)
     }
 
     /// AXI4-Lite write.
     pub fn write32(&mut self, addr: u32, value: u32) -> Result<(), SimError> {
-        self.axil = Axil {
+        self.state.axil = Axil {
             awvalid: true,
             wvalid: true,
             addr,
@@ -646,7 +625,7 @@ impl Sim {
 
     /// AXI4-Lite read.
     pub fn read32(&mut self, addr: u32) -> Result<u32, SimError> {
-        self.axil = Axil {
+        self.state.axil = Axil {
             arvalid: true,
             addr,
             ..Axil::default()

@@ -118,9 +118,7 @@ fn off_until_its_clock_stops_then_on_again_keeps_its_sessions() {
     let mut beats = sim.run(&a).expect("first half");
     let state = Device::new(&mut sim).reasm_state().expect("state");
     assert!(state.on && state.empty && state.clock_running, "{state:?}");
-    Device::new(&mut sim)
-        .set_reasm_enabled(false)
-        .expect("off");
+    Device::new(&mut sim).set_reasm_enabled(false).expect("off");
     sim.idle(u64::from(REASM_DELAY_CYCLES + 2 * REASM_SETTLE_CYCLES));
     let state = Device::new(&mut sim).reasm_state().expect("state");
     assert!(
@@ -132,8 +130,8 @@ fn off_until_its_clock_stops_then_on_again_keeps_its_sessions() {
     assert!(state.on && state.clock_running, "{state:?}");
     let b = schedule(second, pacing, sim.cycle() + 10);
     let second_beats = sim.run(&b).expect("second half");
-    let second_out = LaneFrame::from_beats(second_beats.iter().map(|b| &b.beat))
-        .expect("whole frames");
+    let second_out =
+        LaneFrame::from_beats(second_beats.iter().map(|b| &b.beat)).expect("whole frames");
     assert!(
         with_reasm_tag(&second_out) > 0,
         "the second half is followed"

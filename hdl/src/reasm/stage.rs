@@ -269,11 +269,7 @@ impl Logic for ReasmStage {
         // and for REASM_SETTLE_CYCLES after.
         self.gate.clk.next = self.clock.val();
         self.gate.en.next = self.settle.q.val() != 0;
-        if self.reset.val()
-            | self.enable.val()
-            | self.on.q.val()
-            | (self.in_flight.q.val() != 0)
-        {
+        if self.reset.val() | self.enable.val() | self.on.q.val() | (self.in_flight.q.val() != 0) {
             self.settle.d.next = self.k_settle.val();
             self.gate.en.next = true;
         } else if self.settle.q.val() != 0 {

@@ -55,6 +55,10 @@ mod tests {
             eprintln!("skipped: verilator is not on PATH (make setup installs it)");
             return;
         };
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 }
