@@ -202,7 +202,9 @@ pub fn standalone_verilog() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::widgets::verilog_leaf::{declared_ports, lint_alone, parameter_default};
+    use crate::widgets::verilog_leaf::{
+        declared_ports, lint_alone, lints_clean, parameter_default,
+    };
 
     /// Every port the file declares is connected, and nothing else.
     #[test]
@@ -227,15 +229,9 @@ mod tests {
     #[test]
     fn elaboration_checks_refuse_bad_parameters() {
         let params = parameters(0);
-        let Some(good) = lint_alone(SOURCE, MODULE, &params) else {
-            eprintln!("skipped: verilator is not on PATH (make setup installs it)");
+        if !lints_clean(SOURCE, MODULE, &params) {
             return;
-        };
-        assert!(
-            good.status.success(),
-            "{}",
-            String::from_utf8_lossy(&good.stderr)
-        );
+        }
         let mut small = params.clone();
         small.push(("FWD", 16));
         let bad = lint_alone(SOURCE, MODULE, &small).expect("verilator ran before");

@@ -70,6 +70,22 @@ pub fn parameter_default<'a>(source: &'a str, name: &str) -> Option<&'a str> {
         .map(|v| v.trim_end_matches(','))
 }
 
+/// `lint_alone` at `params`, asserted clean (the lint's messages on failure); false, with a note
+/// on stderr, when Verilator is not on PATH and the caller's test is skipped.
+#[cfg(test)]
+pub fn lints_clean(source: &str, module: &str, params: &[(&str, u64)]) -> bool {
+    let Some(out) = lint_alone(source, module, params) else {
+        eprintln!("skipped: verilator is not on PATH (make setup installs it)");
+        return false;
+    };
+    assert!(
+        out.status.success(),
+        "{module}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    true
+}
+
 /// Verilator's `--lint-only -Wall` on the file alone as module `module` with these parameters
 /// (`-GNAME=value`); None when Verilator is not on PATH. The file is named after its Rust
 /// module, not its Verilog module, so DECLFILENAME is off.
